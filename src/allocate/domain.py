@@ -1,0 +1,148 @@
+"""Plain, immutable data of an instance: accounts, sellers, units and the nomenclature.
+
+Solvers only see these arrays and ids; pandas lives at the edges (``allocate.io``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .nomenclature import Nomenclature
+from .travel import TravelModel
+
+
+def _frozen(a: NDArray) -> NDArray:
+    a = np.asarray(a)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """Accounts (companies or sites) to serve.
+
+    ``current_seller`` and ``group`` are indices (``-1`` for none); ``group_ids`` lists the
+    original multi-site group ids in index order.
+    """
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    segment: tuple[str, ...]
+    potential: NDArray[np.float64]
+    stage: tuple[str, ...]
+    product_lines: tuple[tuple[str, ...], ...]
+    group: NDArray[np.int64]
+    group_ids: tuple[str, ...]
+    current_seller: NDArray[np.int64]
+    locked: NDArray[np.bool_]
+    unit: NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        for name in ("lat", "lon", "potential", "group", "current_seller", "locked", "unit"):
+            arr = _frozen(getattr(self, name))
+            if arr.shape != (n,):
+                raise ValueError(f"Accounts.{name} has shape {arr.shape}, expected ({n},)")
+            object.__setattr__(self, name, arr)
+        for name in ("names", "segment", "stage", "product_lines"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"Accounts.{name} has {len(getattr(self, name))} rows, expected {n}")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class Sellers:
+    """Sellers, their home base, role, weekly capacity and skills (empty tuple = all)."""
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    role: tuple[str, ...]
+    capacity_h: NDArray[np.float64]
+    segments: tuple[tuple[str, ...], ...]
+    product_lines: tuple[tuple[str, ...], ...]
+    max_accounts: NDArray[np.int64]  # -1 = no limit
+    max_travel_min: NDArray[np.float64]  # inf = no limit
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        for name in ("lat", "lon", "capacity_h", "max_accounts", "max_travel_min"):
+            arr = _frozen(getattr(self, name))
+            if arr.shape != (n,):
+                raise ValueError(f"Sellers.{name} has shape {arr.shape}, expected ({n},)")
+            object.__setattr__(self, name, arr)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def serves_segment(self, s: int, segment: str) -> bool:
+        return not self.segments[s] or segment in self.segments[s]
+
+    def serves_line(self, s: int, line: str) -> bool:
+        return not self.product_lines[s] or line in self.product_lines[s]
+
+
+@dataclass(frozen=True)
+class Units:
+    """Geographic building blocks (towns, postcodes) and their adjacency.
+
+    ``geometry`` holds shapely polygons (used by contiguity repair and maps only).
+    ``neighbours[u]`` lists the units that share a border with ``u``.
+    """
+
+    ids: tuple[str, ...]
+    geometry: tuple[object, ...]
+    neighbours: tuple[tuple[int, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """User-supplied one-way travel minutes for some (seller, account) pairs.
+
+    Pairs absent from the matrix fall back to the :class:`TravelModel` estimate.
+    """
+
+    seller: NDArray[np.int64]
+    account: NDArray[np.int64]
+    minutes: NDArray[np.float64]
+
+    def as_dict(self) -> dict[tuple[int, int], float]:
+        return {(int(s), int(a)): float(m) for s, a, m in zip(self.seller, self.account, self.minutes, strict=True)}
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Everything read from an instance folder."""
+
+    name: str
+    accounts: Accounts
+    sellers: Sellers
+    nomenclature: Nomenclature
+    units: Units | None = None
+    travel: TravelModel = field(default_factory=TravelModel)
+    travel_matrix: TravelMatrix | None = None
+
+    @property
+    def product_lines(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for lines in self.accounts.product_lines:
+            for line in lines:
+                seen.setdefault(line, None)
+        return tuple(seen)
+
+    def seller_index(self) -> dict[str, int]:
+        return {sid: i for i, sid in enumerate(self.sellers.ids)}
+
+    def account_index(self) -> dict[str, int]:
+        return {aid: i for i, aid in enumerate(self.accounts.ids)}

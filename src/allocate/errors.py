@@ -1,0 +1,88 @@
+"""Errors that the CLI turns into exit codes.
+
+``InputError`` (exit 2) names the file, the row and the column of a defect; ``InfeasibleError``
+(exit 3) says which group of sellers is short and by how many hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One defect in an input file.
+
+    ``row`` is the 1-based line number as a spreadsheet shows it (the header is row 1), or
+    ``None`` when the defect concerns the whole file or column.
+    """
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class AllocateError(Exception):
+    """Base class of the errors that ``allocate`` raises on purpose."""
+
+
+@dataclass
+class InputError(AllocateError):
+    """Bad input: one or more :class:`Problem` found while reading an instance."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+    @classmethod
+    def single(
+        cls, file: str, message: str, row: int | None = None, column: str | None = None
+    ) -> InputError:
+        return cls([Problem(file, message, row, column)])
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A group of items whose eligible sellers lack capacity."""
+
+    group: str
+    demand_h: float
+    capacity_h: float
+
+    @property
+    def short_h(self) -> float:
+        return self.demand_h - self.capacity_h
+
+    def __str__(self) -> str:
+        return (
+            f"{self.group}: needs {self.demand_h:,.1f} h/week but its eligible sellers "
+            f"have {self.capacity_h:,.1f} h/week (short by {self.short_h:,.1f} h)"
+        )
+
+
+@dataclass
+class InfeasibleError(AllocateError):
+    """The model is proven infeasible; ``shortfalls`` explain why when known."""
+
+    reason: str
+    shortfalls: list[Shortfall] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [self.reason] + [f"  - {s}" for s in self.shortfalls]
+        return "\n".join(lines)

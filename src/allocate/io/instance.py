@@ -1,0 +1,339 @@
+"""Read and validate an instance folder into an :class:`~allocate.domain.Instance`.
+
+Files (names are the contract; see the README):
+
+- ``accounts.(csv|xlsx|parquet|geojson|gpkg)`` and ``sellers.(...)``: the tables;
+- ``nomenclature.yaml``: the bill of actions;
+- ``units.(geojson|gpkg)`` (optional): unit polygons with ``unit_id``;
+- ``travel.(csv|parquet)`` (optional): one-way ``minutes`` per ``seller_id``, ``account_id``.
+
+:func:`check_instance` collects *every* problem; :func:`read_instance` raises them all at once
+in one :class:`~allocate.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..domain import Accounts, Instance, Sellers, TravelMatrix, Units
+from ..errors import InputError, Problem
+from ..nomenclature import Nomenclature
+from ..travel import TravelModel, haversine_km
+from .schemas import (
+    ACCOUNT_COLUMNS,
+    SELLER_COLUMNS,
+    account_schema,
+    convert_columns,
+    schema_problems,
+    seller_schema,
+)
+from .tables import find_table, read_geometries, read_table
+from .yamlfile import load_yaml, validate_model
+
+#: A point farther than this from the median of all points is reported as an outlier
+#: (typically swapped lat/lon, or a lost minus sign).
+OUTLIER_KM = 2500.0
+
+
+def read_nomenclature(path: Path) -> Nomenclature:
+    """Read and validate ``nomenclature.yaml``."""
+    if not path.is_file():
+        raise InputError.single(str(path), "missing file: nomenclature.yaml is required")
+    data, node = load_yaml(path)
+    return validate_model(Nomenclature, data, node, path)
+
+
+def read_instance(folder: str | Path, travel: TravelModel | None = None) -> Instance:
+    """Read the instance folder ``folder``.
+
+    Raises
+    ------
+    InputError
+        With every problem found (file, row, column).
+    """
+    instance, problems = _read(Path(folder), travel or TravelModel())
+    if problems or instance is None:
+        raise InputError(problems)
+    return instance
+
+
+def check_instance(folder: str | Path) -> list[Problem]:
+    """Every problem of the instance folder (empty when it is valid)."""
+    return _read(Path(folder), TravelModel())[1]
+
+
+def _read(folder: Path, travel: TravelModel) -> tuple[Instance | None, list[Problem]]:
+    if not folder.is_dir():
+        return None, [Problem(str(folder), "not a folder")]
+    problems: list[Problem] = []
+    nomenclature: Nomenclature | None = None
+    try:
+        nomenclature = read_nomenclature(folder / "nomenclature.yaml")
+    except InputError as err:
+        problems += err.problems
+
+    sellers_df = accounts_df = None
+    seller_file = account_file = ""
+    try:
+        path = find_table(folder, "sellers")
+        assert path is not None
+        seller_file = str(path)
+        raw = read_table(path)
+        sellers_df, found = convert_columns(raw, SELLER_COLUMNS, seller_file)
+        problems += found
+        if not found:
+            problems += schema_problems(sellers_df, seller_schema(), seller_file)
+    except InputError as err:
+        problems += err.problems
+    try:
+        path = find_table(folder, "accounts")
+        assert path is not None
+        account_file = str(path)
+        raw = read_table(path)
+        accounts_df, found = convert_columns(raw, ACCOUNT_COLUMNS, account_file)
+        problems += found
+        if not found and nomenclature is not None:
+            problems += schema_problems(accounts_df, account_schema(nomenclature.segments), account_file)
+    except InputError as err:
+        problems += err.problems
+    if problems or nomenclature is None or sellers_df is None or accounts_df is None:
+        return None, problems
+
+    sellers = _build_sellers(sellers_df, seller_file, nomenclature, problems)
+    units, unit_index = _read_units(folder, problems)
+    accounts = _build_accounts(accounts_df, account_file, sellers, unit_index, problems)
+    if sellers is not None and accounts is not None:
+        problems += _coordinate_outliers(accounts, sellers, account_file, seller_file)
+    matrix = None
+    if sellers is not None and accounts is not None:
+        matrix = _read_travel_matrix(folder, sellers, accounts, problems)
+    if problems or sellers is None or accounts is None:
+        return None, problems
+    return (
+        Instance(
+            name=folder.resolve().name,
+            accounts=accounts,
+            sellers=sellers,
+            nomenclature=nomenclature,
+            units=units,
+            travel=travel,
+            travel_matrix=matrix,
+        ),
+        [],
+    )
+
+
+def _build_sellers(
+    df: pd.DataFrame, file: str, nomenclature: Nomenclature, problems: list[Problem]
+) -> Sellers | None:
+    segs = set(nomenclature.segments)
+    for i, seg_list in enumerate(df["segments"]):
+        for seg in seg_list:
+            if seg not in segs:
+                problems.append(Problem(file, f"unknown segment {seg!r}", row=i + 2, column="segments"))
+    n = len(df)
+
+    def opt(col: str, fill: float) -> np.ndarray:
+        if col not in df.columns:
+            return np.full(n, fill)
+        return df[col].fillna(fill).to_numpy(dtype=float)
+
+    return Sellers(
+        ids=tuple(df["seller_id"]),
+        names=tuple(df["name"]),
+        lat=df["lat"].to_numpy(dtype=float),
+        lon=df["lon"].to_numpy(dtype=float),
+        role=tuple(df["role"]),
+        capacity_h=df["capacity_h"].to_numpy(dtype=float),
+        segments=tuple(df["segments"]),
+        product_lines=tuple(df["product_lines"]),
+        max_accounts=opt("max_accounts", -1).astype(np.int64),
+        max_travel_min=opt("max_travel_min", np.inf),
+    )
+
+
+def _build_accounts(
+    df: pd.DataFrame,
+    file: str,
+    sellers: Sellers | None,
+    unit_index: dict[str, int] | None,
+    problems: list[Problem],
+) -> Accounts | None:
+    n = len(df)
+    for i, lines in enumerate(df["product_lines"]):
+        if not lines:
+            problems.append(Problem(file, "at least one product line is required", row=i + 2, column="product_lines"))
+    seller_pos = {sid: k for k, sid in enumerate(sellers.ids)} if sellers is not None else {}
+    current = np.full(n, -1, dtype=np.int64)
+    if "current_seller_id" in df.columns and sellers is not None:
+        for i, sid in enumerate(df["current_seller_id"]):
+            if sid:
+                if sid not in seller_pos:
+                    problems.append(
+                        Problem(file, f"unknown seller {sid!r} (not in the sellers file)", row=i + 2, column="current_seller_id")
+                    )
+                else:
+                    current[i] = seller_pos[sid]
+    locked = df["locked"].to_numpy(dtype=bool) if "locked" in df.columns else np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(locked & (current < 0)):
+        problems.append(Problem(file, "a locked account needs a current_seller_id", row=int(i) + 2, column="locked"))
+
+    group = np.full(n, -1, dtype=np.int64)
+    group_ids: list[str] = []
+    if "group_id" in df.columns:
+        pos: dict[str, int] = {}
+        members: dict[int, list[int]] = defaultdict(list)
+        for i, gid in enumerate(df["group_id"]):
+            if gid:
+                g = pos.setdefault(gid, len(pos))
+                group[i] = g
+                members[g].append(i)
+        group_ids = list(pos)
+        for g, rows in members.items():
+            locks = {int(current[r]) for r in rows if locked[r]}
+            if len(locks) > 1:
+                names = ", ".join(sorted(sellers.ids[s] for s in locks)) if sellers else ""
+                problems.append(
+                    Problem(
+                        file,
+                        f"sites of group {group_ids[g]!r} are locked to different sellers ({names}); "
+                        "a group has one owner",
+                        row=rows[0] + 2,
+                        column="locked",
+                    )
+                )
+
+    unit = np.full(n, -1, dtype=np.int64)
+    if "unit_id" in df.columns and unit_index is not None:
+        for i, uid in enumerate(df["unit_id"]):
+            if uid:
+                if uid not in unit_index:
+                    problems.append(Problem(file, f"unknown unit {uid!r} (not in units file)", row=i + 2, column="unit_id"))
+                else:
+                    unit[i] = unit_index[uid]
+    return Accounts(
+        ids=tuple(df["account_id"]),
+        names=tuple(df["name"]),
+        lat=df["lat"].to_numpy(dtype=float),
+        lon=df["lon"].to_numpy(dtype=float),
+        segment=tuple(df["segment"]),
+        potential=df["potential"].to_numpy(dtype=float),
+        stage=tuple(df["stage"]),
+        product_lines=tuple(df["product_lines"]),
+        group=group,
+        group_ids=tuple(group_ids),
+        current_seller=current,
+        locked=locked,
+        unit=unit,
+    )
+
+
+def _coordinate_outliers(accounts: Accounts, sellers: Sellers, afile: str, sfile: str) -> list[Problem]:
+    lat = np.concatenate([accounts.lat, sellers.lat])
+    lon = np.concatenate([accounts.lon, sellers.lon])
+    clat, clon = float(np.median(lat)), float(np.median(lon))
+    km = haversine_km(lat, lon, clat, clon)
+    limit = max(OUTLIER_KM, 3.0 * float(np.quantile(km, 0.99)))
+    out = []
+    na = len(accounts)
+    for i in np.flatnonzero(km > limit)[:50]:
+        file, row = (afile, i + 2) if i < na else (sfile, i - na + 2)
+        swapped = float(haversine_km(lon[i], lat[i], clat, clon))
+        hint = " (lat and lon look swapped)" if swapped < limit else ""
+        out.append(
+            Problem(
+                file,
+                f"point ({lat[i]:.4f}, {lon[i]:.4f}) is {km[i]:,.0f} km from the other points{hint}",
+                row=int(row),
+                column="lat",
+            )
+        )
+    return out
+
+
+def _read_units(folder: Path, problems: list[Problem]) -> tuple[Units | None, dict[str, int] | None]:
+    path = next((folder / f"units{s}" for s in (".geojson", ".gpkg") if (folder / f"units{s}").is_file()), None)
+    if path is None:
+        return None, None
+    try:
+        gdf = read_geometries(path)
+    except InputError as err:
+        problems += err.problems
+        return None, None
+    if "unit_id" not in gdf.columns:
+        problems.append(Problem(str(path), "required column is missing", row=1, column="unit_id"))
+        return None, None
+    ids = [str(u).strip() for u in gdf["unit_id"]]
+    seen: dict[str, int] = {}
+    for i, uid in enumerate(ids):
+        if not uid:
+            problems.append(Problem(str(path), "missing value", row=i + 2, column="unit_id"))
+        elif uid in seen:
+            problems.append(Problem(str(path), f"duplicate id {uid!r}", row=i + 2, column="unit_id"))
+        seen.setdefault(uid, i)
+    kinds = gdf.geometry.geom_type
+    for i, k in enumerate(kinds):
+        if k not in ("Polygon", "MultiPolygon"):
+            problems.append(Problem(str(path), f"expected a polygon, found {k}", row=i + 2, column="geometry"))
+    if problems:
+        return None, None
+    neighbours = _adjacency(list(gdf.geometry))
+    return Units(ids=tuple(ids), geometry=tuple(gdf.geometry), neighbours=neighbours), seen
+
+
+def _adjacency(geoms: list) -> tuple[tuple[int, ...], ...]:
+    """Units are neighbours when their polygons share a border (touch or overlap slightly)."""
+    import shapely
+
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    nb: list[set[int]] = [set() for _ in geoms]
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a != b:
+            inter = geoms[a].intersection(geoms[b])
+            if inter.length > 0 or inter.area > 0:  # a shared edge, not a single corner
+                nb[a].add(b)
+                nb[b].add(a)
+    return tuple(tuple(sorted(s)) for s in nb)
+
+
+def _read_travel_matrix(
+    folder: Path, sellers: Sellers, accounts: Accounts, problems: list[Problem]
+) -> TravelMatrix | None:
+    path = next((folder / f"travel{s}" for s in (".csv", ".parquet") if (folder / f"travel{s}").is_file()), None)
+    if path is None:
+        return None
+    try:
+        df = read_table(path)
+    except InputError as err:
+        problems += err.problems
+        return None
+    for col in ("seller_id", "account_id", "minutes"):
+        if col not in df.columns:
+            problems.append(Problem(str(path), "required column is missing", row=1, column=col))
+            return None
+    spos = {s: i for i, s in enumerate(sellers.ids)}
+    apos = {a: i for i, a in enumerate(accounts.ids)}
+    minutes = pd.to_numeric(df["minutes"].str.replace(",", "."), errors="coerce").to_numpy()
+    s_idx = df["seller_id"].map(spos)
+    a_idx = df["account_id"].map(apos)
+    for i in range(len(df)):
+        if pd.isna(s_idx.iloc[i]):
+            problems.append(Problem(str(path), f"unknown seller {df['seller_id'].iloc[i]!r}", row=i + 2, column="seller_id"))
+        if pd.isna(a_idx.iloc[i]):
+            problems.append(Problem(str(path), f"unknown account {df['account_id'].iloc[i]!r}", row=i + 2, column="account_id"))
+        if not (minutes[i] >= 0):
+            problems.append(Problem(str(path), "minutes must be a number >= 0", row=i + 2, column="minutes"))
+        if len(problems) > 200:
+            break
+    if problems:
+        return None
+    return TravelMatrix(
+        seller=s_idx.to_numpy(dtype=np.int64),
+        account=a_idx.to_numpy(dtype=np.int64),
+        minutes=minutes.astype(float),
+    )

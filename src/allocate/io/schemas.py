@@ -1,0 +1,179 @@
+"""Table schemas of the instance format, checked with pandera.
+
+Columns arrive as text (see :mod:`allocate.io.tables`). :func:`check_table` converts the
+numeric and boolean columns itself, so that a bad cell is reported as "not a number" with its
+row, then lets pandera check ranges, allowed values and uniqueness, and turns every failure case
+into a :class:`~allocate.errors.Problem` naming the file, the spreadsheet row and the column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from ..errors import Problem
+from ..nomenclature import ROLES, STAGES
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_TRUE = {"true", "1", "yes", "y", "oui", "vrai", "t", "x"}
+_FALSE = {"false", "0", "no", "n", "non", "faux", "f", ""}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: str  # "str" | "float" | "int" | "bool" | "list"
+    required: bool = True
+    nullable: bool = False
+
+
+ACCOUNT_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("account_id", "str"),
+    ColumnSpec("name", "str", nullable=True),
+    ColumnSpec("lat", "float"),
+    ColumnSpec("lon", "float"),
+    ColumnSpec("segment", "str"),
+    ColumnSpec("potential", "float"),
+    ColumnSpec("stage", "str"),
+    ColumnSpec("product_lines", "list"),
+    ColumnSpec("group_id", "str", required=False, nullable=True),
+    ColumnSpec("current_seller_id", "str", required=False, nullable=True),
+    ColumnSpec("locked", "bool", required=False, nullable=True),
+    ColumnSpec("unit_id", "str", required=False, nullable=True),
+)
+
+SELLER_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("seller_id", "str"),
+    ColumnSpec("name", "str", nullable=True),
+    ColumnSpec("lat", "float"),
+    ColumnSpec("lon", "float"),
+    ColumnSpec("role", "str"),
+    ColumnSpec("capacity_h", "float"),
+    ColumnSpec("segments", "list", nullable=True),
+    ColumnSpec("product_lines", "list", nullable=True),
+    ColumnSpec("max_accounts", "int", required=False, nullable=True),
+    ColumnSpec("max_travel_min", "float", required=False, nullable=True),
+    ColumnSpec("calendar", "str", required=False, nullable=True),
+)
+
+
+def account_schema(segments: Sequence[str]) -> pa.DataFrameSchema:
+    """Value checks of ``accounts``; ``segments`` come from the nomenclature."""
+    return pa.DataFrameSchema(
+        {
+            "account_id": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
+            "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+            "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+            "segment": pa.Column(str, pa.Check.isin(list(segments))),
+            "potential": pa.Column(float, [pa.Check.ge(0), pa.Check.le(1e12)]),
+            "stage": pa.Column(str, pa.Check.isin(list(STAGES))),
+        },
+        strict=False,
+    )
+
+
+def seller_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "seller_id": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
+            "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+            "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+            "role": pa.Column(str, pa.Check.isin(list(ROLES))),
+            "capacity_h": pa.Column(float, [pa.Check.gt(0), pa.Check.le(168)]),
+            "max_accounts": pa.Column(float, pa.Check.ge(0), nullable=True, required=False),
+            "max_travel_min": pa.Column(float, pa.Check.gt(0), nullable=True, required=False),
+        },
+        strict=False,
+    )
+
+
+def convert_columns(
+    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check presence and convert types; returns the typed frame and the problems found."""
+    problems: list[Problem] = []
+    missing = [c.name for c in specs if c.required and c.name not in df.columns]
+    for name in missing:
+        problems.append(Problem(file, "required column is missing", row=1, column=name))
+    if missing:
+        return df, problems
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        out[col] = df[col].astype(object).map(lambda v: "" if v is None else str(v).strip())
+    for spec in specs:
+        if spec.name not in out.columns:
+            continue
+        s = out[spec.name]
+        empty = s == ""
+        if not spec.nullable and spec.kind != "list":
+            for i in np.flatnonzero(empty.to_numpy()):
+                problems.append(Problem(file, "missing value", row=int(i) + 2, column=spec.name))
+        if spec.kind in ("float", "int"):
+            text = s.map(lambda v: v.replace(",", ".") if _DECIMAL_COMMA.match(v) else v)
+            num = pd.to_numeric(text.where(~empty, None), errors="coerce")
+            bad = (~empty) & num.isna()
+            for i in np.flatnonzero(bad.to_numpy()):
+                problems.append(
+                    Problem(file, f"not a number: {s.iloc[i][:40]!r}", row=int(i) + 2, column=spec.name)
+                )
+            if spec.kind == "int":
+                frac = (~num.isna()) & (num != np.floor(num.fillna(0)))
+                for i in np.flatnonzero(frac.to_numpy()):
+                    problems.append(Problem(file, "must be a whole number", row=int(i) + 2, column=spec.name))
+            out[spec.name] = num.astype(float)
+        elif spec.kind == "bool":
+            low = s.str.lower()
+            bad = ~low.isin(_TRUE | _FALSE)
+            for i in np.flatnonzero(bad.to_numpy()):
+                problems.append(
+                    Problem(file, f"not a boolean (true/false): {s.iloc[i][:40]!r}", row=int(i) + 2, column=spec.name)
+                )
+            out[spec.name] = low.isin(_TRUE)
+        elif spec.kind == "list":
+            out[spec.name] = s.map(lambda v: tuple(x.strip() for x in v.split(";") if x.strip()))
+    return out, problems
+
+
+def schema_problems(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> list[Problem]:
+    """Run ``schema`` lazily and turn each failure case into a :class:`Problem`."""
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        problems = []
+        fc = err.failure_cases
+        for rec in fc.itertuples(index=False):
+            idx = getattr(rec, "index", None)
+            row = int(idx) + 2 if idx is not None and not pd.isna(idx) else None
+            problems.append(
+                Problem(file, _describe(str(rec.check), rec.failure_case), row=row, column=str(rec.column))
+            )
+        return sorted(set(problems), key=lambda p: (p.row or 0, p.column or ""))
+    return []
+
+
+def _describe(check: str, value: object) -> str:
+    shown = repr(value)[:60]
+    if check.startswith("in_range"):
+        lo, hi = check[len("in_range(") : -1].split(",")
+        return f"{shown} is out of range [{lo.strip()}, {hi.strip()}]"
+    if check.startswith("isin"):
+        allowed = check[len("isin(") : -1]
+        return f"{shown} is not one of {allowed}"
+    if check == "field_uniqueness":
+        return f"duplicate id {shown}"
+    if check.startswith("greater_than_or_equal_to"):
+        return f"{shown} must be >= {check.split('(')[1].rstrip(')')}"
+    if check.startswith("greater_than"):
+        return f"{shown} must be > {check.split('(')[1].rstrip(')')}"
+    if check.startswith("less_than_or_equal_to"):
+        return f"{shown} must be <= {check.split('(')[1].rstrip(')')}"
+    if check.startswith("str_length"):
+        return "empty id"
+    if check == "not_nullable":
+        return "missing value"
+    return f"{shown} fails check {check}"

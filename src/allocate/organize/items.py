@@ -1,0 +1,212 @@
+"""Items of an organization model and how they become the solver's :class:`AssignmentProblem`.
+
+A *row* is one thing to serve: an account, an (account, product line) pair or an (account,
+role) pair, with its weekly desk hours and visits. Rows that must share one seller (the sites
+of a multi-site group for the same product line or role; the accounts of one unit in a
+geographic model) are merged into one solver item, a *bundle*, so "one owner per group" holds
+by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..domain import Instance
+from ..scenario import Scenario
+from ..solvers.problem import AssignmentProblem, Balance
+from ..travel import nearest_sellers
+from ..workload import travel_minutes
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of a model (see module docstring)."""
+
+    account: NDArray[np.int64]
+    key: tuple[str, ...]  # product line, role, or "" for whole accounts
+    key_kind: str  # "", "product_line" or "role"
+    desk_h: NDArray[np.float64]
+    visits: NDArray[np.float64]
+    eligible_class: tuple[str, ...]  # label of the eligibility class of each row
+    bundle: NDArray[np.int64]  # solver item of each row
+
+    def __len__(self) -> int:
+        return len(self.account)
+
+
+@dataclass(frozen=True)
+class ModelProblem:
+    """An organization model instantiated on an instance: rows, bundles and the problem."""
+
+    name: str
+    rows: Rows
+    problem: AssignmentProblem
+    sellers: NDArray[np.int64]  # the instance sellers taking part (problem seller k = sellers[k])
+
+
+def bundle_rows(instance: Instance, account: NDArray[np.int64], key: tuple[str, ...], by_unit: bool) -> NDArray[np.int64]:
+    """Bundle index of each row: one per (group, key), per (unit, key) when ``by_unit``, else one per row."""
+    acc = instance.accounts
+    out = np.empty(len(account), dtype=np.int64)
+    index: dict[tuple, int] = {}
+    for r, a in enumerate(account):
+        g = int(acc.group[a])
+        if g >= 0:
+            k: tuple = ("g", g, key[r])
+        elif by_unit and acc.unit[a] >= 0 and not acc.locked[a]:
+            k = ("u", int(acc.unit[a]), key[r])
+        else:
+            k = ("r", r)
+        out[r] = index.setdefault(k, len(index))
+    return out
+
+
+def build_problem(
+    name: str,
+    instance: Instance,
+    scenario: Scenario,
+    rows: Rows,
+    eligible: dict[str, NDArray[np.int64]],
+    balance_key: list[tuple],
+) -> ModelProblem:
+    """Candidates, loads and costs of every bundle, then the :class:`AssignmentProblem`.
+
+    ``eligible[label]`` lists the sellers of an eligibility class. ``balance_key[s]`` groups
+    the sellers whose workload, potential and count are balanced together.
+    """
+    acc, sel = instance.accounts, instance.sellers
+    n_b = int(rows.bundle.max()) + 1 if len(rows) else 0
+    k = scenario.candidates
+    # candidate sellers per row: the k nearest eligible ones, today's seller and the lock
+    cand_rows: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * len(rows)
+    labels_arr = np.array(rows.eligible_class, dtype=object)
+    for label, sellers in eligible.items():
+        r_idx = np.flatnonzero(labels_arr == label)
+        if len(r_idx) == 0 or len(sellers) == 0:
+            continue
+        a_idx = rows.account[r_idx]
+        nn, km = nearest_sellers(acc.lat[a_idx], acc.lon[a_idx], sel.lat[sellers], sel.lon[sellers], k)
+        if scenario.radius_km is not None:
+            # keep the sellers within the radius, and always the nearest one
+            far = km > scenario.radius_km
+            far[:, 0] = False
+            nn = np.where(far, -1, nn)
+        eligible_set = set(int(s) for s in sellers)
+        for j, r in enumerate(r_idx):
+            c = sellers[nn[j][nn[j] >= 0]]
+            extra = [int(acc.current_seller[rows.account[r]])]
+            c = np.unique(np.r_[c, [s for s in extra if s >= 0 and s in eligible_set]]).astype(np.int64)
+            cand_rows[r] = c
+    # bundle candidates = union of its rows' candidates (each bundle shares one eligibility class)
+    order = np.argsort(rows.bundle, kind="stable")
+    starts = np.searchsorted(rows.bundle[order], np.arange(n_b + 1))
+    indptr = [0]
+    cand_seller: list[int] = []
+    for b in range(n_b):
+        members = order[starts[b] : starts[b + 1]]
+        cs = np.unique(np.concatenate([cand_rows[r] for r in members])) if len(members) else np.zeros(0, dtype=np.int64)
+        # a locked account's owner must be a candidate of its bundle
+        for r in members:
+            a = rows.account[r]
+            lab = rows.eligible_class[r]
+            if acc.locked[a] and int(acc.current_seller[a]) in set(eligible.get(lab, np.zeros(0, dtype=np.int64)).tolist()):
+                cs = np.unique(np.r_[cs, acc.current_seller[a]])
+        cand_seller.extend(int(s) for s in cs)
+        indptr.append(len(cand_seller))
+    indptr_a = np.array(indptr, dtype=np.int64)
+    seller_a = np.array(cand_seller, dtype=np.int64)
+    # loads: expand (bundle, seller) to (row, seller) pairs
+    counts = np.diff(indptr_a)
+    row_rep = np.concatenate([np.repeat(order[starts[b] : starts[b + 1]], counts[b]) for b in range(n_b)]) if n_b else np.zeros(0, dtype=np.int64)
+    entry_rep = np.concatenate(
+        [np.tile(np.arange(indptr_a[b], indptr_a[b + 1]), starts[b + 1] - starts[b]) for b in range(n_b)]
+    ) if n_b else np.zeros(0, dtype=np.int64)
+    pair_seller = seller_a[entry_rep]
+    tmin = travel_minutes(instance, pair_seller, rows.account[row_rep])
+    travel_h = rows.visits[row_rep] * 2.0 * tmin / 60.0
+    load_pair = rows.desk_h[row_rep] + travel_h
+    nnz = len(seller_a)
+    load = np.bincount(entry_rep, weights=load_pair, minlength=nnz)
+    cost = np.bincount(entry_rep, weights=travel_h, minlength=nnz)
+    # max_travel_min: drop candidates that some row cannot reach
+    too_far = np.bincount(entry_rep, weights=(tmin > sel.max_travel_min[pair_seller]).astype(float), minlength=nnz) > 0
+    locked_entry = np.zeros(nnz, dtype=bool)
+    # per-bundle attributes
+    b_count = np.zeros(n_b, dtype=np.int64)
+    b_pot = np.zeros(n_b)
+    b_fixed = np.full(n_b, -1, dtype=np.int64)
+    b_current = np.full(n_b, -1, dtype=np.int64)
+    b_label: list[str] = [""] * n_b
+    seen_acc: set[tuple[int, int]] = set()
+    eligible_sets = {lab: set(int(s) for s in ss) for lab, ss in eligible.items()}
+    for r in range(len(rows)):
+        b = int(rows.bundle[r])
+        a = int(rows.account[r])
+        owner_ok = int(acc.current_seller[a]) in eligible_sets.get(rows.eligible_class[r], set())
+        if (b, a) not in seen_acc:
+            seen_acc.add((b, a))
+            b_count[b] += 1
+            b_pot[b] += acc.potential[a] / max(1, _rows_per_account(rows, a))
+        if acc.locked[a] and owner_ok:
+            b_fixed[b] = acc.current_seller[a]
+        if owner_ok and b_current[b] < 0:
+            b_current[b] = acc.current_seller[a]
+        b_label[b] = rows.eligible_class[r]
+    for b in np.flatnonzero(b_fixed >= 0):
+        for e in range(indptr_a[b], indptr_a[b + 1]):
+            if seller_a[e] == b_fixed[b]:
+                locked_entry[e] = True
+    keep = ~too_far | locked_entry
+    if not keep.all():
+        bundle_of_entry = np.repeat(np.arange(n_b), counts)
+        new_counts = np.bincount(bundle_of_entry[keep], minlength=n_b)
+        indptr_a = np.r_[0, np.cumsum(new_counts)].astype(np.int64)
+        seller_a, load, cost = seller_a[keep], load[keep], cost[keep]
+    # map instance sellers -> problem sellers (all sellers take part; unused ones just idle)
+    balances = []
+    bs = scenario.balance
+    for measure, spec in (("load", bs.workload), ("potential", bs.potential), ("count", bs.count)):
+        if spec is not None:
+            weight = spec.weight / 1000.0 if measure == "potential" else spec.weight
+            balances.append(Balance(measure, spec.tolerance, spec.hard, weight))
+    groups: dict[tuple, list[int]] = {}
+    for s, key in enumerate(balance_key):
+        if key is not None:
+            groups.setdefault(key, []).append(s)
+    max_moves = scenario.max_moves
+    if scenario.max_moves_share is not None:
+        max_moves = int(np.floor(scenario.max_moves_share * int((acc.current_seller >= 0).sum())))
+    problem = AssignmentProblem(
+        capacity=sel.capacity_h * scenario.weeks / scenario.weeks,
+        indptr=indptr_a,
+        seller=seller_a,
+        cost=cost,
+        load=load,
+        count=b_count,
+        potential=b_pot,
+        max_items=sel.max_accounts.astype(np.int64),
+        fixed=b_fixed,
+        current=b_current,
+        balance_groups=tuple(np.array(g, dtype=np.int64) for g in groups.values()),
+        balances=tuple(balances),
+        cost_weight=scenario.weights.travel,
+        move_weight=scenario.weights.move,
+        max_moves=max_moves,
+        labels=tuple(b_label),
+        seller_labels=tuple(sel.ids),
+    )
+    return ModelProblem(name, rows, problem, np.arange(len(sel), dtype=np.int64))
+
+
+_ROWS_PER_ACCOUNT: dict[int, NDArray[np.int64]] = {}
+
+
+def _rows_per_account(rows: Rows, a: int) -> int:
+    key = id(rows)
+    if key not in _ROWS_PER_ACCOUNT:
+        _ROWS_PER_ACCOUNT.clear()
+        _ROWS_PER_ACCOUNT[key] = np.bincount(rows.account)
+    return int(_ROWS_PER_ACCOUNT[key][a])

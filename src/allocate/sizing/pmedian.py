@@ -1,0 +1,622 @@
+"""p-median placement: where to base ``p`` sellers among candidate towns.
+
+The engine runs in four stages, all on plain numpy arrays:
+
+1. **Heuristic.** Greedy addition followed by a best-improvement vertex interchange
+   (Teitz & Bart 1968, with the swap gains of every (insert, remove) pair evaluated at once by
+   one matrix product, in the spirit of Whitaker's fast interchange).
+2. **Lagrangian bound.** The assignment constraints are relaxed with multipliers ``u``; the
+   subproblem is solved in closed form and the multipliers are improved by subgradient steps.
+   The p-median has the integrality property for this relaxation, so the bound tends to the
+   LP bound. Lagrangian solutions are repaired into new incumbents on the way.
+3. **Reduced-cost fixing.** With the final multipliers, any median or client-median pair whose
+   forced Lagrangian bound cannot beat the incumbent is removed. This usually leaves a few
+   pairs per client.
+4. **CP-SAT** solves the reduced model, hinted with the incumbent, and proves optimality.
+
+Costs are scaled to integers in one place (:func:`_integer_costs`); objective values reported
+in :class:`PMedianResult` are recomputed from the caller's (unscaled) matrix.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from allocate.errors import InfeasibleError, Shortfall
+
+__all__ = ["PMedianModel", "PMedianResult", "PMedianStatus", "solve_pmedian"]
+
+logger = logging.getLogger(__name__)
+
+#: Factor applied to non-integer costs before rounding them for CP-SAT (1/1000 of a minute).
+COST_SCALE = 1000
+#: Factor applied to non-integer demands and capacities before rounding them.
+DEMAND_SCALE = 1000
+#: Objective values above this cannot be represented exactly by CP-SAT's double-based bound.
+_MAX_EXACT = 2**53
+#: Tolerance used when comparing Lagrangian (floating point) bounds with integer objectives.
+_TOL = 1e-6
+
+
+class PMedianStatus(Enum):
+    """Outcome of :func:`solve_pmedian`."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a solution, not proven optimal within the time limit
+    UNKNOWN = "unknown"  # no solution within the time limit
+
+
+@dataclass(frozen=True)
+class PMedianResult:
+    """Solution of a p-median problem.
+
+    Attributes
+    ----------
+    status
+        Whether the solution is proven optimal.
+    objective
+        Total cost ``sum_i cost[i, assignment[i]]`` in the caller's units (``nan`` if none).
+    best_bound
+        Proven lower bound on the optimal cost, in the caller's units.
+    gap
+        ``(objective - best_bound) / max(|objective|, 1e-9)``; 0 when optimal.
+    wall_s
+        Wall-clock seconds spent in :func:`solve_pmedian`.
+    medians
+        Sorted candidate indices of the open medians.
+    assignment
+        ``assignment[i]`` is the candidate index that serves client ``i``.
+    """
+
+    status: PMedianStatus
+    objective: float
+    best_bound: float
+    gap: float
+    wall_s: float
+    medians: tuple[int, ...]
+    assignment: tuple[int, ...]
+
+
+# --------------------------------------------------------------------------- data preparation
+
+
+def _integer_costs(cost: np.ndarray) -> tuple[np.ndarray, int]:
+    """Return ``(integer cost matrix, scale)``: the single place where costs become integers."""
+    if np.all(np.equal(np.mod(cost, 1), 0)):
+        scaled, scale = cost.astype(np.int64), 1
+    else:
+        scaled, scale = np.rint(cost * COST_SCALE).astype(np.int64), COST_SCALE
+    worst = float(scaled.max(axis=1).sum())
+    if worst >= _MAX_EXACT:
+        logger.warning(
+            "p-median costs reach %.3g after scaling by %d; CP-SAT bounds may be inexact",
+            worst,
+            scale,
+        )
+    return scaled, scale
+
+
+def _integer_demand(
+    demand: np.ndarray, capacity: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Round demands and capacities to integers, scaling both when either is fractional."""
+    if np.all(np.mod(demand, 1) == 0) and np.all(np.mod(capacity, 1) == 0):
+        return demand.astype(np.int64), capacity.astype(np.int64)
+    # Demands round up and capacities down, so a scaled solution stays feasible in real units.
+    return (
+        np.ceil(demand * DEMAND_SCALE - 1e-9).astype(np.int64),
+        np.floor(capacity * DEMAND_SCALE + 1e-9).astype(np.int64),
+    )
+
+
+def _colocated_clients(n_clients: int, n_candidates: int, cost: np.ndarray) -> np.ndarray:
+    """Client co-located with each candidate (-1 if none): the identity on a zero-diagonal square."""
+    if n_clients == n_candidates and np.all(np.diag(cost) == 0):
+        return np.arange(n_candidates)
+    return np.full(n_candidates, -1)
+
+
+# --------------------------------------------------------------------------- heuristic
+
+
+def _assign(costs: np.ndarray, medians: np.ndarray) -> tuple[np.ndarray, float]:
+    """Nearest-median assignment (candidate indices) and its total cost."""
+    sub = costs[:, medians]
+    pos = sub.argmin(axis=1)
+    return medians[pos], float(sub[np.arange(costs.shape[0]), pos].sum())
+
+
+def _greedy(costs: np.ndarray, p: int) -> np.ndarray:
+    """Add, one at a time, the candidate that lowers the total cost most."""
+    n, m = costs.shape
+    nearest = np.full(n, np.inf)
+    chosen: list[int] = []
+    is_open = np.zeros(m, dtype=bool)
+    for _ in range(p):
+        totals = np.minimum(nearest[:, None], costs).sum(axis=0)
+        totals[is_open] = np.inf
+        j = int(totals.argmin())
+        chosen.append(j)
+        is_open[j] = True
+        nearest = np.minimum(nearest, costs[:, j])
+    return np.array(chosen)
+
+
+def _interchange(costs: np.ndarray, medians: np.ndarray, deadline: float) -> np.ndarray:
+    """Best-improvement swap local search; returns a swap-optimal set of medians.
+
+    For every client ``i`` let ``d1`` and ``d2`` be its nearest and second-nearest open cost.
+    Inserting ``j`` and removing median ``r`` changes the total by
+    ``G_j + sum_{i served by r} (min(d2_i, c_ij) - min(d1_i, c_ij))`` with
+    ``G_j = sum_i min(0, c_ij - d1_i)``; the second term for all (r, j) is one matrix product.
+    """
+    n, m = costs.shape
+    medians = medians.copy()
+    p = medians.size
+    if p == m:
+        return medians
+    rows = np.arange(n)
+    while time.monotonic() < deadline:
+        sub = costs[:, medians]
+        order = np.argsort(sub, axis=1, kind="stable")
+        first = order[:, 0]
+        d1 = sub[rows, first]
+        d2 = sub[rows, order[:, 1]] if p > 1 else np.full(n, np.inf)
+        gain = np.minimum(costs - d1[:, None], 0.0).sum(axis=0)
+        loss = np.minimum(d2[:, None], costs) - np.minimum(d1[:, None], costs)
+        served = np.zeros((p, n))
+        served[first, rows] = 1.0
+        delta = gain[None, :] + served @ loss
+        delta[:, medians] = np.inf
+        r, j = np.unravel_index(int(delta.argmin()), delta.shape)
+        if not delta[r, j] < -_TOL:
+            break
+        medians[r] = j
+    return medians
+
+
+# --------------------------------------------------------------------------- Lagrangian bound
+
+
+@dataclass(frozen=True)
+class _Lagrangian:
+    """Best Lagrangian bound found, its multipliers and the improved incumbent."""
+
+    bound: float
+    multipliers: np.ndarray
+    medians: np.ndarray
+    upper: float
+
+
+def _lagrangian(costs: np.ndarray, p: int, medians: np.ndarray, deadline: float) -> _Lagrangian:
+    """Subgradient optimisation of the Lagrangian dual of the assignment constraints.
+
+    ``L(u) = sum_i u_i + min_{|S| = p} sum_{j in S} rho_j`` with
+    ``rho_j = sum_i min(0, c_ij - u_i)``. Costs are integers, so the search stops as soon as
+    ``ceil(L) >= upper``.
+    """
+    n, m = costs.shape
+    _, best_ub = _assign(costs, medians)
+    u = costs[:, medians].min(axis=1).astype(float)
+    best_lb, best_u = -np.inf, u.copy()
+    step_scale, stall, seen = 2.0, 0, set()
+    for _ in range(3000):
+        if time.monotonic() > deadline:
+            break
+        reduced = np.minimum(costs - u[:, None], 0.0)
+        rho = reduced.sum(axis=0)
+        chosen = np.argpartition(rho, p - 1)[:p] if p < m else np.arange(m)
+        bound = float(u.sum() + rho[chosen].sum())
+        if bound > best_lb + _TOL:
+            best_lb, best_u, stall = bound, u.copy(), 0
+        else:
+            stall += 1
+            if stall >= 25:
+                step_scale, stall = step_scale / 2, 0
+        key = hash(np.sort(chosen).tobytes())
+        if key not in seen:
+            seen.add(key)
+            _, value = _assign(costs, chosen)
+            if value < best_ub - _TOL:
+                chosen = _interchange(costs, chosen, deadline)
+                _, value = _assign(costs, chosen)
+                medians, best_ub = chosen, value
+                logger.debug("Lagrangian repair found incumbent %.0f", value)
+        if math.ceil(best_lb - _TOL) >= best_ub or step_scale < 1e-4:
+            break
+        covered = (reduced[:, chosen] < 0).sum(axis=1)
+        subgradient = 1.0 - covered
+        norm = float(subgradient @ subgradient)
+        if norm == 0:
+            best_lb = max(best_lb, bound)
+            break
+        u = u + step_scale * (best_ub - bound) / norm * subgradient
+    return _Lagrangian(best_lb, best_u, medians, best_ub)
+
+
+def _reduce(
+    costs: np.ndarray,
+    p: int,
+    lag: _Lagrangian,
+    incumbent: np.ndarray,
+    assignment: np.ndarray,
+    upper: float,
+    nearest_rule: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reduced-cost fixing against ``upper``: keep what a strictly better solution may use.
+
+    Returns ``(allowed pairs mask, fixed-closed mask, fixed-open mask)``. The incumbent's
+    medians and pairs are always kept, so the reduced model still contains the incumbent.
+    """
+    n, m = costs.shape
+    u = lag.multipliers
+    gap_to = upper - 1 + _TOL  # integer costs: a better solution costs at most upper - 1
+    reduced = costs - u[:, None]
+    rho = np.minimum(reduced, 0.0).sum(axis=0)
+    order = np.argsort(rho, kind="stable")
+    in_best = np.zeros(m, dtype=bool)
+    in_best[order[:p]] = True
+    r_p = rho[order[p - 1]]
+    r_next = rho[order[p]] if p < m else np.inf
+    in_incumbent = np.zeros(m, dtype=bool)
+    in_incumbent[incumbent] = True
+    open_penalty = np.where(in_best, 0.0, rho - r_p)
+    closed = (lag.bound + open_penalty > gap_to) & ~in_incumbent
+    fixed_open = in_best & (lag.bound - rho + r_next > gap_to) & in_incumbent
+    allowed = lag.bound + np.maximum(reduced, 0.0) + open_penalty[None, :] <= gap_to
+    allowed &= ~closed[None, :]
+    if nearest_rule and fixed_open.any():
+        # Uncapacitated: nobody is served farther than its nearest surely-open median.
+        allowed &= costs <= costs[:, fixed_open].min(axis=1)[:, None]
+    allowed[np.arange(n), assignment] = True
+    return allowed, closed, fixed_open
+
+
+# --------------------------------------------------------------------------- CP-SAT model
+
+
+class PMedianModel:
+    r"""CP-SAT model of the (capacitated) p-median on a reduced set of pairs.
+
+    Sets: clients :math:`I`, candidates :math:`J`, allowed pairs :math:`A \subseteq I \times J`
+    (what survives reduced-cost fixing), :math:`A_i = \{j : (i, j) \in A\}`.
+
+    .. math::
+
+        \min \; & \sum_{(i,j) \in A} c_{ij} x_{ij} \\
+        \text{s.t.} \; & \sum_{j \in A_i} x_{ij} = 1 && \forall i \in I
+            \quad \text{(every client served once)} \\
+        & x_{ij} \le y_j && \forall (i, j) \in A \quad \text{(only by an open median)} \\
+        & \sum_{j \in J} y_j = p && \text{(exactly p medians)} \\
+        & \sum_{i : (i,j) \in A} d_i x_{ij} \le Q_j y_j && \forall j
+            \quad \text{(capacity, if given)} \\
+        & x_{k(j), j} \ge y_j && \forall j \text{ with a co-located client } k(j)
+            \quad \text{(capacitated: a median serves itself)} \\
+        & y_j = 0 \;(j \in F_0), \quad y_j = 1 \;(j \in F_1), \quad x, y \in \{0, 1\}
+
+    :math:`F_0, F_1` are the medians fixed closed / open by reduced-cost fixing. Costs
+    :math:`c` are the integer-scaled costs.
+
+    Parameters
+    ----------
+    costs
+        Integer ``(n_clients, n_candidates)`` cost matrix.
+    p
+        Number of medians.
+    allowed
+        Boolean mask of the pairs kept in the model.
+    closed, fixed_open
+        Boolean masks over candidates.
+    demand, capacity
+        Integer demands and per-candidate capacities, or ``None`` (uncapacitated).
+    colocated
+        Client co-located with each candidate, ``-1`` if none.
+    """
+
+    def __init__(
+        self,
+        costs: np.ndarray,
+        p: int,
+        allowed: np.ndarray,
+        closed: np.ndarray,
+        fixed_open: np.ndarray,
+        demand: np.ndarray | None = None,
+        capacity: np.ndarray | None = None,
+        colocated: np.ndarray | None = None,
+    ) -> None:
+        self.costs = costs
+        self.p = p
+        self.model = cp_model.CpModel()
+        n, m = costs.shape
+        self.y = [self.model.new_bool_var(f"y{j}") for j in range(m)]
+        rows, cols = np.nonzero(allowed)
+        self.pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
+        self.x = {(i, j): self.model.new_bool_var(f"x{i}_{j}") for i, j in self.pairs}
+        self.by_client: list[list[int]] = [[] for _ in range(n)]
+        self.by_median: list[list[int]] = [[] for _ in range(m)]
+        for i, j in self.pairs:
+            self.by_client[i].append(j)
+            self.by_median[j].append(i)
+        self._add_single_assignment()
+        self._add_open_link()
+        self._add_median_count()
+        self._add_fixings(closed, fixed_open)
+        if demand is not None and capacity is not None:
+            self._add_capacity(demand, capacity)
+            if colocated is not None:
+                self._add_self_service(colocated)
+        self._set_objective()
+
+    def _add_single_assignment(self) -> None:
+        """Every client is served by exactly one median."""
+        for i, medians in enumerate(self.by_client):
+            self.model.add_exactly_one(self.x[i, j] for j in medians)
+
+    def _add_open_link(self) -> None:
+        """A client can only be served by an open median."""
+        for (_, j), var in self.x.items():
+            self.model.add_implication(var, self.y[j])
+
+    def _add_median_count(self) -> None:
+        """The number of sellers to base is given."""
+        self.model.add(sum(self.y) == self.p)
+
+    def _add_fixings(self, closed: np.ndarray, fixed_open: np.ndarray) -> None:
+        """Reduced-cost fixing proved these medians closed/open in any better solution."""
+        for j in np.flatnonzero(closed):
+            self.model.add(self.y[int(j)] == 0)
+        for j in np.flatnonzero(fixed_open):
+            self.model.add(self.y[int(j)] == 1)
+
+    def _add_capacity(self, demand: np.ndarray, capacity: np.ndarray) -> None:
+        """A median serves at most its capacity of demand, and nothing when closed."""
+        for j, clients in enumerate(self.by_median):
+            if clients:
+                load = sum(int(demand[i]) * self.x[i, j] for i in clients)
+                self.model.add(load <= int(capacity[j]) * self.y[j])
+
+    def _add_self_service(self, colocated: np.ndarray) -> None:
+        """An open median serves its own town (and uses capacity for it)."""
+        for j, k in enumerate(colocated.tolist()):
+            if k < 0:
+                continue
+            if (k, j) in self.x:
+                self.model.add_implication(self.y[j], self.x[k, j])
+            else:
+                self.model.add(self.y[j] == 0)
+
+    def _set_objective(self) -> None:
+        """Minimise the total (scaled) cost of serving the clients."""
+        self.model.minimize(sum(int(self.costs[i, j]) * var for (i, j), var in self.x.items()))
+
+    def add_hint(self, medians: np.ndarray, assignment: np.ndarray) -> None:
+        """Start the search from a known solution."""
+        open_set = set(medians.tolist())
+        for j, var in enumerate(self.y):
+            self.model.add_hint(var, j in open_set)
+        for (i, j), var in self.x.items():
+            self.model.add_hint(var, int(assignment[i]) == j)
+
+    def solution(self, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+        """Open medians and assignment read from a solved model."""
+        medians = np.array([j for j, var in enumerate(self.y) if solver.boolean_value(var)])
+        assignment = np.full(self.costs.shape[0], -1)
+        for (i, j), var in self.x.items():
+            if solver.boolean_value(var):
+                assignment[i] = j
+        return medians, assignment
+
+
+# --------------------------------------------------------------------------- capacitated start
+
+
+def _capacitated_start(
+    costs: np.ndarray,
+    medians: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    colocated: np.ndarray,
+) -> np.ndarray | None:
+    """Regret-greedy assignment to fixed medians under capacity; ``None`` if it gets stuck."""
+    n = costs.shape[0]
+    assignment = np.full(n, -1)
+    left = capacity.astype(np.int64).copy()
+    for j in medians:
+        k = colocated[j]
+        if k >= 0:
+            if assignment[k] >= 0 or demand[k] > left[j]:
+                return None
+            assignment[k] = j
+            left[j] -= demand[k]
+    while (assignment < 0).any():
+        todo = np.flatnonzero(assignment < 0)
+        sub = costs[np.ix_(todo, medians)].astype(float)
+        sub[demand[todo][:, None] > left[medians][None, :]] = np.inf
+        ranked = np.sort(sub, axis=1)
+        if not np.isfinite(ranked[:, 0]).all():
+            return None
+        second = ranked[:, 1] if ranked.shape[1] > 1 else np.full(len(todo), np.inf)
+        regret = np.where(np.isfinite(second), second - ranked[:, 0], 1e18)
+        pick = int(regret.argmax())
+        i = int(todo[pick])
+        j = int(medians[int(sub[pick].argmin())])
+        assignment[i] = j
+        left[j] -= demand[i]
+    return assignment
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def solve_pmedian(
+    cost: np.ndarray,
+    p: int,
+    demand: np.ndarray | None = None,
+    capacity: float | np.ndarray | None = None,
+    time_limit_s: float = 60,
+    workers: int = 2,
+    seed: int = 0,
+) -> PMedianResult:
+    """Choose ``p`` medians among the candidates and serve every client from one of them.
+
+    Parameters
+    ----------
+    cost
+        ``(n_clients, n_candidates)`` matrix; ``cost[i, j]`` is the full cost of serving
+        client ``i`` from candidate ``j`` (e.g. travel minutes times visits). When the matrix
+        is square with a zero diagonal, client ``k`` and candidate ``k`` are the same place.
+    p
+        Number of medians to open, ``1 <= p <= n_candidates``.
+    demand
+        Client demands (default 1 each); only used by the capacity constraints.
+    capacity
+        Demand a median may serve: a scalar or one value per candidate. ``None`` means
+        uncapacitated. With capacity, a median co-located with a client serves that client.
+    time_limit_s
+        Wall-clock limit for the whole solve. The best solution found is returned.
+    workers
+        CP-SAT workers. With more than one, ``interleave_search`` keeps the search
+        deterministic for a given ``seed`` and ``workers`` (unless the time limit cuts it).
+    seed
+        CP-SAT random seed.
+
+    Returns
+    -------
+    PMedianResult
+        Status, objective, proven bound, gap, time, medians and assignment.
+
+    Raises
+    ------
+    InfeasibleError
+        If the capacitated problem is proven infeasible.
+    """
+    start = time.monotonic()
+    deadline = start + time_limit_s
+    cost = np.asarray(cost, dtype=float)
+    if cost.ndim != 2 or not np.all(np.isfinite(cost)):
+        raise ValueError("cost must be a finite 2-D matrix")
+    n, m = cost.shape
+    if not 1 <= p <= m:
+        raise ValueError(f"p={p} must lie in 1..{m} (number of candidates)")
+    costs, scale = _integer_costs(cost)
+    fcosts = costs.astype(float)
+    colocated = _colocated_clients(n, m, cost)
+    capacitated = capacity is not None
+    int_demand = int_capacity = None
+    if capacitated:
+        raw_demand = np.ones(n) if demand is None else np.asarray(demand, dtype=float)
+        raw_capacity = np.broadcast_to(np.asarray(capacity, dtype=float), (m,))
+        int_demand, int_capacity = _integer_demand(raw_demand, raw_capacity)
+        _check_total_capacity(int_demand, int_capacity, p)
+
+    medians = _interchange(fcosts, _greedy(fcosts, p), deadline)
+    lag = _lagrangian(fcosts, p, medians, deadline)
+    medians = lag.medians
+    assignment, upper = _assign(fcosts, medians)
+    lower = math.ceil(lag.bound - _TOL)
+    logger.info("p-median heuristic %.0f, Lagrangian bound %.2f", upper, lag.bound)
+
+    if capacitated:
+        assert int_demand is not None and int_capacity is not None
+        start_assignment = _capacitated_start(
+            costs, np.sort(medians), int_demand, int_capacity, colocated
+        )
+        if start_assignment is None:
+            assignment, upper = np.full(n, -1), math.inf
+        else:
+            assignment = start_assignment
+            upper = float(costs[np.arange(n), assignment].sum())
+
+    if not capacitated and lower >= upper:
+        return _result(cost, scale, PMedianStatus.OPTIMAL, medians, assignment, lower, start)
+
+    if math.isfinite(upper):
+        allowed, closed, fixed_open = _reduce(
+            fcosts, p, lag, medians, assignment, upper, nearest_rule=not capacitated
+        )
+    else:
+        allowed = np.ones((n, m), dtype=bool)
+        closed = fixed_open = np.zeros(m, dtype=bool)
+    logger.info(
+        "p-median reduced model: %d of %d pairs, %d medians closed, %d open",
+        int(allowed.sum()),
+        n * m,
+        int(closed.sum()),
+        int(fixed_open.sum()),
+    )
+    model = PMedianModel(
+        costs, p, allowed, closed, fixed_open, int_demand, int_capacity, colocated
+    )
+    if math.isfinite(upper):
+        model.add_hint(medians, assignment)
+
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.1, deadline - time.monotonic())
+    params.num_workers = workers
+    params.random_seed = seed
+    params.interleave_search = workers > 1
+    status = solver.solve(model.model)
+
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found_medians, found_assignment = model.solution(solver)
+        found = float(solver.objective_value)
+        if found <= upper:
+            medians, assignment, upper = found_medians, found_assignment, found
+        bound = max(lower, math.ceil(solver.best_objective_bound - _TOL))
+        optimal = status == cp_model.OPTIMAL or bound >= upper
+        kind = PMedianStatus.OPTIMAL if optimal else PMedianStatus.FEASIBLE
+        return _result(cost, scale, kind, medians, assignment, min(bound, upper), start)
+    if status == cp_model.INFEASIBLE:
+        if math.isfinite(upper):  # nothing better than the incumbent exists
+            return _result(cost, scale, PMedianStatus.OPTIMAL, medians, assignment, upper, start)
+        raise InfeasibleError(f"no placement of {p} medians satisfies the capacities")
+    if math.isfinite(upper):
+        return _result(cost, scale, PMedianStatus.FEASIBLE, medians, assignment, lower, start)
+    return PMedianResult(
+        PMedianStatus.UNKNOWN, math.nan, lower / scale, math.inf, time.monotonic() - start, (), ()
+    )
+
+
+def _check_total_capacity(demand: np.ndarray, capacity: np.ndarray, p: int) -> None:
+    """Fail early when even the p largest capacities cannot hold the total demand."""
+    total = int(demand.sum())
+    best = int(np.sort(capacity)[::-1][:p].sum())
+    if total > best:
+        raise InfeasibleError(
+            f"{p} medians cannot serve the demand",
+            [Shortfall("all medians", float(total), float(best))],
+        )
+
+
+def _result(
+    cost: np.ndarray,
+    scale: int,
+    status: PMedianStatus,
+    medians: np.ndarray,
+    assignment: np.ndarray,
+    bound: float,
+    start: float,
+) -> PMedianResult:
+    """Package a solution, recomputing its objective from the caller's matrix."""
+    objective = float(cost[np.arange(cost.shape[0]), assignment].sum())
+    best_bound = min(bound / scale, objective)
+    if status is PMedianStatus.OPTIMAL:
+        best_bound = objective if scale == 1 else best_bound
+    gap = (objective - best_bound) / max(abs(objective), 1e-9)
+    return PMedianResult(
+        status=status,
+        objective=objective,
+        best_bound=best_bound,
+        gap=max(gap, 0.0),
+        wall_s=time.monotonic() - start,
+        medians=tuple(sorted(int(j) for j in medians)),
+        assignment=tuple(int(j) for j in assignment),
+    )

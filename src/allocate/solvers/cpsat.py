@@ -1,0 +1,267 @@
+"""CP-SAT model of the assignment problem, over all items or over a *free* subset (LNS).
+
+The model is the one written in :mod:`allocate.solvers.problem`. For a large-neighbourhood
+step only the free items get variables; the other items are fixed at their current choice and
+enter as constants (their loads, potentials and moves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+
+from .problem import AssignmentProblem
+from .scaling import Scales
+
+
+@dataclass(frozen=True)
+class CpSatOutcome:
+    status: int  # cp_model status code
+    choice: NDArray[np.int64] | None  # full choice vector (fixed items copied from base)
+    objective: float  # scaled back to objective units
+    bound: float
+    det_time: float
+    wall_s: float
+
+
+class AssignmentModel:
+    """Builds the CP-SAT model: variables, one method per constraint family, objective.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    scales
+        Integer scaling (see :mod:`allocate.solvers.scaling`).
+    free
+        Items that get decision variables; ``None`` means every item.
+    base
+        The current choice of every item (candidate entry index); required when ``free`` is
+        a strict subset, and used as the solution hint.
+    """
+
+    def __init__(
+        self,
+        problem: AssignmentProblem,
+        scales: Scales,
+        free: NDArray[np.int64] | None = None,
+        base: NDArray[np.int64] | None = None,
+    ) -> None:
+        p = problem
+        self.p = p
+        self.sc = scales
+        self.model = cp_model.CpModel()
+        self.free = np.arange(p.n_items) if free is None else np.asarray(free, dtype=np.int64)
+        self.base = base
+        is_free = np.zeros(p.n_items, dtype=bool)
+        is_free[self.free] = True
+        self.is_free = is_free
+        if base is None and not is_free.all():
+            raise ValueError("a base choice is required when some items are fixed")
+        fixed_items = np.flatnonzero(~is_free)
+        fixed_choice = base[fixed_items] if base is not None else np.zeros(0, dtype=np.int64)
+        self.fixed_choice = fixed_choice
+        fixed_sellers = p.seller[fixed_choice]
+        m = p.n_sellers
+        # constants contributed by fixed items, per seller
+        self.base_load = np.bincount(fixed_sellers, weights=scales.loads(p.load[fixed_choice]), minlength=m).astype(np.int64)
+        self.base_count = np.bincount(fixed_sellers, weights=p.count[fixed_items], minlength=m).astype(np.int64)
+        pot_int = np.rint(p.potential * scales.potential).astype(np.int64)
+        self.pot_int = pot_int
+        self.base_pot = np.bincount(fixed_sellers, weights=pot_int[fixed_items], minlength=m).astype(np.int64)
+        moved_fixed = (p.current[fixed_items] >= 0) & (fixed_sellers != p.current[fixed_items])
+        self.base_moves = int(p.count[fixed_items][moved_fixed].sum())
+
+        # candidate entries of free items
+        starts, ends = p.indptr[self.free], p.indptr[self.free + 1]
+        self.entries = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)]) if len(self.free) else np.zeros(0, dtype=np.int64)
+        self.entry_item = np.repeat(self.free, ends - starts)
+        self.x = [self.model.new_bool_var(f"x{e}") for e in self.entries]
+        self.load_int = scales.loads(p.load[self.entries])
+        self.objective_terms: list[tuple[list, list[int]]] = []
+
+        self._assign_once()
+        self._capacity()
+        self._max_items()
+        self._locks()
+        self._moves()
+        self._balance()
+        self._objective()
+        self._hint()
+
+    # -- constraint families ---------------------------------------------------------------
+    def _assign_once(self) -> None:
+        """Every item goes to exactly one of its candidate sellers."""
+        bounds = np.flatnonzero(np.r_[True, self.entry_item[1:] != self.entry_item[:-1]]) if len(self.entries) else []
+        bounds = list(bounds) + [len(self.entries)]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            self.model.add_exactly_one(self.x[a:b])
+
+    def _by_seller(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for k, e in enumerate(self.entries):
+            out.setdefault(int(self.p.seller[e]), []).append(k)
+        return out
+
+    def _capacity(self) -> None:
+        """Workload (travel included) stays within each seller's capacity."""
+        cap = self.sc.capacities(self.p.capacity)
+        self.seller_entries = self._by_seller()
+        self.load_var: dict[int, cp_model.IntVar] = {}
+        for s, ks in self.seller_entries.items():
+            room = int(cap[s] - self.base_load[s])
+            expr = sum(int(self.load_int[k]) * self.x[k] for k in ks)
+            if room < 0:
+                self.model.add_bool_or([])  # fixed items already overload: infeasible neighbourhood
+                continue
+            self.model.add(expr <= room)
+
+    def _max_items(self) -> None:
+        """At most ``max_accounts`` accounts per seller."""
+        for s, ks in self.seller_entries.items():
+            if self.p.max_items[s] >= 0:
+                room = int(self.p.max_items[s] - self.base_count[s])
+                expr = sum(int(self.p.count[self.entry_item[k]]) * self.x[k] for k in ks)
+                self.model.add(expr <= max(room, -1))
+
+    def _locks(self) -> None:
+        """Locked accounts stay with their current seller."""
+        for k, e in enumerate(self.entries):
+            i = self.entry_item[k]
+            if self.p.fixed[i] >= 0 and self.p.seller[e] != self.p.fixed[i]:
+                self.model.add(self.x[k] == 0)
+
+    def _moves(self) -> None:
+        """Count accounts moved away from today's seller; cap them when asked."""
+        p = self.p
+        self.move_terms: list[tuple[int, int]] = []  # (coef, x index) for 'stays' literals
+        constant = 0
+        for i in self.free:
+            if p.current[i] < 0:
+                continue
+            constant += int(p.count[i])
+        for k, e in enumerate(self.entries):
+            i = self.entry_item[k]
+            if p.current[i] >= 0 and p.seller[e] == p.current[i]:
+                self.move_terms.append((int(p.count[i]), k))
+        self.move_constant = constant  # moves among free items = constant - Σ stays
+        if p.max_moves is not None:
+            room = p.max_moves - self.base_moves
+            stays = sum(c * self.x[k] for c, k in self.move_terms)
+            self.model.add(constant - stays <= room)
+
+    def _seller_measure(self, measure: str) -> tuple[dict[int, cp_model.LinearExprT], NDArray[np.int64]]:
+        if measure == "load":
+            coef, base = self.load_int, self.base_load
+        elif measure == "potential":
+            coef, base = self.pot_int[self.entry_item], self.base_pot
+        else:
+            coef, base = self.p.count[self.entry_item], self.base_count
+        return {s: sum(int(coef[k]) * self.x[k] for k in ks) for s, ks in self.seller_entries.items()}, base
+
+    def _balance(self) -> None:
+        """Each seller's workload, potential and count within ±τ of its group's weighted mean."""
+        p = self.p
+        self.balance_slacks: list[tuple[cp_model.IntVar, int]] = []
+        k_scale = 10_000
+        for b in p.balances:
+            expr, base = self._seller_measure(b.measure)
+            for g in p.balance_groups:
+                if len(g) < 2:
+                    continue
+                total_hi = int(sum(int(base[s]) for s in g))
+                total_ub = total_hi + self._measure_ub(b.measure, g)
+                total = self.model.new_int_var(0, max(total_ub, 0), f"tot_{b.measure}")
+                self.model.add(total == total_hi + sum(expr.get(int(s), 0) for s in g))
+                cap = p.capacity[g]
+                share = cap / cap.sum()
+                for s, kappa in zip(g, share, strict=True):
+                    q = int(base[s]) + expr.get(int(s), 0)
+                    hi = int(round(k_scale * (1 + b.tolerance) * kappa))
+                    lo = int(round(k_scale * (1 - b.tolerance) * kappa))
+                    if b.hard:
+                        self.model.add(k_scale * q <= hi * total)
+                        self.model.add(k_scale * q >= lo * total)
+                    else:
+                        # slacks are in scaled measure units: k*q - hi*T <= k*over
+                        over = self.model.new_int_var(0, max(total_ub, 1), "over")
+                        under = self.model.new_int_var(0, max(total_ub, 1), "under")
+                        self.model.add(k_scale * q - hi * total <= k_scale * over)
+                        self.model.add(lo * total - k_scale * q <= k_scale * under)
+                        unit = self._measure_unit(b.measure)
+                        coef = max(1, int(round(self.sc.obj * b.weight / unit)))
+                        self.balance_slacks.append((over, coef))
+                        self.balance_slacks.append((under, coef))
+
+    def _measure_unit(self, measure: str) -> float:
+        return {"load": self.sc.load, "potential": self.sc.potential, "count": 1.0}[measure]
+
+    def _measure_ub(self, measure: str, g: NDArray[np.int64]) -> int:
+        members = set(int(s) for s in g)
+        ks = [k for s in members for k in self.seller_entries.get(s, [])]
+        if measure == "load":
+            return int(sum(int(self.load_int[k]) for k in ks))
+        if measure == "potential":
+            return int(sum(int(self.pot_int[self.entry_item[k]]) for k in ks))
+        return int(sum(int(self.p.count[self.entry_item[k]]) for k in ks))
+
+    def _objective(self) -> None:
+        """Weighted travel (or assignment cost), imbalance and moves."""
+        p = self.p
+        cost_int = self.sc.objective(p.cost_weight * p.cost[self.entries])
+        terms = [int(c) * self.x[k] for k, c in enumerate(cost_int) if c]
+        mw = self.sc.objective(p.move_weight)
+        if mw:
+            terms += [-int(mw) * c * self.x[k] for c, k in self.move_terms]
+        terms += [coef * v for v, coef in self.balance_slacks]
+        self.move_weight_int = int(mw)
+        self.model.minimize(sum(terms))
+
+    def _hint(self) -> None:
+        if self.base is None:
+            return
+        chosen = set(int(e) for e in self.base[self.free])
+        for k, e in enumerate(self.entries):
+            self.model.add_hint(self.x[k], int(e) in chosen)
+
+    # -- solving ---------------------------------------------------------------------------
+    def solve(
+        self,
+        time_limit_s: float,
+        workers: int,
+        seed: int,
+        deterministic_time: float | None = None,
+        log_search: bool = False,
+    ) -> CpSatOutcome:
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.max_time_in_seconds = max(0.01, float(time_limit_s))
+        if deterministic_time is not None:
+            prm.max_deterministic_time = max(0.01, float(deterministic_time))
+        prm.num_workers = max(1, int(workers))
+        prm.random_seed = int(seed)
+        if workers > 1 and deterministic_time is not None:
+            prm.interleave_search = True
+        prm.log_search_progress = log_search
+        status = solver.solve(self.model)
+        choice = None
+        objective = float("nan")
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            choice = np.array(self.base, dtype=np.int64, copy=True) if self.base is not None else np.full(self.p.n_items, -1, dtype=np.int64)
+            vals = np.array([solver.boolean_value(v) for v in self.x], dtype=bool)
+            choice[self.entry_item[vals]] = self.entries[vals]
+            objective = solver.objective_value / self.sc.obj
+        const = self.move_weight_int * (self.move_constant + self.base_moves)
+        fixed_cost = float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum()) if len(self.fixed_choice) else 0.0
+        offset = (const + fixed_cost) / self.sc.obj
+        return CpSatOutcome(
+            status=status,
+            choice=choice,
+            objective=objective + offset if choice is not None else objective,
+            bound=solver.best_objective_bound / self.sc.obj + offset,
+            det_time=solver.deterministic_time,
+            wall_s=solver.wall_time,
+        )

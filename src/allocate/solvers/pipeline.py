@@ -1,0 +1,207 @@
+"""The solve pipeline: capacity check → LP bound → rounding + repair → CP-SAT (full or LNS).
+
+1. :func:`~allocate.solvers.feasibility.capacity_shortfalls` explains obvious infeasibility.
+2. GLOP solves the LP relaxation: a lower bound and a fractional guide.
+3. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint.
+4. Small models (``nnz <= full_model_max_entries``) go to CP-SAT whole, with that hint.
+   Larger ones go through large-neighbourhood search: each step frees the items of a few
+   neighbouring sellers (sellers that share candidate items) and re-optimizes them with
+   CP-SAT, every other item fixed; a step is kept when it improves the objective.
+
+Determinism: with ``deterministic=True`` (the default) every CP-SAT call is stopped by a
+*deterministic* time budget (``max_deterministic_time``) and uses interleaved search when
+``workers > 1``, and the LNS loop counts deterministic time too. The same instance, seed and
+worker count then give the same alignment. The wall-clock limit stays as a safety net; when it
+fires first the result is still valid, but no longer reproducible, and ``deterministic`` in
+the solution says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+
+from ..errors import InfeasibleError
+from .cpsat import AssignmentModel
+from .feasibility import capacity_shortfalls
+from .heuristics import greedy, improve, repair, round_lp
+from .lp import lp_relaxation
+from .problem import AssignmentProblem, evaluate
+from .scaling import Scales
+
+log = logging.getLogger(__name__)
+
+#: CP-SAT deterministic time units granted per second of wall time (measured on the 2-core
+#: reference machine: one unit is roughly one second of single-worker search there).
+DET_PER_SECOND = 1.0
+
+
+class SolveStatus(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    time_limit_s: float = 30.0
+    workers: int = 2
+    seed: int = 0
+    deterministic: bool = True
+    full_model_max_entries: int = 60_000
+    lns_sellers: int = 6
+    lns_step_s: float = 2.0
+    log_search: bool = False
+
+
+@dataclass(frozen=True)
+class AssignmentSolution:
+    status: SolveStatus
+    choice: NDArray[np.int64]  # candidate entry per item
+    objective: float
+    best_bound: float
+    lp_bound: float
+    wall_s: float
+    deterministic: bool
+    solver_objective: float  # as reported by CP-SAT (integer-scaled back), for the recompute test
+
+    @property
+    def gap(self) -> float:
+        if not np.isfinite(self.best_bound) or not np.isfinite(self.objective):
+            return float("nan")
+        denom = max(abs(self.objective), 1e-9)
+        return max(0.0, (self.objective - self.best_bound) / denom)
+
+    def seller_of(self, problem: AssignmentProblem) -> NDArray[np.int64]:
+        return problem.seller[self.choice]
+
+
+def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = None) -> AssignmentSolution:
+    """Solve ``problem``; raises :class:`InfeasibleError` when it is proven infeasible."""
+    prm = params or SolveParams()
+    t0 = time.perf_counter()
+    deadline = t0 + prm.time_limit_s
+
+    shortfalls = capacity_shortfalls(problem)
+    if shortfalls:
+        raise InfeasibleError("not enough capacity for some groups of accounts", shortfalls)
+
+    scales = Scales.for_data(problem.load, problem.capacity, problem.cost)
+    lp = lp_relaxation(problem, time_limit_s=max(1.0, 0.4 * prm.time_limit_s))
+    if not lp.feasible:
+        raise InfeasibleError(
+            "the capacity, balance, lock and move constraints cannot all hold "
+            "(the LP relaxation is infeasible); try a soft balance or a larger move cap"
+        )
+    log.info("LP bound %.4f in %.2fs", lp.bound, lp.wall_s)
+    start = round_lp(problem, lp.x) if lp.optimal else greedy(problem)
+    start = repair(problem, start)
+    start = improve(problem, start)
+    ev = evaluate(problem, start)
+    log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
+
+    remaining = deadline - time.perf_counter()
+    det_left = remaining * DET_PER_SECOND if prm.deterministic else None
+    if problem.nnz <= prm.full_model_max_entries:
+        sol = _solve_full(problem, scales, start, prm, remaining, det_left, lp.bound)
+    else:
+        sol = _solve_lns(problem, scales, start, prm, deadline, det_left, lp.bound)
+    return AssignmentSolution(
+        status=sol.status,
+        choice=sol.choice,
+        objective=sol.objective,
+        best_bound=sol.best_bound,
+        lp_bound=lp.bound,
+        wall_s=time.perf_counter() - t0,
+        deterministic=sol.deterministic,
+        solver_objective=sol.solver_objective,
+    )
+
+
+def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> AssignmentSolution:
+    model = AssignmentModel(problem, scales, base=start)
+    out = model.solve(max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search)
+    start_ev = evaluate(problem, start)
+    if out.status == cp_model.INFEASIBLE:
+        raise InfeasibleError("CP-SAT proved the model infeasible (balance, locks or move cap too tight)")
+    if out.choice is None:
+        if start_ev.feasible:
+            return AssignmentSolution(SolveStatus.FEASIBLE, start, start_ev.objective, lp_bound, lp_bound, 0.0, True, start_ev.objective)
+        return AssignmentSolution(SolveStatus.UNKNOWN, start, start_ev.objective, lp_bound, lp_bound, 0.0, True, float("nan"))
+    ev = evaluate(problem, out.choice)
+    status = SolveStatus.OPTIMAL if out.status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
+    bound = max(lp_bound, out.bound) if status is not SolveStatus.OPTIMAL else out.objective
+    det_ok = det_left is None or out.wall_s < remaining * 0.98
+    return AssignmentSolution(status, out.choice, ev.objective, min(bound, ev.objective), lp_bound, 0.0, det_ok, out.objective)
+
+
+def _neighbour_sellers(problem: AssignmentProblem) -> list[NDArray[np.int64]]:
+    """For each seller, the other sellers ordered by how many candidate items they share."""
+    p = problem
+    item_of = p.item_of
+    m = p.n_sellers
+    from scipy.sparse import coo_matrix
+
+    inc = coo_matrix((np.ones(p.nnz), (item_of, p.seller)), shape=(p.n_items, m)).tocsr()
+    shared = (inc.T @ inc).tocsr()
+    out = []
+    for s in range(m):
+        row = shared.getrow(s)
+        order = np.argsort(-row.data, kind="stable")
+        nb = row.indices[order]
+        out.append(nb[nb != s])
+    return out
+
+
+def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> AssignmentSolution:
+    p = problem
+    rng = np.random.default_rng(prm.seed)
+    neighbours = _neighbour_sellers(p)
+    current = start
+    cur_ev = evaluate(p, current)
+    det_used = 0.0
+    det_budget = det_left if det_left is not None else float("inf")
+    step = 0
+    stale = 0
+    deterministic = True
+    order = rng.permutation(p.n_sellers)
+    while True:
+        if time.perf_counter() >= deadline - 0.2:
+            deterministic = det_left is None
+            break
+        if det_used >= det_budget:
+            break
+        seed_seller = int(order[step % p.n_sellers])
+        step += 1
+        k = prm.lns_sellers + (stale // p.n_sellers)
+        group = np.r_[seed_seller, neighbours[seed_seller][: max(1, k - 1)]]
+        s_of = p.seller[current]
+        free = np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0))
+        if len(free) == 0:
+            continue
+        step_det = min(prm.lns_step_s * DET_PER_SECOND, det_budget - det_used)
+        step_wall = min(prm.lns_step_s * 3, deadline - time.perf_counter())
+        model = AssignmentModel(p, scales, free=free, base=current)
+        out = model.solve(step_wall, prm.workers, prm.seed + step, step_det if det_left is not None else None)
+        det_used += out.det_time if det_left is not None else out.wall_s
+        if out.choice is not None:
+            ev = evaluate(p, out.choice)
+            better = (ev.feasible and not cur_ev.feasible) or (
+                ev.feasible == cur_ev.feasible and ev.objective < cur_ev.objective - 1e-9
+            )
+            if better:
+                current, cur_ev = out.choice, ev
+                stale = 0
+                continue
+        stale += 1
+        if stale >= 3 * p.n_sellers:
+            break  # a full round of neighbourhoods without improvement
+    status = SolveStatus.FEASIBLE if cur_ev.feasible else SolveStatus.UNKNOWN
+    return AssignmentSolution(status, current, cur_ev.objective, lp_bound, lp_bound, 0.0, deterministic, cur_ev.objective)

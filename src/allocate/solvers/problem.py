@@ -1,0 +1,189 @@
+"""The general assignment problem that every organization model reduces to.
+
+Items (accounts, account × product line, account × role, or a whole multi-site group merged
+into one *bundle*) are assigned to sellers. Candidates are sparse: item ``i`` may go to the
+sellers ``seller[indptr[i]:indptr[i+1]]`` with the matching ``cost`` (objective units, e.g.
+travel hours per week) and ``load`` (capacity units, e.g. workload hours per week).
+
+Mathematical model (solved by :mod:`allocate.solvers.pipeline`)::
+
+    min   w_c Σ_{i,s} c_is x_is  +  w_b Σ_{m,s} (u_ms + o_ms)  +  w_m Σ_i n_i (1 - x_{i,cur(i)})
+    s.t.  Σ_s x_is = 1                                   every item once
+          Σ_i l_is x_is <= C_s                           capacity
+          Σ_i n_i x_is <= N_s                            max accounts
+          x_{i,fix(i)} = 1                               locks
+          Σ_i n_i (1 - x_{i,cur(i)}) <= M                move cap
+          for each balance group G, measure m in {load, potential, count}, s in G:
+            q_ms <= (1 + τ_m) κ_s Σ_{s' in G} q_ms' + o_ms     (κ_s = C_s / Σ_{G} C)
+            q_ms >= (1 - τ_m) κ_s Σ_{s' in G} q_ms' - u_ms
+          x binary, u, o >= 0 (u = o = 0 when the balance is hard)
+
+where ``q_ms`` is seller *s*'s total of measure *m*. The mean of a group is a linear
+expression of ``x``, so the balance band stays linear even though travel makes the total
+workload depend on the assignment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def _ro(a: NDArray) -> NDArray:
+    a = np.ascontiguousarray(a)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A balance band of ±``tolerance`` around the capacity-weighted mean of a measure."""
+
+    measure: str  # "load" | "potential" | "count"
+    tolerance: float
+    hard: bool = False
+    weight: float = 1.0  # objective units per unit of measure outside the band (soft only)
+
+
+@dataclass(frozen=True)
+class AssignmentProblem:
+    """Sparse generalized assignment problem with side constraints (see module docstring)."""
+
+    capacity: NDArray[np.float64]
+    indptr: NDArray[np.int64]
+    seller: NDArray[np.int64]
+    cost: NDArray[np.float64]
+    load: NDArray[np.float64]
+    count: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    potential: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    max_items: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fixed: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    current: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    balance_groups: tuple[NDArray[np.int64], ...] = ()
+    balances: tuple[Balance, ...] = ()
+    cost_weight: float = 1.0
+    move_weight: float = 0.0
+    max_moves: int | None = None
+    labels: tuple[str, ...] = ()
+    seller_labels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.indptr) - 1
+        m = len(self.capacity)
+        defaults = {
+            "count": np.ones(n, dtype=np.int64),
+            "potential": np.zeros(n),
+            "max_items": np.full(m, -1, dtype=np.int64),
+            "fixed": np.full(n, -1, dtype=np.int64),
+            "current": np.full(n, -1, dtype=np.int64),
+        }
+        for name, default in defaults.items():
+            if len(getattr(self, name)) == 0 and len(default) > 0:
+                object.__setattr__(self, name, default)
+        for name in ("capacity", "indptr", "seller", "cost", "load", "count", "potential", "max_items", "fixed", "current"):
+            object.__setattr__(self, name, _ro(getattr(self, name)))
+        nnz = int(self.indptr[-1]) if n >= 0 else 0
+        if not (len(self.seller) == len(self.cost) == len(self.load) == nnz):
+            raise ValueError("seller, cost and load must have indptr[-1] entries")
+        if len(self.count) != n or len(self.potential) != n or len(self.fixed) != n or len(self.current) != n:
+            raise ValueError("per-item arrays must have one entry per item")
+        if len(self.max_items) != m:
+            raise ValueError("max_items must have one entry per seller")
+        if nnz and (self.seller.min() < 0 or self.seller.max() >= m):
+            raise ValueError("candidate seller index out of range")
+        if np.any(self.load < 0):
+            raise ValueError("loads must be non-negative")
+
+    @property
+    def n_items(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def n_sellers(self) -> int:
+        return len(self.capacity)
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indptr[-1])
+
+    @property
+    def item_of(self) -> NDArray[np.int64]:
+        """Item index of every candidate entry."""
+        return np.repeat(np.arange(self.n_items), np.diff(self.indptr))
+
+    def label(self, i: int) -> str:
+        return self.labels[i] if self.labels else f"item {i}"
+
+    def candidate_index(self, item: int, seller: int) -> int:
+        lo, hi = int(self.indptr[item]), int(self.indptr[item + 1])
+        hits = np.flatnonzero(self.seller[lo:hi] == seller)
+        return lo + int(hits[0]) if len(hits) else -1
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Objective terms of an assignment (``choice[i]`` = candidate entry chosen for item ``i``)."""
+
+    objective: float
+    cost: float
+    imbalance: float
+    moves: int
+    overload: float  # total capacity excess (0 when feasible)
+    feasible: bool
+
+
+def evaluate(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Evaluation:
+    """Objective and feasibility of an assignment, computed in floating point from the data.
+
+    This is the reference the solver's objective is checked against.
+    """
+    p = problem
+    choice = np.asarray(choice, dtype=np.int64)
+    s_of = p.seller[choice]
+    cost = float(p.cost[choice].sum())
+    loads = np.bincount(s_of, weights=p.load[choice], minlength=p.n_sellers)
+    counts = np.bincount(s_of, weights=p.count, minlength=p.n_sellers)
+    overload = float(np.maximum(loads - p.capacity, 0).sum())
+    over_count = p.max_items >= 0
+    overload += float(np.maximum(counts - p.max_items, 0)[over_count].sum())
+    moved = (p.current >= 0) & (s_of != p.current)
+    moves = int(p.count[moved].sum())
+    feasible = overload <= 1e-9 and bool(np.all((p.fixed < 0) | (s_of == p.fixed)))
+    if p.max_moves is not None and moves > p.max_moves:
+        feasible = False
+    imbalance = 0.0
+    for b in p.balances:
+        q = measure_per_seller(p, b.measure, s_of, choice)
+        for g in p.balance_groups:
+            dev = band_deviation(q[g], p.capacity[g], b.tolerance)
+            if b.hard and dev > 1e-6 * max(1.0, float(q[g].sum())):
+                feasible = False
+            if not b.hard:
+                imbalance += b.weight * dev
+    objective = p.cost_weight * cost + imbalance + p.move_weight * moves
+    return Evaluation(objective, cost, imbalance, moves, overload, feasible)
+
+
+def measure_per_seller(
+    p: AssignmentProblem, measure: str, s_of: NDArray[np.int64], choice: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    if measure == "load":
+        w = p.load[choice]
+    elif measure == "potential":
+        w = p.potential
+    elif measure == "count":
+        w = p.count.astype(float)
+    else:
+        raise ValueError(f"unknown balance measure {measure!r}")
+    return np.bincount(s_of, weights=w, minlength=p.n_sellers)
+
+
+def band_deviation(q: NDArray[np.float64], cap: NDArray[np.float64], tol: float) -> float:
+    """Total amount by which ``q`` lies outside ±tol of its capacity-weighted mean."""
+    share = cap / cap.sum()
+    target = share * q.sum()
+    hi = (1 + tol) * target
+    lo = (1 - tol) * target
+    return float(np.maximum(q - hi, 0).sum() + np.maximum(lo - q, 0).sum())

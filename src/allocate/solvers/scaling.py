@@ -1,0 +1,55 @@
+"""The one place where hours, euros and costs become CP-SAT integers.
+
+CP-SAT only takes integers. Loads (hours per week) are multiplied by ``LOAD_SCALE`` and
+rounded *up*, capacities rounded *down*, so an integer-feasible plan is feasible in real hours.
+Objective terms are multiplied by ``OBJ_SCALE`` and rounded to the nearest integer, so the
+objective reported by CP-SAT differs from the float recomputation by at most
+``0.5 / OBJ_SCALE`` per term. When all data are already integers (public GAP instances), both
+scales are 1 and the objective is exact.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
+
+LOAD_SCALE = 1000  # 1 unit = 0.001 h = 3.6 s
+OBJ_SCALE = 1000  # 1 unit = 0.001 objective unit
+POTENTIAL_SCALE = 0.01  # 1 unit = 100 € (potential balance only)
+MAX_INT = 2**50
+
+
+@dataclass(frozen=True)
+class Scales:
+    load: float
+    obj: float
+    potential: float
+
+    @staticmethod
+    def for_data(loads: NDArray, capacity: NDArray, costs: NDArray) -> Scales:
+        integral = all(_is_integral(a) for a in (loads, capacity, costs))
+        s = Scales(1.0, 1.0, POTENTIAL_SCALE) if integral else Scales(LOAD_SCALE, OBJ_SCALE, POTENTIAL_SCALE)
+        top = float(np.abs(capacity).max(initial=0)) * s.load
+        if top > MAX_INT:
+            log.warning("capacities overflow the integer scale (%g > %g)", top, MAX_INT)
+        return s
+
+    def loads(self, x: NDArray) -> NDArray[np.int64]:
+        return np.ceil(np.asarray(x) * self.load - 1e-9).astype(np.int64)
+
+    def capacities(self, x: NDArray) -> NDArray[np.int64]:
+        return np.floor(np.asarray(x) * self.load + 1e-9).astype(np.int64)
+
+    def objective(self, x: NDArray) -> NDArray[np.int64]:
+        return np.rint(np.asarray(x) * self.obj).astype(np.int64)
+
+
+def _is_integral(a: NDArray) -> bool:
+    a = np.asarray(a, dtype=float)
+    a = a[np.isfinite(a)]
+    return bool(np.all(a == np.rint(a)))

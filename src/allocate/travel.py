@@ -1,0 +1,87 @@
+"""Travel time between seller bases and accounts.
+
+Road travel is estimated from the great-circle (haversine) distance times a *circuity* factor
+(roads are not straight; 1.3 is a common figure for European and US road networks) divided by an
+average door-to-door speed. A user-supplied matrix can replace the estimate (see
+:func:`allocate.io.read_travel_matrix`).
+
+Large instances never get a dense accounts × sellers matrix: :func:`nearest_sellers` uses a
+k-d tree on 3-D unit vectors to return the ``k`` nearest bases of each account (a sparse matrix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.spatial import cKDTree
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class TravelModel:
+    """Parameters of the travel estimate.
+
+    Parameters
+    ----------
+    circuity
+        Road distance divided by great-circle distance.
+    speed_kmh
+        Average door-to-door speed.
+    """
+
+    circuity: float = 1.3
+    speed_kmh: float = 70.0
+
+    def __post_init__(self) -> None:
+        if not self.circuity >= 1.0:
+            raise ValueError(f"circuity must be >= 1, got {self.circuity}")
+        if not self.speed_kmh > 0:
+            raise ValueError(f"speed_kmh must be > 0, got {self.speed_kmh}")
+
+    def minutes(self, km: ArrayLike) -> NDArray[np.float64]:
+        """One-way travel minutes for great-circle distances ``km``."""
+        return np.asarray(km, dtype=np.float64) * self.circuity / self.speed_kmh * 60.0
+
+
+def haversine_km(
+    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
+) -> NDArray[np.float64]:
+    """Great-circle distance in km; the arguments broadcast like numpy arrays (degrees)."""
+    p1, l1, p2, l2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _unit_vectors(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.float64]:
+    phi, lam = np.radians(np.asarray(lat, dtype=np.float64)), np.radians(np.asarray(lon, dtype=np.float64))
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
+def nearest_sellers(
+    acc_lat: ArrayLike,
+    acc_lon: ArrayLike,
+    sel_lat: ArrayLike,
+    sel_lon: ArrayLike,
+    k: int,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The ``k`` nearest seller bases of each account, by great-circle distance.
+
+    Returns
+    -------
+    (idx, km)
+        Arrays of shape ``(n_accounts, min(k, n_sellers))``, sorted by distance.
+    """
+    sel = _unit_vectors(sel_lat, sel_lon)
+    k = int(min(k, len(sel)))
+    if k <= 0:
+        n = len(np.atleast_1d(acc_lat))
+        return np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0))
+    tree = cKDTree(sel)
+    chord, idx = tree.query(_unit_vectors(acc_lat, acc_lon), k=k)
+    chord = np.asarray(chord).reshape(-1, k)
+    idx = np.asarray(idx, dtype=np.int64).reshape(-1, k)
+    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
+    return idx, km
