@@ -62,7 +62,7 @@ def _machine() -> dict[str, object]:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
-        "ortools": ortools.__version__,
+        "ortools": getattr(ortools, "__version__", "?"),
         "numpy": numpy.__version__,
         "platform": platform.platform(),
     }
@@ -71,7 +71,12 @@ def _machine() -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("data_dir", type=Path, help="folder of PSPLIB .sm files")
-    ap.add_argument("--known", type=Path, default=None, help="CSV of optima (default: DATA_DIR/../known_values.csv)")
+    ap.add_argument(
+        "--known",
+        type=Path,
+        default=None,
+        help="CSV of optima (default: DATA_DIR/../known_values.csv)",
+    )
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
     ap.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
     ap.add_argument("--seed", type=int, default=0)
@@ -145,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     times = [float(str(r["time_s"])) for r in rows]
     n_opt = sum(r["status"] == "optimal" for r in rows)
     n_match = sum(r["known"] != "" and r["value"] == r["known"] for r in rows)
-    n_within = sum(float(str(r["time_s"])) <= args.time_limit for r in rows if r["status"] == "optimal")
+    n_within = sum(
+        float(str(r["time_s"])) <= args.time_limit for r in rows if r["status"] == "optimal"
+    )
     summary = {
         "instances": len(rows),
         "proven_optimal": n_opt,

@@ -27,12 +27,30 @@ from allocate.nomenclature import ROLES, STAGES, Nomenclature, default_nomenclat
 from allocate.travel import TravelModel, haversine_km
 
 ACCOUNT_COLUMNS = [
-    "account_id", "name", "lat", "lon", "segment", "potential", "stage", "product_lines",
-    "group_id", "current_seller_id", "locked", "unit_id",
+    "account_id",
+    "name",
+    "lat",
+    "lon",
+    "segment",
+    "potential",
+    "stage",
+    "product_lines",
+    "group_id",
+    "current_seller_id",
+    "locked",
+    "unit_id",
 ]
 SELLER_COLUMNS = [
-    "seller_id", "name", "lat", "lon", "role", "capacity_h", "segments", "product_lines",
-    "max_accounts", "max_travel_min",
+    "seller_id",
+    "name",
+    "lat",
+    "lon",
+    "role",
+    "capacity_h",
+    "segments",
+    "product_lines",
+    "max_accounts",
+    "max_travel_min",
 ]
 
 
@@ -189,8 +207,10 @@ def test_current_alignment_is_mostly_near(fr: GeneratedInstance) -> None:
     cur = sel.loc[acc["current_seller_id"]]
     km_current = haversine_km(acc["lat"], acc["lon"], cur["lat"], cur["lon"])
     km_all = haversine_km(
-        acc["lat"].to_numpy()[:, None], acc["lon"].to_numpy()[:, None],
-        sel["lat"].to_numpy()[None, :], sel["lon"].to_numpy()[None, :],
+        acc["lat"].to_numpy()[:, None],
+        acc["lon"].to_numpy()[:, None],
+        sel["lat"].to_numpy()[None, :],
+        sel["lon"].to_numpy()[None, :],
     )
     assert np.median(km_current) < 0.5 * np.median(km_all)
     # The current seller holds the stage's role (or is a generalist).
@@ -198,7 +218,9 @@ def test_current_alignment_is_mostly_near(fr: GeneratedInstance) -> None:
     single = acc["group_id"] == ""
     fits = [
         role in owner[stage] or role == "generalist"
-        for role, stage in zip(cur["role"][single.to_numpy()], acc.loc[single, "stage"], strict=True)
+        for role, stage in zip(
+            cur["role"][single.to_numpy()], acc.loc[single, "stage"], strict=True
+        )
     ]
     assert np.mean(fits) > 0.95
 

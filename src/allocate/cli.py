@@ -31,18 +31,37 @@ err_console = Console(stderr=True)
 
 
 def run_guarded(fn: Callable[[], Any]) -> None:
-    """Run ``fn`` and map errors to exit codes, without tracebacks for user errors."""
+    """Run ``fn`` and map errors to exit codes, without tracebacks for user errors.
+
+    Every problem is printed on one line of stderr, escaped so that text from the input files
+    (``[bold]`` in a name) is shown as is and never read as Rich markup.
+    """
+    from pydantic import ValidationError
+    from rich.markup import escape
+
+    from .errors import one_line
+
+    def say(tag: str, text: str) -> None:
+        err_console.print(f"[red]{tag}[/red] " + escape(one_line(text)), highlight=False, soft_wrap=True)
+
     try:
         fn()
     except InputError as exc:
         for p in exc.problems[:200]:
-            err_console.print(f"[red]error:[/red] {p}", markup=True, highlight=False, soft_wrap=True)
+            say("error:", str(p))
         if len(exc.problems) > 200:
-            err_console.print(f"... and {len(exc.problems) - 200} more problems")
+            say("error:", f"... and {len(exc.problems) - 200} more problems")
         raise typer.Exit(EXIT_INPUT) from None
     except InfeasibleError as exc:
-        err_console.print(f"[red]infeasible:[/red] {exc}", highlight=False, soft_wrap=True)
+        say("infeasible:", exc.reason)
+        for s in exc.shortfalls:
+            say("infeasible:", f"short: {s}")
         raise typer.Exit(EXIT_INFEASIBLE) from None
+    except ValidationError as exc:  # a command-line option that the Scenario model refuses
+        for e in exc.errors():
+            field = ".".join(str(x) for x in e["loc"]) or exc.title
+            say("error:", f"option {field}: {e['msg']}")
+        raise typer.Exit(EXIT_INPUT) from None
     except KeyboardInterrupt:
         err_console.print("interrupted")
         raise typer.Exit(130) from None
@@ -53,7 +72,7 @@ def run_guarded(fn: Callable[[], Any]) -> None:
 
         if os.environ.get("ALLOCATE_DEBUG"):
             raise
-        err_console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        say("internal error:", f"{type(exc).__name__}: {exc}")
         err_console.print("set ALLOCATE_DEBUG=1 to see the traceback")
         raise typer.Exit(EXIT_INTERNAL) from None
 
@@ -104,6 +123,7 @@ def generate(
     accounts: Annotated[int, typer.Option(min=10, max=200_000)] = 2000,
     sellers: Annotated[int, typer.Option(min=2, max=2000)] = 12,
     seed: Annotated[int, typer.Option(min=0)] = 1,
+    multisite_share: Annotated[float | None, typer.Option(min=0.0, max=0.9, help="Share of accounts in multi-site groups")] = None,
     out: Annotated[Path, typer.Option(help="Output instance folder")] = Path("instance"),
 ) -> None:
     """Generate a realistic instance at real towns (deterministic per seed)."""
@@ -113,7 +133,7 @@ def generate(
 
         if country.upper() not in ("FR", "US"):
             raise InputError.single("--country", f"unknown country {country!r}; use FR or US")
-        gen = generate_instance(country.upper(), accounts, sellers, seed)
+        gen = generate_instance(country.upper(), accounts, sellers, seed, multisite_share=multisite_share)
         paths = write_instance(gen, out)
         console.print(f"wrote {len(paths)} files to {out}")
 
@@ -147,7 +167,7 @@ def solve(
         with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"):
             res = solve_fn(inst, sc)
         kpis = compute_kpis(inst, res)
-        write_run(out, inst, res, kpis)
+        write_run(out, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
         _print_result(res, kpis)
         console.print(f"wrote {out}/alignment.csv, kpis.json, sellers_kpis.csv, territories.geojson")
 
@@ -164,6 +184,23 @@ def _print_result(res: Any, kpis: Any) -> None:
         f"workload {t['total_workload_h']:,.1f} h/week (travel {t['total_travel_h']:,.1f} h), "
         f"CV {t['workload']['cv']:.3f}, max/min {t['workload']['max_min_ratio']:.2f}, moves {t['moves']}"
     )
+
+
+def _register_extensions() -> None:
+    """Commands that live next to their feature: each module has ``register(app)``."""
+    import importlib
+
+    for name in ("cli_schedule", "cli_publish", "cli_compare"):
+        try:
+            mod = importlib.import_module(f"allocate.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"allocate.{name}":
+                raise
+            continue
+        mod.register(app)
+
+
+_register_extensions()
 
 
 def main() -> None:

@@ -28,7 +28,17 @@ class Problem:
             where += f", row {self.row}"
         if self.column is not None:
             where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+        return one_line(f"{where}: {self.message}")
+
+
+#: Longest message printed for one problem; longer text (a parser's dump) is cut.
+MAX_MESSAGE_CHARS = 500
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (newlines and tabs become spaces), cut to :data:`MAX_MESSAGE_CHARS`."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_MESSAGE_CHARS else flat[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
 class AllocateError(Exception):
@@ -67,9 +77,11 @@ class Shortfall:
         return self.demand_h - self.capacity_h
 
     def __str__(self) -> str:
+        if self.demand_h == 0 and self.capacity_h == 0:
+            return self.group  # no hours known: the label says what is missing
         return (
             f"{self.group}: needs {self.demand_h:,.1f} h/week but its eligible sellers "
-            f"have {self.capacity_h:,.1f} h/week (short by {self.short_h:,.1f} h)"
+            f"have {self.capacity_h:,.1f} h/week (short by {self.short_h:,.1f} h/week)"
         )
 
 

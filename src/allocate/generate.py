@@ -134,32 +134,154 @@ _FR = CountrySpec(
     link_km=60.0,
     legal_forms=("SARL", "SAS", "SA", "EURL", "SASU"),
     company_prefixes=(
-        "Atelier", "Boulangerie", "Cabinet", "Garage", "Menuiserie", "Imprimerie",
-        "Transports", "Établissements", "Maison", "Agence", "Laboratoire", "Plomberie",
-        "Électricité", "Fromagerie", "Librairie", "Bureau d'études", "Charpente",
-        "Pépinières", "Serrurerie", "Clinique vétérinaire",
+        "Atelier",
+        "Boulangerie",
+        "Cabinet",
+        "Garage",
+        "Menuiserie",
+        "Imprimerie",
+        "Transports",
+        "Établissements",
+        "Maison",
+        "Agence",
+        "Laboratoire",
+        "Plomberie",
+        "Électricité",
+        "Fromagerie",
+        "Librairie",
+        "Bureau d'études",
+        "Charpente",
+        "Pépinières",
+        "Serrurerie",
+        "Clinique vétérinaire",
     ),
     company_words=(
-        "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-        "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David",
-        "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier",
-        "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Legrand", "Garnier",
-        "Faure", "Rousseau", "Blanc", "Guérin", "Muller", "Henry", "Roussel", "Nicolas",
-        "Perrin", "Morin", "Mathieu", "Clément", "Gauthier", "Dumont", "Lopez", "Fontaine",
-        "Chevalier", "Robin", "Masson",
+        "Martin",
+        "Bernard",
+        "Dubois",
+        "Thomas",
+        "Robert",
+        "Richard",
+        "Petit",
+        "Durand",
+        "Leroy",
+        "Moreau",
+        "Simon",
+        "Laurent",
+        "Lefebvre",
+        "Michel",
+        "Garcia",
+        "David",
+        "Bertrand",
+        "Roux",
+        "Vincent",
+        "Fournier",
+        "Morel",
+        "Girard",
+        "André",
+        "Mercier",
+        "Dupont",
+        "Lambert",
+        "Bonnet",
+        "François",
+        "Martinez",
+        "Legrand",
+        "Garnier",
+        "Faure",
+        "Rousseau",
+        "Blanc",
+        "Guérin",
+        "Muller",
+        "Henry",
+        "Roussel",
+        "Nicolas",
+        "Perrin",
+        "Morin",
+        "Mathieu",
+        "Clément",
+        "Gauthier",
+        "Dumont",
+        "Lopez",
+        "Fontaine",
+        "Chevalier",
+        "Robin",
+        "Masson",
     ),
     first_names=(
-        "Camille", "Léa", "Manon", "Chloé", "Emma", "Inès", "Sarah", "Julie", "Claire",
-        "Pauline", "Lucie", "Marion", "Anaïs", "Élodie", "Nathalie", "Sophie", "Thomas",
-        "Nicolas", "Julien", "Maxime", "Antoine", "Hugo", "Lucas", "Romain", "Alexandre",
-        "Mathieu", "Pierre", "Guillaume", "Sébastien", "Olivier", "Laurent", "Karim",
+        "Camille",
+        "Léa",
+        "Manon",
+        "Chloé",
+        "Emma",
+        "Inès",
+        "Sarah",
+        "Julie",
+        "Claire",
+        "Pauline",
+        "Lucie",
+        "Marion",
+        "Anaïs",
+        "Élodie",
+        "Nathalie",
+        "Sophie",
+        "Thomas",
+        "Nicolas",
+        "Julien",
+        "Maxime",
+        "Antoine",
+        "Hugo",
+        "Lucas",
+        "Romain",
+        "Alexandre",
+        "Mathieu",
+        "Pierre",
+        "Guillaume",
+        "Sébastien",
+        "Olivier",
+        "Laurent",
+        "Karim",
     ),
     last_names=(
-        "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-        "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David",
-        "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "Mercier", "Dupont",
-        "Lambert", "Bonnet", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guérin",
-        "Henry", "Perrin", "Morin", "Mathieu", "Gauthier", "Fontaine", "Chevalier", "Robin",
+        "Martin",
+        "Bernard",
+        "Dubois",
+        "Thomas",
+        "Robert",
+        "Richard",
+        "Petit",
+        "Durand",
+        "Leroy",
+        "Moreau",
+        "Simon",
+        "Laurent",
+        "Lefebvre",
+        "Michel",
+        "Garcia",
+        "David",
+        "Bertrand",
+        "Roux",
+        "Vincent",
+        "Fournier",
+        "Morel",
+        "Girard",
+        "Mercier",
+        "Dupont",
+        "Lambert",
+        "Bonnet",
+        "Legrand",
+        "Garnier",
+        "Faure",
+        "Rousseau",
+        "Blanc",
+        "Guérin",
+        "Henry",
+        "Perrin",
+        "Morin",
+        "Mathieu",
+        "Gauthier",
+        "Fontaine",
+        "Chevalier",
+        "Robin",
     ),
 )
 
@@ -172,28 +294,128 @@ _US = CountrySpec(
     link_km=150.0,
     legal_forms=("Inc.", "LLC", "Corp.", "Co.", "LLP"),
     company_prefixes=(
-        "Summit", "Pioneer", "Evergreen", "Blue Ridge", "Granite", "Liberty", "Cedar",
-        "Harbor", "Prairie", "Redwood", "Keystone", "Lakeside", "Northstar", "Silver Creek",
-        "Ironwood", "Riverbend", "Frontier", "Heartland", "Bayview", "Canyon",
+        "Summit",
+        "Pioneer",
+        "Evergreen",
+        "Blue Ridge",
+        "Granite",
+        "Liberty",
+        "Cedar",
+        "Harbor",
+        "Prairie",
+        "Redwood",
+        "Keystone",
+        "Lakeside",
+        "Northstar",
+        "Silver Creek",
+        "Ironwood",
+        "Riverbend",
+        "Frontier",
+        "Heartland",
+        "Bayview",
+        "Canyon",
     ),
     company_words=(
-        "Logistics", "Manufacturing", "Dental", "Construction", "Foods", "Software",
-        "Consulting", "Auto Parts", "Plumbing", "Insurance", "Printing", "Medical Supply",
-        "Realty", "Landscaping", "Electric", "Machine Works", "Veterinary", "Staffing",
-        "Hardware", "Roofing", "Accounting", "Packaging", "Fitness", "Bakery",
+        "Logistics",
+        "Manufacturing",
+        "Dental",
+        "Construction",
+        "Foods",
+        "Software",
+        "Consulting",
+        "Auto Parts",
+        "Plumbing",
+        "Insurance",
+        "Printing",
+        "Medical Supply",
+        "Realty",
+        "Landscaping",
+        "Electric",
+        "Machine Works",
+        "Veterinary",
+        "Staffing",
+        "Hardware",
+        "Roofing",
+        "Accounting",
+        "Packaging",
+        "Fitness",
+        "Bakery",
     ),
     first_names=(
-        "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda",
-        "David", "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica",
-        "Thomas", "Sarah", "Daniel", "Karen", "Matthew", "Emily", "Anthony", "Ashley",
-        "Carlos", "Maria", "Kevin", "Michelle", "Brian", "Amanda", "Jamal", "Mei",
+        "James",
+        "Mary",
+        "Robert",
+        "Patricia",
+        "John",
+        "Jennifer",
+        "Michael",
+        "Linda",
+        "David",
+        "Elizabeth",
+        "William",
+        "Barbara",
+        "Richard",
+        "Susan",
+        "Joseph",
+        "Jessica",
+        "Thomas",
+        "Sarah",
+        "Daniel",
+        "Karen",
+        "Matthew",
+        "Emily",
+        "Anthony",
+        "Ashley",
+        "Carlos",
+        "Maria",
+        "Kevin",
+        "Michelle",
+        "Brian",
+        "Amanda",
+        "Jamal",
+        "Mei",
     ),
     last_names=(
-        "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
-        "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson",
-        "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White",
-        "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young",
-        "Allen", "King", "Wright", "Scott", "Nguyen", "Hill", "Flores", "Green",
+        "Smith",
+        "Johnson",
+        "Williams",
+        "Brown",
+        "Jones",
+        "Garcia",
+        "Miller",
+        "Davis",
+        "Rodriguez",
+        "Martinez",
+        "Hernandez",
+        "Lopez",
+        "Gonzalez",
+        "Wilson",
+        "Anderson",
+        "Thomas",
+        "Taylor",
+        "Moore",
+        "Jackson",
+        "Martin",
+        "Lee",
+        "Perez",
+        "Thompson",
+        "White",
+        "Harris",
+        "Sanchez",
+        "Clark",
+        "Ramirez",
+        "Lewis",
+        "Robinson",
+        "Walker",
+        "Young",
+        "Allen",
+        "King",
+        "Wright",
+        "Scott",
+        "Nguyen",
+        "Hill",
+        "Flores",
+        "Green",
     ),
 )
 
@@ -403,7 +625,9 @@ def role_workload(
     return pd.DataFrame(rows)
 
 
-def _travel_h(lat: Any, lon: Any, s_lat: Any, s_lon: Any, travel: TravelModel) -> NDArray[np.float64]:
+def _travel_h(
+    lat: Any, lon: Any, s_lat: Any, s_lon: Any, travel: TravelModel
+) -> NDArray[np.float64]:
     """One-way hours from each account to the nearest of the given bases."""
     if len(s_lat) == 0:
         return np.zeros(len(lat))
@@ -412,8 +636,12 @@ def _travel_h(lat: Any, lon: Any, s_lat: Any, s_lon: Any, travel: TravelModel) -
 
 
 def _load_row(
-    role: str, n: int, desk: NDArray[np.float64], visits: NDArray[np.float64],
-    travel_one_way_h: NDArray[np.float64], capacity: Any,
+    role: str,
+    n: int,
+    desk: NDArray[np.float64],
+    visits: NDArray[np.float64],
+    travel_one_way_h: NDArray[np.float64],
+    capacity: Any,
 ) -> dict[str, Any]:
     desk_h = float(desk.sum())
     travel_h = float((visits * 2.0 * travel_one_way_h).sum())
@@ -479,7 +707,9 @@ def generate_instance(
     nomenclature = default_nomenclature_dict()
     nom = Nomenclature.model_validate(nomenclature)
 
-    town_idx = rng.choice(len(towns.lat), size=n_accounts, p=towns.population / towns.population.sum())
+    town_idx = rng.choice(
+        len(towns.lat), size=n_accounts, p=towns.population / towns.population.sum()
+    )
     lat, lon = _jitter(rng, towns.lat[town_idx], towns.lon[town_idx], spec.bbox)
     segment = rng.choice(len(SEGMENTS), size=n_accounts, p=SEGMENT_MIX)
     stage = rng.choice(len(STAGES), size=n_accounts, p=STAGE_MIX)
@@ -517,7 +747,11 @@ def generate_instance(
     for row in load.itertuples():
         logger.info(
             "%s: %d sellers, demand %.0f h/week, capacity %.0f h/week, load %.0f %%",
-            row.role, row.n_sellers, row.demand_h, row.capacity_h, 100 * row.load,
+            row.role,
+            row.n_sellers,
+            row.demand_h,
+            row.capacity_h,
+            100 * float(row.load),  # type: ignore[arg-type]
         )
     return GeneratedInstance(
         accounts=accounts,
@@ -702,12 +936,13 @@ def _draw_sellers(
         mask = role == r
         noise = rng.uniform(0.92, 1.08, size=int(mask.sum()))
         per_seller_h = demand[r] / TARGET_LOAD / mask.sum() * noise / noise.mean()
-        capacity[mask] = np.clip(np.round(2 * per_seller_h) / 2, MIN_CAPACITY_H, MAX_CAPACITY_H)
-    if (capacity >= MAX_CAPACITY_H).any():
+        capacity[mask] = np.round(2 * per_seller_h) / 2
+    if (capacity > MAX_CAPACITY_H).any():
         logger.warning(
             "some sellers need more than %.0f h/week: the team is short for this workload",
             MAX_CAPACITY_H,
         )
+    capacity = np.clip(capacity, MIN_CAPACITY_H, MAX_CAPACITY_H)
     segments, products = _draw_skills(rng, role)
     first_name = rng.integers(len(spec.first_names), size=n_sellers)
     last_name = rng.integers(len(spec.last_names), size=n_sellers)
@@ -844,9 +1079,7 @@ def _role_counts(
         r = max(quota, key=lambda k: (quota[k] - count[k], -ROLES.index(k)))
         count[r] += 1
     while sum(count.values()) > n:
-        r = max(
-            (k for k in count if count[k] > 1), key=lambda k: (count[k] - quota[k], count[k])
-        )
+        r = max((k for k in count if count[k] > 1), key=lambda k: (count[k] - quota[k], count[k]))
         count[r] -= 1
     return {r: count[r] for r in ROLES if count.get(r, 0) > 0}
 
@@ -864,8 +1097,10 @@ def _greedy_median_order(
     uniq, inv = np.unique(town_idx, return_inverse=True)
     w = np.bincount(inv, weights=weight, minlength=len(uniq)) + 1e-6
     km = haversine_km(
-        towns.lat[uniq][:, None], towns.lon[uniq][:, None],
-        towns.lat[offices][None, :], towns.lon[offices][None, :],
+        towns.lat[uniq][:, None],
+        towns.lon[uniq][:, None],
+        towns.lat[offices][None, :],
+        towns.lon[offices][None, :],
     )
     cur = np.full(len(uniq), np.inf)
     left = list(range(len(offices)))
@@ -878,7 +1113,9 @@ def _greedy_median_order(
     return np.asarray(order, dtype=np.int64)
 
 
-def _draw_skills(rng: np.random.Generator, role: NDArray[np.str_]) -> tuple[list[str], list[str]]:
+def _draw_skills(
+    rng: np.random.Generator, role: NDArray[np.object_]
+) -> tuple[list[str], list[str]]:
     """Key-account specialists (``mid;large``) and a product specialist in large field teams."""
     n = len(role)
     segments = [""] * n
@@ -928,8 +1165,11 @@ def _current_alignment(
                     break
             cand = np.flatnonzero(candidates)
             idx, _ = nearest_sellers(
-                acc_lat[acc], acc_lon[acc], sellers["lat"].to_numpy(float)[cand],
-                sellers["lon"].to_numpy(float)[cand], k=3,
+                acc_lat[acc],
+                acc_lon[acc],
+                sellers["lat"].to_numpy(float)[cand],
+                sellers["lon"].to_numpy(float)[cand],
+                k=3,
             )
             col = np.minimum(pick[acc], idx.shape[1] - 1)
             current[acc] = sellers["seller_id"].to_numpy()[cand[idx[np.arange(len(acc)), col]]]
@@ -1036,9 +1276,7 @@ def write_instance(gen: GeneratedInstance, out_dir: Path) -> list[Path]:
     files = {
         "accounts.csv": gen.accounts.to_csv(index=False, lineterminator="\n"),
         "sellers.csv": gen.sellers.to_csv(index=False, lineterminator="\n"),
-        "nomenclature.yaml": yaml.safe_dump(
-            gen.nomenclature, sort_keys=False, allow_unicode=True
-        ),
+        "nomenclature.yaml": yaml.safe_dump(gen.nomenclature, sort_keys=False, allow_unicode=True),
         "units.geojson": _units_geojson(gen.units),
     }
     paths = []
@@ -1077,9 +1315,7 @@ def _units_geojson(units: gpd.GeoDataFrame) -> str:
             "geometry": geometry,
         }
         lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
-    return (
-        '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
-    )
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
 def _round_coords(obj: Any) -> Any:

@@ -60,6 +60,10 @@ def _unit_vectors(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.float64]:
     return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
+def _lat_lon(v: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    return np.degrees(np.arcsin(np.clip(v[:, 2], -1, 1))), np.degrees(np.arctan2(v[:, 1], v[:, 0]))
+
+
 def nearest_sellers(
     acc_lat: ArrayLike,
     acc_lon: ArrayLike,
@@ -69,12 +73,32 @@ def nearest_sellers(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The ``k`` nearest seller bases of each account, by great-circle distance.
 
+    Sellers at the same base count as one: the result holds every seller of the ``k``
+    nearest distinct bases, padded with ``-1`` (distance ``inf``) where rows differ in width.
+
     Returns
     -------
     (idx, km)
-        Arrays of shape ``(n_accounts, min(k, n_sellers))``, sorted by distance.
+        Arrays of shape ``(n_accounts, width)``, sorted by distance.
     """
     sel = _unit_vectors(sel_lat, sel_lon)
+    # Sellers sharing an office are all candidates together: search the k nearest distinct
+    # bases, then expand (otherwise accounts near a big office would see only k of its sellers).
+    bases, base_of = np.unique(np.round(sel, 9), axis=0, return_inverse=True)
+    base_of = np.asarray(base_of).reshape(-1)
+    if len(bases) < len(sel):
+        idx_b, km_b = nearest_sellers(acc_lat, acc_lon, *_lat_lon(bases), k)
+        members = [np.flatnonzero(base_of == b) for b in range(len(bases))]
+        width = int(max(sum(len(members[b]) for b in row) for row in idx_b)) if len(idx_b) else 0
+        n = len(idx_b)
+        idx = np.full((n, width), -1, dtype=np.int64)
+        km = np.full((n, width), np.inf)
+        for i in range(n):
+            cols = np.concatenate([members[b] for b in idx_b[i]])
+            dist = np.repeat(km_b[i], [len(members[b]) for b in idx_b[i]])
+            idx[i, : len(cols)] = cols
+            km[i, : len(cols)] = dist
+        return idx, km
     k = int(min(k, len(sel)))
     if k <= 0:
         n = len(np.atleast_1d(acc_lat))

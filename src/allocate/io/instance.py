@@ -32,11 +32,14 @@ from .schemas import (
     seller_schema,
 )
 from .tables import find_table, read_geometries, read_table
+from .write import safe_child
 from .yamlfile import load_yaml, validate_model
 
 #: A point farther than this from the median of all points is reported as an outlier
 #: (typically swapped lat/lon, or a lost minus sign).
 OUTLIER_KM = 2500.0
+#: ... and also farther than this many times the median distance to it (national spreads).
+OUTLIER_MEDIANS = 6.0
 
 
 def read_nomenclature(path: Path) -> Nomenclature:
@@ -97,13 +100,16 @@ def _read(folder: Path, travel: TravelModel) -> tuple[Instance | None, list[Prob
         accounts_df, found = convert_columns(raw, ACCOUNT_COLUMNS, account_file)
         problems += found
         if not found and nomenclature is not None:
-            problems += schema_problems(accounts_df, account_schema(nomenclature.segments), account_file)
+            problems += schema_problems(
+                accounts_df, account_schema(nomenclature.segments), account_file
+            )
     except InputError as err:
         problems += err.problems
     if problems or nomenclature is None or sellers_df is None or accounts_df is None:
         return None, problems
 
     sellers = _build_sellers(sellers_df, seller_file, nomenclature, problems)
+    _check_calendars(folder, sellers_df, seller_file, problems)
     units, unit_index = _read_units(folder, problems)
     accounts = _build_accounts(accounts_df, account_file, sellers, unit_index, problems)
     if sellers is not None and accounts is not None:
@@ -134,7 +140,9 @@ def _build_sellers(
     for i, seg_list in enumerate(df["segments"]):
         for seg in seg_list:
             if seg not in segs:
-                problems.append(Problem(file, f"unknown segment {seg!r}", row=i + 2, column="segments"))
+                problems.append(
+                    Problem(file, f"unknown segment {seg!r}", row=i + 2, column="segments")
+                )
     n = len(df)
 
     def opt(col: str, fill: float) -> np.ndarray:
@@ -156,6 +164,29 @@ def _build_sellers(
     )
 
 
+def _check_calendars(folder: Path, df: pd.DataFrame, file: str, problems: list[Problem]) -> None:
+    """A seller's ``calendar`` is a file inside the instance folder, never outside it."""
+    if "calendar" not in df.columns:
+        return
+    for i, rel in enumerate(df["calendar"]):
+        if not rel:
+            continue
+        try:
+            path = safe_child(folder, rel, file=file, row=i + 2, column="calendar")
+        except InputError as err:
+            problems += err.problems
+            continue
+        if not path.is_file():
+            problems.append(
+                Problem(
+                    file,
+                    f"calendar file {rel!r} not found in the instance folder",
+                    row=i + 2,
+                    column="calendar",
+                )
+            )
+
+
 def _build_accounts(
     df: pd.DataFrame,
     file: str,
@@ -166,7 +197,11 @@ def _build_accounts(
     n = len(df)
     for i, lines in enumerate(df["product_lines"]):
         if not lines:
-            problems.append(Problem(file, "at least one product line is required", row=i + 2, column="product_lines"))
+            problems.append(
+                Problem(
+                    file, "at least one product line is required", row=i + 2, column="product_lines"
+                )
+            )
     seller_pos = {sid: k for k, sid in enumerate(sellers.ids)} if sellers is not None else {}
     current = np.full(n, -1, dtype=np.int64)
     if "current_seller_id" in df.columns and sellers is not None:
@@ -174,13 +209,24 @@ def _build_accounts(
             if sid:
                 if sid not in seller_pos:
                     problems.append(
-                        Problem(file, f"unknown seller {sid!r} (not in the sellers file)", row=i + 2, column="current_seller_id")
+                        Problem(
+                            file,
+                            f"unknown seller {sid!r} (not in the sellers file)",
+                            row=i + 2,
+                            column="current_seller_id",
+                        )
                     )
                 else:
                     current[i] = seller_pos[sid]
-    locked = df["locked"].to_numpy(dtype=bool) if "locked" in df.columns else np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(locked & (current < 0)):
-        problems.append(Problem(file, "a locked account needs a current_seller_id", row=int(i) + 2, column="locked"))
+    locked = (
+        df["locked"].to_numpy(dtype=bool) if "locked" in df.columns else np.zeros(n, dtype=bool)
+    )
+    for k in np.flatnonzero(locked & (current < 0)):
+        problems.append(
+            Problem(
+                file, "a locked account needs a current_seller_id", row=int(k) + 2, column="locked"
+            )
+        )
 
     group = np.full(n, -1, dtype=np.int64)
     group_ids: list[str] = []
@@ -212,7 +258,14 @@ def _build_accounts(
         for i, uid in enumerate(df["unit_id"]):
             if uid:
                 if uid not in unit_index:
-                    problems.append(Problem(file, f"unknown unit {uid!r} (not in units file)", row=i + 2, column="unit_id"))
+                    problems.append(
+                        Problem(
+                            file,
+                            f"unknown unit {uid!r} (not in units file)",
+                            row=i + 2,
+                            column="unit_id",
+                        )
+                    )
                 else:
                     unit[i] = unit_index[uid]
     return Accounts(
@@ -232,12 +285,15 @@ def _build_accounts(
     )
 
 
-def _coordinate_outliers(accounts: Accounts, sellers: Sellers, afile: str, sfile: str) -> list[Problem]:
+def _coordinate_outliers(
+    accounts: Accounts, sellers: Sellers, afile: str, sfile: str
+) -> list[Problem]:
     lat = np.concatenate([accounts.lat, sellers.lat])
     lon = np.concatenate([accounts.lon, sellers.lon])
     clat, clon = float(np.median(lat)), float(np.median(lon))
     km = haversine_km(lat, lon, clat, clon)
-    limit = max(OUTLIER_KM, 3.0 * float(np.quantile(km, 0.99)))
+    # the median distance is robust: a few swapped rows cannot widen the limit that flags them
+    limit = max(OUTLIER_KM, OUTLIER_MEDIANS * float(np.median(km)))
     out = []
     na = len(accounts)
     for i in np.flatnonzero(km > limit)[:50]:
@@ -255,8 +311,13 @@ def _coordinate_outliers(accounts: Accounts, sellers: Sellers, afile: str, sfile
     return out
 
 
-def _read_units(folder: Path, problems: list[Problem]) -> tuple[Units | None, dict[str, int] | None]:
-    path = next((folder / f"units{s}" for s in (".geojson", ".gpkg") if (folder / f"units{s}").is_file()), None)
+def _read_units(
+    folder: Path, problems: list[Problem]
+) -> tuple[Units | None, dict[str, int] | None]:
+    path = next(
+        (folder / f"units{s}" for s in (".geojson", ".gpkg") if (folder / f"units{s}").is_file()),
+        None,
+    )
     if path is None:
         return None, None
     try:
@@ -273,12 +334,16 @@ def _read_units(folder: Path, problems: list[Problem]) -> tuple[Units | None, di
         if not uid:
             problems.append(Problem(str(path), "missing value", row=i + 2, column="unit_id"))
         elif uid in seen:
-            problems.append(Problem(str(path), f"duplicate id {uid!r}", row=i + 2, column="unit_id"))
+            problems.append(
+                Problem(str(path), f"duplicate id {uid!r}", row=i + 2, column="unit_id")
+            )
         seen.setdefault(uid, i)
     kinds = gdf.geometry.geom_type
     for i, k in enumerate(kinds):
         if k not in ("Polygon", "MultiPolygon"):
-            problems.append(Problem(str(path), f"expected a polygon, found {k}", row=i + 2, column="geometry"))
+            problems.append(
+                Problem(str(path), f"expected a polygon, found {k}", row=i + 2, column="geometry")
+            )
     if problems:
         return None, None
     neighbours = _adjacency(list(gdf.geometry))
@@ -304,7 +369,10 @@ def _adjacency(geoms: list) -> tuple[tuple[int, ...], ...]:
 def _read_travel_matrix(
     folder: Path, sellers: Sellers, accounts: Accounts, problems: list[Problem]
 ) -> TravelMatrix | None:
-    path = next((folder / f"travel{s}" for s in (".csv", ".parquet") if (folder / f"travel{s}").is_file()), None)
+    path = next(
+        (folder / f"travel{s}" for s in (".csv", ".parquet") if (folder / f"travel{s}").is_file()),
+        None,
+    )
     if path is None:
         return None
     try:
@@ -323,17 +391,33 @@ def _read_travel_matrix(
     a_idx = df["account_id"].map(apos)
     for i in range(len(df)):
         if pd.isna(s_idx.iloc[i]):
-            problems.append(Problem(str(path), f"unknown seller {df['seller_id'].iloc[i]!r}", row=i + 2, column="seller_id"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"unknown seller {df['seller_id'].iloc[i]!r}",
+                    row=i + 2,
+                    column="seller_id",
+                )
+            )
         if pd.isna(a_idx.iloc[i]):
-            problems.append(Problem(str(path), f"unknown account {df['account_id'].iloc[i]!r}", row=i + 2, column="account_id"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"unknown account {df['account_id'].iloc[i]!r}",
+                    row=i + 2,
+                    column="account_id",
+                )
+            )
         if not (minutes[i] >= 0):
-            problems.append(Problem(str(path), "minutes must be a number >= 0", row=i + 2, column="minutes"))
+            problems.append(
+                Problem(str(path), "minutes must be a number >= 0", row=i + 2, column="minutes")
+            )
         if len(problems) > 200:
             break
     if problems:
         return None
     return TravelMatrix(
-        seller=s_idx.to_numpy(dtype=np.int64),
-        account=a_idx.to_numpy(dtype=np.int64),
+        seller=np.asarray(s_idx.to_numpy(), dtype=np.int64),
+        account=np.asarray(a_idx.to_numpy(), dtype=np.int64),
         minutes=minutes.astype(float),
     )

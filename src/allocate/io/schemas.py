@@ -20,6 +20,28 @@ from ..errors import Problem
 from ..nomenclature import ROLES, STAGES
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+# French spreadsheets group thousands with a (narrow) no-break space: "1 234,56"
+_GROUPED = re.compile(r"^\s*[-+]?\d{1,3}([ \u00a0\u202f]\d{3})+(,\d+)?\s*$")
+
+
+def _number_text(v: str) -> str:
+    """Normalize a French-formatted number ("1 234,5") to "1234.5"; other text is unchanged."""
+    if _GROUPED.match(v):
+        v = re.sub(r"[ \u00a0\u202f]", "", v)
+    if _DECIMAL_COMMA.match(v):
+        v = v.replace(",", ".")
+    return v
+
+
+def _text_column(col: pd.Series) -> pd.Series:
+    """Cells as stripped text; ``None`` and NaN (short rows, empty Parquet cells) become ""."""
+    obj = col.astype(object)
+    obj = obj.where(obj.notna(), "")
+    return obj.astype(str).str.strip()
+
+
+#: Upper bound of ``max_accounts`` (it is stored as a 64-bit integer).
+MAX_ACCOUNTS = 10_000_000
 _TRUE = {"true", "1", "yes", "y", "oui", "vrai", "t", "x"}
 _FALSE = {"false", "0", "no", "n", "non", "faux", "f", ""}
 
@@ -85,8 +107,12 @@ def seller_schema() -> pa.DataFrameSchema:
             "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
             "role": pa.Column(str, pa.Check.isin(list(ROLES))),
             "capacity_h": pa.Column(float, [pa.Check.gt(0), pa.Check.le(168)]),
-            "max_accounts": pa.Column(float, pa.Check.ge(0), nullable=True, required=False),
-            "max_travel_min": pa.Column(float, pa.Check.gt(0), nullable=True, required=False),
+            "max_accounts": pa.Column(
+                float, [pa.Check.ge(0), pa.Check.le(MAX_ACCOUNTS)], nullable=True, required=False
+            ),
+            "max_travel_min": pa.Column(
+                float, [pa.Check.gt(0), pa.Check.le(7 * 24 * 60)], nullable=True, required=False
+            ),
         },
         strict=False,
     )
@@ -104,7 +130,7 @@ def convert_columns(
         return df, problems
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
-        out[col] = df[col].astype(object).map(lambda v: "" if v is None else str(v).strip())
+        out[col] = _text_column(df[col])
     for spec in specs:
         if spec.name not in out.columns:
             continue
@@ -114,24 +140,35 @@ def convert_columns(
             for i in np.flatnonzero(empty.to_numpy()):
                 problems.append(Problem(file, "missing value", row=int(i) + 2, column=spec.name))
         if spec.kind in ("float", "int"):
-            text = s.map(lambda v: v.replace(",", ".") if _DECIMAL_COMMA.match(v) else v)
+            odd = s.str.contains(r"[,\s\u00a0\u202f]", regex=True)
+            text = s.copy()
+            text[odd] = s[odd].map(_number_text)
             num = pd.to_numeric(text.where(~empty, None), errors="coerce")
             bad = (~empty) & num.isna()
             for i in np.flatnonzero(bad.to_numpy()):
                 problems.append(
-                    Problem(file, f"not a number: {s.iloc[i][:40]!r}", row=int(i) + 2, column=spec.name)
+                    Problem(
+                        file, f"not a number: {s.iloc[i][:40]!r}", row=int(i) + 2, column=spec.name
+                    )
                 )
             if spec.kind == "int":
                 frac = (~num.isna()) & (num != np.floor(num.fillna(0)))
                 for i in np.flatnonzero(frac.to_numpy()):
-                    problems.append(Problem(file, "must be a whole number", row=int(i) + 2, column=spec.name))
+                    problems.append(
+                        Problem(file, "must be a whole number", row=int(i) + 2, column=spec.name)
+                    )
             out[spec.name] = num.astype(float)
         elif spec.kind == "bool":
             low = s.str.lower()
             bad = ~low.isin(_TRUE | _FALSE)
             for i in np.flatnonzero(bad.to_numpy()):
                 problems.append(
-                    Problem(file, f"not a boolean (true/false): {s.iloc[i][:40]!r}", row=int(i) + 2, column=spec.name)
+                    Problem(
+                        file,
+                        f"not a boolean (true/false): {s.iloc[i][:40]!r}",
+                        row=int(i) + 2,
+                        column=spec.name,
+                    )
                 )
             out[spec.name] = low.isin(_TRUE)
         elif spec.kind == "list":
@@ -150,7 +187,12 @@ def schema_problems(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> 
             idx = getattr(rec, "index", None)
             row = int(idx) + 2 if idx is not None and not pd.isna(idx) else None
             problems.append(
-                Problem(file, _describe(str(rec.check), rec.failure_case), row=row, column=str(rec.column))
+                Problem(
+                    file,
+                    _describe(str(rec.check), rec.failure_case),
+                    row=row,
+                    column=str(rec.column),
+                )
             )
         return sorted(set(problems), key=lambda p: (p.row or 0, p.column or ""))
     return []

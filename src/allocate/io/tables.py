@@ -15,6 +15,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
@@ -66,78 +67,136 @@ def read_table(path: Path) -> pd.DataFrame:
     else:
         raise InputError.single(str(path), f"unsupported file type {suffix!r}")
     df.columns = [str(c).strip() for c in df.columns]
+    df = _check_header(df, str(path))
     if df.empty:
         raise InputError.single(str(path), "the file has a header but no data rows", row=2)
     return df
 
 
+def _check_header(df: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Refuse duplicate column names; drop unnamed columns that hold no data."""
+    seen: set[str] = set()
+    keep = []
+    for j, name in enumerate(df.columns):
+        col = df.iloc[:, j]
+        if name == "" or name.lower().startswith("unnamed:"):
+            if col.map(lambda v: v is not None and str(v).strip() not in ("", "nan")).any():
+                raise InputError.single(file, f"column {j + 1} has data but no header", row=1)
+            continue
+        if name in seen:
+            raise InputError.single(
+                file, "the same column name appears twice in the header", row=1, column=name
+            )
+        seen.add(name)
+        keep.append(j)
+    if len(keep) < len(df.columns):
+        df = df.iloc[:, keep]
+    return df
+
+
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Typed columns (Parquet, GeoJSON properties) as text; list cells become ``;`` lists."""
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
-        s = df[col]
-        out[col] = s.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+        out[col] = df[col].map(_value_text)
     return out
 
 
+def _value_text(v: object) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, list | tuple | np.ndarray):
+        return ";".join(_value_text(x) for x in v)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return repr(v)
+    return str(v)
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
+    file = str(path)
     raw = path.read_bytes()
     if not raw.strip():
-        raise InputError.single(str(path), "the file is empty")
-    if b"\x00" in raw[:65536]:
-        raise InputError.single(str(path), "this looks like a binary file, not a CSV text file", row=1)
+        raise InputError.single(file, "the file is empty")
+    # the byte-order mark tells the encoding before any NUL-byte heuristic can mislead
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError.single(file, "the file is UTF-16; save it as 'CSV UTF-8'", row=1)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError.single(str(path), "the file is UTF-16; save it as UTF-8 CSV", row=1)
+    if b"\x00" in raw[:65536]:
+        raise InputError.single(file, "this looks like a binary file, not a CSV text file", row=1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n") + 1
         raise InputError.single(
-            str(path),
+            file,
             f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as 'CSV UTF-8'",
             row=row,
         ) from None
-    lines = text.splitlines()
-    for i, line in enumerate(lines, start=1):
+    for i, line in enumerate(text.splitlines(), start=1):
         if len(line) > MAX_LINE_BYTES:
-            raise InputError.single(str(path), f"line is longer than {MAX_LINE_BYTES:,} characters", row=i)
-    header = lines[0] if lines else ""
-    sep = _detect_separator(header)
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-            engine="c",
-        )
-    except pd.errors.ParserError as exc:
-        msg = str(exc)
-        row = None
-        if "line" in msg:
-            try:
-                row = int(msg.split("line")[1].split(",")[0].strip())
-            except (ValueError, IndexError):
-                row = None
-        raise InputError.single(str(path), f"malformed CSV: {msg}", row=row) from None
-    except pd.errors.EmptyDataError:
-        raise InputError.single(str(path), "the file is empty") from None
-    if len(df.columns) == 1 and len(header) > 0 and any(c in header for c in ",;\t|"):
-        raise InputError.single(str(path), "could not detect the column separator", row=1)
-    return df
+            raise InputError.single(
+                file, f"line is longer than {MAX_LINE_BYTES:,} characters", row=i
+            )
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    sep = _detect_separator(header_line)
+    records = _records(text, sep, file)
+    if not records:
+        raise InputError.single(file, "the file is empty")
+    header = [h.strip() for h in records[0]]
+    width = len(header)
+    data: list[list[str]] = []
+    for row, rec in enumerate(records[1:], start=2):
+        if len(rec) > width and not any(v.strip() for v in rec[width:]):
+            rec = rec[:width]  # trailing empty cells, as spreadsheets sometimes save them
+        if len(rec) != width:
+            others = [c for c in (",", ";", "\t", "|") if c != sep and c in "".join(rec)]
+            hint = (
+                f"; this row seems to use {others[0]!r} as separator"
+                if others and len(rec) < width
+                else ""
+            )
+            raise InputError.single(
+                file,
+                f"row has {len(rec)} field(s) but the header has {width} (separator {sep!r}){hint}",
+                row=row,
+            )
+        data.append(rec)
+    return pd.DataFrame(data, columns=header, dtype=object)
+
+
+def _records(text: str, sep: str, file: str) -> list[list[str]]:
+    """Parse CSV records; blank lines end the table, a blank line inside it is an error."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records: list[list[str]] = []
+    blank_at: int | None = None
+    while True:
+        row = len(records) + 1
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            msg = str(exc)
+            if "field larger than field limit" in msg:
+                msg = f"a cell is longer than {csv.field_size_limit():,} characters"
+            elif "end of data" in msg or "EOF" in msg:
+                msg = "a quoted cell is never closed (unbalanced '\"')"
+            raise InputError.single(file, f"malformed CSV: {msg}", row=row) from None
+        if not any(v.strip() for v in rec):
+            if blank_at is None:
+                blank_at = len(records) + 1
+            continue
+        if blank_at is not None:
+            raise InputError.single(file, "empty line inside the table; delete it", row=blank_at)
+        records.append(rec)
+    return records
 
 
 def _detect_separator(header: str) -> str:
     counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
     best = max(counts, key=lambda k: counts[k])
-    if counts[best] == 0:
-        try:
-            return csv.Sniffer().sniff(header).delimiter
-        except csv.Error:
-            return ","
-    return best
+    return best if counts[best] > 0 else ","
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
@@ -161,11 +220,12 @@ def _read_excel(path: Path) -> pd.DataFrame:
         raise InputError.single(str(path), "the sheet is empty")
     header = rows[0]
     for j, h in enumerate(header):
-        if h is None or str(h).strip() == "":
-            if any(r[j] not in (None, "") for r in rows[1:] if j < len(r)):
-                raise InputError.single(
-                    str(path), f"empty header cell in column {j + 1} above data", row=1
-                )
+        if (h is None or str(h).strip() == "") and any(
+            r[j] not in (None, "") for r in rows[1:] if j < len(r)
+        ):
+            raise InputError.single(
+                str(path), f"empty header cell in column {j + 1} above data", row=1
+            )
     keep = [j for j, h in enumerate(header) if h is not None and str(h).strip() != ""]
     data = [[_cell_text(r[j]) if j < len(r) else "" for j in keep] for r in rows[1:]]
     data = [r for r in data if any(v != "" for v in r)]

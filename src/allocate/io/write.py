@@ -9,9 +9,11 @@ apostrophe. Numbers are written as numbers, so negative values stay numeric.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +24,8 @@ import pandas as pd
 from ..errors import InputError
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_NEW_FILE_MODE = 0o644
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -34,16 +38,32 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates 0600 files; outputs get the permissions of the file they replace
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _NEW_FILE_MODE)
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable; not every platform can open a directory, which is fine."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically: readers see the old or the new file."""
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
@@ -100,11 +120,49 @@ def write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
-def safe_child(root: Path, relative: str | os.PathLike[str], *, file: str = "", row: int | None = None, column: str | None = None) -> Path:
-    """``root / relative``, refusing absolute paths and any path that escapes ``root``."""
-    rel = Path(relative)
+def safe_child(
+    root: Path,
+    relative: str | os.PathLike[str],
+    *,
+    file: str = "",
+    row: int | None = None,
+    column: str | None = None,
+) -> Path:
+    """``root / relative`` resolved, refusing any path that is absolute or escapes ``root``.
+
+    Backslashes count as separators (a path typed on Windows), symbolic links are resolved
+    before the check, and the error names ``file``, ``row`` and ``column`` of the cell that
+    held the path.
+
+    Raises
+    ------
+    InputError
+        When the path is empty, absolute (``/x``, ``C:\\x``, ``\\\\server``), contains a NUL
+        byte, or resolves outside ``root``.
+    """
+    text = os.fspath(relative)
+    where = file or str(root)
+    if not text.strip():
+        raise InputError.single(where, "empty path", row=row, column=column)
+    if "\x00" in text:
+        raise InputError.single(where, "path contains a NUL byte", row=row, column=column)
+    norm = text.replace("\\", "/")
+    if norm.startswith("/") or _DRIVE.match(norm):
+        raise InputError.single(
+            where,
+            f"path {text!r} is absolute; give it relative to the folder {root}",
+            row=row,
+            column=column,
+        )
     root_r = Path(root).resolve()
-    target = (root_r / rel).resolve()
-    if rel.is_absolute() or (target != root_r and root_r not in target.parents):
-        raise InputError.single(file or str(root), f"path {str(relative)!r} escapes the folder {root}", row=row, column=column)
+    try:
+        target = (root_r / norm).resolve()
+    except (OSError, RuntimeError) as exc:  # symlink loops
+        raise InputError.single(
+            where, f"path {text!r} cannot be resolved ({exc})", row=row, column=column
+        ) from None
+    if target != root_r and root_r not in target.parents:
+        raise InputError.single(
+            where, f"path {text!r} escapes the folder {root}", row=row, column=column
+        )
     return target

@@ -8,40 +8,129 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem
 
 MAX_YAML_BYTES = 10_000_000
+#: Most nodes a document may hold once its aliases are expanded ("billion laughs" guard).
+MAX_YAML_NODES = 1_000_000
+#: Deepest bracket nesting accepted (a bill of actions needs fewer than ten levels).
+MAX_YAML_DEPTH = 1_000
+_OPEN = np.frombuffer(b"[{", dtype=np.uint8)
+_CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
 M = TypeVar("M", bound=BaseModel)
+
+# libyaml when available (10x faster); both loaders construct plain YAML types only
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse ``path`` safely; returns the data and the composed node tree (for line numbers)."""
+    """Parse ``path`` safely; returns the data and the composed node tree (for line numbers).
+
+    Raises
+    ------
+    InputError
+        On a binary or non-UTF-8 file, invalid YAML, a Python or unknown tag (refused, never
+        run), a key given twice in one mapping, or aliases that expand to more than
+        :data:`MAX_YAML_NODES` nodes.
+    """
+    file = str(path)
     raw = path.read_bytes()
     if len(raw) > MAX_YAML_BYTES:
-        raise InputError.single(str(path), "YAML file is larger than 10 MB")
+        raise InputError.single(file, "YAML file is larger than 10 MB")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError.single(file, "the file is UTF-16; save it as UTF-8", row=1)
     if b"\x00" in raw:
-        raise InputError.single(str(path), "this looks like a binary file, not YAML text", row=1)
+        raise InputError.single(file, "this looks like a binary file, not YAML text", row=1)
+    depth = _flow_depth(raw)
+    if depth > MAX_YAML_DEPTH:
+        raise InputError.single(
+            file, f"brackets are nested {depth:,} deep (at most {MAX_YAML_DEPTH:,})"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n") + 1
-        raise InputError.single(str(path), "not valid UTF-8 text", row=row) from None
+        raise InputError.single(file, "not valid UTF-8 text", row=row) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        if node is None:
+            return None, None
+        _check_nodes(node, file)
+        loader = _Loader("")
+        try:
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        row = mark.line + 1 if mark is not None else None
+        line = mark.line + 1 if mark is not None else None
         what = exc.problem or "invalid YAML"
         if "could not determine a constructor" in str(exc):
             what = "unsafe or unknown YAML tag (only plain YAML is allowed)"
-        raise InputError.single(str(path), f"invalid YAML: {what}", row=row) from None
+        raise InputError.single(file, f"invalid YAML: {what}", row=line) from None
     except yaml.YAMLError as exc:
-        raise InputError.single(str(path), f"invalid YAML: {exc}") from None
+        raise InputError.single(file, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError.single(file, "invalid YAML: nesting is too deep") from None
     return data, node
+
+
+def _flow_depth(raw: bytes) -> int:
+    """Deepest ``[``/``{`` nesting, counting brackets inside quotes too (an upper bound).
+
+    libyaml's parser recurses once per level and crashes the process (no Python exception) at
+    a few tens of thousands of levels, so the depth is checked before parsing.
+    """
+    b = np.frombuffer(raw, dtype=np.uint8)
+    step = np.isin(b, _OPEN).astype(np.int64) - np.isin(b, _CLOSE).astype(np.int64)
+    if not step.any():
+        return 0
+    level = np.cumsum(step)
+    return int(np.max(level - np.minimum.accumulate(np.minimum(level, 0))))
+
+
+def _check_nodes(root: yaml.Node, file: str) -> None:
+    """Refuse duplicate keys (YAML would silently keep the last) and alias bombs."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size and not done:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [c for kv in node.value for c in kv]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if not done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
+            continue
+        # an alias is the same node object used twice, so counting by object counts expansions
+        size[id(node)] = total = 1 + sum(size.get(id(c), 1) for c in children)
+        if total > MAX_YAML_NODES:
+            raise InputError.single(
+                file,
+                f"aliases expand to more than {MAX_YAML_NODES:,} values; write the data out",
+                row=node.start_mark.line + 1,
+            )
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for k, _ in node.value:
+                key = str(k.value) if isinstance(k, yaml.ScalarNode) else repr(k.value)
+                if key in seen:
+                    raise InputError.single(
+                        file,
+                        f"key {key!r} is given twice (first on row {seen[key]})",
+                        row=k.start_mark.line + 1,
+                        column=key,
+                    )
+                seen[key] = k.start_mark.line + 1
 
 
 def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -72,6 +161,8 @@ def validate_model(model: type[M], data: Any, node: yaml.Node | None, path: Path
         raise InputError.single(str(path), "the file is empty")
     try:
         return model.model_validate(data)
+    except RecursionError:
+        raise InputError.single(str(path), "the structure is nested too deeply") from None
     except ValidationError as err:
         problems = []
         for e in err.errors():

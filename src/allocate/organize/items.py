@@ -142,6 +142,8 @@ def build_problem(
     b_label: list[str] = [""] * n_b
     seen_acc: set[tuple[int, int]] = set()
     eligible_sets = {lab: set(int(s) for s in ss) for lab, ss in eligible.items()}
+    rows_per_account = np.bincount(rows.account, minlength=len(acc))
+    lock_held = np.zeros(len(acc), dtype=bool)
     for r in range(len(rows)):
         b = int(rows.bundle[r])
         a = int(rows.account[r])
@@ -149,12 +151,28 @@ def build_problem(
         if (b, a) not in seen_acc:
             seen_acc.add((b, a))
             b_count[b] += 1
-            b_pot[b] += acc.potential[a] / max(1, _rows_per_account(rows, a))
+            b_pot[b] += acc.potential[a] / max(1, int(rows_per_account[a]))
         if acc.locked[a] and owner_ok:
             b_fixed[b] = acc.current_seller[a]
+        if acc.locked[a] and owner_ok:
+            lock_held[a] = True
         if owner_ok and b_current[b] < 0:
             b_current[b] = acc.current_seller[a]
         b_label[b] = rows.eligible_class[r]
+    # a lock binds the rows its seller may serve (in the roles model, the row of its role);
+    # an account none of whose rows its locked seller may serve cannot be honoured
+    lost = np.flatnonzero(acc.locked & (acc.current_seller >= 0) & ~lock_held)
+    bad_locks = [
+        f"{acc.ids[a]} is locked to {sel.ids[acc.current_seller[a]]}, who may not serve it under this model"
+        for a in lost[:20]
+    ]
+    if bad_locks:
+        from ..errors import InfeasibleError, Shortfall
+
+        raise InfeasibleError(
+            f"locked accounts cannot stay with their seller under the {name} model",
+            [Shortfall(msg, 0.0, 0.0) for msg in bad_locks],
+        )
     for b in np.flatnonzero(b_fixed >= 0):
         for e in range(indptr_a[b], indptr_a[b + 1]):
             if seller_a[e] == b_fixed[b]:
@@ -199,14 +217,3 @@ def build_problem(
         seller_labels=tuple(sel.ids),
     )
     return ModelProblem(name, rows, problem, np.arange(len(sel), dtype=np.int64))
-
-
-_ROWS_PER_ACCOUNT: dict[int, NDArray[np.int64]] = {}
-
-
-def _rows_per_account(rows: Rows, a: int) -> int:
-    key = id(rows)
-    if key not in _ROWS_PER_ACCOUNT:
-        _ROWS_PER_ACCOUNT.clear()
-        _ROWS_PER_ACCOUNT[key] = np.bincount(rows.account)
-    return int(_ROWS_PER_ACCOUNT[key][a])

@@ -23,7 +23,8 @@ sparse :class:`~allocate.solvers.problem.AssignmentProblem` written out in
 ``roles``
     An item is an (account, role) pair, one per role that has operations in the account's
     playbook: lead → MRR/SDR, prospect and opportunity → AE, customer → CSM. Only sellers of
-    that role may serve it (MRR and SDR stand in for each other when one is missing).
+    that role may serve it; when a team has no seller of a role, MRR and SDR stand in for each
+    other, and a ``generalist`` seller takes any role that nobody holds.
     Balance groups: sellers of one role.
 ``generalist``
     An item is an account served for its whole cycle by any one seller; no skill filter.
@@ -43,7 +44,12 @@ from ..scenario import Scenario
 from ..workload import account_workload
 from .items import ModelProblem, Rows, build_problem, bundle_rows
 
-ROLE_FALLBACK = {"MRR": ("MRR", "SDR"), "SDR": ("SDR", "MRR"), "AE": ("AE",), "CSM": ("CSM",)}
+ROLE_FALLBACK = {
+    "MRR": ("MRR", "SDR", "generalist"),
+    "SDR": ("SDR", "MRR", "generalist"),
+    "AE": ("AE", "generalist"),
+    "CSM": ("CSM", "generalist"),
+}
 
 
 def build_model(instance: Instance, scenario: Scenario, model: str | None = None) -> ModelProblem:

@@ -16,7 +16,7 @@ from allocate.schedule.engine import (
     solve_schedule,
 )
 from allocate.schedule.psplib import RcpspInstance, read_psplib, to_schedule_problem
-from allocate.schedule.sgs import best_serial_schedule, priority_rules
+from allocate.schedule.sgs import best_serial_schedule, greedy_value_schedule, priority_rules
 
 __all__ = [
     "Downtime",
@@ -30,6 +30,7 @@ __all__ = [
     "Task",
     "best_serial_schedule",
     "check_schedule",
+    "greedy_value_schedule",
     "priority_rules",
     "read_psplib",
     "solve_schedule",

@@ -202,9 +202,13 @@ class ScheduleProblem:
             raise ValueError(f"unknown objective {self.objective!r}")
         for i, t in enumerate(self.tasks):
             if len(t.demands) > m:
-                raise ValueError(f"task {i} ({t.name!r}) has {len(t.demands)} demands for {m} resources")
+                raise ValueError(
+                    f"task {i} ({t.name!r}) has {len(t.demands)} demands for {m} resources"
+                )
             if self.objective == "makespan" and t.optional:
-                raise ValueError(f"task {i} ({t.name!r}) is optional; 'makespan' needs mandatory tasks")
+                raise ValueError(
+                    f"task {i} ({t.name!r}) is optional; 'makespan' needs mandatory tasks"
+                )
         for p in self.precedences:
             if not (0 <= p.pred < n and 0 <= p.succ < n):
                 raise ValueError(f"precedence {p.pred} -> {p.succ} refers to an unknown task")
@@ -307,6 +311,71 @@ class ScheduleProblem:
         for p in self.precedences:
             preds[p.succ].append(p)
         return preds
+
+    @cached_property
+    def reach(self) -> np.ndarray:
+        """``reach[i, j]``: task ``j`` is a transitive successor of task ``i``."""
+        n = len(self.tasks)
+        reach = np.zeros((n, n), dtype=bool)
+        succs: list[list[int]] = [[] for _ in range(n)]
+        for prec in self.precedences:
+            succs[prec.pred].append(prec.succ)
+        for i in reversed(self.topological_order):
+            for j in succs[i]:
+                reach[i, j] = True
+                reach[i] |= reach[j]
+        return _frozen(reach)
+
+    def energy_delays(self, max_tasks: int = 400) -> list[tuple[int, int, int]]:
+        """Minimum delays ``start[j] - start[i]`` implied by the work forced between them.
+
+        For ``j`` a transitive successor of ``i``, every mandatory task ``k`` with
+        ``i < k < j`` in the precedence order runs inside ``[end_i, start_j)``, so that
+        ``start_j - start_i >= p_i + max_r ceil(sum_k q_kr p_k / Q_r)``. Only delays longer
+        than the longest path from ``i`` to ``j`` are returned (others add nothing). Needs
+        non-negative minimum lags; skipped above ``max_tasks`` tasks (quadratic memory).
+        """
+        n = len(self.tasks)
+        if n > max_tasks or n < 3 or not self.resources:
+            return []
+        if any(prec.min_lag < 0 for prec in self.precedences):
+            return []
+        reach = self.reach
+        mandatory = np.array([not t.optional for t in self.tasks], dtype=bool)
+        cap = self.capacities.astype(np.float64)
+        energy = (self.durations[:, None] * self.demands).astype(np.float64)  # (n, R)
+        energy[~mandatory] = 0.0
+        usable = cap > 0
+        # longest[i, j]: longest path from start_i to start_j through the precedences.
+        longest = np.full((n, n), -1, dtype=np.int64)
+        succs: list[list[Precedence]] = [[] for _ in range(n)]
+        for prec in self.precedences:
+            succs[prec.pred].append(prec)
+        order = self.topological_order
+        for i in order:
+            row = longest[i]
+            row[i] = 0
+            for k in order:
+                if row[k] < 0:
+                    continue
+                for prec in succs[k]:
+                    cand = row[k] + self.durations[k] + prec.min_lag
+                    if cand > row[prec.succ]:
+                        row[prec.succ] = cand
+        out: list[tuple[int, int, int]] = []
+        for i in range(n):
+            js = np.flatnonzero(reach[i])
+            if js.size == 0:
+                continue
+            # between[j, k]: k succeeds i and precedes j.
+            between = reach[i][None, :] & reach[:, js].T
+            work = between.astype(np.float64) @ energy  # (len(js), R)
+            need = np.ceil(work[:, usable] / cap[usable] - 1e-9).max(axis=1) if usable.any() else 0
+            delay = self.durations[i] + np.asarray(need, dtype=np.int64)
+            for j, dl in zip(js, delay, strict=True):
+                if dl > longest[i, j]:
+                    out.append((i, int(j), int(dl)))
+        return out
 
     def makespan_lower_bound(self) -> int:
         """Critical path and per-resource energy bound on the makespan of all mandatory tasks."""
@@ -413,8 +482,10 @@ class SchedulingModel:
 
     Redundant pieces: start domains cut by heads and tails (critical path), a makespan lower
     bound (critical path, energy), an upper bound and a hint from the serial schedule-generation
-    scheme (:mod:`allocate.schedule.sgs`), and no-overlap constraints on groups of tasks that
-    pairwise cannot run together.
+    scheme (:mod:`allocate.schedule.sgs`), no-overlap constraints on groups of tasks that
+    pairwise cannot run together, and minimum delays between a task and its transitive
+    successors implied by the energy of the work forced between them
+    (:meth:`ScheduleProblem.energy_delays`).
     """
 
     def __init__(
@@ -426,12 +497,15 @@ class SchedulingModel:
         self.problem = problem
         self.model = cp_model.CpModel()
         self.infeasible_reasons: list[str] = []
-        self._makespan_ub = problem.horizon if makespan_ub is None else min(makespan_ub, problem.horizon)
+        self._makespan_ub = (
+            problem.horizon if makespan_ub is None else min(makespan_ub, problem.horizon)
+        )
         self._build_presence()
         self._build_tasks()
         self._add_precedences()
         self._add_resources()
         self._add_disjunctive_cliques()
+        self._add_energy_delays()
         self._set_objective()
         if hint is not None:
             self._add_hint(hint)
@@ -440,7 +514,7 @@ class SchedulingModel:
     def _build_presence(self) -> None:
         """One literal per chain, so that a chain is kept or dropped whole."""
         p = self.problem
-        chain_lits = [self.model.NewBoolVar(f"chain{k}") for k in range(len(p.chains))]
+        chain_lits = [self.model.new_bool_var(f"chain{k}") for k in range(len(p.chains))]
         self.chain_lits = chain_lits
         self.presence: list[cp_model.IntVar | int] = []
         for i, t in enumerate(p.tasks):
@@ -450,7 +524,7 @@ class SchedulingModel:
             elif k >= 0:
                 self.presence.append(chain_lits[k])
             else:
-                self.presence.append(self.model.NewBoolVar(f"x{i}"))
+                self.presence.append(self.model.new_bool_var(f"x{i}"))
 
     def start_domain(self, i: int) -> sorted_interval_list.Domain:
         """Starts allowed for task ``i``: release/head, deadline/tail, windows, forbidden."""
@@ -486,18 +560,20 @@ class SchedulingModel:
             if dom.is_empty():
                 if t.optional:
                     logger.debug("task %d (%s) has no feasible start: left out", i, t.name)
-                    m.Add(self.presence[i] == 0)
+                    m.add(self.presence[i] == 0)
                 else:
                     self.infeasible_reasons.append(
                         f"task {i} ({t.name!r}) has no start in its release/deadline/calendar"
                     )
                 dom = sorted_interval_list.Domain(0, max(0, p.horizon - t.duration))
-            s = m.NewIntVarFromDomain(dom, f"S{i}")
+            s = m.new_int_var_from_domain(dom, f"S{i}")
             self.starts.append(s)
             if t.optional:
-                iv = m.NewOptionalFixedSizeIntervalVar(s, t.duration, self.presence[i], f"I{i}")
+                iv = m.new_optional_fixed_size_interval_var(
+                    s, t.duration, self.presence[i], f"I{i}"
+                )
             else:
-                iv = m.NewFixedSizeIntervalVar(s, t.duration, f"I{i}")
+                iv = m.new_fixed_size_interval_var(s, t.duration, f"I{i}")
             self.intervals.append(iv)
 
     # -- constraints -------------------------------------------------------------------------
@@ -510,13 +586,13 @@ class SchedulingModel:
             both = list({id(v): v for v in (xi, xj) if not isinstance(v, int)}.values())
             if not isinstance(xi, int) and xi is not xj:
                 if isinstance(xj, int):
-                    m.Add(xi == 1)  # a mandatory successor forces its predecessor
+                    m.add(xi == 1)  # a mandatory successor forces its predecessor
                 else:
-                    m.AddImplication(xj, xi)
+                    m.add_implication(xj, xi)
             end_i = self.starts[i] + p.durations[i]
-            m.Add(self.starts[j] >= end_i + prec.min_lag).OnlyEnforceIf(both)
+            m.add(self.starts[j] >= end_i + prec.min_lag).only_enforce_if(both)
             if prec.max_lag is not None:
-                m.Add(self.starts[j] <= end_i + prec.max_lag).OnlyEnforceIf(both)
+                m.add(self.starts[j] <= end_i + prec.max_lag).only_enforce_if(both)
 
     def _add_resources(self) -> None:
         """Renewable capacity: cumulative (no-overlap when unary), downtimes as fixed intervals."""
@@ -526,7 +602,7 @@ class SchedulingModel:
             for i in users:
                 if p.demands[i, r] > res.capacity:
                     if p.tasks[i].optional:
-                        m.Add(self.presence[i] == 0)
+                        m.add(self.presence[i] == 0)
                     else:
                         self.infeasible_reasons.append(
                             f"task {i} ({p.tasks[i].name!r}) needs {p.demands[i, r]} of "
@@ -543,12 +619,12 @@ class SchedulingModel:
             ivs = [self.intervals[i] for i in users]
             dem = [int(p.demands[i, r]) for i in users]
             for k, (s, d, q) in enumerate(fixed):
-                ivs.append(m.NewFixedSizeIntervalVar(s, d, f"down{r}_{k}"))
+                ivs.append(m.new_fixed_size_interval_var(s, d, f"down{r}_{k}"))
                 dem.append(min(q, res.capacity))
             if unary:
-                m.AddNoOverlap(ivs)
+                m.add_no_overlap(ivs)
             else:
-                m.AddCumulative(ivs, dem, res.capacity)
+                m.add_cumulative(ivs, dem, res.capacity)
 
     def _add_disjunctive_cliques(self) -> None:
         """Tasks that pairwise exceed a capacity cannot overlap: a no-overlap tightens the LP."""
@@ -573,48 +649,56 @@ class SchedulingModel:
                     clique.append(int(j))
             if len(clique) >= 3:
                 cliques.add(tuple(sorted(clique)))
-        for clique in cliques:
-            self.model.AddNoOverlap([self.intervals[i] for i in clique])
+        for members in cliques:
+            self.model.add_no_overlap([self.intervals[i] for i in members])
+
+    def _add_energy_delays(self) -> None:
+        """Work forced between two tasks must fit between them: a redundant minimum delay."""
+        p = self.problem
+        for i, j, delay in p.energy_delays():
+            xi, xj = self.presence[i], self.presence[j]
+            lits = [v for v in (xi, xj) if not isinstance(v, int)]
+            self.model.add(self.starts[j] >= self.starts[i] + delay).only_enforce_if(lits)
 
     def _set_objective(self) -> None:
         """Makespan, or value kept minus start-delay and lateness penalties."""
         p, m = self.problem, self.model
         if p.objective == "makespan":
             lb = p.makespan_lower_bound()
-            self.makespan = m.NewIntVar(lb, max(lb, self._makespan_ub), "makespan")
+            self.makespan = m.new_int_var(lb, max(lb, self._makespan_ub), "makespan")
             has_succ = {prec.pred for prec in p.precedences if prec.min_lag >= 0}
             for i in range(p.n_tasks):
                 if i not in has_succ:  # others end before a successor does
-                    m.Add(self.makespan >= self.starts[i] + p.durations[i])
-            m.Minimize(self.makespan)
+                    m.add(self.makespan >= self.starts[i] + p.durations[i])
+            m.minimize(self.makespan)
             return
         terms: list[cp_model.LinearExprT] = []
         for i, t in enumerate(p.tasks):
             x = self.presence[i]
             terms.append(t.value * x)
             if t.start_weight > 0:
-                delay = m.NewIntVar(0, p.horizon, f"delay{i}")
+                delay = m.new_int_var(0, p.horizon, f"delay{i}")
                 h = int(p.heads[i])
                 lits = [] if isinstance(x, int) else [x]
-                m.Add(delay == self.starts[i] - h).OnlyEnforceIf(lits)
+                m.add(delay == self.starts[i] - h).only_enforce_if(lits)
                 if lits:
-                    m.Add(delay == 0).OnlyEnforceIf(~x)  # type: ignore[operator]
+                    m.add(delay == 0).only_enforce_if(~x)  # type: ignore[operator]
                 terms.append(-t.start_weight * delay)
             if t.lateness_weight > 0 and t.due is not None:
-                late = m.NewIntVar(0, p.horizon, f"late{i}")
+                late = m.new_int_var(0, p.horizon, f"late{i}")
                 lits = [] if isinstance(x, int) else [x]
-                m.Add(late >= self.starts[i] + t.duration - t.due).OnlyEnforceIf(lits)
+                m.add(late >= self.starts[i] + t.duration - t.due).only_enforce_if(lits)
                 terms.append(-t.lateness_weight * late)
-        m.Maximize(sum(terms))
+        m.maximize(sum(terms))
 
     def _add_hint(self, starts: np.ndarray) -> None:
         """Warm start from a heuristic schedule (``-1`` = leave the task out)."""
         for i, s in enumerate(starts):
             if s >= 0:
-                self.model.AddHint(self.starts[i], int(s))
+                self.model.add_hint(self.starts[i], int(s))
             x = self.presence[i]
             if not isinstance(x, int):
-                self.model.AddHint(x, bool(s >= 0))
+                self.model.add_hint(x, bool(s >= 0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -645,15 +729,17 @@ def solve_schedule(
     problem
         The data; times in the caller's integer unit.
     time_limit_s
-        Wall-clock limit. On a time limit the best schedule found is returned with status
-        ``FEASIBLE`` (or ``UNKNOWN`` if none was found).
+        Wall-clock limit for the whole call (heuristic, model building and search). On a
+        limit the best schedule found is returned with status ``FEASIBLE`` (or ``UNKNOWN`` if
+        none was found).
     workers, seed
         CP-SAT ``num_workers`` and ``random_seed``. With several workers and a wall-clock limit
         the result may vary from run to run; pass ``deterministic_time`` (CP-SAT's
         ``max_deterministic_time``) and a generous wall limit, or ``workers=1``, to reproduce a run.
     use_heuristic
-        Run the serial schedule-generation scheme first (makespan objective) and give its
-        schedule to CP-SAT as a hint and its makespan as an upper bound.
+        Run a constructive heuristic first and give its schedule to CP-SAT as a hint: the
+        serial schedule-generation scheme for ``"makespan"`` (its makespan also bounds the
+        search), a greedy chain-by-chain placement for ``"value"``.
     log_search
         Forward CP-SAT's search log to the logger at DEBUG level.
 
@@ -663,7 +749,7 @@ def solve_schedule(
         A proven-infeasible problem returns status ``INFEASIBLE`` (never raises); the reasons
         found before the search are logged at WARNING level.
     """
-    from allocate.schedule.sgs import best_serial_schedule
+    from allocate.schedule.sgs import best_serial_schedule, greedy_value_schedule
 
     t0 = time.perf_counter()
     hint = None
@@ -677,6 +763,8 @@ def solve_schedule(
             logger.debug("serial SGS makespan %d, lower bound %d", ub, lb)
             if ub <= lb:
                 return _result(problem, SolveStatus.OPTIMAL, hint, float(ub), float(ub), t0)
+    if use_heuristic and problem.objective == "value" and problem.n_tasks > 0:
+        hint = greedy_value_schedule(problem)
     sm = SchedulingModel(problem, hint=hint, makespan_ub=ub)
     if sm.infeasible_reasons:
         for reason in sm.infeasible_reasons:
@@ -685,7 +773,8 @@ def solve_schedule(
 
     solver = cp_model.CpSolver()
     prm = solver.parameters
-    prm.max_time_in_seconds = float(time_limit_s)
+    # the limit covers the heuristic and the model building too
+    prm.max_time_in_seconds = max(0.01, float(time_limit_s) - (time.perf_counter() - t0))
     prm.num_workers = int(workers)
     prm.random_seed = int(seed)
     if deterministic_time is not None:
@@ -694,14 +783,14 @@ def solve_schedule(
         prm.log_search_progress = True
         solver.log_callback = logger.debug  # type: ignore[assignment]
     _tune_for_scheduling(prm)
-    code = solver.Solve(sm.model)
+    code = solver.solve(sm.model)
     status = _STATUS.get(code, SolveStatus.UNKNOWN)
     if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-        starts = np.array([solver.Value(s) for s in sm.starts], dtype=np.int64)
-        present = np.array([bool(solver.Value(x)) for x in sm.presence], dtype=bool)
+        starts = np.array([solver.value(s) for s in sm.starts], dtype=np.int64)
+        present = np.array([bool(solver.value(x)) for x in sm.presence], dtype=bool)
         starts[~present] = -1
         return _result(
-            problem, status, starts, solver.ObjectiveValue(), solver.BestObjectiveBound(), t0
+            problem, status, starts, solver.objective_value, solver.best_objective_bound, t0
         )
     if status is SolveStatus.INFEASIBLE:
         logger.warning("CP-SAT proved the schedule infeasible")
@@ -709,7 +798,13 @@ def solve_schedule(
 
 
 def _tune_for_scheduling(prm: object) -> None:
-    """Parameters that help CP-SAT prove scheduling optima (see the RCPSP benchmark)."""
+    """Parameters that help CP-SAT prove scheduling optima (see the RCPSP benchmark).
+
+    Stronger cumulative reasoning (timetable edge finding, overload checker, precedences in
+    the cumulative). On the hard j30 instances, replacing the second worker by
+    ``objective_lb_search`` raised the bound more but closed fewer instances, so the default
+    portfolio is kept.
+    """
     prm.use_timetable_edge_finding_in_cumulative = True  # type: ignore[attr-defined]
     prm.use_overload_checker_in_cumulative = True  # type: ignore[attr-defined]
     prm.use_hard_precedences_in_cumulative = True  # type: ignore[attr-defined]
@@ -750,7 +845,9 @@ def _result(
 # Check
 # --------------------------------------------------------------------------------------------
 def check_schedule(
-    problem: ScheduleProblem, starts: Sequence[int] | np.ndarray, present: Sequence[bool] | np.ndarray
+    problem: ScheduleProblem,
+    starts: Sequence[int] | np.ndarray,
+    present: Sequence[bool] | np.ndarray,
 ) -> list[str]:
     """Every rule a schedule breaks, as readable messages (empty list = valid).
 
@@ -798,9 +895,11 @@ def check_schedule(
                     res.capacity if dt.amount is None else dt.amount
                 )
             busy = np.zeros(end + 1, dtype=np.int64)
-            for i in np.flatnonzero(x & (p.demands[:, r] > 0)):
-                busy[s[i] : s[i] + d[i]] += p.demands[i, r]
-            over = np.flatnonzero((busy > 0) & (busy + np.minimum(load, res.capacity) > res.capacity))
+            for u in np.flatnonzero(x & (p.demands[:, r] > 0)):
+                busy[s[u] : s[u] + d[u]] += p.demands[u, r]
+            over = np.flatnonzero(
+                (busy > 0) & (busy + np.minimum(load, res.capacity) > res.capacity)
+            )
             if over.size:
                 errors.append(f"resource {r} over capacity at t={int(over[0])} ({over.size} units)")
     return errors

@@ -71,6 +71,35 @@ class _Arrays:
         )
 
 
+def _earliest_fit(
+    a: _Arrays, avail: np.ndarray, i: int, t: int, backward: bool = False
+) -> int | None:
+    """Earliest start ``>= t`` of task ``i`` that fits its calendar and the free capacity."""
+    d = int(a.dur[i])
+    rs = np.flatnonzero(a.dem[i] > 0) if d > 0 else np.empty(0, dtype=np.int64)
+    allowed = None if backward else a.allowed.get(i)
+    while True:
+        if allowed is not None:
+            pos = int(np.searchsorted(allowed, t))
+            if pos == allowed.size:
+                return None
+            t = int(allowed[pos])
+        if (t > a.last_start[i] and not backward) or t + d > a.span:
+            return None
+        if rs.size:
+            bad = np.flatnonzero((avail[rs, t : t + d] < a.dem[i, rs, None]).any(axis=0))
+            if bad.size:
+                t += int(bad[-1]) + 1
+                continue
+        return t
+
+
+def _book(a: _Arrays, avail: np.ndarray, i: int, t: int) -> None:
+    d = int(a.dur[i])
+    if d > 0:
+        avail[:, t : t + d] -= a.dem[i][:, None]
+
+
 def _serial(a: _Arrays, priority: np.ndarray, backward: bool = False) -> np.ndarray | None:
     """Serial SGS in priority order (lower first); ``backward`` uses the reversed arcs."""
     preds = a.succs if backward else a.preds
@@ -87,28 +116,11 @@ def _serial(a: _Arrays, priority: np.ndarray, backward: bool = False) -> np.ndar
         t = 0 if backward else int(a.release[i])
         for j, lag in preds[i]:
             t = max(t, int(start[j] + a.dur[j] + lag))
-        rs = np.flatnonzero(a.dem[i] > 0) if d > 0 else np.empty(0, dtype=np.int64)
-        allowed = None if backward else a.allowed.get(i)
-        while True:
-            if allowed is not None:
-                pos = int(np.searchsorted(allowed, t))
-                if pos == allowed.size:
-                    return None
-                t = int(allowed[pos])
-            if t > a.last_start[i] and not backward:
-                return None
-            if t + d > a.span:
-                return None
-            if rs.size:
-                short = (avail[rs, t : t + d] < a.dem[i, rs, None]).any(axis=0)
-                bad = np.flatnonzero(short)
-                if bad.size:
-                    t += int(bad[-1]) + 1
-                    continue
-            break
-        start[i] = t
-        if rs.size:
-            avail[rs, t : t + d] -= a.dem[i, rs, None]
+        found = _earliest_fit(a, avail, i, t, backward)
+        if found is None:
+            return None
+        start[i] = found
+        _book(a, avail, i, found)
         for j, _ in succs[i]:
             missing[j] -= 1
             if missing[j] == 0:
@@ -209,3 +221,56 @@ def best_serial_schedule(
         if best_ms is None or ms < best_ms:
             best, best_ms = s, ms
     return best
+
+
+def greedy_value_schedule(problem: ScheduleProblem) -> np.ndarray | None:
+    """Greedy schedule for the ``"value"`` objective (``-1`` = task left out), or ``None``.
+
+    Mandatory tasks are placed first, in precedence order, each at its earliest feasible start;
+    then each chain (or lone optional task) by decreasing value per unit of work, all its tasks
+    at their earliest feasible starts. A chain that does not fit (calendar, capacity, maximum
+    lag, missing predecessor) is left out whole. Returns ``None`` if a mandatory task does not fit.
+    """
+    p = problem
+    a = _Arrays(p)
+    avail = a.avail.copy()
+    start = np.full(p.n_tasks, -1, dtype=np.int64)
+    rank = {t: k for k, t in enumerate(p.topological_order)}
+    max_lag_into: list[list[tuple[int, int]]] = [[] for _ in range(p.n_tasks)]
+    for prec in p.precedences:
+        if prec.max_lag is not None:
+            max_lag_into[prec.succ].append((prec.pred, prec.max_lag))
+
+    def place(group: list[int], trial: np.ndarray) -> bool:
+        for i in sorted(group, key=rank.__getitem__):
+            t = int(a.release[i])
+            for j, lag in a.preds[i]:
+                if start[j] < 0:
+                    return False  # a successor needs its predecessor
+                t = max(t, int(start[j] + a.dur[j] + lag))
+            found = _earliest_fit(a, trial, i, t)
+            if found is None:
+                return False
+            if any(found > start[j] + a.dur[j] + lag for j, lag in max_lag_into[i]):
+                return False
+            start[i] = found
+            _book(a, trial, i, found)
+        return True
+
+    mandatory = [i for i, t in enumerate(p.tasks) if not t.optional]
+    if mandatory and not place(mandatory, avail):
+        return None
+    groups = [list(c) for c in p.chains]
+    groups += [[i] for i, t in enumerate(p.tasks) if t.optional and p.chain_of[i] < 0]
+
+    def density(g: list[int]) -> float:
+        work = float(sum(int(a.dur[i]) * max(1, int(a.dem[i].sum())) for i in g))
+        return -sum(p.tasks[i].value for i in g) / max(1.0, work)
+
+    for g in sorted(groups, key=lambda g: (density(g), min(rank[i] for i in g))):
+        trial = avail.copy()
+        if place(g, trial):
+            avail = trial
+        else:
+            start[g] = -1
+    return start

@@ -9,10 +9,16 @@ The engine runs in four stages, all on plain numpy arrays:
    subproblem is solved in closed form and the multipliers are improved by subgradient steps.
    The p-median has the integrality property for this relaxation, so the bound tends to the
    LP bound. Lagrangian solutions are repaired into new incumbents on the way.
+   A local search from the Lagrangian solution at the best multipliers often finds the optimum.
 3. **Reduced-cost fixing.** With the final multipliers, any median or client-median pair whose
    forced Lagrangian bound cannot beat the incumbent is removed. This usually leaves a few
    pairs per client.
-4. **CP-SAT** solves the reduced model, hinted with the incumbent, and proves optimality.
+4. **Lagrangian branch-and-bound** (uncapacitated only): depth-first branching on the medians,
+   with warm-started subgradient bounds and reduced-cost fixing at every node. It closes the
+   small LP gaps of instances with few medians, where CP-SAT's bound stalls. It may use
+   ``_BNB_SHARE`` of the time limit.
+5. **CP-SAT** solves the reduced model, hinted with the incumbent, for the time left. It is the
+   only exact stage for the capacitated problem.
 
 Costs are scaled to integers in one place (:func:`_integer_costs`); objective values reported
 in :class:`PMedianResult` are recomputed from the caller's (unscaled) matrix.
@@ -41,6 +47,14 @@ COST_SCALE = 1000
 DEMAND_SCALE = 1000
 #: Objective values above this cannot be represented exactly by CP-SAT's double-based bound.
 _MAX_EXACT = 2**53
+#: Share of the time limit the Lagrangian branch-and-bound may use before CP-SAT takes over.
+_BNB_SHARE = 0.5
+#: Subgradient steps per branch-and-bound node (warm-started from the parent's multipliers).
+_NODE_STEPS = 40
+#: Seconds kept back from CP-SAT's time limit for its shutdown and our bookkeeping.
+_CPSAT_MARGIN_S = 1.5
+#: Cost given to removed client-median pairs inside the Lagrangian.
+_PROHIBITIVE = 1e12
 #: Tolerance used when comparing Lagrangian (floating point) bounds with integer objectives.
 _TOL = 1e-6
 
@@ -103,9 +117,7 @@ def _integer_costs(cost: np.ndarray) -> tuple[np.ndarray, int]:
     return scaled, scale
 
 
-def _integer_demand(
-    demand: np.ndarray, capacity: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _integer_demand(demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Round demands and capacities to integers, scaling both when either is fractional."""
     if np.all(np.mod(demand, 1) == 0) and np.all(np.mod(capacity, 1) == 0):
         return demand.astype(np.int64), capacity.astype(np.int64)
@@ -195,16 +207,24 @@ class _Lagrangian:
     upper: float
 
 
-def _lagrangian(costs: np.ndarray, p: int, medians: np.ndarray, deadline: float) -> _Lagrangian:
+def _lagrangian(
+    costs: np.ndarray,
+    p: int,
+    medians: np.ndarray,
+    deadline: float,
+    closed: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+) -> _Lagrangian:
     """Subgradient optimisation of the Lagrangian dual of the assignment constraints.
 
     ``L(u) = sum_i u_i + min_{|S| = p} sum_{j in S} rho_j`` with
     ``rho_j = sum_i min(0, c_ij - u_i)``. Costs are integers, so the search stops as soon as
-    ``ceil(L) >= upper``.
+    ``ceil(L) >= upper``. Removed pairs carry a prohibitive cost and ``closed`` candidates
+    cannot be chosen, which is what makes later rounds stronger than the LP bound.
     """
     n, m = costs.shape
     _, best_ub = _assign(costs, medians)
-    u = costs[:, medians].min(axis=1).astype(float)
+    u = costs[:, medians].min(axis=1).astype(float) if start is None else start.copy()
     best_lb, best_u = -np.inf, u.copy()
     step_scale, stall, seen = 2.0, 0, set()
     for _ in range(3000):
@@ -212,6 +232,8 @@ def _lagrangian(costs: np.ndarray, p: int, medians: np.ndarray, deadline: float)
             break
         reduced = np.minimum(costs - u[:, None], 0.0)
         rho = reduced.sum(axis=0)
+        if closed is not None:
+            rho[closed] = np.inf
         chosen = np.argpartition(rho, p - 1)[:p] if p < m else np.arange(m)
         bound = float(u.sum() + rho[chosen].sum())
         if bound > best_lb + _TOL:
@@ -227,8 +249,9 @@ def _lagrangian(costs: np.ndarray, p: int, medians: np.ndarray, deadline: float)
             if value < best_ub - _TOL:
                 chosen = _interchange(costs, chosen, deadline)
                 _, value = _assign(costs, chosen)
-                medians, best_ub = chosen, value
-                logger.debug("Lagrangian repair found incumbent %.0f", value)
+                if value < best_ub - _TOL:
+                    medians, best_ub = chosen, value
+                    logger.debug("Lagrangian repair found incumbent %.0f", value)
         if math.ceil(best_lb - _TOL) >= best_ub or step_scale < 1e-4:
             break
         covered = (reduced[:, chosen] < 0).sum(axis=1)
@@ -241,6 +264,15 @@ def _lagrangian(costs: np.ndarray, p: int, medians: np.ndarray, deadline: float)
     return _Lagrangian(best_lb, best_u, medians, best_ub)
 
 
+def _polish_from_dual(costs: np.ndarray, p: int, lag: _Lagrangian, deadline: float) -> np.ndarray:
+    """Local search from the Lagrangian solution at the best multipliers; keep the better one."""
+    rho = np.minimum(costs - lag.multipliers[:, None], 0.0).sum(axis=0)
+    dual_set = _interchange(costs, np.argsort(rho, kind="stable")[:p], deadline)
+    if _assign(costs, dual_set)[1] < lag.upper - _TOL:
+        return dual_set
+    return lag.medians
+
+
 def _reduce(
     costs: np.ndarray,
     p: int,
@@ -249,6 +281,7 @@ def _reduce(
     assignment: np.ndarray,
     upper: float,
     nearest_rule: bool,
+    prior_closed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reduced-cost fixing against ``upper``: keep what a strictly better solution may use.
 
@@ -260,6 +293,8 @@ def _reduce(
     gap_to = upper - 1 + _TOL  # integer costs: a better solution costs at most upper - 1
     reduced = costs - u[:, None]
     rho = np.minimum(reduced, 0.0).sum(axis=0)
+    if prior_closed is not None:
+        rho[prior_closed] = np.inf
     order = np.argsort(rho, kind="stable")
     in_best = np.zeros(m, dtype=bool)
     in_best[order[:p]] = True
@@ -269,6 +304,8 @@ def _reduce(
     in_incumbent[incumbent] = True
     open_penalty = np.where(in_best, 0.0, rho - r_p)
     closed = (lag.bound + open_penalty > gap_to) & ~in_incumbent
+    if prior_closed is not None:
+        closed |= prior_closed
     fixed_open = in_best & (lag.bound - rho + r_next > gap_to) & in_incumbent
     allowed = lag.bound + np.maximum(reduced, 0.0) + open_penalty[None, :] <= gap_to
     allowed &= ~closed[None, :]
@@ -277,6 +314,132 @@ def _reduce(
         allowed &= costs <= costs[:, fixed_open].min(axis=1)[:, None]
     allowed[np.arange(n), assignment] = True
     return allowed, closed, fixed_open
+
+
+@dataclass(frozen=True)
+class _Search:
+    """Outcome of the Lagrangian branch-and-bound."""
+
+    medians: np.ndarray
+    upper: float
+    proven: bool
+    nodes: int
+
+
+def _branch_and_bound(
+    costs: np.ndarray,
+    p: int,
+    allowed: np.ndarray,
+    closed: np.ndarray,
+    medians: np.ndarray,
+    upper: float,
+    multipliers: np.ndarray,
+    deadline: float,
+) -> _Search:
+    """Depth-first branch-and-bound on the medians with Lagrangian bounds (uncapacitated).
+
+    A node fixes some candidates open (1) or closed (-1). Its bound is the Lagrangian dual of
+    the reduced problem restricted to those fixings, improved by a few subgradient steps from
+    the parent's multipliers; the node is pruned once ``ceil(bound) >= upper``. At each node the
+    Lagrangian set is evaluated (and improved by interchange when promising), reduced-cost
+    fixing is repeated with the node's multipliers, and the search branches on the free chosen
+    candidate with the most negative reduced cost: open first, then closed.
+    """
+    columns = np.flatnonzero(~closed)
+    sub = np.where(allowed, costs, _PROHIBITIVE)[:, columns]
+    width = columns.size
+    best, nodes = medians.copy(), 0
+    stack = [(np.zeros(width, dtype=np.int8), multipliers.copy())]
+    while stack:
+        if time.monotonic() > deadline:
+            logger.info("p-median branch-and-bound stopped after %d nodes", nodes)
+            return _Search(best, upper, False, nodes)
+        state, u = stack.pop()
+        nodes += 1
+        bound, u, rho = _node_bound(sub, p, state, u, upper)
+        if bound is None or math.ceil(bound - _TOL) >= upper:
+            continue
+        free = state == 0
+        need = p - int((state == 1).sum())
+        ranked = np.flatnonzero(free)[np.argsort(rho[free], kind="stable")]
+        chosen = np.concatenate([np.flatnonzero(state == 1), ranked[:need]])
+        candidate = columns[chosen]
+        _, value = _assign(costs, candidate)
+        if value < upper - _TOL:
+            candidate = _interchange(costs, candidate, deadline)
+            _, value = _assign(costs, candidate)
+            if value < upper - _TOL:
+                best, upper = candidate, value
+                if math.ceil(bound - _TOL) >= upper:
+                    continue
+        state = _node_fixing(state, rho, ranked, need, bound, upper)
+        free = state == 0
+        need = p - int((state == 1).sum())
+        if need < 0 or free.sum() < need:
+            continue
+        if need == 0 or free.sum() == need:  # the fixings leave a single completion
+            leaf = columns[(state == 1) | (free & (need > 0))]
+            _, value = _assign(costs, leaf)
+            if value < upper - _TOL:
+                best, upper = leaf, value
+            continue
+        in_chosen = [j for j in ranked[:need] if state[j] == 0] or list(np.flatnonzero(free))
+        j = min(in_chosen, key=lambda k: rho[k])
+        for side in (-1, 1):  # popped last-in first: open j, then closed j
+            child = state.copy()
+            child[j] = side
+            stack.append((child, u))
+    logger.info("p-median branch-and-bound proved optimality in %d nodes", nodes)
+    return _Search(best, upper, True, nodes)
+
+
+def _node_bound(
+    sub: np.ndarray, p: int, state: np.ndarray, u: np.ndarray, upper: float
+) -> tuple[float | None, np.ndarray, np.ndarray]:
+    """Best Lagrangian bound of a node, its multipliers and reduced costs (None if infeasible)."""
+    opened = np.flatnonzero(state == 1)
+    free = state == 0
+    need = p - opened.size
+    if need < 0 or free.sum() < need:
+        return None, u, np.zeros(0)
+    best, best_u, scale, stall = -np.inf, u, 1.0, 0
+    for _ in range(_NODE_STEPS):
+        reduced = np.minimum(sub - u[:, None], 0.0)
+        rho = reduced.sum(axis=0)
+        ranked = np.where(free, rho, np.inf)
+        picked = np.argpartition(ranked, need - 1)[:need] if need > 0 else opened[:0]
+        chosen = np.concatenate([opened, picked])
+        bound = float(u.sum() + rho[chosen].sum())
+        if bound > best + _TOL:
+            best, best_u, stall = bound, u, 0
+        else:
+            stall += 1
+            if stall >= 5:
+                scale, stall = scale / 2, 0
+        if math.ceil(best - _TOL) >= upper:
+            break
+        subgradient = 1.0 - (reduced[:, chosen] < 0).sum(axis=1)
+        norm = float(subgradient @ subgradient)
+        if norm == 0:
+            break
+        u = u + scale * (upper - bound) / norm * subgradient
+    rho = np.minimum(sub - best_u[:, None], 0.0).sum(axis=0)
+    return best, best_u, rho
+
+
+def _node_fixing(
+    state: np.ndarray, rho: np.ndarray, ranked: np.ndarray, need: int, bound: float, upper: float
+) -> np.ndarray:
+    """Reduced-cost fixing inside a node: close or open the free medians that must be so."""
+    if need <= 0 or ranked.size <= need:
+        return state
+    gap_to = upper - 1 + _TOL
+    last, following = rho[ranked[need - 1]], rho[ranked[need]]
+    state = state.copy()
+    outside, inside = ranked[need:], ranked[:need]
+    state[outside[bound + rho[outside] - last > gap_to]] = -1
+    state[inside[bound - rho[inside] + following > gap_to]] = 1
+    return state
 
 
 # --------------------------------------------------------------------------- CP-SAT model
@@ -518,7 +681,7 @@ def solve_pmedian(
 
     medians = _interchange(fcosts, _greedy(fcosts, p), deadline)
     lag = _lagrangian(fcosts, p, medians, deadline)
-    medians = lag.medians
+    medians = _polish_from_dual(fcosts, p, lag, deadline)
     assignment, upper = _assign(fcosts, medians)
     lower = math.ceil(lag.bound - _TOL)
     logger.info("p-median heuristic %.0f, Lagrangian bound %.2f", upper, lag.bound)
@@ -541,6 +704,20 @@ def solve_pmedian(
         allowed, closed, fixed_open = _reduce(
             fcosts, p, lag, medians, assignment, upper, nearest_rule=not capacitated
         )
+        if not capacitated:
+            # Small LP gaps with few medians are closed fastest by branching on Lagrangian bounds.
+            search = _branch_and_bound(
+                fcosts, p, allowed, closed, medians, upper, lag.multipliers,
+                deadline=start + _BNB_SHARE * time_limit_s,
+            )  # fmt: skip
+            medians = search.medians
+            assignment, upper = _assign(fcosts, medians)
+            if search.proven:
+                return _result(
+                    cost, scale, PMedianStatus.OPTIMAL, medians, assignment, upper, start
+                )
+            allowed[np.arange(n), assignment] = True
+            closed[medians] = False
     else:
         allowed = np.ones((n, m), dtype=bool)
         closed = fixed_open = np.zeros(m, dtype=bool)
@@ -551,15 +728,14 @@ def solve_pmedian(
         int(closed.sum()),
         int(fixed_open.sum()),
     )
-    model = PMedianModel(
-        costs, p, allowed, closed, fixed_open, int_demand, int_capacity, colocated
-    )
+    model = PMedianModel(costs, p, allowed, closed, fixed_open, int_demand, int_capacity, colocated)
     if math.isfinite(upper):
         model.add_hint(medians, assignment)
 
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_time_in_seconds = max(0.1, deadline - time.monotonic())
+    # CP-SAT can overrun its limit by about a second on big models; keep that inside ours.
+    params.max_time_in_seconds = max(0.1, deadline - time.monotonic() - _CPSAT_MARGIN_S)
     params.num_workers = workers
     params.random_seed = seed
     params.interleave_search = workers > 1

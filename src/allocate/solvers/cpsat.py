@@ -169,6 +169,7 @@ class AssignmentModel:
         k_scale = 10_000
         for b in p.balances:
             expr, base = self._seller_measure(b.measure)
+            hinted = self._hint_measure(b.measure)
             for g in p.balance_groups:
                 if len(g) < 2:
                     continue
@@ -176,6 +177,9 @@ class AssignmentModel:
                 total_ub = total_hi + self._measure_ub(b.measure, g)
                 total = self.model.new_int_var(0, max(total_ub, 0), f"tot_{b.measure}")
                 self.model.add(total == total_hi + sum(expr.get(int(s), 0) for s in g))
+                t_val = int(hinted[g].sum()) if hinted is not None else None
+                if t_val is not None:
+                    self.model.add_hint(total, t_val)
                 cap = p.capacity[g]
                 share = cap / cap.sum()
                 for s, kappa in zip(g, share, strict=True):
@@ -195,6 +199,24 @@ class AssignmentModel:
                         coef = max(1, int(round(self.sc.obj * b.weight / unit)))
                         self.balance_slacks.append((over, coef))
                         self.balance_slacks.append((under, coef))
+                        if hinted is not None and t_val is not None:
+                            qv = int(hinted[s])
+                            self.model.add_hint(over, max(0, -((hi * t_val - k_scale * qv) // k_scale)))
+                            self.model.add_hint(under, max(0, -((k_scale * qv - lo * t_val) // k_scale)))
+
+    def _hint_measure(self, measure: str) -> NDArray[np.int64] | None:
+        """Per-seller value of a measure (scaled integers) under the base choice, for hints."""
+        if self.base is None:
+            return None
+        p = self.p
+        s_of = p.seller[self.base]
+        if measure == "load":
+            w = self.sc.loads(p.load[self.base])
+        elif measure == "potential":
+            w = self.pot_int
+        else:
+            w = p.count
+        return np.bincount(s_of, weights=w, minlength=p.n_sellers).astype(np.int64)
 
     def _measure_unit(self, measure: str) -> float:
         return {"load": self.sc.load, "potential": self.sc.potential, "count": 1.0}[measure]
@@ -242,6 +264,10 @@ class AssignmentModel:
         if deterministic_time is not None:
             prm.max_deterministic_time = max(0.01, float(deterministic_time))
         prm.num_workers = max(1, int(workers))
+        # Presolve loops and symmetry detection cost seconds on these models and find little:
+        # candidates are already sparse and the hint is feasible.
+        prm.max_presolve_iterations = 1
+        prm.symmetry_level = 0
         prm.random_seed = int(seed)
         if workers > 1 and deterministic_time is not None:
             prm.interleave_search = True

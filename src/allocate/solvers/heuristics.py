@@ -78,40 +78,99 @@ def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 
     return choice
 
 
-def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int = 2) -> NDArray[np.int64]:
-    """First-improvement shift moves on the cost (and move penalty), keeping capacity feasible.
+def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int = 4) -> NDArray[np.int64]:
+    """Best-improvement shift moves on the full objective, keeping every capacity respected.
 
-    Balance is left to CP-SAT. Only moves that keep every capacity respected are taken.
+    A shift moves one item to another candidate seller. Its gain counts the cost, the move
+    penalty and the balance bands: band bounds are frozen at the start of each pass (the totals
+    of potential and count do not change with shifts inside a group; the workload total moves
+    only by travel differences), so each move is evaluated in O(number of measures).
+    Hard bands get a large weight, so the search never leaves them once inside.
     """
     p = problem
     choice = choice.copy()
-    s_of = p.seller[choice]
+    s_of = p.seller[choice].copy()
     loads = np.bincount(s_of, weights=p.load[choice], minlength=p.n_sellers)
     counts = np.bincount(s_of, weights=p.count, minlength=p.n_sellers)
     limit_n = np.where(p.max_items >= 0, p.max_items, np.iinfo(np.int64).max)
-    unit_cost = p.cost_weight * p.cost
     item_of = p.item_of
     stay = (p.current[item_of] >= 0) & (p.seller == p.current[item_of])
-    unit_cost = unit_cost - p.move_weight * np.where(stay, p.count[item_of], 0)
+    unit_cost = p.cost_weight * p.cost - p.move_weight * np.where(stay, p.count[item_of], 0)
+    group_of = np.full(p.n_sellers, -1, dtype=np.int64)
+    for g, members in enumerate(p.balance_groups):
+        if len(members) >= 2:
+            group_of[members] = g
+    balances = [b for b in p.balances]
+    weights = np.array([1e6 if b.hard else b.weight for b in balances])
     for _ in range(passes):
+        # per measure: the current per-seller totals and frozen band bounds
+        q = []
+        hi = []
+        lo = []
+        for b in balances:
+            if b.measure == "load":
+                qb = loads.copy()
+            elif b.measure == "potential":
+                qb = np.bincount(s_of, weights=p.potential, minlength=p.n_sellers)
+            else:
+                qb = counts.copy()
+            h = np.full(p.n_sellers, np.inf)
+            low = np.full(p.n_sellers, -np.inf)
+            for members in p.balance_groups:
+                if len(members) < 2:
+                    continue
+                share = p.capacity[members] / p.capacity[members].sum()
+                tot = qb[members].sum()
+                h[members] = (1 + b.tolerance) * share * tot
+                low[members] = (1 - b.tolerance) * share * tot
+            q.append(qb)
+            hi.append(h)
+            lo.append(low)
+
+        def dev(k: int, s: int, value: float) -> float:
+            return max(value - hi[k][s], 0.0) + max(lo[k][s] - value, 0.0)
+
         changed = 0
         for i in range(p.n_items):
             if p.fixed[i] >= 0:
                 continue
-            lo, hi = int(p.indptr[i]), int(p.indptr[i + 1])
-            cur = choice[i]
+            lo_e, hi_e = int(p.indptr[i]), int(p.indptr[i + 1])
+            cur = int(choice[i])
+            s = int(s_of[i])
             best, best_gain = -1, 1e-9
-            for e in range(lo, hi):
+            for e in range(lo_e, hi_e):
                 if e == cur:
                     continue
-                gain = unit_cost[cur] - unit_cost[e]
-                if gain <= best_gain:
+                t = int(p.seller[e])
+                if loads[t] + p.load[e] > p.capacity[t] + 1e-9 or counts[t] + p.count[i] > limit_n[t]:
                     continue
-                t = p.seller[e]
-                if loads[t] + p.load[e] <= p.capacity[t] + 1e-9 and counts[t] + p.count[i] <= limit_n[t]:
+                gain = unit_cost[cur] - unit_cost[e]
+                for k, b in enumerate(balances):
+                    if group_of[s] < 0 and group_of[t] < 0:
+                        continue
+                    if b.measure == "load":
+                        a_s, a_t = p.load[cur], p.load[e]
+                    elif b.measure == "potential":
+                        a_s = a_t = p.potential[i]
+                    else:
+                        a_s = a_t = float(p.count[i])
+                    before = dev(k, s, q[k][s]) + dev(k, t, q[k][t])
+                    after = dev(k, s, q[k][s] - a_s) + dev(k, t, q[k][t] + a_t)
+                    gain += weights[k] * (before - after)
+                if gain > best_gain:
                     best, best_gain = e, gain
             if best >= 0:
-                s, t = s_of[i], p.seller[best]
+                t = int(p.seller[best])
+                for k, b in enumerate(balances):
+                    if b.measure == "load":
+                        q[k][s] -= p.load[cur]
+                        q[k][t] += p.load[best]
+                    elif b.measure == "potential":
+                        q[k][s] -= p.potential[i]
+                        q[k][t] += p.potential[i]
+                    else:
+                        q[k][s] -= p.count[i]
+                        q[k][t] += p.count[i]
                 loads[s] -= p.load[cur]
                 counts[s] -= p.count[i]
                 loads[t] += p.load[best]

@@ -1,7 +1,14 @@
 """LP relaxation of the assignment problem (OR-Tools GLOP): a lower bound and a fractional guide.
 
-Same model as :mod:`allocate.solvers.problem` with ``0 <= x <= 1``. Its optimum is a valid lower
-bound on the integer optimum (balance slacks are continuous in both).
+Same model as :mod:`allocate.solvers.problem` with ``0 <= x <= 1``; its optimum is a lower
+bound on the integer optimum. The matrix is built in one go from numpy arrays
+(``ModelBuilderHelper.fill_model_from_sparse_data``), so a 20k × 100 model with 160k candidate
+entries is built in well under a second.
+
+Each capacity row also gets an *overflow* column priced at ``OVERFLOW_PRICE`` times the largest
+cost. With it the LP is always feasible; a positive overflow at the optimum proves that the
+capacities cannot carry the items (the LP with overflow fixed at 0 is infeasible), and tells
+which sellers' areas are short and by how many hours.
 """
 
 from __future__ import annotations
@@ -12,11 +19,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver.python import model_builder_helper as mbh
+from scipy.sparse import coo_matrix
 
 from .problem import AssignmentProblem
 
 log = logging.getLogger(__name__)
+
+OVERFLOW_PRICE = 1e3
+#: Above this many candidate entries the LP goes to PDLP (first-order, scales linearly) rather
+#: than GLOP (simplex); PDLP's bound is then certified by a Lagrangian dual (see below).
+GLOP_MAX_ENTRIES = 40_000
 
 
 @dataclass(frozen=True)
@@ -25,100 +38,188 @@ class LpResult:
     optimal: bool
     bound: float
     x: NDArray[np.float64]  # one value per candidate entry
+    overflow: NDArray[np.float64]  # per seller, hours the capacities lack (0 when feasible)
     wall_s: float
 
 
+class _Builder:
+    """Collects columns and rows as COO triplets."""
+
+    def __init__(self) -> None:
+        self.lb: list[NDArray] = []
+        self.ub: list[NDArray] = []
+        self.obj: list[NDArray] = []
+        self.n_cols = 0
+        self.rows: list[NDArray] = []
+        self.cols: list[NDArray] = []
+        self.vals: list[NDArray] = []
+        self.rlo: list[NDArray] = []
+        self.rhi: list[NDArray] = []
+        self.n_rows = 0
+
+    def columns(self, lb, ub, obj) -> NDArray[np.int64]:
+        n = len(obj)
+        self.lb.append(np.broadcast_to(np.asarray(lb, dtype=float), (n,)))
+        self.ub.append(np.broadcast_to(np.asarray(ub, dtype=float), (n,)))
+        self.obj.append(np.asarray(obj, dtype=float))
+        idx = np.arange(self.n_cols, self.n_cols + n)
+        self.n_cols += n
+        return idx
+
+    def rows_(self, lo, hi) -> NDArray[np.int64]:
+        lo = np.atleast_1d(np.asarray(lo, dtype=float))
+        hi = np.broadcast_to(np.asarray(hi, dtype=float), lo.shape)
+        self.rlo.append(lo)
+        self.rhi.append(hi)
+        idx = np.arange(self.n_rows, self.n_rows + len(lo))
+        self.n_rows += len(lo)
+        return idx
+
+    def terms(self, rows, cols, vals) -> None:
+        self.rows.append(np.asarray(rows, dtype=np.int64))
+        self.cols.append(np.asarray(cols, dtype=np.int64))
+        self.vals.append(np.asarray(vals, dtype=float))
+
+    def model(self) -> mbh.ModelBuilderHelper:
+        h = mbh.ModelBuilderHelper()
+        mat = coo_matrix(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=(self.n_rows, self.n_cols),
+        ).tocsr()
+        h.fill_model_from_sparse_data(
+            np.concatenate(self.lb), np.concatenate(self.ub), np.concatenate(self.obj),
+            np.concatenate(self.rlo), np.concatenate(self.rhi), mat,
+        )
+        return h
+
+
 def lp_relaxation(problem: AssignmentProblem, time_limit_s: float = 60.0) -> LpResult:
-    """Solve the LP relaxation with GLOP (primal simplex is reliable on these sparse GAPs)."""
+    """Solve the LP relaxation with GLOP."""
     p = problem
     t0 = time.perf_counter()
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    assert solver is not None
-    solver.SetTimeLimit(int(max(1.0, time_limit_s) * 1000))
-    inf = solver.infinity()
+    b = _Builder()
     item_of = p.item_of
-    ub = np.ones(p.nnz)
     locked = p.fixed[item_of] >= 0
-    ub[locked & (p.seller != p.fixed[item_of])] = 0.0
-    x = [solver.NumVar(0.0, float(u), "") for u in ub]
-
-    for i in range(p.n_items):
-        ct = solver.Constraint(1.0, 1.0)
-        for e in range(int(p.indptr[i]), int(p.indptr[i + 1])):
-            ct.SetCoefficient(x[e], 1.0)
-    order = np.argsort(p.seller, kind="stable")
-    splits = np.searchsorted(p.seller[order], np.arange(p.n_sellers + 1))
-    by_seller = [order[splits[s] : splits[s + 1]] for s in range(p.n_sellers)]
-    for s, es in enumerate(by_seller):
-        if len(es) == 0:
-            continue
-        ct = solver.Constraint(-inf, float(p.capacity[s]))
-        for e in es:
-            ct.SetCoefficient(x[e], float(p.load[e]))
-        if p.max_items[s] >= 0:
-            cc = solver.Constraint(-inf, float(p.max_items[s]))
-            for e in es:
-                cc.SetCoefficient(x[e], float(p.count[item_of[e]]))
-    objective = solver.Objective()
-    cost = p.cost_weight * p.cost
+    ub = np.where(locked & (p.seller != p.fixed[item_of]), 0.0, 1.0)
     stay = (p.current[item_of] >= 0) & (p.seller == p.current[item_of])
+    coef = p.cost_weight * p.cost - p.move_weight * np.where(stay, p.count[item_of], 0)
+    x = b.columns(0.0, ub, coef)
+    big = OVERFLOW_PRICE * max(1.0, float(np.abs(coef).max(initial=1.0)))
+    # PDLP handles a big-M column badly: large models get no overflow columns (ub 0)
+    over_ub = 0.0 if p.nnz > GLOP_MAX_ENTRIES else np.inf
+    over = b.columns(0.0, over_ub, np.full(p.n_sellers, big))
+    inf = np.inf
+    # every item once
+    r = b.rows_(np.ones(p.n_items), 1.0)
+    b.terms(r[item_of], x, np.ones(p.nnz))
+    # capacity, with overflow
+    r = b.rows_(np.full(p.n_sellers, -inf), p.capacity)
+    cap_rows = r
+    b.terms(r[p.seller], x, p.load)
+    b.terms(r, over, -np.ones(p.n_sellers))
+    # max accounts
+    lim = np.flatnonzero(p.max_items >= 0)
+    if len(lim):
+        r = b.rows_(np.full(len(lim), -inf), p.max_items[lim].astype(float))
+        pos = np.full(p.n_sellers, -1)
+        pos[lim] = r
+        e = np.flatnonzero(pos[p.seller] >= 0)
+        b.terms(pos[p.seller[e]], x[e], p.count[item_of[e]].astype(float))
     moves_const = float(p.count[p.current >= 0].sum())
-    coef = cost - p.move_weight * np.where(stay, p.count[item_of], 0)
-    for e in range(p.nnz):
-        if coef[e]:
-            objective.SetCoefficient(x[e], float(coef[e]))
-    objective.SetOffset(p.move_weight * moves_const)
+    use_pdlp = p.nnz > GLOP_MAX_ENTRIES
+    if use_pdlp:
+        # First-order methods are sensitive to badly scaled rows: large models get the core LP
+        # (assignment + capacity + max accounts, moves priced in the cost). Dropping the balance
+        # slacks (>= 0) and the move cap keeps it a valid relaxation of the full model.
+        model = b.model()
+        model.set_objective_offset(p.move_weight * moves_const)
+        return _solve(p, model, x, over, cap_rows, time_limit_s, t0, use_pdlp)
     if p.max_moves is not None:
-        ct = solver.Constraint(moves_const - p.max_moves, inf)
-        for e in np.flatnonzero(stay):
-            ct.SetCoefficient(x[e], float(p.count[item_of[e]]))
-    _balance(solver, p, x, by_seller, item_of)
-    objective.SetMinimization()
-    status = solver.Solve()
+        r = b.rows_([moves_const - p.max_moves], inf)
+        e = np.flatnonzero(stay)
+        b.terms(np.full(len(e), r[0]), x[e], p.count[item_of[e]].astype(float))
+    _balance(b, p, x, item_of)
+    model = b.model()
+    model.set_objective_offset(p.move_weight * moves_const)
+    return _solve(p, model, x, over, cap_rows, time_limit_s, t0, use_pdlp)
+
+
+def _solve(p, model, x, over, cap_rows, time_limit_s, t0, use_pdlp) -> LpResult:
+    solver = mbh.ModelSolverHelper("pdlp" if use_pdlp else "glop")
+    if use_pdlp:
+        solver.set_solver_specific_parameters(
+            "termination_criteria { simple_optimality_criteria "
+            "{ eps_optimal_relative: 1e-6 eps_optimal_absolute: 1e-6 } }"
+        )
+    solver.set_time_limit_in_seconds(max(1.0, float(time_limit_s)))
+    solver.solve(model)
     wall = time.perf_counter() - t0
-    if status == pywraplp.Solver.INFEASIBLE:
-        return LpResult(False, True, float("inf"), np.zeros(p.nnz), wall)
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        log.warning("LP relaxation stopped with status %s", status)
-        return LpResult(True, False, float("-inf"), np.zeros(p.nnz), wall)
-    vals = np.array([v.solution_value() for v in x])
-    bound = objective.Value() if status == pywraplp.Solver.OPTIMAL else float("-inf")
-    return LpResult(True, status == pywraplp.Solver.OPTIMAL, float(bound), vals, wall)
+    status = solver.status()
+    if status == mbh.SolveStatus.INFEASIBLE:
+        return LpResult(False, True, float("inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), wall)
+    if status not in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE) or not solver.has_solution():
+        log.warning("LP relaxation stopped with status %s after %.1fs", status, wall)
+        return LpResult(True, False, float("-inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), wall)
+    vals = np.asarray(solver.variable_values())
+    overflow = vals[over]
+    if overflow.sum() > 1e-4 * max(1.0, float(p.capacity.sum())) * (1e-2 if not use_pdlp else 1.0):
+        return LpResult(False, True, float("inf"), vals[x], overflow, wall)
+    if use_pdlp or status != mbh.SolveStatus.OPTIMAL:
+        # A first-order solution is only approximately optimal: certify the bound with the
+        # Lagrangian dual at PDLP's capacity multipliers (valid for any multipliers >= 0).
+        duals = np.asarray(solver.dual_values())[cap_rows]
+        bound = lagrangian_bound(p, np.maximum(0.0, -duals))
+        return LpResult(True, True, bound, np.clip(vals[x], 0, 1), overflow, wall)
+    return LpResult(True, True, float(solver.objective_value()), vals[x], overflow, wall)
 
 
-def _balance(solver, p: AssignmentProblem, x, by_seller, item_of) -> None:
-    """Balance bands with auxiliary per-seller totals q_s and group totals T (keeps rows sparse)."""
-    inf = solver.infinity()
-    for b in p.balances:
-        if b.measure == "load":
+def lagrangian_bound(problem: AssignmentProblem, lam: NDArray[np.float64]) -> float:
+    """Lower bound from relaxing the capacities with multipliers ``lam >= 0``.
+
+    ``L(λ) = Σ_i min_s (c'_is + λ_s l_is) − Σ_s λ_s C_s``, where ``c'`` folds the move penalty
+    into the cost; balance slacks (>= 0) and the other side constraints are dropped, which
+    keeps it a valid bound on the full objective.
+    """
+    p = problem
+    item_of = p.item_of
+    moved = (p.current[item_of] >= 0) & (p.seller != p.current[item_of])
+    c = p.cost_weight * p.cost + p.move_weight * np.where(moved, p.count[item_of], 0)
+    c = c + lam[p.seller] * p.load
+    locked = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
+    c = np.where(locked, np.inf, c)
+    best = np.minimum.reduceat(c, p.indptr[:-1])
+    return float(best.sum() - float(lam @ p.capacity))
+
+
+def _balance(b: _Builder, p: AssignmentProblem, x: NDArray[np.int64], item_of: NDArray[np.int64]) -> None:
+    """Balance bands with per-seller totals q_s and group totals T, so rows stay sparse."""
+    for bal in p.balances:
+        if bal.measure == "load":
             w = p.load
-        elif b.measure == "potential":
+        elif bal.measure == "potential":
             w = p.potential[item_of]
         else:
             w = p.count[item_of].astype(float)
         for g in p.balance_groups:
             if len(g) < 2:
                 continue
-            q = {}
-            for s in g:
-                q[int(s)] = solver.NumVar(0.0, inf, "")
-                ct = solver.Constraint(0.0, 0.0)
-                ct.SetCoefficient(q[int(s)], -1.0)
-                for e in by_seller[int(s)]:
-                    if w[e]:
-                        ct.SetCoefficient(x[e], float(w[e]))
-            total = solver.NumVar(0.0, inf, "")
-            ct = solver.Constraint(0.0, 0.0)
-            ct.SetCoefficient(total, -1.0)
-            for v in q.values():
-                ct.SetCoefficient(v, 1.0)
+            k = len(g)
+            q = b.columns(0.0, np.inf, np.zeros(k))
+            total = b.columns(0.0, np.inf, np.zeros(1))[0]
+            pos = np.full(p.n_sellers, -1)
+            rq = b.rows_(np.zeros(k), 0.0)  # Σ w x - q_s = 0
+            pos[g] = rq
+            e = np.flatnonzero(pos[p.seller] >= 0)
+            b.terms(pos[p.seller[e]], x[e], w[e])
+            b.terms(rq, q, -np.ones(k))
+            rt = b.rows_([0.0], 0.0)  # Σ q - T = 0
+            b.terms(np.full(k, rt[0]), q, np.ones(k))
+            b.terms(rt, [total], [-1.0])
             share = p.capacity[g] / p.capacity[g].sum()
-            for s, kappa in zip(g, share, strict=True):
-                for sign, factor in ((1.0, 1 + b.tolerance), (-1.0, 1 - b.tolerance)):
-                    ct = solver.Constraint(-inf, 0.0)
-                    ct.SetCoefficient(q[int(s)], sign)
-                    ct.SetCoefficient(total, -sign * factor * float(kappa))
-                    if not b.hard:
-                        slack = solver.NumVar(0.0, inf, "")
-                        ct.SetCoefficient(slack, -1.0)
-                        solver.Objective().SetCoefficient(slack, float(b.weight))
+            for sign, factor in ((1.0, 1 + bal.tolerance), (-1.0, 1 - bal.tolerance)):
+                rows = b.rows_(np.full(k, -np.inf), 0.0)  # sign*(q_s - factor κ_s T) - slack <= 0
+                b.terms(rows, q, np.full(k, sign))
+                b.terms(rows, np.full(k, total), -sign * factor * share)
+                if not bal.hard:
+                    slack = b.columns(0.0, np.inf, np.full(k, bal.weight))
+                    b.terms(rows, slack, -np.ones(k))

@@ -33,7 +33,7 @@ from .feasibility import capacity_shortfalls
 from .heuristics import greedy, improve, repair, round_lp
 from .lp import lp_relaxation
 from .problem import AssignmentProblem, evaluate
-from .scaling import Scales
+from .scaling import Scales, snap
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = No
         raise InfeasibleError("not enough capacity for some groups of accounts", shortfalls)
 
     scales = Scales.for_data(problem.load, problem.capacity, problem.cost)
+    problem = snap(problem, scales)
     lp = lp_relaxation(problem, time_limit_s=max(1.0, 0.4 * prm.time_limit_s))
     if not lp.feasible:
         raise InfeasibleError(

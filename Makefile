@@ -1,0 +1,62 @@
+# Two commands do the whole set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+BENCH_DATA ?= ../shared/bench-data
+BENCH_OUT  ?= bench-results
+
+.PHONY: install demo test lint bench browser clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests (root on CI; skipped when already present).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing and not root: browser tests will be skipped"; fi; \
+	fi
+
+test: install browser
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+demo: install
+	$(VENV)/bin/allocate validate instances/fr-pme
+	$(VENV)/bin/allocate info instances/fr-pme
+	@if $(VENV)/bin/allocate --help | grep -q compare; then \
+	  $(VENV)/bin/allocate compare instances/fr-pme --models geography,size,value_proposition,roles,generalist --time-limit 20 --out runs/fr-pme; \
+	else \
+	  $(VENV)/bin/allocate solve instances/fr-pme --model geography --time-limit 20 --out runs/fr-pme/geography; \
+	fi
+	@if $(VENV)/bin/allocate --help | grep -q report; then \
+	  $(VENV)/bin/allocate report runs/fr-pme/* --offline --out maps/fr-pme/; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PIP) install --quiet -e '.[test,dev,bench]'
+	mkdir -p $(BENCH_OUT)
+	$(PY) benchmarks/gap.py $(BENCH_DATA)/gap --set cattrysse1994 --time-limit 10 --out $(BENCH_OUT)/gap_cattrysse.csv
+	$(PY) benchmarks/gap.py $(BENCH_DATA)/gap --set chu1997 --time-limit 60 --out $(BENCH_OUT)/gap_chu.csv
+	$(PY) benchmarks/alignment_scale.py --out $(BENCH_OUT)/alignment_scale.csv
+	$(PY) benchmarks/rcpsp.py $(BENCH_DATA)/rcpsp/j30 --time-limit 10 --out $(BENCH_OUT)/rcpsp_j30.csv
+	$(PY) benchmarks/pmedian.py $(BENCH_DATA)/pmed --time-limit 60 --out $(BENCH_OUT)/pmed.csv
+	$(PY) benchmarks/pmedian.py $(BENCH_DATA)/cpmp --capacitated --time-limit 60 --out $(BENCH_OUT)/cpmp.csv
+	@for b in benchmarks/map_scale.py benchmarks/schedule_scale.py; do \
+	  if [ -f $$b ]; then $(PY) $$b instances --out $(BENCH_OUT)/$$(basename $$b .py).csv; fi; done
+
+clean:
+	rm -rf $(VENV) runs bench-results .pytest_cache

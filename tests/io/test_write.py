@@ -1,0 +1,182 @@
+"""Outputs are written atomically, neutralized against CSV injection, and kept inside their folder."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from allocate.cli import app
+from allocate.errors import InputError
+from allocate.io.write import atomic_write_text, neutralize_cell, safe_child
+
+BASE = Path(__file__).parents[1] / "bad_inputs" / "_base"
+
+
+# ----------------------------------------------------------------------------- atomic writes
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork() to kill a writer mid-write")
+def test_sigkill_during_atomic_write_leaves_old_or_new_file(tmp_path):
+    """A writer killed at random moments never leaves a truncated or mixed file behind."""
+    target = tmp_path / "big.csv"
+    size = 4_000_000
+    versions = [ch * size for ch in "ABCD"]
+    atomic_write_text(target, versions[0])
+    rng = random.Random(7)
+    killed_mid_write = 0
+    for _ in range(25):
+        pid = os.fork()
+        if pid == 0:  # child: rewrite the file forever, alternating contents
+            try:
+                k = 1
+                while True:
+                    atomic_write_text(target, versions[k % 4])
+                    k += 1
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.0, 0.08))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        text = target.read_text()
+        assert text in versions, f"truncated or mixed file: {len(text)} chars"
+        killed_mid_write += any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+        for p in tmp_path.glob(".big.csv.*.tmp"):  # leftovers of killed writers, never the target
+            p.unlink()
+    # the kills must actually land during writes for the test to mean something
+    assert killed_mid_write >= 5
+
+
+def test_atomic_write_keeps_permissions_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "out.csv"
+    atomic_write_text(target, "a\n")
+    assert target.stat().st_mode & 0o777 == 0o644
+    os.chmod(target, 0o600)
+    atomic_write_text(target, "b\n")
+    assert target.read_text() == "b\n" and target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_failed_write_keeps_old_file(tmp_path):
+    target = tmp_path / "out.txt"
+    atomic_write_text(target, "old")
+    with pytest.raises(UnicodeEncodeError):
+        atomic_write_text(target, "bad \ud800 surrogate")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+# ----------------------------------------------------------------------------- CSV injection
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),  # formula
+        ("+33 1 23", "'+33 1 23"),  # a phone number a spreadsheet would compute
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("Dupont SA", "Dupont SA"),  # plain text unchanged
+        (-2.5, -2.5),  # numbers stay numbers
+    ],
+)
+def test_neutralize_cell(value, expected):
+    assert neutralize_cell(value) == expected
+
+
+def test_solve_exports_neutralized_names(tmp_path):
+    """Names and ids starting with = + - @ come out of ``solve`` prefixed with an apostrophe."""
+    folder = tmp_path / "inst"
+    shutil.copytree(BASE, folder)
+    hostile = {"S001": "=cmd|'/c calc'!A1", "S002": "+SUM(1)", "S003": "-1+1", "S004": "@SUM(A1)"}
+    rows = list(csv.reader((folder / "sellers.csv").open(encoding="utf-8", newline="")))
+    for r in rows[1:]:
+        r[1] = hostile[r[0]]
+    with (folder / "sellers.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    text = (folder / "accounts.csv").read_text(encoding="utf-8")
+    (folder / "accounts.csv").write_text(text.replace("A000007,", "=A000007,"), encoding="utf-8")
+
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app,
+        ["solve", str(folder), "--model", "size", "--out", str(out), "--time-limit", "1"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stderr
+    kpis = list(csv.DictReader((out / "sellers_kpis.csv").open(encoding="utf-8", newline="")))
+    assert {r["seller_id"]: r["name"] for r in kpis} == {k: "'" + v for k, v in hostile.items()}
+    alignment = (out / "alignment.csv").read_text(encoding="utf-8")
+    assert "'=A000007," in alignment and "\n=A000007" not in alignment
+
+
+# ----------------------------------------------------------------------------- path safety
+
+
+@pytest.mark.parametrize("rel", ["cal.csv", "sub/cal.csv", "sub\\cal.csv", "./sub/../cal.csv"])
+def test_safe_child_accepts_paths_inside(tmp_path, rel):
+    p = safe_child(tmp_path, rel)
+    assert p == (tmp_path / rel.replace("\\", "/")).resolve()
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "../x",  # climbs out
+        "sub/../../x",  # climbs out after going in
+        "..\\..\\etc\\passwd",  # Windows separators
+        "/etc/passwd",  # POSIX absolute
+        "C:\\Windows\\win.ini",  # drive letter
+        "C:/x",
+        "\\\\server\\share\\x",  # UNC path
+        "",  # nothing
+        "a\x00b",  # NUL byte
+        "link/secret",  # through a symlink that points outside
+    ],
+)
+def test_safe_child_refuses_escapes(tmp_path, rel):
+    root = tmp_path / "inst"
+    root.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("s")
+    (root / "link").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(InputError) as err:
+        safe_child(root, rel, file="sellers.csv", row=3, column="calendar")
+    (problem,) = err.value.problems
+    assert (problem.file, problem.row, problem.column) == ("sellers.csv", 3, "calendar")
+    assert str(problem).startswith("sellers.csv, row 3, column 'calendar': ")
+
+
+def test_calendar_inside_the_instance_is_accepted(tmp_path):
+    folder = tmp_path / "inst"
+    shutil.copytree(BASE, folder)
+    (folder / "calendars").mkdir()
+    (folder / "calendars" / "s002.csv").write_text("date\n2026-12-25\n")
+    rows = list(csv.reader((folder / "sellers.csv").open(encoding="utf-8", newline="")))
+    rows[0].append("calendar")
+    for r in rows[1:]:
+        r.append("calendars/s002.csv" if r[0] == "S002" else "")
+    with (folder / "sellers.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    result = CliRunner().invoke(app, ["validate", str(folder)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_cli_has_no_python_traceback_on_missing_folder(tmp_path):
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "nope")], catch_exceptions=False)
+    assert result.exit_code == 2 and "not a folder" in result.stderr
+    assert "Traceback" not in result.output
+
+
+if sys.platform == "win32":  # pragma: no cover
+    pytestmark = pytest.mark.skip("POSIX paths and fork")

@@ -1,0 +1,111 @@
+"""Maps drawn by a real headless Chromium with every non-local request blocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from publishing import COUNT_JS, XSS, PageWatch
+from typer.testing import CliRunner
+
+from allocate.cli import app
+from allocate.geo import territory_polygons
+from allocate.io import read_instance
+from allocate.io.runs import account_owner
+from allocate.maps import read_run
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def maps_dir(published: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    maps = tmp_path_factory.mktemp("site") / "maps"
+    runner = CliRunner()
+    for args in (
+        ["map", str(published["geo"]), "--offline", "--out", str(maps / "geo.html")],
+        [
+            "map",
+            str(published["geo"]),
+            "--vs",
+            str(published["size"]),
+            "--offline",
+            "--out",
+            str(maps / "vs.html"),
+        ],
+    ):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+    return maps
+
+
+def _open(browser, path: Path):  # noqa: ANN001, ANN202
+    page = browser.new_page()
+    watch = PageWatch(page)
+    page.goto(path.as_uri())
+    page.wait_for_function("window.allocateMapDrawn !== undefined", timeout=15_000)
+    return page, watch
+
+
+def test_map_draws_layers_offline(
+    browser, maps_dir: Path, published: dict[str, Path], tmp_path: Path
+) -> None:  # noqa: ANN001
+    inst = read_instance(published["instance"])
+    owner = account_owner(inst, read_run(published["geo"], inst).alignment)
+    n_terr = len(territory_polygons(inst, owner))
+    page, watch = _open(browser, maps_dir / "geo.html")
+    (counts,) = page.evaluate(COUNT_JS)
+    assert counts["circles"] == len(inst.accounts)
+    assert counts["polygons"] >= n_terr  # multi-polygons count once per part
+    assert counts["lines"] >= 1  # multi-site group links
+    assert page.locator(".allocate-base").count() >= 1
+    assert page.locator(".leaflet-control-layers-overlays label").count() >= 4
+    # the canvas holds drawn pixels, not just the empty background
+    painted = page.evaluate("""() => { const c = document.querySelector('canvas.leaflet-zoom-animated');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
+    assert painted > 10_000
+    shot = tmp_path / "map.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
+    assert not watch.errors and not watch.dialogs
+    assert all(u.startswith("http") for u in watch.blocked)  # only tiles were refused
+    page.close()
+
+
+def test_hover_shows_escaped_name(browser, maps_dir: Path, published: dict[str, Path]) -> None:  # noqa: ANN001
+    inst = read_instance(published["instance"])
+    lat, lon = float(inst.accounts.lat[0]), float(inst.accounts.lon[0])
+    page, watch = _open(browser, maps_dir / "geo.html")
+    x, y = page.evaluate(f"""() => {{ const m = Object.values(window).find(v => v instanceof L.Map);
+        m.setView([{lat}, {lon}], 15, {{animate: false}});
+        const p = m.latLngToContainerPoint([{lat}, {lon}]); const r = m.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }}""")
+    page.wait_for_timeout(200)
+    page.mouse.move(x - 30, y - 30)
+    page.mouse.move(x, y, steps=5)
+    page.wait_for_timeout(100)  # Leaflet throttles canvas hover tests to one per 32 ms
+    page.mouse.move(x + 1, y)
+    tip = page.locator(".leaflet-tooltip").filter(has_text="onerror")
+    tip.first.wait_for(timeout=5_000)
+    text = tip.first.inner_text()
+    assert XSS in text and "segment" in text and "travel" in text
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(200)
+    assert not watch.dialogs and not watch.errors
+    page.close()
+
+
+def test_dual_map_two_synced_panes(browser, maps_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    page, watch = _open(browser, maps_dir / "vs.html")
+    assert page.locator(".leaflet-container").count() == 2
+    counts = page.evaluate(COUNT_JS)
+    assert len(counts) == 2 and all(c["circles"] > 0 and c["polygons"] > 0 for c in counts)
+    page.evaluate(
+        "() => { Object.values(window).filter(v => v instanceof L.Map)[0].setZoom(9, {animate: false}); }"
+    )
+    page.wait_for_timeout(300)
+    assert {c["zoom"] for c in page.evaluate(COUNT_JS)} == {9}
+    page.screenshot(path=str(tmp_path / "vs.png"))
+    assert (tmp_path / "vs.png").stat().st_size > 20_000
+    assert not watch.errors and not watch.dialogs
+    page.close()
