@@ -33,14 +33,10 @@ test: install browser
 demo: install
 	$(VENV)/bin/allocate validate instances/fr-pme
 	$(VENV)/bin/allocate info instances/fr-pme
-	@if $(VENV)/bin/allocate --help | grep -q compare; then \
-	  $(VENV)/bin/allocate compare instances/fr-pme --models geography,size,value_proposition,roles,generalist --time-limit 20 --out runs/fr-pme; \
-	else \
-	  $(VENV)/bin/allocate solve instances/fr-pme --model geography --time-limit 20 --out runs/fr-pme/geography; \
-	fi
-	@if $(VENV)/bin/allocate --help | grep -q report; then \
-	  $(VENV)/bin/allocate report runs/fr-pme/* --offline --out maps/fr-pme/; \
-	fi
+	$(VENV)/bin/allocate compare instances/fr-pme --models geography,size,value_proposition,roles,generalist,hybrid --time-limit 20 --out runs/fr-pme
+	$(VENV)/bin/allocate report runs/fr-pme/*/ --offline --out maps/fr-pme/
+	$(VENV)/bin/allocate map runs/fr-pme/geography --vs runs/fr-pme/size --offline --out maps/fr-pme-geography-vs-size.html
+	@echo "open maps/index.html"
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -18,13 +18,16 @@ from allocate.generate import (
     SEGMENT_MIX,
     SEGMENTS,
     GeneratedInstance,
+    _account_role_load,
     _towns,
     generate_instance,
     role_workload,
     write_instance,
 )
 from allocate.nomenclature import ROLES, STAGES, Nomenclature, default_nomenclature_dict
-from allocate.travel import TravelModel, haversine_km
+from allocate.travel import TravelModel, haversine_km, nearest_sellers
+
+MODELS = ("geography", "size", "value_proposition", "roles", "generalist", "hybrid")
 
 ACCOUNT_COLUMNS = [
     "account_id",
@@ -296,3 +299,38 @@ def test_units_are_valid_adjacent_and_hold_their_accounts(us: GeneratedInstance)
     pts = shapely.points(acc["lon"].to_numpy(), acc["lat"].to_numpy())
     inside = shapely.dwithin(geoms, pts, 0.01)
     assert inside.mean() > 0.99
+
+
+def test_offices_are_staffed_like_the_demand(fr: GeneratedInstance) -> None:
+    # Desk hours of the accounts nearest to each office against the office's capacity: none
+    # may exceed it (the old placement gave the Paris-area office 39 h for 233 h).
+    acc, sel = fr.accounts, fr.sellers
+    desk, _ = _account_role_load(acc, Nomenclature.model_validate(fr.nomenclature))
+    bases, base_of = np.unique(sel[["lat", "lon"]].to_numpy(), axis=0, return_inverse=True)
+    idx, _ = nearest_sellers(acc["lat"], acc["lon"], bases[:, 0], bases[:, 1], k=1)
+    demand = np.bincount(idx[:, 0], weights=desk.sum(axis=1), minlength=len(bases))
+    cap = np.bincount(np.ravel(base_of), weights=sel["capacity_h"], minlength=len(bases))
+    assert (demand / cap).max() < 0.9, (demand / cap).round(2)
+
+
+def test_every_organization_model_is_lp_feasible(tmp_path: Path) -> None:
+    """Capacity sits where the demand is: each model's LP relaxation is feasible with the
+    solver's sparse candidate sets (the 8 nearest bases of each account)."""
+    from allocate import Scenario, read_instance
+    from allocate.organize.presets import build_model
+    from allocate.solvers.feasibility import capacity_shortfalls
+    from allocate.solvers.lp import lp_relaxation
+
+    write_instance(generate_instance("FR", 1000, 12, seed=4), tmp_path)
+    inst = read_instance(tmp_path)
+    for model in MODELS:
+        problem = build_model(inst, Scenario(model=model)).problem
+        assert capacity_shortfalls(problem) == [], model
+        assert lp_relaxation(problem, 60).feasible, model
+
+
+def test_big_towns_are_cut_into_sectors(fr: GeneratedInstance) -> None:
+    # No unit holds more than max(25, a quarter of a seller's accounts).
+    per_unit = fr.accounts["unit_id"].value_counts()
+    assert per_unit.max() <= 2.0 * max(25, np.ceil(len(fr.accounts) / len(fr.sellers) / 4))
+    assert fr.units["unit_id"].str.contains("-").any()

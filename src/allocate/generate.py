@@ -81,10 +81,10 @@ PRODUCT_LINES: tuple[str, ...] = ("payroll", "hr", "accounting", "analytics")
 PRODUCT_POPULARITY: tuple[float, ...] = (0.40, 0.25, 0.25, 0.10)
 #: Probability of buying 1, 2, 3 or 4 product lines, per segment.
 LINES_COUNT_MIX: tuple[tuple[float, ...], ...] = (
-    (0.70, 0.20, 0.08, 0.02),
-    (0.60, 0.27, 0.10, 0.03),
-    (0.45, 0.30, 0.17, 0.08),
-    (0.30, 0.30, 0.25, 0.15),
+    (0.88, 0.10, 0.02, 0.00),
+    (0.80, 0.15, 0.04, 0.01),
+    (0.65, 0.22, 0.10, 0.03),
+    (0.45, 0.30, 0.15, 0.10),
 )
 #: Relative chance that an account of each segment is a site of a multi-site group.
 GROUP_SEGMENT_WEIGHT: tuple[float, ...] = (0.3, 1.0, 3.0, 6.0)
@@ -96,6 +96,14 @@ JITTER_SIGMA_KM = 0.3
 TARGET_LOAD = 0.80
 MIN_CAPACITY_H = 5.0
 MAX_CAPACITY_H = 40.0
+#: Offices sit in towns of at least this population (or the most populous towns).
+OFFICE_MIN_POPULATION = 50_000
+#: Inside roles (no visits: SDR, MRR) sit in this many of the largest offices at most.
+INSIDE_OFFICES = 4
+#: A town's accounts form one unit up to max(this, a quarter of a seller's accounts);
+#: beyond, the town is cut into sectors.
+UNIT_MIN_ACCOUNTS = 25
+SECTOR_RADIUS_KM = 0.25
 #: Operations are done by these roles; the stage's main role holds the account today.
 STAGE_OWNER_ROLE: dict[str, str] = {
     "lead": "SDR",
@@ -119,6 +127,8 @@ class CountrySpec:
     bbox: tuple[float, float, float, float]
     #: Towns closer than this are one land mass when building the hull.
     link_km: float
+    #: Distance scale (km) of the sites of a multi-site group around its head site.
+    group_spread_km: float
     legal_forms: tuple[str, ...]
     company_prefixes: tuple[str, ...]
     company_words: tuple[str, ...]
@@ -132,6 +142,7 @@ _FR = CountrySpec(
     district_pattern=r"^(Paris|Marseille|Lyon) ",
     bbox=(41.3, 51.2, -5.3, 9.7),
     link_km=60.0,
+    group_spread_km=60.0,
     legal_forms=("SARL", "SAS", "SA", "EURL", "SASU"),
     company_prefixes=(
         "Atelier",
@@ -292,6 +303,7 @@ _US = CountrySpec(
     district_pattern=r"^(Brooklyn|Queens|Manhattan|The Bronx|Staten Island)$",
     bbox=(24.4, 49.5, -125.0, -66.8),
     link_km=150.0,
+    group_spread_km=80.0,
     legal_forms=("Inc.", "LLC", "Corp.", "Co.", "LLP"),
     company_prefixes=(
         "Summit",
@@ -591,8 +603,10 @@ def role_workload(
     """Workload against capacity per role, and for the team as full-cycle sellers.
 
     Each operation goes to the sellers of its role; operations of a role that nobody holds
-    fall to the generalists. Travel goes to the nearest base of the role's sellers. The last
-    row, ``all``, treats every seller as a full-cycle seller (the other organization models):
+    fall to the generalists. Travel goes to the nearest base of the role's sellers, except
+    for the sites of a multi-site group (``group_id`` column, when present): they share one
+    owner, so all of them travel from the base that costs the group least. The last row,
+    ``all``, treats every seller as a full-cycle seller (the other organization models):
     every operation, travel to the nearest base of any seller.
 
     Returns
@@ -608,31 +622,74 @@ def role_workload(
     held = [r for r in ROLES if (roles == r).any()]
     owner = {r: (r if r in held else "generalist") for r in ROLES}
     lat, lon = accounts["lat"].to_numpy(float), accounts["lon"].to_numpy(float)
+    group = _group_index(accounts)
+    s_lat, s_lon = sellers["lat"].to_numpy(float), sellers["lon"].to_numpy(float)
     rows = []
     for role in held:
         cols = [ROLES.index(r) for r in ROLES if owner[r] == role]
         mask = roles == role
         d = desk[:, cols].sum(axis=1)
         v = visits[:, cols].sum(axis=1)
-        tr = _travel_h(lat, lon, sellers.loc[mask, "lat"], sellers.loc[mask, "lon"], travel)
+        tr, _ = _serving_trip_h(lat, lon, s_lat[mask], s_lon[mask], group, v, travel)
         rows.append(_load_row(role, int(mask.sum()), d, v, tr, sellers.loc[mask, "capacity_h"]))
-    tr_all = _travel_h(lat, lon, sellers["lat"], sellers["lon"], travel)
+    v_all = visits.sum(axis=1)
+    tr_all, _ = _serving_trip_h(lat, lon, s_lat, s_lon, group, v_all, travel)
     rows.append(
-        _load_row(
-            "all", len(sellers), desk.sum(axis=1), visits.sum(axis=1), tr_all, sellers["capacity_h"]
-        )
+        _load_row("all", len(sellers), desk.sum(axis=1), v_all, tr_all, sellers["capacity_h"])
     )
     return pd.DataFrame(rows)
 
 
-def _travel_h(
-    lat: Any, lon: Any, s_lat: Any, s_lon: Any, travel: TravelModel
-) -> NDArray[np.float64]:
-    """One-way hours from each account to the nearest of the given bases."""
-    if len(s_lat) == 0:
-        return np.zeros(len(lat))
-    _, km = nearest_sellers(lat, lon, np.asarray(s_lat, float), np.asarray(s_lon, float), k=1)
-    return travel.minutes(km[:, 0]) / 60.0
+def _group_index(accounts: pd.DataFrame) -> NDArray[np.int64]:
+    """Group of each account as 0..G-1, or -1 for single-site accounts (no ``group_id``)."""
+    if "group_id" not in accounts.columns:
+        return np.full(len(accounts), -1, dtype=np.int64)
+    gid = accounts["group_id"].fillna("").astype(str).to_numpy()
+    names, inv = np.unique(gid, return_inverse=True)
+    out = np.asarray(inv, dtype=np.int64).reshape(-1)
+    if "" in names:
+        blank = int(np.flatnonzero(names == "")[0])
+        out = np.where(out == blank, -1, out - (out > blank))
+    return out
+
+
+def _serving_trip_h(
+    lat: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    b_lat: NDArray[np.float64],
+    b_lon: NDArray[np.float64],
+    group: NDArray[np.int64],
+    visits: NDArray[np.float64],
+    travel: TravelModel,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """One-way hours from each account's serving base, and that base's index in the unique
+    bases (sorted ``(lat, lon)``).
+
+    A single-site account is served from its nearest base; all the sites of a group from the
+    base that minimizes the group's visit-weighted travel (one owner per group).
+    """
+    n = len(lat)
+    if len(b_lat) == 0:
+        return np.zeros(n), np.full(n, -1, dtype=np.int64)
+    bases = np.unique(np.column_stack([b_lat, b_lon]), axis=0)
+    idx, km = nearest_sellers(lat, lon, bases[:, 0], bases[:, 1], k=1)
+    base = idx[:, 0].astype(np.int64)
+    hours = travel.minutes(km[:, 0]) / 60.0
+    sites = np.flatnonzero(group >= 0)
+    if len(sites) and len(bases) > 1:
+        h = travel.minutes(
+            haversine_km(
+                lat[sites][:, None], lon[sites][:, None], bases[None, :, 0], bases[None, :, 1]
+            )
+        ) / 60.0
+        g = group[sites]
+        n_g = int(g.max()) + 1
+        cost = np.zeros((n_g, len(bases)))
+        np.add.at(cost, g, (visits[sites] + 1e-9)[:, None] * h)
+        best = np.argmin(cost, axis=1)
+        base[sites] = best[g]
+        hours[sites] = h[np.arange(len(sites)), best[g]]
+    return hours, base
 
 
 def _load_row(
@@ -713,7 +770,9 @@ def generate_instance(
     lat, lon = _jitter(rng, towns.lat[town_idx], towns.lon[town_idx], spec.bbox)
     segment = rng.choice(len(SEGMENTS), size=n_accounts, p=SEGMENT_MIX)
     stage = rng.choice(len(STAGES), size=n_accounts, p=STAGE_MIX)
-    group = _draw_groups(rng, n_accounts, multisite_share, segment, town_idx, towns)
+    group = _draw_groups(
+        rng, n_accounts, multisite_share, segment, town_idx, towns, spec.group_spread_km
+    )
     n_groups = int(group.max()) + 1
     if n_groups > 0:
         group_stage = rng.choice(len(STAGES), size=n_groups, p=GROUP_STAGE_MIX)
@@ -735,14 +794,17 @@ def generate_instance(
             "group_id": [f"G{g + 1:04d}" if g >= 0 else "" for g in group],
         }
     )
-    sellers = _draw_sellers(rng, spec, towns, accounts, town_idx, n_sellers, nom)
+    sellers = _draw_sellers(rng, spec, towns, accounts, town_idx, group, n_sellers, nom)
     current = _current_alignment(rng, accounts, sellers, group)
     accounts["current_seller_id"] = current
     locked = _draw_locks(rng, n_accounts, group)
     accounts["locked"] = np.where(locked, "true", "false")
-    unit_town, unit_of_account = _choose_units(towns, town_idx, accounts, max_units)
-    accounts["unit_id"] = [f"T{towns.geonameid[unit_town[u]]}" for u in unit_of_account]
-    units = _unit_polygons(country, towns, unit_town)
+    max_per_unit = max(UNIT_MIN_ACCOUNTS, int(np.ceil(n_accounts / n_sellers / 4)))
+    unit_seeds, unit_of_account = _choose_units(
+        towns, town_idx, accounts, max_units, max_per_unit
+    )
+    accounts["unit_id"] = [unit_seeds.ids[u] for u in unit_of_account]
+    units = _unit_polygons(country, towns, unit_seeds)
     load = role_workload(accounts, sellers, nom)
     for row in load.itertuples():
         logger.info(
@@ -805,11 +867,15 @@ def _draw_groups(
     segment: NDArray[np.int64],
     town_idx: NDArray[np.int64],
     towns: _Towns,
+    spread_km: float,
 ) -> NDArray[np.int64]:
     """Group index of each account (-1 when single-site); sites of a group in distinct regions.
 
-    Candidates are ordered once by a weighted random key (larger companies first, more
-    often), then each group takes the next candidate of several distinct regions.
+    Heads are taken in a weighted random order (larger companies first, more often). The
+    other sites of a group are drawn one by one among the free accounts of regions that the
+    group does not cover yet, with a weight that decays as ``exp(-d / spread_km)`` with the
+    distance to the head: groups span regions (the territory question of the geographic
+    model) but stay regional, as most multi-site customers do, so one owner can visit them.
     """
     group = np.full(n_accounts, -1, dtype=np.int64)
     target = int(round(share * n_accounts))
@@ -817,28 +883,36 @@ def _draw_groups(
         return group
     weight = np.asarray(GROUP_SEGMENT_WEIGHT)[segment]
     order = np.argsort(-np.log(rng.random(n_accounts)) / weight, kind="stable")
-    region_of = np.array(towns.admin1)[town_idx]
-    regions = sorted(set(region_of.tolist()))
-    if len(regions) < 2:
+    region_names, region_of = np.unique(np.array(towns.admin1)[town_idx], return_inverse=True)
+    if len(region_names) < 2:
         return group
-    queues: dict[str, list[int]] = {r: [] for r in regions}
-    for a in order:
-        queues[region_of[a]].append(int(a))
-    heads = dict.fromkeys(regions, 0)
-    placed, g = 0, 0
-    while placed < target:
-        left = np.array([len(queues[r]) - heads[r] for r in regions], dtype=float)
-        available = int((left > 0).sum())
-        if available < 2:
-            break
+    lat, lon = towns.lat[town_idx], towns.lon[town_idx]
+    free = np.ones(n_accounts, dtype=bool)
+    placed, g, head_pos = 0, 0, 0
+    while placed < target - 1 and head_pos < n_accounts:
+        head = int(order[head_pos])
+        head_pos += 1
+        if not free[head]:
+            continue
         size = int(rng.choice(GROUP_SIZES, p=GROUP_SIZE_MIX))
-        size = min(size, available, max(2, target - placed))
-        picked = rng.choice(len(regions), size=size, replace=False, p=left / left.sum())
-        for r in sorted(picked):
-            region = regions[r]
-            group[queues[region][heads[region]]] = g
-            heads[region] += 1
-        placed += size
+        size = min(size, max(2, target - placed))
+        pull = weight * np.exp(-haversine_km(lat[head], lon[head], lat, lon) / spread_km)
+        used = {int(region_of[head])}
+        sites = [head]
+        free[head] = False
+        while len(sites) < size:
+            p = np.where(free & ~np.isin(region_of, list(used)), pull, 0.0)
+            if p.sum() <= 0:
+                break
+            a = int(rng.choice(n_accounts, p=p / p.sum()))
+            sites.append(a)
+            used.add(int(region_of[a]))
+            free[a] = False
+        if len(sites) < 2:
+            free[head] = True
+            continue
+        group[sites] = g
+        placed += len(sites)
         g += 1
     return group
 
@@ -889,48 +963,70 @@ def _draw_sellers(
     towns: _Towns,
     accounts: pd.DataFrame,
     town_idx: NDArray[np.int64],
+    group: NDArray[np.int64],
     n_sellers: int,
     nom: Nomenclature,
 ) -> pd.DataFrame:
-    """Offices in large towns, a role mix sized from the workload, capacities at the target load.
+    """Offices where the workload is, staffed in proportion to it, capacities at the target load.
 
-    Offices are ordered so that every prefix serves the visits well (greedy ``k``-median). A field role (with visits) of ``k`` sellers takes the first ``k`` offices, so
-    field roles share offices and the travel of the roles model stays close to the one of
-    the full-cycle models: one headcount carries both at a similar load. Inside roles (no
-    visits) sit in the largest offices. Headcounts follow the workload of each role, travel
-    to its own offices included, recomputed until stable.
+    1. **Offices** (:func:`_place_offices`): a ``p``-median of the accounts' visits over the
+       large towns, so that offices sit where visits are dense (several around a capital).
+    2. **Headcount per role** follows the workload of each role (:func:`_role_counts`).
+    3. **Staffing** (:func:`_staff_offices`): each field role (one with visits) is spread over
+       the offices in proportion to the workload of the accounts that each office serves
+       (its nearest accounts; a group's sites go to the group's best office), so every office
+       carries about the same load and the sparse candidate sets of the solver (the nearest
+       bases of each account) hold enough capacity, for the full-cycle models and per role.
+       Inside roles (no visits) sit in the largest offices.
+    4. **Capacity**: each role's workload, travel to its own bases included, divided by the
+       target load and shared among its sellers with a small noise.
+    5. **Skills** (:func:`_draw_skills`): key-account specialists in proportion to the
+       mid/large workload of each office, never all the sellers of a role in an office.
     """
     desk, visits = _account_role_load(accounts, nom)
     acc_lat, acc_lon = accounts["lat"].to_numpy(float), accounts["lon"].to_numpy(float)
     travel = TravelModel()
-    offices = _draw_bases(rng, spec.code, towns, n_sellers)
-    offices = offices[_greedy_median_order(towns, offices, town_idx, visits.sum(axis=1))]
-    trip_all_h = 2.0 * _travel_h(acc_lat, acc_lon, towns.lat[offices], towns.lon[offices], travel)
-    count = _role_counts(_role_demand(desk, visits, trip_all_h), n_sellers)
-    best: tuple[float, dict[str, int], NDArray[np.int64], NDArray[np.object_], dict[str, float]]
-    best = (np.inf, {}, offices, np.array([]), {})
+    n_offices = _office_count(n_sellers)
+    offices = _place_offices(towns, town_idx, visits.sum(axis=1), n_offices)
+    o_lat, o_lon = towns.lat[offices], towns.lon[offices]
+    v_all = visits.sum(axis=1)
+    one_way_h, served = _serving_trip_h(acc_lat, acc_lon, o_lat, o_lon, group, v_all, travel)
+    # _serving_trip_h numbers bases by sorted (lat, lon): map back to the offices' order.
+    key = np.unique(np.column_stack([o_lat, o_lon]), axis=0)
+    rank_of = {(float(la), float(lo)): i for i, (la, lo) in enumerate(key)}
+    office_of_base = np.empty(len(key), dtype=np.int64)
+    for j, (la, lo) in enumerate(zip(o_lat, o_lon, strict=True)):
+        office_of_base[rank_of[(float(la), float(lo))]] = j
+    office = office_of_base[served]
+    trip_h = 2.0 * one_way_h
+    count = _role_counts(_role_demand(desk, visits, trip_h), n_sellers)
+    # Travel depends on where each role sits, and headcounts on travel: re-size the roles
+    # from their own bases until the headcount repeats, keeping the most even team.
+    best: tuple[float, NDArray[np.int64], NDArray[np.object_], dict[str, float]] | None = None
     seen: list[dict[str, int]] = []
     while count not in seen:
         seen.append(count)
-        base_town, role = _place_roles(count, visits, towns, offices)
-        demand = {}
-        for r in count:
-            mask = role == r
-            cols = _role_columns(r, count)
-            trip_h = 2.0 * _travel_h(
-                acc_lat, acc_lon, towns.lat[base_town[mask]], towns.lon[base_town[mask]], travel
+        seller_office, role = _staff_roles(count, desk, visits, trip_h, office, len(offices))
+        demand = {
+            r: _own_base_demand(
+                r, count, role, o_lat[seller_office], o_lon[seller_office], acc_lat, acc_lon,
+                group, desk, visits, travel,
             )
-            demand[r] = float(desk[:, cols].sum() + (visits[:, cols].sum(axis=1) * trip_h).sum())
+            for r in count
+        }
         per_seller = [demand[r] / count[r] for r in count]
-        spread_h = max(per_seller) / max(min(per_seller), 1e-9)
-        if spread_h < best[0]:
-            best = (spread_h, count, base_town, role, demand)
+        spread = max(per_seller) / max(min(per_seller), 1e-9)
+        if best is None or spread < best[0]:
+            best = (spread, seller_office, role, demand)
         col_demand = np.zeros(len(ROLES))
         for r in count:
             col_demand[ROLES.index(r)] = demand[r]
         count = _role_counts(col_demand, n_sellers, merge=False, keep=count)
-    _, count, base_town, role, demand = best
-    lat, lon = towns.lat[base_town], towns.lon[base_town]
+    assert best is not None
+    _, seller_office, role, demand = best
+    count = {r: int((role == r).sum()) for r in ROLES if (role == r).any()}
+    role_cols = {r: _role_columns(r, count) for r in count}
+    lat, lon = o_lat[seller_office], o_lon[seller_office]
     capacity = np.zeros(n_sellers)
     for r in count:
         mask = role == r
@@ -943,7 +1039,10 @@ def _draw_sellers(
             MAX_CAPACITY_H,
         )
     capacity = np.clip(capacity, MIN_CAPACITY_H, MAX_CAPACITY_H)
-    segments, products = _draw_skills(rng, role)
+    key_load = _segment_share(accounts, ("mid", "large"))
+    segments, products = _draw_skills(
+        role, seller_office, office, desk, visits, trip_h, key_load, role_cols
+    )
     first_name = rng.integers(len(spec.first_names), size=n_sellers)
     last_name = rng.integers(len(spec.last_names), size=n_sellers)
     return pd.DataFrame(
@@ -965,6 +1064,76 @@ def _draw_sellers(
     )
 
 
+def _staff_roles(
+    count: dict[str, int],
+    desk: NDArray[np.float64],
+    visits: NDArray[np.float64],
+    trip_h: NDArray[np.float64],
+    office: NDArray[np.int64],
+    n_offices: int,
+) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
+    """Office and role of each seller, sellers ordered by office then role.
+
+    Field roles (with visits) follow the workload that each office serves
+    (:func:`_staff_offices`); inside roles sit in the :data:`INSIDE_OFFICES` largest offices.
+    """
+    role_cols = {r: _role_columns(r, count) for r in count}
+    field = [r for r in count if visits[:, role_cols[r]].sum() > 0] or list(count)
+    local = np.zeros((len(field), n_offices))
+    for i, r in enumerate(field):
+        d = desk[:, role_cols[r]].sum(axis=1) + visits[:, role_cols[r]].sum(axis=1) * trip_h
+        local[i] = np.bincount(office, weights=d, minlength=n_offices)
+    seats = _staff_offices(local, np.array([count[r] for r in field]))
+    office_seats: list[list[str]] = [[] for _ in range(n_offices)]
+    for i, r in enumerate(field):
+        for o in range(n_offices):
+            office_seats[o] += [r] * int(seats[i, o])
+    big = np.argsort(-seats.sum(axis=0), kind="stable")[: min(n_offices, INSIDE_OFFICES)]
+    k = 0
+    for r in (r for r in count if r not in field):
+        for _ in range(count[r]):
+            office_seats[int(big[k % len(big)])].append(r)
+            k += 1
+    slots = [(o, r) for o in range(n_offices) for r in office_seats[o]]
+    slots.sort(key=lambda t: (t[0], ROLES.index(t[1])))
+    return (
+        np.array([t[0] for t in slots], dtype=np.int64),
+        np.array([t[1] for t in slots], dtype=object),
+    )
+
+
+def _own_base_demand(
+    r: str,
+    count: dict[str, int],
+    role: NDArray[np.object_],
+    s_lat: NDArray[np.float64],
+    s_lon: NDArray[np.float64],
+    acc_lat: NDArray[np.float64],
+    acc_lon: NDArray[np.float64],
+    group: NDArray[np.int64],
+    desk: NDArray[np.float64],
+    visits: NDArray[np.float64],
+    travel: TravelModel,
+) -> float:
+    """Weekly hours of role ``r``, travel from the role's own bases (groups from one base)."""
+    cols = _role_columns(r, count)
+    mask = role == r
+    v_r = visits[:, cols].sum(axis=1)
+    tr, _ = _serving_trip_h(acc_lat, acc_lon, s_lat[mask], s_lon[mask], group, v_r, travel)
+    return float(desk[:, cols].sum() + (v_r * 2.0 * tr).sum())
+
+
+def _segment_share(accounts: pd.DataFrame, segments: tuple[str, ...]) -> NDArray[np.bool_]:
+    """Accounts whose segment is one of ``segments``."""
+    return np.asarray(accounts["segment"].isin(segments).to_numpy(), dtype=bool)
+
+
+def _office_count(n_sellers: int) -> int:
+    """One office per two sellers: a field team of both AE and CSM in each, close to its
+    accounts (fewer, larger offices would cost much more travel in a large country)."""
+    return max(1, n_sellers // 2)
+
+
 def _role_demand(
     desk: NDArray[np.float64], visits: NDArray[np.float64], trip_h: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -973,73 +1142,83 @@ def _role_demand(
     return out
 
 
-def _place_roles(
-    count: dict[str, int],
-    visits: NDArray[np.float64],
-    towns: _Towns,
-    offices: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
-    """Base town and role of each seller, sellers ordered by office then role."""
-    visiting = {r: bool(visits[:, _role_columns(r, count)].sum() > 0) for r in count}
-    field_roles = [r for r in count if visiting[r]] or list(count)
-    inside_roles = [r for r in count if r not in field_roles]
-    n_offices = max(count[r] for r in field_roles)
-    slots: list[tuple[int, str]] = []
-    for rank in range(n_offices):
-        slots += [(rank, r) for r in field_roles if rank < count[r]]
-    by_size = np.argsort(-towns.population[offices[:n_offices]], kind="stable").tolist()
-    k = 0
-    for r in inside_roles:
-        for _ in range(count[r]):
-            slots.append((by_size[k % n_offices], r))
-            k += 1
-    slots.sort(key=lambda s: (s[0], ROLES.index(s[1])))
-    base_town = offices[[s[0] for s in slots]]
-    role = np.array([s[1] for s in slots], dtype=object)
-    return base_town, role
-
-
 def _role_columns(role: str, count: dict[str, int]) -> list[int]:
     """Columns of the operation roles that ``role`` performs (absent roles go to generalists)."""
     return [ROLES.index(x) for x in ROLES if (x if x in count else "generalist") == role]
 
 
-def _draw_bases(
-    rng: np.random.Generator, country: str, towns: _Towns, n_sellers: int
+def _place_offices(
+    towns: _Towns, town_idx: NDArray[np.int64], weight: NDArray[np.float64], n_offices: int
 ) -> NDArray[np.int64]:
-    """Base towns: large towns drawn by population, distinct bases at least ``d_min`` apart.
+    """Office towns: a ``p``-median of the accounts' weight over the large towns.
 
-    A town may host several bases up to its share of the population.
+    Candidates are the towns of at least :data:`OFFICE_MIN_POPULATION` inhabitants (or the
+    most populous ones when too few). A greedy start (each new office most reduces the
+    weighted distance) is improved by alternating assignment and relocation (each cluster
+    moves its office to the candidate town that serves it best) until stable. Deterministic:
+    ties go to the first candidate in population order. Returns town indices, in the greedy
+    order (the first office is the most central).
     """
-    n_cand = min(len(towns.lat), max(4 * n_sellers, 60))
-    cand = np.argsort(-towns.population, kind="stable")[:n_cand]
-    xy = towns.xy_km(towns.lat[cand], towns.lon[cand])
-    area_km2 = shapely.area(_hull_km(country))
-    d_min = 0.4 * np.sqrt(area_km2 / n_sellers)
-    pop = towns.population[cand]
-    slots = np.maximum(1, np.floor(n_sellers * pop / towns.population.sum() * 1.5)).astype(int)
-    # Weighted random order (Efraimidis-Spirakis keys): big towns come first more often.
-    order = np.argsort(np.log(rng.random(n_cand)) / pop, kind="stable")[::-1]
+    by_pop = np.argsort(-towns.population, kind="stable")
+    n_big = int((towns.population >= OFFICE_MIN_POPULATION).sum())
+    cand = by_pop[: min(len(by_pop), max(n_big, 3 * n_offices, 30))]
+    n_offices = min(n_offices, len(cand))
+    uniq, inv = np.unique(town_idx, return_inverse=True)
+    w = np.bincount(np.asarray(inv).reshape(-1), weights=weight, minlength=len(uniq)) + 1e-6
+    km = haversine_km(
+        towns.lat[uniq][:, None],
+        towns.lon[uniq][:, None],
+        towns.lat[cand][None, :],
+        towns.lon[cand][None, :],
+    )
+    cur = np.full(len(uniq), np.inf)
     chosen: list[int] = []
-    used = np.zeros(n_cand, dtype=int)
-    while len(chosen) < n_sellers:
-        progress = False
-        for c in order:
-            if len(chosen) >= n_sellers:
-                break
-            if used[c] >= slots[c]:
+    for _ in range(n_offices):
+        cost = (w[:, None] * np.minimum(cur[:, None], km)).sum(axis=0)
+        cost[chosen] = np.inf
+        j = int(np.argmin(cost))
+        chosen.append(j)
+        cur = np.minimum(cur, km[:, j])
+    for _ in range(20):
+        near = np.argmin(km[:, chosen], axis=1)
+        moved = False
+        for o in range(len(chosen)):
+            members = near == o
+            if not members.any():
                 continue
-            if used[c] == 0 and chosen:
-                dist = np.hypot(*(xy[chosen] - xy[c]).T)
-                if dist.min() < d_min:
-                    continue
-            chosen.append(int(c))
-            used[c] += 1
-            progress = True
-        if not progress:
-            d_min /= 2.0
-            slots += 1
+            cost = (w[members, None] * km[members]).sum(axis=0)
+            cost[[c for i, c in enumerate(chosen) if i != o]] = np.inf
+            j = int(np.argmin(cost))
+            if cost[j] < cost[chosen[o]] - 1e-9:
+                chosen[o] = j
+                moved = True
+        if not moved:
+            break
     return cand[np.asarray(chosen, dtype=np.int64)]
+
+
+def _staff_offices(local: NDArray[np.float64], count: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Seats per (role, office): role totals ``count``, shares of each role's local workload.
+
+    Seats are handed out one at a time to the (role, office) pair furthest below its fair
+    share ``count[r] * local[r, o] / local[r].sum()``; an office with workload but no seat
+    yet comes first, so every office that serves accounts gets at least one field seller
+    when there are enough sellers.
+    """
+    n_roles, n_off = local.shape
+    share = local / np.maximum(local.sum(axis=1, keepdims=True), 1e-12)
+    fair = count[:, None] * share
+    seats = np.zeros((n_roles, n_off), dtype=np.int64)
+    left = count.astype(np.int64).copy()
+    total_fair = fair.sum(axis=0)
+    while left.sum() > 0:
+        empty = (seats.sum(axis=0) == 0) & (total_fair > 0)
+        gap = fair - seats + np.where(empty, 1e3 * total_fair, 0.0)[None, :]
+        gap[left == 0] = -np.inf
+        r, o = np.unravel_index(int(np.argmax(gap)), gap.shape)
+        seats[r, o] += 1
+        left[r] -= 1
+    return seats
 
 
 def _role_counts(
@@ -1084,51 +1263,58 @@ def _role_counts(
     return {r: count[r] for r in ROLES if count.get(r, 0) > 0}
 
 
-def _greedy_median_order(
-    towns: _Towns,
-    offices: NDArray[np.int64],
-    town_idx: NDArray[np.int64],
-    weight: NDArray[np.float64],
-) -> NDArray[np.int64]:
-    """Order the offices greedily: each next office most reduces the visit-weighted distance.
-
-    Accounts are aggregated by town, so the dense matrix is towns x offices, not accounts.
-    """
-    uniq, inv = np.unique(town_idx, return_inverse=True)
-    w = np.bincount(inv, weights=weight, minlength=len(uniq)) + 1e-6
-    km = haversine_km(
-        towns.lat[uniq][:, None],
-        towns.lon[uniq][:, None],
-        towns.lat[offices][None, :],
-        towns.lon[offices][None, :],
-    )
-    cur = np.full(len(uniq), np.inf)
-    left = list(range(len(offices)))
-    order: list[int] = []
-    while left:
-        cost = (w[:, None] * np.minimum(cur[:, None], km[:, left])).sum(axis=0)
-        j = left.pop(int(np.argmin(cost)))
-        order.append(j)
-        cur = np.minimum(cur, km[:, j])
-    return np.asarray(order, dtype=np.int64)
-
-
 def _draw_skills(
-    rng: np.random.Generator, role: NDArray[np.object_]
+    role: NDArray[np.object_],
+    seller_office: NDArray[np.int64],
+    account_office: NDArray[np.int64],
+    desk: NDArray[np.float64],
+    visits: NDArray[np.float64],
+    trip_h: NDArray[np.float64],
+    key: NDArray[np.bool_],
+    role_cols: dict[str, list[int]],
 ) -> tuple[list[str], list[str]]:
-    """Key-account specialists (``mid;large``) and a product specialist in large field teams."""
+    """Key-account specialists (``mid;large``) and a product specialist in large field teams.
+
+    A field role of at least four sellers has ``round(n * share)`` key-account specialists,
+    where ``share`` is the mid/large part of its workload, so specialists and the others
+    carry the same load. They go to the offices with the most mid/large workload of that
+    role, but an office always keeps one seller without skills, so small accounts stay
+    coverable near every office. An AE team of six or more has one ``accounting;analytics``
+    specialist, a non-key AE of the office with most AEs.
+    """
     n = len(role)
     segments = [""] * n
     products = [""] * n
+    n_off = int(seller_office.max()) + 1 if n else 0
+    plain_left = np.bincount(seller_office, minlength=n_off)
     for r in ("AE", "CSM", "generalist"):
         members = np.flatnonzero(role == r)
-        if len(members) >= 4:
-            members = rng.permutation(members)
-            n_key = len(members) // 4
-            for i in members[:n_key]:
+        if len(members) < 4 or r not in role_cols:
+            continue
+        cols = role_cols[r]
+        work = desk[:, cols].sum(axis=1) + visits[:, cols].sum(axis=1) * trip_h
+        if work.sum() <= 0:
+            continue
+        n_key = int(round(len(members) * work[key].sum() / work.sum()))
+        key_local = np.bincount(account_office[key], weights=work[key], minlength=n_off)
+        heads = np.bincount(seller_office[members], minlength=n_off)
+        fair = n_key * key_local / max(key_local.sum(), 1e-12)
+        given = np.zeros(n_off, dtype=np.int64)
+        for _ in range(n_key):
+            room = (given < heads) & (plain_left >= 2)
+            if not room.any():
+                break
+            o = int(np.argmax(np.where(room, fair - given, -np.inf)))
+            given[o] += 1
+            plain_left[o] -= 1
+        for o in np.flatnonzero(given):
+            for i in members[seller_office[members] == o][: given[o]]:
                 segments[i] = "mid;large"
-            if r == "AE" and len(members) >= 6:
-                products[members[n_key]] = "accounting;analytics"
+        if r == "AE" and len(members) >= 6:
+            top = int(np.argmax(heads))
+            plain = [i for i in members if seller_office[i] == top and segments[i] == ""]
+            if plain:
+                products[plain[-1]] = "accounting;analytics"
     return segments, products
 
 
@@ -1138,72 +1324,151 @@ def _current_alignment(
     sellers: pd.DataFrame,
     group: NDArray[np.int64],
 ) -> list[str]:
-    """Today's seller: a seller of the stage's role able to serve the segment, usually the
-    nearest, else the 2nd or 3rd nearest; every site of a group follows its first site."""
+    """Today's seller: a seller of the stage's role able to serve the segment and the product
+    lines, usually the nearest, else the 2nd or 3rd nearest; every site of a group follows its
+    first site."""
     n = len(accounts)
     roles = sellers["role"].to_numpy()
-    seg_skill = sellers["segments"].to_numpy()
+    seg_skill = [set(s.split(";")) - {""} for s in sellers["segments"]]
+    line_skill = [set(s.split(";")) - {""} for s in sellers["product_lines"]]
     acc_lat, acc_lon = accounts["lat"].to_numpy(float), accounts["lon"].to_numpy(float)
     stage = accounts["stage"].to_numpy()
     segment = accounts["segment"].to_numpy()
+    lines = accounts["product_lines"].to_numpy()
     pick = rng.choice(3, size=n, p=(0.8, 0.15, 0.05))
     current = np.empty(n, dtype=object)
-    for st in STAGES:
-        for seg in SEGMENTS:
-            acc = np.flatnonzero((stage == st) & (segment == seg))
-            if len(acc) == 0:
-                continue
-            want = STAGE_OWNER_ROLE[st]
-            ok_seg = np.array([s == "" or seg in s.split(";") for s in seg_skill])
-            for candidates in (
-                (roles == want) & ok_seg,
-                (roles == "generalist") & ok_seg,
-                ok_seg,
-                np.ones(len(roles), dtype=bool),
-            ):
-                if candidates.any():
-                    break
-            cand = np.flatnonzero(candidates)
-            idx, _ = nearest_sellers(
-                acc_lat[acc],
-                acc_lon[acc],
-                sellers["lat"].to_numpy(float)[cand],
-                sellers["lon"].to_numpy(float)[cand],
-                k=3,
-            )
-            col = np.minimum(pick[acc], idx.shape[1] - 1)
-            current[acc] = sellers["seller_id"].to_numpy()[cand[idx[np.arange(len(acc)), col]]]
+    for st, seg, ln in sorted(set(zip(stage, segment, lines, strict=True))):
+        acc = np.flatnonzero((stage == st) & (segment == seg) & (lines == ln))
+        want = STAGE_OWNER_ROLE[st]
+        need = set(ln.split(";"))
+        ok = np.array(
+            [
+                (not sk or seg in sk) and (not lk or need <= lk)
+                for sk, lk in zip(seg_skill, line_skill, strict=True)
+            ]
+        )
+        for candidates in (
+            (roles == want) & ok,
+            (roles == "generalist") & ok,
+            ok,
+            np.ones(len(roles), dtype=bool),
+        ):
+            if candidates.any():
+                break
+        cand = np.flatnonzero(candidates)
+        idx, _ = nearest_sellers(
+            acc_lat[acc],
+            acc_lon[acc],
+            sellers["lat"].to_numpy(float)[cand],
+            sellers["lon"].to_numpy(float)[cand],
+            k=3,
+        )
+        col = np.minimum(pick[acc], idx.shape[1] - 1)
+        chosen = idx[np.arange(len(acc)), col]
+        # Rows padded with -1 (fewer sellers than asked at the farther bases): take the nearest.
+        chosen = np.where(chosen < 0, idx[:, 0], chosen)
+        current[acc] = sellers["seller_id"].to_numpy()[cand[chosen]]
+    # A group's sites may differ in segment and lines: its owner is a seller without skill
+    # restrictions (the first such seller among its sites' picks, else the nearest one).
+    plain = np.array([not sk and not lk for sk, lk in zip(seg_skill, line_skill, strict=True)])
+    ids = sellers["seller_id"].to_numpy()
+    plain_ids = set(ids[plain].tolist())
     n_groups = int(group.max()) + 1
     for g in range(n_groups):
         sites = np.flatnonzero(group == g)
-        current[sites] = current[sites[0]]
+        owner = next((current[a] for a in sites if current[a] in plain_ids), None)
+        if owner is None and plain.any():
+            same_role = plain & (roles == roles[ids == current[sites[0]]][0])
+            cand = np.flatnonzero(same_role if same_role.any() else plain)
+            idx, _ = nearest_sellers(
+                acc_lat[sites[:1]],
+                acc_lon[sites[:1]],
+                sellers["lat"].to_numpy(float)[cand],
+                sellers["lon"].to_numpy(float)[cand],
+                k=1,
+            )
+            owner = ids[cand[idx[0, 0]]]
+        current[sites] = owner if owner is not None else current[sites[0]]
     return current.tolist()
 
 
 # --------------------------------------------------------------------------- units
 
 
-def _choose_units(
-    towns: _Towns, town_idx: NDArray[np.int64], accounts: pd.DataFrame, max_units: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Kept unit towns (the ``max_units`` with most accounts) and each account's unit.
+@dataclass(frozen=True)
+class _Units:
+    """Unit seeds in the plane (km) with their ids, names and populations."""
 
-    An account belongs to the kept town nearest to its own position (in the plane used for
-    the Voronoi cells), so it lies in its unit's cell.
+    xy: NDArray[np.float64]
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    population: NDArray[np.int64]
+    town: NDArray[np.int64]
+
+
+def _choose_units(
+    towns: _Towns,
+    town_idx: NDArray[np.int64],
+    accounts: pd.DataFrame,
+    max_units: int,
+    max_accounts: int,
+) -> tuple[_Units, NDArray[np.int64]]:
+    """Unit seeds (the ``max_units`` towns with most accounts) and each account's unit.
+
+    A town with more than ``max_accounts`` accounts is cut into ``k`` equal angular sectors
+    (seeds on a small circle around it, ids ``T<geonameid>-<j>``): a unit is a building
+    block that one seller takes whole in the geographic models, so none may outweigh a
+    seller. An account belongs to the seed nearest to its own position (in the plane used
+    for the Voronoi cells), so it lies in its unit's cell; seeds left without accounts are
+    dropped.
     """
     uniq, counts = np.unique(town_idx, return_counts=True)
     if len(uniq) > max_units:
         order = np.lexsort((towns.geonameid[uniq], -towns.population[uniq], -counts))
         uniq = np.sort(uniq[order[:max_units]])
-    xy_units = towns.xy_km(towns.lat[uniq], towns.lon[uniq])
     xy_acc = towns.xy_km(accounts["lat"].to_numpy(float), accounts["lon"].to_numpy(float))
-    _, nearest = cKDTree(xy_units).query(xy_acc, k=1)
-    return uniq, np.asarray(nearest, dtype=np.int64)
+    xy_town = towns.xy_km(towns.lat[uniq], towns.lon[uniq])
+    _, nearest = cKDTree(xy_town).query(xy_acc, k=1)
+    per_town = np.bincount(np.asarray(nearest), minlength=len(uniq))
+    xy, ids, names, pops, town = [], [], [], [], []
+    for i, t in enumerate(uniq):
+        k = int(np.ceil(per_town[i] / max_accounts)) if per_town[i] > max_accounts else 1
+        gid, name, pop = int(towns.geonameid[t]), towns.name[t], int(towns.population[t])
+        if k == 1:
+            xy.append(xy_town[i])
+            ids.append(f"T{gid}")
+            names.append(name)
+            pops.append(pop)
+            town.append(int(t))
+            continue
+        for j in range(k):
+            angle = 2.0 * np.pi * (j + 0.5) / k
+            xy.append(xy_town[i] + SECTOR_RADIUS_KM * np.array([np.cos(angle), np.sin(angle)]))
+            ids.append(f"T{gid}-{j + 1}")
+            names.append(f"{name} ({j + 1}/{k})")
+            pops.append(pop // k)
+            town.append(int(t))
+    seeds = np.asarray(xy, dtype=np.float64)
+    keep = np.arange(len(seeds))
+    while True:
+        _, nearest = cKDTree(seeds[keep]).query(xy_acc, k=1)
+        used = np.unique(np.asarray(nearest))
+        if len(used) == len(keep):
+            break
+        keep = keep[used]
+    units = _Units(
+        xy=seeds[keep],
+        ids=tuple(ids[i] for i in keep),
+        names=tuple(names[i] for i in keep),
+        population=np.asarray(pops, dtype=np.int64)[keep],
+        town=np.asarray(town, dtype=np.int64)[keep],
+    )
+    return units, np.asarray(nearest, dtype=np.int64)
 
 
-def _unit_polygons(country: str, towns: _Towns, unit_town: NDArray[np.int64]) -> gpd.GeoDataFrame:
+def _unit_polygons(country: str, towns: _Towns, units: _Units) -> gpd.GeoDataFrame:
     hull = _hull_km(country)
-    xy = towns.xy_km(towns.lat[unit_town], towns.lon[unit_town])
+    xy = units.xy
     n = len(xy)
     if n == 1:
         cells = [hull]
@@ -1213,7 +1478,7 @@ def _unit_polygons(country: str, towns: _Towns, unit_town: NDArray[np.int64]) ->
         )
         polys = list(shapely.get_parts(regions))
         if len(polys) != n:
-            # Duplicate coordinates merge cells: find each town's cell by containment.
+            # Duplicate coordinates merge cells: find each seed's cell by containment.
             owner = shapely.STRtree(polys).query(shapely.points(xy), predicate="intersects")
             cells_of = dict(zip(owner[0].tolist(), owner[1].tolist(), strict=True))
             polys = [polys[cells_of[i]] if i in cells_of else hull for i in range(n)]
@@ -1224,16 +1489,17 @@ def _unit_polygons(country: str, towns: _Towns, unit_town: NDArray[np.int64]) ->
         geo = shapely.set_precision(geo, 10.0**-UNIT_DECIMALS)
         geo = _polygonal(geo)
         if geo.is_empty:
-            pt = shapely.Point(towns.lon[unit_town[i]], towns.lat[unit_town[i]])
+            lon, lat = _from_plane(xy[i : i + 1], towns.lat0_rad)[0]
+            pt = shapely.Point(lon, lat)
             geo = shapely.set_precision(pt.buffer(0.005, quad_segs=2), 10.0**-UNIT_DECIMALS)
         lonlat_cells.append(geo)
     neighbors = _adjacency(lonlat_cells)
-    ids = [f"T{g}" for g in towns.geonameid[unit_town]]
+    ids = list(units.ids)
     return gpd.GeoDataFrame(
         {
             "unit_id": ids,
-            "name": [towns.name[t] for t in unit_town],
-            "population": towns.population[unit_town].astype(np.int64),
+            "name": list(units.names),
+            "population": units.population,
             "neighbors": [";".join(ids[j] for j in nb) for nb in neighbors],
         },
         geometry=lonlat_cells,

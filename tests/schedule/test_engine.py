@@ -14,6 +14,7 @@ from allocate.schedule import (
     Task,
     best_serial_schedule,
     check_schedule,
+    greedy_value_schedule,
     solve_schedule,
 )
 
@@ -187,3 +188,28 @@ def test_result_arrays_are_read_only():
 def test_invalid_inputs_raise(build):
     with pytest.raises(ValueError):
         build()
+
+
+def test_greedy_value_schedule_is_valid_and_drops_whole_chains():
+    # One unary resource, each chain of 3 needs 9 units inside a horizon of 20: two fit.
+    tasks, prec, chains = [], [], []
+    for c in range(3):
+        ids = [3 * c + k for k in range(3)]
+        tasks += [Task(3, (1,), optional=True, value=10 + c) for _ in ids]
+        prec += [Precedence(ids[0], ids[1], max_lag=5), Precedence(ids[1], ids[2], max_lag=5)]
+        chains.append(tuple(ids))
+    problem = ScheduleProblem(
+        tuple(tasks),
+        (Resource(1),),
+        tuple(prec),
+        horizon=20,
+        chains=tuple(chains),
+        objective="value",
+    )
+    starts = greedy_value_schedule(problem)
+    assert starts is not None
+    present = starts >= 0
+    assert check_schedule(problem, starts, present) == []
+    assert present.sum() == 6
+    result = _solve(problem)
+    assert result.objective == 3 * (11 + 12)  # the two most valuable chains

@@ -693,11 +693,13 @@ class SchedulingModel:
 
     def _add_hint(self, starts: np.ndarray) -> None:
         """Warm start from a heuristic schedule (``-1`` = leave the task out)."""
+        hinted: set[int] = set()  # tasks of a chain share one literal, hint it once
         for i, s in enumerate(starts):
             if s >= 0:
                 self.model.add_hint(self.starts[i], int(s))
             x = self.presence[i]
-            if not isinstance(x, int):
+            if not isinstance(x, int) and x.index not in hinted:
+                hinted.add(x.index)
                 self.model.add_hint(x, bool(s >= 0))
 
 
@@ -721,6 +723,7 @@ def solve_schedule(
     use_heuristic: bool = True,
     deterministic_time: float | None = None,
     log_search: bool = False,
+    hint: np.ndarray | None = None,
 ) -> ScheduleResult:
     """Solve ``problem`` with CP-SAT and return a :class:`ScheduleResult`.
 
@@ -742,6 +745,9 @@ def solve_schedule(
         search), a greedy chain-by-chain placement for ``"value"``.
     log_search
         Forward CP-SAT's search log to the logger at DEBUG level.
+    hint
+        A start vector (``-1`` = task left out) computed by the caller, given to CP-SAT
+        instead of the built-in heuristic's (which is then not run).
 
     Returns
     -------
@@ -752,9 +758,8 @@ def solve_schedule(
     from allocate.schedule.sgs import best_serial_schedule, greedy_value_schedule
 
     t0 = time.perf_counter()
-    hint = None
     ub = None
-    if use_heuristic and problem.objective == "makespan" and problem.n_tasks > 0:
+    if hint is None and use_heuristic and problem.objective == "makespan" and problem.n_tasks > 0:
         found = best_serial_schedule(problem, seed=seed)
         if found is not None:
             hint = found
@@ -763,7 +768,7 @@ def solve_schedule(
             logger.debug("serial SGS makespan %d, lower bound %d", ub, lb)
             if ub <= lb:
                 return _result(problem, SolveStatus.OPTIMAL, hint, float(ub), float(ub), t0)
-    if use_heuristic and problem.objective == "value" and problem.n_tasks > 0:
+    if hint is None and use_heuristic and problem.objective == "value" and problem.n_tasks > 0:
         hint = greedy_value_schedule(problem)
     sm = SchedulingModel(problem, hint=hint, makespan_ub=ub)
     if sm.infeasible_reasons:
@@ -784,6 +789,8 @@ def solve_schedule(
         solver.log_callback = logger.debug  # type: ignore[assignment]
     _tune_for_scheduling(prm)
     code = solver.solve(sm.model)
+    if code == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"invalid CP-SAT model: {sm.model.validate()}")
     status = _STATUS.get(code, SolveStatus.UNKNOWN)
     if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         starts = np.array([solver.value(s) for s in sm.starts], dtype=np.int64)

@@ -112,7 +112,6 @@ def _serial(a: _Arrays, priority: np.ndarray, backward: bool = False) -> np.ndar
     while eligible:
         k = min(range(len(eligible)), key=lambda e: (priority[eligible[e]], eligible[e]))
         i = eligible.pop(k)
-        d = int(a.dur[i])
         t = 0 if backward else int(a.release[i])
         for j, lag in preds[i]:
             t = max(t, int(start[j] + a.dur[j] + lag))

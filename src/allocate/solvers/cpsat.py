@@ -7,6 +7,7 @@ enter as constants (their loads, potentials and moves).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -257,7 +258,9 @@ class AssignmentModel:
         seed: int,
         deterministic_time: float | None = None,
         log_search: bool = False,
+        on_solution: Callable[[float], None] | None = None,
     ) -> CpSatOutcome:
+        """Solve; ``on_solution(objective)`` is called at each improving solution."""
         solver = cp_model.CpSolver()
         prm = solver.parameters
         prm.max_time_in_seconds = max(0.01, float(time_limit_s))
@@ -268,11 +271,19 @@ class AssignmentModel:
         # candidates are already sparse and the hint is feasible.
         prm.max_presolve_iterations = 1
         prm.symmetry_level = 0
+        import os as _os
+        if _os.environ.get("ALLOC_LIN"):
+            prm.linearization_level = int(_os.environ["ALLOC_LIN"])
         prm.random_seed = int(seed)
         if workers > 1 and deterministic_time is not None:
             prm.interleave_search = True
         prm.log_search_progress = log_search
-        status = solver.solve(self.model)
+        callback = None
+        if on_solution is not None:
+            fixed_cost = float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum()) if len(self.fixed_choice) else 0.0
+            offset0 = (self.move_weight_int * (self.move_constant + self.base_moves) + fixed_cost) / self.sc.obj
+            callback = _Progress(on_solution, self.sc.obj, offset0)
+        status = solver.solve(self.model, callback)
         choice = None
         objective = float("nan")
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -291,3 +302,16 @@ class AssignmentModel:
             det_time=solver.deterministic_time,
             wall_s=solver.wall_time,
         )
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Reports each improving objective (in objective units) to a callback."""
+
+    def __init__(self, fn: Callable[[float], None], scale: float, offset: float) -> None:
+        super().__init__()
+        self._fn = fn
+        self._scale = scale
+        self._offset = offset
+
+    def on_solution_callback(self) -> None:
+        self._fn(self.objective_value / self._scale + self._offset)

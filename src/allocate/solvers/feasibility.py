@@ -83,3 +83,31 @@ def capacity_shortfalls(problem: AssignmentProblem, unit: str = "h/week") -> lis
         if need > cap + 1e-9:
             out.append(Shortfall(" + ".join(sorted(labs)), need, cap))
     return out
+
+
+def area_shortfalls(problem: AssignmentProblem, overflow: np.ndarray, top: int = 8) -> list[Shortfall]:
+    """Sellers whose area lacks capacity, from the LP's overflow (or a nearest-seller estimate).
+
+    With sparse candidates (each account may only go to the sellers of its nearest bases) a
+    region can be short even when the whole team is not: this names the sellers whose
+    capacity the LP had to exceed, with the hours missing.
+    """
+    p = problem
+    names = p.seller_labels or tuple(f"seller {s}" for s in range(p.n_sellers))
+    if overflow is None or float(np.sum(overflow)) <= 1e-9:
+        # no LP overflow (first-order LP): estimate with every item at its cheapest candidate
+        best = np.minimum.reduceat(np.where(np.isfinite(p.cost), p.cost, np.inf), p.indptr[:-1])
+        first = np.flatnonzero(p.cost == np.repeat(best, np.diff(p.indptr)))
+        item_of = p.item_of
+        first = first[np.r_[True, item_of[first][1:] != item_of[first][:-1]]]
+        used = np.bincount(p.seller[first], weights=p.load[first], minlength=p.n_sellers)
+        overflow = np.maximum(used - p.capacity, 0.0)
+        demand = used
+    else:
+        demand = p.capacity + overflow
+    order = np.argsort(-overflow, kind="stable")[:top]
+    return [
+        Shortfall(f"area served by {names[s]}", float(demand[s]), float(p.capacity[s]))
+        for s in order
+        if overflow[s] > 1e-6
+    ]

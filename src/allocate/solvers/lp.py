@@ -223,3 +223,44 @@ def _balance(b: _Builder, p: AssignmentProblem, x: NDArray[np.int64], item_of: N
                 if not bal.hard:
                     slack = b.columns(0.0, np.inf, np.full(k, bal.weight))
                     b.terms(rows, slack, -np.ones(k))
+
+
+def subgradient_bound(
+    problem: AssignmentProblem, time_limit_s: float = 5.0, iterations: int = 300
+) -> tuple[float, NDArray[np.float64]]:
+    """Lagrangian dual of the capacities by projected subgradient (a fallback bound).
+
+    Used when the LP does not finish in its time budget. Returns the best bound found and its
+    multipliers; every value returned is a valid lower bound (see :func:`lagrangian_bound`).
+    """
+    p = problem
+    t0 = time.perf_counter()
+    item_of = p.item_of
+    moved = (p.current[item_of] >= 0) & (p.seller != p.current[item_of])
+    base = p.cost_weight * p.cost + p.move_weight * np.where(moved, p.count[item_of], 0)
+    locked = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
+    base = np.where(locked, np.inf, base)
+    lam = np.zeros(p.n_sellers)
+    best, best_lam = -np.inf, lam.copy()
+    scale = max(1e-9, float(np.nanmax(np.where(np.isfinite(base), base, 0)))) / max(1e-9, float(p.load.mean()))
+    step = 0.1 * scale
+    starts = p.indptr[:-1]
+    for _ in range(iterations):
+        c = base + lam[p.seller] * p.load
+        mins = np.minimum.reduceat(c, starts)
+        value = float(mins.sum() - lam @ p.capacity)
+        if value > best:
+            best, best_lam = value, lam.copy()
+        # the chosen candidate of each item (first minimum)
+        is_min = c == np.repeat(mins, np.diff(p.indptr))
+        first = np.r_[True, item_of[1:] != item_of[:-1]]
+        chosen = np.flatnonzero(is_min)
+        chosen = chosen[np.r_[True, item_of[chosen][1:] != item_of[chosen][:-1]]] if len(chosen) else chosen
+        del first
+        used = np.bincount(p.seller[chosen], weights=p.load[chosen], minlength=p.n_sellers)
+        g = used - p.capacity
+        lam = np.maximum(0.0, lam + step * g / max(1e-9, float(np.linalg.norm(g))))
+        step *= 0.98
+        if time.perf_counter() - t0 > time_limit_s:
+            break
+    return best, best_lam

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
@@ -29,9 +30,9 @@ from ortools.sat.python import cp_model
 
 from ..errors import InfeasibleError
 from .cpsat import AssignmentModel
-from .feasibility import capacity_shortfalls
+from .feasibility import area_shortfalls, capacity_shortfalls
 from .heuristics import greedy, improve, repair, round_lp
-from .lp import lp_relaxation
+from .lp import LpResult, lp_relaxation, subgradient_bound
 from .problem import AssignmentProblem, evaluate
 from .scaling import Scales, snap
 
@@ -59,6 +60,8 @@ class SolveParams:
     lns_sellers: int = 6
     lns_step_s: float = 2.0
     log_search: bool = False
+    #: called with (seconds since start, objective) at each improving feasible solution
+    on_solution: Callable[[float, float], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -98,28 +101,55 @@ def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = No
     lp = lp_relaxation(problem, time_limit_s=max(1.0, 0.4 * prm.time_limit_s))
     if not lp.feasible:
         raise InfeasibleError(
-            "the capacity, balance, lock and move constraints cannot all hold "
-            "(the LP relaxation is infeasible); try a soft balance or a larger move cap"
+            "the capacity, balance, lock and move constraints cannot all hold (the LP "
+            "relaxation is infeasible); the areas below lack capacity within the candidate "
+            "sellers (raise `candidates`, add capacity there, or soften the balance)",
+            area_shortfalls(problem, lp.overflow),
         )
+    lp_bound = lp.bound
+    if not lp.optimal:
+        # the LP ran out of time: a Lagrangian bound and guide instead
+        lp_bound, lam = subgradient_bound(problem, time_limit_s=max(1.0, 0.1 * prm.time_limit_s))
+        guide = -(problem.cost_weight * problem.cost + lam[problem.seller] * problem.load)
+        lp = LpResult(True, False, lp_bound, guide, lp.overflow, lp.wall_s)
+        log.info("LP did not finish; Lagrangian bound %.4f", lp_bound)
     log.info("LP bound %.4f in %.2fs", lp.bound, lp.wall_s)
-    start = round_lp(problem, lp.x) if lp.optimal else greedy(problem)
-    start = repair(problem, start)
+    start = round_lp(problem, lp.x)
+    start = repair(problem, start, rounds=6)
     start = improve(problem, start)
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
+    if prm.on_solution is not None:
+        user_cb = prm.on_solution
+        if ev.feasible:
+            user_cb(time.perf_counter() - t0, ev.objective)
+        from dataclasses import replace as _replace
+
+        prm = _replace(prm, on_solution=lambda _t, obj: user_cb(time.perf_counter() - t0, obj))
 
     remaining = deadline - time.perf_counter()
     det_left = remaining * DET_PER_SECOND if prm.deterministic else None
     if problem.nnz <= prm.full_model_max_entries:
-        sol = _solve_full(problem, scales, start, prm, remaining, det_left, lp.bound)
+        # the whole model first (it may prove optimality and gives a bound), then LNS
+        share = 1.0 if problem.n_sellers <= 2 else 0.4
+        det_full = det_left * share if det_left is not None else None
+        sol = _solve_full(problem, scales, start, prm, remaining * share, det_full, lp_bound)
+        if sol.status is SolveStatus.FEASIBLE and share < 1.0:
+            det_rest = det_left * (1 - share) if det_left is not None else None
+            lns = _solve_lns(problem, scales, sol.choice, prm, deadline, det_rest, sol.best_bound)
+            if lns.objective < sol.objective - 1e-9:
+                sol = AssignmentSolution(
+                    lns.status, lns.choice, lns.objective, sol.best_bound, lp_bound, 0.0,
+                    sol.deterministic and lns.deterministic, lns.objective,
+                )
     else:
-        sol = _solve_lns(problem, scales, start, prm, deadline, det_left, lp.bound)
+        sol = _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound)
     return AssignmentSolution(
         status=sol.status,
         choice=sol.choice,
         objective=sol.objective,
         best_bound=sol.best_bound,
-        lp_bound=lp.bound,
+        lp_bound=lp_bound,
         wall_s=time.perf_counter() - t0,
         deterministic=sol.deterministic,
         solver_objective=sol.solver_objective,
@@ -128,7 +158,8 @@ def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = No
 
 def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> AssignmentSolution:
     model = AssignmentModel(problem, scales, base=start)
-    out = model.solve(max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search)
+    cb = (lambda obj: prm.on_solution(0.0, obj)) if prm.on_solution else None
+    out = model.solve(max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search, cb)
     start_ev = evaluate(problem, start)
     if out.status == cp_model.INFEASIBLE:
         raise InfeasibleError("CP-SAT proved the model infeasible (balance, locks or move cap too tight)")
@@ -162,6 +193,13 @@ def _neighbour_sellers(problem: AssignmentProblem) -> list[NDArray[np.int64]]:
 
 
 def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> AssignmentSolution:
+    """Large-neighbourhood search: re-optimize the items of a few related sellers at a time.
+
+    A neighbourhood is a seed seller (taken in a seeded random order) plus sellers drawn from
+    the ones sharing most candidate items with it. After a full round of seeds without
+    improvement the neighbourhoods grow by one seller, so the search keeps going until the time
+    (or deterministic-time) budget is spent.
+    """
     p = problem
     rng = np.random.default_rng(prm.seed)
     neighbours = _neighbour_sellers(p)
@@ -171,6 +209,7 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
     det_budget = det_left if det_left is not None else float("inf")
     step = 0
     stale = 0
+    size = max(2, prm.lns_sellers)
     deterministic = True
     order = rng.permutation(p.n_sellers)
     while True:
@@ -181,8 +220,9 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
             break
         seed_seller = int(order[step % p.n_sellers])
         step += 1
-        k = prm.lns_sellers + (stale // p.n_sellers)
-        group = np.r_[seed_seller, neighbours[seed_seller][: max(1, k - 1)]]
+        pool = neighbours[seed_seller][: 2 * size]
+        pick = rng.choice(len(pool), size=min(size - 1, len(pool)), replace=False) if len(pool) else []
+        group = np.r_[seed_seller, pool[np.sort(np.asarray(pick, dtype=np.int64))]]
         s_of = p.seller[current]
         free = np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0))
         if len(free) == 0:
@@ -200,9 +240,14 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
             if better:
                 current, cur_ev = out.choice, ev
                 stale = 0
+                if prm.on_solution is not None and ev.feasible:
+                    prm.on_solution(0.0, ev.objective)
                 continue
         stale += 1
-        if stale >= 3 * p.n_sellers:
-            break  # a full round of neighbourhoods without improvement
+        if stale >= p.n_sellers and size < p.n_sellers:
+            size += 1  # a full round without improvement: widen the neighbourhoods
+            stale = 0
+        elif out.status == cp_model.OPTIMAL and len(free) == p.n_items - int((p.fixed >= 0).sum()):
+            break  # the whole problem was one neighbourhood, solved to optimality
     status = SolveStatus.FEASIBLE if cur_ev.feasible else SolveStatus.UNKNOWN
     return AssignmentSolution(status, current, cur_ev.objective, lp_bound, lp_bound, 0.0, deterministic, cur_ev.objective)

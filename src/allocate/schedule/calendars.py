@@ -1,0 +1,178 @@
+"""Working calendars of the sellers: which days of the horizon they work, and how many minutes.
+
+The horizon is ``weeks`` weeks of calendar days starting on a Monday (day 0). A seller works
+Monday to Friday, except public holidays and the days off listed in their own calendar file;
+each working day offers ``capacity_h / 5`` hours. A seller's calendar file (the optional
+``calendar`` column of the sellers table, a path relative to the instance folder) is a table
+with a ``date`` column (ISO ``YYYY-MM-DD``) and an optional ``hours`` column: a row without
+hours (or with 0) is a day off, a row with hours caps that day's capacity. A calendar can only
+*lower* a day, so the weekly capacity ``capacity_h`` always holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import InputError, Problem
+
+#: Working days per week over which the weekly capacity is spread.
+WORKDAYS_PER_WEEK = 5
+
+
+@dataclass(frozen=True)
+class DayOff:
+    """One entry of a seller calendar: a day off (``hours`` 0) or a shorter day."""
+
+    date: dt.date
+    hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """``weeks`` weeks of calendar days from ``start`` (a Monday), with public holidays."""
+
+    start: dt.date
+    weeks: int
+    holidays: frozenset[dt.date] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.weeks < 1:
+            raise ValueError(f"weeks must be >= 1, got {self.weeks}")
+        if self.start.weekday() != 0:
+            raise ValueError(f"the horizon must start on a Monday, got {self.start} ({self.start:%A})")
+
+    @property
+    def n_days(self) -> int:
+        return 7 * self.weeks
+
+    def date(self, day: int) -> dt.date:
+        return self.start + dt.timedelta(days=int(day))
+
+    def day(self, date: dt.date) -> int:
+        """Day index of ``date`` (may fall outside ``[0, n_days)``)."""
+        return (date - self.start).days
+
+    def working_template(self) -> NDArray[np.bool_]:
+        """Monday-Friday minus public holidays, for every day of the horizon."""
+        ok = np.array([d % 7 < WORKDAYS_PER_WEEK for d in range(self.n_days)], dtype=bool)
+        for h in self.holidays:
+            k = self.day(h)
+            if 0 <= k < self.n_days:
+                ok[k] = False
+        return ok
+
+
+def next_monday(today: dt.date | None = None) -> dt.date:
+    """The first Monday after ``today`` (today itself is never chosen: plans start ahead)."""
+    today = today or dt.date.today()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def day_capacity_min(
+    horizon: Horizon, capacity_h: float, days_off: Iterable[DayOff] = ()
+) -> NDArray[np.int64]:
+    """Minutes available on each day of the horizon for one seller (0 on days not worked)."""
+    per_day = int(round(capacity_h * 60.0 / WORKDAYS_PER_WEEK))
+    cap = np.where(horizon.working_template(), per_day, 0).astype(np.int64)
+    for off in days_off:
+        k = horizon.day(off.date)
+        if 0 <= k < horizon.n_days:
+            cap[k] = min(int(cap[k]), int(round(off.hours * 60.0)))
+    return cap
+
+
+def parse_holidays(spec: str | Path | None, base: Path | None = None) -> frozenset[dt.date]:
+    """Public holidays from a comma list of ISO dates or a table file with a ``date`` column.
+
+    ``spec`` is a path when such a file exists (relative to the working directory), else it
+    is read as ``2026-12-25,2027-01-01``. ``None`` or an empty string means no holidays.
+    """
+    if spec is None or not str(spec).strip():
+        return frozenset()
+    path = Path(spec)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    if path.is_file():
+        return frozenset(d.date for d in read_days_off(path))
+    out, problems = set(), []
+    for k, item in enumerate(str(spec).split(",")):
+        text = item.strip()
+        if not text:
+            continue
+        try:
+            out.add(dt.date.fromisoformat(text))
+        except ValueError:
+            problems.append(
+                Problem("--holidays", f"item {k + 1} {text!r} is neither a file nor an ISO date")
+            )
+    if problems:
+        raise InputError(problems)
+    return frozenset(out)
+
+
+def read_days_off(path: Path) -> list[DayOff]:
+    """Read a calendar table (``date`` column, optional ``hours``), naming bad rows."""
+    from ..io import read_table
+
+    df = read_table(path)
+    if "date" not in df.columns:
+        raise InputError.single(str(path), "required column is missing", row=1, column="date")
+    hours = df["hours"] if "hours" in df.columns else [""] * len(df)
+    out, problems = [], []
+    for i, (d, h) in enumerate(zip(df["date"], hours, strict=True)):
+        try:
+            day = dt.date.fromisoformat(str(d).strip())
+        except ValueError:
+            problems.append(Problem(str(path), f"{d!r} is not an ISO date", row=i + 2, column="date"))
+            continue
+        try:
+            value = float(h) if str(h).strip() else 0.0
+        except ValueError:
+            problems.append(Problem(str(path), f"{h!r} is not a number", row=i + 2, column="hours"))
+            continue
+        if not 0.0 <= value <= 24.0:
+            problems.append(Problem(str(path), f"hours {value} not in [0, 24]", row=i + 2, column="hours"))
+            continue
+        out.append(DayOff(day, value))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def seller_calendars(folder: Path | None, seller_ids: Sequence[str]) -> dict[int, list[DayOff]]:
+    """Days off of each seller, from the ``calendar`` column of the instance's sellers table.
+
+    The column is not kept on :class:`~allocate.domain.Sellers`, so it is read again here;
+    each path is resolved with :func:`~allocate.io.write.safe_child` (never outside the folder).
+    Returns an empty mapping when ``folder`` is ``None`` or the column is absent.
+    """
+    if folder is None:
+        return {}
+    from ..io.tables import find_table, read_table
+    from ..io.write import safe_child
+
+    folder = Path(folder)
+    path = find_table(folder, "sellers", required=False)
+    if path is None:
+        return {}
+    df = read_table(path)
+    if "calendar" not in df.columns:
+        return {}
+    index = {sid: i for i, sid in enumerate(seller_ids)}
+    out: dict[int, list[DayOff]] = {}
+    for row, (sid, rel) in enumerate(zip(df["seller_id"], df["calendar"], strict=True)):
+        if not str(rel).strip() or sid not in index:
+            continue
+        target = safe_child(folder, str(rel), file=str(path), row=row + 2, column="calendar")
+        if not target.is_file():
+            raise InputError.single(
+                str(path), f"calendar file {rel!r} not found", row=row + 2, column="calendar"
+            )
+        out[index[sid]] = read_days_off(target)
+    return out

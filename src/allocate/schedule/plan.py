@@ -1,0 +1,756 @@
+"""The action plan: every seller's dated actions under daily capacity, travel included.
+
+Data in (an instance, an alignment, a :class:`PlanConfig`) → :func:`expand_actions` → one
+:class:`SellerProblem` per seller → :func:`plan_seller` (CP-SAT on the generic engine, then
+real tours, repair and refill) → one immutable :class:`ActionPlan` out. Sellers are
+independent, so they are solved in parallel in a process pool; results are ordered by seller
+and each solve is seeded and limited in *deterministic* time, so the same inputs give the same
+plan whatever the machine load (a wall-clock safety limit of three times the budget remains).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import multiprocessing
+import time
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..domain import Instance
+from ..result import Alignment
+from ..travel import TravelModel, haversine_km
+from ..workload import travel_minutes
+from .actions import Actions, expand_actions
+from .calendars import Horizon, day_capacity_min, next_monday, seller_calendars
+from .engine import Downtime, Precedence, Resource, ScheduleProblem, Task, solve_schedule
+from .sgs import greedy_value_schedule
+from .tours import cheapest_insertion, estimate_tour, tour_length
+
+logger = logging.getLogger(__name__)
+
+#: Reasons why an action is not in the plan (``unscheduled.csv``).
+REASONS = ("capacity", "lag", "horizon", "calendar")
+#: Minutes from midnight at which a working day starts (08:30).
+DAY_START_MIN = 8 * 60 + 30
+#: Task values are scaled so that the most valuable action of a seller is worth this much.
+VALUE_SCALE = 100_000
+#: Expected visits per tour are clamped to this range when estimating a visit's travel share.
+VISITS_PER_TOUR = (1.0, 4.0)
+#: Largest day (in stops) whose tour is re-estimated from scratch after a change.
+REOPTIMIZE_STOPS = 12
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Options of an action plan.
+
+    Parameters
+    ----------
+    weeks
+        Horizon in weeks (calendar days ``0 .. 7 * weeks - 1``, day 0 a Monday).
+    start
+        First Monday of the plan (default: the next Monday).
+    holidays
+        Public holidays: nobody works on them.
+    time_limit_s, workers, seed
+        Time for the whole plan, processes (one CP-SAT worker each) and seed.
+    stage_weight
+        Weight of an account's potential by stage (default
+        :data:`~allocate.schedule.actions.STAGE_WEIGHT`).
+    churn_rate
+        Yearly share of customers lost (default: the nomenclature's).
+    use_cpsat
+        ``False`` keeps the greedy placement (for tests and comparisons).
+    """
+
+    weeks: int = 13
+    start: dt.date | None = None
+    holidays: frozenset[dt.date] = frozenset()
+    time_limit_s: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    stage_weight: Mapping[str, float] | None = None
+    churn_rate: float | None = None
+    use_cpsat: bool = True
+
+    def __post_init__(self) -> None:
+        if self.weeks < 1 or self.weeks > 104:
+            raise ValueError(f"weeks must be in [1, 104], got {self.weeks}")
+        if self.time_limit_s <= 0:
+            raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
+        if self.churn_rate is not None and not 0.0 <= self.churn_rate <= 1.0:
+            raise ValueError(f"churn_rate must be in [0, 1], got {self.churn_rate}")
+
+    def horizon(self) -> Horizon:
+        return Horizon(self.start or next_monday(), self.weeks, frozenset(self.holidays))
+
+
+@dataclass(frozen=True)
+class SellerProblem:
+    """What one seller must plan: plain arrays (picklable for the process pool).
+
+    ``lags`` refer to local action indices; ``base_min`` is the one-way travel from the base
+    to each action's account; ``free_cap`` is the capacity of a day without days off
+    and holidays (to tell *calendar* from *horizon* when a chain cannot fit).
+    """
+
+    seller: int
+    day_cap: NDArray[np.int64]
+    free_cap: NDArray[np.int64]
+    duration: NDArray[np.int64]
+    is_visit: NDArray[np.bool_]
+    release: NDArray[np.int64]
+    due: NDArray[np.int64]
+    group: NDArray[np.int64]
+    chain_rank: NDArray[np.int64]
+    value: NDArray[np.float64]
+    lags: tuple[tuple[int, int, int, int], ...]
+    base_min: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    travel: TravelModel
+    budget_s: float
+    seed: int
+    use_cpsat: bool = True
+
+    @property
+    def n(self) -> int:
+        return len(self.duration)
+
+
+@dataclass(frozen=True)
+class SellerPlan:
+    """One seller's result: day (``-1`` = not planned), reason, start and travel of each action."""
+
+    day: NDArray[np.int64]
+    reason: tuple[str, ...]
+    start_min: NDArray[np.int64]
+    travel_min: NDArray[np.float64]
+    status: str
+    placed_by_solver: int
+    wall_s: float
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """The plan of every action of an alignment (arrays aligned with ``actions``)."""
+
+    horizon: Horizon
+    actions: Actions
+    day: NDArray[np.int64]
+    start_min: NDArray[np.int64]
+    travel_min: NDArray[np.float64]
+    reason: tuple[str, ...]
+    day_capacity_min: NDArray[np.int64]  # (n_sellers, n_days)
+    seller_status: tuple[str, ...]
+    wall_s: float
+    churn_rate: float
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def placed(self) -> NDArray[np.bool_]:
+        return self.day >= 0
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+def plan_actions(
+    instance: Instance,
+    alignment: Alignment,
+    config: PlanConfig | None = None,
+    instance_dir: str | Path | None = None,
+) -> ActionPlan:
+    """Plan the actions of ``alignment`` over the horizon of ``config``.
+
+    ``instance_dir`` is the instance folder, needed only to read the sellers' ``calendar``
+    files (days off); without it, only public holidays and weekends are off.
+    """
+    t0 = time.perf_counter()
+    cfg = config or PlanConfig()
+    horizon = cfg.horizon()
+    sel = instance.sellers
+    days_off = seller_calendars(Path(instance_dir) if instance_dir else None, sel.ids)
+    caps = np.stack(
+        [day_capacity_min(horizon, float(sel.capacity_h[s]), days_off.get(s, ())) for s in range(len(sel))]
+    ) if len(sel) else np.zeros((0, horizon.n_days), dtype=np.int64)
+    free = Horizon(horizon.start, horizon.weeks)
+    free_caps = [day_capacity_min(free, float(sel.capacity_h[s])) for s in range(len(sel))]
+    actions = expand_actions(instance, alignment, horizon.n_days, cfg.stage_weight)
+    n = len(actions)
+    base_min = travel_minutes(instance, actions.seller, actions.account) if n else np.zeros(0)
+    sellers = sorted(set(int(s) for s in actions.seller))
+    local = {s: np.flatnonzero(actions.seller == s) for s in sellers}
+    releases = _cross_seller_releases(actions)
+    total = max(1, n)
+    budget = 0.6 * cfg.time_limit_s * cfg.workers
+    problems = [
+        _seller_problem(instance, actions, s, local[s], caps[s], free_caps[s], base_min, releases,
+                        budget * len(local[s]) / total, cfg)
+        for s in sellers
+    ]
+    logger.info("planning %d actions for %d sellers over %d weeks", n, len(sellers), cfg.weeks)
+    results = _map(plan_seller, problems, cfg.workers)
+    day = np.full(n, -1, dtype=np.int64)
+    start = np.full(n, -1, dtype=np.int64)
+    travel = np.zeros(n)
+    reason = [""] * n
+    status = [""] * len(sel)
+    for s, res in zip(sellers, results, strict=True):
+        idx = local[s]
+        day[idx], start[idx], travel[idx] = res.day, res.start_min, res.travel_min
+        for k, i in enumerate(idx):
+            reason[i] = res.reason[k]
+        status[s] = res.status
+    _drop_broken_cross_seller_chains(actions, day, start, travel, reason)
+    churn = cfg.churn_rate if cfg.churn_rate is not None else instance.nomenclature.churn_rate
+    return ActionPlan(
+        horizon=horizon,
+        actions=actions,
+        day=day,
+        start_min=start,
+        travel_min=travel,
+        reason=tuple(reason),
+        day_capacity_min=caps,
+        seller_status=tuple(status),
+        wall_s=time.perf_counter() - t0,
+        churn_rate=float(churn),
+        meta={"time_limit_s": cfg.time_limit_s, "workers": cfg.workers, "seed": cfg.seed},
+    )
+
+
+def _map(fn, items: list, workers: int) -> list:  # type: ignore[no-untyped-def]
+    """``map`` in a spawned process pool (results in input order), or in-process."""
+    if workers <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    # The platform's default start method (fork on Linux, spawn elsewhere): spawn costs about
+    # a second per worker and needs the caller's script to guard its main block.
+    ctx = multiprocessing.get_context()
+    order = sorted(range(len(items)), key=lambda k: -items[k].n)  # big sellers first
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {k: pool.submit(fn, items[k]) for k in order}
+        return [futures[k].result() for k in range(len(items))]
+
+
+def _cross_seller_releases(actions: Actions) -> NDArray[np.int64]:
+    """Earliest day of each action, pushed by predecessors done by *another* seller.
+
+    Such a lag cannot be enforced inside one seller's solve; the successor waits for the
+    predecessor's earliest day plus the minimum lag, and the plan is checked afterwards.
+    """
+    rel = actions.release.copy()
+    for _ in range(4):
+        for lag in actions.lags:
+            if actions.seller[lag.pred] != actions.seller[lag.succ]:
+                rel[lag.succ] = max(rel[lag.succ], rel[lag.pred] + lag.lo)
+    return rel
+
+
+def _seller_problem(
+    instance: Instance,
+    actions: Actions,
+    s: int,
+    idx: NDArray[np.int64],
+    cap: NDArray[np.int64],
+    free_cap: NDArray[np.int64],
+    base_min: NDArray[np.float64],
+    releases: NDArray[np.int64],
+    budget_s: float,
+    cfg: PlanConfig,
+) -> SellerProblem:
+    pos = {int(i): k for k, i in enumerate(idx)}
+    lags = tuple(
+        (pos[lag.pred], pos[lag.succ], lag.lo, lag.hi)
+        for lag in actions.lags
+        if lag.pred in pos and lag.succ in pos
+    )
+    acc = instance.accounts
+    return SellerProblem(
+        seller=s,
+        day_cap=cap,
+        free_cap=free_cap,
+        duration=actions.duration_min[idx],
+        is_visit=actions.is_visit[idx],
+        release=releases[idx],
+        due=actions.due[idx],
+        group=actions.group[idx],
+        chain_rank=actions.chain_rank[idx],
+        value=actions.value[idx],
+        lags=lags,
+        base_min=base_min[idx],
+        lat=acc.lat[actions.account[idx]],
+        lon=acc.lon[actions.account[idx]],
+        travel=instance.travel,
+        budget_s=max(0.05, budget_s),
+        seed=cfg.seed,
+        use_cpsat=cfg.use_cpsat,
+    )
+
+
+def _drop_broken_cross_seller_chains(
+    actions: Actions, day: NDArray[np.int64], start: NDArray[np.int64], travel: NDArray[np.float64], reason: list[str]
+) -> None:
+    """A chain split over sellers is kept only if all its parts are planned and its lags hold.
+
+    Dropping an action leaves its day's tour as planned (the travel only shrinks in reality),
+    so capacity still holds.
+    """
+    bad: dict[int, str] = {}
+    for lag in actions.lags:
+        i, j = lag.pred, lag.succ
+        if actions.seller[i] == actions.seller[j]:
+            continue
+        g = int(actions.group[i])
+        if day[i] < 0 or day[j] < 0:
+            if day[i] >= 0 or day[j] >= 0:
+                bad.setdefault(g, "capacity")
+            continue
+        gap = day[j] - day[i]
+        if gap < lag.lo or (lag.hi >= 0 and gap > lag.hi):
+            bad[g] = "lag"
+    for i in np.flatnonzero(np.isin(actions.group, list(bad))):
+        if day[i] >= 0:
+            day[i], start[i], travel[i] = -1, -1, 0.0
+        reason[i] = bad[int(actions.group[i])]
+
+
+# --------------------------------------------------------------------------------------------
+# One seller
+# --------------------------------------------------------------------------------------------
+def plan_seller(p: SellerProblem) -> SellerPlan:
+    """Plan one seller: feasibility reasons, CP-SAT on days, real tours, repair and refill.
+
+    1. Each all-or-nothing group (chain or recurring occurrence) is first placed alone on the
+       empty calendar; if it cannot be, its reason is *calendar* (it would fit without the
+       seller's days off and holidays), *lag* (it fits when the maximum lags are ignored),
+       *capacity* (an action is longer than any day) or *horizon*.
+    2. The others go to :class:`DayPlanModel` (CP-SAT, greedy hint), where a visit's load
+       includes an estimated share of its day's tour (:func:`visit_travel_share`).
+    3. Each day's real tour is estimated (nearest neighbour + 2-opt); a day over capacity
+       drops its least valuable groups, visits first (*capacity*); then every unplanned group
+       is offered again to the earliest days where it fits, with its real insertion cost.
+    """
+    t0 = time.perf_counter()
+    n = p.n
+    reason = ["" for _ in range(n)]
+    groups = _groups(p)
+    ok_groups = []
+    for g, members in groups.items():
+        why = _precheck(p, members)
+        if why:
+            for i in members:
+                reason[i] = why
+        else:
+            ok_groups.append(g)
+    share = visit_travel_share(p)
+    day = np.full(n, -1, dtype=np.int64)
+    status = "greedy"
+    if ok_groups:
+        day, status = DayPlanModel(p, [groups[g] for g in ok_groups], share).solve()
+    placed_by_solver = int((day >= 0).sum())
+    book = _DayBook(p, day)
+    book.repair()
+    book.refill([groups[g] for g in ok_groups])
+    day = book.day
+    for i in range(n):
+        if day[i] < 0 and not reason[i]:
+            reason[i] = "capacity"
+        if day[i] >= 0:
+            reason[i] = ""
+    start, travel = book.timetable()
+    return SellerPlan(day, tuple(reason), start, travel, status, placed_by_solver, time.perf_counter() - t0)
+
+
+def _groups(p: SellerProblem) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for i in np.lexsort((np.arange(p.n), p.chain_rank, p.group)):
+        groups.setdefault(int(p.group[i]), []).append(int(i))
+    return groups
+
+
+def _precheck(p: SellerProblem, members: list[int]) -> str:
+    """Why a group cannot be planned even on an empty calendar ('' when it can)."""
+    need = p.duration[members]
+    if int(need.max()) > int(p.day_cap.max(initial=0)):
+        fits_free = int(need.max()) <= int(p.free_cap.max(initial=0))
+        return "calendar" if fits_free and p.day_cap.max(initial=0) < p.free_cap.max(initial=0) else "capacity"
+    if _temporal_fit(p, members, p.day_cap, max_lags=True):
+        return ""
+    if _temporal_fit(p, members, p.free_cap, max_lags=True):
+        return "calendar"
+    if _temporal_fit(p, members, p.day_cap, max_lags=False):
+        return "lag"
+    return "horizon"
+
+
+def _temporal_fit(p: SellerProblem, members: list[int], cap: NDArray[np.int64], max_lags: bool) -> bool:
+    """Whether the group's actions have days that respect releases, lags and the calendar.
+
+    Label-correcting on the simple temporal network restricted to the days where each action
+    fits an empty day: push successors by minimum lags, predecessors by maximum lags.
+    """
+    n_days = len(cap)
+    allowed = {i: np.flatnonzero(cap >= p.duration[i]) for i in members}
+    mset = set(members)
+    arcs = [(a, b, lo, hi) for a, b, lo, hi in p.lags if a in mset and b in mset]
+    t = {i: int(p.release[i]) for i in members}
+
+    def snap(i: int) -> bool:
+        days = allowed[i]
+        k = int(np.searchsorted(days, t[i]))
+        if k >= len(days):
+            return False
+        t[i] = int(days[k])
+        return True
+
+    for _ in range(4 * len(members) + 8):
+        if not all(snap(i) for i in members):
+            return False
+        changed = False
+        for a, b, lo, hi in arcs:
+            if t[b] < t[a] + lo:
+                t[b] = t[a] + lo
+                changed = True
+            if max_lags and hi >= 0 and t[b] > t[a] + hi:
+                t[a] = t[b] - hi
+                changed = True
+        if not changed:
+            return all(t[i] < n_days for i in members)
+    return False
+
+
+def visit_travel_share(p: SellerProblem) -> NDArray[np.float64]:
+    """Estimated travel minutes charged to each action when days are chosen (0 for desk work).
+
+    A day's visits are one tour, so a visit does not cost a full round trip. With ``m`` the
+    expected visits per working day (clamped to ``[1, 4]``), a visit at ``t0`` minutes from the
+    base is charged ``2 * t0 / m`` (its share of driving out and back) plus the hop to the
+    nearest other account this seller visits (its detour inside the tour), never more than a
+    full round trip ``2 * t0``. The real tours are computed after the solve.
+    """
+    share = np.zeros(p.n)
+    vis = np.flatnonzero(p.is_visit)
+    if vis.size == 0:
+        return share
+    working = max(1, int((p.day_cap > 0).sum()))
+    m = float(np.clip(vis.size / working, *VISITS_PER_TOUR))
+    coords, inverse = np.unique(np.c_[p.lat[vis], p.lon[vis]], axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    if len(coords) > 1:
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(np.c_[coords[:, 0], coords[:, 1] * np.cos(np.radians(coords[:, 0]))])
+        _, nn = tree.query(tree.data, k=2)
+        nb = coords[nn[:, 1]]
+        hop = p.travel.minutes(haversine_km(coords[:, 0], coords[:, 1], nb[:, 0], nb[:, 1]))
+    else:
+        hop = np.zeros(len(coords))
+    t0 = p.base_min[vis]
+    share[vis] = np.minimum(2.0 * t0, 2.0 * t0 / m + hop[inverse])
+    return share
+
+
+class DayPlanModel:
+    r"""CP-SAT model of one seller's plan, with days as the time unit (generic engine).
+
+    Every action :math:`i` is an optional task of duration one day with load
+    :math:`q_i = d_i + \tau_i` minutes (duration plus travel share, see
+    :func:`visit_travel_share`) on one resource of capacity :math:`Q = \max_t c_t`, where
+    :math:`c_t` is the day's capacity: :math:`Q - c_t` is a downtime on day :math:`t` (all of
+    it on days off), so that
+
+    .. math::
+
+        \sum_{i : S_i = t} q_i x_i \le c_t \quad \forall t, \qquad
+        x_i = x_k \text{ within a chain}, \qquad
+        x_i x_j = 1 \Rightarrow \ell^-_{ij} \le S_j - S_i \le \ell^+_{ij}.
+
+    Objective: :math:`\max \sum_i v_i x_i - \sum_i w_i (S_i - h_i) - \sum_i c_i \max(0, S_i + 1
+    - \delta_i)` with :math:`v_i` the value scaled to at most :data:`VALUE_SCALE`, start
+    weights :math:`w_i` worth 5 % of the value over the horizon (earlier is better) and
+    lateness weights :math:`c_i` worth 50 % over the horizon after the due date
+    :math:`\delta_i`. The greedy schedule of :func:`~allocate.schedule.sgs.greedy_value_schedule`
+    is the hint, and the better of the two is kept.
+    """
+
+    def __init__(self, p: SellerProblem, groups: list[list[int]], share: NDArray[np.float64]) -> None:
+        self.p = p
+        self.members = [i for g in groups for i in g]
+        self.share = share
+        self.problem = self._build(groups)
+
+    def _build(self, groups: list[list[int]]) -> ScheduleProblem:
+        p = self.p
+        n_days = len(p.day_cap)
+        pos = {i: k for k, i in enumerate(self.members)}
+        cap = int(p.day_cap.max(initial=0))
+        vmax = float(p.value[self.members].max()) if self.members else 1.0
+        off = [d for d in range(n_days) if p.day_cap[d] == 0]
+        forbidden = tuple(_runs(off))
+        tasks = []
+        for i in self.members:
+            v = max(1, int(round(VALUE_SCALE * p.value[i] / max(vmax, 1e-9))))
+            load = int(math.ceil(p.duration[i] + self.share[i]))
+            due = int(p.due[i])
+            tasks.append(
+                Task(
+                    duration=1,
+                    demands=(min(load, cap + 1),),
+                    optional=True,
+                    value=v,
+                    release=int(min(p.release[i], n_days - 1)),
+                    due=due + 1 if due >= 0 else None,
+                    lateness_weight=int(0.5 * v / n_days) if due >= 0 else 0,
+                    start_weight=int(0.05 * v / n_days),
+                    forbidden=forbidden,
+                    name=f"a{i}",
+                )
+            )
+        downs = [Downtime(a, b) for a, b in forbidden]
+        downs += [Downtime(d, d + 1, cap - int(p.day_cap[d])) for d in range(n_days) if 0 < p.day_cap[d] < cap]
+        precs = tuple(
+            Precedence(pos[a], pos[b], lo - 1, hi - 1 if hi >= 0 else None)
+            for a, b, lo, hi in p.lags
+            if a in pos and b in pos
+        )
+        chains = tuple(tuple(pos[i] for i in g) for g in groups if len(g) > 1)
+        return ScheduleProblem(
+            tasks=tuple(tasks),
+            resources=(Resource(max(cap, 1), tuple(downs), name=f"seller{p.seller}"),),
+            precedences=precs,
+            horizon=n_days,
+            chains=chains,
+            objective="value",
+        )
+
+    def objective(self, starts: NDArray[np.int64]) -> float:
+        """The model's objective for a start vector (``-1`` = left out), as CP-SAT counts it."""
+        prob = self.problem
+        heads = prob.heads
+        total = 0.0
+        for k, t in enumerate(prob.tasks):
+            s = int(starts[k])
+            if s < 0:
+                continue
+            total += t.value - t.start_weight * (s - int(heads[k]))
+            if t.due is not None:
+                total -= t.lateness_weight * max(0, s + 1 - t.due)
+        return total
+
+    def solve(self) -> tuple[NDArray[np.int64], str]:
+        """Days of the seller's actions (``-1`` = left out) and how they were found."""
+        p = self.p
+        day = np.full(p.n, -1, dtype=np.int64)
+        greedy = greedy_value_schedule(self.problem)
+        best = greedy if greedy is not None else np.full(len(self.members), -1, dtype=np.int64)
+        status = "greedy"
+        if p.use_cpsat and len(self.members):
+            res = solve_schedule(
+                self.problem,
+                time_limit_s=3.0 * p.budget_s + 1.0,
+                workers=1,
+                seed=p.seed,
+                deterministic_time=p.budget_s,
+                hint=best,
+            )
+            if res.has_solution and self.objective(res.starts) >= self.objective(best):
+                best, status = np.asarray(res.starts), res.status.value
+        day[self.members] = best
+        return day, status
+
+
+def _runs(days: list[int]) -> list[tuple[int, int]]:
+    """Consecutive days as half-open intervals."""
+    out: list[tuple[int, int]] = []
+    for d in days:
+        if out and out[-1][1] == d:
+            out[-1] = (out[-1][0], d + 1)
+        else:
+            out.append((d, d + 1))
+    return out
+
+
+class _DayBook:
+    """The days of one seller with their real tours: repair overloaded days, refill free ones."""
+
+    def __init__(self, p: SellerProblem, day: NDArray[np.int64]) -> None:
+        self.p = p
+        self.day = day.copy()
+        n_days = len(p.day_cap)
+        self.desk = np.zeros(n_days)
+        self.stops: list[list[int]] = [[] for _ in range(n_days)]  # visit actions in tour order
+        self.tour = np.zeros(n_days)
+        self.tasks: list[list[int]] = [[] for _ in range(n_days)]
+        for i in np.flatnonzero(self.day >= 0):
+            self._add(int(i), int(self.day[i]))
+        for d in range(n_days):
+            self._retour(d, fresh=True)
+
+    # -- bookkeeping -----------------------------------------------------------------------
+    def _dist(self, stops: list[int]) -> NDArray[np.float64]:
+        p = self.p
+        lat, lon = p.lat[stops], p.lon[stops]
+        m = np.zeros((len(stops) + 1, len(stops) + 1))
+        if stops:
+            m[1:, 1:] = p.travel.minutes(haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]))
+            m[0, 1:] = m[1:, 0] = p.base_min[stops]
+        return m
+
+    def _add(self, i: int, d: int) -> None:
+        self.day[i] = d
+        self.tasks[d].append(i)
+        if self.p.is_visit[i]:
+            self.stops[d].append(i)
+        else:
+            self.desk[d] += self.p.duration[i]
+
+    def _retour(self, d: int, fresh: bool = False) -> None:
+        """Tour length of day ``d``: keep the current order unless NN + 2-opt is shorter."""
+        stops = self.stops[d]
+        if not stops:
+            self.tour[d] = 0.0
+            return
+        dist = self._dist(stops)
+        current = tour_length(dist, list(range(1, len(stops) + 1)))
+        if fresh or len(stops) <= REOPTIMIZE_STOPS:
+            order, length = estimate_tour(dist)
+            if fresh or length < current - 1e-9:
+                self.stops[d] = [stops[k - 1] for k in order]
+                current = length
+        self.tour[d] = current
+
+    def load(self, d: int) -> float:
+        return float(self.desk[d] + self.p.duration[self.stops[d]].sum() + self.tour[d])
+
+    def _remove_group(self, g: int) -> None:
+        members = np.flatnonzero((self.p.group == g) & (self.day >= 0))
+        touched = set()
+        for i in members:
+            d = int(self.day[i])
+            self.tasks[d].remove(int(i))
+            if self.p.is_visit[i]:
+                self.stops[d].remove(int(i))
+            else:
+                self.desk[d] -= self.p.duration[i]
+            self.day[i] = -1
+            touched.add(d)
+        for d in touched:
+            self._retour(d)
+
+    # -- repair and refill -----------------------------------------------------------------
+    def repair(self) -> None:
+        """Drop the least valuable groups of each overloaded day, visits first."""
+        p = self.p
+        for d in range(len(p.day_cap)):
+            while self.tasks[d] and self.load(d) > p.day_cap[d] + 1e-6:
+                pool = self.stops[d] or self.tasks[d]
+                gval = {int(p.group[i]): float(p.value[p.group == p.group[i]].sum()) for i in pool}
+                g = min(gval, key=lambda k: (gval[k], k))
+                self._remove_group(g)
+
+    def refill(self, groups: list[list[int]]) -> None:
+        """Offer every unplanned group, by value per minute, to its earliest days that fit."""
+        p = self.p
+        todo = [g for g in groups if all(self.day[i] < 0 for i in g)]
+        todo.sort(key=lambda g: (-p.value[g].sum() / max(1, p.duration[g].sum()), g[0]))
+        free = p.day_cap - np.array([self.load(d) for d in range(len(p.day_cap))])
+        smallest = int(p.duration.min(initial=0))
+        for g in todo:
+            if free.max(initial=0) < smallest:
+                break
+            if free.max(initial=0) < p.duration[g].min():
+                continue
+            placed = self._place(g)
+            if placed is None:
+                continue
+            for d in set(placed):
+                free[d] = p.day_cap[d] - self.load(d)
+
+    def _place(self, g: list[int]) -> list[int] | None:
+        p = self.p
+        n_days = len(p.day_cap)
+        done: list[int] = []
+        arcs = [(a, b, lo, hi) for a, b, lo, hi in p.lags if b in g]
+        for i in g:  # chain order
+            lo_day = int(p.release[i])
+            hi_day = n_days - 1
+            for a, b, lo, hi in arcs:
+                if b == i and self.day[a] >= 0:
+                    lo_day = max(lo_day, int(self.day[a]) + lo)
+                    if hi >= 0:
+                        hi_day = min(hi_day, int(self.day[a]) + hi)
+            chosen = None
+            for d in range(lo_day, hi_day + 1):
+                room = p.day_cap[d] - self.load(d)
+                if room < p.duration[i] - 1e-9:
+                    continue
+                if not p.is_visit[i]:
+                    chosen = (d, None)
+                    break
+                stops = self.stops[d]
+                dist = self._dist([*stops, i])
+                order, length = cheapest_insertion(dist, list(range(1, len(stops) + 1)), len(stops) + 1)
+                if p.duration[i] + length - self.tour[d] <= room + 1e-9:
+                    chosen = (d, ([*stops, i], order, length))
+                    break
+            if chosen is None:
+                for j in done:
+                    self._remove_one(j)
+                return None
+            d, tour = chosen
+            self._add(i, d)
+            if tour is not None:
+                all_stops, order, length = tour
+                self.stops[d] = [all_stops[k - 1] for k in order]
+                self.tour[d] = length
+                self._retour(d)
+            done.append(i)
+        return [int(self.day[i]) for i in done]
+
+    def _remove_one(self, i: int) -> None:
+        d = int(self.day[i])
+        self.tasks[d].remove(i)
+        if self.p.is_visit[i]:
+            self.stops[d].remove(i)
+            self._retour(d)
+        else:
+            self.desk[d] -= self.p.duration[i]
+        self.day[i] = -1
+
+    def timetable(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Start minute and travel of each action: the tour first from 08:30, then desk work.
+
+        A visit's travel is the leg that reaches it; the last visit also carries the drive
+        back to the base, so a day's travel column sums to its tour.
+        """
+        p = self.p
+        start = np.full(p.n, -1, dtype=np.int64)
+        travel = np.zeros(p.n)
+        for d in range(len(p.day_cap)):
+            clock = float(DAY_START_MIN)
+            stops = self.stops[d]
+            if stops:
+                dist = self._dist(stops)
+                path = [0, *range(1, len(stops) + 1), 0]
+                for k, i in enumerate(stops):
+                    leg = dist[path[k], path[k + 1]]
+                    clock += leg
+                    start[i] = int(round(clock))
+                    travel[i] = leg
+                    clock += p.duration[i]
+                back = dist[len(stops), 0]
+                travel[stops[-1]] += back
+                clock += back
+            for i in sorted(set(self.tasks[d]) - set(stops), key=lambda j: (p.group[j], p.chain_rank[j], j)):
+                start[i] = int(round(clock))
+                clock += p.duration[i]
+        return start, travel
