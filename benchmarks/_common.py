@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -30,10 +31,8 @@ def machine(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         pass
     versions = {}
     for pkg in ("ortools", "numpy", "highspy", "spopt", "pulp"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
     info = {
         "cpu": cpu,
         "cores": os.cpu_count(),

@@ -23,7 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine, print_table, run_peer, write_rows  # noqa: E402
-
 from allocate.io.gap import read_gap  # noqa: E402
 from allocate.solvers import SolveParams, solve_assignment  # noqa: E402
 

@@ -59,7 +59,7 @@ SELLER_COLUMNS = [
 
 @pytest.fixture(scope="module")
 def fr() -> GeneratedInstance:
-    return generate_instance("FR", 2000, 16, seed=11)
+    return generate_instance("FR", 2000, 30, seed=11)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ import numpy as np
 def main() -> None:
     path, limit = sys.argv[1], float(sys.argv[2])
     target = float(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else None
-    vals = np.array(open(path).read().split(), dtype=np.int64)
+    with open(path) as fh:
+        vals = np.array(fh.read().split(), dtype=np.int64)
     m, n = int(vals[0]), int(vals[1])
     c = vals[2 : 2 + m * n].reshape(m, n).astype(float)
     a = vals[2 + m * n : 2 + 2 * m * n].reshape(m, n).astype(float)

@@ -15,18 +15,32 @@ How an instance is drawn
   log-normal with the medians of :data:`POTENTIAL_MEDIAN` (rising with the size).
 * **Stage** follows :data:`STAGE_MIX`; **product lines** are a non-empty subset of
   :data:`PRODUCT_LINES`, larger companies buying more lines.
+* **Product lines** are mostly one per company (``LINES_COUNT_MIX``): in the
+  ``value_proposition`` model every line's specialist visits the account, so each extra line
+  repeats the visits and their travel.
 * **Multi-site groups**: a share of the accounts (``multisite_share``) are sites of groups of
   2-8 sites, every site of a group in a different first-level region (geonames ``admin1``
-  code). Sites of a group share the stage, today's seller and the lock.
-* **Sellers** are based in large towns, drawn by population with a minimum spacing; a large
-  town may host several sellers (an office). Their **roles** and **capacities** are sized
-  from the workload (see :func:`role_workload`): every role carries about 80 % of its
-  capacity, travel to the role's own bases included.
+  code) but near the head site (weight ``exp(-d / group_spread_km)``: 60 km in FR, 80 km in
+  the US), so one owner can visit them all. Sites of a group share the stage, today's seller
+  and the lock.
+* **Offices and sellers** (:func:`_draw_sellers`): one office per two sellers, placed in
+  large towns (>= 50,000 inhabitants) by a ``p``-median of the accounts' visits, so offices
+  cluster where the accounts are. Each field role (AE, CSM; any role with visits) is staffed
+  office by office in proportion to the workload of the accounts nearest to the office (a
+  group counts at its best office), so the capacity near every account matches its demand,
+  in the full-cycle models and role by role; SDR/MRR (no visits) sit in the four largest
+  offices. Headcounts per role follow each role's workload and **capacities** put every role
+  at about 80 % of its capacity, travel to the role's own bases (and group travel) included.
+  Key-account specialists (``mid;large``) number the mid/large share of a role's workload and
+  sit where that workload is, never as the only seller of their role in an office.
 * **Today's alignment** (``current_seller_id``) gives each account a seller of the fitting
-  role, usually the nearest one, sometimes the second or third nearest.
+  role and skills, usually the nearest one, sometimes the second or third nearest; a group
+  goes to a seller without skill restrictions.
 * **Units** are the towns that received accounts (at most ``max_units``, the others merged
-  into their nearest kept town); each unit is the Voronoi cell of its town clipped to the
-  country's hull, and lists its neighbours.
+  into their nearest kept town); a town with more accounts than a quarter of a seller's share
+  (at least 25) is cut into angular sectors ``T<geonameid>-<j>``, since a geographic model
+  gives each unit to one seller whole. Each unit is the Voronoi cell of its seed clipped to
+  the country's hull, and lists its neighbours.
 
 Workload rule
 -------------
@@ -677,11 +691,14 @@ def _serving_trip_h(
     hours = travel.minutes(km[:, 0]) / 60.0
     sites = np.flatnonzero(group >= 0)
     if len(sites) and len(bases) > 1:
-        h = travel.minutes(
-            haversine_km(
-                lat[sites][:, None], lon[sites][:, None], bases[None, :, 0], bases[None, :, 1]
+        h = (
+            travel.minutes(
+                haversine_km(
+                    lat[sites][:, None], lon[sites][:, None], bases[None, :, 0], bases[None, :, 1]
+                )
             )
-        ) / 60.0
+            / 60.0
+        )
         g = group[sites]
         n_g = int(g.max()) + 1
         cost = np.zeros((n_g, len(bases)))
@@ -800,9 +817,7 @@ def generate_instance(
     locked = _draw_locks(rng, n_accounts, group)
     accounts["locked"] = np.where(locked, "true", "false")
     max_per_unit = max(UNIT_MIN_ACCOUNTS, int(np.ceil(n_accounts / n_sellers / 4)))
-    unit_seeds, unit_of_account = _choose_units(
-        towns, town_idx, accounts, max_units, max_per_unit
-    )
+    unit_seeds, unit_of_account = _choose_units(towns, town_idx, accounts, max_units, max_per_unit)
     accounts["unit_id"] = [unit_seeds.ids[u] for u in unit_of_account]
     units = _unit_polygons(country, towns, unit_seeds)
     load = role_workload(accounts, sellers, nom)
@@ -1009,8 +1024,17 @@ def _draw_sellers(
         seller_office, role = _staff_roles(count, desk, visits, trip_h, office, len(offices))
         demand = {
             r: _own_base_demand(
-                r, count, role, o_lat[seller_office], o_lon[seller_office], acc_lat, acc_lon,
-                group, desk, visits, travel,
+                r,
+                count,
+                role,
+                o_lat[seller_office],
+                o_lon[seller_office],
+                acc_lat,
+                acc_lon,
+                group,
+                desk,
+                visits,
+                travel,
             )
             for r in count
         }
@@ -1278,7 +1302,7 @@ def _draw_skills(
     A field role of at least four sellers has ``round(n * share)`` key-account specialists,
     where ``share`` is the mid/large part of its workload, so specialists and the others
     carry the same load. They go to the offices with the most mid/large workload of that
-    role, but an office always keeps one seller without skills, so small accounts stay
+    role, but an office always keeps one non-specialist of the role, so small accounts stay
     coverable near every office. An AE team of six or more has one ``accounting;analytics``
     specialist, a non-key AE of the office with most AEs.
     """
@@ -1286,7 +1310,6 @@ def _draw_skills(
     segments = [""] * n
     products = [""] * n
     n_off = int(seller_office.max()) + 1 if n else 0
-    plain_left = np.bincount(seller_office, minlength=n_off)
     for r in ("AE", "CSM", "generalist"):
         members = np.flatnonzero(role == r)
         if len(members) < 4 or r not in role_cols:
@@ -1301,14 +1324,13 @@ def _draw_skills(
         fair = n_key * key_local / max(key_local.sum(), 1e-12)
         given = np.zeros(n_off, dtype=np.int64)
         for _ in range(n_key):
-            room = (given < heads) & (plain_left >= 2)
+            room = given < heads - 1
             if not room.any():
                 break
             o = int(np.argmax(np.where(room, fair - given, -np.inf)))
             given[o] += 1
-            plain_left[o] -= 1
-        for o in np.flatnonzero(given):
-            for i in members[seller_office[members] == o][: given[o]]:
+        for off in np.flatnonzero(given):
+            for i in members[seller_office[members] == off][: given[off]]:
                 segments[i] = "mid;large"
         if r == "AE" and len(members) >= 6:
             top = int(np.argmax(heads))

@@ -127,6 +127,7 @@ def alignment_kpis(
         "moves": moved_accounts,
         "moves_share": moved_accounts / max(1, int((acc.current_seller >= 0).sum())),
         "sellers_needed": sellers_needed(float(workload.sum()), sel.capacity_h),
+        "locks_not_applied": len(mp.locks_not_applied),
         "non_contiguous_territories": count_enclaves(instance, mp, choice) if (choice >= 0).all() else None,
         "objective": ev.objective if ev else None,
         "objective_terms": {"travel": ev.cost, "imbalance": ev.imbalance, "moves": ev.moves} if ev else None,

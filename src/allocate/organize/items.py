@@ -9,6 +9,7 @@ by construction.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,8 @@ from ..scenario import Scenario
 from ..solvers.problem import AssignmentProblem, Balance
 from ..travel import nearest_sellers
 from ..workload import travel_minutes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class ModelProblem:
     rows: Rows
     problem: AssignmentProblem
     sellers: NDArray[np.int64]  # the instance sellers taking part (problem seller k = sellers[k])
+    locks_not_applied: tuple[str, ...] = ()  # locked accounts whose seller may not serve them here
 
 
 def bundle_rows(instance: Instance, account: NDArray[np.int64], key: tuple[str, ...], by_unit: bool) -> NDArray[np.int64]:
@@ -159,19 +163,15 @@ def build_problem(
         if owner_ok and b_current[b] < 0:
             b_current[b] = acc.current_seller[a]
         b_label[b] = rows.eligible_class[r]
-    # a lock binds the rows its seller may serve (in the roles model, the row of its role);
-    # an account none of whose rows its locked seller may serve cannot be honoured
+    # A lock binds the rows its seller may serve (in the roles model, the row of its role).
+    # When the locked seller may serve none of the account's rows under this model (a CSM
+    # locked on an account that the roles model gives to an AE), the lock cannot apply: it is
+    # reported, not fatal, so that organization models stay comparable.
     lost = np.flatnonzero(acc.locked & (acc.current_seller >= 0) & ~lock_held)
-    bad_locks = [
-        f"{acc.ids[a]} is locked to {sel.ids[acc.current_seller[a]]}, who may not serve it under this model"
-        for a in lost[:20]
-    ]
-    if bad_locks:
-        from ..errors import InfeasibleError, Shortfall
-
-        raise InfeasibleError(
-            f"locked accounts cannot stay with their seller under the {name} model",
-            [Shortfall(msg, 0.0, 0.0) for msg in bad_locks],
+    for a in lost[:20]:
+        log.warning(
+            "%s model: %s is locked to %s, who may not serve it; the lock is not applied",
+            name, acc.ids[a], sel.ids[acc.current_seller[a]],
         )
     for b in np.flatnonzero(b_fixed >= 0):
         for e in range(indptr_a[b], indptr_a[b + 1]):
@@ -216,4 +216,4 @@ def build_problem(
         labels=tuple(b_label),
         seller_labels=tuple(sel.ids),
     )
-    return ModelProblem(name, rows, problem, np.arange(len(sel), dtype=np.int64))
+    return ModelProblem(name, rows, problem, np.arange(len(sel), dtype=np.int64), tuple(acc.ids[a] for a in lost))

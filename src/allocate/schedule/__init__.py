@@ -6,6 +6,8 @@ plan (:mod:`.actions`, :mod:`.calendars`, :mod:`.tours`, :mod:`.plan`, :mod:`.ou
 an alignment and the nomenclature into each seller's dated actions, in days.
 """
 
+from allocate.schedule.actions import Actions, expand_actions
+from allocate.schedule.calendars import Horizon, parse_holidays
 from allocate.schedule.engine import (
     Downtime,
     Precedence,
@@ -18,8 +20,6 @@ from allocate.schedule.engine import (
     check_schedule,
     solve_schedule,
 )
-from allocate.schedule.actions import Actions, expand_actions
-from allocate.schedule.calendars import Horizon, parse_holidays
 from allocate.schedule.outputs import write_plan
 from allocate.schedule.plan import ActionPlan, PlanConfig, plan_actions
 from allocate.schedule.psplib import RcpspInstance, read_psplib, to_schedule_problem

@@ -211,7 +211,9 @@ def expand_actions(
                 else:
                     assert op.per_year is not None
                     interval = 7.0 * nom.weeks_per_year / op.per_year
-                    for due in occurrence_days(op.per_year, nom.weeks_per_year, n_days, _phase(a, op.id)):
+                    for due in occurrence_days(
+                        op.per_year, nom.weeks_per_year, n_days, _phase(a, op.id)
+                    ):
                         release = max(0, int(due - interval / 2))
                         _append(cols, alignment, r, a, op, minutes, release, due, group_count, 0)
                         group_count += 1

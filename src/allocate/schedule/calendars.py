@@ -45,7 +45,9 @@ class Horizon:
         if self.weeks < 1:
             raise ValueError(f"weeks must be >= 1, got {self.weeks}")
         if self.start.weekday() != 0:
-            raise ValueError(f"the horizon must start on a Monday, got {self.start} ({self.start:%A})")
+            raise ValueError(
+                f"the horizon must start on a Monday, got {self.start} ({self.start:%A})"
+            )
 
     @property
     def n_days(self) -> int:
@@ -129,7 +131,9 @@ def read_days_off(path: Path) -> list[DayOff]:
         try:
             day = dt.date.fromisoformat(str(d).strip())
         except ValueError:
-            problems.append(Problem(str(path), f"{d!r} is not an ISO date", row=i + 2, column="date"))
+            problems.append(
+                Problem(str(path), f"{d!r} is not an ISO date", row=i + 2, column="date")
+            )
             continue
         try:
             value = float(h) if str(h).strip() else 0.0
@@ -137,7 +141,9 @@ def read_days_off(path: Path) -> list[DayOff]:
             problems.append(Problem(str(path), f"{h!r} is not a number", row=i + 2, column="hours"))
             continue
         if not 0.0 <= value <= 24.0:
-            problems.append(Problem(str(path), f"hours {value} not in [0, 24]", row=i + 2, column="hours"))
+            problems.append(
+                Problem(str(path), f"hours {value} not in [0, 24]", row=i + 2, column="hours")
+            )
             continue
         out.append(DayOff(day, value))
     if problems:

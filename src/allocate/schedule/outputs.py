@@ -65,7 +65,9 @@ def unscheduled_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
             "operation": [a.operation[i] for i in idx],
             "reason": [plan.reason[i] for i in idx],
             "duration_min": a.duration_min[idx].astype(int),
-            "due_date": [plan.horizon.date(int(a.due[i])).isoformat() if a.due[i] >= 0 else "" for i in idx],
+            "due_date": [
+                plan.horizon.date(int(a.due[i])).isoformat() if a.due[i] >= 0 else "" for i in idx
+            ],
         },
         columns=["seller_id", "account_id", "operation", "reason", "duration_min", "due_date"],
     )
@@ -78,7 +80,11 @@ def load_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
     n_sel = len(instance.sellers)
     planned = np.zeros((n_sel, weeks))
     idx = np.flatnonzero(plan.placed)
-    np.add.at(planned, (a.seller[idx], plan.day[idx] // 7), (a.duration_min[idx] + plan.travel_min[idx]) / 60.0)
+    np.add.at(
+        planned,
+        (a.seller[idx], plan.day[idx] // 7),
+        (a.duration_min[idx] + plan.travel_min[idx]) / 60.0,
+    )
     cap = plan.day_capacity_min.reshape(n_sel, weeks, 7).sum(axis=2) / 60.0
     rows = []
     for s in sorted(set(int(x) for x in a.seller)):
@@ -90,7 +96,9 @@ def load_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
                     "week_start": plan.horizon.date(7 * w).isoformat(),
                     "planned_h": round(float(planned[s, w]), 2),
                     "capacity_h": round(float(cap[s, w]), 2),
-                    "utilization": round(float(planned[s, w] / cap[s, w]), 4) if cap[s, w] > 0 else 0.0,
+                    "utilization": round(float(planned[s, w] / cap[s, w]), 4)
+                    if cap[s, w] > 0
+                    else 0.0,
                 }
             )
     return pd.DataFrame(
@@ -136,7 +144,9 @@ def funnel_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
     )
 
 
-def plan_kpis(instance: Instance, plan: ActionPlan, load: pd.DataFrame, funnel: pd.DataFrame) -> dict[str, Any]:
+def plan_kpis(
+    instance: Instance, plan: ActionPlan, load: pd.DataFrame, funnel: pd.DataFrame
+) -> dict[str, Any]:
     """The keys that the plan adds to ``kpis.json``."""
     a = plan.actions
     placed = plan.placed
@@ -144,7 +154,10 @@ def plan_kpis(instance: Instance, plan: ActionPlan, load: pd.DataFrame, funnel: 
     util = (weekly["planned_h"] / weekly["capacity_h"].where(weekly["capacity_h"] > 0)).fillna(0.0)
     customers = int(sum(1 for s in instance.accounts.stage if s == "customer"))
     weeks = plan.horizon.weeks
-    reasons = {r: int(sum(1 for x in plan.reason if x == r)) for r in ("capacity", "lag", "horizon", "calendar")}
+    reasons = {
+        r: int(sum(1 for x in plan.reason if x == r))
+        for r in ("capacity", "lag", "horizon", "calendar")
+    }
     return {
         "share_scheduled": round(float(placed.mean()) if len(a) else 1.0, 4),
         "backlog_h": round(float(a.duration_min[~placed].sum()) / 60.0, 2),

@@ -5,7 +5,8 @@ Data in (an instance, an alignment, a :class:`PlanConfig`) → :func:`expand_act
 real tours, repair and refill) → one immutable :class:`ActionPlan` out. Sellers are
 independent, so they are solved in parallel in a process pool; results are ordered by seller
 and each solve is seeded and limited in *deterministic* time, so the same inputs give the same
-plan whatever the machine load (a wall-clock safety limit of three times the budget remains).
+plan unless the machine is so slow that the wall-clock safety limit (1.5 times the seller's
+share of the time limit) stops a solve first.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ DAY_START_MIN = 8 * 60 + 30
 VALUE_SCALE = 100_000
 #: Expected visits per tour are clamped to this range when estimating a visit's travel share.
 VISITS_PER_TOUR = (1.0, 4.0)
+#: Wall seconds per CP-SAT deterministic time unit measured on these day models (about
+#: 3 on a 2-core Xeon): the deterministic limit is the budget divided by this factor.
+WALL_S_PER_DET = 3.0
+#: Places near a visit whose days are tried when the visit is moved (regrouping).
+NEAR = 8
 #: Largest day (in stops) whose tour is re-estimated from scratch after a change.
 REOPTIMIZE_STOPS = 12
 
@@ -138,6 +144,7 @@ class SellerPlan:
     status: str
     placed_by_solver: int
     wall_s: float
+    schedulable: NDArray[np.bool_]  # the action's group fits the empty calendar
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,7 @@ class ActionPlan:
     seller_status: tuple[str, ...]
     wall_s: float
     churn_rate: float
+    schedulable: NDArray[np.bool_]  # fits the seller's empty calendar (capacity aside)
     meta: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -180,9 +188,16 @@ def plan_actions(
     horizon = cfg.horizon()
     sel = instance.sellers
     days_off = seller_calendars(Path(instance_dir) if instance_dir else None, sel.ids)
-    caps = np.stack(
-        [day_capacity_min(horizon, float(sel.capacity_h[s]), days_off.get(s, ())) for s in range(len(sel))]
-    ) if len(sel) else np.zeros((0, horizon.n_days), dtype=np.int64)
+    caps = (
+        np.stack(
+            [
+                day_capacity_min(horizon, float(sel.capacity_h[s]), days_off.get(s, ()))
+                for s in range(len(sel))
+            ]
+        )
+        if len(sel)
+        else np.zeros((0, horizon.n_days), dtype=np.int64)
+    )
     free = Horizon(horizon.start, horizon.weeks)
     free_caps = [day_capacity_min(free, float(sel.capacity_h[s])) for s in range(len(sel))]
     actions = expand_actions(instance, alignment, horizon.n_days, cfg.stage_weight)
@@ -192,10 +207,20 @@ def plan_actions(
     local = {s: np.flatnonzero(actions.seller == s) for s in sellers}
     releases = _cross_seller_releases(actions)
     total = max(1, n)
-    budget = 0.6 * cfg.time_limit_s * cfg.workers
+    budget = 0.5 * cfg.time_limit_s * cfg.workers
     problems = [
-        _seller_problem(instance, actions, s, local[s], caps[s], free_caps[s], base_min, releases,
-                        budget * len(local[s]) / total, cfg)
+        _seller_problem(
+            instance,
+            actions,
+            s,
+            local[s],
+            caps[s],
+            free_caps[s],
+            base_min,
+            releases,
+            budget * len(local[s]) / total,
+            cfg,
+        )
         for s in sellers
     ]
     logger.info("planning %d actions for %d sellers over %d weeks", n, len(sellers), cfg.weeks)
@@ -205,9 +230,11 @@ def plan_actions(
     travel = np.zeros(n)
     reason = [""] * n
     status = [""] * len(sel)
+    schedulable = np.zeros(n, dtype=bool)
     for s, res in zip(sellers, results, strict=True):
         idx = local[s]
         day[idx], start[idx], travel[idx] = res.day, res.start_min, res.travel_min
+        schedulable[idx] = res.schedulable
         for k, i in enumerate(idx):
             reason[i] = res.reason[k]
         status[s] = res.status
@@ -224,6 +251,7 @@ def plan_actions(
         seller_status=tuple(status),
         wall_s=time.perf_counter() - t0,
         churn_rate=float(churn),
+        schedulable=schedulable,
         meta={"time_limit_s": cfg.time_limit_s, "workers": cfg.workers, "seed": cfg.seed},
     )
 
@@ -297,7 +325,11 @@ def _seller_problem(
 
 
 def _drop_broken_cross_seller_chains(
-    actions: Actions, day: NDArray[np.int64], start: NDArray[np.int64], travel: NDArray[np.float64], reason: list[str]
+    actions: Actions,
+    day: NDArray[np.int64],
+    start: NDArray[np.int64],
+    travel: NDArray[np.float64],
+    reason: list[str],
 ) -> None:
     """A chain split over sellers is kept only if all its parts are planned and its lags hold.
 
@@ -317,10 +349,10 @@ def _drop_broken_cross_seller_chains(
         gap = day[j] - day[i]
         if gap < lag.lo or (lag.hi >= 0 and gap > lag.hi):
             bad[g] = "lag"
-    for i in np.flatnonzero(np.isin(actions.group, list(bad))):
-        if day[i] >= 0:
-            day[i], start[i], travel[i] = -1, -1, 0.0
-        reason[i] = bad[int(actions.group[i])]
+    for k in np.flatnonzero(np.isin(actions.group, list(bad))):
+        if day[k] >= 0:
+            day[k], start[k], travel[k] = -1, -1, 0.0
+        reason[k] = bad[int(actions.group[k])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,12 +364,15 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
     1. Each all-or-nothing group (chain or recurring occurrence) is first placed alone on the
        empty calendar; if it cannot be, its reason is *calendar* (it would fit without the
        seller's days off and holidays), *lag* (it fits when the maximum lags are ignored),
-       *capacity* (an action is longer than any day) or *horizon*.
+       *capacity* (an action, with its round trip for a visit, is longer than any day) or
+       *horizon*.
     2. The others go to :class:`DayPlanModel` (CP-SAT, greedy hint), where a visit's load
        includes an estimated share of its day's tour (:func:`visit_travel_share`).
     3. Each day's real tour is estimated (nearest neighbour + 2-opt); a day over capacity
        drops its least valuable groups, visits first (*capacity*); then every unplanned group
        is offered again to the earliest days where it fits, with its real insertion cost.
+    4. Visits move to days whose tours pass nearby when that saves travel (regrouping), and
+       the minutes freed are offered to the unplanned groups once more.
     """
     t0 = time.perf_counter()
     n = p.n
@@ -360,6 +395,8 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
     book = _DayBook(p, day)
     book.repair()
     book.refill([groups[g] for g in ok_groups])
+    book.regroup()
+    book.refill([groups[g] for g in ok_groups])
     day = book.day
     for i in range(n):
         if day[i] < 0 and not reason[i]:
@@ -367,7 +404,12 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
         if day[i] >= 0:
             reason[i] = ""
     start, travel = book.timetable()
-    return SellerPlan(day, tuple(reason), start, travel, status, placed_by_solver, time.perf_counter() - t0)
+    fits = np.zeros(n, dtype=bool)
+    for g in ok_groups:
+        fits[groups[g]] = True
+    return SellerPlan(
+        day, tuple(reason), start, travel, status, placed_by_solver, time.perf_counter() - t0, fits
+    )
 
 
 def _groups(p: SellerProblem) -> dict[int, list[int]]:
@@ -379,10 +421,15 @@ def _groups(p: SellerProblem) -> dict[int, list[int]]:
 
 def _precheck(p: SellerProblem, members: list[int]) -> str:
     """Why a group cannot be planned even on an empty calendar ('' when it can)."""
-    need = p.duration[members]
-    if int(need.max()) > int(p.day_cap.max(initial=0)):
+    # a visit alone on its day still needs the round trip from the base
+    need = p.duration[members] + np.where(p.is_visit[members], 2.0 * p.base_min[members], 0.0)
+    if float(need.max()) > int(p.day_cap.max(initial=0)):
         fits_free = int(need.max()) <= int(p.free_cap.max(initial=0))
-        return "calendar" if fits_free and p.day_cap.max(initial=0) < p.free_cap.max(initial=0) else "capacity"
+        return (
+            "calendar"
+            if fits_free and p.day_cap.max(initial=0) < p.free_cap.max(initial=0)
+            else "capacity"
+        )
     if _temporal_fit(p, members, p.day_cap, max_lags=True):
         return ""
     if _temporal_fit(p, members, p.free_cap, max_lags=True):
@@ -392,14 +439,17 @@ def _precheck(p: SellerProblem, members: list[int]) -> str:
     return "horizon"
 
 
-def _temporal_fit(p: SellerProblem, members: list[int], cap: NDArray[np.int64], max_lags: bool) -> bool:
+def _temporal_fit(
+    p: SellerProblem, members: list[int], cap: NDArray[np.int64], max_lags: bool
+) -> bool:
     """Whether the group's actions have days that respect releases, lags and the calendar.
 
     Label-correcting on the simple temporal network restricted to the days where each action
     fits an empty day: push successors by minimum lags, predecessors by maximum lags.
     """
     n_days = len(cap)
-    allowed = {i: np.flatnonzero(cap >= p.duration[i]) for i in members}
+    alone = p.duration + np.where(p.is_visit, 2.0 * p.base_min, 0.0)
+    allowed = {i: np.flatnonzero(cap >= alone[i]) for i in members}
     mset = set(members)
     arcs = [(a, b, lo, hi) for a, b, lo, hi in p.lags if a in mset and b in mset]
     t = {i: int(p.release[i]) for i in members}
@@ -482,7 +532,9 @@ class DayPlanModel:
     is the hint, and the better of the two is kept.
     """
 
-    def __init__(self, p: SellerProblem, groups: list[list[int]], share: NDArray[np.float64]) -> None:
+    def __init__(
+        self, p: SellerProblem, groups: list[list[int]], share: NDArray[np.float64]
+    ) -> None:
         self.p = p
         self.members = [i for g in groups for i in g]
         self.share = share
@@ -516,7 +568,11 @@ class DayPlanModel:
                 )
             )
         downs = [Downtime(a, b) for a, b in forbidden]
-        downs += [Downtime(d, d + 1, cap - int(p.day_cap[d])) for d in range(n_days) if 0 < p.day_cap[d] < cap]
+        downs += [
+            Downtime(d, d + 1, cap - int(p.day_cap[d]))
+            for d in range(n_days)
+            if 0 < p.day_cap[d] < cap
+        ]
         precs = tuple(
             Precedence(pos[a], pos[b], lo - 1, hi - 1 if hi >= 0 else None)
             for a, b, lo, hi in p.lags
@@ -556,10 +612,10 @@ class DayPlanModel:
         if p.use_cpsat and len(self.members):
             res = solve_schedule(
                 self.problem,
-                time_limit_s=3.0 * p.budget_s + 1.0,
+                time_limit_s=1.5 * p.budget_s + 0.5,
                 workers=1,
                 seed=p.seed,
-                deterministic_time=p.budget_s,
+                deterministic_time=p.budget_s / WALL_S_PER_DET,
                 hint=best,
             )
             if res.has_solution and self.objective(res.starts) >= self.objective(best):
@@ -590,6 +646,21 @@ class _DayBook:
         self.stops: list[list[int]] = [[] for _ in range(n_days)]  # visit actions in tour order
         self.tour = np.zeros(n_days)
         self.tasks: list[list[int]] = [[] for _ in range(n_days)]
+        # travel minutes between the visited places (0 = base), computed once per seller
+        vis = np.flatnonzero(p.is_visit)
+        places, first, inv = np.unique(
+            np.c_[p.lat[vis], p.lon[vis]], axis=0, return_index=True, return_inverse=True
+        )
+        self.place = np.zeros(p.n, dtype=np.int64)
+        self.place[vis] = np.asarray(inv).reshape(-1) + 1
+        k = len(places) + 1
+        self.matrix = np.zeros((k, k))
+        if len(places):
+            lat, lon = places[:, 0], places[:, 1]
+            self.matrix[1:, 1:] = p.travel.minutes(
+                haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+            )
+            self.matrix[0, 1:] = self.matrix[1:, 0] = p.base_min[vis[first]]
         for i in np.flatnonzero(self.day >= 0):
             self._add(int(i), int(self.day[i]))
         for d in range(n_days):
@@ -597,13 +668,9 @@ class _DayBook:
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _dist(self, stops: list[int]) -> NDArray[np.float64]:
-        p = self.p
-        lat, lon = p.lat[stops], p.lon[stops]
-        m = np.zeros((len(stops) + 1, len(stops) + 1))
-        if stops:
-            m[1:, 1:] = p.travel.minutes(haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]))
-            m[0, 1:] = m[1:, 0] = p.base_min[stops]
-        return m
+        """Travel minutes between the base (row 0) and ``stops`` (rows 1..)."""
+        at = np.r_[0, self.place[stops]] if stops else np.zeros(1, dtype=np.int64)
+        return self.matrix[np.ix_(at, at)]
 
     def _add(self, i: int, d: int) -> None:
         self.day[i] = d
@@ -657,6 +724,76 @@ class _DayBook:
                 g = min(gval, key=lambda k: (gval[k], k))
                 self._remove_group(g)
 
+    def regroup(self, passes: int = 3) -> None:
+        """Move single visits to days whose tour passes nearby when that shortens the travel.
+
+        Relocation local search: a visit leaves its day (saving its detour) for another day
+        that holds one of the ``NEAR`` closest places, within its release and lags, if the
+        cheapest insertion there costs less and fits the day's free minutes.
+        """
+        p = self.p
+        if self.matrix.shape[0] <= 2:
+            return
+        near = np.argsort(self.matrix[1:, 1:], axis=1)[:, 1 : NEAR + 1] + 1  # by place - 1
+        arcs_in: dict[int, list[tuple[int, int, int]]] = {}
+        arcs_out: dict[int, list[tuple[int, int, int]]] = {}
+        for a, b, lo, hi in p.lags:
+            arcs_in.setdefault(b, []).append((a, lo, hi))
+            arcs_out.setdefault(a, []).append((b, lo, hi))
+        for _ in range(passes):
+            moved = 0
+            days_of: dict[int, set[int]] = {}
+            for d, stops in enumerate(self.stops):
+                for i in stops:
+                    days_of.setdefault(int(self.place[i]), set()).add(d)
+            for i in np.flatnonzero(p.is_visit & (self.day >= 0)):
+                i = int(i)
+                d = int(self.day[i])
+                stops = self.stops[d]
+                k = stops.index(i)
+                m = self.matrix
+                prev = self.place[stops[k - 1]] if k > 0 else 0
+                nxt = self.place[stops[k + 1]] if k + 1 < len(stops) else 0
+                here = self.place[i]
+                saving = m[prev, here] + m[here, nxt] - m[prev, nxt]
+                lo_day, hi_day = int(p.release[i]), len(p.day_cap) - 1
+                for a, lo, hi in arcs_in.get(i, ()):
+                    lo_day = max(lo_day, int(self.day[a]) + lo)
+                    hi_day = min(hi_day, int(self.day[a]) + hi) if hi >= 0 else hi_day
+                for b, lo, hi in arcs_out.get(i, ()):
+                    hi_day = min(hi_day, int(self.day[b]) - lo)
+                    lo_day = max(lo_day, int(self.day[b]) - hi) if hi >= 0 else lo_day
+                best: tuple[float, int, int] | None = None
+                cands = set().union(*(days_of.get(int(q), set()) for q in near[here - 1]))
+                for e in sorted(cands):
+                    if e == d or not lo_day <= e <= hi_day:
+                        continue
+                    room = p.day_cap[e] - self.load(e)
+                    path = [0, *self.place[self.stops[e]], 0]
+                    add = [
+                        m[path[j - 1], here] + m[here, path[j]] - m[path[j - 1], path[j]]
+                        for j in range(1, len(path))
+                    ]
+                    j = int(np.argmin(add))
+                    fits = p.duration[i] + add[j] <= room + 1e-9
+                    if fits and add[j] < saving - 1.0 and (best is None or add[j] < best[0]):
+                        best = (add[j], e, j)
+                if best is None:
+                    continue
+                _, e, j = best
+                self._remove_one(i)
+                self.day[i] = e
+                self.tasks[e].append(i)
+                self.stops[e].insert(j, i)
+                self.tour[e] = tour_length(
+                    self._dist(self.stops[e]), list(range(1, len(self.stops[e]) + 1))
+                )
+                self._retour(e)
+                days_of.setdefault(int(here), set()).add(e)
+                moved += 1
+            if not moved:
+                break
+
     def refill(self, groups: list[list[int]]) -> None:
         """Offer every unplanned group, by value per minute, to its earliest days that fit."""
         p = self.p
@@ -688,7 +825,7 @@ class _DayBook:
                     lo_day = max(lo_day, int(self.day[a]) + lo)
                     if hi >= 0:
                         hi_day = min(hi_day, int(self.day[a]) + hi)
-            chosen = None
+            chosen: tuple[int, tuple[list[int], list[int], float] | None] | None = None
             for d in range(lo_day, hi_day + 1):
                 room = p.day_cap[d] - self.load(d)
                 if room < p.duration[i] - 1e-9:
@@ -698,7 +835,9 @@ class _DayBook:
                     break
                 stops = self.stops[d]
                 dist = self._dist([*stops, i])
-                order, length = cheapest_insertion(dist, list(range(1, len(stops) + 1)), len(stops) + 1)
+                order, length = cheapest_insertion(
+                    dist, list(range(1, len(stops) + 1)), len(stops) + 1
+                )
                 if p.duration[i] + length - self.tour[d] <= room + 1e-9:
                     chosen = (d, ([*stops, i], order, length))
                     break
@@ -750,7 +889,9 @@ class _DayBook:
                 back = dist[len(stops), 0]
                 travel[stops[-1]] += back
                 clock += back
-            for i in sorted(set(self.tasks[d]) - set(stops), key=lambda j: (p.group[j], p.chain_rank[j], j)):
+            for i in sorted(
+                set(self.tasks[d]) - set(stops), key=lambda j: (p.group[j], p.chain_rank[j], j)
+            ):
                 start[i] = int(round(clock))
                 clock += p.duration[i]
         return start, travel

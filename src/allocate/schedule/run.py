@@ -29,7 +29,11 @@ def schedule_run(
     if instance_dir is None:
         kp = folder / "kpis.json"
         try:
-            recorded = json.loads(kp.read_text(encoding="utf-8")).get("instance_dir") if kp.is_file() else None
+            recorded = (
+                json.loads(kp.read_text(encoding="utf-8")).get("instance_dir")
+                if kp.is_file()
+                else None
+            )
         except (json.JSONDecodeError, OSError, AttributeError):
             recorded = None
         if recorded and Path(recorded).is_dir():

@@ -85,7 +85,9 @@ def brute_force_tour(dist: NDArray[np.float64]) -> tuple[list[int], float]:
     return best
 
 
-def cheapest_insertion(dist: NDArray[np.float64], order: list[int], stop: int) -> tuple[list[int], float]:
+def cheapest_insertion(
+    dist: NDArray[np.float64], order: list[int], stop: int
+) -> tuple[list[int], float]:
     """Insert ``stop`` where it lengthens the closed tour ``order`` least; new order and length."""
     path = [0, *order, 0]
     best_k, best_add = 1, float("inf")

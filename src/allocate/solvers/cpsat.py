@@ -271,9 +271,6 @@ class AssignmentModel:
         # candidates are already sparse and the hint is feasible.
         prm.max_presolve_iterations = 1
         prm.symmetry_level = 0
-        import os as _os
-        if _os.environ.get("ALLOC_LIN"):
-            prm.linearization_level = int(_os.environ["ALLOC_LIN"])
         prm.random_seed = int(seed)
         if workers > 1 and deterministic_time is not None:
             prm.interleave_search = True

@@ -127,7 +127,7 @@ def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int =
             hi.append(h)
             lo.append(low)
 
-        def dev(k: int, s: int, value: float) -> float:
+        def dev(k: int, s: int, value: float, hi: list = hi, lo: list = lo) -> float:
             return max(value - hi[k][s], 0.0) + max(lo[k][s] - value, 0.0)
 
         changed = 0

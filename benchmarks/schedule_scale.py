@@ -1,0 +1,167 @@
+"""Scale benchmark of the action plan: schedule a whole national alignment.
+
+    python benchmarks/schedule_scale.py instances/fr-national [--alignment RUN/alignment.csv] \
+        --time-limit 120 --workers 2 --out schedule_scale.csv
+
+Without ``--alignment`` every (account, role) item goes to the nearest seller of the role that
+serves it (one row per account when all sellers are generalists): no capacity balancing, so
+some sellers are overloaded and the bound matters.
+
+Columns: ``instance,known,value,gap,time_s,status`` plus extras. ``value`` is the planned load
+(work + travel, hours over the horizon) and ``known`` its capacity-based upper bound: per seller,
+``min(capacity, schedulable work + planned travel)`` summed over sellers (a seller cannot plan
+more than its capacity, nor more than all its schedulable work and the travel it drove).
+``gap = 1 - value / known``. Extras: actions, schedulable (fit the seller's empty calendar),
+placed, placed share of schedulable, travel hours. A sidecar ``OUT.meta.json`` records the
+machine, versions and limits. No peer: no public tool solves this exact plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from allocate import Alignment, Instance, read_instance
+from allocate.io.runs import read_alignment
+from allocate.schedule import PlanConfig, plan_actions
+from allocate.schedule.actions import ROLE_STAND_IN
+from allocate.travel import nearest_sellers
+
+START = dt.date(2027, 1, 4)  # a fixed Monday: the same run gives the same plan
+
+
+def nearest_alignment(instance: Instance) -> Alignment:
+    """Each account's role items to the nearest seller of the serving role."""
+    sel, acc, nom = instance.sellers, instance.accounts, instance.nomenclature
+    roles_held = {r for r in sel.role}
+    if roles_held <= {"generalist"}:
+        nn, _ = nearest_sellers(acc.lat, acc.lon, sel.lat, sel.lon, 1)
+        return Alignment("generalist", np.arange(len(acc)), nn[:, 0], ("",) * len(acc), "")
+    by_role = {r: np.array([s for s in range(len(sel)) if sel.role[s] == r]) for r in roles_held}
+    nearest = {
+        r: ss[nearest_sellers(acc.lat, acc.lon, sel.lat[ss], sel.lon[ss], 1)[0][:, 0]]
+        for r, ss in by_role.items()
+    }
+    account, seller, key = [], [], []
+    for a in range(len(acc)):
+        pb = nom.playbook(acc.stage[a], acc.segment[a])
+        serving: list[str] = []
+        for op in pb.operations if pb else ():
+            role = next(
+                (
+                    r
+                    for r in (*ROLE_STAND_IN.get(op.role, (op.role,)), "generalist")
+                    if r in by_role
+                ),
+                None,
+            )
+            if role is not None and role not in serving:
+                serving.append(role)
+        for role in serving:
+            account.append(a)
+            seller.append(int(nearest[role][a]))
+            key.append(role)
+    return Alignment("roles", np.array(account), np.array(seller), tuple(key), "role")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("data_dir", type=Path, help="instance folder")
+    ap.add_argument(
+        "--alignment", type=Path, default=None, help="alignment.csv (default: nearest seller)"
+    )
+    ap.add_argument("--weeks", type=int, default=13)
+    ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    console = Console()
+    inst = read_instance(args.data_dir)
+    al = read_alignment(args.alignment, inst) if args.alignment else nearest_alignment(inst)
+    cfg = PlanConfig(
+        weeks=args.weeks, start=START, time_limit_s=args.time_limit, workers=args.workers
+    )
+    t0 = time.perf_counter()
+    plan = plan_actions(inst, al, cfg, instance_dir=args.data_dir)
+    wall = time.perf_counter() - t0
+    a = plan.actions
+    n_sel = len(inst.sellers)
+    load = np.zeros(n_sel)
+    work = np.zeros(n_sel)
+    travel = np.zeros(n_sel)
+    np.add.at(
+        load,
+        a.seller[plan.placed],
+        (a.duration_min[plan.placed] + plan.travel_min[plan.placed]) / 60,
+    )
+    np.add.at(travel, a.seller, plan.travel_min / 60)
+    np.add.at(work, a.seller[plan.schedulable], a.duration_min[plan.schedulable] / 60)
+    cap = plan.day_capacity_min.sum(axis=1) / 60
+    bound = np.minimum(cap, work + travel)
+    value, known = float(load.sum()), float(bound.sum())
+    n_sched = int(plan.schedulable.sum())
+    row = {
+        "instance": inst.name,
+        "known": round(known, 2),
+        "value": round(value, 2),
+        "gap": round(1 - value / known, 5) if known else 0.0,
+        "time_s": round(wall, 2),
+        "status": "ok" if wall <= args.time_limit * 1.1 else "over_time",
+        "actions": len(a),
+        "schedulable": n_sched,
+        "placed": int(plan.placed.sum()),
+        "placed_share_schedulable": round(int(plan.placed.sum()) / max(1, n_sched), 4),
+        "travel_h": round(float(travel.sum()), 1),
+        "sellers": len(set(a.seller.tolist())),
+        "alignment": str(args.alignment) if args.alignment else "nearest",
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(row))
+        w.writeheader()
+        w.writerow(row)
+    import numpy
+    import ortools
+
+    meta = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "load_avg_1_5_15": os.getloadavg(),
+            "platform": platform.platform(),
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "ortools": ortools.__version__,
+            "numpy": numpy.__version__,
+        },
+        "limits": {
+            "time_limit_s": args.time_limit,
+            "workers": args.workers,
+            "weeks": args.weeks,
+            "start": START.isoformat(),
+        },
+    }
+    Path(str(args.out) + ".meta.json").write_text(json.dumps(meta, indent=2))
+    t = Table(title=f"schedule_scale ({args.workers} workers, {args.time_limit:g}s limit)")
+    for k in row:
+        t.add_column(k)
+    t.add_row(*[str(v) for v in row.values()])
+    console.print(t)
+    console.print(f"machine: {meta['machine']}; versions: {meta['versions']}")
+    console.print(f"planned load = {value / known:.2%} of the capacity bound")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

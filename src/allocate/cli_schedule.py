@@ -1,0 +1,90 @@
+"""``allocate schedule``: the weekly action plan of an alignment (see :mod:`allocate.schedule`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``schedule`` command to ``app``."""
+
+    @app.command()
+    def schedule(
+        folder: Annotated[Path, typer.Argument(help="Instance folder")],
+        alignment: Annotated[
+            Path, typer.Option(help="RUN_DIR/alignment.csv written by 'allocate solve'")
+        ],
+        out: Annotated[Path, typer.Option(help="Run folder (kpis.json there is updated)")],
+        weeks: Annotated[int, typer.Option(min=1, max=104, help="Horizon in weeks")] = 13,
+        start: Annotated[
+            str | None, typer.Option(help="First Monday, YYYY-MM-DD (default: next Monday)")
+        ] = None,
+        holidays: Annotated[
+            str | None,
+            typer.Option(
+                help="Public holidays: a file with a 'date' column or a comma list of dates"
+            ),
+        ] = None,
+        churn: Annotated[
+            float | None,
+            typer.Option(min=0.0, max=1.0, help="Yearly customer churn (default: nomenclature)"),
+        ] = None,
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", min=0.1, help="Seconds for the whole plan")
+        ] = 60.0,
+        workers: Annotated[
+            int, typer.Option(min=1, max=256, help="Processes (sellers are solved in parallel)")
+        ] = 2,
+        seed: Annotated[int, typer.Option(min=0)] = 0,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    ) -> None:
+        """Plan each seller's actions over the horizon under daily capacity, travel included."""
+        from .cli import console, run_guarded
+
+        def go() -> None:
+            from .errors import InputError
+            from .io import read_instance
+            from .io.runs import read_alignment
+            from .schedule import PlanConfig, parse_holidays, plan_actions, write_plan
+
+            if verbose:
+                logging.basicConfig(level=logging.INFO, format="%(message)s")
+            first = None
+            if start:
+                try:
+                    first = dt.date.fromisoformat(start)
+                except ValueError:
+                    raise InputError.single(
+                        "--start", f"{start!r} is not a date YYYY-MM-DD"
+                    ) from None
+                if first.weekday() != 0:
+                    raise InputError.single("--start", f"{start} is a {first:%A}; give a Monday")
+            inst = read_instance(folder)
+            al = read_alignment(alignment, inst)
+            cfg = PlanConfig(
+                weeks=weeks,
+                start=first,
+                holidays=parse_holidays(holidays),
+                time_limit_s=time_limit,
+                workers=workers,
+                seed=seed,
+                churn_rate=churn,
+            )
+            with console.status(f"planning {inst.name} over {weeks} weeks ({time_limit:g}s limit)"):
+                plan = plan_actions(inst, al, cfg, instance_dir=folder)
+            write_plan(out, inst, plan)
+            placed = int(plan.placed.sum())
+            console.print(
+                f"{placed:,} of {len(plan.actions):,} actions planned ({placed / max(1, len(plan.actions)):.1%}), "
+                f"travel {plan.travel_min.sum() / 60:,.1f} h, {plan.wall_s:.1f}s"
+            )
+            console.print(
+                f"wrote {out}/schedule.csv, load.csv, unscheduled.csv, funnel.csv, kpis.json"
+            )
+
+        run_guarded(go)

@@ -1,0 +1,250 @@
+"""Action plans: hand-checked dates, lags, capacity with travel, days off, whole chains, outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from allocate import Accounts, Alignment, Instance, Sellers
+from allocate.nomenclature import Nomenclature, default_nomenclature_dict
+from allocate.schedule import PlanConfig, expand_actions, plan_actions, write_plan
+from allocate.schedule.calendars import parse_holidays
+
+MONDAY = dt.date(2027, 1, 4)
+LEAD_ONLY = {
+    "playbooks": [
+        {
+            "stage": "lead",
+            "operations": [
+                {"id": "call", "channel": "phone", "duration_min": 15, "once": True},
+                {
+                    "id": "appt",
+                    "channel": "phone",
+                    "duration_min": 30,
+                    "once": True,
+                    "after": ["call"],
+                    "min_lag_days": 1,
+                    "max_lag_days": 2,
+                },
+            ],
+        }
+    ]
+}
+
+
+def make_instance(
+    lat: list[float],
+    lon: list[float],
+    stage: list[str],
+    segment: list[str] | None = None,
+    capacity_h: float = 35.0,
+    nomenclature: dict | None = None,
+    potential: list[float] | None = None,
+) -> Instance:
+    n = len(lat)
+    acc = Accounts(
+        ids=tuple(f"A{i}" for i in range(n)),
+        names=tuple(f"a{i}" for i in range(n)),
+        lat=np.array(lat),
+        lon=np.array(lon),
+        segment=tuple(segment or ["small"] * n),
+        potential=np.array(potential or [1000.0 + i for i in range(n)]),
+        stage=tuple(stage),
+        product_lines=tuple(("x",) for _ in range(n)),
+        group=np.full(n, -1),
+        group_ids=(),
+        current_seller=np.full(n, -1),
+        locked=np.zeros(n, dtype=bool),
+        unit=np.full(n, -1),
+    )
+    sel = Sellers(
+        ids=("S1",),
+        names=("s1",),
+        lat=np.array([45.0]),
+        lon=np.array([5.0]),
+        role=("generalist",),
+        capacity_h=np.array([capacity_h]),
+        segments=((),),
+        product_lines=((),),
+        max_accounts=np.array([-1]),
+        max_travel_min=np.array([np.inf]),
+    )
+    nom = Nomenclature(**(nomenclature or default_nomenclature_dict()))
+    return Instance(name="tiny", accounts=acc, sellers=sel, nomenclature=nom)
+
+
+def whole(instance: Instance) -> Alignment:
+    n = len(instance.accounts)
+    return Alignment("geography", np.arange(n), np.zeros(n, dtype=np.int64), ("",) * n, "")
+
+
+def test_two_leads_exact_dates() -> None:
+    # two leads at the seller's base (no travel), plenty of capacity:
+    # each call on Monday, each appointment the next working day (min lag 1)
+    inst = make_instance([45.0, 45.0], [5.0, 5.0], ["lead", "lead"], nomenclature=LEAD_ONLY)
+    plan = plan_actions(
+        inst, whole(inst), PlanConfig(weeks=1, start=MONDAY, time_limit_s=5, workers=1)
+    )
+    a = plan.actions
+    got = {
+        (inst.accounts.ids[a.account[i]], a.operation[i]): plan.horizon.date(int(plan.day[i]))
+        for i in range(len(a))
+    }
+    tue = MONDAY + dt.timedelta(days=1)
+    assert got == {
+        ("A0", "call"): MONDAY,
+        ("A0", "appt"): tue,
+        ("A1", "call"): MONDAY,
+        ("A1", "appt"): tue,
+    }
+    # a holiday on Tuesday pushes both appointments to Wednesday (max lag 2 still holds)
+    cfg = PlanConfig(
+        weeks=1, start=MONDAY, holidays=parse_holidays("2027-01-05"), time_limit_s=5, workers=1
+    )
+    plan = plan_actions(inst, whole(inst), cfg)
+    days = sorted(plan.horizon.date(int(d)) for d in plan.day)
+    assert days == [MONDAY, MONDAY, MONDAY + dt.timedelta(days=2), MONDAY + dt.timedelta(days=2)]
+
+
+def test_chain_that_cannot_keep_its_max_lag_is_dropped_whole() -> None:
+    # only Monday and Thursday are working days: call -> appt needs 1 to 2 days, impossible
+    inst = make_instance([45.0], [5.0], ["lead"], nomenclature=LEAD_ONLY)
+    cfg = PlanConfig(
+        weeks=1,
+        start=MONDAY,
+        holidays=parse_holidays("2027-01-05,2027-01-06,2027-01-08"),
+        workers=1,
+        time_limit_s=5,
+    )
+    plan = plan_actions(inst, whole(inst), cfg)
+    assert not plan.placed.any()
+    assert set(plan.reason) == {"calendar"}  # it would fit on a plain Monday-Friday week
+
+
+def test_capacity_drops_chains_whole_and_keeps_the_more_valuable() -> None:
+    # 45 minutes of work per lead, one 1-hour day worked per week... capacity for one lead only
+    inst = make_instance(
+        [45.0, 45.0],
+        [5.0, 5.0],
+        ["lead", "lead"],
+        capacity_h=5 * 0.75,
+        nomenclature=LEAD_ONLY,
+        potential=[10.0, 1000.0],
+    )
+    cfg = PlanConfig(
+        weeks=1,
+        start=MONDAY,
+        holidays=parse_holidays("2027-01-06,2027-01-07,2027-01-08"),
+        workers=1,
+        time_limit_s=5,
+    )
+    plan = plan_actions(inst, whole(inst), cfg)
+    a = plan.actions
+    placed = {inst.accounts.ids[a.account[i]] for i in np.flatnonzero(plan.placed)}
+    assert placed == {"A1"}
+    assert [plan.reason[i] for i in np.flatnonzero(~plan.placed)] == ["capacity", "capacity"]
+
+
+def _random_instance(n: int = 40, seed: int = 3, capacity_h: float = 12.0) -> Instance:
+    rng = np.random.default_rng(seed)
+    stages = rng.choice(["lead", "prospect", "opportunity", "customer"], n).tolist()
+    segs = rng.choice(["micro", "small", "mid", "large"], n).tolist()
+    return make_instance(
+        (45 + rng.normal(0, 0.3, n)).tolist(),
+        (5 + rng.normal(0, 0.4, n)).tolist(),
+        stages,
+        segs,
+        capacity_h=capacity_h,
+        potential=rng.uniform(1e3, 1e5, n).tolist(),
+    )
+
+
+@pytest.fixture(scope="module")
+def busy_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Instance, object, Path]:
+    """An overloaded seller with visits, a calendar of days off and a holiday."""
+    inst = _random_instance()
+    folder = tmp_path_factory.mktemp("inst")
+    (folder / "sellers.csv").write_text("seller_id,calendar\nS1,cal/s1.csv\n")
+    (folder / "cal").mkdir()
+    (folder / "cal" / "s1.csv").write_text(
+        "date,hours\n2027-01-06,\n2027-01-07,0\n2027-01-12,1.5\n"
+    )
+    cfg = PlanConfig(
+        weeks=4, start=MONDAY, holidays=parse_holidays("2027-01-18"), time_limit_s=8, workers=1
+    )
+    plan = plan_actions(inst, whole(inst), cfg, instance_dir=folder)
+    out = tmp_path_factory.mktemp("run")
+    (out / "kpis.json").write_text(json.dumps({"model": "geography", "status": "optimal"}))
+    write_plan(out, inst, plan)
+    return inst, plan, out
+
+
+def test_outputs_respect_lags_capacity_and_days_off(busy_plan) -> None:  # type: ignore[no-untyped-def]
+    inst, plan, out = busy_plan
+    sched = pd.read_csv(out / "schedule.csv")
+    unsched = pd.read_csv(out / "unscheduled.csv")
+    assert len(sched) + len(unsched) == len(plan.actions) and 0 < len(sched) < len(plan.actions)
+    assert set(unsched["reason"]) <= {"capacity", "lag", "horizon", "calendar"}
+    dates = pd.to_datetime(sched["date"]).dt.date
+    # days off: weekends, the holiday and the two days off of the calendar
+    off = {dt.date(2027, 1, 6), dt.date(2027, 1, 7), dt.date(2027, 1, 18)}
+    assert not any(d in off or d.weekday() >= 5 for d in dates)
+    # capacity per day, travel included: 12 h / 5 = 144 min, 90 min on the short day
+    used = (sched["duration_min"] + sched["travel_min"]).groupby(dates).sum()
+    for day, minutes in used.items():
+        assert minutes <= (90 if day == dt.date(2027, 1, 12) else 144) + 0.2, day
+    assert sched.loc[sched["channel"] == "visit", "travel_min"].sum() > 0
+    # lags between the planned actions of each chain, and whole chains
+    a = plan.actions
+    for lag in a.lags:
+        di, dj = plan.day[lag.pred], plan.day[lag.succ]
+        assert (di >= 0) == (dj >= 0), "half-scheduled chain"
+        if di >= 0:
+            assert lag.lo <= dj - di and (lag.hi < 0 or dj - di <= lag.hi)
+    for g in np.unique(a.group):
+        assert len(set(plan.placed[a.group == g])) == 1
+    # the start times of a day are sequential from 08:30 and never overlap
+    for _, day in sched.groupby(["seller_id", "date"]):
+        t = pd.to_timedelta(day["start"] + ":00").dt.total_seconds() / 60
+        order = np.argsort(t.to_numpy())
+        ends = (t + day["duration_min"]).to_numpy()[order]
+        assert t.min() >= 8 * 60 + 30 and (t.to_numpy()[order][1:] >= ends[:-1] - 0.5).all()
+
+
+def test_kpis_are_added_to_an_existing_file(busy_plan) -> None:  # type: ignore[no-untyped-def]
+    inst, plan, out = busy_plan
+    k = json.loads((out / "kpis.json").read_text())
+    assert k["model"] == "geography" and k["status"] == "optimal"  # kept
+    assert 0 < k["share_scheduled"] < 1 and k["backlog_h"] > 0
+    assert len(k["weekly_utilization"]) == 4 and max(k["weekly_utilization"]) <= 1.0 + 1e-6
+    assert set(k["funnel_output"]) == {"contacts", "offers", "deals", "margin"}
+    customers = sum(s == "customer" for s in inst.accounts.stage)
+    assert k["new_customers_to_stand_still"] == pytest.approx(customers * 0.15 * 4 / 52, abs=0.01)
+    funnel = pd.read_csv(out / "funnel.csv")
+    assert (
+        list(funnel.columns[:1]) == ["week"] and (funnel["deals"] <= funnel["offers"] + 1e-9).all()
+    )
+    load = pd.read_csv(out / "load.csv")
+    assert (load["planned_h"] <= load["capacity_h"] + 1e-6).all()
+
+
+def test_recurring_operations_spread_over_the_horizon() -> None:
+    inst = _random_instance(n=200, seed=5)
+    acts = expand_actions(inst, whole(inst), 91)
+    rec = ~acts.once
+    assert rec.any()
+    weeks = np.bincount(acts.due[rec] // 7, minlength=13)
+    assert weeks.min() > 0 and weeks.max() < 3 * weeks.mean()
+    assert (acts.release[rec] <= acts.due[rec]).all()
+
+
+def test_same_inputs_same_plan() -> None:
+    inst = _random_instance(n=25, seed=9)
+    cfg = PlanConfig(weeks=2, start=MONDAY, time_limit_s=4, workers=1, seed=1)
+    p1, p2 = plan_actions(inst, whole(inst), cfg), plan_actions(inst, whole(inst), cfg)
+    assert np.array_equal(p1.day, p2.day) and np.allclose(p1.travel_min, p2.travel_min)
