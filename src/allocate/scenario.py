@@ -6,6 +6,9 @@ into that unit by their weights:
 - ``weights.travel``: per hour of weekly travel (default 1);
 - ``weights.move``: per account moved away from today's seller (default 0.25, i.e. moving
   four accounts costs as much as one hour of weekly driving);
+- ``weights.compactness`` (geographic models only): per hour of weekly travel measured from
+  the seller's territory anchor instead of the base (default 0.2); it keeps co-located
+  sellers' territories apart (see ``allocate.organize.presets.territory_anchors``);
 - ``balance.<measure>.weight``: per unit outside the ±τ band: per workload hour per week, per
   1,000 € of potential, per account.
 
@@ -45,6 +48,7 @@ class Weights(BaseModel):
 
     travel: float = Field(default=1.0, ge=0)
     move: float = Field(default=0.25, ge=0)
+    compactness: float = Field(default=0.2, ge=0)
 
 
 class BalanceSet(BaseModel):
@@ -71,6 +75,7 @@ class Scenario(BaseModel):
     candidates: int = Field(default=8, ge=1, le=1000)
     radius_km: float | None = Field(default=None, gt=0)
     contiguity: bool | None = None
+    contiguity_budget: float = Field(default=0.05, ge=0, le=10)
     weeks: float = Field(default=1.0, gt=0, le=53)
     circuity: float = Field(default=1.3, ge=1)
     speed_kmh: float = Field(default=70.0, gt=0)

@@ -49,8 +49,8 @@ def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | 
     sol = solve_assignment(mp.problem, params)
     choice = sol.choice
     status = sol.status
-    if scenario.model in ("geography", "hybrid") and instance.units is not None and scenario.contiguity is not False:
-        repaired = repair_contiguity(instance, mp, choice)
+    if scenario.model == "geography" and instance.units is not None and scenario.contiguity is not False:
+        repaired = repair_contiguity(instance, mp, choice, budget=scenario.contiguity_budget)
         if not np.array_equal(repaired, choice):
             choice = repaired
             if status.value == "optimal":

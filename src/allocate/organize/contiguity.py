@@ -5,10 +5,12 @@ connected set in the unit adjacency graph. The repair, applied to the solver's a
 
 1. For each seller, find the connected components of its units; its *core* is the component
    with the largest workload.
-2. Every other component (an *enclave*) is handed, whole, to a seller that owns a unit
-   adjacent to it and has it as a candidate, choosing the cheapest such move that keeps the
+2. Every other component (an *enclave*) of at most ``MAX_ENCLAVE_SHARE`` of the territory's
+   workload is handed, whole, to a seller that owns a unit adjacent to it and may serve it,
+   choosing the move with the best full objective (travel, balance, moves) that keeps the
    receiver within capacity. Handing an enclave to a neighbour keeps the neighbour connected.
-3. Repeat until no enclave can move (at most ``rounds`` rounds).
+3. Repeat until no enclave can move (at most ``rounds`` rounds). The repair may raise the
+   objective by at most ``budget`` (default 5 %, scenario ``contiguity_budget``) in total.
 
 Key-account bundles (multi-site groups) and locked accounts are outside the unit graph and
 never move. Enclaves that cannot move without breaking a capacity stay and are counted in the
@@ -24,7 +26,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..domain import Instance
+from ..solvers.problem import evaluate
 from .items import ModelProblem
+
+#: Enclaves larger than this share of a territory's workload are left alone: moving them would
+#: unbalance the receiver more than a detached patch costs (they are counted in the KPIs).
+MAX_ENCLAVE_SHARE = 0.25
 
 
 def bundle_units(instance: Instance, mp: ModelProblem) -> NDArray[np.int64]:
@@ -45,21 +52,17 @@ def bundle_units(instance: Instance, mp: ModelProblem) -> NDArray[np.int64]:
     return unit
 
 
-def territory_components(
-    instance: Instance, unit_owner: dict[int, int]
-) -> dict[int, list[set[int]]]:
-    """Connected components of units per seller (``unit_owner``: unit -> seller)."""
+def territory_components(instance: Instance, seller_units: dict[int, set[int]]) -> dict[int, list[set[int]]]:
+    """Connected components of each seller's units (``seller_units``: seller -> units)."""
     assert instance.units is not None
     nb = instance.units.neighbours
-    by_seller: dict[int, set[int]] = defaultdict(set)
-    for u, s in unit_owner.items():
-        by_seller[s].add(u)
     comps: dict[int, list[set[int]]] = {}
-    for s, units in by_seller.items():
+    for s, units in seller_units.items():
         left = set(units)
         out = []
         while left:
-            start = left.pop()
+            start = min(left)
+            left.remove(start)
             comp = {start}
             stack = [start]
             while stack:
@@ -74,73 +77,86 @@ def territory_components(
     return comps
 
 
+def _seller_units(b_unit: NDArray[np.int64], b_seller: NDArray[np.int64]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    for b in np.flatnonzero(b_unit >= 0):
+        out[int(b_seller[b])].add(int(b_unit[b]))
+    return out
+
+
 def count_enclaves(instance: Instance, mp: ModelProblem, choice: NDArray[np.int64]) -> int:
     """Number of territories made of more than one connected component."""
     if instance.units is None:
         return 0
-    owner = _unit_owner(bundle_units(instance, mp), mp.problem.seller[choice])
-    return sum(1 for comps in territory_components(instance, owner).values() if len(comps) > 1)
-
-
-def _unit_owner(b_unit: NDArray[np.int64], b_seller: NDArray[np.int64]) -> dict[int, int]:
-    owner: dict[int, int] = {}
-    for b in np.flatnonzero(b_unit >= 0):
-        owner[int(b_unit[b])] = int(b_seller[b])
-    return owner
+    units = _seller_units(bundle_units(instance, mp), mp.problem.seller[choice])
+    return sum(1 for comps in territory_components(instance, units).values() if len(comps) > 1)
 
 
 def repair_contiguity(
-    instance: Instance, mp: ModelProblem, choice: NDArray[np.int64], rounds: int = 10
+    instance: Instance, mp: ModelProblem, choice: NDArray[np.int64], rounds: int = 10, budget: float = 0.05
 ) -> NDArray[np.int64]:
-    """Return a choice in which as many territories as possible are contiguous."""
+    """Return a choice in which as many territories as possible are contiguous.
+
+    Only the seller's own bundles move (in a hybrid model a unit holds one bundle per skill
+    group, each with its own territory), and only to a seller that owns a bundle in a unit
+    adjacent to the enclave, may serve every bundle of it and has the capacity.
+    """
     if instance.units is None:
         return choice
     p = mp.problem
     choice = choice.copy()
     b_unit = bundle_units(instance, mp)
-    unit_bundles: dict[int, list[int]] = defaultdict(list)
-    for b in np.flatnonzero(b_unit >= 0):
-        unit_bundles[int(b_unit[b])].append(int(b))
     nb = instance.units.neighbours
+    current_obj = evaluate(p, choice).objective
+    limit = current_obj + budget * abs(current_obj)
     for _ in range(rounds):
         b_seller = p.seller[choice]
         loads = np.bincount(b_seller, weights=p.load[choice], minlength=p.n_sellers)
-        owner = _unit_owner(b_unit, b_seller)
-        comps = territory_components(instance, owner)
+        counts = np.bincount(b_seller, weights=p.count, minlength=p.n_sellers)
+        seller_units = _seller_units(b_unit, b_seller)
+        # bundles of each (seller, unit)
+        own: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for b in np.flatnonzero(b_unit >= 0):
+            own[(int(b_seller[b]), int(b_unit[b]))].append(int(b))
+        # which sellers hold each unit
+        holders: dict[int, set[int]] = defaultdict(set)
+        for (s, u) in own:
+            holders[u].add(s)
         moved = False
-        for s, parts in sorted(comps.items()):
+        for s, parts in sorted(territory_components(instance, seller_units).items()):
             if len(parts) < 2:
                 continue
-            weight = [sum(p.load[choice[b]] for u in part for b in unit_bundles[u]) for part in parts]
+            weight = [sum(p.load[choice[b]] for u in part for b in own[(s, u)]) for part in parts]
             core = int(np.argmax(weight))
             for k, part in enumerate(parts):
-                if k == core:
+                if k == core or weight[k] > MAX_ENCLAVE_SHARE * sum(weight):
                     continue
-                bundles = [b for u in part for b in unit_bundles[u]]
-                receivers = {owner[v] for u in part for v in nb[u] if v in owner and owner[v] != s}
+                bundles = [b for u in sorted(part) for b in own[(s, u)]]
+                receivers = {t for u in part for v in nb[u] for t in holders.get(v, ()) if t != s}
                 best, best_cost, best_entries = -1, np.inf, None
                 for t in sorted(receivers):
                     entries = [p.candidate_index(b, t) for b in bundles]
-                    if min(entries) < 0:
+                    if not entries or min(entries) < 0:
                         continue
                     add = sum(p.load[e] for e in entries)
                     if loads[t] + add > p.capacity[t] + 1e-9:
                         continue
-                    if p.max_items[t] >= 0:
-                        cnt = np.sum(b_seller == t) + len(bundles)
-                        if cnt > p.max_items[t]:
-                            continue
-                    delta = sum(p.cost[e] - p.cost[choice[b]] for b, e in zip(bundles, entries, strict=True))
-                    if delta < best_cost:
+                    if p.max_items[t] >= 0 and counts[t] + sum(p.count[b] for b in bundles) > p.max_items[t]:
+                        continue
+                    trial = choice.copy()
+                    trial[bundles] = entries
+                    delta = evaluate(p, trial).objective
+                    if delta < best_cost and delta <= limit:
                         best, best_cost, best_entries = t, delta, entries
                 if best >= 0 and best_entries is not None:
+                    current_obj = best_cost
                     for b, e in zip(bundles, best_entries, strict=True):
                         loads[s] -= p.load[choice[b]]
+                        counts[s] -= p.count[b]
                         loads[best] += p.load[e]
+                        counts[best] += p.count[b]
                         choice[b] = e
                         b_seller[b] = best
-                        for u in part:
-                            owner[u] = best
                     moved = True
         if not moved:
             break

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from ..domain import Instance
 from ..scenario import Scenario
 from ..solvers.problem import AssignmentProblem, Balance
-from ..travel import nearest_sellers
+from ..travel import haversine_km, nearest_sellers
 from ..workload import travel_minutes
 
 log = logging.getLogger(__name__)
@@ -74,12 +74,15 @@ def build_problem(
     scenario: Scenario,
     rows: Rows,
     eligible: dict[str, NDArray[np.int64]],
-    balance_key: list[tuple],
+    balance_key: list,
+    anchors: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> ModelProblem:
     """Candidates, loads and costs of every bundle, then the :class:`AssignmentProblem`.
 
     ``eligible[label]`` lists the sellers of an eligibility class. ``balance_key[s]`` groups
-    the sellers whose workload, potential and count are balanced together.
+    the sellers whose workload, potential and count are balanced together. ``anchors``
+    (lat, lon per seller) add the compactness term of geographic models: the travel hours
+    from the seller's territory anchor, times ``weights.compactness``.
     """
     acc, sel = instance.accounts, instance.sellers
     n_b = int(rows.bundle.max()) + 1 if len(rows) else 0
@@ -135,6 +138,11 @@ def build_problem(
     nnz = len(seller_a)
     load = np.bincount(entry_rep, weights=load_pair, minlength=nnz)
     cost = np.bincount(entry_rep, weights=travel_h, minlength=nnz)
+    if anchors is not None and scenario.weights.compactness > 0:
+        # compactness: distance from the seller's territory anchor, priced like travel
+        akm = haversine_km(anchors[0][pair_seller], anchors[1][pair_seller], acc.lat[rows.account[row_rep]], acc.lon[rows.account[row_rep]])
+        anchor_h = np.maximum(rows.visits[row_rep], 0.05) * 2.0 * instance.travel.minutes(akm) / 60.0
+        cost = cost + scenario.weights.compactness * np.bincount(entry_rep, weights=anchor_h, minlength=nnz)
     # max_travel_min: drop candidates that some row cannot reach
     too_far = np.bincount(entry_rep, weights=(tmin > sel.max_travel_min[pair_seller]).astype(float), minlength=nnz) > 0
     locked_entry = np.zeros(nnz, dtype=bool)

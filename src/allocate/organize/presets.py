@@ -88,7 +88,56 @@ def _account_rows(instance: Instance, classes: list[str], by_unit: bool) -> Rows
 def _geography(instance: Instance, scenario: Scenario) -> ModelProblem:
     sellers = _all_sellers(instance, scenario)
     rows = _account_rows(instance, ["all accounts"] * len(instance.accounts), by_unit=instance.units is not None)
-    return build_problem("geography", instance, scenario, rows, {"all accounts": sellers}, _one_group(instance, sellers))
+    return build_problem(
+        "geography", instance, scenario, rows, {"all accounts": sellers}, _one_group(instance, sellers),
+        anchors=territory_anchors(instance, sellers, rows.desk_h + rows.visits),
+    )
+
+
+def territory_anchors(instance: Instance, sellers: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A point per seller around which its territory should gather.
+
+    Sellers sharing an office have the same travel costs, so travel alone lets their
+    territories interleave like a checkerboard. Each office's nearby demand (the accounts whose
+    nearest base it is, weighted by workload) is split by a seeded weighted k-means into as
+    many clusters as the office has sellers; each seller gets one cluster's centroid (a
+    seller alone at its base keeps the base).
+    """
+    from ..travel import nearest_sellers
+
+    acc, sel = instance.accounts, instance.sellers
+    lat = sel.lat.astype(float).copy()
+    lon = sel.lon.astype(float).copy()
+    if len(sellers) == 0:
+        return lat, lon
+    idx, _ = nearest_sellers(acc.lat, acc.lon, sel.lat[sellers], sel.lon[sellers], 1)
+    nearest = sellers[idx[:, 0]]
+    office: dict[tuple[float, float], list[int]] = {}
+    for s in sellers:
+        office.setdefault((round(float(sel.lat[s]), 5), round(float(sel.lon[s]), 5)), []).append(int(s))
+    rng = np.random.default_rng(0)
+    for members in office.values():
+        if len(members) < 2:
+            continue
+        pts = np.flatnonzero(np.isin(nearest, members))
+        if len(pts) < len(members):
+            continue
+        x = np.column_stack([acc.lat[pts], acc.lon[pts] * np.cos(np.radians(acc.lat[pts]))])
+        w = np.maximum(weight[pts] if len(weight) == len(acc) else np.ones(len(pts)), 1e-6)
+        centers = x[rng.choice(len(pts), size=len(members), replace=False)]
+        for _ in range(30):
+            lab = np.argmin(((x[:, None, :] - centers[None, :, :]) ** 2).sum(-1), axis=1)
+            for c in range(len(members)):
+                m = lab == c
+                if m.any():
+                    centers[c] = (x[m] * w[m, None]).sum(0) / w[m].sum()
+        # sellers in id order take the clusters in angular order around the office
+        base = np.array([sel.lat[members[0]], sel.lon[members[0]] * np.cos(np.radians(sel.lat[members[0]]))])
+        order = np.argsort(np.arctan2(centers[:, 0] - base[0], centers[:, 1] - base[1]), kind="stable")
+        for s, c in zip(sorted(members), order, strict=True):
+            lat[s] = centers[c, 0]
+            lon[s] = centers[c, 1] / np.cos(np.radians(centers[c, 0]))
+    return lat, lon
 
 
 def _generalist(instance: Instance, scenario: Scenario) -> ModelProblem:

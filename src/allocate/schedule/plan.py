@@ -49,6 +49,8 @@ VISITS_PER_TOUR = (1.0, 4.0)
 WALL_S_PER_DET = 3.0
 #: Places near a visit whose days are tried when the visit is moved (regrouping).
 NEAR = 8
+#: Rounds of ejection and refill after the solve.
+EJECT_ROUNDS = 1
 #: Largest day (in stops) whose tour is re-estimated from scratch after a change.
 REOPTIMIZE_STOPS = 12
 
@@ -127,6 +129,7 @@ class SellerProblem:
     budget_s: float
     seed: int
     use_cpsat: bool = True
+    deadline: float = math.inf  # time.time() after which CP-SAT is skipped or cut short
 
     @property
     def n(self) -> int:
@@ -208,6 +211,8 @@ def plan_actions(
     releases = _cross_seller_releases(actions)
     total = max(1, n)
     budget = 0.5 * cfg.time_limit_s * cfg.workers
+    # CP-SAT stops in time for the post-processing (about a quarter of the limit)
+    deadline = time.time() + 0.75 * cfg.time_limit_s - (time.perf_counter() - t0)
     problems = [
         _seller_problem(
             instance,
@@ -220,6 +225,7 @@ def plan_actions(
             releases,
             budget * len(local[s]) / total,
             cfg,
+            deadline,
         )
         for s in sellers
     ]
@@ -294,6 +300,7 @@ def _seller_problem(
     releases: NDArray[np.int64],
     budget_s: float,
     cfg: PlanConfig,
+    deadline: float = math.inf,
 ) -> SellerProblem:
     pos = {int(i): k for k, i in enumerate(idx)}
     lags = tuple(
@@ -321,6 +328,7 @@ def _seller_problem(
         budget_s=max(0.05, budget_s),
         seed=cfg.seed,
         use_cpsat=cfg.use_cpsat,
+        deadline=deadline,
     )
 
 
@@ -373,6 +381,8 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
        is offered again to the earliest days where it fits, with its real insertion cost.
     4. Visits move to days whose tours pass nearby when that saves travel (regrouping), and
        the minutes freed are offered to the unplanned groups once more.
+    5. Unplanned groups may take the place of single actions worth less per minute, which
+       are then offered to the other days (ejection).
     """
     t0 = time.perf_counter()
     n = p.n
@@ -397,6 +407,9 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
     book.refill([groups[g] for g in ok_groups])
     book.regroup()
     book.refill([groups[g] for g in ok_groups])
+    for _ in range(EJECT_ROUNDS):
+        book.eject_fill([groups[g] for g in ok_groups])
+        book.refill([groups[g] for g in ok_groups])
     day = book.day
     for i in range(n):
         if day[i] < 0 and not reason[i]:
@@ -609,10 +622,11 @@ class DayPlanModel:
         greedy = greedy_value_schedule(self.problem)
         best = greedy if greedy is not None else np.full(len(self.members), -1, dtype=np.int64)
         status = "greedy"
-        if p.use_cpsat and len(self.members):
+        wall = min(1.5 * p.budget_s + 0.5, p.deadline - time.time())
+        if p.use_cpsat and len(self.members) and wall > 0.2:
             res = solve_schedule(
                 self.problem,
-                time_limit_s=1.5 * p.budget_s + 0.5,
+                time_limit_s=wall,
                 workers=1,
                 seed=p.seed,
                 deterministic_time=p.budget_s / WALL_S_PER_DET,
@@ -746,8 +760,7 @@ class _DayBook:
             for d, stops in enumerate(self.stops):
                 for i in stops:
                     days_of.setdefault(int(self.place[i]), set()).add(d)
-            for i in np.flatnonzero(p.is_visit & (self.day >= 0)):
-                i = int(i)
+            for i in np.flatnonzero(p.is_visit & (self.day >= 0)).tolist():
                 d = int(self.day[i])
                 stops = self.stops[d]
                 k = stops.index(i)
@@ -793,6 +806,126 @@ class _DayBook:
                 moved += 1
             if not moved:
                 break
+
+    def eject_fill(self, groups: list[list[int]], max_groups: int = 400) -> None:
+        """Place unplanned groups by ejecting single actions of lower value per minute.
+
+        For each unplanned group (most valuable first), each action goes to the earliest day
+        of its window where it fits once some single actions (recurring occurrences) of lower
+        value per minute leave that day; the group is kept only if it is worth more than all
+        it ejected, else every touched day is restored. The ejected actions are offered to
+        other days by the next :meth:`refill`.
+        """
+        p = self.p
+        todo = [g for g in groups if all(self.day[i] < 0 for i in g)]
+        todo.sort(key=lambda g: (-p.value[g].sum(), g[0]))
+        size = (
+            np.bincount(p.group - p.group.min(), minlength=1)
+            if p.n
+            else np.zeros(1, dtype=np.int64)
+        )
+        single = size[p.group - p.group.min()] == 1 if p.n else np.zeros(0, dtype=bool)
+        density = p.value / np.maximum(1, p.duration)
+        for g in todo[:max_groups]:
+            g_density = p.value[g].sum() / max(1, p.duration[g].sum())
+            saved = {d: self._snapshot(d) for d in range(len(p.day_cap))}
+            touched: set[int] = set()
+            ejected: list[int] = []
+            ok = True
+            for i in g:
+                lo_day, hi_day = int(p.release[i]), len(p.day_cap) - 1
+                for a, b, lo, hi in p.lags:
+                    if b == i and self.day[a] >= 0:
+                        lo_day = max(lo_day, int(self.day[a]) + lo)
+                        hi_day = min(hi_day, int(self.day[a]) + hi) if hi >= 0 else hi_day
+                placed = False
+                for d in range(lo_day, hi_day + 1):
+                    if p.day_cap[d] < p.duration[i]:
+                        continue
+                    victims = sorted(
+                        (j for j in self.tasks[d] if single[j] and density[j] < g_density),
+                        key=lambda j: (density[j], j),
+                    )
+                    out: list[int] = []
+                    while True:
+                        cost = self._insertion(i, d)
+                        if p.duration[i] + cost <= p.day_cap[d] - self.load(d) + 1e-9:
+                            break
+                        if not victims:
+                            cost = -1.0
+                            break
+                        j = victims.pop(0)
+                        self._remove_one(j)
+                        out.append(j)
+                    if cost < 0:  # cannot make room here: put the day back as it was
+                        self._restore(d, saved[d])
+                        continue
+                    self._insert(i, d)
+                    touched.add(d)
+                    ejected += out
+                    placed = True
+                    break
+                if not placed:
+                    ok = False
+                    break
+            if not ok or p.value[ejected].sum() >= p.value[g].sum():
+                for d in touched:
+                    self._restore(d, saved[d])
+                self._sync_days()
+            # else: the ejected actions stay unplanned until the next refill
+
+    def _snapshot(self, d: int) -> tuple[list[int], list[int], float, float, int]:
+        return (
+            list(self.stops[d]),
+            list(self.tasks[d]),
+            float(self.desk[d]),
+            float(self.tour[d]),
+            d,
+        )
+
+    def _restore(self, d: int, snap: tuple[list[int], list[int], float, float, int]) -> None:
+        self.stops[d], self.tasks[d] = list(snap[0]), list(snap[1])
+        self.desk[d], self.tour[d] = snap[2], snap[3]
+        for j in self.tasks[d]:
+            self.day[j] = d
+
+    def _sync_days(self) -> None:
+        """After a rollback, the day of each action is the day whose list holds it."""
+        on_day = np.full(self.p.n, -1, dtype=np.int64)
+        for d, tasks in enumerate(self.tasks):
+            for j in tasks:
+                on_day[j] = d
+        self.day = on_day
+
+    def _insertion(self, i: int, d: int) -> float:
+        """Extra tour minutes if visit ``i`` joins day ``d`` (0 for desk work)."""
+        if not self.p.is_visit[i]:
+            return 0.0
+        m, here = self.matrix, self.place[i]
+        path = [0, *self.place[self.stops[d]], 0]
+        return float(
+            min(
+                m[path[k - 1], here] + m[here, path[k]] - m[path[k - 1], path[k]]
+                for k in range(1, len(path))
+            )
+        )
+
+    def _insert(self, i: int, d: int) -> None:
+        if not self.p.is_visit[i]:
+            self._add(i, d)
+            return
+        m, here = self.matrix, self.place[i]
+        path = [0, *self.place[self.stops[d]], 0]
+        add = [
+            m[path[k - 1], here] + m[here, path[k]] - m[path[k - 1], path[k]]
+            for k in range(1, len(path))
+        ]
+        k = int(np.argmin(add))
+        self.day[i] = d
+        self.tasks[d].append(i)
+        self.stops[d].insert(k, i)
+        self.tour[d] += add[k]
+        self._retour(d)
 
     def refill(self, groups: list[list[int]]) -> None:
         """Offer every unplanned group, by value per minute, to its earliest days that fit."""

@@ -1,0 +1,104 @@
+"""``allocate schedule`` end to end on the tiny instance: files, merge of kpis.json, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from allocate.cli import app
+
+
+def _run_dir(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "alignment.csv").write_text("account_id,seller_id\nA1,PAR\nA2,PAR\nA3,LYO\nA4,LYO\n")
+    (run / "kpis.json").write_text(json.dumps({"model": "geography", "objective": 1.5}))
+    return run
+
+
+def test_schedule_writes_the_plan_and_merges_kpis(tiny_dir: Path, tmp_path: Path) -> None:
+    sellers = (tiny_dir / "sellers.csv").read_text().splitlines()
+    sellers = [sellers[0] + ",calendar", sellers[1] + ",off/par.csv", sellers[2] + ","]
+    (tiny_dir / "sellers.csv").write_text("\n".join(sellers) + "\n")
+    (tiny_dir / "off").mkdir()
+    (tiny_dir / "off" / "par.csv").write_text("date\n2027-01-07\n")
+    run = _run_dir(tmp_path)
+    args = [
+        "schedule",
+        str(tiny_dir),
+        "--alignment",
+        str(run / "alignment.csv"),
+        "--out",
+        str(run),
+        "--weeks",
+        "2",
+        "--start",
+        "2027-01-04",
+        "--holidays",
+        "2027-01-05",
+        "--time-limit",
+        "5",
+        "--workers",
+        "1",
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    sched = pd.read_csv(run / "schedule.csv")
+    assert list(sched.columns[:7]) == [
+        "seller_id",
+        "account_id",
+        "operation",
+        "date",
+        "start",
+        "duration_min",
+        "travel_min",
+    ]
+    # weekly visit and call for 4 customers over 2 weeks, ample capacity: all 16 planned
+    assert len(sched) == 16 and pd.read_csv(run / "unscheduled.csv").empty
+    assert "2027-01-05" not in set(sched["date"])  # holiday
+    assert "2027-01-07" not in set(sched.loc[sched["seller_id"] == "PAR", "date"])  # day off
+    k = json.loads((run / "kpis.json").read_text())
+    assert k["model"] == "geography" and k["objective"] == 1.5 and k["share_scheduled"] == 1.0
+    assert len(k["weekly_utilization"]) == 2
+    for name in ("load.csv", "funnel.csv"):
+        assert (run / name).is_file()
+
+
+def test_schedule_rejects_a_start_that_is_not_a_monday(tiny_dir: Path, tmp_path: Path) -> None:
+    run = _run_dir(tmp_path)
+    res = CliRunner().invoke(
+        app,
+        [
+            "schedule",
+            str(tiny_dir),
+            "--alignment",
+            str(run / "alignment.csv"),
+            "--out",
+            str(run),
+            "--start",
+            "2027-01-05",
+        ],
+    )
+    assert res.exit_code == 2
+    assert not (run / "schedule.csv").exists()
+
+
+def test_schedule_rejects_bad_holidays(tiny_dir: Path, tmp_path: Path) -> None:
+    run = _run_dir(tmp_path)
+    res = CliRunner().invoke(
+        app,
+        [
+            "schedule",
+            str(tiny_dir),
+            "--alignment",
+            str(run / "alignment.csv"),
+            "--out",
+            str(run),
+            "--holidays",
+            "2027-13-40",
+        ],
+    )
+    assert res.exit_code == 2
