@@ -1504,7 +1504,12 @@ def _unit_polygons(country: str, towns: _Towns, units: _Units) -> gpd.GeoDataFra
             owner = shapely.STRtree(polys).query(shapely.points(xy), predicate="intersects")
             cells_of = dict(zip(owner[0].tolist(), owner[1].tolist(), strict=True))
             polys = [polys[cells_of[i]] if i in cells_of else hull for i in range(n)]
-        cells = list(shapely.intersection(np.array(polys, dtype=object), hull))
+        arr = np.array(polys, dtype=object)
+        try:
+            cells = list(shapely.intersection(arr, hull))
+        except shapely.errors.GEOSException:
+            # near-degenerate Voronoi cells (very close seeds at large n): clip on a grid
+            cells = list(shapely.intersection(shapely.make_valid(arr), shapely.make_valid(hull), grid_size=1e-6))
     lonlat_cells = []
     for i, cell in enumerate(cells):
         geo = shapely.transform(cell, lambda c: _from_plane(c, towns.lat0_rad))

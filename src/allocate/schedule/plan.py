@@ -808,13 +808,14 @@ class _DayBook:
                 break
 
     def eject_fill(self, groups: list[list[int]], max_groups: int = 400) -> None:
-        """Place unplanned groups by ejecting single actions of lower value per minute.
+        """Place unplanned groups by ejecting single actions to other days.
 
         For each unplanned group (most valuable first), each action goes to the earliest day
-        of its window where it fits once some single actions (recurring occurrences) of lower
-        value per minute leave that day; the group is kept only if it is worth more than all
-        it ejected, else every touched day is restored. The ejected actions are offered to
-        other days by the next :meth:`refill`.
+        of its window where it fits once some single actions (recurring occurrences, lowest
+        value per minute first) leave that day. The ejected actions then try the other days;
+        the move is kept only if the group is worth more than the ejected actions that found
+        no other day, else every day is restored. This packs long chains into days that small
+        actions had fragmented, and moves the small ones into the leftover minutes.
         """
         p = self.p
         todo = [g for g in groups if all(self.day[i] < 0 for i in g)]
@@ -843,8 +844,8 @@ class _DayBook:
                     if p.day_cap[d] < p.duration[i]:
                         continue
                     victims = sorted(
-                        (j for j in self.tasks[d] if single[j] and density[j] < g_density),
-                        key=lambda j: (density[j], j),
+                        (j for j in self.tasks[d] if single[j] and j not in g),
+                        key=lambda j: (density[j] >= g_density, density[j], j),
                     )
                     out: list[int] = []
                     while True:
@@ -868,11 +869,15 @@ class _DayBook:
                 if not placed:
                     ok = False
                     break
-            if not ok or p.value[ejected].sum() >= p.value[g].sum():
-                for d in touched:
+            if ok:  # the ejected actions try the other days; what stays out is the price
+                for j in sorted(ejected, key=lambda j: (-density[j], j)):
+                    self._place([j])
+                lost = sum(p.value[j] for j in ejected if self.day[j] < 0)
+                ok = lost < p.value[g].sum()
+            if not ok:
+                for d in range(len(p.day_cap)):
                     self._restore(d, saved[d])
                 self._sync_days()
-            # else: the ejected actions stay unplanned until the next refill
 
     def _snapshot(self, d: int) -> tuple[list[int], list[int], float, float, int]:
         return (

@@ -241,7 +241,21 @@ class AssignmentModel:
             terms += [-int(mw) * c * self.x[k] for c, k in self.move_terms]
         terms += [coef * v for v, coef in self.balance_slacks]
         self.move_weight_int = int(mw)
-        self.model.minimize(sum(terms))
+        self.objective_expr = sum(terms)
+        self.model.minimize(self.objective_expr)
+
+    def add_lower_bound(self, bound: float) -> None:
+        """Tell CP-SAT a proven lower bound (e.g. the LP's), so it can stop when it reaches it.
+
+        The scaled objective is an integer, so ``ceil`` of the scaled bound is still valid
+        (a unit of slack absorbs floating-point error).
+        """
+        if not np.isfinite(bound):
+            return
+        fixed_cost = float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum()) if len(self.fixed_choice) else 0.0
+        offset = self.move_weight_int * (self.move_constant + self.base_moves) + fixed_cost
+        scaled = bound * self.sc.obj - offset
+        self.model.add(self.objective_expr >= int(np.ceil(scaled - 1e-6 * max(1.0, abs(scaled)))) - (0 if self.sc.obj == 1 else 1))
 
     def _hint(self) -> None:
         if self.base is None:

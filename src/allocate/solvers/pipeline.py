@@ -159,6 +159,7 @@ def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = No
 
 def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> AssignmentSolution:
     model = AssignmentModel(problem, scales, base=start)
+    model.add_lower_bound(lp_bound)
     cb = (lambda obj: prm.on_solution(0.0, obj)) if prm.on_solution else None
     out = model.solve(max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search, cb)
     start_ev = evaluate(problem, start)
