@@ -830,7 +830,6 @@ class _DayBook:
         for g in todo[:max_groups]:
             g_density = p.value[g].sum() / max(1, p.duration[g].sum())
             saved = {d: self._snapshot(d) for d in range(len(p.day_cap))}
-            touched: set[int] = set()
             ejected: list[int] = []
             ok = True
             for i in g:
@@ -843,6 +842,7 @@ class _DayBook:
                 for d in range(lo_day, hi_day + 1):
                     if p.day_cap[d] < p.duration[i]:
                         continue
+                    before = self._snapshot(d)
                     victims = sorted(
                         (j for j in self.tasks[d] if single[j] and j not in g),
                         key=lambda j: (density[j] >= g_density, density[j], j),
@@ -859,10 +859,9 @@ class _DayBook:
                         self._remove_one(j)
                         out.append(j)
                     if cost < 0:  # cannot make room here: put the day back as it was
-                        self._restore(d, saved[d])
+                        self._restore(d, before)
                         continue
                     self._insert(i, d)
-                    touched.add(d)
                     ejected += out
                     placed = True
                     break
