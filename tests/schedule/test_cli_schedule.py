@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -102,3 +103,24 @@ def test_schedule_rejects_bad_holidays(tiny_dir: Path, tmp_path: Path) -> None:
         ],
     )
     assert res.exit_code == 2
+
+
+def test_schedule_run_writes_the_same_files(tiny_dir: Path, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from allocate import read_instance
+    from allocate.io.runs import read_alignment
+    from allocate.schedule import PlanConfig, schedule_run
+
+    run = _run_dir(tmp_path)
+    (run / "kpis.json").write_text(
+        json.dumps({"model": "geography", "instance_dir": str(tiny_dir)})
+    )
+    inst = read_instance(tiny_dir)
+    result = SimpleNamespace(alignment=read_alignment(run / "alignment.csv", inst))
+    cfg = PlanConfig(weeks=2, start=dt.date(2027, 1, 4), time_limit_s=5, workers=1)
+    plan = schedule_run(inst, result, run, cfg)  # type: ignore[arg-type]
+    for name in ("schedule.csv", "load.csv", "unscheduled.csv", "funnel.csv"):
+        assert (run / name).is_file()
+    assert len(pd.read_csv(run / "schedule.csv")) == int(plan.placed.sum()) == 16
+    assert json.loads((run / "kpis.json").read_text())["share_scheduled"] == 1.0

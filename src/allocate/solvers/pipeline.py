@@ -34,7 +34,7 @@ from .feasibility import area_shortfalls, capacity_shortfalls
 from .heuristics import improve, repair, round_lp
 from .lp import LpResult, lp_relaxation, subgradient_bound
 from .problem import AssignmentProblem, evaluate
-from .scaling import Scales, snap
+from .scaling import scales_for, snap
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = No
     if shortfalls:
         raise InfeasibleError("not enough capacity for some groups of accounts", shortfalls)
 
-    scales = Scales.for_data(problem.load, problem.capacity, problem.cost)
+    scales = scales_for(problem)
     problem = snap(problem, scales)
     lp = lp_relaxation(problem, time_limit_s=max(1.0, 0.4 * prm.time_limit_s))
     if not lp.feasible:

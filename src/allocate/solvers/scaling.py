@@ -31,8 +31,10 @@ class Scales:
     potential: float
 
     @staticmethod
-    def for_data(loads: NDArray, capacity: NDArray, costs: NDArray) -> Scales:
-        integral = all(_is_integral(a) for a in (loads, capacity, costs))
+    def for_data(loads: NDArray, capacity: NDArray, costs: NDArray, weights: NDArray | None = None) -> Scales:
+        """Scales 1 when every load, capacity, cost and objective weight is an integer."""
+        arrays = [loads, capacity, costs] + ([np.asarray(weights, dtype=float)] if weights is not None else [])
+        integral = all(_is_integral(a) for a in arrays)
         s = Scales(1.0, 1.0, POTENTIAL_SCALE) if integral else Scales(LOAD_SCALE, OBJ_SCALE, POTENTIAL_SCALE)
         top = float(np.abs(capacity).max(initial=0)) * s.load
         if top > MAX_INT:
@@ -73,3 +75,9 @@ def _is_integral(a: NDArray) -> bool:
     a = np.asarray(a, dtype=float)
     a = a[np.isfinite(a)]
     return bool(np.all(a == np.rint(a)))
+
+
+def scales_for(problem) -> Scales:  # problem: AssignmentProblem
+    """The scales of an assignment problem (its data and its objective weights)."""
+    weights = [problem.cost_weight, problem.move_weight] + [b.weight for b in problem.balances if not b.hard]
+    return Scales.for_data(problem.load, problem.capacity, problem.cost_weight * problem.cost, np.array(weights))
