@@ -6,9 +6,11 @@ errors never show a Python traceback.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -164,14 +166,37 @@ def solve(
             logging.basicConfig(level=logging.INFO, format="%(message)s")
         inst = read_instance(folder)
         sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
-        with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"):
+        with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"), stop_on_sigint():
             res = solve_fn(inst, sc)
         kpis = compute_kpis(inst, res)
         write_run(out, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
         _print_result(res, kpis)
         console.print(f"wrote {out}/alignment.csv, kpis.json, sellers_kpis.csv, territories.geojson")
+        if res.interrupted:
+            err_console.print("interrupted: the best alignment found so far was written")
+            raise typer.Exit(130)
 
     run_guarded(go)
+
+
+@contextlib.contextmanager
+def stop_on_sigint() -> Iterator[None]:
+    """First Ctrl-C: stop the search and keep the best solution; a second one aborts."""
+    from .solvers.cpsat import clear_stop, request_stop
+
+    previous = signal.getsignal(signal.SIGINT)
+    clear_stop()
+
+    def handler(signum: int, frame: Any) -> None:
+        err_console.print("stopping: keeping the best solution found (Ctrl-C again to abort)")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        request_stop()
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _print_result(res: Any, kpis: Any) -> None:

@@ -1488,6 +1488,13 @@ def _choose_units(
     return units, np.asarray(nearest, dtype=np.int64)
 
 
+def _clip_cell(cell, hull):
+    try:
+        return shapely.intersection(cell, hull)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(shapely.set_precision(cell.buffer(0), 1e-6), shapely.set_precision(hull.buffer(0), 1e-6))
+
+
 def _unit_polygons(country: str, towns: _Towns, units: _Units) -> gpd.GeoDataFrame:
     hull = _hull_km(country)
     xy = units.xy
@@ -1508,12 +1515,17 @@ def _unit_polygons(country: str, towns: _Towns, units: _Units) -> gpd.GeoDataFra
         try:
             cells = list(shapely.intersection(arr, hull))
         except shapely.errors.GEOSException:
-            # near-degenerate Voronoi cells (very close seeds at large n): clip on a grid
-            cells = list(shapely.intersection(shapely.make_valid(arr), shapely.make_valid(hull), grid_size=1e-6))
+            # near-degenerate Voronoi cells (very close seeds at large n): clip cell by cell,
+            # snapping a failing cell to a fine grid
+            cells = [_clip_cell(c, hull) for c in arr]
     lonlat_cells = []
     for i, cell in enumerate(cells):
         geo = shapely.transform(cell, lambda c: _from_plane(c, towns.lat0_rad))
-        geo = shapely.set_precision(geo, 10.0**-UNIT_DECIMALS)
+        try:
+            geo = shapely.set_precision(geo, 10.0**-UNIT_DECIMALS)
+        except shapely.errors.GEOSException:
+            # a sliver cell that snapping cannot keep valid: snap its repaired version
+            geo = shapely.set_precision(shapely.make_valid(geo).buffer(0), 10.0**-UNIT_DECIMALS)
         geo = _polygonal(geo)
         if geo.is_empty:
             lon, lat = _from_plane(xy[i : i + 1], towns.lat0_rad)[0]

@@ -54,6 +54,7 @@ class Result:
     scenario: Scenario
     deterministic: bool
     solver_objective: float
+    interrupted: bool = False
 
     @property
     def gap(self) -> float:

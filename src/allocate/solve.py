@@ -69,6 +69,7 @@ def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | 
         scenario=scenario,
         deterministic=sol.deterministic,
         solver_objective=sol.solver_objective if np.array_equal(choice, sol.choice) else ev.objective,
+        interrupted=sol.interrupted,
     )
 
 

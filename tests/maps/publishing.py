@@ -213,11 +213,17 @@ class PageWatch:
             self.errors.append(m.text)
 
 
-#: Leaflet objects of every map of the page (folium declares maps as globals).
+#: Leaflet objects of every map of the page (folium declares maps as globals). ``points`` and
+#: ``rings`` are the rows held by our canvas point layers, ``painted`` those drawn in the current
+#: view, ``circles`` any per-account ``L.circleMarker`` (there should be none).
 COUNT_JS = """() => Object.values(window).filter(v => v instanceof L.Map).map(m => {
-  let c = {circles: 0, polygons: 0, markers: 0, lines: 0};
+  let c = {points: 0, painted: 0, rings: 0, circles: 0, polygons: 0, markers: 0, lines: 0};
+  const P = window.AllocatePoints;
   m.eachLayer(l => {
-    if (l instanceof L.CircleMarker) c.circles++;
+    if (P && l instanceof P) {
+      if (l.options.ring) c.rings += l.count; else { c.points += l.count; c.painted += l.painted; }
+    }
+    else if (l instanceof L.CircleMarker) c.circles++;
     else if (l instanceof L.Polygon) c.polygons++;
     else if (l instanceof L.Polyline) c.lines++;
     else if (l instanceof L.Marker) c.markers++;
@@ -225,3 +231,15 @@ COUNT_JS = """() => Object.values(window).filter(v => v instanceof L.Map).map(m 
   c.zoom = m.getZoom();
   return c;
 })"""
+
+#: Non-transparent pixels on the account canvases, and the alpha at page point (x, y).
+PIXELS_JS = """([x, y]) => { let n = 0, alpha = 0;
+  for (const c of document.querySelectorAll('canvas.allocate-points')) {
+    const ctx = c.getContext('2d'), d = ctx.getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    const r = c.getBoundingClientRect(), sx = c.width / r.width;
+    const px = Math.round((x - r.left) * sx), py = Math.round((y - r.top) * sx);
+    if (px >= 0 && py >= 0 && px < c.width && py < c.height)
+      alpha = Math.max(alpha, ctx.getImageData(px, py, 1, 1).data[3]);
+  }
+  return [n, alpha]; }"""

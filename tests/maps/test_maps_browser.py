@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from publishing import COUNT_JS, XSS, PageWatch
+from publishing import COUNT_JS, PIXELS_JS, XSS, PageWatch
 from typer.testing import CliRunner
 
 from allocate.cli import app
 from allocate.geo import territory_polygons
 from allocate.io import read_instance
 from allocate.io.runs import account_owner
-from allocate.maps import read_run
+from allocate.maps import changed_owner, read_run
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,12 @@ def maps_dir(published: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     return maps
 
 
+#: Page coordinates of ``[lat, lon]`` on the first map.
+_PAGE_POINT_JS = """([lat, lon]) => { const m = Object.values(window).find(v => v instanceof L.Map);
+    const p = m.latLngToContainerPoint([lat, lon]); const r = m.getContainer().getBoundingClientRect();
+    return [r.left + p.x, r.top + p.y]; }"""
+
+
 def _open(browser, path: Path):  # noqa: ANN001, ANN202
     page = browser.new_page()
     watch = PageWatch(page)
@@ -54,7 +60,9 @@ def test_map_draws_layers_offline(
     n_terr = len(territory_polygons(inst, owner))
     page, watch = _open(browser, maps_dir / "geo.html")
     (counts,) = page.evaluate(COUNT_JS)
-    assert counts["circles"] == len(inst.accounts)
+    # every account is a row of a canvas point layer, none a Leaflet marker of its own
+    assert counts["points"] == len(inst.accounts) and counts["circles"] == 0
+    assert 0 < counts["painted"] <= len(inst.accounts)
     assert counts["polygons"] >= n_terr  # multi-polygons count once per part
     assert counts["lines"] >= 1  # multi-site group links
     assert page.locator(".allocate-base").count() >= 1
@@ -64,6 +72,13 @@ def test_map_draws_layers_offline(
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
         for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
     assert painted > 10_000
+    # the account canvases hold painted dots, one of them where account 0 is
+    lat, lon = float(inst.accounts.lat[0]), float(inst.accounts.lon[0])
+    xy = page.evaluate(_PAGE_POINT_JS, [lat, lon])
+    dots, alpha = page.evaluate(PIXELS_JS, xy)
+    assert dots > 20 * counts["painted"] and alpha > 0
+    far = page.evaluate(_PAGE_POINT_JS, [lat + 30.0, lon])  # far north of France: no account
+    assert page.evaluate(PIXELS_JS, far)[1] == 0
     shot = tmp_path / "map.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 20_000
@@ -90,16 +105,29 @@ def test_hover_shows_escaped_name(browser, maps_dir: Path, published: dict[str, 
     text = tip.first.inner_text()
     assert XSS in text and "segment" in text and "travel" in text
     assert page.locator("img[src='x']").count() == 0
+    page.mouse.click(x + 1, y)  # the popup adds the details, still as text
+    popup = page.locator(".leaflet-popup-content").filter(has_text="today:")
+    popup.first.wait_for(timeout=5_000)
+    assert XSS in popup.first.inner_text() and "A0000" in popup.first.inner_text()
+    assert page.locator("img[src='x']").count() == 0
     page.wait_for_timeout(200)
     assert not watch.dialogs and not watch.errors
     page.close()
 
 
-def test_dual_map_two_synced_panes(browser, maps_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_dual_map_two_synced_panes(
+    browser, maps_dir: Path, published: dict[str, Path], tmp_path: Path
+) -> None:  # noqa: ANN001
+    inst = read_instance(published["instance"])
+    runs = [read_run(published[k], inst).alignment for k in ("geo", "size")]
+    n_changed = int(changed_owner(inst, *runs).sum())
     page, watch = _open(browser, maps_dir / "vs.html")
     assert page.locator(".leaflet-container").count() == 2
     counts = page.evaluate(COUNT_JS)
-    assert len(counts) == 2 and all(c["circles"] > 0 and c["polygons"] > 0 for c in counts)
+    assert len(counts) == 2 and all(c["points"] > 0 and c["polygons"] > 0 for c in counts)
+    assert counts[0]["points"] == counts[1]["points"]
+    # both panes ring the same changed accounts
+    assert n_changed > 0 and counts[0]["rings"] == counts[1]["rings"] == n_changed
     page.evaluate(
         "() => { Object.values(window).filter(v => v instanceof L.Map)[0].setZoom(9, {animate: false}); }"
     )

@@ -64,7 +64,7 @@ def test_report_draws_offline(browser, report: Path, tmp_path: Path) -> None:  #
         # Chromium does not paint iframes outside the viewport, so bring each one in view
         page.locator("iframe.map").nth(k).scroll_into_view_if_needed()
         f.wait_for_function("window.allocateMapDrawn !== undefined", timeout=15_000)
-        assert all(c["circles"] > 0 for c in f.evaluate(COUNT_JS))
+        assert all(c["points"] > 0 and c["painted"] > 0 for c in f.evaluate(COUNT_JS))
     assert page.locator("svg rect.action").count() > 0
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert (tmp_path / "report.png").stat().st_size > 50_000

@@ -56,6 +56,7 @@ def write_run(out: Path, instance: Instance, result: Result, kpis: Kpis, extra: 
         "gap": result.gap,
         "wall_s": round(result.wall_s, 3),
         "deterministic": result.deterministic,
+        "interrupted": result.interrupted,
         "scenario": result.scenario.model_dump(mode="json"),
         "sellers": kpis.sellers.to_dict(orient="records"),
         "totals": kpis.totals,

@@ -3,12 +3,14 @@
 Why not folium's ``Tooltip``/``Popup``/``CircleMarker``: ``Tooltip`` pastes its text into a
 JavaScript template literal (so ``${...}`` in a CRM name would run), ``Popup`` needs jQuery, and
 one folium object per account makes a 50k-account page far too large. Here every layer ships
-its data as one JSON array and builds its Leaflet objects in a loop.
+its data as one JSON payload; accounts are not Leaflet objects at all but rows of an
+``AllocatePoints`` canvas layer (:data:`POINTS_JS`) drawn in one pass.
 
-Safety rule: **every user string is passed through** :func:`esc` (``html.escape``) **in
-Python** before it reaches the page, and data reach scripts only through :func:`js_data`,
-which escapes ``<``, ``>``, ``&`` and the JS line separators, so nothing can close the
-``<script>`` element. The JavaScript only concatenates those escaped strings and numbers.
+Safety rules: data reach scripts only through :func:`js_data`, which escapes ``<``, ``>``,
+``&`` and the JS line separators, so nothing can close the ``<script>`` element. Strings that
+end up as HTML (territory, group and base tooltips, title, legend) are passed through
+:func:`esc` (``html.escape``) in Python first. Account strings are shipped raw and the page
+only ever sets them with ``textContent``.
 """
 
 from __future__ import annotations
@@ -68,24 +70,245 @@ MAP_CSS = """
 .allocate-base-icon { background: none; border: none; }
 .allocate-tip b { color: #111827; }
 .allocate-tip .muted { color: #6b7280; }
+.leaflet-container.allocate-point-hover, .allocate-point-hover .leaflet-interactive { cursor: pointer; }
+.allocate-point-hover .allocate-terr-tip { display: none; }
 </style>
 """
 
-#: Builders for account tooltips/popups, from the escaped lookup tables of a layer.
-HELPERS_JS = """
+#: ``AllocatePoints``: every account of a layer drawn in one pass on one canvas of its own.
+#:
+#: One ``L.circleMarker`` per account costs tens of thousands of Leaflet objects, SVG-free but
+#: still hit-tested and redrawn one by one. This layer keeps the data in flat arrays, projects
+#: them once (zoom 0), redraws its canvas on ``moveend``/``zoomend`` (scaled during the zoom
+#: animation like Leaflet's own renderers), and buckets the painted points into a screen grid
+#: of :data:`GRID_PX` pixels so that hover and click only test a few neighbours. One listener
+#: per map picks the topmost hit among its point layers. Tooltips and popups are DOM nodes
+#: whose user strings are set with ``textContent``: nothing from the data is parsed as HTML.
+POINTS_JS = """
 <script>
-window.allocateTip = function (d, a) {
-  var s = a[4] >= 0 ? d.sellers[a[4]] : '(none)';
-  return '<div class="allocate-tip"><b>' + d.names[a[7]] + '</b><br>' +
-    'segment: ' + d.segments[a[5]] + ' &middot; stage: ' + d.stages[a[6]] + '<br>' +
-    'seller: ' + s + '<br>' +
-    'travel: ' + (a[8] >= 0 ? a[8] + ' min one way' : 'n/a') + '</div>';
-};
-window.allocatePopup = function (d, a) {
-  var x = d.extra[a[7]];
-  return window.allocateTip(d, a) + '<div class="allocate-tip muted">id ' + x[0] +
-    '<br>potential ' + x[1] + '<br>product lines: ' + x[2] +
-    (x[3] ? '<br>group: ' + x[3] : '') + '<br>today: ' + x[4] + '</div>';
+// defined on first use: in online pages folium's Leaflet <script> comes after this one
+window.allocatePointsClass = function () {
+  if (window.AllocatePoints) { return window.AllocatePoints; }
+  var GRID = 24, PAD = 0.1;
+  function text(parent, tag, cls, value) {
+    var el = document.createElement(tag);
+    if (cls) { el.className = cls; }
+    if (value !== undefined) { el.textContent = value; }
+    parent.appendChild(el);
+    return el;
+  }
+  function lines(div, items) {
+    items.forEach(function (t, k) {
+      if (k) { div.appendChild(document.createElement('br')); }
+      div.appendChild(document.createTextNode(t));
+    });
+  }
+  function fmt(x) { return Math.round(x).toLocaleString('en-US'); }
+  window.allocateTipNode = function (d, i) {
+    var div = document.createElement('div');
+    div.className = 'allocate-tip';
+    text(div, 'b', '', d.names[i]);
+    div.appendChild(document.createElement('br'));
+    var s = d.s[i];
+    lines(div, [
+      'segment: ' + d.segments[d.seg] + ' \u00b7 stage: ' + d.stages[d.st[i]],
+      'seller: ' + (s >= 0 ? d.sellers[s] : '(none)'),
+      'travel: ' + (d.tr[i] >= 0 ? d.tr[i] + ' min one way' : 'n/a')
+    ]);
+    return div;
+  };
+  window.allocatePopupNode = function (d, i) {
+    var box = document.createElement('div');
+    box.appendChild(window.allocateTipNode(d, i));
+    var more = text(box, 'div', 'allocate-tip muted');
+    var cur = d.cur[i], g = d.grp[i];
+    var items = ['id ' + d.ids[i], 'potential ' + fmt(d.pot[i]),
+                 'product lines: ' + d.lines[d.pl[i]]];
+    if (g >= 0) { items.push('group: ' + d.groups[g]); }
+    items.push('today: ' + (cur >= 0 ? d.sellers[cur] : '(none)'));
+    lines(more, items);
+    return box;
+  };
+
+  function hub(map) {
+    if (map._allocatePoints) { return map._allocatePoints; }
+    var h = map._allocatePoints = {layers: [], hover: null,
+      tip: L.tooltip({direction: 'top', opacity: 0.97, className: 'allocate-point-tip'})};
+    function find(e) {
+      for (var k = h.layers.length - 1; k >= 0; k--) {
+        var i = h.layers[k]._hit(e.containerPoint);
+        if (i >= 0) { return {layer: h.layers[k], i: i}; }
+      }
+      return null;
+    }
+    map.on('mousemove', function (e) {
+      var hit = find(e), box = map.getContainer();
+      if (!hit) {
+        if (h.hover) { h.hover = null; map.closeTooltip(h.tip); L.DomUtil.removeClass(box, 'allocate-point-hover'); }
+        return;
+      }
+      if (h.hover && h.hover.layer === hit.layer && h.hover.i === hit.i) { return; }
+      h.hover = hit;
+      L.DomUtil.addClass(box, 'allocate-point-hover');
+      h.tip.options.offset = [0, -hit.layer._d.r[hit.i]];
+      h.tip.setContent(window.allocateTipNode(hit.layer._d, hit.i));
+      map.openTooltip(h.tip, hit.layer._ll(hit.i));
+    });
+    map.on('mouseout zoomstart movestart', function () {
+      if (h.hover) { h.hover = null; map.closeTooltip(h.tip); L.DomUtil.removeClass(map.getContainer(), 'allocate-point-hover'); }
+    });
+    map.on('click', function (e) {
+      var hit = find(e);
+      if (hit) {
+        L.popup({maxWidth: 320}).setLatLng(hit.layer._ll(hit.i))
+          .setContent(window.allocatePopupNode(hit.layer._d, hit.i)).openOn(map);
+      }
+    });
+    return h;
+  }
+
+  window.AllocatePoints = L.Layer.extend({
+    options: {pane: 'allocatePoints', zIndex: 450, ring: false, interactive: true,
+               className: 'allocate-points'},
+    initialize: function (d, options) {
+      L.setOptions(this, options);
+      this._d = d;
+      this.count = d.lat.length;
+    },
+    _ll: function (i) { return L.latLng(this._d.lat[i], this._d.lon[i]); },
+    onAdd: function (map) {
+      var pane = map.getPane(this.options.pane);
+      if (!pane) {
+        pane = map.createPane(this.options.pane);
+        pane.style.zIndex = this.options.zIndex;
+        pane.style.pointerEvents = 'none';
+      }
+      if (!this._x) {
+        // Web-Mercator pixels at zoom 0; any zoom is a scale of these
+        var n = this.count, x = this._x = new Float64Array(n), y = this._y = new Float64Array(n);
+        for (var i = 0; i < n; i++) {
+          var p = map.project([this._d.lat[i], this._d.lon[i]], 0);
+          x[i] = p.x; y[i] = p.y;
+        }
+      }
+      this._canvas = L.DomUtil.create('canvas', this.options.className + ' leaflet-zoom-animated', pane);
+      this._canvas.style.pointerEvents = 'none';
+      if (this.options.interactive) { hub(map).layers.push(this); }
+      this._draw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      this._canvas = null;
+      this._cells = null;
+      var h = map._allocatePoints;
+      if (h) {
+        h.layers = h.layers.filter(function (l) { return l !== this; }, this);
+        if (h.hover && h.hover.layer === this) { h.hover = null; map.closeTooltip(h.tip); }
+      }
+    },
+    getEvents: function () {
+      var ev = {moveend: this._draw, zoomend: this._draw, viewreset: this._draw, resize: this._draw};
+      if (this._map.options.zoomAnimation && L.Browser.any3d) { ev.zoomanim = this._animate; }
+      return ev;
+    },
+    _animate: function (e) {
+      // same transform as L.Renderer: scale the last frame around its frozen top-left corner
+      var map = this._map, scale = map.getZoomScale(e.zoom, this._zoom);
+      var half = map.getSize().multiplyBy(0.5 + PAD);
+      var offset = half.multiplyBy(-scale).add(map.project(this._center, e.zoom))
+        .subtract(map._getNewPixelOrigin(e.center, e.zoom));
+      L.DomUtil.setTransform(this._canvas, offset, scale);
+    },
+    _draw: function () {
+      var map = this._map, c = this._canvas;
+      if (!map || !c) { return; }
+      var size = map.getSize(), pad = size.multiplyBy(PAD)._round();
+      var w = size.x + 2 * pad.x, h = size.y + 2 * pad.y;
+      var topLeft = map.containerPointToLayerPoint([-pad.x, -pad.y])._round();
+      var dpr = window.devicePixelRatio || 1;
+      c.width = Math.round(w * dpr); c.height = Math.round(h * dpr);
+      c.style.width = w + 'px'; c.style.height = h + 'px';
+      L.DomUtil.setPosition(c, topLeft);
+      this._center = map.getCenter(); this._zoom = map.getZoom();
+      this._topLeft = topLeft;
+      var origin = map.getPixelOrigin().add(topLeft);
+      var k = map.options.crs.scale(this._zoom) / map.options.crs.scale(0);
+      var d = this._d, n = this.count, x = this._x, y = this._y, r = d.r;
+      var ctx = c.getContext('2d');
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      var sx = new Float32Array(n), sy = new Float32Array(n), shown = new Int32Array(n), m = 0;
+      for (var i = 0; i < n; i++) {
+        var px = x[i] * k - origin.x, py = y[i] * k - origin.y, ri = r[i] + 5;
+        if (px < -ri || py < -ri || px > w + ri || py > h + ri) { continue; }
+        sx[i] = px; sy[i] = py; shown[m++] = i;
+      }
+      ctx.lineWidth = this.options.ring ? 2.2 : 0.8;
+      // rows come sorted by (radius, colour): one path per run of equal radius and colour
+      var run = null, runR = -1;
+      for (var q = 0; q < m; q++) {
+        var j = shown[q], col = d.s ? d.s[j] : 0, rj = r[j];
+        if (col !== run || rj !== runR) {
+          if (run !== null) { this._flush(ctx, run); }
+          run = col; runR = rj;
+          ctx.beginPath();
+        }
+        var rad = this.options.ring ? rj + 4 : rj;
+        ctx.moveTo(sx[j] + rad, sy[j]);
+        ctx.arc(sx[j], sy[j], rad, 0, 2 * Math.PI);
+      }
+      if (run !== null) { this._flush(ctx, run); }
+      this._sx = sx; this._sy = sy;
+      this.painted = m;
+      if (this.options.interactive) { this._index(shown, m, w, h); }
+    },
+    _flush: function (ctx, col) {
+      if (this.options.ring) {
+        ctx.strokeStyle = this._d.color; ctx.globalAlpha = 1; ctx.stroke();
+        return;
+      }
+      ctx.globalAlpha = 0.85;
+      ctx.fillStyle = col >= 0 ? this._d.colors[col] : '#6b7280';
+      ctx.fill();
+      ctx.globalAlpha = 0.9;
+      ctx.strokeStyle = '#ffffff';
+      ctx.stroke();
+    },
+    _index: function (shown, m, w, h) {
+      // counting sort of the painted points into GRID-pixel cells (draw order kept)
+      var cols = Math.ceil(w / GRID) + 1, rows = Math.ceil(h / GRID) + 1;
+      var start = new Int32Array(cols * rows + 1), cell = new Int32Array(m);
+      for (var q = 0; q < m; q++) {
+        var j = shown[q];
+        var cx = Math.min(cols - 1, Math.max(0, Math.floor(this._sx[j] / GRID)));
+        var cy = Math.min(rows - 1, Math.max(0, Math.floor(this._sy[j] / GRID)));
+        cell[q] = cx + cy * cols;
+        start[cell[q] + 1]++;
+      }
+      for (var t = 0; t < cols * rows; t++) { start[t + 1] += start[t]; }
+      var fill = start.slice(0, cols * rows), items = new Int32Array(m);
+      for (q = 0; q < m; q++) { items[fill[cell[q]]++] = shown[q]; }
+      this._cells = {cols: cols, rows: rows, start: start, items: items};
+    },
+    _hit: function (cp) {
+      var g = this._cells;
+      if (!g || !this._map) { return -1; }
+      var p = this._map.containerPointToLayerPoint(cp).subtract(this._topLeft);
+      var cx = Math.floor(p.x / GRID), cy = Math.floor(p.y / GRID), best = -1;
+      for (var yy = cy - 1; yy <= cy + 1; yy++) {
+        if (yy < 0 || yy >= g.rows) { continue; }
+        for (var xx = cx - 1; xx <= cx + 1; xx++) {
+          if (xx < 0 || xx >= g.cols) { continue; }
+          var c = xx + yy * g.cols;
+          for (var t = g.start[c]; t < g.start[c + 1]; t++) {
+            var j = g.items[t], dx = this._sx[j] - p.x, dy = this._sy[j] - p.y, rr = this._d.r[j] + 1;
+            if (dx * dx + dy * dy <= rr * rr && j > best) { best = j; }
+          }
+        }
+      }
+      return best;
+    }
+  });
+  return window.AllocatePoints;
 };
 </script>
 """
@@ -101,51 +324,34 @@ class JsonLayer(Layer):
 
 
 class AccountLayer(JsonLayer):
-    """Accounts as canvas circle markers, sized by potential, coloured by seller.
+    """Accounts of one group as an ``AllocatePoints`` canvas layer (see :data:`POINTS_JS`).
 
-    Payload: ``colors``, escaped ``names``/``sellers``/``segments``/``stages`` tables,
-    ``extra`` (popup details per account) and ``rows`` of
-    ``[lat, lon, radius_px, color_index, seller, segment, stage, name_index, travel_min]``.
+    Payload (columns, one entry per account, sorted by radius then colour so that large accounts
+    are drawn last): ``lat, lon, r`` (radius px), ``s`` (seller = colour index, -1 none),
+    ``st`` (stage index), ``tr`` (travel minutes, -1 n/a), ``names, ids, pot, pl`` (product-line
+    combination index), ``grp`` (group index, -1 none), ``cur`` (today's seller); lookup tables
+    ``colors, sellers, segments, stages, lines, groups``; ``seg`` is the segment of the layer.
+    User strings are raw here: the page sets them with ``textContent`` only.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.featureGroup();
-        (function () {
-          var d = {{ this.payload }};
-          for (var i = 0; i < d.rows.length; i++) {
-            var a = d.rows[i];
-            var c = a[3] >= 0 ? d.colors[a[3]] : '#6b7280';
-            var m = L.circleMarker([a[0], a[1]], {radius: a[2], color: '#ffffff', weight: 0.8,
-              fillColor: c, fillOpacity: 0.85, opacity: 0.9});
-            m.allocateRow = a;
-            {{ this.get_name() }}.addLayer(m);
-          }
-          {{ this.get_name() }}.bindTooltip(function (l) { return window.allocateTip(d, l.allocateRow); },
-            {sticky: true, direction: 'top', opacity: 0.97});
-          {{ this.get_name() }}.bindPopup(function (l) { return window.allocatePopup(d, l.allocateRow); });
-        })();
+        var {{ this.get_name() }} = new (window.allocatePointsClass())({{ this.payload }});
         {% endmacro %}
         """
     )
 
 
 class HighlightLayer(JsonLayer):
-    """Rings around accounts (e.g. those that change owner between two models)."""
+    """Rings around accounts (e.g. those that change owner); payload ``color, lat, lon, r``."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.featureGroup();
-        (function () {
-          var d = {{ this.payload }};
-          for (var i = 0; i < d.rows.length; i++) {
-            var a = d.rows[i];
-            {{ this.get_name() }}.addLayer(L.circleMarker([a[0], a[1]], {radius: a[2] + 4, color: d.color,
-              weight: 2.2, fill: false, interactive: false}));
-          }
-        })();
+        var {{ this.get_name() }} = new (window.allocatePointsClass())({{ this.payload }},
+          {ring: true, interactive: false, pane: 'allocateRings', zIndex: 455,
+           className: 'allocate-rings'});
         {% endmacro %}
         """
     )
@@ -161,7 +367,7 @@ class TerritoryLayer(JsonLayer):
           style: function (f) { return {color: f.properties.color, weight: 2, opacity: 0.9,
                                          fillColor: f.properties.color, fillOpacity: 0.22}; },
           onEachFeature: function (f, l) {
-            l.bindTooltip(f.properties.tip, {sticky: true, opacity: 0.97});
+            l.bindTooltip(f.properties.tip, {sticky: true, opacity: 0.97, className: 'allocate-terr-tip'});
             l.on('mouseover', function () { l.setStyle({fillOpacity: 0.38, weight: 3}); });
             l.on('mouseout', function () { l.setStyle({fillOpacity: 0.22, weight: 2}); });
           }

@@ -1,8 +1,9 @@
 """Territory maps: polygons, accounts, seller bases, legend and layer control (folium).
 
 A map shows one alignment: territories coloured per seller (neighbours never share a colour,
-see :mod:`allocate.maps.colors`), accounts as canvas circle markers sized by potential and
-coloured by their seller, multi-site groups linked by thin dashed lines and seller bases as
+see :mod:`allocate.maps.colors`), accounts as points sized by potential and coloured by
+their seller (one canvas layer per segment, drawn in one pass, see
+:class:`~allocate.maps.elements.AccountLayer`), multi-site groups linked by thin dashed lines and seller bases as
 dark square badges. Accounts are split into one layer per segment and territories into one
 layer per role, so that each can be shown or hidden.
 """
@@ -30,8 +31,8 @@ from ..result import Alignment, Result
 from ..workload import account_workload, travel_minutes
 from .colors import seller_colors
 from .elements import (
-    HELPERS_JS,
     MAP_CSS,
+    POINTS_JS,
     AccountLayer,
     BaseLayer,
     DrawnFlag,
@@ -146,7 +147,7 @@ def _frame(m: folium.Map, instance: Instance) -> None:
 def _add_page_assets(m: folium.Map) -> None:
     fig = m.get_root()
     if isinstance(fig, Figure):
-        fig.header.add_child(Element(MAP_CSS + HELPERS_JS), name="allocate_map_assets")
+        fig.header.add_child(Element(MAP_CSS + POINTS_JS), name="allocate_map_assets")
 
 
 def _round_coords(obj: Any) -> Any:
@@ -324,62 +325,51 @@ def _add_group_links(m: folium.Map, instance: Instance, owner: np.ndarray) -> No
 def _add_accounts(
     m: folium.Map, instance: Instance, owner: np.ndarray, colors: Sequence[str]
 ) -> None:
+    """One point layer per segment; columns of numbers plus lookup tables keep the page small."""
     acc, sel = instance.accounts, instance.sellers
     n = len(acc)
-    travel = np.full(n, -1.0)
+    travel = np.full(n, -1, dtype=np.int64)
     has = np.flatnonzero(owner >= 0)
     if len(has):
-        travel[has] = np.round(travel_minutes(instance, owner[has], has))
+        travel[has] = np.round(travel_minutes(instance, owner[has], has)).astype(np.int64)
     radius = _radius(np.asarray(acc.potential, dtype=float))
     lat = np.round(np.asarray(acc.lat, dtype=float), 5)
     lon = np.round(np.asarray(acc.lon, dtype=float), 5)
-    seller_names = [esc(x) for x in sel.names]
+    potential = np.round(np.asarray(acc.potential, dtype=float))
     segments = _segment_order(acc.segment)
-    seg_pos = {s: i for i, s in enumerate(segments)}
     stages = sorted(set(acc.stage))
     stage_pos = {s: i for i, s in enumerate(stages)}
-    by_segment: dict[str, list[int]] = defaultdict(list)
-    for a in range(n):
-        by_segment[acc.segment[a]].append(a)
-    for seg in segments:
-        members = by_segment[seg]
-        # draw large accounts last so they stay on top and hoverable
-        members.sort(key=lambda a: (radius[a], a))
-        rows, names, extra = [], [], []
-        for k, a in enumerate(members):
-            s = int(owner[a])
-            cur = int(acc.current_seller[a])
-            names.append(esc(acc.names[a]))
-            extra.append(
-                [
-                    esc(acc.ids[a]),
-                    fmt_num(acc.potential[a], 0),
-                    esc(", ".join(acc.product_lines[a]) or "-"),
-                    esc(acc.group_ids[acc.group[a]]) if acc.group[a] >= 0 else "",
-                    seller_names[cur] if cur >= 0 else "(none)",
-                ]
-            )
-            rows.append(
-                [
-                    float(lat[a]),
-                    float(lon[a]),
-                    float(radius[a]),
-                    s,
-                    s,
-                    seg_pos[seg],
-                    stage_pos[acc.stage[a]],
-                    k,
-                    int(travel[a]),
-                ]
-            )
+    line_sets = [", ".join(x) or "-" for x in acc.product_lines]
+    lines = sorted(set(line_sets))
+    line_pos = {x: i for i, x in enumerate(lines)}
+    seg_of = np.asarray(acc.segment, dtype=object)
+    common = {
+        "colors": list(colors),
+        "sellers": list(sel.names),
+        "segments": list(segments),
+        "stages": stages,
+        "lines": lines,
+        "groups": list(acc.group_ids),
+    }
+    for k, seg in enumerate(segments):
+        members = np.flatnonzero(seg_of == seg)
+        # large accounts last (on top, hoverable); equal radius and colour in runs (one path each)
+        members = members[np.lexsort((members, owner[members], radius[members]))]
         payload = {
-            "colors": list(colors),
-            "sellers": seller_names,
-            "segments": [esc(x) for x in segments],
-            "stages": [esc(x) for x in stages],
-            "names": names,
-            "extra": extra,
-            "rows": rows,
+            **common,
+            "seg": k,
+            "lat": lat[members].tolist(),
+            "lon": lon[members].tolist(),
+            "r": radius[members].tolist(),
+            "s": owner[members].astype(int).tolist(),
+            "st": [stage_pos[acc.stage[a]] for a in members],
+            "tr": travel[members].tolist(),
+            "names": [acc.names[a] for a in members],
+            "ids": [acc.ids[a] for a in members],
+            "pot": potential[members].tolist(),
+            "pl": [line_pos[line_sets[a]] for a in members],
+            "grp": np.asarray(acc.group)[members].astype(int).tolist(),
+            "cur": np.asarray(acc.current_seller)[members].astype(int).tolist(),
         }
         m.add_child(AccountLayer(f"Accounts · {seg} ({len(members):,})", payload))
 
@@ -388,12 +378,14 @@ def _add_changed(m: folium.Map, instance: Instance, changed: np.ndarray) -> None
     acc = instance.accounts
     radius = _radius(np.asarray(acc.potential, dtype=float))
     idx = np.flatnonzero(changed)
-    rows = [
-        [round(float(acc.lat[a]), 5), round(float(acc.lon[a]), 5), float(radius[a])] for a in idx
-    ]
-    m.add_child(
-        HighlightLayer(f"Change owner ({len(idx):,})", {"color": CHANGED_COLOR, "rows": rows})
-    )
+    idx = idx[np.argsort(radius[idx], kind="stable")]
+    payload = {
+        "color": CHANGED_COLOR,
+        "lat": np.round(np.asarray(acc.lat, dtype=float)[idx], 5).tolist(),
+        "lon": np.round(np.asarray(acc.lon, dtype=float)[idx], 5).tolist(),
+        "r": radius[idx].tolist(),
+    }
+    m.add_child(HighlightLayer(f"Change owner ({len(idx):,})", payload))
 
 
 def _initials(name: str) -> str:

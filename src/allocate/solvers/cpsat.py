@@ -7,6 +7,8 @@ enter as constants (their loads, potentials and moves).
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +28,42 @@ class CpSatOutcome:
     bound: float
     det_time: float
     wall_s: float
+
+
+#: Set by :func:`request_stop` (Ctrl-C): running searches stop and keep their best solution.
+STOP = threading.Event()
+_ACTIVE: dict[cp_model.CpSolver, float] = {}  # running solver -> time its search started
+_ACTIVE_LOCK = threading.Lock()
+
+
+def request_stop() -> None:
+    """Stop every running CP-SAT search; callers then return their best solution.
+
+    CP-SAT's ``stop_search`` may only be called once a search is under way (calling it in
+    the instant between a solver's set-up and its search aborts the process), so a helper
+    thread stops each solver once it has run for 0.2 s, until none is left.
+    """
+    STOP.set()
+
+    def stopper() -> None:
+        stopped: set[int] = set()
+        while True:
+            with _ACTIVE_LOCK:
+                live = list(_ACTIVE.items())
+            if not live:
+                return
+            now = time.perf_counter()
+            for solver, started in live:
+                if id(solver) not in stopped and now - started > 0.2:
+                    solver.stop_search()
+                    stopped.add(id(solver))
+            time.sleep(0.05)
+
+    threading.Thread(target=stopper, daemon=True).start()
+
+
+def clear_stop() -> None:
+    STOP.clear()
 
 
 class AssignmentModel:
@@ -283,20 +321,25 @@ class AssignmentModel:
         own interleaved mode is also reproducible, but on these models it proved optimality
         five times slower.) Without a deterministic budget, CP-SAT's parallel portfolio runs.
         """
-        callback = None
-        if on_solution is not None:
-            callback = _Progress(on_solution, self.sc.obj, self._offset())
-        if deterministic_time is None or workers <= 1:
-            return self._solve_once(time_limit_s, workers, seed, deterministic_time, log_search, callback)
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor, wait
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        # Searches run in threads and the main thread waits in short slices, so that a
+        # Ctrl-C handler gets to run and can stop them (see request_stop).
+        portfolio = deterministic_time is not None and workers > 1
+        runs = (
+            [(1, seed + k, log_search and k == 0) for k in range(workers)] if portfolio else [(workers, seed, log_search)]
+        )
+        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
             futures = [
-                pool.submit(self._solve_once, time_limit_s, 1, seed + k, deterministic_time, log_search and k == 0,
+                pool.submit(self._solve_once, time_limit_s, w, sd, deterministic_time, lg,
                             _Progress(on_solution, self.sc.obj, self._offset()) if on_solution else None)
-                for k in range(workers)
+                for w, sd, lg in runs
             ]
+            while wait(futures, timeout=0.2).not_done:
+                pass
             outs = [f.result() for f in futures]
+        if not portfolio:
+            return outs[0]
         solved = [o for o in outs if o.choice is not None]
         bound = max(o.bound for o in outs)
         if not solved:
@@ -324,7 +367,15 @@ class AssignmentModel:
         prm.symmetry_level = 0
         prm.random_seed = int(seed)
         prm.log_search_progress = log_search
-        status = solver.solve(self.model, callback)
+        if STOP.is_set():
+            prm.max_time_in_seconds = 0.001
+        with _ACTIVE_LOCK:
+            _ACTIVE[solver] = time.perf_counter()
+        try:
+            status = solver.solve(self.model, callback)
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE.pop(solver, None)
         choice = None
         objective = float("nan")
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

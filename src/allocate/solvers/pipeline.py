@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
 from ..errors import InfeasibleError
-from .cpsat import AssignmentModel
+from .cpsat import STOP, AssignmentModel
 from .feasibility import area_shortfalls, capacity_shortfalls
 from .heuristics import improve, repair, round_lp
 from .lp import LpResult, lp_relaxation, subgradient_bound
@@ -75,6 +75,7 @@ class AssignmentSolution:
     wall_s: float
     deterministic: bool
     solver_objective: float  # as reported by CP-SAT (integer-scaled back), for the recompute test
+    interrupted: bool = False  # stopped by request_stop (Ctrl-C): the best solution found so far
 
     @property
     def gap(self) -> float:
@@ -135,7 +136,7 @@ def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = No
         share = 1.0 if problem.n_sellers <= 2 else 0.4
         det_full = det_left * share if det_left is not None else None
         sol = _solve_full(problem, scales, start, prm, remaining * share, det_full, lp_bound)
-        if sol.status is SolveStatus.FEASIBLE and share < 1.0:
+        if sol.status is SolveStatus.FEASIBLE and share < 1.0 and not STOP.is_set():
             det_rest = det_left * (1 - share) if det_left is not None else None
             lns = _solve_lns(problem, scales, sol.choice, prm, deadline, det_rest, sol.best_bound)
             if lns.objective < sol.objective - 1e-9:
@@ -152,8 +153,9 @@ def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = No
         best_bound=sol.best_bound,
         lp_bound=lp_bound,
         wall_s=time.perf_counter() - t0,
-        deterministic=sol.deterministic,
+        deterministic=sol.deterministic and not STOP.is_set(),
         solver_objective=sol.solver_objective,
+        interrupted=STOP.is_set(),
     )
 
 
@@ -215,6 +217,9 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
     deterministic = True
     order = rng.permutation(p.n_sellers)
     while True:
+        if STOP.is_set():
+            deterministic = False
+            break
         if time.perf_counter() >= deadline - 0.2:
             deterministic = det_left is None
             break

@@ -1,0 +1,365 @@
+"""Exact contiguity of geographic territories: the CP-SAT assignment model plus a flow per seller.
+
+The model is the assignment model of :mod:`allocate.solvers.problem`, built by
+:class:`~allocate.solvers.cpsat.AssignmentModel`, with territories forced to be connected sets
+of units by a single-commodity flow per seller.
+
+Let ``G = (U, E)`` be the unit graph restricted to the units that hold bundles (two units are
+adjacent when their polygons share a border, :attr:`allocate.domain.Units.neighbours`), and
+``K`` its connected components (one for a mainland, more with islands). For seller *s* let
+``U_s`` be the units of which *s* is a candidate of every bundle there, ``A_s`` the arcs
+``(u, v)`` and ``(v, u)`` of ``E`` with both ends in ``U_s``, and ``n_sk = |U_s ∩ k|``.
+With ``x_bs`` the assignment literals::
+
+    y_us  = x_{b(u), s}                               s owns unit u (one bundle per unit;
+                                                      y_us = OR_b x_bs otherwise)
+    a_sk  >= y_us                  u in U_s ∩ k       s works in component k
+    Σ_{u in U_s ∩ k} r_us = a_sk                      exactly one root where s works
+    r_us  <= y_us                                     the root is an owned unit
+    0 <= f_uvs <= (n_sk - 1) y_us,  f_uvs <= (n_sk - 1) y_vs     flow only inside the territory
+    Σ_{(v,u) in A_s} f_vus - Σ_{(u,v) in A_s} f_uvs >= y_us - n_sk r_us
+                                                      every owned non-root unit consumes 1
+
+Why it is exact: flow only runs between owned units, so summed over one connected piece of a
+territory the net inflow is zero; without a root in that piece each of its units would need a
+net inflow of at least one. Hence every piece holds a root, and there is one root per
+component of ``G``: each territory is connected within each component of ``G`` (a seller
+serving an island and the mainland keeps two pieces, which no assignment can avoid).
+Conversely a connected territory feeds its units along a spanning tree from any root. The
+objective and every other constraint are those of the assignment model, so the result is the
+best contiguous alignment (optimal when CP-SAT proves it).
+
+Multi-site groups and locked accounts are bundles outside ``G`` and take no part in the flow.
+Flow variables exist only for arcs whose two ends both list *s* as a candidate, which keeps
+the model sparse: with ``k`` candidates per bundle about ``k · 2|E|`` flow integers.
+
+The seller's *base unit* (the unit whose polygon contains its base, else the nearest one) is
+the preferred root of the warm start. The warm start (``start_choice``, usually the heuristic
+repair's output) is hinted in full when every territory is already connected; otherwise only
+the connected territories and the largest piece of each other one are hinted, so CP-SAT
+completes a partial but consistent hint rather than repairing an infeasible one.
+
+Beyond :data:`EXACT_MAX_UNITS` units the flow model grows too large for the time budgets of
+the product and :func:`allocate.organize.contiguity.repair_contiguity` (a heuristic) is used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+
+from ..domain import Instance
+from ..solvers.cpsat import AssignmentModel
+from ..solvers.pipeline import DET_PER_SECOND
+from ..solvers.scaling import scales_for, snap
+from .contiguity import bundle_units, territory_components
+from .items import ModelProblem
+
+log = logging.getLogger(__name__)
+
+#: Largest number of bundle-holding units for which the exact flow model is built.
+EXACT_MAX_UNITS = 1000
+
+
+@dataclass(frozen=True)
+class ContiguousOutcome:
+    """Result of the exact contiguous model (``choice`` is ``None`` when none was found)."""
+
+    choice: NDArray[np.int64] | None
+    optimal: bool  # CP-SAT proved the contiguous model optimal
+    objective: float
+    bound: float
+    wall_s: float
+
+
+def base_units(instance: Instance, units: list[int]) -> NDArray[np.int64]:
+    """Per seller, the unit (among ``units``) whose polygon contains its base, else the nearest."""
+    import shapely
+
+    assert instance.units is not None
+    sel = instance.sellers
+    geoms = [instance.units.geometry[u] for u in units]
+    out = np.full(len(sel), -1, dtype=np.int64)
+    if not geoms:
+        return out
+    cent = shapely.centroid(np.array(geoms, dtype=object))
+    cx, cy = shapely.get_x(cent), shapely.get_y(cent)
+    for s in range(len(sel)):
+        pt = shapely.Point(float(sel.lon[s]), float(sel.lat[s]))
+        inside = [k for k, g in enumerate(geoms) if g.covers(pt)]
+        if inside:
+            out[s] = units[inside[0]]
+        else:
+            coslat = np.cos(np.radians(float(sel.lat[s])))
+            d2 = ((cx - sel.lon[s]) * coslat) ** 2 + (cy - sel.lat[s]) ** 2
+            out[s] = units[int(np.argmin(d2))]
+    return out
+
+
+class ContiguityFlow:
+    """Adds the single-commodity flow of every seller to an :class:`AssignmentModel`.
+
+    See the module docstring for the formulation.
+    """
+
+    def __init__(self, instance: Instance, mp: ModelProblem, model: AssignmentModel) -> None:
+        assert instance.units is not None
+        self.m = model
+        p = mp.problem
+        self.b_unit = bundle_units(instance, mp)
+        self.units = sorted(set(int(u) for u in self.b_unit[self.b_unit >= 0]))
+        unit_set = set(self.units)
+        nb = instance.units.neighbours
+        self.adj = {u: [v for v in nb[u] if v in unit_set] for u in self.units}
+        comps = territory_components(instance, {0: unit_set})[0] if unit_set else []
+        self.comp_of = {u: c for c, comp in enumerate(comps) for u in comp}
+        self.n_comps = len(comps)
+        self.base_unit = base_units(instance, self.units)
+        self.centroid = {u: instance.units.geometry[u].centroid.coords[0] for u in self.units}
+        self._unit_literals(p)
+        self._roots()
+        self._flows()
+
+    def _unit_literals(self, p) -> None:
+        """y[u, s]: seller s owns unit u (its bundles there)."""
+        by_unit_seller: dict[tuple[int, int], list[int]] = defaultdict(list)
+        bundles_of_unit: dict[int, set[int]] = defaultdict(set)
+        for k, e in enumerate(self.m.entries):
+            u = int(self.b_unit[self.m.entry_item[k]])
+            if u >= 0:
+                by_unit_seller[(u, int(p.seller[e]))].append(k)
+                bundles_of_unit[u].add(int(self.m.entry_item[k]))
+        self.y: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.y_aux: list[tuple[int, int]] = []  # y that are not an assignment literal themselves
+        self.units_of: dict[int, list[int]] = defaultdict(list)
+        for (u, s), ks in sorted(by_unit_seller.items()):
+            # s may own u only if it may serve every bundle of u (hybrid: one bundle per group)
+            if len(ks) == 1 and len(bundles_of_unit[u]) == 1:
+                self.y[(u, s)] = self.m.x[ks[0]]
+            else:
+                y = self.m.model.new_bool_var(f"y{u}_{s}")
+                for k in ks:
+                    self.m.model.add_implication(self.m.x[k], y)
+                self.m.model.add_bool_or([self.m.x[k] for k in ks]).only_enforce_if(y)
+                self.y[(u, s)] = y
+                self.y_aux.append((u, s))
+            self.units_of[s].append(u)
+
+    def _roots(self) -> None:
+        """One root unit per seller and component of the unit graph where it owns units."""
+        mdl = self.m.model
+        self.r: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.size: dict[tuple[int, int], int] = {}
+        self.active: dict[tuple[int, int], cp_model.IntVar] = {}
+        for s, us in self.units_of.items():
+            per_comp: dict[int, list[int]] = defaultdict(list)
+            for u in us:
+                per_comp[self.comp_of[u]].append(u)
+            for c, cu in per_comp.items():
+                self.size[(s, c)] = len(cu)
+                active = mdl.new_bool_var(f"a{s}_{c}")
+                self.active[(s, c)] = active
+                roots = []
+                for u in cu:
+                    r = mdl.new_bool_var(f"r{u}_{s}")
+                    mdl.add_implication(r, self.y[(u, s)])
+                    mdl.add_implication(self.y[(u, s)], active)
+                    self.r[(u, s)] = r
+                    roots.append(r)
+                mdl.add(sum(roots) == active)
+
+    def _flows(self) -> None:
+        """Owned non-root units each draw one unit of flow, carried only between owned units."""
+        mdl = self.m.model
+        self.f: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        for s, us in self.units_of.items():
+            owned = set(us)
+            inflow: dict[int, list] = defaultdict(list)
+            outflow: dict[int, list] = defaultdict(list)
+            for u in us:
+                big = self.size[(s, self.comp_of[u])] - 1
+                if big <= 0:
+                    continue
+                for v in self.adj[u]:
+                    if v not in owned:
+                        continue
+                    f = mdl.new_int_var(0, big, f"f{u}_{v}_{s}")
+                    mdl.add(f <= big * self.y[(u, s)])
+                    mdl.add(f <= big * self.y[(v, s)])
+                    self.f[(u, v, s)] = f
+                    outflow[u].append(f)
+                    inflow[v].append(f)
+            for u in us:
+                big = self.size[(s, self.comp_of[u])]
+                mdl.add(sum(inflow[u]) - sum(outflow[u]) >= self.y[(u, s)] - big * self.r[(u, s)])
+
+    # -- warm start ------------------------------------------------------------------------
+    def hint(self, p, choice: NDArray[np.int64]) -> int:
+        """Hint the consistent part of ``choice``; returns the number of non-contiguous sellers."""
+        mdl = self.m.model
+        mdl.clear_hints()
+        s_of = p.seller[choice]
+        owned: dict[int, set[int]] = defaultdict(set)
+        for b in np.flatnonzero(self.b_unit >= 0):
+            owned[int(s_of[b])].add(int(self.b_unit[b]))
+        keep_unit: dict[int, int] = {}  # unit -> seller, for units whose assignment is hinted
+        broken = 0
+        tree_hints: list[tuple[int, set[int]]] = []
+        for s, us in owned.items():
+            pieces: dict[int, list[set[int]]] = defaultdict(list)
+            for piece in self._pieces(us):
+                pieces[self.comp_of[next(iter(piece))]].append(piece)
+            for plist in pieces.values():
+                if len(plist) > 1:
+                    broken += 1
+                core = max(plist, key=len)
+                tree_hints.append((s, core))
+                for u in core:
+                    keep_unit[u] = s
+        chosen = np.zeros(p.nnz, dtype=bool)
+        chosen[choice] = True
+        for k, e in enumerate(self.m.entries):
+            b = int(self.m.entry_item[k])
+            u = int(self.b_unit[b])
+            if u < 0 or u in keep_unit:
+                mdl.add_hint(self.m.x[k], bool(chosen[e]))
+        for (u, s) in self.y_aux:
+            if u in keep_unit:
+                mdl.add_hint(self.y[(u, s)], keep_unit[u] == s)
+        roots: set[tuple[int, int]] = set()
+        tree_flow: dict[tuple[int, int, int], int] = {}
+        for s, core in tree_hints:
+            root = int(self.base_unit[s]) if self.base_unit[s] in core else self._nearest(core, s)
+            roots.add((root, s))
+            for u, parent, sub in self._tree(core, root):
+                if parent >= 0:
+                    tree_flow[(parent, u, s)] = sub
+        active = {(s, self.comp_of[next(iter(core))]) for s, core in tree_hints}
+        for (s, c), a in self.active.items():
+            if broken == 0:  # otherwise an enclave elsewhere may still make s active
+                mdl.add_hint(a, (s, c) in active)
+        for (u, s), r in self.r.items():
+            if u in keep_unit:
+                mdl.add_hint(r, (u, s) in roots)
+        for (u, v, s), f in self.f.items():
+            if u in keep_unit and v in keep_unit:
+                mdl.add_hint(f, tree_flow.get((u, v, s), 0))
+        return broken
+
+    def _pieces(self, us: set[int]) -> list[set[int]]:
+        left = set(us)
+        out = []
+        while left:
+            start = min(left)
+            left.discard(start)
+            piece, queue = {start}, deque([start])
+            while queue:
+                u = queue.popleft()
+                for v in self.adj[u]:
+                    if v in left:
+                        left.discard(v)
+                        piece.add(v)
+                        queue.append(v)
+            out.append(piece)
+        return out
+
+    def _nearest(self, core: set[int], s: int) -> int:
+        """The unit of ``core`` nearest to seller ``s``'s base unit (centroid distance)."""
+        b = int(self.base_unit[s])
+        bx, by = self.centroid[b]
+        return min(sorted(core), key=lambda u: (self.centroid[u][0] - bx) ** 2 + (self.centroid[u][1] - by) ** 2)
+
+    def _tree(self, core: set[int], root: int) -> list[tuple[int, int, int]]:
+        """(unit, parent, units in its subtree) along a BFS spanning tree of ``core`` from ``root``."""
+        parent = {root: -1}
+        order = [root]
+        queue = deque([root])
+        while queue:
+            u = queue.popleft()
+            for v in self.adj[u]:
+                if v in core and v not in parent:
+                    parent[v] = u
+                    order.append(v)
+                    queue.append(v)
+        sub = dict.fromkeys(order, 1)
+        for u in reversed(order[1:]):
+            sub[parent[u]] += sub[u]
+        # flow on the arc parent -> u carries the units of u's subtree
+        return [(u, parent[u], sub[u]) for u in order]
+
+
+def solve_contiguous_outcome(
+    instance: Instance,
+    mp: ModelProblem,
+    start_choice: NDArray[np.int64] | None,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+    *,
+    deterministic: bool = True,
+    lower_bound: float = float("-inf"),
+) -> ContiguousOutcome:
+    """Solve the assignment model with contiguous territories (see the module docstring).
+
+    Parameters
+    ----------
+    instance, mp
+        The instance (with units) and its geography model.
+    start_choice
+        A complete assignment used as warm start (candidate entry per bundle), or ``None``.
+    time_limit_s, workers, seed
+        CP-SAT budget, number of workers and random seed.
+    deterministic
+        Stop on a deterministic-time budget (``DET_PER_SECOND`` per second) so that the same
+        seed and worker count give the same alignment; the wall clock stays a safety net.
+    lower_bound
+        A proven lower bound of the model *without* contiguity (e.g. the pipeline's): it
+        also bounds the contiguous model, and lets CP-SAT stop once it reaches it.
+    """
+    import time
+
+    t0 = time.perf_counter()
+    if instance.units is None:
+        raise ValueError("contiguity needs units (units.geojson)")
+    scales = scales_for(mp.problem)
+    p = snap(mp.problem, scales)
+    model = AssignmentModel(p, scales, base=start_choice)
+    flow = ContiguityFlow(instance, mp, model)
+    model.add_lower_bound(lower_bound)
+    if start_choice is not None:
+        broken = flow.hint(p, np.asarray(start_choice, dtype=np.int64))
+        log.info("contiguous model: warm start has %d non-contiguous territories", broken)
+    log.info(
+        "contiguous model: %d units, %d roots, %d flow arcs, %.2fs to build",
+        len(flow.units), len(flow.r), len(flow.f), time.perf_counter() - t0,
+    )
+    left = max(0.5, time_limit_s - (time.perf_counter() - t0))
+    det = left * DET_PER_SECOND if deterministic else None
+    out = model.solve(left, workers, seed, det)
+    wall = time.perf_counter() - t0
+    if out.choice is None:
+        log.info("contiguous model: no solution in %.1fs (status %d)", wall, out.status)
+        return ContiguousOutcome(None, False, float("nan"), out.bound, wall)
+    optimal = out.status == cp_model.OPTIMAL
+    log.info("contiguous model: objective %.4f, bound %.4f, optimal %s, %.1fs", out.objective, out.bound, optimal, wall)
+    return ContiguousOutcome(out.choice, optimal, out.objective, out.objective if optimal else out.bound, wall)
+
+
+def solve_contiguous(
+    instance: Instance,
+    mp: ModelProblem,
+    start_choice: NDArray[np.int64] | None,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+) -> NDArray[np.int64] | None:
+    """The best contiguous assignment CP-SAT finds in ``time_limit_s``, or ``None``.
+
+    See :func:`solve_contiguous_outcome` (which also says whether it is proven optimal).
+    """
+    return solve_contiguous_outcome(instance, mp, start_choice, time_limit_s, workers, seed).choice
