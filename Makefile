@@ -34,8 +34,8 @@ demo: install
 	$(VENV)/bin/allocate validate instances/fr-pme
 	$(VENV)/bin/allocate info instances/fr-pme
 	$(VENV)/bin/allocate compare instances/fr-pme --models geography,size,value_proposition,roles,generalist,hybrid --time-limit 20 --out runs/fr-pme
-	$(VENV)/bin/allocate report runs/fr-pme/*/ --offline --out maps/fr-pme/
-	$(VENV)/bin/allocate map runs/fr-pme/geography --vs runs/fr-pme/size --offline --out maps/fr-pme-geography-vs-size.html
+	$(VENV)/bin/allocate report runs/fr-pme/*/ --instance instances/fr-pme --offline --out maps/fr-pme/
+	$(VENV)/bin/allocate map runs/fr-pme/geography --vs runs/fr-pme/size --instance instances/fr-pme --offline --out maps/fr-pme-geography-vs-size.html
 	@echo "open maps/index.html"
 
 lint: install

@@ -132,6 +132,7 @@ class Instance:
     units: Units | None = None
     travel: TravelModel = field(default_factory=TravelModel)
     travel_matrix: TravelMatrix | None = None
+    source_dir: str | None = None  # the folder it was read from, recorded in run outputs
 
     @property
     def product_lines(self) -> tuple[str, ...]:

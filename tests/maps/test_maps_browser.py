@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 from publishing import COUNT_JS, PIXELS_JS, XSS, PageWatch
 from typer.testing import CliRunner
@@ -12,7 +14,7 @@ from allocate.cli import app
 from allocate.geo import territory_polygons
 from allocate.io import read_instance
 from allocate.io.runs import account_owner
-from allocate.maps import changed_owner, read_run
+from allocate.maps import changed_owner, plot_comparison, read_run, save_map
 
 pytestmark = pytest.mark.browser
 
@@ -127,7 +129,7 @@ def test_dual_map_two_synced_panes(
     assert len(counts) == 2 and all(c["points"] > 0 and c["polygons"] > 0 for c in counts)
     assert counts[0]["points"] == counts[1]["points"]
     # both panes ring the same changed accounts
-    assert n_changed > 0 and counts[0]["rings"] == counts[1]["rings"] == n_changed
+    assert counts[0]["rings"] == counts[1]["rings"] == n_changed
     page.evaluate(
         "() => { Object.values(window).filter(v => v instanceof L.Map)[0].setZoom(9, {animate: false}); }"
     )
@@ -135,5 +137,26 @@ def test_dual_map_two_synced_panes(
     assert {c["zoom"] for c in page.evaluate(COUNT_JS)} == {9}
     page.screenshot(path=str(tmp_path / "vs.png"))
     assert (tmp_path / "vs.png").stat().st_size > 20_000
+    assert not watch.errors and not watch.dialogs
+    page.close()
+
+
+def test_changed_owners_are_ringed(browser, published: dict[str, Path], tmp_path: Path) -> None:  # noqa: ANN001
+    inst = read_instance(published["instance"])
+    base = read_run(published["geo"], inst).alignment
+    seller = np.array(base.seller)
+    moved = np.flatnonzero(base.account < 12)  # hand 12 accounts to the next seller
+    seller[moved] = (seller[moved] + 1) % len(inst.sellers)
+    other = dataclasses.replace(base, model="moved", seller=seller)
+    n_changed = int(changed_owner(inst, base, other).sum())
+    assert n_changed == 12
+    save_map(plot_comparison(base, other, inst, tiles=None), tmp_path / "vs.html", offline=True)
+    page, watch = _open(browser, tmp_path / "vs.html")
+    counts = page.evaluate(COUNT_JS)
+    assert [c["rings"] for c in counts] == [n_changed, n_changed]
+    rings = page.evaluate("""() => [...document.querySelectorAll('canvas.allocate-rings')].map(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] > 150 && d[i + 2] > 60) n++; return n; })""")
+    assert len(rings) == 2 and all(n > 12 * 20 for n in rings)  # magenta rings on both panes
     assert not watch.errors and not watch.dialogs
     page.close()

@@ -128,6 +128,7 @@ def _read(folder: Path, travel: TravelModel) -> tuple[Instance | None, list[Prob
             units=units,
             travel=travel,
             travel_matrix=matrix,
+            source_dir=str(folder.resolve()),
         ),
         [],
     )

@@ -47,6 +47,7 @@ def write_run(out: Path, instance: Instance, result: Result, kpis: Kpis, extra: 
     written.append(p)
     data = {
         "instance": instance.name,
+        "instance_dir": instance.source_dir,
         "model": result.alignment.model,
         "status": result.status.value,
         "objective": result.objective,

@@ -71,7 +71,7 @@ MAP_CSS = """
 .allocate-tip b { color: #111827; }
 .allocate-tip .muted { color: #6b7280; }
 .leaflet-container.allocate-point-hover, .allocate-point-hover .leaflet-interactive { cursor: pointer; }
-.allocate-point-hover .allocate-terr-tip { display: none; }
+.allocate-point-hover .allocate-under-tip { display: none; }  /* account tip wins */
 </style>
 """
 
@@ -331,13 +331,19 @@ class AccountLayer(JsonLayer):
     ``st`` (stage index), ``tr`` (travel minutes, -1 n/a), ``names, ids, pot, pl`` (product-line
     combination index), ``grp`` (group index, -1 none), ``cur`` (today's seller); lookup tables
     ``colors, sellers, segments, stages, lines, groups``; ``seg`` is the segment of the layer.
-    User strings are raw here: the page sets them with ``textContent`` only.
+    User strings are raw here: the page sets them with ``textContent`` only. The payload sits
+    in a ``<script type="application/json">`` block: ``JSON.parse`` reads it about twice as
+    fast as V8 compiles the same object literal.
     """
 
     _template = Template(
         """
+        {% macro html(this, kwargs) %}
+        <script type="application/json" id="{{ this.get_name() }}_data">{{ this.payload }}</script>
+        {% endmacro %}
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = new (window.allocatePointsClass())({{ this.payload }});
+        var {{ this.get_name() }} = new (window.allocatePointsClass())(
+          JSON.parse(document.getElementById({{ (this.get_name() ~ '_data')|tojson }}).textContent));
         {% endmacro %}
         """
     )
@@ -367,7 +373,7 @@ class TerritoryLayer(JsonLayer):
           style: function (f) { return {color: f.properties.color, weight: 2, opacity: 0.9,
                                          fillColor: f.properties.color, fillOpacity: 0.22}; },
           onEachFeature: function (f, l) {
-            l.bindTooltip(f.properties.tip, {sticky: true, opacity: 0.97, className: 'allocate-terr-tip'});
+            l.bindTooltip(f.properties.tip, {sticky: true, opacity: 0.97, className: 'allocate-under-tip'});
             l.on('mouseover', function () { l.setStyle({fillOpacity: 0.38, weight: 3}); });
             l.on('mouseout', function () { l.setStyle({fillOpacity: 0.22, weight: 2}); });
           }
@@ -391,7 +397,8 @@ class GroupLinkLayer(JsonLayer):
             l.allocateTip = d[i][0];
             {{ this.get_name() }}.addLayer(l);
           }
-          {{ this.get_name() }}.bindTooltip(function (l) { return l.allocateTip; }, {sticky: true});
+          {{ this.get_name() }}.bindTooltip(function (l) { return l.allocateTip; },
+            {sticky: true, className: 'allocate-under-tip'});
         })();
         {% endmacro %}
         """

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,6 +56,7 @@ from ortools.sat.python import cp_model
 from ..domain import Instance
 from ..solvers.cpsat import AssignmentModel
 from ..solvers.pipeline import DET_PER_SECOND
+from ..solvers.problem import evaluate
 from ..solvers.scaling import scales_for, snap
 from .contiguity import bundle_units, territory_components
 from .items import ModelProblem
@@ -200,9 +201,13 @@ class ContiguityFlow:
 
     # -- warm start ------------------------------------------------------------------------
     def hint(self, p, choice: NDArray[np.int64]) -> int:
-        """Hint the consistent part of ``choice``; returns the number of non-contiguous sellers."""
+        """Hint the consistent part of ``choice``; returns the number of non-contiguous sellers.
+
+        When ``choice`` is contiguous it is hinted in full (the assignment model has already
+        hinted its ``x`` and balance variables); otherwise the model's hints are replaced by
+        the consistent part only.
+        """
         mdl = self.m.model
-        mdl.clear_hints()
         s_of = p.seller[choice]
         owned: dict[int, set[int]] = defaultdict(set)
         for b in np.flatnonzero(self.b_unit >= 0):
@@ -221,13 +226,14 @@ class ContiguityFlow:
                 tree_hints.append((s, core))
                 for u in core:
                     keep_unit[u] = s
-        chosen = np.zeros(p.nnz, dtype=bool)
-        chosen[choice] = True
-        for k, e in enumerate(self.m.entries):
-            b = int(self.m.entry_item[k])
-            u = int(self.b_unit[b])
-            if u < 0 or u in keep_unit:
-                mdl.add_hint(self.m.x[k], bool(chosen[e]))
+        if broken:
+            mdl.clear_hints()
+            chosen = np.zeros(p.nnz, dtype=bool)
+            chosen[choice] = True
+            for k, e in enumerate(self.m.entries):
+                u = int(self.b_unit[self.m.entry_item[k]])
+                if u < 0 or u in keep_unit:
+                    mdl.add_hint(self.m.x[k], bool(chosen[e]))
         for (u, s) in self.y_aux:
             if u in keep_unit:
                 mdl.add_hint(self.y[(u, s)], keep_unit[u] == s)
@@ -293,6 +299,208 @@ class ContiguityFlow:
         return [(u, parent[u], sub[u]) for u in order]
 
 
+def grow_contiguous(
+    instance: Instance, mp: ModelProblem, choice: NDArray[np.int64], seeds_only: bool = False
+) -> NDArray[np.int64]:
+    """A contiguous assignment close to ``choice``, built by growing territories (a warm start).
+
+    Each seller keeps, in each component of the unit graph, its piece of ``choice`` with the
+    largest workload; the other units are freed and handed out one at a time, cheapest first,
+    to a seller that owns an adjacent unit, may serve the unit's bundles and has the capacity.
+    Giving a unit to an adjacent territory keeps it connected, so the result is contiguous
+    whenever every freed unit finds a taker; units that fit nowhere go to the adjacent seller
+    with the least overload (contiguous, but over capacity: CP-SAT repairs it).
+    With ``seeds_only`` each kept piece shrinks to its unit nearest the seller's base and
+    the territories regrow from these seeds (more even when the kept pieces are lopsided).
+    """
+    import heapq
+
+    assert instance.units is not None
+    p = mp.problem
+    choice = np.asarray(choice, dtype=np.int64).copy()
+    b_unit = bundle_units(instance, mp)
+    bundles_of: dict[int, list[int]] = defaultdict(list)
+    for b in np.flatnonzero(b_unit >= 0):
+        bundles_of[int(b_unit[b])].append(int(b))
+    unit_set = set(bundles_of)
+    nb = instance.units.neighbours
+    adj = {u: [v for v in nb[u] if v in unit_set] for u in unit_set}
+    s_of = p.seller[choice]
+    owner = {u: int(s_of[bs[0]]) for u, bs in bundles_of.items()}
+    per_seller: dict[int, set[int]] = defaultdict(set)
+    for u, s in owner.items():
+        per_seller[s].add(u)
+    load_of_unit = {u: float(p.load[choice[bs]].sum()) for u, bs in bundles_of.items()}
+    home = base_units(instance, sorted(unit_set))
+    free: set[int] = set()
+    for s, pieces in territory_components(instance, per_seller).items():
+        graph_comp: dict[int, list[set[int]]] = defaultdict(list)
+        for piece in pieces:
+            graph_comp[min(_reach(adj, next(iter(piece))))].append(piece)
+        for plist in graph_comp.values():
+            # the piece around the seller's base unit, else the one with most workload
+            core = max(plist, key=lambda c: (home[s] in c, sum(load_of_unit[u] for u in c), len(c), -min(c)))
+            for piece in plist:
+                if piece is not core:
+                    free |= piece
+                elif seeds_only:
+                    # keep one seed unit (the nearest to the base) and regrow the rest
+                    seed = min(sorted(piece), key=lambda u: _dist2(instance, u, home[s]))
+                    free |= piece - {seed}
+    for u in free:
+        del owner[u]
+    loads = np.bincount(p.seller[choice], weights=p.load[choice], minlength=p.n_sellers)
+    counts = np.bincount(p.seller[choice], weights=p.count, minlength=p.n_sellers)
+    for u in free:
+        for b in bundles_of[u]:
+            loads[p.seller[choice[b]]] -= p.load[choice[b]]
+            counts[p.seller[choice[b]]] -= p.count[b]
+
+    def entries(u: int, t: int) -> list[int] | None:
+        es = [p.candidate_index(b, t) for b in bundles_of[u]]
+        return None if min(es) < 0 else es
+
+    # round robin: the seller with the most room left (relative to its capacity) takes its
+    # cheapest free adjacent unit that fits; this spreads the freed workload by capacity
+    heaps: dict[int, list[tuple[float, int]]] = defaultdict(list)
+
+    def offer(u: int) -> None:
+        for t in sorted({owner[v] for v in adj[u] if v in owner}):
+            es = entries(u, t)
+            if es is not None:
+                heapq.heappush(heaps[t], (float(p.cost[es].sum()), u))
+
+    for u in sorted(free):
+        offer(u)
+    while heaps:
+        t = min(heaps, key=lambda s: (loads[s] / max(p.capacity[s], 1e-9), s))
+        took = False
+        while heaps[t]:
+            _, u = heapq.heappop(heaps[t])
+            if u in owner:
+                continue
+            es = entries(u, t)
+            assert es is not None
+            add = float(p.load[es].sum())
+            n_add = int(p.count[bundles_of[u]].sum())
+            if loads[t] + add > p.capacity[t] + 1e-9 or (p.max_items[t] >= 0 and counts[t] + n_add > p.max_items[t]):
+                continue  # loads only grow: this unit never fits t again
+            owner[u] = t
+            loads[t] += add
+            counts[t] += n_add
+            choice[bundles_of[u]] = es
+            for v in adj[u]:
+                if v not in owner:
+                    offer(v)
+            took = True
+            break
+        if not took:
+            del heaps[t]
+    # leftovers: contiguous but over capacity, to the least overloaded adjacent taker
+    left = sorted(u for u in free if u not in owner)
+    while left:
+        progress = False
+        for u in left:
+            takers = [(loads[t] - p.capacity[t], t) for t in sorted({owner[v] for v in adj[u] if v in owner})]
+            takers = [(o, t) for o, t in takers if entries(u, t) is not None]
+            if not takers:
+                continue
+            t = min(takers)[1]
+            es = entries(u, t)
+            assert es is not None
+            owner[u] = t
+            loads[t] += float(p.load[es].sum())
+            choice[bundles_of[u]] = es
+            progress = True
+        left = [u for u in left if u not in owner]
+        if not progress:
+            break  # no candidate seller next to these units: leave them where they were
+    return choice
+
+
+def improve_contiguous(
+    instance: Instance, mp: ModelProblem, choice: NDArray[np.int64], time_limit_s: float = 2.0
+) -> NDArray[np.int64]:
+    """Boundary local search that keeps territories contiguous (a better warm start).
+
+    A unit on the border of two territories moves to the neighbour when that lowers the
+    capacity overload, or else the full objective (travel, balance, moves) without raising the
+    overload, and leaves the giver connected. Passes repeat until none improves or the time is up.
+    """
+    import time
+
+    assert instance.units is not None
+    t_end = time.perf_counter() + time_limit_s
+    p = mp.problem
+    choice = np.asarray(choice, dtype=np.int64).copy()
+    b_unit = bundle_units(instance, mp)
+    bundles_of: dict[int, list[int]] = defaultdict(list)
+    for b in np.flatnonzero(b_unit >= 0):
+        bundles_of[int(b_unit[b])].append(int(b))
+    unit_set = set(bundles_of)
+    nb = instance.units.neighbours
+    adj = {u: [v for v in nb[u] if v in unit_set] for u in unit_set}
+    owner = {u: int(p.seller[choice[bs[0]]]) for u, bs in bundles_of.items()}
+    ev = evaluate(p, choice)
+    best = (ev.overload, ev.objective)
+    improved = True
+    while improved and time.perf_counter() < t_end:
+        improved = False
+        for u in sorted(unit_set):
+            if time.perf_counter() >= t_end:
+                break
+            s = owner[u]
+            takers = sorted({owner[v] for v in adj[u]} - {s})
+            if not takers or not _stays_connected(adj, owner, s, u):
+                continue
+            for t in takers:
+                es = [p.candidate_index(b, t) for b in bundles_of[u]]
+                if min(es) < 0:
+                    continue
+                trial = choice.copy()
+                trial[bundles_of[u]] = es
+                tev = evaluate(p, trial)
+                key = (tev.overload, tev.objective)
+                if key[0] < best[0] - 1e-9 or (key[0] <= best[0] + 1e-9 and key[1] < best[1] - 1e-9):
+                    choice, best, owner[u] = trial, key, t
+                    improved = True
+                    break
+    return choice
+
+
+def _stays_connected(adj: dict[int, list[int]], owner: dict[int, int], s: int, u: int) -> bool:
+    """Whether seller ``s``'s units next to ``u`` stay linked once ``u`` is gone."""
+    mine = [v for v in adj[u] if owner[v] == s]
+    if len(mine) <= 1:
+        return True
+    seen, stack = {mine[0], u}, [mine[0]]
+    targets = set(mine[1:])
+    while stack and targets:
+        for w in adj[stack.pop()]:
+            if w not in seen and owner[w] == s:
+                seen.add(w)
+                targets.discard(w)
+                stack.append(w)
+    return not targets
+
+
+def _dist2(instance: Instance, u: int, v: int) -> float:
+    assert instance.units is not None
+    a = instance.units.geometry[u].centroid  # type: ignore[attr-defined]
+    b = instance.units.geometry[v].centroid  # type: ignore[attr-defined]
+    return float((a.x - b.x) ** 2 + (a.y - b.y) ** 2)
+
+
+def _reach(adj: dict[int, list[int]], start: int) -> set[int]:
+    seen, stack = {start}, [start]
+    while stack:
+        for v in adj[stack.pop()]:
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
+
+
 def solve_contiguous_outcome(
     instance: Instance,
     mp: ModelProblem,
@@ -328,11 +536,24 @@ def solve_contiguous_outcome(
         raise ValueError("contiguity needs units (units.geojson)")
     scales = scales_for(mp.problem)
     p = snap(mp.problem, scales)
+    if start_choice is not None:
+        # on the snapped data, so that what the heuristics call feasible CP-SAT does too
+        mp_int = replace(mp, problem=p)
+        start = np.asarray(start_choice, dtype=np.int64)
+        budget = min(0.3 * time_limit_s, 10.0)
+        starts = []
+        for seeds_only in (False, True):
+            grown = grow_contiguous(instance, mp_int, start, seeds_only=seeds_only)
+            grown = improve_contiguous(instance, mp_int, grown, budget / 2)
+            ev = evaluate(p, grown)
+            starts.append(((ev.overload, not ev.feasible, ev.objective), grown))
+        start_choice = min(starts, key=lambda t: t[0])[1]
+        log.info("contiguous warm start: %s", evaluate(p, start_choice))
     model = AssignmentModel(p, scales, base=start_choice)
     flow = ContiguityFlow(instance, mp, model)
     model.add_lower_bound(lower_bound)
     if start_choice is not None:
-        broken = flow.hint(p, np.asarray(start_choice, dtype=np.int64))
+        broken = flow.hint(p, start_choice)
         log.info("contiguous model: warm start has %d non-contiguous territories", broken)
     log.info(
         "contiguous model: %d units, %d roots, %d flow arcs, %.2fs to build",
