@@ -47,12 +47,13 @@ bench: install
 	mkdir -p $(BENCH_OUT)
 	$(PY) benchmarks/gap.py $(BENCH_DATA)/gap --set cattrysse1994 --time-limit 10 --out $(BENCH_OUT)/gap_cattrysse.csv
 	$(PY) benchmarks/gap.py $(BENCH_DATA)/gap --set chu1997 --time-limit 60 --out $(BENCH_OUT)/gap_chu.csv
-	$(PY) benchmarks/alignment_scale.py --out $(BENCH_OUT)/alignment_scale.csv
-	$(PY) benchmarks/rcpsp.py $(BENCH_DATA)/rcpsp/j30 --time-limit 10 --out $(BENCH_OUT)/rcpsp_j30.csv
-	$(PY) benchmarks/pmedian.py $(BENCH_DATA)/pmed --time-limit 60 --out $(BENCH_OUT)/pmed.csv
+	$(PY) benchmarks/alignment_scale.py $(BENCH_OUT)/scale-instances --sizes 2000x12,20000x100,100000x500 --time-limit 30,30,300 --out $(BENCH_OUT)/alignment_scale.csv
+	$(PY) benchmarks/rcpsp.py $(BENCH_DATA)/rcpsp/j30 --time-limit 10 --workers 2 --out $(BENCH_OUT)/rcpsp_j30.csv
+	$(PY) benchmarks/pmedian.py $(BENCH_DATA)/pmed --time-limit 60 --peer-max-n 200 --out $(BENCH_OUT)/pmed.csv
 	$(PY) benchmarks/pmedian.py $(BENCH_DATA)/cpmp --capacitated --time-limit 60 --out $(BENCH_OUT)/cpmp.csv
-	@for b in benchmarks/map_scale.py benchmarks/schedule_scale.py; do \
-	  if [ -f $$b ]; then $(PY) $$b instances --out $(BENCH_OUT)/$$(basename $$b .py).csv; fi; done
+	$(PY) benchmarks/schedule_scale.py instances/fr-national --time-limit 120 --workers 2 --out $(BENCH_OUT)/schedule_scale.csv
+	$(PY) benchmarks/map_scale.py $(BENCH_OUT)/map-instances --out $(BENCH_OUT)/map_scale.csv
+	$(PY) benchmarks/solve_memory.py instances/fr-national --models geography,roles --time-limit 60 --out $(BENCH_OUT)/solve_memory.csv
 
 clean:
 	rm -rf $(VENV) runs bench-results .pytest_cache

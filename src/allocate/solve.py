@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 
 from .domain import Instance
-from .organize.contiguity import repair_contiguity
+from .organize.contiguity import bundle_units, repair_contiguity
+from .organize.contiguity_exact import EXACT_MAX_UNITS, solve_contiguous_outcome
 from .organize.items import ModelProblem
 from .organize.presets import build_model
 from .result import Alignment, Result
@@ -40,8 +42,12 @@ def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | 
     if model is not None and model != scenario.model:
         scenario = scenario.model_copy(update={"model": model})
     mp = build_model(instance, scenario)
+    t0 = time.perf_counter()
+    exact = _exact_contiguity(instance, scenario, mp)
+    # the exact contiguous model gets max(5 s, half the time limit) after the pipeline
+    t_exact = min(max(5.0, 0.5 * scenario.time_limit_s), 0.8 * scenario.time_limit_s) if exact else 0.0
     params = SolveParams(
-        time_limit_s=scenario.time_limit_s,
+        time_limit_s=scenario.time_limit_s - t_exact,
         workers=scenario.workers,
         seed=scenario.seed,
         deterministic=scenario.deterministic,
@@ -49,9 +55,23 @@ def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | 
     sol = solve_assignment(mp.problem, params)
     choice = sol.choice
     status = sol.status
+    best_bound = sol.best_bound
     if scenario.model == "geography" and instance.units is not None and scenario.contiguity is not False:
         repaired = repair_contiguity(instance, mp, choice, budget=scenario.contiguity_budget)
-        if not np.array_equal(repaired, choice):
+        contiguous = None
+        if exact:
+            left = max(1.0, scenario.time_limit_s - (time.perf_counter() - t0))
+            contiguous = solve_contiguous_outcome(
+                instance, mp, repaired, left, scenario.workers, scenario.seed,
+                deterministic=scenario.deterministic, lower_bound=sol.best_bound,
+            )
+        if contiguous is not None and contiguous.choice is not None:
+            choice = contiguous.choice
+            from .solvers.pipeline import SolveStatus
+
+            status = SolveStatus.OPTIMAL if contiguous.optimal else SolveStatus.FEASIBLE
+            best_bound = max(best_bound, contiguous.bound)
+        elif not np.array_equal(repaired, choice):
             choice = repaired
             if status.value == "optimal":
                 from .solvers.pipeline import SolveStatus
@@ -62,15 +82,27 @@ def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | 
     return Result(
         status=status,
         objective=ev.objective,
-        best_bound=min(sol.best_bound, ev.objective),
+        best_bound=min(best_bound, ev.objective),
         lp_bound=min(sol.lp_bound, ev.objective),
-        wall_s=sol.wall_s,
+        wall_s=max(sol.wall_s, time.perf_counter() - t0),
         alignment=alignment,
         scenario=scenario,
         deterministic=sol.deterministic,
         solver_objective=sol.solver_objective if np.array_equal(choice, sol.choice) else ev.objective,
         interrupted=sol.interrupted,
     )
+
+
+def _exact_contiguity(instance: Instance, scenario: Scenario, mp: ModelProblem) -> bool:
+    """Whether the exact contiguous model applies (geography, units, at most EXACT_MAX_UNITS)."""
+    if scenario.model != "geography" or instance.units is None or scenario.contiguity is False:
+        return False
+    b_unit = bundle_units(instance, mp)
+    n_units = len(set(b_unit[b_unit >= 0].tolist()))
+    if n_units > EXACT_MAX_UNITS:
+        log.info("%d units hold accounts (> %d): contiguity by the repair heuristic", n_units, EXACT_MAX_UNITS)
+        return False
+    return n_units > 0
 
 
 def alignment_from_choice(mp: ModelProblem, choice: np.ndarray) -> Alignment:

@@ -1,7 +1,16 @@
-"""Contiguity of geographic territories over units: a heuristic repair after the solve.
+"""Contiguity of geographic territories over units: helpers and the heuristic repair.
 
 A territory is *contiguous* when the units of its (non-key-account) bundles form one
-connected set in the unit adjacency graph. The repair, applied to the solver's alignment:
+connected set in the unit adjacency graph. :func:`allocate.solve` makes territories contiguous
+in one of two ways:
+
+* up to :data:`~allocate.organize.contiguity_exact.EXACT_MAX_UNITS` units holding accounts
+  (geography model), *exactly*: CP-SAT solves the assignment model plus a single-commodity
+  flow per seller (:mod:`allocate.organize.contiguity_exact`), warm-started from the repair
+  below; the repair alone is the fallback when CP-SAT finds no contiguous alignment in time;
+* above that, and for the hybrid model, by the heuristic repair of this module.
+
+The repair, applied to the solver's alignment:
 
 1. For each seller, find the connected components of its units; its *core* is the component
    with the largest workload.
@@ -14,7 +23,7 @@ connected set in the unit adjacency graph. The repair, applied to the solver's a
 
 Key-account bundles (multi-site groups) and locked accounts are outside the unit graph and
 never move. Enclaves that cannot move without breaking a capacity stay and are counted in the
-KPI ``non_contiguous_territories``. This is a documented heuristic, not an exact
+KPI ``non_contiguous_territories``. The repair is a documented heuristic, not an exact
 formulation: it never worsens feasibility, but it may raise travel slightly.
 """
 

@@ -33,11 +33,14 @@ Multi-site groups and locked accounts are bundles outside ``G`` and take no part
 Flow variables exist only for arcs whose two ends both list *s* as a candidate, which keeps
 the model sparse: with ``k`` candidates per bundle about ``k · 2|E|`` flow integers.
 
-The seller's *base unit* (the unit whose polygon contains its base, else the nearest one) is
-the preferred root of the warm start. The warm start (``start_choice``, usually the heuristic
-repair's output) is hinted in full when every territory is already connected; otherwise only
-the connected territories and the largest piece of each other one are hinted, so CP-SAT
-completes a partial but consistent hint rather than repairing an infeasible one.
+Warm start. CP-SAT (a few workers) rarely finds a contiguous alignment by itself within
+seconds, so it gets a complete, feasible one: ``start_choice`` (usually the heuristic
+repair's output) is made contiguous by :func:`grow_contiguous` (each seller keeps one piece
+per graph component, freed units go one by one to an adjacent seller with room, the emptiest
+first), polished by :func:`improve_contiguous` (border moves that keep the giver connected),
+and hinted in full, roots at the sellers' *base units* (the unit whose polygon contains the
+base, else the nearest one) and flows along a spanning tree. When the start stays split the
+hint covers only its consistent part (the largest piece of each territory).
 
 Beyond :data:`EXACT_MAX_UNITS` units the flow model grows too large for the time budgets of
 the product and :func:`allocate.organize.contiguity.repair_contiguity` (a heuristic) is used.
@@ -92,7 +95,7 @@ def base_units(instance: Instance, units: list[int]) -> NDArray[np.int64]:
     cx, cy = shapely.get_x(cent), shapely.get_y(cent)
     for s in range(len(sel)):
         pt = shapely.Point(float(sel.lon[s]), float(sel.lat[s]))
-        inside = [k for k, g in enumerate(geoms) if g.covers(pt)]
+        inside = [k for k, g in enumerate(geoms) if g.covers(pt)]  # type: ignore[attr-defined]
         if inside:
             out[s] = units[inside[0]]
         else:
@@ -121,7 +124,7 @@ class ContiguityFlow:
         self.comp_of = {u: c for c, comp in enumerate(comps) for u in comp}
         self.n_comps = len(comps)
         self.base_unit = base_units(instance, self.units)
-        self.centroid = {u: instance.units.geometry[u].centroid.coords[0] for u in self.units}
+        self.centroid = {u: instance.units.geometry[u].centroid.coords[0] for u in self.units}  # type: ignore[attr-defined]
         self._unit_literals(p)
         self._roots()
         self._flows()
@@ -234,7 +237,7 @@ class ContiguityFlow:
                 u = int(self.b_unit[self.m.entry_item[k]])
                 if u < 0 or u in keep_unit:
                     mdl.add_hint(self.m.x[k], bool(chosen[e]))
-        for (u, s) in self.y_aux:
+        for u, s in self.y_aux:
             if u in keep_unit:
                 mdl.add_hint(self.y[(u, s)], keep_unit[u] == s)
         roots: set[tuple[int, int]] = set()
@@ -278,7 +281,10 @@ class ContiguityFlow:
         """The unit of ``core`` nearest to seller ``s``'s base unit (centroid distance)."""
         b = int(self.base_unit[s])
         bx, by = self.centroid[b]
-        return min(sorted(core), key=lambda u: (self.centroid[u][0] - bx) ** 2 + (self.centroid[u][1] - by) ** 2)
+        return min(
+            sorted(core),
+            key=lambda u: (self.centroid[u][0] - bx) ** 2 + (self.centroid[u][1] - by) ** 2,
+        )
 
     def _tree(self, core: set[int], root: int) -> list[tuple[int, int, int]]:
         """(unit, parent, units in its subtree) along a BFS spanning tree of ``core`` from ``root``."""
@@ -320,8 +326,8 @@ def grow_contiguous(
     choice = np.asarray(choice, dtype=np.int64).copy()
     b_unit = bundle_units(instance, mp)
     bundles_of: dict[int, list[int]] = defaultdict(list)
-    for b in np.flatnonzero(b_unit >= 0):
-        bundles_of[int(b_unit[b])].append(int(b))
+    for bb in np.flatnonzero(b_unit >= 0):
+        bundles_of[int(b_unit[bb])].append(int(bb))
     unit_set = set(bundles_of)
     nb = instance.units.neighbours
     adj = {u: [v for v in nb[u] if v in unit_set] for u in unit_set}
@@ -339,7 +345,10 @@ def grow_contiguous(
             graph_comp[min(_reach(adj, next(iter(piece))))].append(piece)
         for plist in graph_comp.values():
             # the piece around the seller's base unit, else the one with most workload
-            core = max(plist, key=lambda c: (home[s] in c, sum(load_of_unit[u] for u in c), len(c), -min(c)))
+            core = max(
+                plist,
+                key=lambda c: (home[s] in c, sum(load_of_unit[u] for u in c), len(c), -min(c)),
+            )
             for piece in plist:
                 if piece is not core:
                     free |= piece
@@ -373,7 +382,7 @@ def grow_contiguous(
     for u in sorted(free):
         offer(u)
     while heaps:
-        t = min(heaps, key=lambda s: (loads[s] / max(p.capacity[s], 1e-9), s))
+        t = min(heaps, key=lambda s: (float(loads[s]) / max(float(p.capacity[s]), 1e-9), s))
         took = False
         while heaps[t]:
             _, u = heapq.heappop(heaps[t])
@@ -383,7 +392,9 @@ def grow_contiguous(
             assert es is not None
             add = float(p.load[es].sum())
             n_add = int(p.count[bundles_of[u]].sum())
-            if loads[t] + add > p.capacity[t] + 1e-9 or (p.max_items[t] >= 0 and counts[t] + n_add > p.max_items[t]):
+            if loads[t] + add > p.capacity[t] + 1e-9 or (
+                p.max_items[t] >= 0 and counts[t] + n_add > p.max_items[t]
+            ):
                 continue  # loads only grow: this unit never fits t again
             owner[u] = t
             loads[t] += add
@@ -401,7 +412,10 @@ def grow_contiguous(
     while left:
         progress = False
         for u in left:
-            takers = [(loads[t] - p.capacity[t], t) for t in sorted({owner[v] for v in adj[u] if v in owner})]
+            takers = [
+                (loads[t] - p.capacity[t], t)
+                for t in sorted({owner[v] for v in adj[u] if v in owner})
+            ]
             takers = [(o, t) for o, t in takers if entries(u, t) is not None]
             if not takers:
                 continue
@@ -435,8 +449,8 @@ def improve_contiguous(
     choice = np.asarray(choice, dtype=np.int64).copy()
     b_unit = bundle_units(instance, mp)
     bundles_of: dict[int, list[int]] = defaultdict(list)
-    for b in np.flatnonzero(b_unit >= 0):
-        bundles_of[int(b_unit[b])].append(int(b))
+    for bb in np.flatnonzero(b_unit >= 0):
+        bundles_of[int(b_unit[bb])].append(int(bb))
     unit_set = set(bundles_of)
     nb = instance.units.neighbours
     adj = {u: [v for v in nb[u] if v in unit_set] for u in unit_set}
@@ -461,7 +475,9 @@ def improve_contiguous(
                 trial[bundles_of[u]] = es
                 tev = evaluate(p, trial)
                 key = (tev.overload, tev.objective)
-                if key[0] < best[0] - 1e-9 or (key[0] <= best[0] + 1e-9 and key[1] < best[1] - 1e-9):
+                if key[0] < best[0] - 1e-9 or (
+                    key[0] <= best[0] + 1e-9 and key[1] < best[1] - 1e-9
+                ):
                     choice, best, owner[u] = trial, key, t
                     improved = True
                     break
@@ -557,7 +573,10 @@ def solve_contiguous_outcome(
         log.info("contiguous model: warm start has %d non-contiguous territories", broken)
     log.info(
         "contiguous model: %d units, %d roots, %d flow arcs, %.2fs to build",
-        len(flow.units), len(flow.r), len(flow.f), time.perf_counter() - t0,
+        len(flow.units),
+        len(flow.r),
+        len(flow.f),
+        time.perf_counter() - t0,
     )
     left = max(0.5, time_limit_s - (time.perf_counter() - t0))
     det = left * DET_PER_SECOND if deterministic else None
@@ -567,8 +586,16 @@ def solve_contiguous_outcome(
         log.info("contiguous model: no solution in %.1fs (status %d)", wall, out.status)
         return ContiguousOutcome(None, False, float("nan"), out.bound, wall)
     optimal = out.status == cp_model.OPTIMAL
-    log.info("contiguous model: objective %.4f, bound %.4f, optimal %s, %.1fs", out.objective, out.bound, optimal, wall)
-    return ContiguousOutcome(out.choice, optimal, out.objective, out.objective if optimal else out.bound, wall)
+    log.info(
+        "contiguous model: objective %.4f, bound %.4f, optimal %s, %.1fs",
+        out.objective,
+        out.bound,
+        optimal,
+        wall,
+    )
+    return ContiguousOutcome(
+        out.choice, optimal, out.objective, out.objective if optimal else out.bound, wall
+    )
 
 
 def solve_contiguous(

@@ -1,0 +1,178 @@
+"""Exact contiguity of geographic territories (flow model) and its wiring into ``solve``."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from allocate import read_instance
+from allocate.organize.contiguity import bundle_units, count_enclaves, territory_components
+from allocate.organize.contiguity_exact import solve_contiguous
+from allocate.organize.presets import build_model
+from allocate.scenario import BalanceSet, Scenario, Weights
+from allocate.solve import solve
+from allocate.solvers.problem import evaluate
+from tests.conftest import TINY_NOMENCLATURE, write_instance
+
+
+@pytest.fixture(scope="module")
+def fr300(tmp_path_factory: pytest.TempPathFactory):
+    from allocate.generate import generate_instance
+    from allocate.generate import write_instance as write_generated
+
+    folder = tmp_path_factory.mktemp("fr300")
+    write_generated(generate_instance("FR", 300, 4, 5), folder)
+    return read_instance(folder)
+
+
+def test_generated_instance_gets_connected_territories(fr300) -> None:
+    scenario = Scenario(model="geography", time_limit_s=10)
+    result = solve(fr300, scenario)
+    mp = build_model(fr300, scenario)
+    sellers = np.asarray(result.alignment.seller)
+    # each account assigned once, to a real seller
+    assert sorted(np.asarray(result.alignment.account).tolist()) == list(range(len(fr300.accounts)))
+    assert (sellers >= 0).all()
+    # rebuild the bundle choice from the alignment and check it independently
+    choice = np.empty(mp.problem.n_items, dtype=np.int64)
+    for r, b in enumerate(mp.rows.bundle):
+        choice[b] = mp.problem.candidate_index(int(b), int(sellers[r]))
+    assert (choice >= 0).all()
+    assert count_enclaves(fr300, mp, choice) == 0
+    ev = evaluate(mp.problem, choice)
+    assert ev.overload == 0 and ev.feasible
+    assert result.objective == pytest.approx(ev.objective)
+    loads = np.bincount(
+        mp.problem.seller[choice], weights=mp.problem.load[choice], minlength=mp.problem.n_sellers
+    )
+    assert np.all(loads <= mp.problem.capacity + 1e-9)  # no overloaded seller
+
+
+# -- a 3 x 3 grid of units, two sellers, hand-set travel minutes ---------------------------
+#
+#   row 2:  c20 c21 c22        A's travel: 0 min to the west corners c00 and c20,
+#   row 1:  c10 c11 c12                    30 min to c10, 60 min elsewhere
+#   row 0:  c00 c01 c02        B's travel: 60 min everywhere
+#
+# Each account (one per unit) is a customer: a 60-min visit and a 30-min call per week, so
+# its desk load is 1.5 h and its weekly travel is 2 * minutes / 60 h. A's capacity is 3 h.
+#   * Without contiguity the best is A = {c00, c20} (load 1.5 + 1.5 = 3 h): travel
+#     0 + 0 + 7 * 2 = 14 h. The two corners do not touch: A's territory is split.
+#   * With contiguity A may hold one connected set within 3 h: a corner alone (1.5 h) can
+#     grow by no neighbour (c10 costs A 2.5 h, c01/c21 cost 3.5 h), c10 alone saves only 1 h.
+#     The optimum is one corner: travel 0 + 8 * 2 = 16 h.
+CELL_DEG = 0.0625  # a power of two: the squares share edges exactly, corners only at points
+
+
+def _square(r: int, c: int) -> list[list[float]]:
+    x0, y0 = 2.0 + c * CELL_DEG, 45.0 + r * CELL_DEG
+    return [
+        [x0, y0],
+        [x0 + CELL_DEG, y0],
+        [x0 + CELL_DEG, y0 + CELL_DEG],
+        [x0, y0 + CELL_DEG],
+        [x0, y0],
+    ]
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("grid")
+    cells = [(r, c) for r in range(3) for c in range(3)]
+    accounts = [
+        "account_id,name,lat,lon,segment,potential,stage,product_lines,group_id,current_seller_id,locked,unit_id"
+    ]
+    for r, c in cells:
+        lat, lon = 45.0 + (r + 0.5) * CELL_DEG, 2.0 + (c + 0.5) * CELL_DEG
+        accounts.append(
+            f"a{r}{c},Acc {r}{c},{lat:.4f},{lon:.4f},small,1000,customer,payroll,,,false,c{r}{c}"
+        )
+    sellers = [
+        "seller_id,name,lat,lon,role,capacity_h,segments,product_lines,max_accounts,max_travel_min",
+        f"A,West,{45.0 + 1.5 * CELL_DEG:.4f},{2.0 - CELL_DEG:.4f},CSM,3,,,,",
+        f"B,East,{45.0 + 1.5 * CELL_DEG:.4f},{2.0 + 4 * CELL_DEG:.4f},CSM,40,,,,",
+    ]
+    write_instance(folder, accounts, sellers, TINY_NOMENCLATURE)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"unit_id": f"c{r}{c}"},
+            "geometry": {"type": "Polygon", "coordinates": [_square(r, c)]},
+        }
+        for r, c in cells
+    ]
+    (folder / "units.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features})
+    )
+    a_min = {(0, 0): 0, (2, 0): 0, (1, 0): 30}
+    travel = ["seller_id,account_id,minutes"]
+    for r, c in cells:
+        travel.append(f"A,a{r}{c},{a_min.get((r, c), 60)}")
+        travel.append(f"B,a{r}{c},60")
+    (folder / "travel.csv").write_text("\n".join(travel) + "\n")
+    return read_instance(folder)
+
+
+def _grid_scenario(**kw) -> Scenario:
+    # travel only: no balance, no compactness, nobody has a current seller
+    return Scenario(
+        model="geography",
+        balance=BalanceSet(workload=None, potential=None, count=None),
+        weights=Weights(travel=1.0, move=0.0, compactness=0.0),
+        time_limit_s=4,
+        **kw,
+    )
+
+
+def _a_cells(instance, result) -> set[str]:
+    sel = np.asarray(result.alignment.seller)
+    return {
+        instance.accounts.ids[a][1:]
+        for a, s in zip(result.alignment.account, sel, strict=True)
+        if instance.sellers.ids[s] == "A"
+    }
+
+
+def test_grid_travel_optimum_is_split(grid) -> None:
+    assert len(grid.units) == 9 and all(len(nb) in (2, 3, 4) for nb in grid.units.neighbours)
+    result = solve(grid, _grid_scenario(contiguity=False))
+    assert _a_cells(grid, result) == {"00", "20"}
+    assert result.objective == pytest.approx(14.0)
+
+
+def test_grid_contiguous_optimum(grid) -> None:
+    result = solve(grid, _grid_scenario())
+    assert _a_cells(grid, result) in ({"00"}, {"20"})
+    assert result.objective == pytest.approx(16.0)
+    assert result.status.value == "optimal"
+
+
+def test_grid_brute_force_agrees(grid) -> None:
+    # every one of the 2^9 alignments: the best contiguous one costs 16 h, as found above
+    mp = build_model(grid, _grid_scenario())
+    p = mp.problem
+    b_unit = bundle_units(grid, mp)
+    best = np.inf
+    for pick in itertools.product(range(2), repeat=p.n_items):
+        choice = np.array([p.candidate_index(b, s) for b, s in enumerate(pick)])
+        if (choice < 0).any():
+            continue
+        ev = evaluate(p, choice)
+        units: dict[int, set[int]] = {}
+        for b, s in enumerate(pick):
+            units.setdefault(s, set()).add(int(b_unit[b]))
+        if ev.feasible and all(len(c) == 1 for c in territory_components(grid, units).values()):
+            best = min(best, ev.objective)
+    assert best == pytest.approx(16.0)
+    # and the flow model from a split start reaches it
+    start = np.array([p.candidate_index(b, 1) for b in range(p.n_items)])
+    for b in range(p.n_items):
+        if grid.units.ids[b_unit[b]] in ("c00", "c20"):
+            start[b] = p.candidate_index(b, 0)
+    out = solve_contiguous(grid, mp, start, 5.0, 1, 0)
+    assert out is not None
+    assert count_enclaves(grid, mp, out) == 0
+    assert evaluate(p, out).objective == pytest.approx(16.0)
