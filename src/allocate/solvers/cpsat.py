@@ -8,7 +8,6 @@ enter as constants (their loads, potentials and moves).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,34 +31,16 @@ class CpSatOutcome:
 
 #: Set by :func:`request_stop` (Ctrl-C): running searches stop and keep their best solution.
 STOP = threading.Event()
-_ACTIVE: dict[cp_model.CpSolver, float] = {}  # running solver -> time its search started
-_ACTIVE_LOCK = threading.Lock()
 
 
 def request_stop() -> None:
-    """Stop every running CP-SAT search; callers then return their best solution.
+    """Ask every running CP-SAT search to stop; callers then return their best solution.
 
-    CP-SAT's ``stop_search`` may only be called once a search is under way (calling it in
-    the instant between a solver's set-up and its search aborts the process), so a helper
-    thread stops each solver once it has run for 0.2 s, until none is left.
+    The stop is taken from inside each search (its solution and bound callbacks check the
+    flag and stop there): CP-SAT's ``stop_search`` called from another thread can race with
+    the start or the end of a search and abort the process, so it is never called that way.
     """
     STOP.set()
-
-    def stopper() -> None:
-        stopped: set[int] = set()
-        while True:
-            with _ACTIVE_LOCK:
-                live = list(_ACTIVE.items())
-            if not live:
-                return
-            now = time.perf_counter()
-            for solver, started in live:
-                if id(solver) not in stopped and now - started > 0.2:
-                    solver.stop_search()
-                    stopped.add(id(solver))
-            time.sleep(0.05)
-
-    threading.Thread(target=stopper, daemon=True).start()
 
 
 def clear_stop() -> None:
@@ -364,18 +345,23 @@ class AssignmentModel:
         # Presolve loops and symmetry detection cost seconds on these models and find little:
         # candidates are already sparse and the hint is feasible.
         prm.max_presolve_iterations = 1
+        # Ctrl-C is ours (see allocate.cli.stop_on_sigint): CP-SAT's own SIGINT handler aborts
+        # the process when several searches run in threads.
+        prm.catch_sigint_signal = False
         prm.symmetry_level = 0
         prm.random_seed = int(seed)
         prm.log_search_progress = log_search
         if STOP.is_set():
             prm.max_time_in_seconds = 0.001
-        with _ACTIVE_LOCK:
-            _ACTIVE[solver] = time.perf_counter()
-        try:
-            status = solver.solve(self.model, callback)
-        finally:
-            with _ACTIVE_LOCK:
-                _ACTIVE.pop(solver, None)
+        if callback is None:
+            callback = _Progress(None, self.sc.obj, 0.0)
+
+        def on_bound(_bound: float) -> None:
+            if STOP.is_set():
+                solver.stop_search()
+
+        solver.best_bound_callback = on_bound
+        status = solver.solve(self.model, callback)
         choice = None
         objective = float("nan")
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -395,13 +381,16 @@ class AssignmentModel:
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    """Reports each improving objective (in objective units) to a callback."""
+    """Reports each improving objective (in objective units) and honours :data:`STOP`."""
 
-    def __init__(self, fn: Callable[[float], None], scale: float, offset: float) -> None:
+    def __init__(self, fn: Callable[[float], None] | None, scale: float, offset: float) -> None:
         super().__init__()
         self._fn = fn
         self._scale = scale
         self._offset = offset
 
     def on_solution_callback(self) -> None:
-        self._fn(self.objective_value / self._scale + self._offset)
+        if self._fn is not None:
+            self._fn(self.objective_value / self._scale + self._offset)
+        if STOP.is_set():
+            self.stop_search()
