@@ -226,6 +226,13 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
         if det_used >= det_budget:
             break
         seed_seller = int(order[step % p.n_sellers])
+        if not cur_ev.feasible:
+            # repair first: start from the most overloaded seller
+            s_now = p.seller[current]
+            over = np.bincount(s_now, weights=p.load[current], minlength=p.n_sellers) - p.capacity
+            if over.max() > 1e-9:
+                seed_seller = int(np.argmax(over))
+                size = max(size, prm.lns_sellers + (step % 4))
         step += 1
         pool = neighbours[seed_seller][: 2 * size]
         pick = rng.choice(len(pool), size=min(size - 1, len(pool)), replace=False) if len(pool) else []
