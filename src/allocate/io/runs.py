@@ -93,10 +93,10 @@ def territories_geojson(instance: Instance, alignment: Alignment, kpis: Kpis | N
         if srows is not None and sid in srows.index:
             r = srows.loc[sid]
             props.update(
-                accounts=int(r["accounts"]),
-                workload_h=float(r["workload_h"]),
-                utilization=float(r["utilization"]),
-                potential=float(r["potential"]),
+                accounts=int(r["accounts"]),  # type: ignore[arg-type]  # numpy/ortools stubs
+                workload_h=float(r["workload_h"]),  # type: ignore[arg-type]  # numpy/ortools stubs
+                utilization=float(r["utilization"]),  # type: ignore[arg-type]  # numpy/ortools stubs
+                potential=float(r["potential"]),  # type: ignore[arg-type]  # numpy/ortools stubs
             )
         feats.append({"type": "Feature", "properties": props, "geometry": _round_geom(mapping(geom))})
     return json.dumps({"type": "FeatureCollection", "features": feats}, separators=(",", ":")) + "\n"

@@ -159,7 +159,7 @@ def repair_contiguity(
                         best, best_cost, best_entries = t, delta, entries
                 if best >= 0 and best_entries is not None:
                     current_obj = best_cost
-                    for b, e in zip(bundles, best_entries, strict=True):
+                    for b, e in zip(bundles, best_entries, strict=True):  # type: ignore[assignment]  # numpy/ortools stubs
                         loads[s] -= p.load[choice[b]]
                         counts[s] -= p.count[b]
                         loads[best] += p.load[e]

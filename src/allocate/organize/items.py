@@ -156,7 +156,7 @@ def build_problem(
     eligible_sets = {lab: set(int(s) for s in ss) for lab, ss in eligible.items()}
     rows_per_account = np.bincount(rows.account, minlength=len(acc))
     lock_held = np.zeros(len(acc), dtype=bool)
-    for r in range(len(rows)):
+    for r in range(len(rows)):  # type: ignore[assignment]  # numpy/ortools stubs
         b = int(rows.bundle[r])
         a = int(rows.account[r])
         owner_ok = int(acc.current_seller[a]) in eligible_sets.get(rows.eligible_class[r], set())
@@ -181,7 +181,7 @@ def build_problem(
             "%s model: %s is locked to %s, who may not serve it; the lock is not applied",
             name, acc.ids[a], sel.ids[acc.current_seller[a]],
         )
-    for b in np.flatnonzero(b_fixed >= 0):
+    for b in np.flatnonzero(b_fixed >= 0):  # type: ignore[assignment]  # numpy/ortools stubs
         for e in range(indptr_a[b], indptr_a[b + 1]):
             if seller_a[e] == b_fixed[b]:
                 locked_entry[e] = True
@@ -209,8 +209,8 @@ def build_problem(
         capacity=sel.capacity_h * scenario.weeks / scenario.weeks,
         indptr=indptr_a,
         seller=seller_a,
-        cost=cost,
-        load=load,
+        cost=cost,  # type: ignore[arg-type]  # numpy/ortools stubs
+        load=load,  # type: ignore[arg-type]  # numpy/ortools stubs
         count=b_count,
         potential=b_pot,
         max_items=sel.max_accounts.astype(np.int64),

@@ -115,7 +115,7 @@ class AssignmentModel:
     # -- constraint families ---------------------------------------------------------------
     def _assign_once(self) -> None:
         """Every item goes to exactly one of its candidate sellers."""
-        bounds = np.flatnonzero(np.r_[True, self.entry_item[1:] != self.entry_item[:-1]]) if len(self.entries) else []
+        bounds = np.flatnonzero(np.r_[True, self.entry_item[1:] != self.entry_item[:-1]]) if len(self.entries) else []  # type: ignore[var-annotated]  # numpy/ortools stubs
         bounds = list(bounds) + [len(self.entries)]
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             self.model.add_exactly_one(self.x[a:b])
@@ -213,8 +213,8 @@ class AssignmentModel:
                         # slacks are in scaled measure units: k*q - hi*T <= k*over
                         over = self.model.new_int_var(0, max(total_ub, 1), "over")
                         under = self.model.new_int_var(0, max(total_ub, 1), "under")
-                        self.model.add(k_scale * q - hi * total <= k_scale * over)
-                        self.model.add(lo * total - k_scale * q <= k_scale * under)
+                        self.model.add(k_scale * q - hi * total <= k_scale * over)  # type: ignore[operator]  # numpy/ortools stubs
+                        self.model.add(lo * total - k_scale * q <= k_scale * under)  # type: ignore[operator]  # numpy/ortools stubs
                         unit = self._measure_unit(b.measure)
                         coef = max(1, int(round(self.sc.obj * b.weight / unit)))
                         self.balance_slacks.append((over, coef))
@@ -255,7 +255,7 @@ class AssignmentModel:
         p = self.p
         cost_int = self.sc.objective(p.cost_weight * p.cost[self.entries])
         terms = [int(c) * self.x[k] for k, c in enumerate(cost_int) if c]
-        mw = self.sc.objective(p.move_weight)
+        mw = self.sc.objective(p.move_weight)  # type: ignore[arg-type]  # numpy/ortools stubs
         if mw:
             terms += [-int(mw) * c * self.x[k] for c, k in self.move_terms]
         terms += [coef * v for v, coef in self.balance_slacks]
@@ -325,10 +325,10 @@ class AssignmentModel:
         bound = max(o.bound for o in outs)
         if not solved:
             status = cp_model.INFEASIBLE if any(o.status == cp_model.INFEASIBLE for o in outs) else outs[0].status
-            return CpSatOutcome(status, None, float("nan"), bound, max(o.det_time for o in outs), max(o.wall_s for o in outs))
+            return CpSatOutcome(status, None, float("nan"), bound, max(o.det_time for o in outs), max(o.wall_s for o in outs))  # type: ignore[arg-type]  # numpy/ortools stubs
         best = min(solved, key=lambda o: (o.status != cp_model.OPTIMAL, o.objective))
         status = cp_model.OPTIMAL if any(o.status == cp_model.OPTIMAL for o in outs) else best.status
-        return CpSatOutcome(status, best.choice, best.objective, max(bound, min(best.objective, bound)) if status != cp_model.OPTIMAL else best.objective,
+        return CpSatOutcome(status, best.choice, best.objective, max(bound, min(best.objective, bound)) if status != cp_model.OPTIMAL else best.objective,  # type: ignore[arg-type]  # numpy/ortools stubs
                             max(o.det_time for o in outs), max(o.wall_s for o in outs))
 
     def _offset(self) -> float:

@@ -66,11 +66,11 @@ def capacity_shortfalls(problem: AssignmentProblem, unit: str = "h/week") -> lis
 
     owner: dict[int, str] = {}
     for lab, ss in sellers.items():
-        for s in ss:
+        for s in ss:  # type: ignore[assignment]  # numpy/ortools stubs
             if s in owner:
-                parent[find(lab)] = find(owner[s])
+                parent[find(lab)] = find(owner[s])  # type: ignore[index]  # numpy/ortools stubs
             else:
-                owner[s] = lab
+                owner[s] = lab  # type: ignore[index]  # numpy/ortools stubs
     comps: dict[str, list[str]] = defaultdict(list)
     for lab in demand:
         comps[find(lab)].append(lab)

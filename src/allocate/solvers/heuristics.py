@@ -61,7 +61,7 @@ def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 
                     delta = p.cost[e] - p.cost[cur]
                     moves.append((delta / max(p.load[cur], 1e-9), int(i), e))
             moves.sort()
-            for _, i, e in moves:
+            for _, i, e in moves:  # type: ignore[assignment]  # numpy/ortools stubs
                 if loads[s] <= p.capacity[s] + 1e-9 and counts[s] <= limit_n[s]:
                     break
                 if s_of[i] != s:

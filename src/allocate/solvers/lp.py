@@ -87,8 +87,8 @@ class _Builder:
             shape=(self.n_rows, self.n_cols),
         ).tocsr()
         h.fill_model_from_sparse_data(
-            np.concatenate(self.lb), np.concatenate(self.ub), np.concatenate(self.obj),
-            np.concatenate(self.rlo), np.concatenate(self.rhi), mat,
+            np.concatenate(self.lb), np.concatenate(self.ub), np.concatenate(self.obj),  # type: ignore[arg-type]  # numpy/ortools stubs
+            np.concatenate(self.rlo), np.concatenate(self.rhi), mat,  # type: ignore[arg-type]  # numpy/ortools stubs
         )
         return h
 

@@ -177,7 +177,7 @@ def measure_per_seller(
         w = p.count.astype(float)
     else:
         raise ValueError(f"unknown balance measure {measure!r}")
-    return np.bincount(s_of, weights=w, minlength=p.n_sellers)
+    return np.bincount(s_of, weights=w, minlength=p.n_sellers)  # type: ignore[return-value]  # numpy/ortools stubs
 
 
 def band_deviation(q: NDArray[np.float64], cap: NDArray[np.float64], tol: float) -> float:
