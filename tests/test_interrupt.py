@@ -37,3 +37,24 @@ def test_sigint_keeps_best_solution(tmp_path):
     accounts = pd.read_csv(ROOT / "instances" / "fr-pme" / "accounts.csv", dtype=str)
     assert sorted(alignment["account_id"]) == sorted(accounts["account_id"])  # whole, not half-written
     assert not list(out.glob(".*.tmp"))
+
+
+def test_sigint_during_schedule_writes_nothing(tmp_path):
+    exe = str(Path(sys.executable).parent / "allocate")
+    run = tmp_path / "run"
+    inst = ROOT / "instances" / "fr-pme"
+    subprocess.run([exe, "solve", str(inst), "--model", "roles", "--time-limit", "3", "--out", str(run)],
+                   check=True, capture_output=True)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    proc = subprocess.Popen([exe, "schedule", str(inst), "--alignment", str(run / "alignment.csv"),
+                             "--time-limit", "90", "--out", str(run)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    assert proc.poll() is None, proc.communicate()
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert time.perf_counter() - t0 < 15
+    assert "Traceback" not in stderr
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before  # nothing written or changed

@@ -778,6 +778,7 @@ def solve_schedule(
 
     solver = cp_model.CpSolver()
     prm = solver.parameters
+    prm.catch_sigint_signal = False  # Ctrl-C is handled by the caller (allocate.cli)
     # the limit covers the heuristic and the model building too
     prm.max_time_in_seconds = max(0.01, float(time_limit_s) - (time.perf_counter() - t0))
     prm.num_workers = int(workers)

@@ -270,9 +270,19 @@ def _map(fn, items: list, workers: int) -> list:  # type: ignore[no-untyped-def]
     # a second per worker and needs the caller's script to guard its main block.
     ctx = multiprocessing.get_context()
     order = sorted(range(len(items)), key=lambda k: -items[k].n)  # big sellers first
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    try:
         futures = {k: pool.submit(fn, items[k]) for k in order}
         return [futures[k].result() for k in range(len(items))]
+    except KeyboardInterrupt:
+        # Ctrl-C: stop now rather than wait for the running sellers; nothing has been written
+        # yet, so the caller leaves the output folder as it was.
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _cross_seller_releases(actions: Actions) -> NDArray[np.int64]:

@@ -738,6 +738,7 @@ def solve_pmedian(
 
     solver = cp_model.CpSolver()
     params = solver.parameters
+    params.catch_sigint_signal = False  # Ctrl-C is handled by the caller (allocate.cli)
     # CP-SAT can overrun its limit by about a second on big models; keep that inside ours.
     params.max_time_in_seconds = max(0.1, deadline - time.monotonic() - _CPSAT_MARGIN_S)
     params.num_workers = workers
