@@ -76,7 +76,6 @@ class Scenario(BaseModel):
     radius_km: float | None = Field(default=None, gt=0)
     contiguity: bool | None = None
     contiguity_budget: float = Field(default=0.05, ge=0, le=10)
-    weeks: float = Field(default=1.0, gt=0, le=53)
     circuity: float = Field(default=1.3, ge=1)
     speed_kmh: float = Field(default=70.0, gt=0)
     time_limit_s: float = Field(default=30.0, gt=0)

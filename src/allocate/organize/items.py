@@ -206,7 +206,7 @@ def build_problem(
     if scenario.max_moves_share is not None:
         max_moves = int(np.floor(scenario.max_moves_share * int((acc.current_seller >= 0).sum())))
     problem = AssignmentProblem(
-        capacity=sel.capacity_h * scenario.weeks / scenario.weeks,
+        capacity=sel.capacity_h,  # loads and capacity are both hours per week
         indptr=indptr_a,
         seller=seller_a,
         cost=cost,  # type: ignore[arg-type]  # numpy/ortools stubs
