@@ -32,3 +32,16 @@ def test_workload_hours_includes_round_trip(tiny):
     expected = 1.5 + 1.0 * 2 * d * 1.3 / 70
     t = travel_minutes(tiny, np.array([1]), np.array([2]))
     assert workload_hours(1.5, 1.0, t)[0] == pytest.approx(expected)
+
+
+def test_travel_matrix_overrides_only_its_pairs(tiny_dir):
+    from allocate import read_instance
+
+    (tiny_dir / "travel.csv").write_text("seller_id,account_id,minutes\nLYO,A1,42\n")
+    inst = read_instance(tiny_dir)
+    got = travel_minutes(inst, np.array([1, 0, 1]), np.array([0, 0, 2]))
+    assert got[0] == pytest.approx(42.0)  # LYO -> A1 from the matrix
+    d_par_a1 = haversine_km(48.8566, 2.3522, 48.8049, 2.1204)
+    assert got[1] == pytest.approx(d_par_a1 * 1.3 / 70 * 60)  # PAR -> A1: estimate
+    d_lyo_a3 = haversine_km(45.7640, 4.8357, 45.7719, 4.8902)
+    assert got[2] == pytest.approx(d_lyo_a3 * 1.3 / 70 * 60)

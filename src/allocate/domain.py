@@ -6,6 +6,7 @@ Solvers only see these arrays and ids; pandas lives at the edges (``allocate.io`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -116,6 +117,25 @@ class TravelMatrix:
     seller: NDArray[np.int64]
     account: NDArray[np.int64]
     minutes: NDArray[np.float64]
+
+    @cached_property
+    def _sorted(self) -> tuple[int, NDArray[np.int64], NDArray[np.float64]]:
+        base = int(self.account.max(initial=-1)) + 1
+        keys = self.seller * base + self.account
+        order = np.argsort(keys, kind="stable")
+        return base, keys[order], self.minutes[order]
+
+    def lookup(
+        self, seller: NDArray[np.int64], account: NDArray[np.int64]
+    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        """For pairs ``(seller[k], account[k])``: whether the matrix has them, and their minutes."""
+        base, keys, minutes = self._sorted
+        if len(keys) == 0:
+            return np.zeros(len(seller), dtype=bool), np.zeros(len(seller))
+        want = np.asarray(seller) * base + np.asarray(account)
+        pos = np.clip(np.searchsorted(keys, want), 0, len(keys) - 1)
+        hit = (keys[pos] == want) & (np.asarray(account) < base)
+        return hit, minutes[pos]
 
     def as_dict(self) -> dict[tuple[int, int], float]:
         return {(int(s), int(a)): float(m) for s, a, m in zip(self.seller, self.account, self.minutes, strict=True)}

@@ -96,25 +96,6 @@ def travel_minutes(instance: Instance, seller: NDArray[np.int64], account: NDArr
     minutes = instance.travel.minutes(km)
     tm = instance.travel_matrix
     if tm is not None and len(s):
-        lookup = _matrix_lookup(instance)
-        keys = s * len(acc) + a
-        pos = np.searchsorted(lookup[0], keys)
-        pos = np.clip(pos, 0, len(lookup[0]) - 1)
-        hit = lookup[0][pos] == keys
-        minutes = np.where(hit, lookup[1][pos], minutes)
+        hit, given = tm.lookup(s, a)
+        minutes = np.where(hit, given, minutes)
     return minutes
-
-
-_LOOKUPS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _matrix_lookup(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
-    tm = instance.travel_matrix
-    assert tm is not None
-    key = id(tm)
-    if key not in _LOOKUPS:
-        keys = tm.seller * len(instance.accounts) + tm.account
-        order = np.argsort(keys, kind="stable")
-        _LOOKUPS.clear()
-        _LOOKUPS[key] = (keys[order], tm.minutes[order])
-    return _LOOKUPS[key]

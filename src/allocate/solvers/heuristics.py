@@ -28,11 +28,6 @@ def round_lp(problem: AssignmentProblem, x: NDArray[np.float64]) -> NDArray[np.i
     return choice
 
 
-def greedy(problem: AssignmentProblem) -> NDArray[np.int64]:
-    """Cheapest-candidate start, used when there is no LP solution."""
-    return round_lp(problem, -problem.cost)
-
-
 def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 3) -> NDArray[np.int64]:
     """Move items out of overloaded sellers (load or account count) at least cost per hour freed.
 
