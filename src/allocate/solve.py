@@ -10,6 +10,7 @@ import numpy as np
 from .domain import Instance
 from .organize.contiguity import bundle_units, repair_contiguity
 from .organize.contiguity_exact import EXACT_MAX_UNITS, solve_contiguous_outcome
+from .organize.contiguity_lns import contiguous_lns
 from .organize.items import ModelProblem
 from .organize.presets import build_model
 from .result import Alignment, Result
@@ -20,7 +21,9 @@ from .solvers.problem import evaluate
 log = logging.getLogger(__name__)
 
 
-def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | None = None) -> Result:
+def solve(
+    instance: Instance, scenario: Scenario | None = None, *, model: str | None = None
+) -> Result:
     """Align the accounts of ``instance`` under ``scenario``.
 
     Parameters
@@ -43,9 +46,15 @@ def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | 
         scenario = scenario.model_copy(update={"model": model})
     mp = build_model(instance, scenario)
     t0 = time.perf_counter()
-    exact = _exact_contiguity(instance, scenario, mp)
-    # the exact contiguous model gets max(5 s, half the time limit) after the pipeline
-    t_exact = min(max(5.0, 0.5 * scenario.time_limit_s), 0.8 * scenario.time_limit_s) if exact else 0.0
+    contiguity = _contiguity_mode(instance, scenario, mp)
+    exact = contiguity == "exact"
+    # the contiguous model (exact, or by neighbourhoods above EXACT_MAX_UNITS) gets
+    # max(5 s, half the time limit) after the pipeline
+    t_exact = (
+        min(max(5.0, 0.5 * scenario.time_limit_s), 0.8 * scenario.time_limit_s)
+        if contiguity
+        else 0.0
+    )
     params = SolveParams(
         time_limit_s=scenario.time_limit_s - t_exact,
         workers=scenario.workers,
@@ -56,14 +65,29 @@ def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | 
     choice = sol.choice
     status = sol.status
     best_bound = sol.best_bound
-    if scenario.model == "geography" and instance.units is not None and scenario.contiguity is not False:
+    if (
+        scenario.model == "geography"
+        and instance.units is not None
+        and scenario.contiguity is not False
+    ):
         repaired = repair_contiguity(instance, mp, choice, budget=scenario.contiguity_budget)
         contiguous = None
         if exact:
             left = max(1.0, scenario.time_limit_s - (time.perf_counter() - t0))
             contiguous = solve_contiguous_outcome(
-                instance, mp, repaired, left, scenario.workers, scenario.seed,
-                deterministic=scenario.deterministic, lower_bound=sol.best_bound,
+                instance,
+                mp,
+                repaired,
+                left,
+                scenario.workers,
+                scenario.seed,
+                deterministic=scenario.deterministic,
+                lower_bound=sol.best_bound,
+            )
+        elif contiguity == "lns" and not sol.interrupted:
+            left = max(1.0, scenario.time_limit_s - (time.perf_counter() - t0))
+            repaired = contiguous_lns(
+                instance, mp, repaired, left, scenario.seed, deterministic=scenario.deterministic
             )
         if contiguous is not None and contiguous.choice is not None:
             choice = contiguous.choice
@@ -88,21 +112,29 @@ def solve(instance: Instance, scenario: Scenario | None = None, *, model: str | 
         alignment=alignment,
         scenario=scenario,
         deterministic=sol.deterministic,
-        solver_objective=sol.solver_objective if np.array_equal(choice, sol.choice) else ev.objective,
+        solver_objective=sol.solver_objective
+        if np.array_equal(choice, sol.choice)
+        else ev.objective,
         interrupted=sol.interrupted,
     )
 
 
-def _exact_contiguity(instance: Instance, scenario: Scenario, mp: ModelProblem) -> bool:
-    """Whether the exact contiguous model applies (geography, units, at most EXACT_MAX_UNITS)."""
+def _contiguity_mode(instance: Instance, scenario: Scenario, mp: ModelProblem) -> str | None:
+    """How territories are made contiguous: ``"exact"`` (the flow model over every seller,
+    up to EXACT_MAX_UNITS units), ``"lns"`` (the flow model a few sellers at a time, above),
+    or ``None`` (not the geography model, no units, or contiguity switched off)."""
     if scenario.model != "geography" or instance.units is None or scenario.contiguity is False:
-        return False
+        return None
     b_unit = bundle_units(instance, mp)
     n_units = len(set(b_unit[b_unit >= 0].tolist()))
+    if n_units == 0:
+        return None
     if n_units > EXACT_MAX_UNITS:
-        log.info("%d units hold accounts (> %d): contiguity by the repair heuristic", n_units, EXACT_MAX_UNITS)
-        return False
-    return n_units > 0
+        log.info(
+            "%d units hold accounts (> %d): contiguity by neighbourhoods", n_units, EXACT_MAX_UNITS
+        )
+        return "lns"
+    return "exact"
 
 
 def alignment_from_choice(mp: ModelProblem, choice: np.ndarray) -> Alignment:

@@ -176,3 +176,42 @@ def test_grid_brute_force_agrees(grid) -> None:
     assert out is not None
     assert count_enclaves(grid, mp, out) == 0
     assert evaluate(p, out).objective == pytest.approx(16.0)
+
+
+# -- above EXACT_MAX_UNITS: the flow model a few sellers at a time ---------------------------
+
+
+def test_large_instances_use_neighbourhoods(fr300, monkeypatch, caplog) -> None:
+    import logging
+    import sys
+
+    solve_module = sys.modules["allocate.solve"]
+
+    monkeypatch.setattr(solve_module, "EXACT_MAX_UNITS", 10)  # fr300 has more units than that
+    scenario = Scenario(model="geography", time_limit_s=10)
+    with caplog.at_level(logging.INFO, logger="allocate"):
+        result = solve(fr300, scenario)
+    assert "contiguity by neighbourhoods" in caplog.text
+    mp = build_model(fr300, scenario)
+    sellers = np.asarray(result.alignment.seller)
+    choice = np.empty(mp.problem.n_items, dtype=np.int64)
+    for r, b in enumerate(mp.rows.bundle):
+        choice[b] = mp.problem.candidate_index(int(b), int(sellers[r]))
+    assert (choice >= 0).all()
+    assert count_enclaves(fr300, mp, choice) == 0
+    ev = evaluate(mp.problem, choice)
+    assert ev.feasible
+    assert result.objective == pytest.approx(ev.objective)
+
+
+def test_neighbourhoods_reach_the_grid_optimum(grid, monkeypatch) -> None:
+    import sys
+
+    solve_module = sys.modules["allocate.solve"]
+
+    monkeypatch.setattr(solve_module, "EXACT_MAX_UNITS", 1)
+    result = solve(grid, _grid_scenario())
+    # with two sellers the neighbourhood is the whole flow model: the contiguous optimum
+    assert _a_cells(grid, result) in ({"00"}, {"20"})
+    assert result.objective == pytest.approx(16.0)
+    assert result.status.value == "feasible"  # no proof claimed by the neighbourhood search

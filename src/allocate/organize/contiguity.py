@@ -8,7 +8,9 @@ in one of two ways:
   (geography model), *exactly*: CP-SAT solves the assignment model plus a single-commodity
   flow per seller (:mod:`allocate.organize.contiguity_exact`), warm-started from the repair
   below; the repair alone is the fallback when CP-SAT finds no contiguous alignment in time;
-* above that, and for the hybrid model, by the heuristic repair of this module.
+* above that, the same flow model a few neighbouring sellers at a time, from a contiguous
+  start grown out of the repaired alignment (:mod:`allocate.organize.contiguity_lns`);
+* for the hybrid model, and as the fallback of both, by the heuristic repair of this module.
 
 The repair, applied to the solver's alignment:
 

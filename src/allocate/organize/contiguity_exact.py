@@ -42,8 +42,9 @@ and hinted in full, roots at the sellers' *base units* (the unit whose polygon c
 base, else the nearest one) and flows along a spanning tree. When the start stays split the
 hint covers only its consistent part (the largest piece of each territory).
 
-Beyond :data:`EXACT_MAX_UNITS` units the flow model grows too large for the time budgets of
-the product and :func:`allocate.organize.contiguity.repair_contiguity` (a heuristic) is used.
+Beyond :data:`EXACT_MAX_UNITS` units the flow model over every seller grows too large for the
+time budgets of the product: :mod:`allocate.organize.contiguity_lns` applies it to a few
+neighbouring sellers at a time instead.
 """
 
 from __future__ import annotations
@@ -219,6 +220,8 @@ class ContiguityFlow:
         broken = 0
         tree_hints: list[tuple[int, set[int]]] = []
         for s, us in owned.items():
+            if s not in self.units_of:
+                continue  # a seller outside the model (fixed in an LNS step)
             pieces: dict[int, list[set[int]]] = defaultdict(list)
             for piece in self._pieces(us):
                 pieces[self.comp_of[next(iter(piece))]].append(piece)

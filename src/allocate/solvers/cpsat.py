@@ -61,6 +61,10 @@ class AssignmentModel:
     base
         The current choice of every item (candidate entry index); required when ``free`` is
         a strict subset, and used as the solution hint.
+    sellers
+        When given, free items may only go to these sellers (or stay where they are): an LNS
+        neighbourhood then touches no capacity outside its own sellers, so neighbourhoods
+        with disjoint sellers can be solved side by side and combined.
     """
 
     def __init__(
@@ -69,6 +73,7 @@ class AssignmentModel:
         scales: Scales,
         free: NDArray[np.int64] | None = None,
         base: NDArray[np.int64] | None = None,
+        sellers: NDArray[np.int64] | None = None,
     ) -> None:
         p = problem
         self.p = p
@@ -87,18 +92,33 @@ class AssignmentModel:
         fixed_sellers = p.seller[fixed_choice]
         m = p.n_sellers
         # constants contributed by fixed items, per seller
-        self.base_load = np.bincount(fixed_sellers, weights=scales.loads(p.load[fixed_choice]), minlength=m).astype(np.int64)
-        self.base_count = np.bincount(fixed_sellers, weights=p.count[fixed_items], minlength=m).astype(np.int64)
+        self.base_load = np.bincount(
+            fixed_sellers, weights=scales.loads(p.load[fixed_choice]), minlength=m
+        ).astype(np.int64)
+        self.base_count = np.bincount(
+            fixed_sellers, weights=p.count[fixed_items], minlength=m
+        ).astype(np.int64)
         pot_int = np.rint(p.potential * scales.potential).astype(np.int64)
         self.pot_int = pot_int
-        self.base_pot = np.bincount(fixed_sellers, weights=pot_int[fixed_items], minlength=m).astype(np.int64)
+        self.base_pot = np.bincount(
+            fixed_sellers, weights=pot_int[fixed_items], minlength=m
+        ).astype(np.int64)
         moved_fixed = (p.current[fixed_items] >= 0) & (fixed_sellers != p.current[fixed_items])
         self.base_moves = int(p.count[fixed_items][moved_fixed].sum())
 
         # candidate entries of free items
         starts, ends = p.indptr[self.free], p.indptr[self.free + 1]
-        self.entries = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)]) if len(self.free) else np.zeros(0, dtype=np.int64)
+        self.entries = (
+            np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+            if len(self.free)
+            else np.zeros(0, dtype=np.int64)
+        )
         self.entry_item = np.repeat(self.free, ends - starts)
+        if sellers is not None and len(self.entries):
+            keep = np.isin(p.seller[self.entries], sellers)
+            if base is not None:
+                keep |= self.entries == base[self.entry_item]
+            self.entries, self.entry_item = self.entries[keep], self.entry_item[keep]
         self.x = [self.model.new_bool_var(f"x{e}") for e in self.entries]
         self.load_int = scales.loads(p.load[self.entries])
         self.objective_terms: list[tuple[list, list[int]]] = []
@@ -115,7 +135,10 @@ class AssignmentModel:
     # -- constraint families ---------------------------------------------------------------
     def _assign_once(self) -> None:
         """Every item goes to exactly one of its candidate sellers."""
-        bounds = np.flatnonzero(np.r_[True, self.entry_item[1:] != self.entry_item[:-1]]) if len(self.entries) else []  # type: ignore[var-annotated]  # numpy/ortools stubs
+        firsts = (
+            np.r_[True, self.entry_item[1:] != self.entry_item[:-1]] if len(self.entries) else []
+        )
+        bounds: list[int] = [int(k) for k in np.flatnonzero(firsts)]
         bounds = list(bounds) + [len(self.entries)]
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             self.model.add_exactly_one(self.x[a:b])
@@ -173,14 +196,18 @@ class AssignmentModel:
             stays = sum(c * self.x[k] for c, k in self.move_terms)
             self.model.add(constant - stays <= room)
 
-    def _seller_measure(self, measure: str) -> tuple[dict[int, cp_model.LinearExprT], NDArray[np.int64]]:
+    def _seller_measure(
+        self, measure: str
+    ) -> tuple[dict[int, cp_model.LinearExprT], NDArray[np.int64]]:
         if measure == "load":
             coef, base = self.load_int, self.base_load
         elif measure == "potential":
             coef, base = self.pot_int[self.entry_item], self.base_pot
         else:
             coef, base = self.p.count[self.entry_item], self.base_count
-        return {s: sum(int(coef[k]) * self.x[k] for k in ks) for s, ks in self.seller_entries.items()}, base
+        return {
+            s: sum(int(coef[k]) * self.x[k] for k in ks) for s, ks in self.seller_entries.items()
+        }, base
 
     def _balance(self) -> None:
         """Each seller's workload, potential and count within ±τ of its group's weighted mean."""
@@ -221,8 +248,12 @@ class AssignmentModel:
                         self.balance_slacks.append((under, coef))
                         if hinted is not None and t_val is not None:
                             qv = int(hinted[s])
-                            self.model.add_hint(over, max(0, -((hi * t_val - k_scale * qv) // k_scale)))
-                            self.model.add_hint(under, max(0, -((k_scale * qv - lo * t_val) // k_scale)))
+                            self.model.add_hint(
+                                over, max(0, -((hi * t_val - k_scale * qv) // k_scale))
+                            )
+                            self.model.add_hint(
+                                under, max(0, -((k_scale * qv - lo * t_val) // k_scale))
+                            )
 
     def _hint_measure(self, measure: str) -> NDArray[np.int64] | None:
         """Per-seller value of a measure (scaled integers) under the base choice, for hints."""
@@ -271,10 +302,17 @@ class AssignmentModel:
         """
         if not np.isfinite(bound):
             return
-        fixed_cost = float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum()) if len(self.fixed_choice) else 0.0
+        fixed_cost = (
+            float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum())
+            if len(self.fixed_choice)
+            else 0.0
+        )
         offset = self.move_weight_int * (self.move_constant + self.base_moves) + fixed_cost
         scaled = bound * self.sc.obj - offset
-        self.model.add(self.objective_expr >= int(np.ceil(scaled - 1e-6 * max(1.0, abs(scaled)))) - (0 if self.sc.obj == 1 else 1))
+        self.model.add(
+            self.objective_expr
+            >= int(np.ceil(scaled - 1e-6 * max(1.0, abs(scaled)))) - (0 if self.sc.obj == 1 else 1)
+        )
 
     def _hint(self) -> None:
         if self.base is None:
@@ -308,12 +346,21 @@ class AssignmentModel:
         # Ctrl-C handler gets to run and can stop them (see request_stop).
         portfolio = deterministic_time is not None and workers > 1
         runs = (
-            [(1, seed + k, log_search and k == 0) for k in range(workers)] if portfolio else [(workers, seed, log_search)]
+            [(1, seed + k, log_search and k == 0) for k in range(workers)]
+            if portfolio
+            else [(workers, seed, log_search)]
         )
         with ThreadPoolExecutor(max_workers=len(runs)) as pool:
             futures = [
-                pool.submit(self._solve_once, time_limit_s, w, sd, deterministic_time, lg,
-                            _Progress(on_solution, self.sc.obj, self._offset()) if on_solution else None)
+                pool.submit(
+                    self._solve_once,
+                    time_limit_s,
+                    w,
+                    sd,
+                    deterministic_time,
+                    lg,
+                    _Progress(on_solution, self.sc.obj, self._offset()) if on_solution else None,
+                )
                 for w, sd, lg in runs
             ]
             while wait(futures, timeout=0.2).not_done:
@@ -324,18 +371,47 @@ class AssignmentModel:
         solved = [o for o in outs if o.choice is not None]
         bound = max(o.bound for o in outs)
         if not solved:
-            status = cp_model.INFEASIBLE if any(o.status == cp_model.INFEASIBLE for o in outs) else outs[0].status
-            return CpSatOutcome(status, None, float("nan"), bound, max(o.det_time for o in outs), max(o.wall_s for o in outs))  # type: ignore[arg-type]  # numpy/ortools stubs
+            status = (
+                cp_model.INFEASIBLE
+                if any(o.status == cp_model.INFEASIBLE for o in outs)
+                else outs[0].status
+            )
+            return CpSatOutcome(
+                int(status),
+                None,
+                float("nan"),
+                bound,
+                max(o.det_time for o in outs),
+                max(o.wall_s for o in outs),
+            )
         best = min(solved, key=lambda o: (o.status != cp_model.OPTIMAL, o.objective))
-        status = cp_model.OPTIMAL if any(o.status == cp_model.OPTIMAL for o in outs) else best.status
-        return CpSatOutcome(status, best.choice, best.objective, max(bound, min(best.objective, bound)) if status != cp_model.OPTIMAL else best.objective,  # type: ignore[arg-type]  # numpy/ortools stubs
-                            max(o.det_time for o in outs), max(o.wall_s for o in outs))
+        status = (
+            cp_model.OPTIMAL if any(o.status == cp_model.OPTIMAL for o in outs) else best.status
+        )
+        return CpSatOutcome(
+            int(status),
+            best.choice,
+            best.objective,
+            max(bound, min(best.objective, bound))
+            if status != cp_model.OPTIMAL
+            else best.objective,  # type: ignore[arg-type]  # numpy/ortools stubs
+            max(o.det_time for o in outs),
+            max(o.wall_s for o in outs),
+        )
 
     def _offset(self) -> float:
-        fixed_cost = float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum()) if len(self.fixed_choice) else 0.0
-        return (self.move_weight_int * (self.move_constant + self.base_moves) + fixed_cost) / self.sc.obj
+        fixed_cost = (
+            float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum())
+            if len(self.fixed_choice)
+            else 0.0
+        )
+        return (
+            self.move_weight_int * (self.move_constant + self.base_moves) + fixed_cost
+        ) / self.sc.obj
 
-    def _solve_once(self, time_limit_s, workers, seed, deterministic_time, log_search, callback) -> CpSatOutcome:
+    def _solve_once(
+        self, time_limit_s, workers, seed, deterministic_time, log_search, callback
+    ) -> CpSatOutcome:
         solver = cp_model.CpSolver()
         prm = solver.parameters
         prm.max_time_in_seconds = max(0.01, float(time_limit_s))
@@ -350,7 +426,10 @@ class AssignmentModel:
         prm.catch_sigint_signal = False
         prm.symmetry_level = 0
         prm.random_seed = int(seed)
-        prm.log_search_progress = log_search
+        # Progress logs arrive from inside the search: their callback is
+        # where a Ctrl-C (STOP) is honoured when no new solution or bound comes for a while.
+        prm.log_search_progress = True
+        prm.log_to_stdout = False
         if STOP.is_set():
             prm.max_time_in_seconds = 0.001
         if callback is None:
@@ -360,12 +439,23 @@ class AssignmentModel:
             if STOP.is_set():
                 solver.stop_search()
 
+        def on_log(line: str) -> None:
+            if log_search:
+                print(line, flush=True)
+            if STOP.is_set():
+                solver.stop_search()
+
         solver.best_bound_callback = on_bound
+        solver.log_callback = on_log
         status = solver.solve(self.model, callback)
         choice = None
         objective = float("nan")
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            choice = np.array(self.base, dtype=np.int64, copy=True) if self.base is not None else np.full(self.p.n_items, -1, dtype=np.int64)
+            choice = (
+                np.array(self.base, dtype=np.int64, copy=True)
+                if self.base is not None
+                else np.full(self.p.n_items, -1, dtype=np.int64)
+            )
             vals = np.array([solver.boolean_value(v) for v in self.x], dtype=bool)
             choice[self.entry_item[vals]] = self.entries[vals]
             objective = solver.objective_value / self.sc.obj

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
 from ..errors import InfeasibleError
+from . import tabu
 from .cpsat import STOP, AssignmentModel
 from .feasibility import area_shortfalls, capacity_shortfalls
 from .heuristics import improve, repair, round_lp
@@ -42,6 +43,16 @@ log = logging.getLogger(__name__)
 #: one second of search on the 2-core reference machine; granting 0.6 leaves head-room, so the
 #: deterministic budget (reproducible) normally runs out before the wall clock (not reproducible).
 DET_PER_SECOND = 0.6
+#: Tabu-search work units (entries priced, see :func:`tabu.work_per_iteration`) granted per
+#: second; about half of what the reference machine does, for the same head-room as above.
+TABU_WORK_PER_SECOND = 14e6
+#: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
+#: optimality in its full-model phase.
+TABU_SHARE = 0.35
+#: Share of the time limit for CP-SAT's full model when the tabu search applies.
+FULL_SHARE_TABU = 0.15
+#: ... and for the second run of the full model, from the tabu search's solution.
+FULL_AGAIN_SHARE = 0.3
 
 
 class SolveStatus(StrEnum):
@@ -59,7 +70,7 @@ class SolveParams:
     deterministic: bool = True
     full_model_max_entries: int = 60_000
     lns_sellers: int = 6
-    lns_step_s: float = 2.0
+    lns_step_s: float = 0.5
     log_search: bool = False
     #: called with (seconds since start, objective) at each improving feasible solution
     on_solution: Callable[[float, float], None] | None = field(default=None, compare=False)
@@ -88,7 +99,9 @@ class AssignmentSolution:
         return problem.seller[self.choice]
 
 
-def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = None) -> AssignmentSolution:
+def solve_assignment(
+    problem: AssignmentProblem, params: SolveParams | None = None
+) -> AssignmentSolution:
     """Solve ``problem``; raises :class:`InfeasibleError` when it is proven infeasible."""
     prm = params or SolveParams()
     t0 = time.perf_counter()
@@ -133,16 +146,59 @@ def solve_assignment(problem: AssignmentProblem, params: SolveParams | None = No
     det_left = remaining * DET_PER_SECOND if prm.deterministic else None
     if problem.nnz <= prm.full_model_max_entries:
         # the whole model first (it may prove optimality and gives a bound), then LNS
-        share = 1.0 if problem.n_sellers <= 2 else 0.4
+        # CP-SAT's full model proves loose problems optimal quickly; on tight ones (where the
+        # tabu search applies) most of the time goes to the tabu search and the LNS instead
+        share = (
+            1.0 if problem.n_sellers <= 2 else (FULL_SHARE_TABU if tabu.applies(problem) else 0.4)
+        )
         det_full = det_left * share if det_left is not None else None
         sol = _solve_full(problem, scales, start, prm, remaining * share, det_full, lp_bound)
+        if (
+            sol.status is SolveStatus.FEASIBLE
+            and share < 1.0
+            and tabu.applies(problem)
+            and not STOP.is_set()
+        ):
+            # wall clock: at most twice its share (the deterministic budget normally ends it first)
+            tabu_end = min(deadline - 0.5, time.perf_counter() + 2 * TABU_SHARE * remaining)
+            sol = _tabu_phase(problem, sol, prm, tabu_end, TABU_SHARE * remaining)
+            # the full model again, from the tabu search's solution: a better incumbent prunes
+            # more, so this is where most proofs of optimality come from on tight problems
+            det_again = det_left * FULL_AGAIN_SHARE if det_left is not None else None
+            again = _solve_full(
+                problem,
+                scales,
+                sol.choice,
+                prm,
+                max(0.05, min(remaining * FULL_AGAIN_SHARE, deadline - time.perf_counter())),
+                det_again,
+                sol.best_bound,
+            )
+            if again.objective <= sol.objective + 1e-9 or again.status is SolveStatus.OPTIMAL:
+                sol = AssignmentSolution(
+                    again.status,
+                    again.choice,
+                    again.objective,
+                    max(again.best_bound, sol.best_bound),
+                    lp_bound,
+                    0.0,
+                    sol.deterministic and again.deterministic,
+                    again.solver_objective,
+                )
+            share += TABU_SHARE + FULL_AGAIN_SHARE
         if sol.status is SolveStatus.FEASIBLE and share < 1.0 and not STOP.is_set():
             det_rest = det_left * (1 - share) if det_left is not None else None
             lns = _solve_lns(problem, scales, sol.choice, prm, deadline, det_rest, sol.best_bound)
             if lns.objective < sol.objective - 1e-9:
                 sol = AssignmentSolution(
-                    lns.status, lns.choice, lns.objective, sol.best_bound, lp_bound, 0.0,
-                    sol.deterministic and lns.deterministic, lns.objective,
+                    lns.status,
+                    lns.choice,
+                    lns.objective,
+                    sol.best_bound,
+                    lp_bound,
+                    0.0,
+                    sol.deterministic and lns.deterministic,
+                    lns.objective,
                 )
     else:
         sol = _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound)
@@ -166,20 +222,89 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> A
     out = model.solve(max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search, cb)
     start_ev = evaluate(problem, start)
     if out.status == cp_model.INFEASIBLE:
-        raise InfeasibleError("CP-SAT proved the model infeasible (balance, locks or move cap too tight)")
+        raise InfeasibleError(
+            "CP-SAT proved the model infeasible (balance, locks or move cap too tight)"
+        )
     if out.choice is None:
         if start_ev.feasible:
-            return AssignmentSolution(SolveStatus.FEASIBLE, start, start_ev.objective, lp_bound, lp_bound, 0.0, True, start_ev.objective)
-        return AssignmentSolution(SolveStatus.UNKNOWN, start, start_ev.objective, lp_bound, lp_bound, 0.0, True, float("nan"))
+            return AssignmentSolution(
+                SolveStatus.FEASIBLE,
+                start,
+                start_ev.objective,
+                lp_bound,
+                lp_bound,
+                0.0,
+                True,
+                start_ev.objective,
+            )
+        return AssignmentSolution(
+            SolveStatus.UNKNOWN,
+            start,
+            start_ev.objective,
+            lp_bound,
+            lp_bound,
+            0.0,
+            True,
+            float("nan"),
+        )
     ev = evaluate(problem, out.choice)
     status = SolveStatus.OPTIMAL if out.status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
     bound = max(lp_bound, out.bound) if status is not SolveStatus.OPTIMAL else out.objective
     det_ok = det_left is None or out.wall_s < remaining * 0.98
-    return AssignmentSolution(status, out.choice, ev.objective, min(bound, ev.objective), lp_bound, 0.0, det_ok, out.objective)
+    return AssignmentSolution(
+        status,
+        out.choice,
+        ev.objective,
+        min(bound, ev.objective),
+        lp_bound,
+        0.0,
+        det_ok,
+        out.objective,
+    )
 
 
-def _neighbour_sellers(problem: AssignmentProblem) -> list[NDArray[np.int64]]:
-    """For each seller, the other sellers ordered by how many candidate items they share."""
+def _tabu_phase(
+    problem, sol: AssignmentSolution, prm: SolveParams, deadline: float, seconds: float
+) -> AssignmentSolution:
+    """Run the tabu search from CP-SAT's solution; keep its result when it is better."""
+    iterations = int(seconds * TABU_WORK_PER_SECOND / tabu.work_per_iteration(problem))
+    choice, finished = tabu.tabu_search(problem, sol.choice, iterations, prm.seed, deadline)
+    ev = evaluate(problem, choice)
+    log.info("tabu search: %d iterations, %.4f -> %.4f", iterations, sol.objective, ev.objective)
+    deterministic = sol.deterministic and (finished or not prm.deterministic)
+    if ev.feasible and ev.objective < sol.objective - 1e-9:
+        if prm.on_solution is not None:
+            prm.on_solution(0.0, ev.objective)
+        return AssignmentSolution(
+            sol.status,
+            choice,
+            ev.objective,
+            sol.best_bound,
+            sol.lp_bound,
+            0.0,
+            deterministic,
+            ev.objective,
+        )
+    return AssignmentSolution(
+        sol.status,
+        sol.choice,
+        sol.objective,
+        sol.best_bound,
+        sol.lp_bound,
+        0.0,
+        deterministic,
+        sol.solver_objective,
+    )
+
+
+def _neighbour_sellers(
+    problem: AssignmentProblem, rng: np.random.Generator
+) -> list[NDArray[np.int64]]:
+    """For each seller, the other sellers ordered by how many candidate items they share.
+
+    Ties are broken in a seeded random order: on dense problems (every seller a candidate for
+    every item) all sellers tie, and an index order would pair each seller with the same few.
+    """
     p = problem
     item_of = p.item_of
     m = p.n_sellers
@@ -190,7 +315,8 @@ def _neighbour_sellers(problem: AssignmentProblem) -> list[NDArray[np.int64]]:
     out = []
     for s in range(m):
         row = shared.getrow(s)
-        order = np.argsort(-row.data, kind="stable")
+        shuffle = rng.permutation(len(row.data))
+        order = shuffle[np.argsort(-row.data[shuffle], kind="stable")]
         nb = row.indices[order]
         out.append(nb[nb != s])
     return out
@@ -200,22 +326,28 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
     """Large-neighbourhood search: re-optimize the items of a few related sellers at a time.
 
     A neighbourhood is a seed seller (taken in a seeded random order) plus sellers drawn from
-    the ones sharing most candidate items with it. After a full round of seeds without
-    improvement the neighbourhoods grow by one seller, so the search keeps going until the time
-    (or deterministic-time) budget is spent.
+    the ones sharing most candidate items with it; its items may move among its sellers only.
+    Each step solves ``workers`` neighbourhoods with disjoint sellers side by side (one
+    single-threaded CP-SAT search each) and keeps every improvement: improvements of disjoint
+    neighbourhoods combine, and the combination is checked on the full objective. The
+    neighbourhood size adapts as in CP-SAT's own LNS: it grows while the sub-problems are
+    solved to optimality and shrinks when they hit the step limit, so steps stay cheap on
+    tightly capacitated problems and large on easy ones.
     """
     p = problem
     rng = np.random.default_rng(prm.seed)
-    neighbours = _neighbour_sellers(p)
+    neighbours = _neighbour_sellers(p, rng)
     current = start
     cur_ev = evaluate(p, current)
     det_used = 0.0
     det_budget = det_left if det_left is not None else float("inf")
-    step = 0
-    stale = 0
-    size = max(2, prm.lns_sellers)
+    lanes = max(1, min(prm.workers, p.n_sellers // 2))
+    size = max(2, min(prm.lns_sellers, p.n_sellers // lanes))
     deterministic = True
     order = rng.permutation(p.n_sellers)
+    cursor = 0
+    step = 0
+    n_free_all = p.n_items - int((p.fixed >= 0).sum())
     while True:
         if STOP.is_set():
             deterministic = False
@@ -225,43 +357,101 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
             break
         if det_used >= det_budget:
             break
-        seed_seller = int(order[step % p.n_sellers])
-        if not cur_ev.feasible:
-            # repair first: start from the most overloaded seller
-            s_now = p.seller[current]
-            over = np.bincount(s_now, weights=p.load[current], minlength=p.n_sellers) - p.capacity
-            if over.max() > 1e-9:
-                seed_seller = int(np.argmax(over))
-                size = max(size, prm.lns_sellers + (step % 4))
-        step += 1
-        pool = neighbours[seed_seller][: 2 * size]
-        pick = rng.choice(len(pool), size=min(size - 1, len(pool)), replace=False) if len(pool) else []
-        group = np.r_[seed_seller, pool[np.sort(np.asarray(pick, dtype=np.int64))]]
         s_of = p.seller[current]
-        free = np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0))
-        if len(free) == 0:
-            continue
+        used = np.zeros(p.n_sellers, dtype=bool)
+        groups: list[NDArray[np.int64]] = []
+        for _ in range(lanes):
+            if not cur_ev.feasible and not groups:
+                # repair first: start from the most overloaded seller
+                over = (
+                    np.bincount(s_of, weights=p.load[current], minlength=p.n_sellers) - p.capacity
+                )
+                seed_seller = int(np.argmax(over))
+            else:
+                while used[order[cursor % p.n_sellers]]:
+                    cursor += 1
+                seed_seller = int(order[cursor % p.n_sellers])
+                cursor += 1
+            used[seed_seller] = True
+            near = neighbours[seed_seller]
+            pool = near[~used[near]][: 2 * size]
+            pick = (
+                rng.choice(len(pool), size=min(size - 1, len(pool)), replace=False)
+                if len(pool)
+                else []
+            )
+            group = np.r_[seed_seller, pool[np.sort(np.asarray(pick, dtype=np.int64))]]
+            used[group] = True
+            groups.append(group)
+            if used.sum() + size > p.n_sellers:
+                break
+        step += 1
         step_det = min(prm.lns_step_s * DET_PER_SECOND, det_budget - det_used)
         step_wall = min(prm.lns_step_s * 3, deadline - time.perf_counter())
-        model = AssignmentModel(p, scales, free=free, base=current)
-        out = model.solve(step_wall, prm.workers, prm.seed + step, step_det if det_left is not None else None)
-        det_used += out.det_time if det_left is not None else out.wall_s
-        if out.choice is not None:
-            ev = evaluate(p, out.choice)
-            better = (ev.feasible and not cur_ev.feasible) or (
-                ev.feasible == cur_ev.feasible and ev.objective < cur_ev.objective - 1e-9
-            )
-            if better:
-                current, cur_ev = out.choice, ev
-                stale = 0
-                if prm.on_solution is not None and ev.feasible:
-                    prm.on_solution(0.0, ev.objective)
+        jobs = []
+        for k, group in enumerate(groups):
+            free = np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0))
+            if len(free):
+                jobs.append(
+                    (
+                        free,
+                        AssignmentModel(p, scales, free=free, base=current, sellers=group),
+                        prm.seed + lanes * step + k,
+                    )
+                )
+        if not jobs:
+            continue
+        outs = _solve_side_by_side(jobs, step_wall, step_det if det_left is not None else None)
+        det_used += max((o.det_time if det_left is not None else o.wall_s) for o in outs)
+        solved = [o.status == cp_model.OPTIMAL for o in outs]
+        log.debug(
+            "lns step %d: %d neighbourhoods of %d sellers, optimal %s, det %.2f",
+            step,
+            len(jobs),
+            size,
+            solved,
+            max(o.det_time for o in outs),
+        )
+        if all(solved):
+            size = min(size + 1, p.n_sellers // len(groups))
+        elif not any(solved):
+            size = max(2, size - 1)
+        better = []
+        for (free, _, _), out in zip(jobs, outs, strict=True):
+            if out.choice is None:
                 continue
-        stale += 1
-        if stale >= p.n_sellers and size < p.n_sellers:
-            size += 1  # a full round without improvement: widen the neighbourhoods
-            stale = 0
-        elif out.status == cp_model.OPTIMAL and len(free) == p.n_items - int((p.fixed >= 0).sum()):
-            break  # the whole problem was one neighbourhood, solved to optimality
+            ev = evaluate(p, out.choice)
+            if (ev.feasible and not cur_ev.feasible) or (
+                ev.feasible == cur_ev.feasible and ev.objective < cur_ev.objective - 1e-9
+            ):
+                better.append((ev.objective, free, out.choice, ev))
+        if not better:
+            if len(jobs) == 1 and solved[0] and len(jobs[0][0]) == n_free_all:
+                break  # the whole problem was one neighbourhood, solved to optimality
+            continue
+        better.sort(key=lambda b: b[0])
+        _, _, current, cur_ev = better[0]
+        if len(better) > 1:
+            merged = current.copy()
+            for _, free, choice, _ in better[1:]:
+                merged[free] = choice[free]
+            ev = evaluate(p, merged)
+            if ev.feasible >= cur_ev.feasible and ev.objective < cur_ev.objective - 1e-9:
+                current, cur_ev = merged, ev
+        if prm.on_solution is not None and cur_ev.feasible:
+            prm.on_solution(0.0, cur_ev.objective)
     status = SolveStatus.FEASIBLE if cur_ev.feasible else SolveStatus.UNKNOWN
-    return AssignmentSolution(status, current, cur_ev.objective, lp_bound, lp_bound, 0.0, deterministic, cur_ev.objective)
+    return AssignmentSolution(
+        status, current, cur_ev.objective, lp_bound, lp_bound, 0.0, deterministic, cur_ev.objective
+    )
+
+
+def _solve_side_by_side(jobs, wall_s: float, det_s: float | None) -> list:
+    """Solve each (free, model, seed) job with one single-threaded search, in parallel threads."""
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = [pool.submit(model.solve, wall_s, 1, seed, det_s) for _, model, seed in jobs]
+        while wait(futures, timeout=0.2).not_done:
+            pass  # short slices, so that a Ctrl-C handler runs (see cpsat.request_stop)
+        return [f.result() for f in futures]
