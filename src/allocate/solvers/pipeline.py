@@ -49,10 +49,12 @@ TABU_WORK_PER_SECOND = 14e6
 #: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
 #: optimality in its full-model phase.
 TABU_SHARE = 0.35
-#: Share of the time limit for CP-SAT's full model when the tabu search applies.
-FULL_SHARE_TABU = 0.15
+#: Share of the time limit for CP-SAT's first run on the full model.
+FULL_SHARE = 0.25
 #: ... and for the second run of the full model, from the tabu search's solution.
-FULL_AGAIN_SHARE = 0.3
+FULL_AGAIN_SHARE = 0.15
+#: The tabu search runs only when the first full run ends further than this above its bound.
+TABU_MIN_GAP = 0.005
 
 
 class SolveStatus(StrEnum):
@@ -145,12 +147,11 @@ def solve_assignment(
     remaining = deadline - time.perf_counter()
     det_left = remaining * DET_PER_SECOND if prm.deterministic else None
     if problem.nnz <= prm.full_model_max_entries:
-        # the whole model first (it may prove optimality and gives a bound), then LNS
-        # CP-SAT's full model proves loose problems optimal quickly; on tight ones (where the
-        # tabu search applies) most of the time goes to the tabu search and the LNS instead
-        share = (
-            1.0 if problem.n_sellers <= 2 else (FULL_SHARE_TABU if tabu.applies(problem) else 0.4)
-        )
+        # The whole model first (it may prove optimality and gives a bound). When it does not
+        # and the objective is linear (tabu.applies), the tabu search looks for a better
+        # incumbent and the full model runs again from it (a better incumbent prunes more).
+        # The LNS takes the rest of the time.
+        share = 1.0 if problem.n_sellers <= 2 else FULL_SHARE
         det_full = det_left * share if det_left is not None else None
         sol = _solve_full(problem, scales, start, prm, remaining * share, det_full, lp_bound)
         if (
@@ -159,18 +160,22 @@ def solve_assignment(
             and tabu.applies(problem)
             and not STOP.is_set()
         ):
-            # wall clock: at most twice its share (the deterministic budget normally ends it first)
-            tabu_end = min(deadline - 0.5, time.perf_counter() + 2 * TABU_SHARE * remaining)
-            sol = _tabu_phase(problem, sol, prm, tabu_end, TABU_SHARE * remaining)
+            again_share = FULL_AGAIN_SHARE
+            if sol.gap > TABU_MIN_GAP:
+                # wall clock: at most twice its share (the deterministic budget ends it first)
+                tabu_end = min(deadline - 0.5, time.perf_counter() + 2 * TABU_SHARE * remaining)
+                sol = _tabu_phase(problem, sol, prm, tabu_end, TABU_SHARE * remaining)
+            else:
+                again_share += TABU_SHARE  # near the bound already: what is left is the proof
             # the full model again, from the tabu search's solution: a better incumbent prunes
             # more, so this is where most proofs of optimality come from on tight problems
-            det_again = det_left * FULL_AGAIN_SHARE if det_left is not None else None
+            det_again = det_left * again_share if det_left is not None else None
             again = _solve_full(
                 problem,
                 scales,
                 sol.choice,
                 prm,
-                max(0.05, min(remaining * FULL_AGAIN_SHARE, deadline - time.perf_counter())),
+                max(0.05, min(remaining * again_share, deadline - time.perf_counter())),
                 det_again,
                 sol.best_bound,
             )
