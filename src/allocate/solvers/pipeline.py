@@ -3,14 +3,22 @@
 1. :func:`~allocate.solvers.feasibility.capacity_shortfalls` explains obvious infeasibility.
 2. GLOP solves the LP relaxation: a lower bound and a fractional guide.
 3. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint.
-4. Small models (``nnz <= full_model_max_entries``) go to CP-SAT whole, with that hint.
-   Larger ones go through large-neighbourhood search: each step frees the items of a few
-   neighbouring sellers (sellers that share candidate items) and re-optimizes them with
-   CP-SAT, every other item fixed; a step is kept when it improves the objective.
+4. Small models (``nnz <= full_model_max_entries``) go to CP-SAT whole, with that hint, for
+   ``FULL_SHARE`` of the time. If that does not prove optimality, the objective is linear
+   (no balance bands, no move cap) and the gap is above ``TABU_MIN_GAP``, the tabu search of
+   :mod:`allocate.solvers.tabu` (capacity crossed on purpose, for tight problems) looks for
+   a better incumbent, and CP-SAT runs the whole model again from the best one (a better
+   incumbent prunes more: most proofs on tight problems come from this second run).
+5. Then, and directly for larger models, large-neighbourhood search: each step frees the
+   items of a few neighbouring sellers (sellers that share candidate items), lets them move
+   among those sellers only and re-optimizes them with CP-SAT, every other item fixed. One
+   neighbourhood per worker is solved at a time, on disjoint sellers, and their improvements
+   are combined; the neighbourhood size adapts to how often the steps are solved to optimality.
 
 Determinism: with ``deterministic=True`` (the default) every CP-SAT call is stopped by a
-*deterministic* time budget (``max_deterministic_time``) and uses interleaved search when
-``workers > 1``, and the LNS loop counts deterministic time too. The same instance, seed and
+*deterministic* time budget (``max_deterministic_time``) and runs ``workers`` seeded
+single-threaded searches side by side (see :meth:`AssignmentModel.solve`); the LNS loop counts
+deterministic time and the tabu search counts iterations. The same instance, seed and
 worker count then give the same alignment. The wall-clock limit stays as a safety net; when it
 fires first the result is still valid, but no longer reproducible, and ``deterministic`` in
 the solution says so.
