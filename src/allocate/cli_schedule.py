@@ -41,9 +41,24 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(min=1, max=256, help="Processes (sellers are solved in parallel)")
         ] = 2,
         seed: Annotated[int, typer.Option(min=0)] = 0,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(help="Solve the sellers on this Dask scheduler, e.g. tcp://HOST:8786"),
+        ] = None,
+        dask: Annotated[
+            bool,
+            typer.Option(
+                "--dask", help="Solve the sellers on an embedded Dask cluster of WORKERS processes"
+            ),
+        ] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     ) -> None:
-        """Plan each seller's actions over the horizon under daily capacity, travel included."""
+        """Plan each seller's actions over the horizon under daily capacity, travel included.
+
+        Sellers are solved in parallel in a process pool, or as Dask tasks with ``--scheduler``
+        (a running cluster) or ``--dask`` (an embedded one); the plan is the same for the same
+        seed and ``--workers``, which sets each seller's share of the time.
+        """
         from .cli import console, run_guarded
 
         def go() -> None:
@@ -64,6 +79,12 @@ def register(app: typer.Typer) -> None:
                     ) from None
                 if first.weekday() != 0:
                     raise InputError.single("--start", f"{start} is a {first:%A}; give a Monday")
+            if scheduler is not None and not scheduler.startswith(
+                ("tcp://", "tls://", "ws://", "wss://", "inproc://")
+            ):
+                raise InputError.single(
+                    "--scheduler", f"expected an address like tcp://HOST:8786, got {scheduler!r}"
+                )
             inst = read_instance(folder)
             al = read_alignment(alignment, inst)
             cfg = PlanConfig(
@@ -75,8 +96,21 @@ def register(app: typer.Typer) -> None:
                 seed=seed,
                 churn_rate=churn,
             )
-            with console.status(f"planning {inst.name} over {weeks} weeks ({time_limit:g}s limit)"):
-                plan = plan_actions(inst, al, cfg, instance_dir=folder)
+            what = f"planning {inst.name} over {weeks} weeks ({time_limit:g}s limit)"
+            if scheduler is None and not dask:
+                with console.status(what):
+                    plan = plan_actions(inst, al, cfg, instance_dir=folder)
+            else:
+                from .batch import dask_client
+                from .schedule.parallel import dask_map
+
+                where = scheduler or f"a local cluster of {workers} processes"
+                # the cluster is ready before the time limit starts counting
+                with (
+                    dask_client(scheduler, workers) as client,
+                    console.status(f"{what} on {where}"),
+                ):
+                    plan = plan_actions(inst, al, cfg, instance_dir=folder, mapper=dask_map(client))
             write_plan(out, inst, plan)
             placed = int(plan.placed.sum())
             console.print(

@@ -3,10 +3,11 @@
 Data in (an instance, an alignment, a :class:`PlanConfig`) → :func:`expand_actions` → one
 :class:`SellerProblem` per seller → :func:`plan_seller` (CP-SAT on the generic engine, then
 real tours, repair and refill) → one immutable :class:`ActionPlan` out. Sellers are
-independent, so they are solved in parallel in a process pool; results are ordered by seller
-and each solve is seeded and limited in *deterministic* time, so the same inputs give the same
-plan unless the machine is so slow that the wall-clock safety limit (1.5 times the seller's
-share of the time limit) stops a solve first.
+independent, so they are solved in parallel, in a process pool or on a Dask cluster (see
+:mod:`.parallel`); results are ordered by seller and each solve is seeded and limited in
+*deterministic* time, so the same inputs give the same plan wherever it runs, unless the
+machine is so slow that the wall-clock safety limit (1.5 times the seller's share of the time
+limit) stops a solve first.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import multiprocessing
 import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from ..workload import travel_minutes
 from .actions import Actions, expand_actions
 from .calendars import Horizon, day_capacity_min, next_monday, seller_calendars
 from .engine import Downtime, Precedence, Resource, ScheduleProblem, Task, solve_schedule
+from .parallel import SellerMap, pool_map
 from .sgs import greedy_value_schedule
 from .tours import cheapest_insertion, estimate_tour, tour_length
 
@@ -47,10 +47,22 @@ VISITS_PER_TOUR = (1.0, 4.0)
 #: Wall seconds per CP-SAT deterministic time unit measured on these day models (about
 #: 3 on a 2-core Xeon): the deterministic limit is the budget divided by this factor.
 WALL_S_PER_DET = 3.0
+#: Budget (seconds per action) below which CP-SAT is skipped and its time left to the local
+#: search: with less, its day plans, once their real tours are known, were no better than the
+#: greedy's (fr-national at 2.3 and 23 ms per action, fr-pme at 11 ms, 2-core Xeon).
+CPSAT_MIN_S_PER_ACTION = 0.05
 #: Places near a visit whose days are tried when the visit is moved (regrouping).
 NEAR = 8
 #: Rounds of ejection and refill after the solve.
 EJECT_ROUNDS = 1
+#: Evaluations (of a day for an action) per second of a seller's budget allowed to the local
+#: search after the solve (relocation fill and consolidation): at most about 1.3 s of one
+#: core of a 2-core Xeon per second of budget, and most sellers stop well before (nothing left
+#: out, or no move left). A count rather than a clock, so that the plan is reproducible; the
+#: search also stops at 90 % of the time limit (``SellerProblem.stop_at``) on a slow machine.
+LS_EVALS_PER_S = 150_000
+#: Rounds of consolidation, each followed by a relocation fill.
+CONSOLIDATE_ROUNDS = 3
 #: Largest day (in stops) whose tour is re-estimated from scratch after a change.
 REOPTIMIZE_STOPS = 12
 
@@ -130,6 +142,7 @@ class SellerProblem:
     seed: int
     use_cpsat: bool = True
     deadline: float = math.inf  # time.time() after which CP-SAT is skipped or cut short
+    stop_at: float = math.inf  # time.time() after which the local search stops
 
     @property
     def n(self) -> int:
@@ -180,11 +193,15 @@ def plan_actions(
     alignment: Alignment,
     config: PlanConfig | None = None,
     instance_dir: str | Path | None = None,
+    mapper: SellerMap | None = None,
 ) -> ActionPlan:
     """Plan the actions of ``alignment`` over the horizon of ``config``.
 
     ``instance_dir`` is the instance folder, needed only to read the sellers' ``calendar``
-    files (days off); without it, only public holidays and weekends are off.
+    files (days off); without it, only public holidays and weekends are off. ``mapper`` runs
+    the sellers' solves (default: a pool of ``config.workers`` processes; see
+    :func:`~allocate.schedule.parallel.dask_map` for a Dask cluster). The plan does not depend
+    on it: ``config.workers`` alone sets each seller's share of the time.
     """
     t0 = time.perf_counter()
     cfg = config or PlanConfig()
@@ -211,8 +228,11 @@ def plan_actions(
     releases = _cross_seller_releases(actions)
     total = max(1, n)
     budget = 0.5 * cfg.time_limit_s * cfg.workers
-    # CP-SAT stops in time for the post-processing (about a quarter of the limit)
-    deadline = time.time() + 0.75 * cfg.time_limit_s - (time.perf_counter() - t0)
+    # CP-SAT stops in time for the post-processing (about a quarter of the limit), and the
+    # local search in time for the merge and the outputs
+    now = time.time() - (time.perf_counter() - t0)
+    deadline = now + 0.75 * cfg.time_limit_s
+    stop_at = now + 0.9 * cfg.time_limit_s
     problems = [
         _seller_problem(
             instance,
@@ -226,11 +246,13 @@ def plan_actions(
             budget * len(local[s]) / total,
             cfg,
             deadline,
+            stop_at,
         )
         for s in sellers
     ]
     logger.info("planning %d actions for %d sellers over %d weeks", n, len(sellers), cfg.weeks)
-    results = _map(plan_seller, problems, cfg.workers)
+    run = mapper if mapper is not None else pool_map(cfg.workers)
+    results = run(plan_seller, problems)
     day = np.full(n, -1, dtype=np.int64)
     start = np.full(n, -1, dtype=np.int64)
     travel = np.zeros(n)
@@ -262,29 +284,6 @@ def plan_actions(
     )
 
 
-def _map(fn, items: list, workers: int) -> list:  # type: ignore[no-untyped-def]
-    """``map`` in a spawned process pool (results in input order), or in-process."""
-    if workers <= 1 or len(items) <= 1:
-        return [fn(x) for x in items]
-    # The platform's default start method (fork on Linux, spawn elsewhere): spawn costs about
-    # a second per worker and needs the caller's script to guard its main block.
-    ctx = multiprocessing.get_context()
-    order = sorted(range(len(items)), key=lambda k: -items[k].n)  # big sellers first
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-    try:
-        futures = {k: pool.submit(fn, items[k]) for k in order}
-        return [futures[k].result() for k in range(len(items))]
-    except KeyboardInterrupt:
-        # Ctrl-C: stop now rather than wait for the running sellers; nothing has been written
-        # yet, so the caller leaves the output folder as it was.
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=True)
-
-
 def _cross_seller_releases(actions: Actions) -> NDArray[np.int64]:
     """Earliest day of each action, pushed by predecessors done by *another* seller.
 
@@ -311,6 +310,7 @@ def _seller_problem(
     budget_s: float,
     cfg: PlanConfig,
     deadline: float = math.inf,
+    stop_at: float = math.inf,
 ) -> SellerProblem:
     pos = {int(i): k for k, i in enumerate(idx)}
     lags = tuple(
@@ -339,6 +339,7 @@ def _seller_problem(
         seed=cfg.seed,
         use_cpsat=cfg.use_cpsat,
         deadline=deadline,
+        stop_at=stop_at,
     )
 
 
@@ -385,7 +386,8 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
        *capacity* (an action, with its round trip for a visit, is longer than any day) or
        *horizon*.
     2. The others go to :class:`DayPlanModel` (CP-SAT, greedy hint), where a visit's load
-       includes an estimated share of its day's tour (:func:`visit_travel_share`).
+       includes an estimated share of its day's tour (:func:`visit_travel_share`). Below
+       :data:`CPSAT_MIN_S_PER_ACTION` of budget per action the greedy plan is kept as is.
     3. Each day's real tour is estimated (nearest neighbour + 2-opt); a day over capacity
        drops its least valuable groups, visits first (*capacity*); then every unplanned group
        is offered again to the earliest days where it fits, with its real insertion cost.
@@ -393,6 +395,11 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
        the minutes freed are offered to the unplanned groups once more.
     5. Unplanned groups may take the place of single actions worth less per minute, which
        are then offered to the other days (ejection).
+    6. Unplanned groups take days freed by moving planned actions to other days of their
+       windows (:meth:`_DayBook.relocate_fill`); then, while groups are left out, the free
+       minutes are gathered into larger gaps without adding travel
+       (:meth:`_DayBook.consolidate`) and offered again. Both stop after a number of
+       evaluations proportional to the seller's budget (:data:`LS_EVALS_PER_S`).
     """
     t0 = time.perf_counter()
     n = p.n
@@ -412,14 +419,23 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
     if ok_groups:
         day, status = DayPlanModel(p, [groups[g] for g in ok_groups], share).solve()
     placed_by_solver = int((day >= 0).sum())
-    book = _DayBook(p, day)
+    todo = [groups[g] for g in ok_groups]
+    book = _DayBook(p, day, max_evals=int(LS_EVALS_PER_S * p.budget_s))
     book.repair()
-    book.refill([groups[g] for g in ok_groups])
+    book.refill(todo)
     book.regroup()
-    book.refill([groups[g] for g in ok_groups])
+    book.refill(todo)
     for _ in range(EJECT_ROUNDS):
-        book.eject_fill([groups[g] for g in ok_groups])
-        book.refill([groups[g] for g in ok_groups])
+        book.eject_fill(todo)
+        book.refill(todo)
+    for _ in range(CONSOLIDATE_ROUNDS):
+        if book.relocate_fill(todo):
+            book.refill(todo)
+        if all(book.day[g[0]] >= 0 for g in todo) or not book.consolidate():
+            break
+    else:
+        if book.relocate_fill(todo):
+            book.refill(todo)
     day = book.day
     for i in range(n):
         if day[i] < 0 and not reason[i]:
@@ -633,7 +649,8 @@ class DayPlanModel:
         best = greedy if greedy is not None else np.full(len(self.members), -1, dtype=np.int64)
         status = "greedy"
         wall = min(1.5 * p.budget_s + 0.5, p.deadline - time.time())
-        if p.use_cpsat and len(self.members) and wall > 0.2:
+        enough = p.budget_s >= CPSAT_MIN_S_PER_ACTION * len(self.members)
+        if p.use_cpsat and len(self.members) and wall > 0.2 and enough:
             res = solve_schedule(
                 self.problem,
                 time_limit_s=wall,
@@ -659,11 +676,16 @@ def _runs(days: list[int]) -> list[tuple[int, int]]:
     return out
 
 
+#: A day's stops, tasks, desk minutes, tour minutes and index (see ``_DayBook._snapshot``).
+_Snapshot = tuple[list[int], list[int], float, float, int]
+
+
 class _DayBook:
     """The days of one seller with their real tours: repair overloaded days, refill free ones."""
 
-    def __init__(self, p: SellerProblem, day: NDArray[np.int64]) -> None:
+    def __init__(self, p: SellerProblem, day: NDArray[np.int64], max_evals: int = 0) -> None:
         self.p = p
+        self.max_evals = max_evals  # evaluations allowed to the relocation fill and consolidation
         self.day = day.copy()
         n_days = len(p.day_cap)
         self.desk = np.zeros(n_days)
@@ -685,6 +707,13 @@ class _DayBook:
                 haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
             )
             self.matrix[0, 1:] = self.matrix[1:, 0] = p.base_min[vis[first]]
+        self.arcs_in: dict[int, list[tuple[int, int, int]]] = {}
+        self.arcs_out: dict[int, list[tuple[int, int, int]]] = {}
+        for a, b, lo, hi in p.lags:
+            self.arcs_in.setdefault(b, []).append((a, lo, hi))
+            self.arcs_out.setdefault(a, []).append((b, lo, hi))
+        self._journal: tuple[dict[int, _Snapshot], dict[int, int]] | None = None
+        self._evals = 0
         for i in np.flatnonzero(self.day >= 0):
             self._add(int(i), int(self.day[i]))
         for d in range(n_days):
@@ -888,7 +917,242 @@ class _DayBook:
                     self._restore(d, saved[d])
                 self._sync_days()
 
-    def _snapshot(self, d: int) -> tuple[list[int], list[int], float, float, int]:
+    # -- relocation fill ------------------------------------------------------------------
+    def relocate_fill(self, groups: list[list[int]]) -> int:
+        """Place unplanned groups on days freed by moving planned actions elsewhere.
+
+        For each unplanned group (most valuable first), each action in chain order tries the
+        days of its window, earliest first, and takes the first one where it fits once some
+        actions of that day (largest freed minutes first) have moved to another day of their
+        own window where they fit as they are (best fit: the day left with the least free
+        time). Nothing leaves the plan, so value only grows. A group whose actions cannot all
+        be placed this way puts every day back as it was. The first action tries every day
+        of its window; a failure is remembered for the group's shape (durations, visits)
+        until a group is placed. Stops when the book has made ``max_evals`` evaluations (of a
+        day for an action), so that the result does not depend on the machine's speed. Returns
+        the number of groups placed.
+        """
+        p = self.p
+        todo = [g for g in groups if all(self.day[i] < 0 for i in g)]
+        todo.sort(key=lambda g: (-p.value[g].sum(), g[0]))
+        failed: set[tuple[tuple[int, bool], ...]] = set()
+        placed = 0
+        for g in todo:
+            if self._spent():
+                break
+            shape = tuple((int(p.duration[i]), bool(p.is_visit[i])) for i in g)
+            if shape in failed:
+                continue
+            if self._place_moving(g):
+                placed += 1
+                failed.clear()
+            else:
+                failed.add(shape)
+        return placed
+
+    def _place_moving(self, g: list[int]) -> bool:
+        p = self.p
+        lo, hi = self._window(g[0])
+        for d0 in range(lo, hi + 1):
+            if p.day_cap[d0] < p.duration[g[0]]:
+                continue
+            self._journal = ({}, {})
+            ok = self._make_room(g[0], d0, g)
+            for i in g[1:]:
+                if not ok:
+                    break
+                a, b = self._window(i)
+                ok = any(
+                    self._make_room(i, d, g)
+                    for d in range(a, b + 1)
+                    if p.day_cap[d] >= p.duration[i]
+                )
+            if ok:
+                self._journal = None
+                return True
+            self._rollback()
+        return False
+
+    def _spent(self) -> bool:
+        """Whether the local search has used its evaluations, or its wall-clock safety limit."""
+        return self._evals >= self.max_evals or time.time() > self.p.stop_at
+
+    def _window(self, i: int) -> tuple[int, int]:
+        """Days where action ``i`` may go given the days of its planned chain neighbours."""
+        lo, hi = int(self.p.release[i]), len(self.p.day_cap) - 1
+        for a, lag_lo, lag_hi in self.arcs_in.get(i, ()):
+            if self.day[a] >= 0:
+                lo = max(lo, int(self.day[a]) + lag_lo)
+                if lag_hi >= 0:
+                    hi = min(hi, int(self.day[a]) + lag_hi)
+        for b, lag_lo, lag_hi in self.arcs_out.get(i, ()):
+            if self.day[b] >= 0:
+                hi = min(hi, int(self.day[b]) - lag_lo)
+                if lag_hi >= 0:
+                    lo = max(lo, int(self.day[b]) - lag_hi)
+        return lo, hi
+
+    def _freed(self, j: int, d: int) -> float:
+        """Minutes day ``d`` gains if action ``j`` leaves it (its detour for a visit)."""
+        if not self.p.is_visit[j]:
+            return float(self.p.duration[j])
+        stops, m = self.stops[d], self.matrix
+        k = stops.index(j)
+        prev = self.place[stops[k - 1]] if k > 0 else 0
+        nxt = self.place[stops[k + 1]] if k + 1 < len(stops) else 0
+        here = self.place[j]
+        return float(self.p.duration[j] + m[prev, here] + m[here, nxt] - m[prev, nxt])
+
+    def _fits(self, i: int, d: int) -> bool:
+        self._evals += 1
+        room = self.p.day_cap[d] - self.load(d)
+        return bool(
+            room >= self.p.duration[i] - 1e-9
+            and self.p.duration[i] + self._insertion(i, d) <= room + 1e-9
+        )
+
+    def _make_room(self, i: int, d: int, group: list[int]) -> bool:
+        """Put ``i`` on day ``d``, moving other actions of ``d`` to days where they fit."""
+        p = self.p
+        if self._fits(i, d):
+            self._move(i, d)
+            return True
+        movers = [j for j in self.tasks[d] if j not in group]
+        freed = {j: self._freed(j, d) for j in movers}
+        need = p.duration[i] + self._insertion(i, d) - (p.day_cap[d] - self.load(d))
+        if sum(freed.values()) < need - 1e-9:
+            return False
+        for j in sorted(movers, key=lambda j: (-freed[j], j)):
+            lo, hi = self._window(j)
+            best: tuple[float, int] | None = None
+            for e in range(lo, hi + 1):
+                if e != d and self._fits(j, e):
+                    left = p.day_cap[e] - self.load(e) - p.duration[j] - self._insertion(j, e)
+                    if best is None or left < best[0]:
+                        best = (left, e)
+            if best is None:
+                continue
+            self._move(j, best[1])
+            if self._fits(i, d):
+                self._move(i, d)
+                return True
+        return False
+
+    def _move(self, i: int, d: int) -> None:
+        """Put ``i`` on day ``d`` (off its current day), recording both days for a rollback."""
+        if self._journal is not None:
+            days, acts = self._journal
+            for x in (int(self.day[i]), d):
+                if x >= 0 and x not in days:
+                    days[x] = self._snapshot(x)
+            acts.setdefault(i, int(self.day[i]))
+        if self.day[i] >= 0:
+            self._remove_one(i)
+        self._insert(i, d)
+
+    def _rollback(self) -> None:
+        assert self._journal is not None
+        days, acts = self._journal
+        for d, snap in days.items():
+            self._restore(d, snap)
+        for i, d in acts.items():
+            self.day[i] = d
+        self._journal = None
+
+    # -- consolidation ----------------------------------------------------------------------
+    def consolidate(self, tolerance_min: float = 0.5) -> int:
+        """Gather the free minutes of the days into fewer, larger gaps; returns the moves made.
+
+        Local search on :math:`\\sum_t s_t^2` (:math:`s_t` the free minutes of day :math:`t`),
+        which grows when free time moves from a fuller day to a freer one. Days are taken
+        from the freest; each of their actions may move to another day of its window where it
+        fits, or swap with an action of that day, whichever grows the sum most. A move may not
+        add more than ``tolerance_min`` minutes of travel, so the days only get easier to fill:
+        the relocation fill that follows then finds gaps where whole chains fit. Stops after
+        ``max_evals`` evaluations (see :meth:`relocate_fill`).
+        """
+        p = self.p
+        n_days = len(p.day_cap)
+        moves = 0
+        free = np.array([p.day_cap[d] - self.load(d) for d in range(n_days)])
+        for d in sorted(range(n_days), key=lambda t: (-free[t], t)):
+            if p.day_cap[d] <= 0:
+                continue
+            for j in list(self.tasks[d]):
+                if self._spent():
+                    return moves
+                if self.day[j] != d:
+                    continue
+                best = self._best_shift(j, d, free, tolerance_min)
+                if best is None:
+                    continue
+                e, k = best
+                self._journal = ({}, {})
+                self._move(j, e)
+                if k >= 0:
+                    self._move(k, d)
+                if self.load(d) > p.day_cap[d] + 1e-6 or self.load(e) > p.day_cap[e] + 1e-6:
+                    self._rollback()  # a tour re-estimate made a day longer than foreseen
+                    continue
+                self._journal = None
+                free[d], free[e] = p.day_cap[d] - self.load(d), p.day_cap[e] - self.load(e)
+                moves += 1
+        return moves
+
+    def _best_shift(
+        self, j: int, d: int, free: NDArray[np.float64], tolerance_min: float
+    ) -> tuple[int, int] | None:
+        """Best move of ``j`` off day ``d``: ``(day, swapped action or -1)``, or ``None``."""
+        p = self.p
+        lo, hi = self._window(j)
+        out_j = self._freed(j, d)
+        stops_d = [x for x in self.stops[d] if x != j]
+        best: tuple[float, int, int] | None = None
+        for e in range(lo, hi + 1):
+            if e == d or p.day_cap[e] <= 0 or free[e] > free[d]:
+                continue  # free time should flow to the freer day
+            self._evals += 1
+            cost = p.duration[j] + self._insertion(j, e)
+            if cost <= free[e] + 1e-9 and cost <= out_j + tolerance_min:
+                gain = (free[d] + out_j) ** 2 + (free[e] - cost) ** 2 - free[d] ** 2 - free[e] ** 2
+                if gain > 1e-6 and (best is None or gain > best[0]):
+                    best = (gain, e, -1)
+            for k in self.tasks[e]:
+                if p.group[k] == p.group[j] or p.duration[k] > out_j:
+                    continue
+                a, b = self._window(k)
+                if not a <= d <= b:
+                    continue
+                self._evals += 1
+                out_k = self._freed(k, e)
+                in_k = p.duration[k] + self._insertion_into(k, stops_d)
+                in_j = p.duration[j] + self._insertion_into(j, [x for x in self.stops[e] if x != k])
+                new_d, new_e = free[d] + out_j - in_k, free[e] + out_k - in_j
+                if (
+                    new_d < -1e-9
+                    or new_e < -1e-9
+                    or new_d + new_e < free[d] + free[e] - tolerance_min
+                ):
+                    continue
+                gain = new_d**2 + new_e**2 - free[d] ** 2 - free[e] ** 2
+                if gain > 1e-6 and (best is None or gain > best[0]):
+                    best = (gain, e, k)
+        return None if best is None else (best[1], best[2])
+
+    def _insertion_into(self, i: int, stops: list[int]) -> float:
+        """Extra tour minutes if visit ``i`` joins a day whose tour is ``stops`` (0 for desk)."""
+        if not self.p.is_visit[i]:
+            return 0.0
+        m, here = self.matrix, self.place[i]
+        path = [0, *self.place[stops], 0]
+        return float(
+            min(
+                m[path[k - 1], here] + m[here, path[k]] - m[path[k - 1], path[k]]
+                for k in range(1, len(path))
+            )
+        )
+
+    def _snapshot(self, d: int) -> _Snapshot:
         return (
             list(self.stops[d]),
             list(self.tasks[d]),
@@ -897,7 +1161,7 @@ class _DayBook:
             d,
         )
 
-    def _restore(self, d: int, snap: tuple[list[int], list[int], float, float, int]) -> None:
+    def _restore(self, d: int, snap: _Snapshot) -> None:
         self.stops[d], self.tasks[d] = list(snap[0]), list(snap[1])
         self.desk[d], self.tour[d] = snap[2], snap[3]
         for j in self.tasks[d]:
@@ -913,16 +1177,7 @@ class _DayBook:
 
     def _insertion(self, i: int, d: int) -> float:
         """Extra tour minutes if visit ``i`` joins day ``d`` (0 for desk work)."""
-        if not self.p.is_visit[i]:
-            return 0.0
-        m, here = self.matrix, self.place[i]
-        path = [0, *self.place[self.stops[d]], 0]
-        return float(
-            min(
-                m[path[k - 1], here] + m[here, path[k]] - m[path[k - 1], path[k]]
-                for k in range(1, len(path))
-            )
-        )
+        return self._insertion_into(i, self.stops[d])
 
     def _insert(self, i: int, d: int) -> None:
         if not self.p.is_visit[i]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..domain import Instance
 from ..result import Result
 from .outputs import write_plan
+from .parallel import SellerMap
 from .plan import ActionPlan, PlanConfig, plan_actions
 
 
@@ -17,6 +18,7 @@ def schedule_run(
     folder: str | Path,
     config: PlanConfig | None = None,
     instance_dir: str | Path | None = None,
+    mapper: SellerMap | None = None,
 ) -> ActionPlan:
     """Plan the actions of ``result.alignment`` and write the plan files into ``folder``.
 
@@ -24,6 +26,8 @@ def schedule_run(
     ``unscheduled.csv``, ``funnel.csv``, keys added to ``kpis.json``). The sellers' calendar
     files are read from ``instance_dir``, by default the ``instance_dir`` recorded in
     ``folder/kpis.json`` by ``allocate solve`` (none: weekends and holidays only).
+    ``mapper`` runs the sellers' solves (default: a process pool; ``dask_map(client)`` for a
+    Dask cluster, see :mod:`allocate.schedule.parallel`).
     """
     folder = Path(folder)
     if instance_dir is None:
@@ -38,6 +42,8 @@ def schedule_run(
             recorded = None
         if recorded and Path(recorded).is_dir():
             instance_dir = Path(recorded)
-    plan = plan_actions(instance, result.alignment, config, instance_dir=instance_dir)
+    plan = plan_actions(
+        instance, result.alignment, config, instance_dir=instance_dir, mapper=mapper
+    )
     write_plan(folder, instance, plan)
     return plan
