@@ -95,3 +95,23 @@ def test_schedule_kpis_are_picked_up(instance, tmp_path: Path) -> None:
     t = comp.table.set_index("kpi")
     assert t.loc["actions scheduled", "generalist"] == 0.9 and t.loc["backlog", "size"] == 3.5
     assert "funnel output" not in t.index  # absent everywhere: no row
+
+
+def test_compare_schedules_on_a_dask_scheduler(instance, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+    from typer.testing import CliRunner
+
+    from allocate.cli import app
+
+    folder = Path(instance.source_dir)
+    out = tmp_path / "cmp"
+    args = ["compare", str(folder), "--models", "size,generalist", "--time-limit", "3", "--schedule"]
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        res = CliRunner().invoke(app, [*args, "--scheduler", cluster.scheduler_address, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    for model in ("size", "generalist"):
+        assert (out / model / "schedule.csv").is_file()
+    t = pd.read_csv(out / "comparison.csv", index_col=0)
+    assert "actions scheduled" in t.index
+    bad = CliRunner().invoke(app, [*args[:-1], "--scheduler", "tcp://x:1", "--out", str(out)])
+    assert bad.exit_code == 2 and "only used with --schedule" in bad.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import signal
 import threading
 from pathlib import Path
@@ -40,13 +42,17 @@ def compare_cmd(
     schedule: Annotated[
         bool, typer.Option("--schedule", help="Also plan the actions of each model")
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="With --schedule: plan the sellers on this Dask scheduler (tcp://HOST:8786)"),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("compare"),
 ) -> None:
     """Run several organization models on one instance and compare their KPIs side by side."""
     from .cli import console, run_guarded
 
     def go() -> None:
-        from .compare import compare, formatted, headline
+        from .compare import formatted, headline
         from .io import read_instance
         from .scenario import PRESETS, read_scenario
 
@@ -60,17 +66,25 @@ def compare_cmd(
         if len(set(names)) != len(names):
             raise InputError.single("--models", "a model is listed twice")
         hook = _schedule_hook() if schedule else None
+        if scheduler is not None:
+            if not schedule:
+                raise InputError.single("--scheduler", "only used with --schedule")
+            if not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+                raise InputError.single(
+                    "--scheduler", f"expected an address like tcp://HOST:8786, got {scheduler!r}"
+                )
         inst = read_instance(folder)
         sc = read_scenario(scenario, time_limit_s=time_limit, workers=workers, seed=seed)
-        with console.status(f"comparing {len(names)} models on {inst.name}") as status:
+        with contextlib.ExitStack() as stack:
+            if scheduler is not None and hook is not None:
+                from .batch import dask_client
+                from .schedule.parallel import dask_map
 
-            def done(run: Any) -> None:
-                colour = "green" if run.status in ("optimal", "feasible") else "red"
-                console.print(f"[{colour}]{run.model}[/{colour}]: {run.status}", highlight=False)
-                status.update(f"comparing {len(names)} models on {inst.name}")
-
-            comp = compare(inst, names, sc, out, schedule=hook, on_model=done)
+                client = stack.enter_context(dask_client(scheduler, sc.workers))
+                hook = functools.partial(hook, mapper=dask_map(client))
+            comp = _run_compare(inst, names, sc, out, hook)
         df = formatted(comp)
+
         t = Table(title=f"Organization models on {inst.name}")
         t.add_column("KPI")
         t.add_column("unit")
@@ -85,6 +99,21 @@ def compare_cmd(
         )
 
     run_guarded(go)
+
+
+def _run_compare(inst: Any, names: list[str], sc: Any, out: Path, hook: Any) -> Any:
+    """``compare`` with a status line and one printed line per finished model."""
+    from .cli import console
+    from .compare import compare
+
+    with console.status(f"comparing {len(names)} models on {inst.name}") as status:
+
+        def done(run: Any) -> None:
+            colour = "green" if run.status in ("optimal", "feasible") else "red"
+            console.print(f"[{colour}]{run.model}[/{colour}]: {run.status}", highlight=False)
+            status.update(f"comparing {len(names)} models on {inst.name}")
+
+        return compare(inst, names, sc, out, schedule=hook, on_model=done)
 
 
 def _schedule_hook() -> Any:
