@@ -28,6 +28,15 @@ def fr300(tmp_path_factory: pytest.TempPathFactory):
     return read_instance(folder)
 
 
+def _bundle_choice(mp, sellers: np.ndarray) -> np.ndarray:
+    """The candidate entry of each bundle, from the alignment's seller per row."""
+    choice = np.empty(mp.problem.n_items, dtype=np.int64)
+    for r, b in enumerate(mp.rows.bundle):
+        choice[b] = mp.problem.candidate_index(int(b), int(sellers[r]))
+    assert (choice >= 0).all()
+    return choice
+
+
 def test_generated_instance_gets_connected_territories(fr300) -> None:
     scenario = Scenario(model="geography", time_limit_s=10)
     result = solve(fr300, scenario)
@@ -37,10 +46,7 @@ def test_generated_instance_gets_connected_territories(fr300) -> None:
     assert sorted(np.asarray(result.alignment.account).tolist()) == list(range(len(fr300.accounts)))
     assert (sellers >= 0).all()
     # rebuild the bundle choice from the alignment and check it independently
-    choice = np.empty(mp.problem.n_items, dtype=np.int64)
-    for r, b in enumerate(mp.rows.bundle):
-        choice[b] = mp.problem.candidate_index(int(b), int(sellers[r]))
-    assert (choice >= 0).all()
+    choice = _bundle_choice(mp, sellers)
     assert count_enclaves(fr300, mp, choice) == 0
     ev = evaluate(mp.problem, choice)
     assert ev.overload == 0 and ev.feasible
@@ -193,11 +199,7 @@ def test_large_instances_use_neighbourhoods(fr300, monkeypatch, caplog) -> None:
         result = solve(fr300, scenario)
     assert "contiguity by neighbourhoods" in caplog.text
     mp = build_model(fr300, scenario)
-    sellers = np.asarray(result.alignment.seller)
-    choice = np.empty(mp.problem.n_items, dtype=np.int64)
-    for r, b in enumerate(mp.rows.bundle):
-        choice[b] = mp.problem.candidate_index(int(b), int(sellers[r]))
-    assert (choice >= 0).all()
+    choice = _bundle_choice(mp, np.asarray(result.alignment.seller))
     assert count_enclaves(fr300, mp, choice) == 0
     ev = evaluate(mp.problem, choice)
     assert ev.feasible

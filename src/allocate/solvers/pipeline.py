@@ -238,27 +238,12 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> A
         raise InfeasibleError(
             "CP-SAT proved the model infeasible (balance, locks or move cap too tight)"
         )
-    if out.choice is None:
-        if start_ev.feasible:
-            return AssignmentSolution(
-                SolveStatus.FEASIBLE,
-                start,
-                start_ev.objective,
-                lp_bound,
-                lp_bound,
-                0.0,
-                True,
-                start_ev.objective,
-            )
+    if out.choice is None:  # CP-SAT found nothing: the start, if it is feasible
+        ok = start_ev.feasible
+        status = SolveStatus.FEASIBLE if ok else SolveStatus.UNKNOWN
+        solver_obj = start_ev.objective if ok else float("nan")
         return AssignmentSolution(
-            SolveStatus.UNKNOWN,
-            start,
-            start_ev.objective,
-            lp_bound,
-            lp_bound,
-            0.0,
-            True,
-            float("nan"),
+            status, start, start_ev.objective, lp_bound, lp_bound, 0.0, True, solver_obj
         )
     ev = evaluate(problem, out.choice)
     status = SolveStatus.OPTIMAL if out.status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
