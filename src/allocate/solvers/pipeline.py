@@ -358,8 +358,12 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
         s_of = p.seller[current]
         used = np.zeros(p.n_sellers, dtype=bool)
         groups: list[NDArray[np.int64]] = []
-        for _ in range(lanes):
-            if not cur_ev.feasible and not groups:
+        # Repairing an overload: one neighbourhood around the most overloaded seller, larger
+        # than usual, whose items may go to any of their candidate sellers (not only the
+        # neighbourhood's, which may all be full).
+        repairing = not cur_ev.feasible
+        for _ in range(1 if repairing else lanes):
+            if repairing:
                 # repair first: start from the most overloaded seller
                 over = (
                     np.bincount(s_of, weights=p.load[current], minlength=p.n_sellers) - p.capacity
@@ -372,9 +376,10 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
                 cursor += 1
             used[seed_seller] = True
             near = neighbours[seed_seller]
-            pool = near[~used[near]][: 2 * size]
+            g_size = max(size, prm.lns_sellers + step % 4) if repairing else size
+            pool = near[~used[near]][: 2 * g_size]
             pick = (
-                rng.choice(len(pool), size=min(size - 1, len(pool)), replace=False)
+                rng.choice(len(pool), size=min(g_size - 1, len(pool)), replace=False)
                 if len(pool)
                 else []
             )
@@ -393,7 +398,9 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
                 jobs.append(
                     (
                         free,
-                        AssignmentModel(p, scales, free=free, base=current, sellers=group),
+                        AssignmentModel(
+                            p, scales, free=free, base=current, sellers=None if repairing else group
+                        ),
                         prm.seed + lanes * step + k,
                     )
                 )
