@@ -1,6 +1,6 @@
 """p-median placement: where to base ``p`` sellers among candidate towns.
 
-The engine runs in four stages, all on plain numpy arrays:
+The engine runs in these stages, all on plain numpy arrays:
 
 1. **Heuristic.** Greedy addition followed by a best-improvement vertex interchange
    (Teitz & Bart 1968, with the swap gains of every (insert, remove) pair evaluated at once by
@@ -10,15 +10,25 @@ The engine runs in four stages, all on plain numpy arrays:
    The p-median has the integrality property for this relaxation, so the bound tends to the
    LP bound. Lagrangian solutions are repaired into new incumbents on the way.
    A local search from the Lagrangian solution at the best multipliers often finds the optimum.
-3. **Reduced-cost fixing.** With the final multipliers, any median or client-median pair whose
+   The uncapacitated bound is also a (weaker) bound of the capacitated problem.
+3. **Capacitated search and bound** (capacitated only, :mod:`allocate.sizing.capacitated`):
+   an iterated location-allocation local search started from the uncapacitated medians
+   (exact allocations to fixed medians as small generalized assignment problems solved by
+   CP-SAT, median relocation inside clusters, swap moves screened by an interchange estimate,
+   seeded perturbations; at most ``_SEARCH_SHARE`` of the time limit), and a second
+   Lagrangian bound that relaxes the assignment rows but keeps the capacities (one 0-1
+   knapsack per candidate, by dynamic programming). That bound is far stronger than the
+   uncapacitated one; the search stops as soon as it meets it.
+4. **Reduced-cost fixing.** With the final multipliers, any median or client-median pair whose
    forced Lagrangian bound cannot beat the incumbent is removed. This usually leaves a few
-   pairs per client.
-4. **Lagrangian branch-and-bound** (uncapacitated only): depth-first branching on the medians,
+   pairs per client. Capacitated: the knapsack bound's multipliers fix more medians closed.
+5. **Lagrangian branch-and-bound** (uncapacitated only): depth-first branching on the medians,
    with warm-started subgradient bounds and reduced-cost fixing at every node. It closes the
    small LP gaps of instances with few medians, where CP-SAT's bound stalls. It may use
    ``_BNB_SHARE`` of the time limit.
-5. **CP-SAT** solves the reduced model, hinted with the incumbent, for the time left. It is the
-   only exact stage for the capacitated problem.
+6. **CP-SAT** solves the reduced model (:class:`PMedianModel`), hinted with the incumbent, for
+   the time left. Besides an incumbent that meets a Lagrangian bound, it is the only stage
+   that proves a capacitated solution optimal.
 
 Costs are scaled to integers in one place (:func:`_integer_costs`); objective values reported
 in :class:`PMedianResult` are recomputed from the caller's (unscaled) matrix.
@@ -36,6 +46,13 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from allocate.errors import InfeasibleError, Shortfall
+from allocate.sizing.capacitated import (
+    CapacitatedProblem,
+    KnapsackBound,
+    LocationAllocationSearch,
+    knapsack_bound,
+    knapsack_fixing,
+)
 
 __all__ = ["PMedianModel", "PMedianResult", "PMedianStatus", "solve_pmedian"]
 
@@ -49,6 +66,14 @@ DEMAND_SCALE = 1000
 _MAX_EXACT = 2**53
 #: Share of the time limit the Lagrangian branch-and-bound may use before CP-SAT takes over.
 _BNB_SHARE = 0.5
+#: Share of the time limit the capacitated local search may use before CP-SAT takes over.
+_SEARCH_SHARE = 0.5
+#: Share of the time limit the capacitated (knapsack) Lagrangian bound may use at most.
+_KNAPSACK_SHARE = 0.1
+#: Subgradient steps refining the knapsack bound after the local search improved the incumbent.
+_KNAPSACK_REFINE_STEPS = 200
+#: Perturbation rounds of the capacitated local search (it stops earlier at its time share).
+_SEARCH_ROUNDS = 60
 #: Subgradient steps per branch-and-bound node (warm-started from the parent's multipliers).
 _NODE_STEPS = 40
 #: Seconds kept back from CP-SAT's time limit for its shutdown and our bookkeeping.
@@ -578,44 +603,6 @@ class PMedianModel:
         return medians, assignment
 
 
-# --------------------------------------------------------------------------- capacitated start
-
-
-def _capacitated_start(
-    costs: np.ndarray,
-    medians: np.ndarray,
-    demand: np.ndarray,
-    capacity: np.ndarray,
-    colocated: np.ndarray,
-) -> np.ndarray | None:
-    """Regret-greedy assignment to fixed medians under capacity; ``None`` if it gets stuck."""
-    n = costs.shape[0]
-    assignment = np.full(n, -1)
-    left = capacity.astype(np.int64).copy()
-    for j in medians:
-        k = colocated[j]
-        if k >= 0:
-            if assignment[k] >= 0 or demand[k] > left[j]:
-                return None
-            assignment[k] = j
-            left[j] -= demand[k]
-    while (assignment < 0).any():
-        todo = np.flatnonzero(assignment < 0)
-        sub = costs[np.ix_(todo, medians)].astype(float)
-        sub[demand[todo][:, None] > left[medians][None, :]] = np.inf
-        ranked = np.sort(sub, axis=1)
-        if not np.isfinite(ranked[:, 0]).all():
-            return None
-        second = ranked[:, 1] if ranked.shape[1] > 1 else np.full(len(todo), np.inf)
-        regret = np.where(np.isfinite(second), second - ranked[:, 0], 1e18)
-        pick = int(regret.argmax())
-        i = int(todo[pick])
-        j = int(medians[int(sub[pick].argmin())])
-        assignment[i] = j
-        left[j] -= demand[i]
-    return assignment
-
-
 # --------------------------------------------------------------------------- entry point
 
 
@@ -646,13 +633,17 @@ def solve_pmedian(
     time_limit_s
         Wall-clock limit for the whole solve. The best solution found is returned.
     workers
-        CP-SAT workers. The numpy stages are deterministic. Uncapacitated: with more than
-        one worker CP-SAT runs with ``interleave_search``, so a solve that finishes within the
-        time limit is reproducible for a given ``seed`` and ``workers``. Capacitated: the
-        parallel portfolio is used; a solve proven optimal returns the same value, but one cut
-        by the time limit may differ from run to run (use ``workers=1`` to reproduce exactly).
+        CP-SAT workers of the final exact stage. The numpy stages are deterministic.
+        Uncapacitated: with more than one worker CP-SAT runs with ``interleave_search``, so a
+        solve that finishes within the time limit is reproducible for a given ``seed`` and
+        ``workers``. Capacitated: the local search (single-threaded CP-SAT with deterministic
+        work limits, seeded perturbations) is reproducible for a given ``seed`` when it
+        completes its ``_SEARCH_ROUNDS`` rounds within ``_SEARCH_SHARE`` of the time limit
+        (pmedcap1 at n=100 may not); the final CP-SAT stage then runs the parallel
+        portfolio, which never returns a worse solution than the search's but, when the time
+        limit stops it, may return a better one on some runs only.
     seed
-        CP-SAT random seed.
+        Seed of the capacitated local search and of CP-SAT.
 
     Returns
     -------
@@ -690,24 +681,59 @@ def solve_pmedian(
     lower = math.ceil(lag.bound - _TOL)
     logger.info("p-median heuristic %.0f, Lagrangian bound %.2f", upper, lag.bound)
 
+    problem: CapacitatedProblem | None = None
+    knapsack: KnapsackBound | None = None
     if capacitated:
         assert int_demand is not None and int_capacity is not None
-        start_assignment = _capacitated_start(
-            costs, np.sort(medians), int_demand, int_capacity, colocated
+        problem = CapacitatedProblem(costs, p, int_demand, int_capacity, colocated)
+        local_search = LocationAllocationSearch(
+            problem, start + _SEARCH_SHARE * time_limit_s, seed=seed, rounds=_SEARCH_ROUNDS
         )
-        if start_assignment is None:
+        local = local_search.first_optimum([medians, _greedy(fcosts, p)], target=lower)
+        if local is None:
             assignment, upper = np.full(n, -1), math.inf
         else:
-            assignment = start_assignment
-            upper = float(costs[np.arange(n), assignment].sum())
+            # The capacitated bound lets the search stop as soon as it is met.
+            knapsack = knapsack_bound(
+                problem,
+                local.cost,
+                lag.multipliers,
+                time.monotonic() + _KNAPSACK_SHARE * time_limit_s,
+            )
+            if knapsack is not None:
+                lower = max(lower, math.ceil(knapsack.bound - _TOL))
+            improved = local_search.improve(local, target=lower)
+            if knapsack is not None and lower < improved.cost < local.cost:
+                # Restarted from its best multipliers (so never weaker): a better incumbent
+                # steers the subgradient steps towards a tighter bound.
+                refined = knapsack_bound(
+                    problem,
+                    improved.cost,
+                    knapsack.multipliers,
+                    time.monotonic() + _KNAPSACK_SHARE * time_limit_s,
+                    max_steps=_KNAPSACK_REFINE_STEPS,
+                )
+                if refined is not None and refined.bound > knapsack.bound:
+                    knapsack = refined
+                    lower = max(lower, math.ceil(knapsack.bound - _TOL))
+            medians, assignment = improved.medians, improved.assignment
+            upper = float(improved.cost)
+            if knapsack is not None:
+                logger.info("capacitated Lagrangian bound %.2f", knapsack.bound)
 
-    if not capacitated and lower >= upper:
+    if lower >= upper:  # a Lagrangian bound (either one for the capacitated case) meets it
         return _result(cost, scale, PMedianStatus.OPTIMAL, medians, assignment, lower, start)
 
     if math.isfinite(upper):
         allowed, closed, fixed_open = _reduce(
             fcosts, p, lag, medians, assignment, upper, nearest_rule=not capacitated
         )
+        if knapsack is not None:
+            assert problem is not None
+            more = knapsack_fixing(problem, knapsack, upper, medians, assignment)
+            allowed &= more[0]
+            closed |= more[1]
+            fixed_open |= more[2]
         if not capacitated:
             # Small LP gaps with few medians are closed fastest by branching on Lagrangian bounds.
             search = _branch_and_bound(
