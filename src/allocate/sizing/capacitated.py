@@ -89,6 +89,30 @@ _KNAPSACK_STALL = 20
 _TOL = 1e-6
 
 
+def median_fixing(
+    rho: np.ndarray, p: int, bound: float, gap_to: float, incumbent: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Medians fixed by a Lagrangian bound whose median part picks the ``p`` smallest ``rho``.
+
+    Opening a median outside the best ``p`` raises the bound by at least ``rho_j - rho_(p)``,
+    and closing one inside by ``rho_(p+1) - rho_j``; when that pushes the bound past
+    ``gap_to`` (the value a strictly better solution must reach), the median is fixed. The
+    incumbent's medians are never closed. Returns ``(open penalty, closed, fixed open)``.
+    """
+    m = len(rho)
+    order = np.argsort(rho, kind="stable")
+    in_best = np.zeros(m, dtype=bool)
+    in_best[order[:p]] = True
+    r_p = rho[order[p - 1]]
+    r_next = rho[order[p]] if p < m else np.inf
+    in_incumbent = np.zeros(m, dtype=bool)
+    in_incumbent[incumbent] = True
+    open_penalty = np.where(in_best, 0.0, rho - r_p)
+    closed = (bound + open_penalty > gap_to) & ~in_incumbent
+    fixed_open = in_best & (bound - rho + r_next > gap_to) & in_incumbent
+    return open_penalty, closed, fixed_open
+
+
 @dataclass(frozen=True)
 class CapacitatedProblem:
     """Integer data of a capacitated p-median.
@@ -680,16 +704,7 @@ def knapsack_fixing(
     n, m = problem.costs.shape
     p, rho, bound = problem.p, lagrangian.rho, lagrangian.bound
     gap_to = upper - 1 + _TOL
-    order = np.argsort(rho, kind="stable")
-    in_best = np.zeros(m, dtype=bool)
-    in_best[order[:p]] = True
-    r_p = rho[order[p - 1]]
-    r_next = rho[order[p]] if p < m else np.inf
-    in_incumbent = np.zeros(m, dtype=bool)
-    in_incumbent[medians] = True
-    open_penalty = np.where(in_best, 0.0, rho - r_p)
-    closed = (bound + open_penalty > gap_to) & ~in_incumbent
-    fixed_open = in_best & (bound - rho + r_next > gap_to) & in_incumbent
+    open_penalty, closed, fixed_open = median_fixing(rho, p, bound, gap_to, medians)
     extra = np.maximum(problem.costs - lagrangian.multipliers[:, None], 0.0)
     own = problem.colocated
     extra[own[own >= 0], np.flatnonzero(own >= 0)] = 0.0

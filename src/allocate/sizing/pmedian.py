@@ -52,6 +52,7 @@ from allocate.sizing.capacitated import (
     LocationAllocationSearch,
     knapsack_bound,
     knapsack_fixing,
+    median_fixing,
 )
 
 __all__ = ["PMedianModel", "PMedianResult", "PMedianStatus", "solve_pmedian"]
@@ -320,18 +321,9 @@ def _reduce(
     rho = np.minimum(reduced, 0.0).sum(axis=0)
     if prior_closed is not None:
         rho[prior_closed] = np.inf
-    order = np.argsort(rho, kind="stable")
-    in_best = np.zeros(m, dtype=bool)
-    in_best[order[:p]] = True
-    r_p = rho[order[p - 1]]
-    r_next = rho[order[p]] if p < m else np.inf
-    in_incumbent = np.zeros(m, dtype=bool)
-    in_incumbent[incumbent] = True
-    open_penalty = np.where(in_best, 0.0, rho - r_p)
-    closed = (lag.bound + open_penalty > gap_to) & ~in_incumbent
+    open_penalty, closed, fixed_open = median_fixing(rho, p, lag.bound, gap_to, incumbent)
     if prior_closed is not None:
         closed |= prior_closed
-    fixed_open = in_best & (lag.bound - rho + r_next > gap_to) & in_incumbent
     allowed = lag.bound + np.maximum(reduced, 0.0) + open_penalty[None, :] <= gap_to
     allowed &= ~closed[None, :]
     if nearest_rule and fixed_open.any():
