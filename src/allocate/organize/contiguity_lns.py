@@ -72,16 +72,23 @@ def _territory_graph(
     return [sorted(t) for t in touch]
 
 
+def _unit_components(instance: Instance, b_unit: NDArray[np.int64]) -> dict[int, int]:
+    """Component of the unit graph (restricted to units holding bundles) of each unit."""
+    all_units = set(int(u) for u in b_unit[b_unit >= 0])
+    comps = territory_components(instance, {0: all_units})[0] if all_units else []
+    return {u: c for c, comp in enumerate(comps) for u in comp}
+
+
 def _split_sellers(
-    instance: Instance, b_unit: NDArray[np.int64], b_seller: NDArray[np.int64]
+    instance: Instance,
+    b_unit: NDArray[np.int64],
+    b_seller: NDArray[np.int64],
+    comp_of: dict[int, int],
 ) -> set[int]:
     """Sellers whose territory has more pieces than the unit-graph components it spans."""
     units: dict[int, set[int]] = {}
     for b in np.flatnonzero(b_unit >= 0):
         units.setdefault(int(b_seller[b]), set()).add(int(b_unit[b]))
-    all_units = set(int(u) for u in b_unit[b_unit >= 0])
-    comps = territory_components(instance, {0: all_units})[0] if all_units else []
-    comp_of = {u: c for c, comp in enumerate(comps) for u in comp}
     out = set()
     for s, parts in territory_components(instance, units).items():
         spanned = {comp_of[next(iter(part))] for part in parts}
@@ -127,12 +134,13 @@ def contiguous_lns(
         starts.append(((ev.overload, ev.objective), grown))
     current = min(starts, key=lambda t: t[0])[1]
     b_unit = bundle_units(instance, mp)
+    comp_of = _unit_components(instance, b_unit)  # fixed: units never change
     rng = np.random.default_rng(seed)
 
     def score(choice: NDArray[np.int64]) -> tuple[int, float, float]:
         ev = evaluate(p, choice)
         return (
-            len(_split_sellers(instance, b_unit, p.seller[choice])),
+            len(_split_sellers(instance, b_unit, p.seller[choice], comp_of)),
             round(ev.overload, 9),
             ev.objective,
         )
@@ -148,7 +156,7 @@ def contiguous_lns(
     step = 0
     while not STOP.is_set() and det_used < det_budget and time.perf_counter() < deadline - 0.5:
         b_seller = p.seller[current]
-        split = sorted(_split_sellers(instance, b_unit, b_seller))
+        split = sorted(_split_sellers(instance, b_unit, b_seller, comp_of))
         loads = np.bincount(b_seller, weights=p.load[current], minlength=p.n_sellers)
         over = [int(s) for s in np.flatnonzero(loads > p.capacity + 1e-9)]
         urgent = split + [s for s in over if s not in split]
