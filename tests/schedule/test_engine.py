@@ -213,3 +213,29 @@ def test_greedy_value_schedule_is_valid_and_drops_whole_chains():
     assert present.sum() == 6
     result = _solve(problem)
     assert result.objective == 3 * (11 + 12)  # the two most valuable chains
+
+
+@pytest.mark.parametrize("objective", ["makespan", "value"])
+def test_makespan_portfolio_only_for_makespan(monkeypatch, objective):
+    # The proof-oriented portfolio must not change how action plans ("value") are searched.
+    import allocate.schedule.engine as engine
+
+    calls: list[int] = []
+    monkeypatch.setattr(engine, "_tune_for_makespan_proof", lambda prm, w: calls.append(w))
+    tasks = (Task(2, (1,), value=3), Task(3, (1,), value=4))
+    problem = ScheduleProblem(tasks, (Resource(1),), horizon=10, objective=objective)
+    result = solve_schedule(problem, time_limit_s=5, workers=2, use_heuristic=False)
+    assert result.status is SolveStatus.OPTIMAL
+    assert calls == ([2] if objective == "makespan" else [])
+
+
+@pytest.mark.parametrize(("workers", "subsolvers"), [(1, []), (2, ["no_lp", "core"])])
+def test_makespan_portfolio_runs_two_provers(workers, subsolvers):
+    from ortools.sat.python import cp_model
+
+    from allocate.schedule.engine import _tune_for_makespan_proof
+
+    prm = cp_model.CpSolver().parameters
+    _tune_for_makespan_proof(prm, workers)
+    assert list(prm.subsolvers) == subsolvers
+    assert prm.linearization_level == 0

@@ -42,7 +42,8 @@ def test_reader_rejects_a_truncated_file(tmp_path):
         read_psplib(bad)
 
 
-@pytest.mark.parametrize("name", ["j301_1", "j302_3", "j3010_1"])
+# j309_10: the SGS misses the optimum by one and the old portfolio left it unproven at 10 s.
+@pytest.mark.parametrize("name", ["j301_1", "j302_3", "j3010_1", "j309_10"])
 def test_j30_solved_to_known_optimum(name):
     problem = to_schedule_problem(read_psplib(RCPSP / "j30" / f"{name}.sm"))
     result = solve_schedule(problem, time_limit_s=10, workers=2, seed=0)

@@ -789,6 +789,8 @@ def solve_schedule(
         prm.log_search_progress = True
         solver.log_callback = logger.debug  # type: ignore[assignment]
     _tune_for_scheduling(prm)
+    if problem.objective == "makespan":
+        _tune_for_makespan_proof(prm, int(workers))
     code = solver.solve(sm.model)
     if code == cp_model.MODEL_INVALID:
         raise RuntimeError(f"invalid CP-SAT model: {sm.model.validate()}")
@@ -809,14 +811,34 @@ def _tune_for_scheduling(prm: object) -> None:
     """Parameters that help CP-SAT prove scheduling optima (see the RCPSP benchmark).
 
     Stronger cumulative reasoning (timetable edge finding, overload checker, precedences in
-    the cumulative). On the hard j30 instances, replacing the second worker by
-    ``objective_lb_search`` raised the bound more but closed fewer instances, so the default
-    portfolio is kept.
+    the cumulative). The ``"makespan"`` objective changes the portfolio further, see
+    :func:`_tune_for_makespan_proof`.
     """
     prm.use_timetable_edge_finding_in_cumulative = True  # type: ignore[attr-defined]
     prm.use_overload_checker_in_cumulative = True  # type: ignore[attr-defined]
     prm.use_hard_precedences_in_cumulative = True  # type: ignore[attr-defined]
     prm.exploit_all_precedences = True  # type: ignore[attr-defined]
+
+
+def _tune_for_makespan_proof(prm: object, workers: int) -> None:
+    """Search portfolio for ``"makespan"``: on hard instances good schedules come early and
+    the time goes into proving that nothing shorter exists.
+
+    The linear relaxation of the cumulatives adds nothing to the makespan bound (the LP of
+    the default worker stays empty at level 1 and slows the search at level 2), and
+    timetable edge finding costs more time than it saves here, so both are switched off. Two
+    complementary provers then run side by side instead of one prover plus large-neighbourhood
+    search: ``no_lp`` (conflict-driven search that descends from the upper bound) and
+    ``core`` (raises the lower bound by refuting ``makespan <= lb`` assumptions). Workers
+    beyond two run CP-SAT's large-neighbourhood search. On the 20 hardest PSPLIB j30
+    instances (2 workers, 10 s, busy machine) this proved 12 instead of 1; each of the three
+    changes (level 0, edge finding off, the two provers) helped when measured on its own.
+    """
+    prm.linearization_level = 0  # type: ignore[attr-defined]
+    prm.use_timetable_edge_finding_in_cumulative = False  # type: ignore[attr-defined]
+    if workers >= 2:
+        prm.num_full_subsolvers = 2  # type: ignore[attr-defined]
+        prm.subsolvers.extend(["no_lp", "core"])  # type: ignore[attr-defined]
 
 
 def _result(
