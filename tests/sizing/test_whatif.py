@@ -43,3 +43,44 @@ def test_size_is_proved_by_the_capacity_check(tiny) -> None:
     assert rep.minimum is not None and rep.minimum >= k
     # 4 customers x (1 h visit + 0.5 h call) per week = 6 h desk; 40 h sellers: one seller
     assert rep.desk_h == 6.0 and k == 1
+
+
+def _paris_orleans(tmp_path):
+    """Nine weekly-visited customers around Paris, one in Orléans, sellers of 11 h a week."""
+    import math
+
+    from tests.conftest import write_instance
+
+    from allocate import read_instance
+
+    sellers = [
+        "seller_id,name,lat,lon,role,capacity_h,segments,product_lines,max_accounts,max_travel_min",
+        "PAR,Paris Seller,48.8566,2.3522,CSM,11,,,,",
+    ]
+    header = "account_id,name,lat,lon,segment,potential,stage,product_lines,group_id,current_seller_id,locked,unit_id"
+    points = [(48.8566 + 0.03 * math.cos(k), 2.3522 + 0.04 * math.sin(k)) for k in range(9)]
+    points.append((47.9029, 1.9093))
+    rows = [f"A{k},Co {k},{la:.5f},{lo:.5f},small,1000,customer,payroll,,PAR,true,"
+            for k, (la, lo) in enumerate(points)]  # fmt: skip
+    return read_instance(write_instance(tmp_path / "po", [header, *rows], sellers))
+
+
+def test_balanced_placement_finds_the_proven_minimum(tmp_path, monkeypatch) -> None:
+    import allocate.sizing.whatif as whatif
+
+    inst = _paris_orleans(tmp_path)
+    rep = size_sales_force(inst, time_limit_s=3, workers=1)
+    # 1 seller: 13.5 h of desk work alone exceed 11 h; 2 pass the pooled check
+    assert rep.lower_bound == 2
+    # the travel-optimal bases (Paris, Orléans) overload Paris: its seller cannot hand
+    # accounts to Orléans without the drive; two bases in Paris carry everything
+    assert rep.minimum == 2 and rep.proven
+    found = rep.placements[-1]
+    assert found.feasible and len(found.workload_h) == 2
+    assert found.workload_h.max() <= 11 + 1e-6  # recomputed from the alignment, not the p-median
+    assert "balanced" in found.explanation
+    # locks on today's seller (PAR) do not leak into the new team
+    monkeypatch.setattr(whatif, "BALANCE_ROUNDS", 0)
+    plain = size_sales_force(inst, time_limit_s=3, workers=1)
+    assert plain.placements[0].alignment_status == "infeasible"
+    assert plain.minimum == 3 and not plain.proven

@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 
 #: Above this many (client, candidate) pairs, clients are aggregated by town for the p-median.
 MAX_PMEDIAN_PAIRS = 4_000_000
+#: Balanced (capacitated) placements tried after a placement that no alignment fits.
+BALANCE_ROUNDS = 2
 
 
 # --------------------------------------------------------------------------- instance transforms
@@ -619,34 +621,95 @@ def _place_and_align(
     workers: int,
     seed: int,
 ) -> Placement:
-    """Base ``k`` sellers with a p-median, then check that an alignment with them exists."""
+    """Base ``k`` sellers with a p-median, then check that an alignment with them exists.
+
+    When no alignment fits the first placement, up to :data:`BALANCE_ROUNDS` balanced
+    placements follow: a capacitated p-median whose client demands are their desk hours plus
+    their travel from the base that served them in the previous placement (the load they
+    really bring, where the capacitated placement's demands only count the travel from the
+    nearest town), with each base holding a seller's capacity. Bases then move away from
+    the overloaded areas; each placement is checked by an alignment.
+    """
     explanation = ""
     if cl.cost.shape[0] == 0:
         medians = np.arange(min(k, len(towns.ids)), dtype=np.int64)
         travel, status = 0.0, "optimal"
-    else:
-        if capacitated:
-            # a client's demand: desk hours plus travel from its nearest candidate town (the
-            # least it can cost); accounts without visits take the same share of every base
-            demand = cl.desk_h + cl.cost.min(axis=1)
-            cap = max(cbar - cl.other_desk_h / k, 1e-6)
-            try:
-                pm = solve_pmedian(
-                    cl.cost,
-                    k,
-                    demand=demand,
-                    capacity=cap,
-                    time_limit_s=time_limit_s,
-                    workers=workers,
-                    seed=seed,
-                )
-            except InfeasibleError as exc:
-                explanation = f"capacitated placement impossible ({exc}); uncapacitated used"
-        if pm is None or (capacitated and not explanation and pm.status.value == "unknown"):
-            pm = solve_pmedian(cl.cost, k, time_limit_s=time_limit_s, workers=workers, seed=seed)
-        medians = np.array(pm.medians, dtype=np.int64)
-        travel, status = float(pm.objective), pm.status.value
-    inst = replace(view, sellers=_sellers_at(towns, medians, cbar), travel_matrix=None)
+        return _align_at(view, towns, k, cbar, capacitated, medians, travel, status, "",
+                         time_limit_s, workers, seed)  # fmt: skip
+    if capacitated:
+        # a client's demand: desk hours plus travel from its nearest candidate town (the
+        # least it can cost); accounts without visits take the same share of every base
+        demand = cl.desk_h + cl.cost.min(axis=1)
+        try:
+            pm = _capacitated(cl, k, demand, cbar, time_limit_s, workers, seed)
+        except InfeasibleError as exc:
+            explanation = f"capacitated placement impossible ({exc}); uncapacitated used"
+    if pm is None or (capacitated and not explanation and pm.status.value == "unknown"):
+        pm = solve_pmedian(cl.cost, k, time_limit_s=time_limit_s, workers=workers, seed=seed)
+    placement = _align_at(
+        view, towns, k, cbar, capacitated, np.array(pm.medians, dtype=np.int64),
+        float(pm.objective), pm.status.value, explanation, time_limit_s, workers, seed,
+    )  # fmt: skip
+    for r in range(1, BALANCE_ROUNDS + 1):
+        if placement.feasible or not len(pm.assignment):
+            break
+        served = np.asarray(pm.assignment, dtype=np.int64)
+        demand = cl.desk_h + cl.cost[np.arange(len(served)), served]
+        try:
+            pm = _capacitated(cl, k, demand, cbar, time_limit_s, workers, seed)
+        except InfeasibleError:
+            break
+        if not len(pm.medians):
+            break
+        note = f"balanced placement, round {r} (capacitated on the loads of the previous one)"
+        placement = _align_at(
+            view, towns, k, cbar, True, np.array(pm.medians, dtype=np.int64),
+            float(pm.objective), pm.status.value, note, time_limit_s, workers, seed,
+        )  # fmt: skip
+    return placement
+
+
+def _capacitated(
+    cl: _Clients,
+    k: int,
+    demand: NDArray[np.float64],
+    cbar: float,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+) -> PMedianResult:
+    """Capacitated p-median of the clients: each base holds a seller's capacity, less an even
+    share of the desk hours of the accounts without visits."""
+    cap = max(cbar - cl.other_desk_h / k, 1e-6)
+    return solve_pmedian(
+        cl.cost, k, demand=demand, capacity=cap, time_limit_s=time_limit_s, workers=workers,
+        seed=seed,
+    )  # fmt: skip
+
+
+def _align_at(
+    view: Instance,
+    towns: Towns,
+    k: int,
+    cbar: float,
+    capacitated: bool,
+    medians: NDArray[np.int64],
+    travel: float,
+    status: str,
+    explanation: str,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+) -> Placement:
+    """Sellers of capacity ``cbar`` at the ``medians`` towns, and the alignment check."""
+    n = len(view.accounts)
+    # a new team: nobody holds an account today, so no lock or continuity applies
+    fresh = replace(
+        view.accounts, current_seller=np.full(n, -1, dtype=np.int64), locked=np.zeros(n, bool)
+    )
+    inst = replace(
+        view, accounts=fresh, sellers=_sellers_at(towns, medians, cbar), travel_matrix=None
+    )
     scenario = Scenario(
         model="generalist",
         weights=Weights(travel=1.0, move=0.0),
@@ -658,15 +721,9 @@ def _place_and_align(
     try:
         res = solve(inst, scenario)
     except InfeasibleError as exc:
+        why = f"{explanation}; {exc}" if explanation else str(exc)
         return Placement(
-            k,
-            capacitated,
-            *where,
-            travel,
-            status,
-            "infeasible",
-            np.zeros(0),
-            explanation or str(exc),
+            k, capacitated, *where, travel, status, "infeasible", np.zeros(0), why
         )
     kp = compute_kpis(inst, res)
     ok = kp.totals["overloaded_sellers"] == 0 and kp.totals["uncovered_items"] == 0
