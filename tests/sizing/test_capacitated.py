@@ -242,3 +242,16 @@ def test_knapsack_fixing_keeps_every_optimal_solution():
     assert allowed[np.arange(9), found.assignment].all()
     # ...and removes something, else this test would not test anything.
     assert closed.any() or not allowed.all()
+
+
+def test_big_capacitated_model_keeps_to_the_time_limit() -> None:
+    # 900,000 pairs: building the exact CP-SAT model alone took ~35 s before the guard
+    rng = np.random.default_rng(0)
+    clients, towns = rng.random((600, 2)), rng.random((1500, 2))
+    cost = np.hypot(*(clients[:, None, :] - towns[None, :, :]).transpose(2, 0, 1)) * 100
+    start = time.monotonic()
+    res = solve_pmedian(cost, 5, demand=np.ones(600), capacity=130.0, time_limit_s=2, workers=1)
+    assert time.monotonic() - start < 10
+    if res.medians:  # whatever was found is a real capacitated solution
+        load = np.bincount(np.asarray(res.assignment), minlength=1500)
+        assert load.max() <= 130 and set(np.flatnonzero(load)) <= set(res.medians)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from allocate.sizing.whatif import add_leads, add_sellers, current_load, size_sales_force
 
@@ -84,3 +85,29 @@ def test_balanced_placement_finds_the_proven_minimum(tmp_path, monkeypatch) -> N
     plain = size_sales_force(inst, time_limit_s=3, workers=1)
     assert plain.placements[0].alignment_status == "infeasible"
     assert plain.minimum == 3 and not plain.proven
+
+
+@pytest.mark.parametrize("answer", [1, 2, 3, 9, 17, 40, 41])
+def test_first_passing_gallops_then_bisects(answer) -> None:
+    from allocate.sizing.whatif import _first_passing
+
+    calls: list[int] = []
+
+    def check(k: int) -> bool:
+        calls.append(k)
+        return k >= answer
+
+    found = _first_passing(check, 1, 40)
+    assert found == (answer if answer <= 40 else None)
+    if found is not None:
+        assert found in calls and (found == 1 or found - 1 in calls)  # both ends proven
+        assert len(calls) <= 12  # not one solve per size
+    assert len(set(calls)) == len(calls)  # no size solved twice
+
+
+def test_first_passing_keeps_a_proven_failure_below_a_non_monotone_pass() -> None:
+    from allocate.sizing.whatif import _first_passing
+
+    passes = {4, 7, 8, 9, 10}  # a weak bound may pass at 4 and fail at 5 and 6
+    found = _first_passing(lambda k: k in passes, 1, 10)
+    assert found in passes and found - 1 not in passes

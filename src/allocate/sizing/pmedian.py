@@ -78,7 +78,8 @@ _SEARCH_ROUNDS = 60
 #: Subgradient steps per branch-and-bound node (warm-started from the parent's multipliers).
 _NODE_STEPS = 40
 #: (client, candidate) pairs of the exact model built and presolved per second, about: a
-#: capacitated model of 900,000 pairs took 35 s on the 2-core benchmark machine.
+#: capacitated model of 900,000 pairs took 35 s on the 2-core benchmark machine, an
+#: uncapacitated one of 2.1 million pairs 150 s (both under load).
 _CPSAT_PAIRS_PER_S = 25_000
 #: Seconds kept back from CP-SAT's time limit for its shutdown and our bookkeeping.
 _CPSAT_MARGIN_S = 1.5
@@ -757,10 +758,15 @@ def solve_pmedian(
         int(fixed_open.sum()),
     )
     pairs = int(allowed.sum())
-    if math.isfinite(upper) and pairs > _CPSAT_PAIRS_PER_S * (deadline - time.monotonic()):
-        # building the exact model alone would overrun the limit: keep the search's solution
+    if pairs > _CPSAT_PAIRS_PER_S * (deadline - time.monotonic()):
+        # building the exact model alone would overrun the limit: keep what the search found
         logger.info("no time left for the exact model on %d pairs", pairs)
-        return _result(cost, scale, PMedianStatus.FEASIBLE, medians, assignment, lower, start)
+        if math.isfinite(upper):
+            return _result(cost, scale, PMedianStatus.FEASIBLE, medians, assignment, lower, start)
+        return PMedianResult(
+            PMedianStatus.UNKNOWN, math.nan, lower / scale, math.inf,
+            time.monotonic() - start, (), (),
+        )  # fmt: skip
     model = PMedianModel(costs, p, allowed, closed, fixed_open, int_demand, int_capacity, colocated)
     if math.isfinite(upper):
         model.add_hint(medians, assignment)
