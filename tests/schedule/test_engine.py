@@ -229,7 +229,7 @@ def test_makespan_portfolio_only_for_makespan(monkeypatch, objective):
     assert calls == ([2] if objective == "makespan" else [])
 
 
-@pytest.mark.parametrize(("workers", "subsolvers"), [(1, []), (2, ["no_lp", "core"])])
+@pytest.mark.parametrize(("workers", "subsolvers"), [(1, []), (2, ["no_lp"])])
 def test_makespan_portfolio_runs_two_provers(workers, subsolvers):
     from ortools.sat.python import cp_model
 
