@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 from importlib import metadata
@@ -78,11 +79,29 @@ def print_table(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None
     Console(width=max(120, Console().width)).print(t)
 
 
+def run_isolated(cmd: list[str], timeout: float) -> subprocess.CompletedProcess[str] | None:
+    """Run ``cmd`` in its own process group; on timeout kill the whole group, return ``None``.
+
+    A peer's solver is often a grandchild (PuLP starts the CBC binary): killing only the
+    Python child would leave it running and eating the cores of the next measurements.
+    """
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return None
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 def run_peer(args: list[str], timeout: float) -> dict[str, Any]:
     """Run a peer script in its own Python process and parse its last JSON line."""
-    try:
-        out = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
+    out = run_isolated([sys.executable, *args], timeout)
+    if out is None:
         return {"status": "timeout"}
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
