@@ -69,10 +69,9 @@ def compare_cmd(
         if scheduler is not None:
             if not schedule:
                 raise InputError.single("--scheduler", "only used with --schedule")
-            if not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
-                raise InputError.single(
-                    "--scheduler", f"expected an address like tcp://HOST:8786, got {scheduler!r}"
-                )
+            from .batch import check_scheduler
+
+            check_scheduler(scheduler)
         inst = read_instance(folder)
         sc = read_scenario(scenario, time_limit_s=time_limit, workers=workers, seed=seed)
         with contextlib.ExitStack() as stack:
@@ -164,15 +163,10 @@ def batch_cmd(
             TimeRemainingColumn,
         )
 
-        from .batch import dask_client, read_batch, run_batch
+        from .batch import check_scheduler, dask_client, read_batch, run_batch
 
         plan = read_batch(batch_file)
-        if scheduler is not None and not scheduler.startswith(
-            ("tcp://", "tls://", "ws://", "wss://", "inproc://")
-        ):
-            raise InputError.single(
-                "--scheduler", f"expected an address like tcp://HOST:8786, got {scheduler!r}"
-            )
+        check_scheduler(scheduler)
         stop = threading.Event()
 
         def on_sigint(signum: int, frame: Any) -> None:

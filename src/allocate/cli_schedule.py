@@ -79,12 +79,9 @@ def register(app: typer.Typer) -> None:
                     ) from None
                 if first.weekday() != 0:
                     raise InputError.single("--start", f"{start} is a {first:%A}; give a Monday")
-            if scheduler is not None and not scheduler.startswith(
-                ("tcp://", "tls://", "ws://", "wss://", "inproc://")
-            ):
-                raise InputError.single(
-                    "--scheduler", f"expected an address like tcp://HOST:8786, got {scheduler!r}"
-                )
+            from .batch import check_scheduler
+
+            check_scheduler(scheduler)
             inst = read_instance(folder)
             al = read_alignment(alignment, inst)
             cfg = PlanConfig(

@@ -9,6 +9,7 @@
 from .run import (
     BatchSummary,
     apply_whatif,
+    check_scheduler,
     dask_client,
     read_record,
     run_batch,
@@ -24,6 +25,7 @@ __all__ = [
     "ScenarioSpec",
     "WhatIf",
     "apply_whatif",
+    "check_scheduler",
     "dask_client",
     "read_batch",
     "read_record",

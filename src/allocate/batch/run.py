@@ -399,6 +399,18 @@ def _record_of(fut: Any, spec: ScenarioSpec) -> dict[str, Any]:
     }
 
 
+#: URL schemes of a Dask scheduler address.
+SCHEDULER_SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
+
+
+def check_scheduler(address: str | None) -> None:
+    """Raise :class:`InputError` on ``--scheduler`` unless it looks like a Dask address."""
+    if address is not None and not address.startswith(SCHEDULER_SCHEMES):
+        raise InputError.single(
+            "--scheduler", f"expected an address like tcp://HOST:8786, got {address!r}"
+        )
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
     """A ``distributed.Client``: to ``scheduler`` if given, else to an embedded ``LocalCluster``.

@@ -41,7 +41,7 @@ from ..solvers.cpsat import STOP, AssignmentModel
 from ..solvers.pipeline import DET_PER_SECOND
 from ..solvers.problem import evaluate
 from ..solvers.scaling import scales_for, snap
-from .contiguity import bundle_units, territory_components
+from .contiguity import _seller_units, bundle_units, territory_components
 from .contiguity_exact import ContiguityFlow, grow_contiguous, improve_contiguous
 from .items import ModelProblem
 
@@ -86,11 +86,8 @@ def _split_sellers(
     comp_of: dict[int, int],
 ) -> set[int]:
     """Sellers whose territory has more pieces than the unit-graph components it spans."""
-    units: dict[int, set[int]] = {}
-    for b in np.flatnonzero(b_unit >= 0):
-        units.setdefault(int(b_seller[b]), set()).add(int(b_unit[b]))
     out = set()
-    for s, parts in territory_components(instance, units).items():
+    for s, parts in territory_components(instance, _seller_units(b_unit, b_seller)).items():
         spanned = {comp_of[next(iter(part))] for part in parts}
         if len(parts) > len(spanned):
             out.add(s)
@@ -146,9 +143,10 @@ def contiguous_lns(
         )
 
     cur_score = score(current)
-    for _, grown in starts:
-        log.debug("contiguous start candidate: %s", evaluate(p, grown))
-    log.debug("before contiguity: %s", evaluate(p, start))
+    if log.isEnabledFor(logging.DEBUG):  # two full evaluations, for the log only
+        for _, grown in starts:
+            log.debug("contiguous start candidate: %s", evaluate(p, grown))
+        log.debug("before contiguity: %s", evaluate(p, start))
     log.info("contiguous LNS start: %d split, overload %.3f, objective %.4f", *cur_score)
     det_budget = max(0.0, deadline - time.perf_counter()) * DET_PER_SECOND
     det_used = 0.0

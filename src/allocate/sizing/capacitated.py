@@ -655,7 +655,7 @@ def knapsack_bound(
     for _ in range(max_steps):
         if time.monotonic() > deadline:
             break
-        rho, _ = _knapsack_values(problem, u, everyone)
+        rho, decisions = _knapsack_values(problem, u, everyone)
         chosen = np.argpartition(rho, p - 1)[:p] if p < m else everyone
         if not np.isfinite(rho[chosen]).all():
             return None  # fewer than p candidates can open at all: left to the exact stage
@@ -668,11 +668,9 @@ def knapsack_bound(
                 step_scale, stall = step_scale / 2, 0
         if np.ceil(best.bound - _TOL) >= upper or step_scale < 1e-3:
             break
-        chosen = np.sort(chosen)
-        _, decisions = _knapsack_values(problem, u, chosen)
         covered = np.zeros(n)
-        for column, j in enumerate(chosen.tolist()):
-            covered += _knapsack_members(problem, column, j, decisions)
+        for j in np.sort(chosen).tolist():  # columns are all candidates: column j is candidate j
+            covered += _knapsack_members(problem, j, j, decisions)
         subgradient = 1.0 - covered
         norm = float(subgradient @ subgradient)
         if norm == 0:
