@@ -77,48 +77,58 @@ def nearest_alignment(instance: Instance) -> Alignment:
     return Alignment("roles", np.array(account), np.array(seller), tuple(key), "role")
 
 
+def load_step(plan: ActionPlan, s: int) -> int:
+    """The step of seller ``s``'s loads: 1 if it visits, else the gcd of its durations.
+
+    A seller none of whose actions is a visit never travels, so any day's (or week's) load is
+    a sum of durations of its schedulable actions (only those can be placed): a multiple of
+    their greatest common divisor. Tours' minutes are not multiples of anything.
+    """
+    a = plan.actions
+    mine = a.seller == s
+    if a.is_visit[mine].any():
+        return 1
+    g = 0
+    for d in np.unique(a.duration_min[mine & plan.schedulable]).tolist():
+        g = gcd(g, int(d))
+    return max(g, 1)
+
+
 def day_bounds(plan: ActionPlan) -> np.ndarray:
     """Most minutes each seller can fill on each day, in any plan: ``(n_sellers, n_days)``.
 
-    A day holds at most its capacity ``c``. A seller none of whose actions is a visit never
-    travels, so a day's load is a sum of durations of the seller's schedulable actions (only
-    those can be placed): a multiple of ``g``, the greatest common divisor of these durations,
-    hence at most ``g * floor(c / g)``. Sellers with visits keep ``c``: the tours' minutes are
-    not multiples of anything.
+    A day holds at most its capacity, rounded down to the seller's :func:`load_step`.
     """
-    a = plan.actions
     caps = plan.day_capacity_min.astype(np.int64)
-    out = caps.copy()
-    for s in range(caps.shape[0]):
-        mine = a.seller == s
-        if a.is_visit[mine].any():
-            continue
-        g = 0
-        for d in np.unique(a.duration_min[mine & plan.schedulable]).tolist():
-            g = gcd(g, int(d))
-        if g > 1:
-            out[s] = caps[s] // g * g
-    return out
+    steps = np.array([load_step(plan, s) for s in range(caps.shape[0])], dtype=np.int64)
+    return caps // steps[:, None] * steps[:, None]
 
 
 def load_bound(plan: ActionPlan) -> tuple[np.ndarray, np.ndarray]:
     """Upper bound on each seller's planned load (hours) and the plain capacity bound.
 
-    A seller's load (work + travel of the placed actions) is at most the sum of its day bounds
-    (:func:`day_bounds`, each day's load is at most its bound), and at most all its
-    schedulable work plus the travel it drove (placed actions are schedulable ones). The
-    second argument depends on the plan's travel: it bounds this plan's load, not the load of
-    a plan with other tours. Returns ``(bound, plain)`` where ``plain`` uses the capacities.
+    A seller's load (work + travel of the placed actions) is at most the sum over weeks of
+    the least of the week's capacity and the sum of its day bounds (:func:`day_bounds`; both
+    rounded down to the seller's :func:`load_step`), and at most all its schedulable work
+    plus the travel it drove (placed actions are schedulable ones). The second argument
+    depends on the plan's travel: it bounds this plan's load, not the load of a plan with
+    other tours. Returns ``(bound, plain)`` where ``plain`` uses the capacities as they are.
     """
     a = plan.actions
-    n_sel = plan.day_capacity_min.shape[0]
+    n_sel, n_days = plan.day_capacity_min.shape
     work = np.zeros(n_sel)
     travel = np.zeros(n_sel)
     np.add.at(travel, a.seller, plan.travel_min / 60)
     np.add.at(work, a.seller[plan.schedulable], a.duration_min[plan.schedulable] / 60)
-    cap = plan.day_capacity_min.sum(axis=1) / 60
-    days = day_bounds(plan).sum(axis=1) / 60
-    return np.minimum(days, work + travel), np.minimum(cap, work + travel)
+    days = day_bounds(plan).reshape(n_sel, n_days // 7, 7).sum(axis=2)
+    plain = plan.day_capacity_min.reshape(n_sel, n_days // 7, 7).sum(axis=2)
+    weeks = plan.week_capacity_min
+    if weeks.shape == days.shape:
+        steps = np.array([load_step(plan, s) for s in range(n_sel)], dtype=np.int64)
+        days = np.minimum(days, weeks // steps[:, None] * steps[:, None])
+        plain = np.minimum(plain, weeks)
+    days_h, plain_h = days.sum(axis=1) / 60, plain.sum(axis=1) / 60
+    return np.minimum(days_h, work + travel), np.minimum(plain_h, work + travel)
 
 
 def main(argv: list[str] | None = None) -> int:

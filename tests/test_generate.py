@@ -54,6 +54,7 @@ SELLER_COLUMNS = [
     "product_lines",
     "max_accounts",
     "max_travel_min",
+    "daily_h",
 ]
 
 

@@ -60,7 +60,11 @@ class Accounts:
 
 @dataclass(frozen=True)
 class Sellers:
-    """Sellers, their home base, role, weekly capacity and skills (empty tuple = all)."""
+    """Sellers, their home base, role, weekly capacity and skills (empty tuple = all).
+
+    ``capacity_h`` is the selling time of a week; ``daily_h`` caps one day of it, so that a
+    seller may hold a long day of visits and a short desk day in the same week.
+    """
 
     ids: tuple[str, ...]
     names: tuple[str, ...]
@@ -72,10 +76,14 @@ class Sellers:
     product_lines: tuple[tuple[str, ...], ...]
     max_accounts: NDArray[np.int64]  # -1 = no limit
     max_travel_min: NDArray[np.float64]  # inf = no limit
+    #: Most hours of one working day (NaN = the weekly capacity spread evenly over 5 days).
+    daily_h: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         n = len(self.ids)
-        for name in ("lat", "lon", "capacity_h", "max_accounts", "max_travel_min"):
+        if len(self.daily_h) == 0:
+            object.__setattr__(self, "daily_h", np.full(n, np.nan))
+        for name in ("lat", "lon", "capacity_h", "max_accounts", "max_travel_min", "daily_h"):
             arr = _frozen(getattr(self, name))
             if arr.shape != (n,):
                 raise ValueError(f"Sellers.{name} has shape {arr.shape}, expected ({n},)")

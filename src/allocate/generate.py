@@ -110,6 +110,9 @@ JITTER_SIGMA_KM = 0.3
 TARGET_LOAD = 0.80
 MIN_CAPACITY_H = 5.0
 MAX_CAPACITY_H = 40.0
+#: Most hours of one day (``daily_h``): a full working day, so that a seller may spend one day
+#: on the road and another at the desk while the week keeps its capacity.
+DAILY_H = 8.0
 #: Offices sit in towns of at least this population (or the most populous towns).
 OFFICE_MIN_POPULATION = 50_000
 #: Inside roles (no visits: SDR, MRR) sit in this many of the largest offices at most.
@@ -1084,6 +1087,7 @@ def _draw_sellers(
             "product_lines": products,
             "max_accounts": pd.array([pd.NA] * n_sellers, dtype="Int64"),
             "max_travel_min": pd.array([pd.NA] * n_sellers, dtype="Int64"),
+            "daily_h": np.full(n_sellers, DAILY_H),
         }
     )
 

@@ -239,6 +239,20 @@ def _calendar_column(value: str) -> Callable[[Path], None]:
     return patch
 
 
+def _daily_column(value: str) -> Callable[[Path], None]:
+    """A ``daily_h`` column, 8 h for every seller but ``value`` on spreadsheet row 4."""
+
+    def patch(d: Path) -> None:
+        rows = _rows(d / "sellers.csv")
+        rows[0].append("daily_h")
+        for r in rows[1:]:
+            r.append("8")
+        rows[3][-1] = value
+        _write_rows(d / "sellers.csv", rows)
+
+    return patch
+
+
 def _no_ae(d: Path) -> None:
     text = (d / "sellers.csv").read_text(encoding="utf-8")
     (d / "sellers.csv").write_text(text.replace(",AE,", ",CSM,"), encoding="utf-8")
@@ -477,6 +491,11 @@ CASES: list[Case] = [
         3,
         "capacity_h",
     ),
+    Case(
+        "sel_daily_over_24h", "a day of 25 hours", _daily_column("25"), S, 4, "daily_h"
+    ),
+    Case("sel_daily_zero", "a day of 0 hours", _daily_column("0"), S, 4, "daily_h"),
+    Case("sel_daily_text", "'8h' is not a number", _daily_column("8h"), S, 4, "daily_h"),
     Case(
         "sel_missing_column",
         "no capacity_h column",

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from allocate.schedule import (
+    Budget,
     Downtime,
     Precedence,
     Resource,
@@ -239,3 +240,42 @@ def test_makespan_portfolio_runs_two_provers(workers, subsolvers):
     _tune_for_makespan_proof(prm, workers)
     assert list(prm.subsolvers) == subsolvers
     assert prm.linearization_level == 0
+
+
+def _budget_problem(budgets: tuple[Budget, ...]) -> ScheduleProblem:
+    # six one-day tasks of 5 units on a resource of 10 units a day, over four days
+    tasks = tuple(Task(1, (5,), optional=True, value=10, name=f"t{i}") for i in range(6))
+    return ScheduleProblem(
+        tasks=tasks,
+        resources=(Resource(10, budgets=budgets),),
+        horizon=4,
+        objective="value",
+    )
+
+
+def test_budgets_cap_the_tasks_that_start_in_them() -> None:
+    # days 0-1 hold at most 5 units in all, days 2-3 at most 10: three tasks, not six
+    prob = _budget_problem((Budget(0, 2, 5), Budget(2, 4, 10)))
+    res = solve_schedule(prob, time_limit_s=10, workers=1)
+    assert res.status is SolveStatus.OPTIMAL
+    starts = np.asarray(res.starts)
+    assert (starts >= 0).sum() == 3 and ((starts >= 0) & (starts < 2)).sum() == 1
+    assert check_schedule(prob, starts, starts >= 0) == []
+    greedy = greedy_value_schedule(prob)
+    assert greedy is not None and (greedy >= 0).sum() == 3
+    assert check_schedule(prob, greedy, greedy >= 0) == []
+    # without the budgets the days alone hold all six
+    free = solve_schedule(_budget_problem(()), time_limit_s=10, workers=1)
+    assert (np.asarray(free.starts) >= 0).sum() == 6
+
+
+def test_check_schedule_reports_a_budget_overrun() -> None:
+    prob = _budget_problem((Budget(0, 2, 5),))
+    starts = np.array([0, 1, -1, -1, -1, -1])
+    errors = check_schedule(prob, starts, starts >= 0)
+    assert len(errors) == 1 and "budget [0, 2) used 10 > 5" in errors[0]
+
+
+def test_budgets_may_not_overlap() -> None:
+    with pytest.raises(ValueError, match="overlap"):
+        Resource(10, budgets=(Budget(0, 3, 5), Budget(2, 4, 5)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -251,3 +252,40 @@ def test_same_inputs_same_plan() -> None:
     p1, p2 = plan_actions(inst, whole(inst), cfg), plan_actions(inst, whole(inst), cfg)
     assert p1.seller_status == ("optimal",)
     assert np.array_equal(p1.day, p2.day) and np.allclose(p1.travel_min, p2.travel_min)
+
+
+def test_a_daily_limit_lets_days_vary_while_each_week_keeps_its_capacity(
+    tmp_path: Path,
+) -> None:
+    # 12 h a week (144 min a working day on average) and up to 4 h on one day; the calendar
+    # takes two days off in week 1 and shortens a day of week 2 to 1.5 h, and week 3 has a
+    # holiday. Each week keeps the shares of its working days:
+    # 3 x 144, 4 x 144 + 90, 4 x 144 and 5 x 144 minutes.
+    base = _random_instance()
+    inst = replace(base, sellers=replace(base.sellers, daily_h=np.array([4.0])))
+    (tmp_path / "sellers.csv").write_text("seller_id,calendar\nS1,cal/s1.csv\n")
+    (tmp_path / "cal").mkdir()
+    (tmp_path / "cal" / "s1.csv").write_text(
+        "date,hours\n2027-01-06,\n2027-01-07,0\n2027-01-12,1.5\n"
+    )
+    cfg = PlanConfig(
+        weeks=4, start=MONDAY, holidays=parse_holidays("2027-01-18"), time_limit_s=8, workers=1
+    )
+    plan = plan_actions(inst, whole(inst), cfg, instance_dir=tmp_path)
+    week_cap = [3 * 144, 4 * 144 + 90, 4 * 144, 5 * 144]
+    assert plan.week_capacity_min[0].tolist() == week_cap
+    a = plan.actions
+    used = np.zeros(plan.horizon.n_days)
+    np.add.at(used, plan.day[plan.placed], (a.duration_min + plan.travel_min)[plan.placed])
+    day_cap = np.array([240 if d % 7 < 5 else 0 for d in range(28)])
+    day_cap[[2, 3, 14]] = 0
+    day_cap[8] = 90
+    assert plan.day_capacity_min[0].tolist() == day_cap.tolist()
+    assert (used <= day_cap + 0.2).all()
+    assert (used.reshape(4, 7).sum(axis=1) <= np.array(week_cap) + 0.2).all()
+    # the seller is overloaded: the weeks are nearly full, and some days exceed the average
+    assert used.sum() >= 0.9 * sum(week_cap) and used.max() > 144
+    # without a daily limit every day is capped at its share of the week
+    even = plan_actions(base, whole(base), cfg, instance_dir=tmp_path)
+    assert even.day_capacity_min[0].max() == 144
+    assert (even.day_capacity_min[0].reshape(4, 7).sum(axis=1) == week_cap).all()

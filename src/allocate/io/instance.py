@@ -162,6 +162,7 @@ def _build_sellers(
         product_lines=tuple(df["product_lines"]),
         max_accounts=opt("max_accounts", -1).astype(np.int64),
         max_travel_min=opt("max_travel_min", np.inf),
+        daily_h=opt("daily_h", np.nan),
     )
 
 

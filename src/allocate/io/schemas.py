@@ -80,6 +80,7 @@ SELLER_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("product_lines", "list", nullable=True),
     ColumnSpec("max_accounts", "int", required=False, nullable=True),
     ColumnSpec("max_travel_min", "float", required=False, nullable=True),
+    ColumnSpec("daily_h", "float", required=False, nullable=True),
     ColumnSpec("calendar", "str", required=False, nullable=True),
 )
 
@@ -112,6 +113,9 @@ def seller_schema() -> pa.DataFrameSchema:
             ),
             "max_travel_min": pa.Column(
                 float, [pa.Check.gt(0), pa.Check.le(7 * 24 * 60)], nullable=True, required=False
+            ),
+            "daily_h": pa.Column(
+                float, [pa.Check.gt(0), pa.Check.le(24)], nullable=True, required=False
             ),
         },
         strict=False,

@@ -9,6 +9,7 @@ an alignment and the nomenclature into each seller's dated actions, in days.
 from allocate.schedule.actions import Actions, expand_actions
 from allocate.schedule.calendars import Horizon, parse_holidays
 from allocate.schedule.engine import (
+    Budget,
     Downtime,
     Precedence,
     Resource,
@@ -36,6 +37,7 @@ __all__ = [
     "plan_actions",
     "schedule_run",
     "write_plan",
+    "Budget",
     "Downtime",
     "Precedence",
     "RcpspInstance",

@@ -2,16 +2,21 @@
 
 The horizon is ``weeks`` weeks of calendar days starting on a Monday (day 0). A seller works
 Monday to Friday, except public holidays and the days off listed in their own calendar file;
-each working day offers ``capacity_h / 5`` hours. A seller's calendar file (the optional
-``calendar`` column of the sellers table, a path relative to the instance folder) is a table
-with a ``date`` column (ISO ``YYYY-MM-DD``) and an optional ``hours`` column: a row without
-hours (or with 0) is a day off, a row with hours caps that day's capacity. A calendar can only
-*lower* a day, so the weekly capacity ``capacity_h`` always holds.
+each week offers ``capacity_h`` hours, ``capacity_h / 5`` per working day of the week. One day
+may hold more than its share when the seller has a daily limit ``daily_h`` above it (a long
+day of visits, a short desk day): days are capped at ``daily_h`` and weeks at the sum of their
+working days' shares. Without ``daily_h`` every day is capped at its share, as if the week
+were spread evenly. A seller's calendar file (the optional ``calendar`` column of the sellers
+table, a path relative to the instance folder) is a table with a ``date`` column (ISO
+``YYYY-MM-DD``) and an optional ``hours`` column: a row without hours (or with 0) is a day
+off, a row with hours caps that day. A calendar can only *lower* a day, and its week loses
+what the day loses of its share, so the weekly capacity ``capacity_h`` always holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +82,40 @@ def next_monday(today: dt.date | None = None) -> dt.date:
 
 
 def day_capacity_min(
+    horizon: Horizon,
+    capacity_h: float,
+    days_off: Iterable[DayOff] = (),
+    daily_h: float = math.nan,
+) -> NDArray[np.int64]:
+    """Minutes available on each day of the horizon for one seller (0 on days not worked).
+
+    A day offers ``daily_h`` (default: its share ``capacity_h / 5``), lowered by the
+    calendar, and never more than its week (:func:`week_capacity_min`).
+    """
+    share = _shares(horizon, capacity_h, days_off)
+    if math.isnan(daily_h):
+        return share
+    limit = int(round(daily_h * 60.0))
+    cap = np.where(horizon.working_template(), limit, 0).astype(np.int64)
+    for off in days_off:
+        k = horizon.day(off.date)
+        if 0 <= k < horizon.n_days:
+            cap[k] = min(int(cap[k]), int(round(off.hours * 60.0)))
+    week = share.reshape(horizon.weeks, 7).sum(axis=1)
+    return np.minimum(cap, np.repeat(week, 7))
+
+
+def week_capacity_min(
     horizon: Horizon, capacity_h: float, days_off: Iterable[DayOff] = ()
 ) -> NDArray[np.int64]:
-    """Minutes available on each day of the horizon for one seller (0 on days not worked)."""
+    """Minutes available in each week of the horizon: the shares of its working days."""
+    return _shares(horizon, capacity_h, days_off).reshape(horizon.weeks, 7).sum(axis=1)
+
+
+def _shares(
+    horizon: Horizon, capacity_h: float, days_off: Iterable[DayOff] = ()
+) -> NDArray[np.int64]:
+    """Each day's share of the weekly capacity, lowered by the calendar."""
     per_day = int(round(capacity_h * 60.0 / WORKDAYS_PER_WEEK))
     cap = np.where(horizon.working_template(), per_day, 0).astype(np.int64)
     for off in days_off:

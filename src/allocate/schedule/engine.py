@@ -153,21 +153,46 @@ class Downtime:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """At most ``amount`` of a resource for the tasks that *start* in ``[start, end)``.
+
+    The demands of those tasks are summed whatever their durations: with days as the time unit
+    and minutes as the demand, a budget per week caps the minutes of the week while the
+    resource's capacity caps each day.
+    """
+
+    start: int
+    end: int
+    amount: int
+
+    def __post_init__(self) -> None:
+        if self.start >= self.end:
+            raise ValueError(f"budget ({self.start}, {self.end}) is empty")
+        if self.amount < 0:
+            raise ValueError(f"budget amount {self.amount} < 0")
+
+
+@dataclass(frozen=True)
 class Resource:
-    """A renewable resource with a constant ``capacity`` and optional downtimes.
+    """A renewable resource with a constant ``capacity``, downtimes and budgets.
 
     A seller with 7 hours a day and days off is a resource of capacity 1 whose nights and days
     off are downtimes (time in minutes), or a resource of capacity 420 per day (time in days)
-    whose days off are downtimes.
+    whose days off are downtimes, and whose weekly hours are budgets. Budgets may not overlap.
     """
 
     capacity: int
     downtimes: tuple[Downtime, ...] = ()
     name: str = ""
+    budgets: tuple[Budget, ...] = ()
 
     def __post_init__(self) -> None:
         if self.capacity < 0:
             raise ValueError(f"resource {self.name!r}: capacity {self.capacity} < 0")
+        spans = sorted((b.start, b.end) for b in self.budgets)
+        for (_, e), (a, _) in zip(spans, spans[1:], strict=False):
+            if a < e:
+                raise ValueError(f"resource {self.name!r}: budgets overlap at {a}")
 
 
 @dataclass(frozen=True)
@@ -497,6 +522,8 @@ class SchedulingModel:
         self.problem = problem
         self.model = cp_model.CpModel()
         self.infeasible_reasons: list[str] = []
+        # (task, first start, last start, literal) of each budget span (-1: outside them all)
+        self.budget_lits: list[tuple[int, int, int, cp_model.IntVar]] = []
         self._makespan_ub = (
             problem.horizon if makespan_ub is None else min(makespan_ub, problem.horizon)
         )
@@ -625,6 +652,39 @@ class SchedulingModel:
                 m.add_no_overlap(ivs)
             else:
                 m.add_cumulative(ivs, dem, res.capacity)
+            if res.budgets:
+                self._add_budgets(r, res, users)
+
+    def _add_budgets(self, r: int, res: Resource, users: list[int]) -> None:
+        """A literal per task and budget its start may fall in; demands summed per budget."""
+        p, m = self.problem, self.model
+        spans = [(b.start, b.end - 1) for b in res.budgets]
+        outside = sorted_interval_list.Domain.from_intervals(spans).complement()
+        members: list[list[tuple[int, cp_model.IntVar]]] = [[] for _ in res.budgets]
+        for i in users:
+            dom = self.start_domain(i)
+            if dom.is_empty():
+                dom = sorted_interval_list.Domain(0, max(0, p.horizon - int(p.durations[i])))
+            lits: list[cp_model.IntVar] = []
+            for k, (a, b) in enumerate(spans):
+                if dom.intersection_with(sorted_interval_list.Domain(a, b)).is_empty():
+                    continue
+                lit = m.new_bool_var(f"B{r}_{k}_{i}")
+                m.add_linear_constraint(self.starts[i], a, b).only_enforce_if(lit)
+                members[k].append((i, lit))
+                self.budget_lits.append((i, a, b, lit))
+                lits.append(lit)
+            if not dom.intersection_with(outside).is_empty():
+                lit = m.new_bool_var(f"B{r}_out_{i}")
+                m.add_linear_expression_in_domain(self.starts[i], outside).only_enforce_if(lit)
+                self.budget_lits.append((i, -1, -1, lit))
+                lits.append(lit)
+            m.add(sum(lits) == self.presence[i])
+        for k, budget in enumerate(res.budgets):
+            if members[k]:
+                m.add(
+                    sum(int(p.demands[i, r]) * lit for i, lit in members[k]) <= budget.amount
+                )
 
     def _add_disjunctive_cliques(self) -> None:
         """Tasks that pairwise exceed a capacity cannot overlap: a no-overlap tightens the LP."""
@@ -701,6 +761,15 @@ class SchedulingModel:
             if not isinstance(x, int) and x.index not in hinted:
                 hinted.add(x.index)
                 self.model.add_hint(x, bool(s >= 0))
+        inside: dict[int, bool] = {}
+        for i, a, b, lit in self.budget_lits:
+            if a >= 0:
+                hit = bool(a <= starts[i] <= b)
+                inside[i] = inside.get(i, False) or hit
+                self.model.add_hint(lit, hit)
+        for i, a, _, lit in self.budget_lits:
+            if a < 0:
+                self.model.add_hint(lit, bool(starts[i] >= 0 and not inside.get(i, False)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -933,4 +1002,11 @@ def check_schedule(
             )
             if over.size:
                 errors.append(f"resource {r} over capacity at t={int(over[0])} ({over.size} units)")
+            for bud in res.budgets:
+                inside = x & (s >= bud.start) & (s < bud.end)
+                used = int(p.demands[inside, r].sum())
+                if used > bud.amount:
+                    errors.append(
+                        f"resource {r} budget [{bud.start}, {bud.end}) used {used} > {bud.amount}"
+                    )
     return errors

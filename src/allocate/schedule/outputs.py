@@ -85,7 +85,9 @@ def load_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
         (a.seller[idx], plan.day[idx] // 7),
         (a.duration_min[idx] + plan.travel_min[idx]) / 60.0,
     )
-    cap = plan.day_capacity_min.reshape(n_sel, weeks, 7).sum(axis=2) / 60.0
+    days = plan.day_capacity_min.reshape(n_sel, weeks, 7).sum(axis=2)
+    weekly = plan.week_capacity_min
+    cap = (np.minimum(days, weekly) if weekly.shape == days.shape else days) / 60.0
     rows = []
     for s in sorted(set(int(x) for x in a.seller)):
         for w in range(weeks):

@@ -28,8 +28,14 @@ from ..result import Alignment
 from ..travel import TravelModel, haversine_km
 from ..workload import travel_minutes
 from .actions import Actions, expand_actions
-from .calendars import Horizon, day_capacity_min, next_monday, seller_calendars
-from .engine import Downtime, Precedence, Resource, ScheduleProblem, Task, solve_schedule
+from .calendars import (
+    Horizon,
+    day_capacity_min,
+    next_monday,
+    seller_calendars,
+    week_capacity_min,
+)
+from .engine import Budget, Downtime, Precedence, Resource, ScheduleProblem, Task, solve_schedule
 from .parallel import SellerMap, pool_map
 from .sgs import greedy_value_schedule
 from .tours import cheapest_insertion, estimate_tour, tour_length
@@ -120,7 +126,8 @@ class SellerProblem:
 
     ``lags`` refer to local action indices; ``base_min`` is the one-way travel from the base
     to each action's account; ``free_cap`` is the capacity of a day without days off
-    and holidays (to tell *calendar* from *horizon* when a chain cannot fit).
+    and holidays (to tell *calendar* from *horizon* when a chain cannot fit); ``week_cap``
+    caps the minutes of each week (days ``7w .. 7w + 6``; empty: only the days are capped).
     """
 
     seller: int
@@ -143,10 +150,20 @@ class SellerProblem:
     use_cpsat: bool = True
     deadline: float = math.inf  # time.time() after which CP-SAT is skipped or cut short
     stop_at: float = math.inf  # time.time() after which the local search stops
+    week_cap: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n(self) -> int:
         return len(self.duration)
+
+    @property
+    def binding_weeks(self) -> bool:
+        """Whether some week holds fewer minutes than its days (the week cap matters)."""
+        if len(self.week_cap) == 0:
+            return False
+        days = np.zeros(len(self.week_cap), dtype=np.int64)
+        np.add.at(days, np.arange(len(self.day_cap)) // 7, self.day_cap)
+        return bool((self.week_cap < days).any())
 
 
 @dataclass(frozen=True)
@@ -179,6 +196,10 @@ class ActionPlan:
     churn_rate: float
     schedulable: NDArray[np.bool_]  # fits the seller's empty calendar (capacity aside)
     meta: dict[str, object] = field(default_factory=dict)
+    #: Minutes of each week, ``(n_sellers, weeks)`` (a day may hold more than its share).
+    week_capacity_min: NDArray[np.int64] = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.int64)
+    )
 
     @property
     def placed(self) -> NDArray[np.bool_]:
@@ -208,18 +229,17 @@ def plan_actions(
     horizon = cfg.horizon()
     sel = instance.sellers
     days_off = seller_calendars(Path(instance_dir) if instance_dir else None, sel.ids)
-    caps = (
-        np.stack(
-            [
-                day_capacity_min(horizon, float(sel.capacity_h[s]), days_off.get(s, ()))
-                for s in range(len(sel))
-            ]
-        )
-        if len(sel)
-        else np.zeros((0, horizon.n_days), dtype=np.int64)
-    )
+    caps = np.zeros((len(sel), horizon.n_days), dtype=np.int64)
+    week_caps = np.zeros((len(sel), horizon.weeks), dtype=np.int64)
+    for s in range(len(sel)):
+        off = days_off.get(s, ())
+        caps[s] = day_capacity_min(horizon, float(sel.capacity_h[s]), off, float(sel.daily_h[s]))
+        week_caps[s] = week_capacity_min(horizon, float(sel.capacity_h[s]), off)
     free = Horizon(horizon.start, horizon.weeks)
-    free_caps = [day_capacity_min(free, float(sel.capacity_h[s])) for s in range(len(sel))]
+    free_caps = [
+        day_capacity_min(free, float(sel.capacity_h[s]), daily_h=float(sel.daily_h[s]))
+        for s in range(len(sel))
+    ]
     actions = expand_actions(instance, alignment, horizon.n_days, cfg.stage_weight)
     n = len(actions)
     base_min = travel_minutes(instance, actions.seller, actions.account) if n else np.zeros(0)
@@ -247,6 +267,7 @@ def plan_actions(
             cfg,
             deadline,
             stop_at,
+            week_caps[s],
         )
         for s in sellers
     ]
@@ -281,6 +302,7 @@ def plan_actions(
         churn_rate=float(churn),
         schedulable=schedulable,
         meta={"time_limit_s": cfg.time_limit_s, "workers": cfg.workers, "seed": cfg.seed},
+        week_capacity_min=week_caps,
     )
 
 
@@ -311,6 +333,7 @@ def _seller_problem(
     cfg: PlanConfig,
     deadline: float = math.inf,
     stop_at: float = math.inf,
+    week_cap: NDArray[np.int64] | None = None,
 ) -> SellerProblem:
     pos = {int(i): k for k, i in enumerate(idx)}
     lags = tuple(
@@ -340,6 +363,7 @@ def _seller_problem(
         use_cpsat=cfg.use_cpsat,
         deadline=deadline,
         stop_at=stop_at,
+        week_cap=np.zeros(0, dtype=np.int64) if week_cap is None else week_cap,
     )
 
 
@@ -560,8 +584,12 @@ class DayPlanModel:
     .. math::
 
         \sum_{i : S_i = t} q_i x_i \le c_t \quad \forall t, \qquad
+        \sum_{i : 7w \le S_i < 7w + 7} q_i x_i \le C_w \quad \forall w, \qquad
         x_i = x_k \text{ within a chain}, \qquad
-        x_i x_j = 1 \Rightarrow \ell^-_{ij} \le S_j - S_i \le \ell^+_{ij}.
+        x_i x_j = 1 \Rightarrow \ell^-_{ij} \le S_j - S_i \le \ell^+_{ij},
+
+    the weekly capacities :math:`C_w` as budgets of the engine, only for the weeks whose days
+    could hold more (a seller with a daily limit above the even share of the week).
 
     Objective: :math:`\max \sum_i v_i x_i - \sum_i w_i (S_i - h_i) - \sum_i c_i \max(0, S_i + 1
     - \delta_i)` with :math:`v_i` the value scaled to at most :data:`VALUE_SCALE`, start
@@ -618,9 +646,20 @@ class DayPlanModel:
             if a in pos and b in pos
         )
         chains = tuple(tuple(pos[i] for i in g) for g in groups if len(g) > 1)
+        budgets = (
+            tuple(
+                Budget(7 * w, min(7 * w + 7, n_days), int(c))
+                for w, c in enumerate(p.week_cap)
+                if c < p.day_cap[7 * w : 7 * w + 7].sum()
+            )
+            if p.binding_weeks
+            else ()
+        )
         return ScheduleProblem(
             tasks=tuple(tasks),
-            resources=(Resource(max(cap, 1), tuple(downs), name=f"seller{p.seller}"),),
+            resources=(
+                Resource(max(cap, 1), tuple(downs), name=f"seller{p.seller}", budgets=budgets),
+            ),
             precedences=precs,
             horizon=n_days,
             chains=chains,
@@ -688,10 +727,12 @@ class _DayBook:
         self.max_evals = max_evals  # evaluations allowed to the relocation fill and consolidation
         self.day = day.copy()
         n_days = len(p.day_cap)
-        self.desk = np.zeros(n_days)
+        # per-day minutes as Python lists: read one at a time in the search's inner loops
+        self.desk = [0.0] * n_days
         self.stops: list[list[int]] = [[] for _ in range(n_days)]  # visit actions in tour order
-        self.tour = np.zeros(n_days)
+        self.tour = [0.0] * n_days
         self.tasks: list[list[int]] = [[] for _ in range(n_days)]
+        self.vmin = [0.0] * n_days  # minutes of the day's visits (without travel)
         # travel minutes between the visited places (0 = base), computed once per seller
         vis = np.flatnonzero(p.is_visit)
         places, first, inv = np.unique(
@@ -714,6 +755,9 @@ class _DayBook:
             self.arcs_out.setdefault(a, []).append((b, lo, hi))
         self._journal: tuple[dict[int, _Snapshot], dict[int, int]] | None = None
         self._evals = 0
+        # weeks are checked only when some week holds fewer minutes than its days
+        self.weekly = p.binding_weeks and n_days % 7 == 0
+        self.week_cap = p.week_cap.astype(float) if self.weekly else np.zeros(0)
         for i in np.flatnonzero(self.day >= 0):
             self._add(int(i), int(self.day[i]))
         for d in range(n_days):
@@ -730,8 +774,9 @@ class _DayBook:
         self.tasks[d].append(i)
         if self.p.is_visit[i]:
             self.stops[d].append(i)
+            self.vmin[d] += float(self.p.duration[i])
         else:
-            self.desk[d] += self.p.duration[i]
+            self.desk[d] += float(self.p.duration[i])
 
     def _retour(self, d: int, fresh: bool = False) -> None:
         """Tour length of day ``d``: keep the current order unless NN + 2-opt is shorter."""
@@ -749,7 +794,26 @@ class _DayBook:
         self.tour[d] = current
 
     def load(self, d: int) -> float:
-        return float(self.desk[d] + self.p.duration[self.stops[d]].sum() + self.tour[d])
+        return float(self.desk[d] + self.vmin[d] + self.tour[d])
+
+    def room(self, d: int) -> float:
+        """Free minutes of day ``d``: what its own capacity and its week's leave."""
+        free = float(self.p.day_cap[d]) - self.load(d)
+        return min(free, self._week_free(d // 7)) if self.weekly else free
+
+    def _week_free(self, w: int) -> float:
+        a, b = 7 * w, 7 * w + 7
+        used = sum(self.desk[a:b]) + sum(self.vmin[a:b]) + sum(self.tour[a:b])
+        return float(self.week_cap[w] - used)
+
+    def _rooms(self) -> NDArray[np.float64]:
+        """:meth:`room` of every day."""
+        loads = np.array([self.load(d) for d in range(len(self.p.day_cap))])
+        free = self.p.day_cap - loads
+        if self.weekly:
+            week = self.week_cap - loads.reshape(-1, 7).sum(axis=1)
+            free = np.minimum(free, np.repeat(week, 7))
+        return free
 
     def _remove_group(self, g: int) -> None:
         members = np.flatnonzero((self.p.group == g) & (self.day >= 0))
@@ -759,8 +823,9 @@ class _DayBook:
             self.tasks[d].remove(int(i))
             if self.p.is_visit[i]:
                 self.stops[d].remove(int(i))
+                self.vmin[d] -= float(self.p.duration[i])
             else:
-                self.desk[d] -= self.p.duration[i]
+                self.desk[d] -= float(self.p.duration[i])
             self.day[i] = -1
             touched.add(d)
         for d in touched:
@@ -768,14 +833,24 @@ class _DayBook:
 
     # -- repair and refill -----------------------------------------------------------------
     def repair(self) -> None:
-        """Drop the least valuable groups of each overloaded day, visits first."""
+        """Drop the least valuable groups of each overloaded day (then week), visits first."""
         p = self.p
-        for d in range(len(p.day_cap)):
+        n_days = len(p.day_cap)
+        for d in range(n_days):
             while self.tasks[d] and self.load(d) > p.day_cap[d] + 1e-6:
-                pool = self.stops[d] or self.tasks[d]
-                gval = {int(p.group[i]): float(p.value[p.group == p.group[i]].sum()) for i in pool}
-                g = min(gval, key=lambda k: (gval[k], k))
-                self._remove_group(g)
+                self._drop_cheapest([d])
+        for w in range(len(self.week_cap)):
+            days = list(range(7 * w, 7 * w + 7))
+            while any(self.tasks[d] for d in days) and self._week_free(w) < -1e-6:
+                self._drop_cheapest(days)
+
+    def _drop_cheapest(self, days: list[int]) -> None:
+        """Drop the least valuable group with an action on ``days``, visits first."""
+        p = self.p
+        pool = [i for d in days for i in self.stops[d]] or [i for d in days for i in self.tasks[d]]
+        gval = {int(p.group[i]): float(p.value[p.group == p.group[i]].sum()) for i in pool}
+        g = min(gval, key=lambda k: (gval[k], k))
+        self._remove_group(g)
 
     def regroup(self, passes: int = 3) -> None:
         """Move single visits to days whose tour passes nearby when that shortens the travel.
@@ -820,7 +895,7 @@ class _DayBook:
                 for e in sorted(cands):
                     if e == d or not lo_day <= e <= hi_day:
                         continue
-                    room = p.day_cap[e] - self.load(e)
+                    room = self.room(e)
                     path = [0, *self.place[self.stops[e]], 0]
                     add = [
                         m[path[j - 1], here] + m[here, path[j]] - m[path[j - 1], path[j]]
@@ -837,6 +912,7 @@ class _DayBook:
                 self.day[i] = e
                 self.tasks[e].append(i)
                 self.stops[e].insert(j, i)
+                self.vmin[e] += float(p.duration[i])
                 self.tour[e] = tour_length(
                     self._dist(self.stops[e]), list(range(1, len(self.stops[e]) + 1))
                 )
@@ -889,7 +965,7 @@ class _DayBook:
                     out: list[int] = []
                     while True:
                         cost = self._insertion(i, d)
-                        if p.duration[i] + cost <= p.day_cap[d] - self.load(d) + 1e-9:
+                        if p.duration[i] + cost <= self.room(d) + 1e-9:
                             break
                         if not victims:
                             cost = -1.0
@@ -1005,7 +1081,7 @@ class _DayBook:
 
     def _fits(self, i: int, d: int) -> bool:
         self._evals += 1
-        room = self.p.day_cap[d] - self.load(d)
+        room = self.room(d)
         return bool(
             room >= self.p.duration[i] - 1e-9
             and self.p.duration[i] + self._insertion(i, d) <= room + 1e-9
@@ -1019,15 +1095,17 @@ class _DayBook:
             return True
         movers = [j for j in self.tasks[d] if j not in group]
         freed = {j: self._freed(j, d) for j in movers}
-        need = p.duration[i] + self._insertion(i, d) - (p.day_cap[d] - self.load(d))
+        need = p.duration[i] + self._insertion(i, d) - self.room(d)
         if sum(freed.values()) < need - 1e-9:
             return False
+        # when the week is what is full, moving work inside the week frees nothing
+        week = d // 7 if self.weekly and self._week_free(d // 7) < p.day_cap[d] - self.load(d) else -1
         for j in sorted(movers, key=lambda j: (-freed[j], j)):
             lo, hi = self._window(j)
             best: tuple[float, int] | None = None
             for e in range(lo, hi + 1):
-                if e != d and self._fits(j, e):
-                    left = p.day_cap[e] - self.load(e) - p.duration[j] - self._insertion(j, e)
+                if e != d and e // 7 != week and self._fits(j, e):
+                    left = self.room(e) - p.duration[j] - self._insertion(j, e)
                     if best is None or left < best[0]:
                         best = (left, e)
             if best is None:
@@ -1074,7 +1152,7 @@ class _DayBook:
         p = self.p
         n_days = len(p.day_cap)
         moves = 0
-        free = np.array([p.day_cap[d] - self.load(d) for d in range(n_days)])
+        free = self._rooms()
         for d in sorted(range(n_days), key=lambda t: (-free[t], t)):
             if p.day_cap[d] <= 0:
                 continue
@@ -1091,11 +1169,14 @@ class _DayBook:
                 self._move(j, e)
                 if k >= 0:
                     self._move(k, d)
-                if self.load(d) > p.day_cap[d] + 1e-6 or self.load(e) > p.day_cap[e] + 1e-6:
+                if self.room(d) < -1e-6 or self.room(e) < -1e-6:
                     self._rollback()  # a tour re-estimate made a day longer than foreseen
                     continue
                 self._journal = None
-                free[d], free[e] = p.day_cap[d] - self.load(d), p.day_cap[e] - self.load(e)
+                if self.weekly:
+                    free = self._rooms()
+                else:
+                    free[d], free[e] = self.room(d), self.room(e)
                 moves += 1
         return moves
 
@@ -1163,6 +1244,7 @@ class _DayBook:
 
     def _restore(self, d: int, snap: _Snapshot) -> None:
         self.stops[d], self.tasks[d] = list(snap[0]), list(snap[1])
+        self.vmin[d] = float(self.p.duration[self.stops[d]].sum()) if self.stops[d] else 0.0
         self.desk[d], self.tour[d] = snap[2], snap[3]
         for j in self.tasks[d]:
             self.day[j] = d
@@ -1193,6 +1275,7 @@ class _DayBook:
         self.day[i] = d
         self.tasks[d].append(i)
         self.stops[d].insert(k, i)
+        self.vmin[d] += float(self.p.duration[i])
         self.tour[d] += add[k]
         self._retour(d)
 
@@ -1201,7 +1284,7 @@ class _DayBook:
         p = self.p
         todo = [g for g in groups if all(self.day[i] < 0 for i in g)]
         todo.sort(key=lambda g: (-p.value[g].sum() / max(1, p.duration[g].sum()), g[0]))
-        free = p.day_cap - np.array([self.load(d) for d in range(len(p.day_cap))])
+        free = self._rooms()
         smallest = int(p.duration.min(initial=0))
         for g in todo:
             if free.max(initial=0) < smallest:
@@ -1211,8 +1294,11 @@ class _DayBook:
             placed = self._place(g)
             if placed is None:
                 continue
-            for d in set(placed):
-                free[d] = p.day_cap[d] - self.load(d)
+            if self.weekly:
+                free = self._rooms()
+            else:
+                for d in set(placed):
+                    free[d] = self.room(d)
 
     def _place(self, g: list[int]) -> list[int] | None:
         p = self.p
@@ -1229,7 +1315,7 @@ class _DayBook:
                         hi_day = min(hi_day, int(self.day[a]) + hi)
             chosen: tuple[int, tuple[list[int], list[int], float] | None] | None = None
             for d in range(lo_day, hi_day + 1):
-                room = p.day_cap[d] - self.load(d)
+                room = self.room(d)
                 if room < p.duration[i] - 1e-9:
                     continue
                 if not p.is_visit[i]:
@@ -1262,9 +1348,10 @@ class _DayBook:
         self.tasks[d].remove(i)
         if self.p.is_visit[i]:
             self.stops[d].remove(i)
+            self.vmin[d] -= float(self.p.duration[i])
             self._retour(d)
         else:
-            self.desk[d] -= self.p.duration[i]
+            self.desk[d] -= float(self.p.duration[i])
         self.day[i] = -1
 
     def timetable(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:

@@ -35,7 +35,23 @@ class _Arrays:
                 avail[r, max(dt.start, 0) : min(dt.end, span)] -= (
                     res.capacity if dt.amount is None else dt.amount
                 )
-        self.avail = np.maximum(avail, 0)
+        avail = np.maximum(avail, 0)
+        # A budget is one more row: what is left of it, repeated over its span, checked at the
+        # start of a task only (see ``engine.Budget``).
+        self.budget_rows: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+        rows = [avail]
+        for r, res in enumerate(p.resources):
+            if not res.budgets:
+                continue
+            left = np.full(span, np.iinfo(np.int64).max // 4, dtype=np.int64)
+            first = np.full(span, -1, dtype=np.int64)
+            end = np.full(span, -1, dtype=np.int64)
+            for bud in res.budgets:
+                a, e = max(bud.start, 0), min(bud.end, span)
+                left[a:e], first[a:e], end[a:e] = bud.amount, bud.start, bud.end
+            self.budget_rows.append((len(p.resources) + len(rows) - 1, r, first, end))
+            rows.append(left[None, :])
+        self.avail = np.vstack(rows)
         self.preds: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
         self.succs: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
         for prec in p.precedences:
@@ -67,7 +83,9 @@ class _Arrays:
             if prec.max_lag is not None
         ]
         self.plain = not (
-            self.allowed or any(r.downtimes for r in p.resources) or self.release.any()
+            self.allowed
+            or any(r.downtimes or r.budgets for r in p.resources)
+            or self.release.any()
         )
 
 
@@ -91,13 +109,22 @@ def _earliest_fit(
             if bad.size:
                 t += int(bad[-1]) + 1
                 continue
+        if not backward and d > 0:
+            over = [e for row, r, first, e in a.budget_rows if avail[row, t] < a.dem[i, r]]
+            if over:
+                t = int(max(over[0][t], t + 1))  # the next budget (or time) may have room
+                continue
         return t
 
 
 def _book(a: _Arrays, avail: np.ndarray, i: int, t: int) -> None:
     d = int(a.dur[i])
     if d > 0:
-        avail[:, t : t + d] -= a.dem[i][:, None]
+        m = a.dem.shape[1]
+        avail[:m, t : t + d] -= a.dem[i][:, None]
+        for row, r, first, end in a.budget_rows:
+            if first[t] >= 0:
+                avail[row, first[t] : end[t]] -= a.dem[i, r]
 
 
 def _serial(a: _Arrays, priority: np.ndarray, backward: bool = False) -> np.ndarray | None:

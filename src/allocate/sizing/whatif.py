@@ -124,6 +124,7 @@ def add_sellers(instance: Instance, count: int = 1) -> Instance:
         product_lines=sel.product_lines + tuple(sel.product_lines[s] for s in picks),
         max_accounts=np.r_[sel.max_accounts, sel.max_accounts[p]],
         max_travel_min=np.r_[sel.max_travel_min, sel.max_travel_min[p]],
+        daily_h=np.r_[sel.daily_h, sel.daily_h[p]],
     )
     log.info("what-if: +%d seller(s) copied from %s", count, ", ".join(sel.ids[s] for s in picks))
     return replace(instance, sellers=sellers, travel_matrix=_fresh_matrix(instance.travel_matrix))
@@ -251,6 +252,7 @@ def _subset_sellers(sel: Sellers, idx: NDArray[np.int64]) -> Sellers:
         product_lines=tuple(sel.product_lines[i] for i in idx),
         max_accounts=sel.max_accounts[idx],
         max_travel_min=sel.max_travel_min[idx],
+        daily_h=sel.daily_h[idx],
     )
 
 
