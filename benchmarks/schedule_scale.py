@@ -1,19 +1,21 @@
 """Scale benchmark of the action plan: schedule a whole national alignment.
 
     python benchmarks/schedule_scale.py instances/fr-national [--alignment RUN/alignment.csv] \
-        --time-limit 120 --workers 2 --out schedule_scale.csv
+        [--even-days] --time-limit 120 --workers 2 --out schedule_scale.csv
 
 Without ``--alignment`` every (account, role) item goes to the nearest seller of the role that
 serves it (one row per account when all sellers are generalists): no capacity balancing, so
-some sellers are overloaded and the bound matters.
+some sellers are overloaded and the bound matters. ``--even-days`` ignores the sellers'
+``daily_h``: every working day then holds exactly its share of the week (a harder packing).
 
 Columns: ``instance,known,value,gap,time_s,status`` plus extras. ``value`` is the planned load
 (work + travel, hours over the horizon) and ``known`` its capacity-based upper bound
-(:func:`load_bound`): per seller, ``min(sum of the day bounds, schedulable work + planned
-travel)`` summed over sellers. ``gap = 1 - value / known``. Extras: ``capacity_h`` (the plain
-bound with every day bound equal to the day's capacity), actions, schedulable (fit the
-seller's empty calendar), placed, placed share of schedulable, work and travel hours (their
-sum is ``value``: a plan that drives less and works more has the same value). A sidecar
+(:func:`load_bound`): per seller, ``min(sum over weeks of the week bounds, schedulable work +
+planned travel)`` summed over sellers. ``gap = 1 - value / known``. Extras: ``capacity_h``
+(the plain bound with the capacities as they are), actions, schedulable (fit the seller's
+empty calendar), placed, placed share of schedulable, work and travel hours (their sum is
+``value``: a plan that drives less and works more has the same value), ``days`` and
+``share_<role>`` (each role's value over its bound). A sidecar
 ``OUT.meta.json`` records the machine, versions and limits. No peer: no public tool solves
 this exact plan.
 """
@@ -27,6 +29,7 @@ import json
 import os
 import platform
 import time
+from dataclasses import replace
 from math import gcd
 from pathlib import Path
 
@@ -141,9 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("schedule_scale.csv"))
+    ap.add_argument(
+        "--even-days",
+        action="store_true",
+        help="ignore the sellers' daily_h: every day holds its even share of the week",
+    )
     args = ap.parse_args(argv)
     console = Console()
     inst = read_instance(args.data_dir)
+    if args.even_days:
+        inst = replace(
+            inst, sellers=replace(inst.sellers, daily_h=np.full(len(inst.sellers), np.nan))
+        )
     al = read_alignment(args.alignment, inst) if args.alignment else nearest_alignment(inst)
     cfg = PlanConfig(
         weeks=args.weeks, start=START, time_limit_s=args.time_limit, workers=args.workers
@@ -180,7 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         "travel_h": round(float(travel.sum()), 1),
         "sellers": len(set(a.seller.tolist())),
         "alignment": str(args.alignment) if args.alignment else "nearest",
+        "days": "even" if args.even_days else "daily_h",
     }
+    roles = np.array(inst.sellers.role)
+    for r in sorted(set(roles.tolist())):  # the share of the bound reached by each role
+        mine = roles == r
+        b = float(bound[mine].sum())
+        row[f"share_{r}"] = round(float(load[mine].sum()) / b, 5) if b > 0 else ""
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(row))
