@@ -865,11 +865,6 @@ class _DayBook:
         if self.matrix.shape[0] <= 2:
             return
         near = np.argsort(self.matrix[1:, 1:], axis=1)[:, 1 : NEAR + 1] + 1  # by place - 1
-        arcs_in: dict[int, list[tuple[int, int, int]]] = {}
-        arcs_out: dict[int, list[tuple[int, int, int]]] = {}
-        for a, b, lo, hi in p.lags:
-            arcs_in.setdefault(b, []).append((a, lo, hi))
-            arcs_out.setdefault(a, []).append((b, lo, hi))
         for _ in range(passes):
             moved = 0
             days_of: dict[int, set[int]] = {}
@@ -885,13 +880,7 @@ class _DayBook:
                 nxt = self.place[stops[k + 1]] if k + 1 < len(stops) else 0
                 here = self.place[i]
                 saving = m[prev, here] + m[here, nxt] - m[prev, nxt]
-                lo_day, hi_day = int(p.release[i]), len(p.day_cap) - 1
-                for a, lo, hi in arcs_in.get(i, ()):
-                    lo_day = max(lo_day, int(self.day[a]) + lo)
-                    hi_day = min(hi_day, int(self.day[a]) + hi) if hi >= 0 else hi_day
-                for b, lo, hi in arcs_out.get(i, ()):
-                    hi_day = min(hi_day, int(self.day[b]) - lo)
-                    lo_day = max(lo_day, int(self.day[b]) - hi) if hi >= 0 else lo_day
+                lo_day, hi_day = self._window(i)  # its chain is planned whole
                 best: tuple[float, int, int] | None = None
                 cands = set().union(*(days_of.get(int(q), set()) for q in near[here - 1]))
                 for e in sorted(cands):
@@ -950,11 +939,7 @@ class _DayBook:
             ejected: list[int] = []
             ok = True
             for i in g:
-                lo_day, hi_day = int(p.release[i]), len(p.day_cap) - 1
-                for a, b, lo, hi in p.lags:
-                    if b == i and self.day[a] >= 0:
-                        lo_day = max(lo_day, int(self.day[a]) + lo)
-                        hi_day = min(hi_day, int(self.day[a]) + hi) if hi >= 0 else hi_day
+                lo_day, hi_day = self._window(i)
                 placed = False
                 for d in range(lo_day, hi_day + 1):
                     if p.day_cap[d] < p.duration[i]:
@@ -1304,17 +1289,9 @@ class _DayBook:
 
     def _place(self, g: list[int]) -> list[int] | None:
         p = self.p
-        n_days = len(p.day_cap)
         done: list[int] = []
-        arcs = [(a, b, lo, hi) for a, b, lo, hi in p.lags if b in g]
         for i in g:  # chain order
-            lo_day = int(p.release[i])
-            hi_day = n_days - 1
-            for a, b, lo, hi in arcs:
-                if b == i and self.day[a] >= 0:
-                    lo_day = max(lo_day, int(self.day[a]) + lo)
-                    if hi >= 0:
-                        hi_day = min(hi_day, int(self.day[a]) + hi)
+            lo_day, hi_day = self._window(i)
             chosen: tuple[int, tuple[list[int], list[int], float] | None] | None = None
             for d in range(lo_day, hi_day + 1):
                 room = self.room(d)
