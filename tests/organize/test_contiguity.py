@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from allocate import read_instance
 from allocate.organize.contiguity import bundle_units, count_enclaves, territory_components
-from allocate.organize.contiguity_exact import solve_contiguous
+from allocate.organize.contiguity_exact import ContiguityFlow, UnitGraph, solve_contiguous
 from allocate.organize.presets import build_model
 from allocate.scenario import BalanceSet, Scenario, Weights
 from allocate.solve import solve
+from allocate.solvers.cpsat import AssignmentModel
 from allocate.solvers.problem import evaluate
+from allocate.solvers.scaling import scales_for, snap
 from tests.conftest import TINY_NOMENCLATURE, write_instance
 
 
@@ -217,3 +220,60 @@ def test_neighbourhoods_reach_the_grid_optimum(grid, monkeypatch) -> None:
     assert _a_cells(grid, result) in ({"00"}, {"20"})
     assert result.objective == pytest.approx(16.0)
     assert result.status.value == "feasible"  # no proof claimed by the neighbourhood search
+
+
+# -- the unit graph, built once and shared by the neighbourhood steps -------------------------
+
+
+def test_unit_graph_of_the_grid(grid) -> None:
+    mp = build_model(grid, _grid_scenario())
+    graph = UnitGraph.build(grid, bundle_units(grid, mp))
+    ids = list(grid.units.ids)
+    assert len(graph.units) == 9 and graph.units == sorted(graph.units)
+    assert graph.n_comps == 1 and set(graph.comp_of.values()) == {0}
+    # squares meet at points diagonally: a corner borders two cells, the centre four
+    assert sorted(ids[v] for v in graph.adj[ids.index("c00")]) == ["c01", "c10"]
+    assert len(graph.adj[ids.index("c11")]) == 4
+    # both bases lie outside the grid, level with its middle row: A west of c10, B east of c12
+    assert [ids[u] for u in graph.base_unit] == ["c10", "c12"]
+
+
+def test_shared_unit_graph_builds_the_same_step_model(fr300) -> None:
+    # an LNS step: two sellers free, everything else fixed at a base choice
+    mp = build_model(fr300, Scenario(model="geography"))
+    scales = scales_for(mp.problem)
+    p = snap(mp.problem, scales)
+    mp_int = replace(mp, problem=p)
+    base = np.array(
+        [
+            p.candidate_index(b, int(p.fixed[b])) if p.fixed[b] >= 0 else int(p.indptr[b])
+            for b in range(p.n_items)
+        ]
+    )
+    group = np.array([0, 1])
+    free = np.flatnonzero(np.isin(p.seller[base], group) & (p.fixed < 0))
+    shared = UnitGraph.build(fr300, bundle_units(fr300, mp))  # as the LNS builds it
+    flows, protos = [], []
+    for graph in (None, shared):
+        model = AssignmentModel(p, scales, free=free, base=base, sellers=group)
+        flow = ContiguityFlow(fr300, mp_int, model, graph)
+        flow.hint(p, base)
+        flows.append(flow)
+        protos.append(str(model.model.Proto()))
+    own, reused = flows
+    assert reused.graph is shared and own.graph is not shared
+    assert len(own.f) > 0  # a real flow model, not an empty one
+    assert own.units == shared.units and own.adj == shared.adj
+    assert own.comp_of == shared.comp_of and own.n_comps == shared.n_comps
+    assert np.array_equal(own.base_unit, shared.base_unit) and own.centroid == shared.centroid
+    # the components are those of the whole unit graph
+    comps = territory_components(fr300, {0: set(shared.units)})[0]
+    assert len(comps) == shared.n_comps
+    assert all(len({shared.comp_of[u] for u in comp}) == 1 for comp in comps)
+    # same variables, constraints and hints, in the same order
+    assert protos[0] == protos[1]
+    # a graph built for other bundles is refused
+    bad = UnitGraph.build(fr300, shared.b_unit[:-1])
+    model = AssignmentModel(p, scales, free=free, base=base, sellers=group)
+    with pytest.raises(ValueError, match="bundles"):
+        ContiguityFlow(fr300, mp_int, model, bad)

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -106,26 +107,95 @@ def base_units(instance: Instance, units: list[int]) -> NDArray[np.int64]:
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class UnitGraph:
+    """The unit graph ``G`` of the module docstring, with what the flow model reads from it.
+
+    It depends only on the instance and the unit of each bundle, not on which sellers or
+    bundles a model frees, so a search that builds many flow models (the LNS of
+    :mod:`allocate.organize.contiguity_lns`) builds it once and shares it. Treat it as
+    read-only: the containers are shared by every model built on it.
+
+    Attributes
+    ----------
+    b_unit
+        Unit of each bundle (``-1`` for bundles outside ``G``), as :func:`bundle_units`.
+    units
+        The units holding bundles, sorted.
+    adj
+        Neighbours of each unit of ``units`` among ``units``.
+    comp_of
+        Index of the connected component of ``G`` holding each unit (components numbered
+        in the order of their smallest unit).
+    n_comps
+        Number of components of ``G``.
+    base_unit
+        Per seller, the unit of ``units`` covering its base, else the nearest (:func:`base_units`).
+    centroid
+        Centroid ``(lon, lat)`` of each unit of ``units``.
+    """
+
+    b_unit: NDArray[np.int64]
+    units: list[int]
+    adj: Mapping[int, list[int]]
+    comp_of: Mapping[int, int]
+    n_comps: int
+    base_unit: NDArray[np.int64]
+    centroid: Mapping[int, tuple[float, float]]
+
+    @classmethod
+    def build(cls, instance: Instance, b_unit: NDArray[np.int64]) -> UnitGraph:
+        """The graph of the units holding bundles, from the unit of each bundle ``b_unit``."""
+        assert instance.units is not None
+        units = sorted(set(int(u) for u in b_unit[b_unit >= 0]))
+        unit_set = set(units)
+        nb = instance.units.neighbours
+        comps = territory_components(instance, {0: unit_set})[0] if unit_set else []
+        geometry = instance.units.geometry
+        return cls(
+            b_unit=b_unit,
+            units=units,
+            adj={u: [v for v in nb[u] if v in unit_set] for u in units},
+            comp_of={u: c for c, comp in enumerate(comps) for u in comp},
+            n_comps=len(comps),
+            base_unit=base_units(instance, units),
+            centroid={u: geometry[u].centroid.coords[0] for u in units},  # type: ignore[attr-defined]
+        )
+
+
 class ContiguityFlow:
     """Adds the single-commodity flow of every seller to an :class:`AssignmentModel`.
 
-    See the module docstring for the formulation.
+    See the module docstring for the formulation. ``graph`` is the instance's
+    :class:`UnitGraph` (built from ``instance`` and ``mp`` when not given); pass the same one
+    to every model of a search over one instance to build it only once.
     """
 
-    def __init__(self, instance: Instance, mp: ModelProblem, model: AssignmentModel) -> None:
+    def __init__(
+        self,
+        instance: Instance,
+        mp: ModelProblem,
+        model: AssignmentModel,
+        graph: UnitGraph | None = None,
+    ) -> None:
         assert instance.units is not None
         self.m = model
         p = mp.problem
-        self.b_unit = bundle_units(instance, mp)
-        self.units = sorted(set(int(u) for u in self.b_unit[self.b_unit >= 0]))
-        unit_set = set(self.units)
-        nb = instance.units.neighbours
-        self.adj = {u: [v for v in nb[u] if v in unit_set] for u in self.units}
-        comps = territory_components(instance, {0: unit_set})[0] if unit_set else []
-        self.comp_of = {u: c for c, comp in enumerate(comps) for u in comp}
-        self.n_comps = len(comps)
-        self.base_unit = base_units(instance, self.units)
-        self.centroid = {u: instance.units.geometry[u].centroid.coords[0] for u in self.units}  # type: ignore[attr-defined]
+        if graph is None:
+            graph = UnitGraph.build(instance, bundle_units(instance, mp))
+        elif len(graph.b_unit) != p.n_items:
+            raise ValueError(
+                f"unit graph built for {len(graph.b_unit)} bundles, the model has {p.n_items}"
+            )
+        self.graph = graph
+        # short names for the graph's parts, read throughout the model and the hint
+        self.b_unit = graph.b_unit
+        self.units = graph.units
+        self.adj = graph.adj
+        self.comp_of = graph.comp_of
+        self.n_comps = graph.n_comps
+        self.base_unit = graph.base_unit
+        self.centroid = graph.centroid
         self._unit_literals(p)
         self._roots()
         self._flows()

@@ -18,7 +18,10 @@ time budgets. This module keeps its formulation but applies it to neighbourhoods
    each seller of the group (the formulation of :mod:`allocate.organize.contiguity_exact`) is
    solved by CP-SAT, hinted with the current alignment, on a deterministic budget. Inside a
    step each territory of the group is connected (per component of the unit graph), so a step
-   can only remove splits; the territories outside the group do not change.
+   can only remove splits; the territories outside the group do not change. The unit graph,
+   its components and the sellers' base units
+   (:class:`~allocate.organize.contiguity_exact.UnitGraph`) are built once and shared by
+   every step.
 4. **Acceptance.** A step is kept when it lowers, in this order, the number of split
    territories, the capacity overload, or the objective (travel, balance, moves).
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -42,7 +46,7 @@ from ..solvers.pipeline import DET_PER_SECOND
 from ..solvers.problem import evaluate
 from ..solvers.scaling import scales_for, snap
 from .contiguity import _seller_units, bundle_units, territory_components
-from .contiguity_exact import ContiguityFlow, grow_contiguous, improve_contiguous
+from .contiguity_exact import ContiguityFlow, UnitGraph, grow_contiguous, improve_contiguous
 from .items import ModelProblem
 
 log = logging.getLogger(__name__)
@@ -72,18 +76,11 @@ def _territory_graph(
     return [sorted(t) for t in touch]
 
 
-def _unit_components(instance: Instance, b_unit: NDArray[np.int64]) -> dict[int, int]:
-    """Component of the unit graph (restricted to units holding bundles) of each unit."""
-    all_units = set(int(u) for u in b_unit[b_unit >= 0])
-    comps = territory_components(instance, {0: all_units})[0] if all_units else []
-    return {u: c for c, comp in enumerate(comps) for u in comp}
-
-
 def _split_sellers(
     instance: Instance,
     b_unit: NDArray[np.int64],
     b_seller: NDArray[np.int64],
-    comp_of: dict[int, int],
+    comp_of: Mapping[int, int],
 ) -> set[int]:
     """Sellers whose territory has more pieces than the unit-graph components it spans."""
     out = set()
@@ -130,8 +127,9 @@ def contiguous_lns(
         ev = evaluate(p, grown)
         starts.append(((ev.overload, ev.objective), grown))
     current = min(starts, key=lambda t: t[0])[1]
-    b_unit = bundle_units(instance, mp)
-    comp_of = _unit_components(instance, b_unit)  # fixed: units never change
+    # the unit graph, its components and the sellers' base units: shared by every step
+    graph = UnitGraph.build(instance, bundle_units(instance, mp))
+    b_unit, comp_of = graph.b_unit, graph.comp_of
     rng = np.random.default_rng(seed)
 
     def score(choice: NDArray[np.int64]) -> tuple[int, float, float]:
@@ -175,7 +173,7 @@ def contiguous_lns(
         if len(free) == 0:
             continue
         model = AssignmentModel(p, scales, free=free, base=current, sellers=group)
-        flow = ContiguityFlow(instance, mp_int, model)
+        flow = ContiguityFlow(instance, mp_int, model, graph)
         flow.hint(p, current)
         step_det = min(STEP_DET, det_budget - det_used)
         out = model.solve(
