@@ -227,30 +227,27 @@ def _billion_laughs(d: Path) -> None:
     (d / "nomenclature.yaml").write_text("\n".join(lines) + "\n" + text, encoding="utf-8")
 
 
-def _calendar_column(value: str) -> Callable[[Path], None]:
+def _seller_column(column: str, value: str, row: int, fill: str = "") -> Callable[[Path], None]:
+    """An optional ``column`` of the sellers, ``fill`` for all but ``value`` on ``row``."""
+
     def patch(d: Path) -> None:
         rows = _rows(d / "sellers.csv")
-        rows[0].append("calendar")
+        rows[0].append(column)
         for r in rows[1:]:
-            r.append("")
-        rows[2][-1] = value
+            r.append(fill)
+        rows[row - 1][-1] = value
         _write_rows(d / "sellers.csv", rows)
 
     return patch
+
+
+def _calendar_column(value: str) -> Callable[[Path], None]:
+    return _seller_column("calendar", value, row=3)
 
 
 def _daily_column(value: str) -> Callable[[Path], None]:
     """A ``daily_h`` column, 8 h for every seller but ``value`` on spreadsheet row 4."""
-
-    def patch(d: Path) -> None:
-        rows = _rows(d / "sellers.csv")
-        rows[0].append("daily_h")
-        for r in rows[1:]:
-            r.append("8")
-        rows[3][-1] = value
-        _write_rows(d / "sellers.csv", rows)
-
-    return patch
+    return _seller_column("daily_h", value, row=4, fill="8")
 
 
 def _no_ae(d: Path) -> None:
@@ -491,9 +488,7 @@ CASES: list[Case] = [
         3,
         "capacity_h",
     ),
-    Case(
-        "sel_daily_over_24h", "a day of 25 hours", _daily_column("25"), S, 4, "daily_h"
-    ),
+    Case("sel_daily_over_24h", "a day of 25 hours", _daily_column("25"), S, 4, "daily_h"),
     Case("sel_daily_zero", "a day of 0 hours", _daily_column("0"), S, 4, "daily_h"),
     Case("sel_daily_text", "'8h' is not a number", _daily_column("8h"), S, 4, "daily_h"),
     Case(

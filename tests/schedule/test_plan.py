@@ -165,19 +165,24 @@ def _random_instance(n: int = 40, seed: int = 3, capacity_h: float = 12.0) -> In
     )
 
 
-@pytest.fixture(scope="module")
-def busy_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Instance, object, Path]:
-    """An overloaded seller with visits, a calendar of days off and a holiday."""
-    inst = _random_instance()
-    folder = tmp_path_factory.mktemp("inst")
+def _busy_calendar(folder: Path) -> PlanConfig:
+    """Days off on 6 and 7 January 2027, a 1.5 h day on the 12th, a holiday on the 18th."""
     (folder / "sellers.csv").write_text("seller_id,calendar\nS1,cal/s1.csv\n")
     (folder / "cal").mkdir()
     (folder / "cal" / "s1.csv").write_text(
         "date,hours\n2027-01-06,\n2027-01-07,0\n2027-01-12,1.5\n"
     )
-    cfg = PlanConfig(
+    return PlanConfig(
         weeks=4, start=MONDAY, holidays=parse_holidays("2027-01-18"), time_limit_s=8, workers=1
     )
+
+
+@pytest.fixture(scope="module")
+def busy_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Instance, object, Path]:
+    """An overloaded seller with visits, a calendar of days off and a holiday."""
+    inst = _random_instance()
+    folder = tmp_path_factory.mktemp("inst")
+    cfg = _busy_calendar(folder)
     plan = plan_actions(inst, whole(inst), cfg, instance_dir=folder)
     out = tmp_path_factory.mktemp("run")
     (out / "kpis.json").write_text(json.dumps({"model": "geography", "status": "optimal"}))
@@ -263,14 +268,7 @@ def test_a_daily_limit_lets_days_vary_while_each_week_keeps_its_capacity(
     # 3 x 144, 4 x 144 + 90, 4 x 144 and 5 x 144 minutes.
     base = _random_instance()
     inst = replace(base, sellers=replace(base.sellers, daily_h=np.array([4.0])))
-    (tmp_path / "sellers.csv").write_text("seller_id,calendar\nS1,cal/s1.csv\n")
-    (tmp_path / "cal").mkdir()
-    (tmp_path / "cal" / "s1.csv").write_text(
-        "date,hours\n2027-01-06,\n2027-01-07,0\n2027-01-12,1.5\n"
-    )
-    cfg = PlanConfig(
-        weeks=4, start=MONDAY, holidays=parse_holidays("2027-01-18"), time_limit_s=8, workers=1
-    )
+    cfg = _busy_calendar(tmp_path)
     plan = plan_actions(inst, whole(inst), cfg, instance_dir=tmp_path)
     week_cap = [3 * 144, 4 * 144 + 90, 4 * 144, 5 * 144]
     assert plan.week_capacity_min[0].tolist() == week_cap
