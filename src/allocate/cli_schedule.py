@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,16 @@ def register(app: typer.Typer) -> None:
                 help="Public holidays: a file with a 'date' column or a comma list of dates"
             ),
         ] = None,
+        daily_h: Annotated[
+            float | None,
+            typer.Option(
+                "--daily-h",
+                min=0.0,
+                max=24.0,
+                help="Most hours of one day for every seller, instead of sellers.csv's "
+                "daily_h (0: each day its even share of the week, capacity_h / 5)",
+            ),
+        ] = None,
         churn: Annotated[
             float | None,
             typer.Option(min=0.0, max=1.0, help="Yearly customer churn (default: nomenclature)"),
@@ -53,7 +64,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     ) -> None:
-        """Plan each seller's actions over the horizon under daily capacity, travel included.
+        """Plan each seller's actions over the horizon under daily and weekly capacity, travel
+        included.
 
         Sellers are solved in parallel in a process pool, or as Dask tasks with ``--scheduler``
         (a running cluster) or ``--dask`` (an embedded one); the plan is the same for the same
@@ -83,6 +95,11 @@ def register(app: typer.Typer) -> None:
 
             check_scheduler(scheduler)
             inst = read_instance(folder)
+            if daily_h is not None:
+                import numpy as np
+
+                hours = np.full(len(inst.sellers), daily_h if daily_h > 0 else np.nan)
+                inst = replace(inst, sellers=replace(inst.sellers, daily_h=hours))
             al = read_alignment(alignment, inst)
             cfg = PlanConfig(
                 weeks=weeks,

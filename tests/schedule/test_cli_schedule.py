@@ -124,3 +124,38 @@ def test_schedule_run_writes_the_same_files(tiny_dir: Path, tmp_path: Path) -> N
         assert (run / name).is_file()
     assert len(pd.read_csv(run / "schedule.csv")) == int(plan.placed.sum()) == 16
     assert json.loads((run / "kpis.json").read_text())["share_scheduled"] == 1.0
+
+
+def _schedule_args(tiny_dir: Path, run: Path, *extra: str) -> list[str]:
+    return [
+        "schedule",
+        str(tiny_dir),
+        "--alignment",
+        str(run / "alignment.csv"),
+        "--out",
+        str(run),
+        "--weeks",
+        "2",
+        "--start",
+        "2027-01-04",
+        "--time-limit",
+        "5",
+        "--workers",
+        "1",
+        *extra,
+    ]
+
+
+def test_daily_limit_from_the_command_line(tiny_dir: Path, tmp_path: Path) -> None:
+    # half an hour a day at most: no day holds more, and what needs more is left out
+    run = _run_dir(tmp_path)
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "0.5"))
+    assert res.exit_code == 0, res.output
+    sched = pd.read_csv(run / "schedule.csv")
+    minutes = (sched["duration_min"] + sched["travel_min"]).groupby(
+        [sched["seller_id"], sched["date"]]
+    )
+    assert minutes.sum().max() <= 30 + 0.2
+    assert not pd.read_csv(run / "unscheduled.csv").empty
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "25"))
+    assert res.exit_code == 2
