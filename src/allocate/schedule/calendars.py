@@ -95,12 +95,7 @@ def day_capacity_min(
     share = _shares(horizon, capacity_h, days_off)
     if math.isnan(daily_h):
         return share
-    limit = int(round(daily_h * 60.0))
-    cap = np.where(horizon.working_template(), limit, 0).astype(np.int64)
-    for off in days_off:
-        k = horizon.day(off.date)
-        if 0 <= k < horizon.n_days:
-            cap[k] = min(int(cap[k]), int(round(off.hours * 60.0)))
+    cap = _working_days(horizon, daily_h * 60.0, days_off)
     week = share.reshape(horizon.weeks, 7).sum(axis=1)
     return np.minimum(cap, np.repeat(week, 7))
 
@@ -116,8 +111,14 @@ def _shares(
     horizon: Horizon, capacity_h: float, days_off: Iterable[DayOff] = ()
 ) -> NDArray[np.int64]:
     """Each day's share of the weekly capacity, lowered by the calendar."""
-    per_day = int(round(capacity_h * 60.0 / WORKDAYS_PER_WEEK))
-    cap = np.where(horizon.working_template(), per_day, 0).astype(np.int64)
+    return _working_days(horizon, capacity_h * 60.0 / WORKDAYS_PER_WEEK, days_off)
+
+
+def _working_days(
+    horizon: Horizon, minutes: float, days_off: Iterable[DayOff] = ()
+) -> NDArray[np.int64]:
+    """``minutes`` (rounded) on each working day, lowered by the calendar."""
+    cap = np.where(horizon.working_template(), int(round(minutes)), 0).astype(np.int64)
     for off in days_off:
         k = horizon.day(off.date)
         if 0 <= k < horizon.n_days:

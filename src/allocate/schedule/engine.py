@@ -1003,7 +1003,7 @@ def check_schedule(
             if over.size:
                 errors.append(f"resource {r} over capacity at t={int(over[0])} ({over.size} units)")
             for bud in res.budgets:
-                inside = x & (s >= bud.start) & (s < bud.end)
+                inside = x & (s >= bud.start) & (s < bud.end) & (d > 0)
                 used = int(p.demands[inside, r].sum())
                 if used > bud.amount:
                     errors.append(
