@@ -648,14 +648,10 @@ class DayPlanModel:
             if a in pos and b in pos
         )
         chains = tuple(tuple(pos[i] for i in g) for g in groups if len(g) > 1)
-        budgets = (
-            tuple(
-                Budget(7 * w, min(7 * w + 7, n_days), int(c))
-                for w, c in enumerate(p.week_cap)
-                if c < p.day_cap[7 * w : 7 * w + 7].sum()
-            )
-            if p.binding_weeks
-            else ()
+        budgets = tuple(  # only the weeks that hold less than their days
+            Budget(7 * w, min(7 * w + 7, n_days), int(c))
+            for w, c in enumerate(p.week_cap)
+            if c < p.day_cap[7 * w : 7 * w + 7].sum()
         )
         return ScheduleProblem(
             tasks=tuple(tasks),
@@ -837,8 +833,7 @@ class _DayBook:
     def repair(self) -> None:
         """Drop the least valuable groups of each overloaded day (then week), visits first."""
         p = self.p
-        n_days = len(p.day_cap)
-        for d in range(n_days):
+        for d in range(len(p.day_cap)):
             while self.tasks[d] and self.load(d) > p.day_cap[d] + 1e-6:
                 self._drop_cheapest([d])
         for w in range(len(self.week_cap)):
@@ -1086,7 +1081,8 @@ class _DayBook:
         if sum(freed.values()) < need - 1e-9:
             return False
         # when the week is what is full, moving work inside the week frees nothing
-        week = d // 7 if self.weekly and self._week_free(d // 7) < p.day_cap[d] - self.load(d) else -1
+        full_week = self.weekly and self._week_free(d // 7) < p.day_cap[d] - self.load(d)
+        week = d // 7 if full_week else -1
         for j in sorted(movers, key=lambda j: (-freed[j], j)):
             lo, hi = self._window(j)
             best: tuple[float, int] | None = None
