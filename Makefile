@@ -52,6 +52,7 @@ bench: install
 	$(PY) benchmarks/pmedian.py $(BENCH_DATA)/pmed --time-limit 60 --peer-max-n 200 --out $(BENCH_OUT)/pmed.csv
 	$(PY) benchmarks/pmedian.py $(BENCH_DATA)/cpmp --capacitated --time-limit 60 --out $(BENCH_OUT)/cpmp.csv
 	$(PY) benchmarks/schedule_scale.py instances/fr-national --time-limit 120 --workers 2 --out $(BENCH_OUT)/schedule_scale.csv
+	$(PY) benchmarks/schedule_scale.py instances/fr-national --even-days --time-limit 120 --workers 2 --out $(BENCH_OUT)/schedule_scale_even.csv
 	$(PY) benchmarks/map_scale.py $(BENCH_OUT)/map-instances --out $(BENCH_OUT)/map_scale.csv
 	$(PY) benchmarks/solve_memory.py instances/fr-national --models geography,roles --time-limit 60 --out $(BENCH_OUT)/solve_memory.csv
 
