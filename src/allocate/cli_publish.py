@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
                 title = f"{run.label} vs {other.label} · {inst.name}"
             save_map(m, target, offline=offline, title=title)
             index = update_index(target.parent)
-            console.print(f"wrote {target} and {index}")
+            console.print(f"wrote {target}" + _gallery_note(index, target.parent))
 
         run_guarded(go)
 
@@ -118,6 +118,12 @@ def register(app: typer.Typer) -> None:
             runs = [read_run(r, inst) for r in run_dirs]
             index = write_report(runs, inst, out, offline=offline)
             gallery = update_index(out.parent)
-            console.print(f"wrote {index} and {gallery}")
+            console.print(f"wrote {index}" + _gallery_note(gallery, out.parent))
 
         run_guarded(go)
+
+
+def _gallery_note(index: Path | None, folder: Path) -> str:
+    if index is not None:
+        return f" and {index}"
+    return f"; {folder / 'index.html'} is not a gallery written by allocate: left as it was"

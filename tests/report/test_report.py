@@ -70,3 +70,20 @@ def test_report_draws_offline(browser, report: Path, tmp_path: Path) -> None:  #
     assert (tmp_path / "report.png").stat().st_size > 50_000
     assert not watch.errors and not watch.dialogs
     page.close()
+
+
+def test_the_gallery_never_overwrites_someone_elses_index(tmp_path: Path) -> None:
+    from allocate.report import update_index
+
+    (tmp_path / "a.html").write_text("<html><title>Map A</title></html>")
+    own = "<html><body>my own page</body></html>"
+    (tmp_path / "index.html").write_text(own)
+    assert update_index(tmp_path) is None
+    assert (tmp_path / "index.html").read_text() == own
+    # a gallery written by allocate is rewritten with what the folder holds now
+    (tmp_path / "index.html").unlink()
+    assert update_index(tmp_path) == tmp_path / "index.html"
+    (tmp_path / "b.html").write_text("<html><title>Map B</title></html>")
+    update_index(tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    assert "Map A" in page and "Map B" in page

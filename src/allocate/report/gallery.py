@@ -24,9 +24,20 @@ def _title(path: Path) -> str:
     return html.unescape(m.group(1)).strip() if m else ""
 
 
-def update_index(folder: Path) -> Path:
-    """Rewrite ``folder/index.html`` listing its ``*.html`` maps and its report sub-folders."""
+#: Marks the index pages this module writes; any other ``index.html`` is left alone.
+GENERATOR = '<meta name="generator" content="allocate gallery">'
+
+
+def update_index(folder: Path) -> Path | None:
+    """Rewrite ``folder/index.html`` listing its ``*.html`` maps and its report sub-folders.
+
+    Only a page written here is rewritten: when ``folder`` already holds another
+    ``index.html`` (someone's own page), nothing is written and ``None`` is returned.
+    """
     folder = Path(folder)
+    out = folder / "index.html"
+    if out.exists() and not _ours(out):
+        return None
     items: list[tuple[str, str, str]] = []  # kind, href, label
     for p in sorted(folder.iterdir(), key=lambda q: q.name.lower()):
         if p.name.startswith("."):
@@ -46,7 +57,7 @@ def update_index(folder: Path) -> Path:
         or "<li>nothing published yet</li>"
     )
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Published maps and reports</title>
+<html lang="en"><head><meta charset="utf-8">{GENERATOR}<title>Published maps and reports</title>
 <style>
 body {{ font-family: 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; margin: 40px auto; max-width: 900px; color: #1f2937; }}
 h1 {{ font-size: 22px; }} ul {{ list-style: none; padding: 0; }}
@@ -57,9 +68,21 @@ a {{ color: #1d4ed8; text-decoration: none; font-weight: 600; }}
 </style></head>
 <body><h1>Published maps and reports</h1><ul>{rows}</ul></body></html>
 """
-    out = folder / "index.html"
     atomic_write_text(out, page)
     return out
+
+
+#: The head of the pages written before the generator mark (still ours to rewrite).
+_LEGACY = '<meta charset="utf-8"><title>Published maps and reports</title>'
+
+
+def _ours(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            head = fh.read(2_000)
+    except OSError:
+        return False
+    return GENERATOR in head or _LEGACY in head
 
 
 def html_name(href: str) -> str:
