@@ -14,7 +14,8 @@ Columns: ``instance,known,value,gap,time_s,status`` plus extras. ``value`` is th
 planned travel)`` summed over sellers. ``gap = 1 - value / known``. Extras: ``capacity_h``
 (the plain bound with the capacities as they are), actions, schedulable (fit the seller's
 empty calendar), placed, placed share of schedulable, work and travel hours (their sum is
-``value``: a plan that drives less and works more has the same value), ``days`` and
+``value``: a plan that drives less and works more has the same value), ``plan_value`` (the
+plan's own objective: the value of the actions placed, potential by stage), ``days`` and
 ``share_<role>`` (each role's value over its bound). A sidecar
 ``OUT.meta.json`` records the machine, versions and limits. No peer: no public tool solves
 this exact plan.
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "schedulable": n_sched,
         "placed": int(plan.placed.sum()),
         "placed_share_schedulable": round(int(plan.placed.sum()) / max(1, n_sched), 4),
+        "plan_value": round(float(a.value[plan.placed].sum()), 1),
         "work_h": round(float(a.duration_min[plan.placed].sum()) / 60, 1),
         "travel_h": round(float(travel.sum()), 1),
         "sellers": len(set(a.seller.tolist())),
