@@ -58,6 +58,10 @@ class Accounts:
         return len(self.ids)
 
 
+#: Working days per week: the weekly capacity is spread over them (``capacity_h / 5`` a day).
+WORKDAYS_PER_WEEK = 5
+
+
 @dataclass(frozen=True)
 class Sellers:
     """Sellers, their home base, role, weekly capacity and skills (empty tuple = all).

@@ -490,6 +490,14 @@ CASES: list[Case] = [
     ),
     Case("sel_daily_over_24h", "a day of 25 hours", _daily_column("25"), S, 4, "daily_h"),
     Case("sel_daily_zero", "a day of 0 hours", _daily_column("0"), S, 4, "daily_h"),
+    Case(
+        "sel_daily_short_week",
+        "1.5 h a day cannot fill an 8 h week",
+        _daily_column("1.5"),
+        S,
+        4,
+        "daily_h",
+    ),
     Case("sel_daily_text", "'8h' is not a number", _daily_column("8h"), S, 4, "daily_h"),
     Case(
         "sel_missing_column",

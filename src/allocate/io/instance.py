@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..domain import Accounts, Instance, Sellers, TravelMatrix, Units
+from ..domain import WORKDAYS_PER_WEEK, Accounts, Instance, Sellers, TravelMatrix, Units
 from ..errors import InputError, Problem
 from ..nomenclature import Nomenclature
 from ..travel import TravelModel, haversine_km
@@ -150,6 +150,19 @@ def _build_sellers(
         if col not in df.columns:
             return np.full(n, fill)
         return df[col].fillna(fill).to_numpy(dtype=float)
+
+    daily, weekly = opt("daily_h", np.nan), df["capacity_h"].to_numpy(dtype=float)
+    for i in np.flatnonzero(daily * WORKDAYS_PER_WEEK < weekly - 1e-9).tolist():
+        problems.append(
+            Problem(
+                file,
+                f"daily_h {daily[i]:g} x {WORKDAYS_PER_WEEK} working days is less than "
+                f"capacity_h {weekly[i]:g}: the week could never be filled "
+                "(raise daily_h, lower capacity_h, or leave daily_h empty)",
+                row=i + 2,
+                column="daily_h",
+            )
+        )
 
     return Sellers(
         ids=tuple(df["seller_id"]),

@@ -24,10 +24,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from ..domain import WORKDAYS_PER_WEEK
 from ..errors import InputError, Problem
-
-#: Working days per week over which the weekly capacity is spread.
-WORKDAYS_PER_WEEK = 5
 
 
 @dataclass(frozen=True)
