@@ -98,6 +98,19 @@ def register(app: typer.Typer) -> None:
             if daily_h is not None:
                 import numpy as np
 
+                from .domain import WORKDAYS_PER_WEEK
+
+                caps = inst.sellers.capacity_h
+                short = np.flatnonzero((daily_h > 0) & (daily_h * WORKDAYS_PER_WEEK < caps - 1e-9))
+                if short.size:
+                    s = int(short[0])
+                    raise InputError.single(
+                        "--daily-h",
+                        f"{daily_h:g} h x {WORKDAYS_PER_WEEK} working days cannot fill the "
+                        f"{caps[s]:g} h week of {inst.sellers.ids[s]} "
+                        f"({short.size} seller(s) in all); give at least "
+                        f"{caps.max() / WORKDAYS_PER_WEEK:g}, or 0 for even days",
+                    )
                 hours = np.full(len(inst.sellers), daily_h if daily_h > 0 else np.nan)
                 inst = replace(inst, sellers=replace(inst.sellers, daily_h=hours))
             al = read_alignment(alignment, inst)

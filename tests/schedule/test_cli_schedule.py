@@ -147,15 +147,20 @@ def _schedule_args(tiny_dir: Path, run: Path, *extra: str) -> list[str]:
 
 
 def test_daily_limit_from_the_command_line(tiny_dir: Path, tmp_path: Path) -> None:
-    # half an hour a day at most: no day holds more, and what needs more is left out
+    # 40 h weeks: a 10 h day is allowed (each week keeps 40 h), a 6 h day could never
+    # fill the week, 25 h is not a day
     run = _run_dir(tmp_path)
-    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "0.5"))
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "10"))
     assert res.exit_code == 0, res.output
     sched = pd.read_csv(run / "schedule.csv")
     minutes = (sched["duration_min"] + sched["travel_min"]).groupby(
         [sched["seller_id"], sched["date"]]
     )
-    assert minutes.sum().max() <= 30 + 0.2
-    assert not pd.read_csv(run / "unscheduled.csv").empty
+    assert 0 < minutes.sum().max() <= 600 + 0.2
+    assert (pd.read_csv(run / "load.csv")["capacity_h"] == 40).all()
+    (run / "schedule.csv").unlink()
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "6"))
+    assert res.exit_code == 2 and "--daily-h" in res.output and "PAR" in res.output
+    assert not (run / "schedule.csv").exists()
     res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "25"))
     assert res.exit_code == 2
