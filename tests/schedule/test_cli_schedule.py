@@ -20,6 +20,22 @@ def _run_dir(tmp_path: Path) -> Path:
     return run
 
 
+#: Two weeks from a fixed Monday, a short limit, one process.
+FAST = ("--weeks", "2", "--start", "2027-01-04", "--time-limit", "5", "--workers", "1")
+
+
+def _schedule_args(tiny_dir: Path, run: Path, *extra: str) -> list[str]:
+    return [
+        "schedule",
+        str(tiny_dir),
+        "--alignment",
+        str(run / "alignment.csv"),
+        "--out",
+        str(run),
+        *extra,
+    ]
+
+
 def test_schedule_writes_the_plan_and_merges_kpis(tiny_dir: Path, tmp_path: Path) -> None:
     sellers = (tiny_dir / "sellers.csv").read_text().splitlines()
     sellers = [sellers[0] + ",calendar", sellers[1] + ",off/par.csv", sellers[2] + ","]
@@ -27,25 +43,7 @@ def test_schedule_writes_the_plan_and_merges_kpis(tiny_dir: Path, tmp_path: Path
     (tiny_dir / "off").mkdir()
     (tiny_dir / "off" / "par.csv").write_text("date\n2027-01-07\n")
     run = _run_dir(tmp_path)
-    args = [
-        "schedule",
-        str(tiny_dir),
-        "--alignment",
-        str(run / "alignment.csv"),
-        "--out",
-        str(run),
-        "--weeks",
-        "2",
-        "--start",
-        "2027-01-04",
-        "--holidays",
-        "2027-01-05",
-        "--time-limit",
-        "5",
-        "--workers",
-        "1",
-    ]
-    res = CliRunner().invoke(app, args)
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, *FAST, "--holidays", "2027-01-05"))
     assert res.exit_code == 0, res.output
     sched = pd.read_csv(run / "schedule.csv")
     assert list(sched.columns[:7]) == [
@@ -70,38 +68,14 @@ def test_schedule_writes_the_plan_and_merges_kpis(tiny_dir: Path, tmp_path: Path
 
 def test_schedule_rejects_a_start_that_is_not_a_monday(tiny_dir: Path, tmp_path: Path) -> None:
     run = _run_dir(tmp_path)
-    res = CliRunner().invoke(
-        app,
-        [
-            "schedule",
-            str(tiny_dir),
-            "--alignment",
-            str(run / "alignment.csv"),
-            "--out",
-            str(run),
-            "--start",
-            "2027-01-05",
-        ],
-    )
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--start", "2027-01-05"))
     assert res.exit_code == 2
     assert not (run / "schedule.csv").exists()
 
 
 def test_schedule_rejects_bad_holidays(tiny_dir: Path, tmp_path: Path) -> None:
     run = _run_dir(tmp_path)
-    res = CliRunner().invoke(
-        app,
-        [
-            "schedule",
-            str(tiny_dir),
-            "--alignment",
-            str(run / "alignment.csv"),
-            "--out",
-            str(run),
-            "--holidays",
-            "2027-13-40",
-        ],
-    )
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--holidays", "2027-13-40"))
     assert res.exit_code == 2
 
 
@@ -126,31 +100,11 @@ def test_schedule_run_writes_the_same_files(tiny_dir: Path, tmp_path: Path) -> N
     assert json.loads((run / "kpis.json").read_text())["share_scheduled"] == 1.0
 
 
-def _schedule_args(tiny_dir: Path, run: Path, *extra: str) -> list[str]:
-    return [
-        "schedule",
-        str(tiny_dir),
-        "--alignment",
-        str(run / "alignment.csv"),
-        "--out",
-        str(run),
-        "--weeks",
-        "2",
-        "--start",
-        "2027-01-04",
-        "--time-limit",
-        "5",
-        "--workers",
-        "1",
-        *extra,
-    ]
-
-
 def test_daily_limit_from_the_command_line(tiny_dir: Path, tmp_path: Path) -> None:
     # 40 h weeks: a 10 h day is allowed (each week keeps 40 h), a 6 h day could never
     # fill the week, 25 h is not a day
     run = _run_dir(tmp_path)
-    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "10"))
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, *FAST, "--daily-h", "10"))
     assert res.exit_code == 0, res.output
     sched = pd.read_csv(run / "schedule.csv")
     minutes = (sched["duration_min"] + sched["travel_min"]).groupby(
@@ -159,8 +113,8 @@ def test_daily_limit_from_the_command_line(tiny_dir: Path, tmp_path: Path) -> No
     assert 0 < minutes.sum().max() <= 600 + 0.2
     assert (pd.read_csv(run / "load.csv")["capacity_h"] == 40).all()
     (run / "schedule.csv").unlink()
-    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "6"))
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, *FAST, "--daily-h", "6"))
     assert res.exit_code == 2 and "--daily-h" in res.output and "PAR" in res.output
     assert not (run / "schedule.csv").exists()
-    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, "--daily-h", "25"))
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, *FAST, "--daily-h", "25"))
     assert res.exit_code == 2
