@@ -98,13 +98,20 @@ def load_step(plan: ActionPlan, s: int) -> int:
     return max(g, 1)
 
 
-def day_bounds(plan: ActionPlan) -> np.ndarray:
+def load_steps(plan: ActionPlan) -> np.ndarray:
+    """:func:`load_step` of every seller."""
+    n_sel = plan.day_capacity_min.shape[0]
+    return np.array([load_step(plan, s) for s in range(n_sel)], dtype=np.int64)
+
+
+def day_bounds(plan: ActionPlan, steps: np.ndarray | None = None) -> np.ndarray:
     """Most minutes each seller can fill on each day, in any plan: ``(n_sellers, n_days)``.
 
-    A day holds at most its capacity, rounded down to the seller's :func:`load_step`.
+    A day holds at most its capacity, rounded down to the seller's :func:`load_step`
+    (``steps``: those of :func:`load_steps`, computed when not given).
     """
+    steps = load_steps(plan) if steps is None else steps
     caps = plan.day_capacity_min.astype(np.int64)
-    steps = np.array([load_step(plan, s) for s in range(caps.shape[0])], dtype=np.int64)
     return caps // steps[:, None] * steps[:, None]
 
 
@@ -124,11 +131,11 @@ def load_bound(plan: ActionPlan) -> tuple[np.ndarray, np.ndarray]:
     travel = np.zeros(n_sel)
     np.add.at(travel, a.seller, plan.travel_min / 60)
     np.add.at(work, a.seller[plan.schedulable], a.duration_min[plan.schedulable] / 60)
-    days = day_bounds(plan).reshape(n_sel, n_days // 7, 7).sum(axis=2)
+    steps = load_steps(plan)
+    days = day_bounds(plan, steps).reshape(n_sel, n_days // 7, 7).sum(axis=2)
     plain = plan.day_capacity_min.reshape(n_sel, n_days // 7, 7).sum(axis=2)
     weeks = plan.week_capacity_min
     if weeks.shape == days.shape:
-        steps = np.array([load_step(plan, s) for s in range(n_sel)], dtype=np.int64)
         days = np.minimum(days, weeks // steps[:, None] * steps[:, None])
         plain = np.minimum(plain, weeks)
     days_h, plain_h = days.sum(axis=1) / 60, plain.sum(axis=1) / 60

@@ -98,10 +98,11 @@ def register(app: typer.Typer) -> None:
             if daily_h is not None:
                 import numpy as np
 
-                from .domain import WORKDAYS_PER_WEEK
+                from .domain import WORKDAYS_PER_WEEK, short_weeks
 
                 caps = inst.sellers.capacity_h
-                short = np.flatnonzero((daily_h > 0) & (daily_h * WORKDAYS_PER_WEEK < caps - 1e-9))
+                hours = np.full(len(inst.sellers), daily_h if daily_h > 0 else np.nan)
+                short = short_weeks(hours, caps)
                 if short.size:
                     s = int(short[0])
                     raise InputError.single(
@@ -111,7 +112,6 @@ def register(app: typer.Typer) -> None:
                         f"({short.size} seller(s) in all); give at least "
                         f"{caps.max() / WORKDAYS_PER_WEEK:g}, or 0 for even days",
                     )
-                hours = np.full(len(inst.sellers), daily_h if daily_h > 0 else np.nan)
                 inst = replace(inst, sellers=replace(inst.sellers, daily_h=hours))
             al = read_alignment(alignment, inst)
             cfg = PlanConfig(

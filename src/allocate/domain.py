@@ -62,6 +62,13 @@ class Accounts:
 WORKDAYS_PER_WEEK = 5
 
 
+def short_weeks(
+    daily_h: NDArray[np.float64], capacity_h: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """Sellers whose daily limit cannot fill the week: ``5 * daily_h < capacity_h`` (NaN: no)."""
+    return np.flatnonzero(daily_h * WORKDAYS_PER_WEEK < capacity_h - 1e-9)
+
+
 @dataclass(frozen=True)
 class Sellers:
     """Sellers, their home base, role, weekly capacity and skills (empty tuple = all).

@@ -19,7 +19,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..domain import WORKDAYS_PER_WEEK, Accounts, Instance, Sellers, TravelMatrix, Units
+from ..domain import (
+    WORKDAYS_PER_WEEK,
+    Accounts,
+    Instance,
+    Sellers,
+    TravelMatrix,
+    Units,
+    short_weeks,
+)
 from ..errors import InputError, Problem
 from ..nomenclature import Nomenclature
 from ..travel import TravelModel, haversine_km
@@ -152,7 +160,7 @@ def _build_sellers(
         return df[col].fillna(fill).to_numpy(dtype=float)
 
     daily, weekly = opt("daily_h", np.nan), df["capacity_h"].to_numpy(dtype=float)
-    for i in np.flatnonzero(daily * WORKDAYS_PER_WEEK < weekly - 1e-9).tolist():
+    for i in short_weeks(daily, weekly).tolist():
         problems.append(
             Problem(
                 file,

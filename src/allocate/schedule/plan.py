@@ -159,13 +159,13 @@ class SellerProblem:
         return len(self.duration)
 
     @property
-    def binding_weeks(self) -> bool:
-        """Whether some week holds fewer minutes than its days (the week cap matters)."""
+    def binding_weeks(self) -> NDArray[np.bool_]:
+        """Each week that holds fewer minutes than its days (where the week cap matters)."""
         if len(self.week_cap) == 0:
-            return False
+            return np.zeros(0, dtype=bool)
         days = np.zeros(len(self.week_cap), dtype=np.int64)
         np.add.at(days, np.arange(len(self.day_cap)) // 7, self.day_cap)
-        return bool((self.week_cap < days).any())
+        return self.week_cap < days
 
 
 @dataclass(frozen=True)
@@ -648,10 +648,9 @@ class DayPlanModel:
             if a in pos and b in pos
         )
         chains = tuple(tuple(pos[i] for i in g) for g in groups if len(g) > 1)
-        budgets = tuple(  # only the weeks that hold less than their days
-            Budget(7 * w, min(7 * w + 7, n_days), int(c))
-            for w, c in enumerate(p.week_cap)
-            if c < p.day_cap[7 * w : 7 * w + 7].sum()
+        budgets = tuple(
+            Budget(7 * w, min(7 * w + 7, n_days), int(p.week_cap[w]))
+            for w in np.flatnonzero(p.binding_weeks).tolist()
         )
         return ScheduleProblem(
             tasks=tuple(tasks),
@@ -754,7 +753,7 @@ class _DayBook:
         self._journal: tuple[dict[int, _Snapshot], dict[int, int]] | None = None
         self._evals = 0
         # weeks are checked only when some week holds fewer minutes than its days
-        self.weekly = p.binding_weeks and n_days % 7 == 0
+        self.weekly = bool(p.binding_weeks.any()) and n_days % 7 == 0
         self.week_cap = p.week_cap.astype(float) if self.weekly else np.zeros(0)
         for i in np.flatnonzero(self.day >= 0):
             self._add(int(i), int(self.day[i]))
@@ -806,12 +805,7 @@ class _DayBook:
 
     def _rooms(self) -> NDArray[np.float64]:
         """:meth:`room` of every day."""
-        loads = np.array([self.load(d) for d in range(len(self.p.day_cap))])
-        free = self.p.day_cap - loads
-        if self.weekly:
-            week = self.week_cap - loads.reshape(-1, 7).sum(axis=1)
-            free = np.minimum(free, np.repeat(week, 7))
-        return free
+        return np.array([self.room(d) for d in range(len(self.p.day_cap))])
 
     def _remove_group(self, g: int) -> None:
         members = np.flatnonzero((self.p.group == g) & (self.day >= 0))
