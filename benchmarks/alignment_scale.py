@@ -33,8 +33,8 @@ def one(data_dir: Path, n: int, m: int, limit: float, scenario: str, export: Pat
     import numpy as np
 
     from allocate import Scenario, read_instance, solve
+    from allocate.analysis.kpi import compute_kpis
     from allocate.generate import generate_instance, write_instance
-    from allocate.kpi import compute_kpis
     from allocate.organize.presets import build_model
 
     folder = data_dir / f"fr-{n}x{m}"

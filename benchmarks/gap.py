@@ -4,7 +4,8 @@
                              [--workers N] [--no-peer] [--limit K] --out FILE.csv
 
 DATA_DIR is laid out like ``../shared/bench-data/gap``: ``instances/<set>/<instance>`` plus
-``known_values.csv``. Each instance goes through ``allocate.io.gap.read_gap`` onto the same
+``known_values.csv``. Each instance goes through ``allocate.io.benchmarks.gap.read_gap`` and
+``allocate.solvers.problem.dense_problem`` onto the same
 :class:`~allocate.solvers.AssignmentProblem` and pipeline as a sales alignment (no GAP-only
 path). The peer is a plain HiGHS MIP (``benchmarks/peers/highs_gap.py``) in a subprocess.
 Columns: instance, known (optimum or best known), value, gap (to known), time_s, status,
@@ -23,8 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine, print_table, run_peer, write_rows  # noqa: E402
-from allocate.io.gap import read_gap  # noqa: E402
+from allocate.io.benchmarks.gap import read_gap  # noqa: E402
 from allocate.solvers import SolveParams, solve_assignment  # noqa: E402
+from allocate.solvers.problem import dense_problem  # noqa: E402
 
 
 def main() -> None:
@@ -49,7 +51,7 @@ def main() -> None:
     for r in known_rows:
         known = float(r["optimum"] or r["best_known"])
         target = known * 1.01
-        problem = read_gap(args.data_dir / r["file"])
+        problem = _gap_problem(args.data_dir / r["file"])
         hits: list[float] = []
 
         def on_solution(t: float, obj: float, hits: list[float] = hits, target: float = target) -> None:
@@ -101,3 +103,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _gap_problem(path):
+    g = read_gap(path)
+    return dense_problem(g.cost, g.load, g.capacity)

@@ -46,11 +46,11 @@ def main() -> None:
     import folium
     from playwright.sync_api import sync_playwright
 
+    from allocate.core.result import Alignment
+    from allocate.core.travel import haversine_km
     from allocate.generate import generate_instance, write_instance
     from allocate.io import read_instance
-    from allocate.maps import plot_territories, save_map
-    from allocate.result import Alignment
-    from allocate.travel import haversine_km
+    from allocate.publish.maps import plot_territories, save_map
 
     inst_dir = a.workdir / f"fr-{a.accounts}-{a.sellers}-{a.seed}"
     if not (inst_dir / "accounts.csv").is_file():

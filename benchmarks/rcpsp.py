@@ -1,6 +1,6 @@
 """RCPSP benchmark: solve PSPLIB ``.sm`` files with the allocate scheduling engine.
 
-Reads every ``.sm`` file of DATA_DIR through :mod:`allocate.schedule.psplib` onto the same
+Reads every ``.sm`` file of DATA_DIR through :mod:`allocate.io.benchmarks.psplib` onto the same
 engine that schedules action plans, and compares the makespan with the known optimum.
 
     python benchmarks/rcpsp.py ../shared/bench-data/rcpsp/j30 --time-limit 10 --workers 2 \

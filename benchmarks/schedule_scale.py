@@ -39,10 +39,10 @@ from rich.console import Console
 from rich.table import Table
 
 from allocate import Alignment, Instance, read_instance
-from allocate.io.runs import read_alignment
+from allocate.core.travel import nearest_sellers
+from allocate.io.runfolder import read_alignment
 from allocate.schedule import ActionPlan, PlanConfig, plan_actions
 from allocate.schedule.actions import ROLE_STAND_IN
-from allocate.travel import nearest_sellers
 
 START = dt.date(2027, 1, 4)  # a fixed Monday: the same run gives the same plan
 

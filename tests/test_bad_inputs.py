@@ -137,7 +137,7 @@ def test_infeasible_organization_exits_3_and_names_the_short_group(case, tmp_pat
 
 def test_locked_shortfall_hours_are_the_locked_workload(tmp_path):
     """The 'short by' figure is the workload locked to S003 minus its 0.5 h/week."""
-    from allocate.workload import account_workload
+    from allocate.core.workload import account_workload
 
     case = next(c for c in cases.INFEASIBLE if c.id == "inf_locked_over_capacity")
     folder = _instance(tmp_path, case)
@@ -145,7 +145,7 @@ def test_locked_shortfall_hours_are_the_locked_workload(tmp_path):
     s3 = inst.sellers.ids.index("S003")
     wl = account_workload(inst)
     locked = np.flatnonzero(inst.accounts.locked & (inst.accounts.current_seller == s3))
-    from allocate.travel import haversine_km
+    from allocate.core.travel import haversine_km
 
     km = haversine_km(
         inst.accounts.lat[locked],

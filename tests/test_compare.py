@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from allocate import Scenario, read_instance
-from allocate.compare import ROWS, compare
-from allocate.nomenclature import default_nomenclature_dict
+from allocate.analysis.compare import ROWS, compare
+from allocate.core.nomenclature import default_nomenclature_dict
 
 MODELS = ["geography", "size", "value_proposition", "roles", "generalist", "hybrid"]
 

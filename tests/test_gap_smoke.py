@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from allocate.io.gap import read_gap
+from allocate.io.benchmarks.gap import read_gap
 from allocate.solvers import SolveParams, evaluate, solve_assignment
+from allocate.solvers.problem import dense_problem
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench-data" / "gap"
 CASES = ["gap1-0", "gap4-3", "gap8-1"]
@@ -22,9 +23,14 @@ CASES = ["gap1-0", "gap4-3", "gap8-1"]
 @pytest.mark.parametrize("name", CASES)
 def test_small_gap_reaches_known_optimum(name):
     known = {r["instance"]: r for r in csv.DictReader((DATA / "known_values.csv").open())}[name]
-    problem = read_gap(DATA / known["file"])
+    problem = _gap_problem(DATA / known["file"])
     assert problem.n_items == int(known["jobs"]) and problem.n_sellers == int(known["agents"])
     sol = solve_assignment(problem, SolveParams(time_limit_s=20, workers=2))
     assert sol.objective == float(known["optimum"])
     ev = evaluate(problem, sol.choice)
     assert ev.feasible and ev.cost == float(known["optimum"])
+
+
+def _gap_problem(path):
+    g = read_gap(path)
+    return dense_problem(g.cost, g.load, g.capacity)

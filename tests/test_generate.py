@@ -12,6 +12,8 @@ import shapely
 import yaml
 from scipy.spatial import cKDTree
 
+from allocate.core.nomenclature import ROLES, STAGES, Nomenclature, default_nomenclature_dict
+from allocate.core.travel import TravelModel, haversine_km, nearest_sellers
 from allocate.generate import (
     COUNTRIES,
     POTENTIAL_MEDIAN,
@@ -24,8 +26,6 @@ from allocate.generate import (
     role_workload,
     write_instance,
 )
-from allocate.nomenclature import ROLES, STAGES, Nomenclature, default_nomenclature_dict
-from allocate.travel import TravelModel, haversine_km, nearest_sellers
 
 MODELS = ("geography", "size", "value_proposition", "roles", "generalist", "hybrid")
 

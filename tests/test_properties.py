@@ -1,4 +1,4 @@
-"""Property tests: the readers and ``allocate.solve`` never crash.
+"""Property tests: the readers and ``allocate.align.solve`` never crash.
 
 Whatever bytes or cells they are given, the readers return a valid ``Instance`` or raise
 ``InputError`` (nothing else). On small random instances, ``solve`` returns a ``Result`` or
@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from allocate import InfeasibleError, InputError, Scenario, solve
+from allocate.analysis.kpi import compute_kpis
 from allocate.io import read_instance, read_nomenclature
 from allocate.io.tables import read_table
-from allocate.kpi import compute_kpis
 
 BASE = Path(__file__).parent / "bad_inputs" / "_base"
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from allocate.travel import TravelModel, haversine_km
-from allocate.workload import account_workload, travel_minutes, workload_hours
+from allocate.core.travel import TravelModel, haversine_km
+from allocate.core.workload import account_workload, travel_minutes, workload_hours
 
 
 def test_haversine_paris_lyon():

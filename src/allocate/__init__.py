@@ -5,14 +5,15 @@
 >>> res = solve(inst, Scenario(model="geography"))    # doctest: +SKIP
 """
 
-from .domain import Accounts, Instance, Sellers, Units
-from .errors import AllocateError, InfeasibleError, InputError
-from .io import check_instance, read_instance
-from .kpi import alignment_kpis, compute_kpis
-from .result import Alignment, Result
-from .scenario import Scenario, read_scenario
-from .solve import solve
-from .solvers.pipeline import SolveStatus
+from allocate.align.solve import solve
+from allocate.analysis.kpi import alignment_kpis, compute_kpis
+from allocate.core.errors import AllocateError, InfeasibleError, InputError
+from allocate.core.instance import Accounts, Instance, Sellers, Units
+from allocate.core.result import Alignment, Result
+from allocate.core.scenario import Scenario
+from allocate.core.status import SolveStatus
+from allocate.io import check_instance, read_instance
+from allocate.io.scenario import read_scenario
 
 __version__ = "0.1.0"
 

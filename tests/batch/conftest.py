@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from allocate.nomenclature import default_nomenclature_dict
+from allocate.core.nomenclature import default_nomenclature_dict
 
 CITIES = [(48.8566, 2.3522), (45.7640, 4.8357), (43.2965, 5.3698), (44.8378, -0.5792)]
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from allocate.batch import read_batch, run_batch
-from allocate.errors import InputError
+from allocate.core.errors import InputError
 from conftest import WHATIFS, write_batch
 
 

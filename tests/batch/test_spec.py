@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from allocate.batch import read_batch
-from allocate.errors import InputError
+from allocate.core.errors import InputError
 from conftest import WHATIFS, write_batch
 
 

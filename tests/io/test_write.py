@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from allocate.cli import app
-from allocate.errors import InputError
-from allocate.io.write import atomic_write_text, neutralize_cell, safe_child
+from allocate.core.errors import InputError
+from allocate.io.atomic import atomic_write_text, neutralize_cell, safe_child
 
 BASE = Path(__file__).parents[1] / "bad_inputs" / "_base"
 

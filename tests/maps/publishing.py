@@ -31,7 +31,7 @@ def make_instance(folder: Path, n: int = 160) -> Path:
     import numpy as np
     import yaml
 
-    from allocate.nomenclature import default_nomenclature_dict
+    from allocate.core.nomenclature import default_nomenclature_dict
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(7)

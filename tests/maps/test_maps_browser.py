@@ -11,10 +11,10 @@ from publishing import COUNT_JS, PIXELS_JS, XSS, PageWatch
 from typer.testing import CliRunner
 
 from allocate.cli import app
-from allocate.geo import territory_polygons
+from allocate.core.geo import territory_polygons
 from allocate.io import read_instance
-from allocate.io.runs import account_owner
-from allocate.maps import changed_owner, plot_comparison, read_run, save_map
+from allocate.io.runfolder import account_owner
+from allocate.publish.maps import changed_owner, plot_comparison, read_run, save_map
 
 pytestmark = pytest.mark.browser
 

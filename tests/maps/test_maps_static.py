@@ -12,11 +12,17 @@ from publishing import XSS
 from typer.testing import CliRunner
 
 from allocate.cli import app
-from allocate.geo import territory_polygons
+from allocate.core.geo import territory_polygons
 from allocate.io import read_instance
-from allocate.io.runs import account_owner
-from allocate.maps import greedy_colors, plot_territories, read_run, render_html, seller_colors
-from allocate.maps.colors import PALETTE, territory_adjacency
+from allocate.io.runfolder import account_owner
+from allocate.publish.maps import (
+    greedy_colors,
+    plot_territories,
+    read_run,
+    render_html,
+    seller_colors,
+)
+from allocate.publish.maps.colors import PALETTE, territory_adjacency
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from allocate import read_instance
-from allocate.organize.contiguity import bundle_units, count_enclaves, territory_components
-from allocate.organize.contiguity_exact import ContiguityFlow, UnitGraph, solve_contiguous
+from allocate.align.solve import solve
+from allocate.core.scenario import BalanceSet, Scenario, Weights
 from allocate.organize.presets import build_model
-from allocate.scenario import BalanceSet, Scenario, Weights
-from allocate.solve import solve
+from allocate.solvers.contiguity.exact import ContiguityFlow, UnitGraph, solve_contiguous
+from allocate.solvers.contiguity.repair import bundle_units, count_enclaves, territory_components
 from allocate.solvers.cpsat import AssignmentModel
 from allocate.solvers.problem import evaluate
 from allocate.solvers.scaling import scales_for, snap
@@ -194,7 +194,7 @@ def test_large_instances_use_neighbourhoods(fr300, monkeypatch, caplog) -> None:
     import logging
     import sys
 
-    solve_module = sys.modules["allocate.solve"]
+    solve_module = sys.modules["allocate.align.solve"]
 
     monkeypatch.setattr(solve_module, "EXACT_MAX_UNITS", 10)  # fr300 has more units than that
     scenario = Scenario(model="geography", time_limit_s=10)
@@ -212,7 +212,7 @@ def test_large_instances_use_neighbourhoods(fr300, monkeypatch, caplog) -> None:
 def test_neighbourhoods_reach_the_grid_optimum(grid, monkeypatch) -> None:
     import sys
 
-    solve_module = sys.modules["allocate.solve"]
+    solve_module = sys.modules["allocate.align.solve"]
 
     monkeypatch.setattr(solve_module, "EXACT_MAX_UNITS", 1)
     result = solve(grid, _grid_scenario())

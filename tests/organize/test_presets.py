@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from allocate import Scenario, read_instance, solve
-from allocate.kpi import compute_kpis
+from allocate.analysis.kpi import compute_kpis
 from tests.conftest import TINY_ACCOUNTS, TINY_SELLERS, write_instance
 
 

@@ -73,7 +73,7 @@ def test_report_draws_offline(browser, report: Path, tmp_path: Path) -> None:  #
 
 
 def test_the_gallery_never_overwrites_someone_elses_index(tmp_path: Path) -> None:
-    from allocate.report import update_index
+    from allocate.publish.report import update_index
 
     (tmp_path / "a.html").write_text("<html><title>Map A</title></html>")
     own = "<html><body>my own page</body></html>"

@@ -83,7 +83,7 @@ def test_schedule_run_writes_the_same_files(tiny_dir: Path, tmp_path: Path) -> N
     from types import SimpleNamespace
 
     from allocate import read_instance
-    from allocate.io.runs import read_alignment
+    from allocate.io.runfolder import read_alignment
     from allocate.schedule import PlanConfig, schedule_run
 
     run = _run_dir(tmp_path)

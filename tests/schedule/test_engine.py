@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from allocate import SolveStatus
 from allocate.schedule import (
     Budget,
     Downtime,
     Precedence,
     Resource,
     ScheduleProblem,
-    SolveStatus,
     Task,
     best_serial_schedule,
     check_schedule,

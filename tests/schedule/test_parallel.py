@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from allocate import Alignment, Instance, read_instance
 from allocate.cli import app
-from allocate.nomenclature import default_nomenclature_dict
+from allocate.core.nomenclature import default_nomenclature_dict
 from allocate.schedule import PlanConfig, parallel, plan_actions
 from allocate.schedule.parallel import dask_map, pool_map
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from allocate import Accounts, Alignment, Instance, Sellers
-from allocate.nomenclature import Nomenclature, default_nomenclature_dict
+from allocate.core.nomenclature import Nomenclature, default_nomenclature_dict
 from allocate.schedule import PlanConfig, expand_actions, plan_actions, write_plan
 from allocate.schedule.calendars import parse_holidays
 

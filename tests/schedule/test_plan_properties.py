@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from allocate.core.travel import TravelModel
 from allocate.schedule.plan import SellerProblem, plan_seller
-from allocate.travel import TravelModel
 
 N_DAYS = 14  # two weeks
 

@@ -7,9 +7,9 @@ import datetime as dt
 import numpy as np
 from tests.schedule.test_plan import _random_instance, whole
 
+from allocate.core.travel import TravelModel
 from allocate.schedule import PlanConfig, plan_actions
 from allocate.schedule.plan import SellerProblem, _DayBook
-from allocate.travel import TravelModel
 
 
 def desk_problem(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from allocate import SolveStatus
 from allocate.schedule import (
-    SolveStatus,
     check_schedule,
     read_psplib,
     solve_schedule,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from allocate.core.travel import TravelModel
 from allocate.schedule.tours import (
     brute_force_tour,
     cheapest_insertion,
@@ -12,7 +13,6 @@ from allocate.schedule.tours import (
     tour_length,
     travel_matrix_min,
 )
-from allocate.travel import TravelModel
 
 
 def test_points_on_a_line_exact() -> None:

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from allocate.sizing import PMedianStatus, solve_pmedian
+from allocate import SolveStatus
+from allocate.sizing import solve_pmedian
 from allocate.sizing.capacitated import (
     AllocationModel,
     CapacitatedProblem,
@@ -90,7 +91,7 @@ def test_solve_pmedian_capacitated_matches_brute_force(seed, p, slack):
         capacity=problem.capacity,
         time_limit_s=10,
     )
-    assert result.status is PMedianStatus.OPTIMAL
+    assert result.status is SolveStatus.OPTIMAL
     assert result.objective == optimum
     _assert_feasible(problem, result.medians, result.assignment)
 
@@ -168,7 +169,7 @@ def test_non_square_capacitated_instance_without_colocated_clients():
     demand = rng.uniform(0.5, 3.0, size=25)
     capacity = demand.sum() / 3 * 1.15
     result = solve_pmedian(cost, 3, demand=demand, capacity=capacity, time_limit_s=10)
-    assert result.status in (PMedianStatus.OPTIMAL, PMedianStatus.FEASIBLE)
+    assert result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
     assignment = np.array(result.assignment)
     for j in result.medians:
         assert demand[assignment == j].sum() <= capacity + 1e-9

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from allocate.errors import InfeasibleError
-from allocate.sizing import PMedianStatus, read_pmed, read_pmedcap, solve_pmedian
+from allocate import SolveStatus
+from allocate.core.errors import InfeasibleError
+from allocate.sizing import read_pmed, read_pmedcap, solve_pmedian
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "bench-data"
 
@@ -35,7 +36,7 @@ def test_uncapacitated_matches_brute_force(n_clients, n_candidates, p, seed):
     rng = np.random.default_rng(seed)
     cost = rng.integers(1, 100, size=(n_clients, n_candidates)).astype(float)
     result = solve_pmedian(cost, p, time_limit_s=10, seed=0)
-    assert result.status is PMedianStatus.OPTIMAL
+    assert result.status is SolveStatus.OPTIMAL
     assert result.objective == pytest.approx(_brute_force(cost, p))
     assert len(result.medians) == p
     # The objective is the cost of the returned assignment, served only by open medians.
@@ -60,7 +61,7 @@ def test_capacitated_respects_capacity_and_self_service():
     demand = rng.integers(1, 10, size=16)
     capacity = int(np.ceil(demand.sum() / 3)) + 3
     result = solve_pmedian(cost, 4, demand=demand, capacity=capacity, time_limit_s=20)
-    assert result.status in (PMedianStatus.OPTIMAL, PMedianStatus.FEASIBLE)
+    assert result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
     assignment = np.array(result.assignment)
     for median in result.medians:
         assert demand[assignment == median].sum() <= capacity
@@ -75,7 +76,7 @@ def test_capacitated_brute_force_when_capacity_is_loose():
     cost = rng.integers(1, 50, size=(9, 9)).astype(float)
     np.fill_diagonal(cost, 0)
     result = solve_pmedian(cost, 2, demand=np.ones(9), capacity=9, time_limit_s=10)
-    assert result.status is PMedianStatus.OPTIMAL
+    assert result.status is SolveStatus.OPTIMAL
     assert result.objective == pytest.approx(_brute_force(cost, 2))
 
 
@@ -98,7 +99,7 @@ def test_same_seed_same_solution(capacity):
     np.fill_diagonal(cost, 0)
     first = solve_pmedian(cost, 6, capacity=capacity, seed=3, time_limit_s=20)
     second = solve_pmedian(cost, 6, capacity=capacity, seed=3, time_limit_s=20)
-    assert first.status is PMedianStatus.OPTIMAL
+    assert first.status is SolveStatus.OPTIMAL
     assert first.medians == second.medians
     assert first.assignment == second.assignment
 
@@ -128,7 +129,7 @@ def test_pmedcap_reader_floors_euclidean(tmp_path):
 def test_pmed1_reaches_known_optimum():
     instance = read_pmed(BENCH / "pmed" / "instances" / "pmed1.txt")
     result = solve_pmedian(instance.cost, instance.p, time_limit_s=30)
-    assert result.status is PMedianStatus.OPTIMAL
+    assert result.status is SolveStatus.OPTIMAL
     assert result.objective == 5819
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocate.errors import InfeasibleError
+from allocate.core.errors import InfeasibleError
 from allocate.solvers import AssignmentProblem, Balance, SolveParams, evaluate, solve_assignment
 
 

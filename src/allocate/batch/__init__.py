@@ -6,7 +6,7 @@
 ...     summary = run_batch(plan, "out", client)
 """
 
-from .run import (
+from allocate.batch.run import (
     BatchSummary,
     apply_whatif,
     check_scheduler,
@@ -16,7 +16,7 @@ from .run import (
     run_scenario,
     write_index,
 )
-from .spec import BatchPlan, BatchSpec, ScenarioSpec, WhatIf, read_batch
+from allocate.batch.spec import BatchPlan, BatchSpec, ScenarioSpec, WhatIf, read_batch
 
 __all__ = [
     "BatchPlan",

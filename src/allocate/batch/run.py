@@ -45,9 +45,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputError
-from ..io.write import atomic_write_with, write_json
-from .spec import BatchPlan, ScenarioSpec, flatten
+from allocate.batch.spec import BatchPlan, ScenarioSpec, flatten
+from allocate.core.errors import InputError
+from allocate.io.atomic import atomic_write_with, write_json
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ TMP_PREFIX = ".tmp-"
 
 @functools.lru_cache(maxsize=4)
 def _read_instance_cached(path: str, stamp: tuple[float, ...]) -> Any:
-    from ..io import read_instance
+    from allocate.io import read_instance
 
     return read_instance(path)
 
@@ -76,7 +76,7 @@ def _folder_stamp(path: str) -> tuple[float, ...]:
 
 def apply_whatif(instance: Any, whatif: dict[str, Any]) -> Any:
     """The instance with the what-if's changes (extra sellers, more leads, capacity)."""
-    from ..sizing.whatif import add_leads, add_sellers, scale_capacity
+    from allocate.sizing.whatif import add_leads, add_sellers, scale_capacity
 
     inst = scale_capacity(instance, float(whatif.get("capacity_factor", 1.0)))
     inst = add_leads(
@@ -87,10 +87,10 @@ def apply_whatif(instance: Any, whatif: dict[str, Any]) -> Any:
 
 def _solve_into(spec: ScenarioSpec, folder: Path) -> tuple[str, str, dict[str, Any]]:
     """Solve one scenario and write its outputs into ``folder``: (status, error, totals)."""
-    from ..errors import InfeasibleError
-    from ..io.runs import write_run
-    from ..kpi import compute_kpis
-    from ..solve import solve
+    from allocate.align.solve import solve
+    from allocate.analysis.kpi import compute_kpis
+    from allocate.core.errors import InfeasibleError
+    from allocate.io.runfolder import write_run
 
     try:
         inst = _read_instance_cached(spec.instance_path, _folder_stamp(spec.instance_path))

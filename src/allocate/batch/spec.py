@@ -16,7 +16,7 @@ Example::
       - {name: "+20 % leads", lead_share: 0.2}
 
 The batch runs ``instances × models × whatifs × grid``. A grid key is either a dotted
-:class:`~allocate.scenario.Scenario` field (``weights.move``, ``balance.workload.tolerance``,
+:class:`~allocate.core.scenario.Scenario` field (``weights.move``, ``balance.workload.tolerance``,
 ``time_limit_s`` ...) or a what-if field (``extra_sellers``, ``lead_share``,
 ``capacity_factor``), which then overrides the what-if's own value.
 
@@ -36,9 +36,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import InputError, Problem
-from ..io.yamlfile import load_yaml, validate_model
-from ..scenario import PRESETS, Scenario
+from allocate.core.errors import InputError, Problem
+from allocate.core.scenario import PRESETS, Scenario
+from allocate.io.yamlfile import load_yaml, validate_model
 
 #: A batch larger than this is almost certainly a typo in the grid.
 MAX_SCENARIOS = 10_000

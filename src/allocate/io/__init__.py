@@ -1,6 +1,6 @@
 """Reading and writing instance folders and run outputs."""
 
-from .instance import check_instance, read_instance, read_nomenclature
-from .tables import read_table
+from allocate.io.instance import check_instance, read_instance, read_nomenclature
+from allocate.io.tables import read_table
 
 __all__ = ["check_instance", "read_instance", "read_nomenclature", "read_table"]

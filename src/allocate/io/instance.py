@@ -1,4 +1,4 @@
-"""Read and validate an instance folder into an :class:`~allocate.domain.Instance`.
+"""Read and validate an instance folder into an :class:`~allocate.core.instance.Instance`.
 
 Files (names are the contract; see the README):
 
@@ -8,7 +8,7 @@ Files (names are the contract; see the README):
 - ``travel.(csv|parquet)`` (optional): one-way ``minutes`` per ``seller_id``, ``account_id``.
 
 :func:`check_instance` collects *every* problem; :func:`read_instance` raises them all at once
-in one :class:`~allocate.errors.InputError`.
+in one :class:`~allocate.core.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..domain import (
+from allocate.core.errors import InputError, Problem
+from allocate.core.instance import (
     WORKDAYS_PER_WEEK,
     Accounts,
     Instance,
@@ -28,10 +29,10 @@ from ..domain import (
     Units,
     short_weeks,
 )
-from ..errors import InputError, Problem
-from ..nomenclature import Nomenclature
-from ..travel import TravelModel, haversine_km
-from .schemas import (
+from allocate.core.nomenclature import Nomenclature
+from allocate.core.travel import TravelModel, haversine_km
+from allocate.io.atomic import safe_child
+from allocate.io.schemas import (
     ACCOUNT_COLUMNS,
     SELLER_COLUMNS,
     account_schema,
@@ -39,9 +40,8 @@ from .schemas import (
     schema_problems,
     seller_schema,
 )
-from .tables import find_table, read_geometries, read_table
-from .write import safe_child
-from .yamlfile import load_yaml, validate_model
+from allocate.io.tables import find_table, read_geometries, read_table
+from allocate.io.yamlfile import load_yaml, validate_model
 
 #: A point farther than this from the median of all points is reported as an outlier
 #: (typically swapped lat/lon, or a lost minus sign).

@@ -3,7 +3,7 @@
 Columns arrive as text (see :mod:`allocate.io.tables`). :func:`check_table` converts the
 numeric and boolean columns itself, so that a bad cell is reported as "not a number" with its
 row, then lets pandera check ranges, allowed values and uniqueness, and turns every failure case
-into a :class:`~allocate.errors.Problem` naming the file, the spreadsheet row and the column.
+into a :class:`~allocate.core.errors.Problem` naming the file, the spreadsheet row and the column.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ..errors import Problem
-from ..nomenclature import ROLES, STAGES
+from allocate.core.errors import Problem
+from allocate.core.nomenclature import ROLES, STAGES
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 # French spreadsheets group thousands with a (narrow) no-break space: "1 234,56"

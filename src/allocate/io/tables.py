@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from allocate.core.errors import InputError, Problem
 
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet", ".geojson", ".gpkg")
 MAX_LINE_BYTES = 1_000_000

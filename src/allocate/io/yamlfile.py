@@ -12,7 +12,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError, Problem
+from allocate.core.errors import InputError, Problem
 
 MAX_YAML_BYTES = 10_000_000
 #: Most nodes a document may hold once its aliases are expanded ("billion laughs" guard).

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..domain import Instance
-from ..scenario import Scenario
-from ..solvers.problem import AssignmentProblem, Balance
-from ..travel import haversine_km, nearest_sellers
-from ..workload import travel_minutes
+from allocate.core.instance import Instance
+from allocate.core.scenario import Scenario
+from allocate.core.travel import haversine_km, nearest_sellers
+from allocate.core.workload import travel_minutes, visit_travel_h
+from allocate.solvers.problem import AssignmentProblem, Balance
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def build_problem(
     ) if n_b else np.zeros(0, dtype=np.int64)
     pair_seller = seller_a[entry_rep]
     tmin = travel_minutes(instance, pair_seller, rows.account[row_rep])
-    travel_h = rows.visits[row_rep] * 2.0 * tmin / 60.0
+    travel_h = visit_travel_h(rows.visits[row_rep], tmin)
     load_pair = rows.desk_h[row_rep] + travel_h
     nnz = len(seller_a)
     load = np.bincount(entry_rep, weights=load_pair, minlength=nnz)
@@ -141,7 +141,7 @@ def build_problem(
     if anchors is not None and scenario.weights.compactness > 0:
         # compactness: distance from the seller's territory anchor, priced like travel
         akm = haversine_km(anchors[0][pair_seller], anchors[1][pair_seller], acc.lat[rows.account[row_rep]], acc.lon[rows.account[row_rep]])
-        anchor_h = np.maximum(rows.visits[row_rep], 0.05) * 2.0 * instance.travel.minutes(akm) / 60.0
+        anchor_h = visit_travel_h(np.maximum(rows.visits[row_rep], 0.05), instance.travel.minutes(akm))
         cost = cost + scenario.weights.compactness * np.bincount(entry_rep, weights=anchor_h, minlength=nnz)
     # max_travel_min: drop candidates that some row cannot reach
     too_far = np.bincount(entry_rep, weights=(tmin > sel.max_travel_min[pair_seller]).astype(float), minlength=nnz) > 0

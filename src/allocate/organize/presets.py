@@ -1,7 +1,7 @@
 """Organization models (presets) over the one general assignment model.
 
-Every preset turns an :class:`~allocate.domain.Instance` and a
-:class:`~allocate.scenario.Scenario` into rows (what is assigned), eligibility classes (who
+Every preset turns an :class:`~allocate.core.instance.Instance` and a
+:class:`~allocate.core.scenario.Scenario` into rows (what is assigned), eligibility classes (who
 may serve it) and balance groups, then :func:`~allocate.organize.items.build_problem` makes the
 sparse :class:`~allocate.solvers.problem.AssignmentProblem` written out in
 :mod:`allocate.solvers.problem`. With ``x[i, s]`` = 1 when item *i* goes to seller *s*:
@@ -12,7 +12,7 @@ sparse :class:`~allocate.solvers.problem.AssignmentProblem` written out in
     unless ``respect_roles``); candidates are the ``candidates`` nearest bases. The cost is
     weekly travel ``Σ visits_a · 2 · t(s, a) / 60``, so minimizing it yields compact
     territories; after the solve, a contiguity repair makes each territory one connected set
-    of units (see :mod:`allocate.organize.contiguity`).
+    of units (see :mod:`allocate.solvers.contiguity.repair`).
 ``size``
     An item is an account; seller *s* may serve it when its ``segments`` include the
     account's segment. Balance groups: sellers with the same segment skills.
@@ -38,11 +38,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..domain import Instance
-from ..errors import InfeasibleError, Shortfall
-from ..scenario import Scenario
-from ..workload import account_workload
-from .items import ModelProblem, Rows, build_problem, bundle_rows
+from allocate.core.errors import InfeasibleError, Shortfall
+from allocate.core.instance import Instance
+from allocate.core.scenario import Scenario
+from allocate.core.workload import account_workload
+from allocate.organize.items import ModelProblem, Rows, build_problem, bundle_rows
 
 ROLE_FALLBACK = {
     "MRR": ("MRR", "SDR", "generalist"),
@@ -103,7 +103,7 @@ def territory_anchors(instance: Instance, sellers: np.ndarray, weight: np.ndarra
     many clusters as the office has sellers; each seller gets one cluster's centroid (a
     seller alone at its base keeps the base).
     """
-    from ..travel import nearest_sellers
+    from allocate.core.travel import nearest_sellers
 
     acc, sel = instance.accounts, instance.sellers
     lat = sel.lat.astype(float).copy()

@@ -6,6 +6,7 @@ plan (:mod:`.actions`, :mod:`.calendars`, :mod:`.tours`, :mod:`.plan`, :mod:`.ou
 an alignment and the nomenclature into each seller's dated actions, in days.
 """
 
+from allocate.io.benchmarks.psplib import RcpspInstance, read_psplib
 from allocate.schedule.actions import Actions, expand_actions
 from allocate.schedule.calendars import Horizon, parse_holidays
 from allocate.schedule.engine import (
@@ -16,14 +17,13 @@ from allocate.schedule.engine import (
     ScheduleProblem,
     ScheduleResult,
     SchedulingModel,
-    SolveStatus,
     Task,
     check_schedule,
     solve_schedule,
 )
 from allocate.schedule.outputs import write_plan
 from allocate.schedule.plan import ActionPlan, PlanConfig, plan_actions
-from allocate.schedule.psplib import RcpspInstance, read_psplib, to_schedule_problem
+from allocate.schedule.rcpsp import to_schedule_problem
 from allocate.schedule.run import schedule_run
 from allocate.schedule.sgs import best_serial_schedule, greedy_value_schedule, priority_rules
 
@@ -45,7 +45,6 @@ __all__ = [
     "ScheduleProblem",
     "ScheduleResult",
     "SchedulingModel",
-    "SolveStatus",
     "Task",
     "best_serial_schedule",
     "check_schedule",

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..domain import Instance
-from ..nomenclature import Operation
-from ..result import Alignment
+from allocate.core.instance import Instance
+from allocate.core.nomenclature import Operation
+from allocate.core.result import Alignment
 
 #: Default weight of an account's potential by stage: opportunities are closest to cash,
 #: customers hold the revenue at risk of churn, leads are the cheapest to replace.

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ..domain import WORKDAYS_PER_WEEK
-from ..errors import InputError, Problem
+from allocate.core.errors import InputError, Problem
+from allocate.core.instance import WORKDAYS_PER_WEEK
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def parse_holidays(spec: str | Path | None, base: Path | None = None) -> frozens
 
 def read_days_off(path: Path) -> list[DayOff]:
     """Read a calendar table (``date`` column, optional ``hours``), naming bad rows."""
-    from ..io import read_table
+    from allocate.io import read_table
 
     df = read_table(path)
     if "date" not in df.columns:
@@ -189,14 +189,14 @@ def read_days_off(path: Path) -> list[DayOff]:
 def seller_calendars(folder: Path | None, seller_ids: Sequence[str]) -> dict[int, list[DayOff]]:
     """Days off of each seller, from the ``calendar`` column of the instance's sellers table.
 
-    The column is not kept on :class:`~allocate.domain.Sellers`, so it is read again here;
-    each path is resolved with :func:`~allocate.io.write.safe_child` (never outside the folder).
+    The column is not kept on :class:`~allocate.core.instance.Sellers`, so it is read again here;
+    each path is resolved with :func:`~allocate.io.atomic.safe_child` (never outside the folder).
     Returns an empty mapping when ``folder`` is ``None`` or the column is absent.
     """
     if folder is None:
         return {}
-    from ..io.tables import find_table, read_table
-    from ..io.write import safe_child
+    from allocate.io.atomic import safe_child
+    from allocate.io.tables import find_table, read_table
 
     folder = Path(folder)
     path = find_table(folder, "sellers", required=False)

@@ -27,13 +27,15 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import cached_property
 from typing import Literal
 
 import numpy as np
 from ortools.sat.python import cp_model
 from ortools.util.python import sorted_interval_list
+
+from allocate.core.status import SolveStatus
+from allocate.solvers.cpsat.setup import new_solver
 
 logger = logging.getLogger(__name__)
 
@@ -418,15 +420,6 @@ class ScheduleProblem:
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.setflags(write=False)
     return a
-
-
-class SolveStatus(Enum):
-    """Outcome of a solve; ``FEASIBLE`` means a time limit stopped the proof of optimality."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -845,15 +838,11 @@ def solve_schedule(
             logger.warning("infeasible: %s", reason)
         return _result(problem, SolveStatus.INFEASIBLE, None, None, None, t0)
 
-    solver = cp_model.CpSolver()
-    prm = solver.parameters
-    prm.catch_sigint_signal = False  # Ctrl-C is handled by the caller (allocate.cli)
     # the limit covers the heuristic and the model building too
-    prm.max_time_in_seconds = max(0.01, float(time_limit_s) - (time.perf_counter() - t0))
-    prm.num_workers = int(workers)
-    prm.random_seed = int(seed)
-    if deterministic_time is not None:
-        prm.max_deterministic_time = float(deterministic_time)
+    solver = new_solver(
+        float(time_limit_s) - (time.perf_counter() - t0), workers, seed, deterministic_time
+    )
+    prm = solver.parameters
     if log_search:
         prm.log_search_progress = True
         solver.log_callback = logger.debug  # type: ignore[assignment]

@@ -2,7 +2,7 @@
 
 ``schedule.csv``, ``load.csv``, ``unscheduled.csv``, ``funnel.csv`` and the keys added to
 ``kpis.json`` (see :func:`write_plan`). Every file is written atomically, with formula-like
-text neutralized (:mod:`allocate.io.write`).
+text neutralized (:mod:`allocate.io.atomic`).
 
 **Funnel (expected output).** When the chain of one-off operations of a lead, a prospect or an
 opportunity is completed (its last action's week), the account moves on with the stage
@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..domain import Instance
-from ..io.write import write_csv, write_json
-from .plan import ActionPlan
+from allocate.core.instance import Instance
+from allocate.io.atomic import write_csv, write_json
+from allocate.schedule.plan import ActionPlan
 
 
 def _hhmm(minutes: int) -> str:

@@ -23,22 +23,30 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from ..domain import Instance
-from ..result import Alignment
-from ..travel import TravelModel, haversine_km
-from ..workload import travel_minutes
-from .actions import Actions, expand_actions
-from .calendars import (
+from allocate.core.instance import Instance
+from allocate.core.result import Alignment
+from allocate.core.travel import TravelModel, haversine_km
+from allocate.core.workload import travel_minutes
+from allocate.schedule.actions import Actions, expand_actions
+from allocate.schedule.calendars import (
     Horizon,
     day_capacity_min,
     next_monday,
     seller_calendars,
     week_capacity_min,
 )
-from .engine import Budget, Downtime, Precedence, Resource, ScheduleProblem, Task, solve_schedule
-from .parallel import SellerMap, pool_map
-from .sgs import greedy_value_schedule
-from .tours import cheapest_insertion, estimate_tour, tour_length
+from allocate.schedule.engine import (
+    Budget,
+    Downtime,
+    Precedence,
+    Resource,
+    ScheduleProblem,
+    Task,
+    solve_schedule,
+)
+from allocate.schedule.parallel import SellerMap, pool_map
+from allocate.schedule.sgs import greedy_value_schedule
+from allocate.schedule.tours import cheapest_insertion, estimate_tour, tour_length
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..domain import Instance
-from ..result import Result
-from .outputs import write_plan
-from .parallel import SellerMap
-from .plan import ActionPlan, PlanConfig, plan_actions
+from allocate.core.instance import Instance
+from allocate.core.result import Result
+from allocate.schedule.outputs import write_plan
+from allocate.schedule.parallel import SellerMap
+from allocate.schedule.plan import ActionPlan, PlanConfig, plan_actions
 
 
 def schedule_run(

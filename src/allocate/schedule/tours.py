@@ -16,7 +16,7 @@ import itertools
 import numpy as np
 from numpy.typing import NDArray
 
-from ..travel import TravelModel, haversine_km
+from allocate.core.travel import TravelModel, haversine_km
 
 
 def travel_matrix_min(

@@ -60,6 +60,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from allocate.solvers.cpsat.setup import new_solver
+
 __all__ = [
     "AllocationModel",
     "CapacitatedProblem",
@@ -292,13 +294,8 @@ class AllocationModel:
             chosen = (hint[:, None] == medians[None, :]).ravel()
             proto.solution_hint.vars.extend(range(n * p))
             proto.solution_hint.values.extend(chosen.astype(int).tolist())
-        solver = cp_model.CpSolver()
+        solver = new_solver(deadline - time.monotonic(), 1, self.seed, _GAP_WORK)
         params = solver.parameters
-        params.catch_sigint_signal = False
-        params.num_workers = 1
-        params.random_seed = self.seed
-        params.max_deterministic_time = _GAP_WORK
-        params.max_time_in_seconds = max(0.01, deadline - time.monotonic())
         # These models are small and dense and most solves end in a few milliseconds of search:
         # presolve, symmetry detection, probing and inprocessing cost more than they save
         # (together about 4x on pmedcap1).

@@ -40,12 +40,12 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from allocate.errors import InfeasibleError, Shortfall
+from allocate.core.errors import InfeasibleError, Shortfall
+from allocate.core.status import SolveStatus
 from allocate.sizing.capacitated import (
     CapacitatedProblem,
     KnapsackBound,
@@ -54,8 +54,9 @@ from allocate.sizing.capacitated import (
     knapsack_fixing,
     median_fixing,
 )
+from allocate.solvers.cpsat.setup import new_solver
 
-__all__ = ["PMedianModel", "PMedianResult", "PMedianStatus", "solve_pmedian"]
+__all__ = ["PMedianModel", "PMedianResult", "solve_pmedian"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,14 +90,6 @@ _PROHIBITIVE = 1e12
 _TOL = 1e-6
 
 
-class PMedianStatus(Enum):
-    """Outcome of :func:`solve_pmedian`."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"  # a solution, not proven optimal within the time limit
-    UNKNOWN = "unknown"  # no solution within the time limit
-
-
 @dataclass(frozen=True)
 class PMedianResult:
     """Solution of a p-median problem.
@@ -119,7 +112,7 @@ class PMedianResult:
         ``assignment[i]`` is the candidate index that serves client ``i``.
     """
 
-    status: PMedianStatus
+    status: SolveStatus
     objective: float
     best_bound: float
     gap: float
@@ -721,7 +714,7 @@ def solve_pmedian(
                 logger.info("capacitated Lagrangian bound %.2f", knapsack.bound)
 
     if lower >= upper:  # a Lagrangian bound (either one for the capacitated case) meets it
-        return _result(cost, scale, PMedianStatus.OPTIMAL, medians, assignment, lower, start)
+        return _result(cost, scale, SolveStatus.OPTIMAL, medians, assignment, lower, start)
 
     if math.isfinite(upper):
         allowed, closed, fixed_open = _reduce(
@@ -743,7 +736,7 @@ def solve_pmedian(
             assignment, upper = _assign(fcosts, medians)
             if search.proven:
                 return _result(
-                    cost, scale, PMedianStatus.OPTIMAL, medians, assignment, upper, start
+                    cost, scale, SolveStatus.OPTIMAL, medians, assignment, upper, start
                 )
             allowed[np.arange(n), assignment] = True
             closed[medians] = False
@@ -762,22 +755,18 @@ def solve_pmedian(
         # building the exact model alone would overrun the limit: keep what the search found
         logger.info("no time left for the exact model on %d pairs", pairs)
         if math.isfinite(upper):
-            return _result(cost, scale, PMedianStatus.FEASIBLE, medians, assignment, lower, start)
+            return _result(cost, scale, SolveStatus.FEASIBLE, medians, assignment, lower, start)
         return PMedianResult(
-            PMedianStatus.UNKNOWN, math.nan, lower / scale, math.inf,
+            SolveStatus.UNKNOWN, math.nan, lower / scale, math.inf,
             time.monotonic() - start, (), (),
         )  # fmt: skip
     model = PMedianModel(costs, p, allowed, closed, fixed_open, int_demand, int_capacity, colocated)
     if math.isfinite(upper):
         model.add_hint(medians, assignment)
 
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.catch_sigint_signal = False  # Ctrl-C is handled by the caller (allocate.cli)
     # CP-SAT can overrun its limit by about a second on big models; keep that inside ours.
-    params.max_time_in_seconds = max(0.1, deadline - time.monotonic() - _CPSAT_MARGIN_S)
-    params.num_workers = workers
-    params.random_seed = seed
+    solver = new_solver(max(0.1, deadline - time.monotonic() - _CPSAT_MARGIN_S), workers, seed)
+    params = solver.parameters
     # Uncapacitated: CP-SAT only finishes what the branch-and-bound left, and interleaved
     # search keeps it reproducible. Capacitated: the parallel portfolio finds far better
     # solutions on pmedcap1, at the price of run-to-run variation when the time limit stops it.
@@ -791,16 +780,16 @@ def solve_pmedian(
             medians, assignment, upper = found_medians, found_assignment, found
         bound = max(lower, math.ceil(solver.best_objective_bound - _TOL))
         optimal = status == cp_model.OPTIMAL or bound >= upper
-        kind = PMedianStatus.OPTIMAL if optimal else PMedianStatus.FEASIBLE
+        kind = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
         return _result(cost, scale, kind, medians, assignment, min(bound, upper), start)
     if status == cp_model.INFEASIBLE:
         if math.isfinite(upper):  # nothing better than the incumbent exists
-            return _result(cost, scale, PMedianStatus.OPTIMAL, medians, assignment, upper, start)
+            return _result(cost, scale, SolveStatus.OPTIMAL, medians, assignment, upper, start)
         raise InfeasibleError(f"no placement of {p} medians satisfies the capacities")
     if math.isfinite(upper):
-        return _result(cost, scale, PMedianStatus.FEASIBLE, medians, assignment, lower, start)
+        return _result(cost, scale, SolveStatus.FEASIBLE, medians, assignment, lower, start)
     return PMedianResult(
-        PMedianStatus.UNKNOWN, math.nan, lower / scale, math.inf, time.monotonic() - start, (), ()
+        SolveStatus.UNKNOWN, math.nan, lower / scale, math.inf, time.monotonic() - start, (), ()
     )
 
 
@@ -818,7 +807,7 @@ def _check_total_capacity(demand: np.ndarray, capacity: np.ndarray, p: int) -> N
 def _result(
     cost: np.ndarray,
     scale: int,
-    status: PMedianStatus,
+    status: SolveStatus,
     medians: np.ndarray,
     assignment: np.ndarray,
     bound: float,
@@ -827,7 +816,7 @@ def _result(
     """Package a solution, recomputing its objective from the caller's matrix."""
     objective = float(cost[np.arange(cost.shape[0]), assignment].sum())
     best_bound = min(bound / scale, objective)
-    if status is PMedianStatus.OPTIMAL:
+    if status is SolveStatus.OPTIMAL:
         best_bound = objective if scale == 1 else best_bound
     gap = (objective - best_bound) / max(abs(objective), 1e-9)
     return PMedianResult(

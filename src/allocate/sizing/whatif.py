@@ -51,15 +51,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..domain import Accounts, Instance, Sellers, TravelMatrix
-from ..errors import InfeasibleError, InputError
-from ..kpi import compute_kpis
-from ..nomenclature import STAGES, Nomenclature, Playbook
-from ..scenario import Scenario, Weights
-from ..solve import solve
-from ..travel import haversine_km, nearest_sellers
-from ..workload import account_workload, travel_minutes
-from .pmedian import PMedianResult, solve_pmedian
+from allocate.align.solve import solve
+from allocate.analysis.kpi import compute_kpis
+from allocate.core.errors import InfeasibleError, InputError
+from allocate.core.instance import Accounts, Instance, Sellers, TravelMatrix
+from allocate.core.nomenclature import STAGES, Nomenclature, Playbook
+from allocate.core.scenario import Scenario, Weights
+from allocate.core.travel import haversine_km, nearest_sellers
+from allocate.core.workload import account_workload, travel_minutes
+from allocate.sizing.pmedian import PMedianResult, solve_pmedian
 
 log = logging.getLogger(__name__)
 

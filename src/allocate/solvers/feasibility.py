@@ -17,8 +17,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..errors import Shortfall
-from .problem import AssignmentProblem
+from allocate.core.errors import Shortfall
+from allocate.solvers.problem import AssignmentProblem
 
 
 def capacity_shortfalls(problem: AssignmentProblem, unit: str = "h/week") -> list[Shortfall]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .problem import AssignmentProblem
+from allocate.solvers.problem import AssignmentProblem
 
 
 def round_lp(problem: AssignmentProblem, x: NDArray[np.float64]) -> NDArray[np.int64]:

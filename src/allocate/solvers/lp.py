@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy.sparse import coo_matrix
 
-from .problem import AssignmentProblem
+from allocate.solvers.problem import AssignmentProblem
 
 log = logging.getLogger(__name__)
 

@@ -30,20 +30,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
-from ..errors import InfeasibleError
-from . import tabu
-from .cpsat import STOP, AssignmentModel
-from .feasibility import area_shortfalls, capacity_shortfalls
-from .heuristics import improve, repair, round_lp
-from .lp import LpResult, lp_relaxation, subgradient_bound
-from .problem import AssignmentProblem, evaluate
-from .scaling import scales_for, snap
+from allocate.core.errors import InfeasibleError
+from allocate.core.status import SolveStatus
+from allocate.solvers import tabu
+from allocate.solvers.cpsat import STOP, AssignmentModel
+from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
+from allocate.solvers.heuristics import improve, repair, round_lp
+from allocate.solvers.lp import LpResult, lp_relaxation, subgradient_bound
+from allocate.solvers.problem import AssignmentProblem, evaluate
+from allocate.solvers.scaling import scales_for, snap
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,6 @@ FULL_SHARE = 0.25
 FULL_AGAIN_SHARE = 0.15
 #: The tabu search runs only when the first full run ends further than this above its bound.
 TABU_MIN_GAP = 0.005
-
-
-class SolveStatus(StrEnum):
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)

@@ -187,3 +187,33 @@ def band_deviation(q: NDArray[np.float64], cap: NDArray[np.float64], tol: float)
     hi = (1 + tol) * target
     lo = (1 - tol) * target
     return float(np.maximum(q - hi, 0).sum() + np.maximum(lo - q, 0).sum())
+
+
+def dense_problem(cost: NDArray, load: NDArray, capacity: NDArray) -> AssignmentProblem:
+    """An assignment problem where every seller is a candidate for every item (a GAP).
+
+    Parameters
+    ----------
+    cost, load
+        ``(sellers, items)`` arrays: the cost and the seller-specific load of item ``j`` on
+        seller ``i``.
+    capacity
+        ``(sellers,)`` capacities.
+
+    Returns
+    -------
+    AssignmentProblem
+        Items in order, each with every seller as a candidate (minimisation of cost).
+    """
+    m, n = np.shape(cost)
+    indptr = np.arange(0, (n + 1) * m, m, dtype=np.int64)
+    seller = np.tile(np.arange(m, dtype=np.int64), n)
+    return AssignmentProblem(
+        capacity=np.asarray(capacity).astype(float),
+        indptr=indptr,
+        seller=seller,
+        cost=np.asarray(cost).T.reshape(-1).astype(float),
+        load=np.asarray(load).T.reshape(-1).astype(float),
+        labels=tuple("all jobs" for _ in range(n)),
+        seller_labels=tuple(f"agent {i}" for i in range(m)),
+    )

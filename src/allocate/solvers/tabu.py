@@ -49,7 +49,7 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
-from .problem import AssignmentProblem
+from allocate.solvers.problem import AssignmentProblem
 
 #: Largest number of items priced in the swap neighbourhood at each iteration.
 SWAP_SAMPLE = 400

@@ -1,0 +1,5 @@
+"""``python -m allocate``: the command-line interface."""
+
+from allocate.cli import main
+
+main()

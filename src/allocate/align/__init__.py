@@ -1,0 +1,1 @@
+"""The alignment workflow: organization model, solver pipeline, contiguity stages."""

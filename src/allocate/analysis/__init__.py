@@ -1,0 +1,1 @@
+"""Indicators and comparisons computed from alignments and schedules."""

@@ -1,0 +1,401 @@
+"""Compare organization models on one instance: the same accounts, different workloads.
+
+:func:`compare` solves the instance with each model, writes one run folder per model (the
+outputs of :func:`allocate.io.runfolder.write_run`) and builds a table with one column per model and
+one row per KPI (:data:`ROWS`). A model that is infeasible on the instance keeps its column,
+with status ``infeasible`` and the explanation (which group of sellers is short, by how much).
+
+When a model's folder also holds the KPIs of an action plan (keys ``share_scheduled``,
+``backlog_h`` and ``funnel_output``, in ``schedule/kpis.json``, ``schedule_kpis.json`` or
+``kpis.json``), the table gets the matching rows; :func:`compare` takes an optional
+``schedule`` hook that writes them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocate.align.solve import solve
+from allocate.analysis.kpi import Kpis, compute_kpis
+from allocate.core.errors import InfeasibleError
+from allocate.core.instance import Instance
+from allocate.core.result import Result
+from allocate.core.scenario import Scenario
+from allocate.io.atomic import atomic_write_text, write_csv, write_json
+from allocate.io.runfolder import write_run
+
+log = logging.getLogger(__name__)
+
+ScheduleHook = Callable[[Instance, Result, Path], None]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One KPI row: where to read it in a model's record, how to show it, what is better."""
+
+    key: str  # dotted path in the record (``totals`` flattened, plus run fields)
+    label: str
+    unit: str = ""
+    fmt: str = "{:,.1f}"
+    better: str = ""  # "low", "high" or "" (no ranking)
+    optional: bool = False  # only shown when at least one model has it
+
+
+#: The rows of the comparison table, in order.
+ROWS: tuple[Row, ...] = (
+    Row("status", "status", fmt="{}"),
+    Row("explanation", "explanation", fmt="{}"),
+    Row("total_workload_h", "total workload", "h/week", better="low"),
+    Row("workload.mean", "workload per seller: mean", "h/week"),
+    Row("workload.min", "workload per seller: min", "h/week"),
+    Row("workload.max", "workload per seller: max", "h/week", better="low"),
+    Row("workload.cv", "workload per seller: CV", "", "{:.3f}", "low"),
+    Row("utilization.max", "utilization: max", "", "{:.0%}", "low"),
+    Row("total_travel_h", "travel", "h/week", better="low"),
+    Row("potential.cv", "potential balance: CV", "", "{:.3f}", "low"),
+    Row("potential.max_min_ratio", "potential balance: max/min", "", "{:.2f}", "low"),
+    Row("moves", "moves against today", "accounts", "{:,.0f}", "low"),
+    Row("uncovered_items", "uncovered items", "items", "{:,.0f}", "low"),
+    Row("overloaded_sellers", "overloaded sellers", "sellers", "{:,.0f}", "low"),
+    Row("sellers_used", "sellers used", "sellers", "{:,.0f}"),
+    Row("sellers_needed", "sellers needed (build-up)", "sellers", "{:,.0f}", "low"),
+    Row("objective", "objective", "", "{:,.2f}"),
+    Row("gap", "gap", "", "{:.1%}"),
+    Row("wall_s", "wall time", "s", "{:,.1f}"),
+    Row("share_scheduled", "actions scheduled", "share", "{:.1%}", "high", optional=True),
+    Row("backlog_h", "backlog", "h", "{:,.1f}", "low", optional=True),
+    Row("funnel_output", "funnel output", "deals/period", "{:,.2f}", "high", optional=True),
+)
+SCHEDULE_KEYS = ("share_scheduled", "backlog_h", "funnel_output")
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """The outcome of one model: a result, or the reason there is none."""
+
+    model: str
+    status: str  # optimal | feasible | unknown | infeasible | error
+    record: dict[str, Any]  # flattened totals + status, gap, wall_s, schedule KPIs
+    explanation: str = ""
+    folder: Path | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    instance: str
+    runs: tuple[ModelRun, ...]
+    table: pd.DataFrame  # columns: kpi, unit, then one per model (raw values)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(r.model for r in self.runs)
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def schedule_kpis(folder: Path) -> dict[str, Any]:
+    """Action-plan KPIs found in a run folder (empty when no schedule was run)."""
+    found: dict[str, Any] = {}
+    for name in ("schedule/kpis.json", "schedule_kpis.json", "schedule.json", "kpis.json"):
+        p = Path(folder) / name
+        if not p.is_file():
+            continue
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        for src in (data.get("schedule"), data.get("kpis"), data.get("totals"), data):
+            if isinstance(src, dict):
+                for k in SCHEDULE_KEYS:
+                    if k in src and k not in found:
+                        found[k] = src[k]
+    return found
+
+
+def run_model(
+    instance: Instance,
+    scenario: Scenario,
+    model: str,
+    out: Path | None = None,
+    schedule: ScheduleHook | None = None,
+) -> ModelRun:
+    """Solve ``instance`` with ``model``; infeasibility and errors become a :class:`ModelRun`."""
+    sc = scenario.model_copy(update={"model": model})
+    folder = Path(out) / model if out is not None else None
+    start = time.perf_counter()
+    try:
+        result = solve(instance, sc)
+    except InfeasibleError as exc:
+        explanation = str(exc)
+        if folder is not None:
+            write_json(
+                folder / "infeasible.json",
+                {
+                    "model": model,
+                    "reason": exc.reason,
+                    "shortfalls": [
+                        {
+                            "group": s.group,
+                            "demand_h": s.demand_h,
+                            "capacity_h": s.capacity_h,
+                            "short_h": s.short_h,
+                        }
+                        for s in exc.shortfalls
+                    ],
+                },
+            )
+        rec = {
+            "status": "infeasible",
+            "explanation": explanation,
+            "wall_s": time.perf_counter() - start,
+        }
+        return ModelRun(model, "infeasible", rec, explanation, folder)
+    except Exception as exc:  # one model's failure must not hide the others
+        log.exception("model %s failed", model)
+        explanation = f"{type(exc).__name__}: {exc}"
+        rec = {"status": "error", "explanation": explanation, "wall_s": time.perf_counter() - start}
+        if folder is not None:
+            write_json(folder / "error.json", {"model": model, "error": explanation})
+        return ModelRun(model, "error", rec, explanation, folder)
+    kpis = compute_kpis(instance, result)
+    if folder is not None:
+        write_run(folder, instance, result, kpis)
+        if schedule is not None:
+            schedule(instance, result, folder)
+    rec = _record(result, kpis)
+    if folder is not None:
+        rec.update(schedule_kpis(folder))
+    return ModelRun(model, result.status.value, rec, "", folder)
+
+
+def _record(result: Result, kpis: Kpis) -> dict[str, Any]:
+    rec = _flatten(kpis.totals)
+    rec.update(
+        status=result.status.value,
+        explanation="",
+        objective=result.objective,
+        gap=result.gap,
+        wall_s=result.wall_s,
+    )
+    return rec
+
+
+def comparison_table(runs: list[ModelRun] | tuple[ModelRun, ...]) -> pd.DataFrame:
+    """One row per KPI of :data:`ROWS`, one column per model (raw values; ``None`` = n/a)."""
+    rows = []
+    for row in ROWS:
+        values = [r.record.get(row.key) for r in runs]
+        if row.optional and all(v is None for v in values):
+            continue
+        rows.append(
+            {
+                "kpi": row.label,
+                "unit": row.unit,
+                **{r.model: v for r, v in zip(runs, values, strict=True)},
+            }
+        )
+    return pd.DataFrame(rows, columns=["kpi", "unit", *[r.model for r in runs]])
+
+
+def compare(
+    instance: Instance,
+    models: list[str] | tuple[str, ...],
+    scenario: Scenario | None = None,
+    out: Path | str | None = None,
+    schedule: ScheduleHook | None = None,
+    on_model: Callable[[ModelRun], None] | None = None,
+) -> Comparison:
+    """Run every model on ``instance`` and build the comparison (and its files if ``out``)."""
+    scenario = scenario or Scenario()
+    if len(set(models)) != len(models):
+        raise ValueError("a model is listed twice")
+    root = Path(out) if out is not None else None
+    runs = []
+    for m in models:
+        log.info("comparing: solving %s", m)
+        run = run_model(instance, scenario, m, root, schedule)
+        runs.append(run)
+        if on_model is not None:
+            on_model(run)
+    comp = Comparison(instance.name, tuple(runs), comparison_table(runs))
+    if root is not None:
+        write_comparison(root, comp, scenario)
+    return comp
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _row_spec(label: str) -> Row:
+    return next(r for r in ROWS if r.label == label)
+
+
+def format_value(row: Row, v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "" if row.fmt == "{}" else "n/a"
+    if row.fmt == "{}":
+        return str(v)
+    try:
+        return row.fmt.format(v)
+    except (ValueError, TypeError):
+        return str(v)
+
+
+def _best(row: Row, values: list[Any], statuses: list[str]) -> set[int]:
+    """Columns holding the best value of a ranked row (feasible models only)."""
+    if not row.better:
+        return set()
+    ok = [
+        (i, float(v))
+        for i, (v, s) in enumerate(zip(values, statuses, strict=True))
+        if isinstance(v, int | float)
+        and not isinstance(v, bool)
+        and math.isfinite(float(v))
+        and s in ("optimal", "feasible")
+    ]
+    if len(ok) < 2:
+        return set()
+    target = min(v for _, v in ok) if row.better == "low" else max(v for _, v in ok)
+    return {i for i, v in ok if abs(v - target) <= 1e-9 * max(1.0, abs(target))}
+
+
+def headline(comp: Comparison) -> str:
+    """One sentence: how much the total workload varies with the organization."""
+    vals: list[tuple[str, float]] = []
+    for r in comp.runs:
+        v = r.record.get("total_workload_h")
+        if r.status in ("optimal", "feasible") and isinstance(v, int | float):
+            vals.append((r.model, float(v)))
+    if len(vals) < 2:
+        return "Fewer than two models found an alignment; nothing to compare."
+    lo = min(vals, key=lambda t: t[1])
+    hi = max(vals, key=lambda t: t[1])
+    diff = (hi[1] - lo[1]) / lo[1] if lo[1] > 0 else 0.0
+    return f"The same accounts cost {lo[1]:,.1f} h/week under {lo[0]} and {hi[1]:,.1f} h/week under {hi[0]} ({diff:+.1%}): the workload varies with the organization."
+
+
+def formatted(comp: Comparison) -> pd.DataFrame:
+    """The table as display strings."""
+    df = comp.table.copy()
+    for i, label in enumerate(df["kpi"]):
+        row = _row_spec(label)
+        for m in comp.models:
+            df.at[i, m] = format_value(row, comp.table.at[i, m])
+    return df
+
+
+def to_markdown(comp: Comparison, scenario: Scenario | None = None) -> str:
+    def cell(x: Any) -> str:
+        return str(x).replace("|", "\\|").replace("\n", "<br>")
+
+    df = formatted(comp)
+    statuses = [r.status for r in comp.runs]
+    lines = [f"# Organization models compared on {cell(comp.instance)}", "", headline(comp), ""]
+    if scenario is not None:
+        lines += [
+            f"Scenario: time limit {scenario.time_limit_s:g} s, {scenario.workers} worker(s), seed {scenario.seed}.",
+            "",
+        ]
+    lines.append("| KPI | unit | " + " | ".join(cell(m) for m in comp.models) + " |")
+    lines.append("| --- | --- | " + " | ".join("---:" for _ in comp.models) + " |")
+    for i, label in enumerate(df["kpi"]):
+        row = _row_spec(label)
+        best = _best(row, [comp.table.at[i, m] for m in comp.models], statuses)
+        vals = [
+            f"**{cell(df.at[i, m])}**" if j in best else cell(df.at[i, m])
+            for j, m in enumerate(comp.models)
+        ]
+        lines.append(f"| {cell(label)} | {cell(row.unit)} | " + " | ".join(vals) + " |")
+    lines += [
+        "",
+        "Bold: the best feasible value of a row. CV: coefficient of variation (std / mean).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem;color:#1f2933;background:#fff}
+h1{font-size:1.35rem;margin:0 0 .4rem} p{max-width:60rem;line-height:1.45}
+table{border-collapse:collapse;margin-top:1rem;font-size:.92rem}
+th,td{padding:.38rem .7rem;border-bottom:1px solid #e4e7eb;text-align:right;vertical-align:top}
+th{background:#f5f7fa;position:sticky;top:0} td.k,th.k{text-align:left;white-space:nowrap}
+td.u{color:#7b8794;text-align:left} td.best{background:#e3f9e5;font-weight:600}
+td.s-optimal{color:#0e7c3a;font-weight:600} td.s-feasible{color:#1f6feb;font-weight:600}
+td.s-infeasible,td.s-error{color:#b42318;font-weight:600} td.s-unknown{color:#b54708}
+td.x{white-space:pre-wrap;text-align:left;max-width:22rem;font-size:.82rem;color:#52606d}
+tr:hover td{background:#fafbfc} .note{color:#7b8794;font-size:.85rem}
+"""
+
+
+def to_html(comp: Comparison, scenario: Scenario | None = None) -> str:
+    """A self-contained, escaped HTML page (inline CSS, no scripts, no external assets)."""
+    e = html.escape
+    df = formatted(comp)
+    statuses = [r.status for r in comp.runs]
+    head = "".join(f"<th>{e(m)}</th>" for m in comp.models)
+    body = []
+    for i, label in enumerate(df["kpi"]):
+        row = _row_spec(label)
+        best = _best(row, [comp.table.at[i, m] for m in comp.models], statuses)
+        cells = []
+        for j, m in enumerate(comp.models):
+            text = e(str(df.at[i, m]))
+            cls = []
+            if row.key == "status":
+                cls.append(f"s-{e(str(comp.table.at[i, m]))}")
+            if row.key == "explanation":
+                cls.append("x")
+            if j in best:
+                cls.append("best")
+            attr = f' class="{" ".join(cls)}"' if cls else ""
+            cells.append(f"<td{attr}>{text}</td>")
+        body.append(
+            f'<tr><td class="k">{e(label)}</td><td class="u">{e(row.unit)}</td>{"".join(cells)}</tr>'
+        )
+    sc = ""
+    if scenario is not None:
+        sc = f'<p class="note">Scenario: time limit {scenario.time_limit_s:g} s, {scenario.workers} worker(s), seed {scenario.seed}.</p>'
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{e('Organization models: ' + comp.instance)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>Organization models compared on {e(comp.instance)}</h1><p>{e(headline(comp))}</p>{sc}"
+        f'<table><thead><tr><th class="k">KPI</th><th class="k">unit</th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+        '<p class="note">Green cell: the best feasible value of a row. CV: coefficient of variation (std / mean). '
+        "Each model's alignment, KPIs and territories are in the sub-folder of the same name.</p>"
+        "</body></html>\n"
+    )
+
+
+def write_comparison(
+    out: Path | str, comp: Comparison, scenario: Scenario | None = None
+) -> list[Path]:
+    """Write ``comparison.csv``, ``comparison.md`` and ``comparison.html`` (each atomically)."""
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    paths = [root / "comparison.csv", root / "comparison.md", root / "comparison.html"]
+    write_csv(paths[0], comp.table)
+    atomic_write_text(paths[1], to_markdown(comp, scenario))
+    atomic_write_text(paths[2], to_html(comp, scenario))
+    return paths

@@ -1,0 +1,141 @@
+"""Indicators computed *from* an alignment, never stored by the solvers.
+
+The objective is recomputed here with :func:`allocate.solvers.problem.evaluate` on the model
+rebuilt from the instance and scenario, so a test can check that it equals the solver's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocate.core.instance import Instance
+from allocate.core.result import Alignment, Result
+from allocate.core.scenario import Scenario
+from allocate.core.workload import travel_minutes, visit_travel_h
+from allocate.organize.items import ModelProblem
+from allocate.organize.presets import build_model
+from allocate.solvers.contiguity.repair import count_enclaves
+from allocate.solvers.problem import evaluate
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = perfectly equal)."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    if n == 0 or x.sum() <= 0:
+        return 0.0
+    cum = np.cumsum(x)
+    return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
+
+
+def spread(x: np.ndarray) -> dict[str, float]:
+    x = np.asarray(x, dtype=float)
+    if len(x) == 0:
+        return {"mean": 0.0, "min": 0.0, "max": 0.0, "cv": 0.0, "max_min_ratio": float("nan"), "gini": 0.0}
+    mean = float(x.mean())
+    return {
+        "mean": mean,
+        "min": float(x.min()),
+        "max": float(x.max()),
+        "cv": float(x.std() / mean) if mean > 0 else 0.0,
+        "max_min_ratio": float(x.max() / x.min()) if x.min() > 0 else float("inf"),
+        "gini": gini(x),
+    }
+
+
+def choice_of(mp: ModelProblem, alignment: Alignment) -> np.ndarray:
+    """Candidate entry of every bundle, from an alignment of the same model."""
+    p = mp.problem
+    choice = np.full(p.n_items, -1, dtype=np.int64)
+    for r in range(len(mp.rows)):
+        b = int(mp.rows.bundle[r])
+        if choice[b] < 0:
+            choice[b] = p.candidate_index(b, int(alignment.seller[r]))
+    return choice
+
+
+@dataclass(frozen=True)
+class Kpis:
+    sellers: pd.DataFrame
+    totals: dict[str, Any]
+
+
+def compute_kpis(instance: Instance, result: Result, mp: ModelProblem | None = None) -> Kpis:
+    """Per-seller and global indicators of ``result``'s alignment."""
+    return alignment_kpis(instance, result.alignment, result.scenario, mp)
+
+
+def alignment_kpis(
+    instance: Instance, alignment: Alignment, scenario: Scenario, mp: ModelProblem | None = None
+) -> Kpis:
+    mp = mp or build_model(instance, scenario, alignment.model)
+    acc, sel = instance.accounts, instance.sellers
+    rows = mp.rows
+    # per row: travel and workload under this alignment
+    tmin = travel_minutes(instance, alignment.seller, alignment.account)
+    travel_h = visit_travel_h(rows.visits, tmin)
+    work_h = rows.desk_h + travel_h
+    m = len(sel)
+    workload = np.bincount(alignment.seller, weights=work_h, minlength=m)
+    travel = np.bincount(alignment.seller, weights=travel_h, minlength=m)
+    per_account = np.bincount(alignment.account, minlength=len(acc))
+    potential = np.bincount(alignment.seller, weights=acc.potential[alignment.account] / per_account[alignment.account], minlength=m)
+    pairs = pd.DataFrame({"a": alignment.account, "s": alignment.seller}).drop_duplicates()
+    n_accounts = np.bincount(pairs["s"].to_numpy(), minlength=m)
+    cur = acc.current_seller[alignment.account]
+    moved_row = (cur >= 0) & (cur != alignment.seller)
+    moved_pairs = pd.DataFrame({"a": alignment.account[moved_row], "s": alignment.seller[moved_row]}).drop_duplicates()
+    moves_in = np.bincount(moved_pairs["s"].to_numpy(dtype=np.int64), minlength=m)
+    active = n_accounts > 0
+    sellers_df = pd.DataFrame(
+        {
+            "seller_id": list(sel.ids),
+            "name": list(sel.names),
+            "role": list(sel.role),
+            "accounts": n_accounts,
+            "items": np.bincount(alignment.seller, minlength=m),
+            "workload_h": workload.round(3),
+            "capacity_h": sel.capacity_h,
+            "utilization": (workload / sel.capacity_h).round(4),
+            "travel_h": travel.round(3),
+            "potential": potential.round(2),
+            "moves_in": moves_in,
+        }
+    )
+    choice = choice_of(mp, alignment)
+    ev = evaluate(mp.problem, choice) if (choice >= 0).all() else None
+    moved_accounts = int(len(set(alignment.account[moved_row].tolist())))
+    totals: dict[str, Any] = {
+        "model": alignment.model,
+        "accounts": int(len(acc)),
+        "items": int(len(alignment)),
+        "sellers": int(m),
+        "sellers_used": int(active.sum()),
+        "total_workload_h": float(workload.sum()),
+        "total_capacity_h": float(sel.capacity_h.sum()),
+        "total_travel_h": float(travel.sum()),
+        "desk_h": float(rows.desk_h.sum()),
+        "workload": spread(workload[active]),
+        "utilization": spread((workload / sel.capacity_h)[active]),
+        "potential": spread(potential[active]),
+        "overloaded_sellers": int((workload > sel.capacity_h + 1e-6).sum()),
+        "uncovered_items": int((alignment.seller < 0).sum()),
+        "moves": moved_accounts,
+        "moves_share": moved_accounts / max(1, int((acc.current_seller >= 0).sum())),
+        "sellers_needed": sellers_needed(float(workload.sum()), sel.capacity_h),
+        "locks_not_applied": len(mp.locks_not_applied),
+        "non_contiguous_territories": count_enclaves(instance, mp, choice) if (choice >= 0).all() else None,
+        "objective": ev.objective if ev else None,
+        "objective_terms": {"travel": ev.cost, "imbalance": ev.imbalance, "moves": ev.moves} if ev else None,
+    }
+    return Kpis(sellers_df, totals)
+
+
+def sellers_needed(total_workload_h: float, capacity_h: np.ndarray) -> int:
+    """Workload build-up method: total weekly hours ÷ mean weekly hours of a seller, rounded up."""
+    mean_cap = float(np.mean(capacity_h)) if len(capacity_h) else 0.0
+    return int(np.ceil(total_workload_h / mean_cap - 1e-9)) if mean_cap > 0 else 0

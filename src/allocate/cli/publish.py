@@ -1,0 +1,129 @@
+"""``allocate map`` and ``allocate report``: publish runs as HTML into a ``maps/`` folder.
+
+Both commands regenerate ``index.html`` of the folder they publish into, so that it links
+every map and report there. The instance of a run comes from ``--instance``, else from
+``instance_dir`` in the run's ``kpis.json``; without either they stop with exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from allocate.cli.app import console, run_guarded
+from allocate.core.errors import InputError
+from allocate.core.instance import Instance
+
+
+def _load_instance(run_dir: Path, instance: Path | None, cache: dict[Path, Instance]) -> Instance:
+    from allocate.io import read_instance
+    from allocate.publish.maps import resolve_instance_dir
+
+    folder = resolve_instance_dir(run_dir, instance).resolve()
+    if folder not in cache:
+        cache[folder] = read_instance(folder)
+    return cache[folder]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``map`` and ``report`` commands to ``app``."""
+
+    @app.command("map")
+    def map_cmd(
+        run_dir: Annotated[Path, typer.Argument(help="Run folder written by 'allocate solve'")],
+        vs: Annotated[
+            Path | None, typer.Option("--vs", help="Second run folder: both models side by side")
+        ] = None,
+        instance: Annotated[
+            Path | None, typer.Option(help="Instance folder (default: instance_dir in kpis.json)")
+        ] = None,
+        offline: Annotated[
+            bool, typer.Option("--offline", help="Inline Leaflet: the map draws without internet")
+        ] = False,
+        out: Annotated[
+            Path | None, typer.Option(help="Output file, e.g. maps/geography.html")
+        ] = None,
+    ) -> None:
+        """Draw the territories of a run (or two runs side by side) as an HTML map."""
+
+        def go() -> None:
+            from allocate.publish.maps import plot_comparison, plot_territories, read_run, save_map
+            from allocate.publish.report import update_index
+
+            cache: dict[Path, Instance] = {}
+            inst = _load_instance(run_dir, instance, cache)
+            target = out or Path("maps") / f"{run_dir.resolve().name}.html"
+            if target.suffix.lower() != ".html":
+                raise InputError.single("--out", f"{target} must end with .html")
+            run = read_run(run_dir, inst)
+            m: Any
+            if vs is None:
+                m = plot_territories(
+                    run.alignment,
+                    inst,
+                    seller_kpis=run.sellers if len(run.sellers) else None,
+                    totals=run.totals,
+                    title=f"{run.label} model",
+                )
+                title = f"{run.label} · {inst.name}"
+            else:
+                other = read_run(vs, inst)
+                m = plot_comparison(
+                    run.alignment,
+                    other.alignment,
+                    inst,
+                    seller_kpis=(
+                        run.sellers if len(run.sellers) else None,
+                        other.sellers if len(other.sellers) else None,
+                    ),
+                    totals=(run.totals, other.totals),
+                    titles=(f"{run.label} model", f"{other.label} model"),
+                )
+                title = f"{run.label} vs {other.label} · {inst.name}"
+            save_map(m, target, offline=offline, title=title)
+            index = update_index(target.parent)
+            console.print(f"wrote {target}" + _gallery_note(index, target.parent))
+
+        run_guarded(go)
+
+    @app.command("report")
+    def report_cmd(
+        run_dirs: Annotated[list[Path], typer.Argument(help="One or more run folders")],
+        instance: Annotated[
+            Path | None, typer.Option(help="Instance folder (default: instance_dir in kpis.json)")
+        ] = None,
+        offline: Annotated[
+            bool, typer.Option("--offline", help="Inline Leaflet in the embedded maps")
+        ] = False,
+        out: Annotated[Path, typer.Option(help="Report folder, e.g. maps/compare/")] = Path(
+            "maps/report"
+        ),
+    ) -> None:
+        """Write a static HTML report comparing runs: KPIs, workload bars, schedule, funnel, maps."""
+
+        def go() -> None:
+            from allocate.publish.maps import read_run
+            from allocate.publish.report import update_index, write_report
+
+            cache: dict[Path, Instance] = {}
+            insts = [_load_instance(r, instance, cache) for r in run_dirs]
+            if len(cache) > 1:
+                raise InputError.single(
+                    "run folders",
+                    "the runs solved different instances; report runs of one instance at a time",
+                )
+            inst = insts[0]
+            runs = [read_run(r, inst) for r in run_dirs]
+            index = write_report(runs, inst, out, offline=offline)
+            gallery = update_index(out.parent)
+            console.print(f"wrote {index}" + _gallery_note(gallery, out.parent))
+
+        run_guarded(go)
+
+
+def _gallery_note(index: Path | None, folder: Path) -> str:
+    if index is not None:
+        return f" and {index}"
+    return f"; {folder / 'index.html'} is not a gallery written by allocate: left as it was"

@@ -1,0 +1,151 @@
+"""``allocate schedule``: the weekly action plan of an alignment (see :mod:`allocate.schedule`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``schedule`` command to ``app``."""
+
+    @app.command()
+    def schedule(
+        folder: Annotated[Path, typer.Argument(help="Instance folder")],
+        alignment: Annotated[
+            Path, typer.Option(help="RUN_DIR/alignment.csv written by 'allocate solve'")
+        ],
+        out: Annotated[Path, typer.Option(help="Run folder (kpis.json there is updated)")],
+        weeks: Annotated[int, typer.Option(min=1, max=104, help="Horizon in weeks")] = 13,
+        start: Annotated[
+            str | None, typer.Option(help="First Monday, YYYY-MM-DD (default: next Monday)")
+        ] = None,
+        holidays: Annotated[
+            str | None,
+            typer.Option(
+                help="Public holidays: a file with a 'date' column or a comma list of dates"
+            ),
+        ] = None,
+        daily_h: Annotated[
+            float | None,
+            typer.Option(
+                "--daily-h",
+                min=0.0,
+                max=24.0,
+                help="Most hours of one day for every seller, instead of sellers.csv's "
+                "daily_h (0: each day its even share of the week, capacity_h / 5)",
+            ),
+        ] = None,
+        churn: Annotated[
+            float | None,
+            typer.Option(min=0.0, max=1.0, help="Yearly customer churn (default: nomenclature)"),
+        ] = None,
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", min=0.1, help="Seconds for the whole plan")
+        ] = 60.0,
+        workers: Annotated[
+            int, typer.Option(min=1, max=256, help="Processes (sellers are solved in parallel)")
+        ] = 2,
+        seed: Annotated[int, typer.Option(min=0)] = 0,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(help="Solve the sellers on this Dask scheduler, e.g. tcp://HOST:8786"),
+        ] = None,
+        dask: Annotated[
+            bool,
+            typer.Option(
+                "--dask", help="Solve the sellers on an embedded Dask cluster of WORKERS processes"
+            ),
+        ] = False,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    ) -> None:
+        """Plan each seller's actions over the horizon under daily and weekly capacity, travel
+        included.
+
+        Sellers are solved in parallel in a process pool, or as Dask tasks with ``--scheduler``
+        (a running cluster) or ``--dask`` (an embedded one); the plan is the same for the same
+        seed and ``--workers``, which sets each seller's share of the time.
+        """
+        from allocate.cli.app import console, run_guarded
+
+        def go() -> None:
+            from allocate.core.errors import InputError
+            from allocate.io import read_instance
+            from allocate.io.runfolder import read_alignment
+            from allocate.schedule import PlanConfig, parse_holidays, plan_actions, write_plan
+
+            if verbose:
+                logging.basicConfig(level=logging.INFO, format="%(message)s")
+            first = None
+            if start:
+                try:
+                    first = dt.date.fromisoformat(start)
+                except ValueError:
+                    raise InputError.single(
+                        "--start", f"{start!r} is not a date YYYY-MM-DD"
+                    ) from None
+                if first.weekday() != 0:
+                    raise InputError.single("--start", f"{start} is a {first:%A}; give a Monday")
+            from allocate.batch import check_scheduler
+
+            check_scheduler(scheduler)
+            inst = read_instance(folder)
+            if daily_h is not None:
+                import numpy as np
+
+                from allocate.core.instance import WORKDAYS_PER_WEEK, short_weeks
+
+                caps = inst.sellers.capacity_h
+                hours = np.full(len(inst.sellers), daily_h if daily_h > 0 else np.nan)
+                short = short_weeks(hours, caps)
+                if short.size:
+                    s = int(short[0])
+                    raise InputError.single(
+                        "--daily-h",
+                        f"{daily_h:g} h x {WORKDAYS_PER_WEEK} working days cannot fill the "
+                        f"{caps[s]:g} h week of {inst.sellers.ids[s]} "
+                        f"({short.size} seller(s) in all); give at least "
+                        f"{caps.max() / WORKDAYS_PER_WEEK:g}, or 0 for even days",
+                    )
+                inst = replace(inst, sellers=replace(inst.sellers, daily_h=hours))
+            al = read_alignment(alignment, inst)
+            cfg = PlanConfig(
+                weeks=weeks,
+                start=first,
+                holidays=parse_holidays(holidays),
+                time_limit_s=time_limit,
+                workers=workers,
+                seed=seed,
+                churn_rate=churn,
+            )
+            what = f"planning {inst.name} over {weeks} weeks ({time_limit:g}s limit)"
+            if scheduler is None and not dask:
+                with console.status(what):
+                    plan = plan_actions(inst, al, cfg, instance_dir=folder)
+            else:
+                from allocate.batch import dask_client
+                from allocate.schedule.parallel import dask_map
+
+                where = scheduler or f"a local cluster of {workers} processes"
+                # the cluster is ready before the time limit starts counting
+                with (
+                    dask_client(scheduler, workers) as client,
+                    console.status(f"{what} on {where}"),
+                ):
+                    plan = plan_actions(inst, al, cfg, instance_dir=folder, mapper=dask_map(client))
+            write_plan(out, inst, plan)
+            placed = int(plan.placed.sum())
+            console.print(
+                f"{placed:,} of {len(plan.actions):,} actions planned ({placed / max(1, len(plan.actions)):.1%}), "
+                f"travel {plan.travel_min.sum() / 60:,.1f} h, {plan.wall_s:.1f}s"
+            )
+            console.print(
+                f"wrote {out}/schedule.csv, load.csv, unscheduled.csv, funnel.csv, kpis.json"
+            )
+
+        run_guarded(go)

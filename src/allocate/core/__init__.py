@@ -1,0 +1,1 @@
+"""Plain domain data: instance, nomenclature, scenario, travel, workload, status."""

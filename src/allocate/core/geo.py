@@ -1,0 +1,52 @@
+"""Territory polygons: unions of unit polygons, or Voronoi cells of the accounts.
+
+When the instance has units, a seller's territory is the union of the units where it serves
+most of the accounts. Otherwise each account gets its Voronoi cell (shapely), clipped to the
+concave hull of all accounts, and cells are dissolved per seller.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPoint
+
+from allocate.core.instance import Instance
+
+
+def territory_polygons(instance: Instance, account_seller: np.ndarray) -> dict[int, object]:
+    """Seller index -> (Multi)Polygon in WGS84 lon/lat; ``account_seller[a]`` is -1 for none."""
+    acc = instance.accounts
+    if instance.units is not None and (acc.unit >= 0).any():
+        votes: dict[int, Counter] = defaultdict(Counter)
+        for a in range(len(acc)):
+            if acc.unit[a] >= 0 and account_seller[a] >= 0 and acc.group[a] < 0:
+                votes[int(acc.unit[a])][int(account_seller[a])] += 1
+        cells: dict[int, list] = defaultdict(list)
+        for u, c in votes.items():
+            s = max(sorted(c), key=lambda k: c[k])
+            cells[s].append(instance.units.geometry[u])
+        return {s: shapely.union_all(g) for s, g in sorted(cells.items())}
+    return _voronoi_territories(acc.lon, acc.lat, account_seller)
+
+
+def _voronoi_territories(lon: np.ndarray, lat: np.ndarray, owner: np.ndarray) -> dict[int, object]:
+    pts = shapely.points(np.round(lon, 6), np.round(lat, 6))
+    keep = owner >= 0
+    if keep.sum() < 3:
+        return {}
+    hull = shapely.concave_hull(MultiPoint(list(pts[keep])), ratio=0.3).buffer(0.05)
+    cells = shapely.voronoi_polygons(MultiPoint(list(pts[keep])), extend_to=hull)
+    geoms = list(shapely.get_parts(cells))
+    tree = shapely.STRtree(geoms)
+    idx_pt, idx_cell = tree.query(pts[keep], predicate="intersects")
+    cell_owner: dict[int, int] = {}
+    own = owner[keep]
+    for p_i, c_i in zip(idx_pt.tolist(), idx_cell.tolist(), strict=True):
+        cell_owner.setdefault(c_i, int(own[p_i]))
+    by_seller: dict[int, list] = defaultdict(list)
+    for c_i, s in cell_owner.items():
+        by_seller[s].append(geoms[c_i].intersection(hull))
+    return {s: shapely.union_all(g) for s, g in sorted(by_seller.items())}

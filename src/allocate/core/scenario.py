@@ -1,0 +1,90 @@
+"""Scenario: the knobs of an alignment run, read from a YAML file (pydantic-validated).
+
+Units of the objective: one unit = one hour of travel per week. The other terms are converted
+into that unit by their weights:
+
+- ``weights.travel``: per hour of weekly travel (default 1);
+- ``weights.move``: per account moved away from today's seller (default 0.25, i.e. moving
+  four accounts costs as much as one hour of weekly driving);
+- ``weights.compactness`` (geographic models only): per hour of weekly travel measured from
+  the seller's territory anchor instead of the base (default 0.2); it keeps co-located
+  sellers' territories apart (see ``allocate.organize.presets.territory_anchors``);
+- ``balance.<measure>.weight``: per unit outside the ±τ band: per workload hour per week, per
+  1,000 € of potential, per account.
+
+Example::
+
+    model: geography
+    weights: {travel: 1.0, move: 0.25}
+    balance:
+      workload: {tolerance: 0.15, hard: false, weight: 2.0}
+      potential: {tolerance: 0.30, weight: 0.05}
+      count: null
+    max_moves_share: 0.2
+    candidates: 8
+    time_limit_s: 30
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PRESETS = ("geography", "size", "value_proposition", "roles", "generalist", "hybrid")
+
+
+class BalanceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tolerance: float = Field(default=0.15, ge=0, le=10)
+    hard: bool = False
+    weight: float = Field(default=1.0, ge=0)
+
+
+class Weights(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    travel: float = Field(default=1.0, ge=0)
+    move: float = Field(default=0.25, ge=0)
+    compactness: float = Field(default=0.2, ge=0)
+
+
+class BalanceSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workload: BalanceSpec | None = BalanceSpec(tolerance=0.15, weight=2.0)
+    potential: BalanceSpec | None = BalanceSpec(tolerance=0.30, weight=0.05)
+    count: BalanceSpec | None = None
+
+
+class Scenario(BaseModel):
+    """All the options of an alignment run, with the defaults a sales-ops team would use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: Literal["geography", "size", "value_proposition", "roles", "generalist", "hybrid"] = "geography"
+    hybrid_inner: Literal["geography"] = "geography"
+    hybrid_outer: Literal["size", "value_proposition"] = "size"
+    weights: Weights = Weights()
+    balance: BalanceSet = BalanceSet()
+    max_moves: int | None = Field(default=None, ge=0)
+    max_moves_share: float | None = Field(default=None, ge=0, le=1)
+    respect_roles: bool = False
+    candidates: int = Field(default=8, ge=1, le=1000)
+    radius_km: float | None = Field(default=None, gt=0)
+    contiguity: bool | None = None
+    contiguity_budget: float = Field(default=0.05, ge=0, le=10)
+    circuity: float = Field(default=1.3, ge=1)
+    speed_kmh: float = Field(default=70.0, gt=0)
+    time_limit_s: float = Field(default=30.0, gt=0)
+    workers: int = Field(default=2, ge=1, le=64)
+    seed: int = Field(default=0, ge=0)
+    deterministic: bool = True
+    churn_rate: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _moves(self) -> Scenario:
+        if self.max_moves is not None and self.max_moves_share is not None:
+            raise ValueError("give max_moves or max_moves_share, not both")
+        return self

@@ -1,0 +1,168 @@
+"""Atomic, injection-safe writing of outputs.
+
+Every file is written to a temporary file in the same folder and renamed with
+:func:`os.replace`, so a run killed at any moment leaves either the old file or the new one,
+never a truncated one. CSV cells that a spreadsheet would run as a formula (starting with
+``=``, ``+``, ``-``, ``@``, tab or carriage return; OWASP "CSV injection") get a leading
+apostrophe. Numbers are written as numbers, so negative values stay numeric.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocate.core.errors import InputError
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_NEW_FILE_MODE = 0o644
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp creates 0600 files; outputs get the permissions of the file they replace
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _NEW_FILE_MODE)
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable; not every platform can open a directory, which is fine."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically: readers see the old or the new file."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_with(path: Path, writer: Callable[[Path], None]) -> None:
+    """Let ``writer`` fill a temporary path (e.g. a GeoPackage driver), then rename it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        writer(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def neutralize_cell(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would evaluate as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralize_cell)
+    out.columns = [neutralize_cell(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv(path: Path, df: pd.DataFrame) -> None:
+    """Atomic CSV (UTF-8, comma) with formula-like text neutralized."""
+    atomic_write_text(path, safe_frame(df).to_csv(index=False, lineterminator="\n"))
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if hasattr(v, "item") and callable(v.item):
+        return _jsonable(v.item())
+    return v
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def safe_child(
+    root: Path,
+    relative: str | os.PathLike[str],
+    *,
+    file: str = "",
+    row: int | None = None,
+    column: str | None = None,
+) -> Path:
+    """``root / relative`` resolved, refusing any path that is absolute or escapes ``root``.
+
+    Backslashes count as separators (a path typed on Windows), symbolic links are resolved
+    before the check, and the error names ``file``, ``row`` and ``column`` of the cell that
+    held the path.
+
+    Raises
+    ------
+    InputError
+        When the path is empty, absolute (``/x``, ``C:\\x``, ``\\\\server``), contains a NUL
+        byte, or resolves outside ``root``.
+    """
+    text = os.fspath(relative)
+    where = file or str(root)
+    if not text.strip():
+        raise InputError.single(where, "empty path", row=row, column=column)
+    if "\x00" in text:
+        raise InputError.single(where, "path contains a NUL byte", row=row, column=column)
+    norm = text.replace("\\", "/")
+    if norm.startswith("/") or _DRIVE.match(norm):
+        raise InputError.single(
+            where,
+            f"path {text!r} is absolute; give it relative to the folder {root}",
+            row=row,
+            column=column,
+        )
+    root_r = Path(root).resolve()
+    try:
+        target = (root_r / norm).resolve()
+    except (OSError, RuntimeError) as exc:  # symlink loops
+        raise InputError.single(
+            where, f"path {text!r} cannot be resolved ({exc})", row=row, column=column
+        ) from None
+    if target != root_r and root_r not in target.parents:
+        raise InputError.single(
+            where, f"path {text!r} escapes the folder {root}", row=row, column=column
+        )
+    return target

@@ -1,0 +1,1 @@
+"""Readers of public benchmark formats (GAP, OR-Library, PSPLIB)."""

@@ -1,0 +1,1 @@
+"""Rendering only: maps and reports."""

@@ -1,0 +1,553 @@
+"""Territory maps: polygons, accounts, seller bases, legend and layer control (folium).
+
+A map shows one alignment: territories coloured per seller (neighbours never share a colour,
+see :mod:`allocate.publish.maps.colors`), accounts as points sized by potential and coloured by
+their seller (one canvas layer per segment, drawn in one pass, see
+:class:`~allocate.publish.maps.elements.AccountLayer`), multi-site groups linked by thin dashed lines and seller bases as
+dark square badges. Accounts are split into one layer per segment and territories into one
+layer per role, so that each can be shown or hidden.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+from branca.element import Element, Figure
+from folium.plugins import DualMap
+from shapely.geometry import mapping
+
+from allocate.core.geo import territory_polygons
+from allocate.core.instance import Instance
+from allocate.core.result import Alignment, Result
+from allocate.core.workload import account_workload, travel_minutes, workload_hours
+from allocate.io.atomic import atomic_write_text
+from allocate.io.runfolder import account_owner
+from allocate.publish.maps.colors import seller_colors
+from allocate.publish.maps.elements import (
+    MAP_CSS,
+    POINTS_JS,
+    AccountLayer,
+    BaseLayer,
+    DrawnFlag,
+    GroupLinkLayer,
+    HighlightLayer,
+    HtmlControl,
+    TerritoryLayer,
+    esc,
+)
+from allocate.publish.maps.offline import make_offline
+from allocate.publish.maps.run import fmt_num
+
+logger = logging.getLogger(__name__)
+
+#: Background tiles; drawn faded (:data:`TILE_OPACITY`) so that territory colours stay readable.
+#: OpenStreetMap needs no API key (CARTO's light basemap now does).
+DEFAULT_TILES = "OpenStreetMap"
+TILE_OPACITY = 0.5
+#: Geometry simplification (degrees, about 100 m) that keeps large maps small.
+SIMPLIFY_DEG = 0.001
+CHANGED_COLOR = "#d6246e"
+_SEGMENT_ORDER = ("micro", "small", "mid", "large")
+
+
+def _alignment_of(result: Result | Alignment) -> Alignment:
+    return result.alignment if isinstance(result, Result) else result
+
+
+def seller_table(
+    instance: Instance, result: Result | Alignment, seller_kpis: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per seller: ``workload_h, capacity_h, utilization, potential, accounts`` (index = seller index).
+
+    Uses ``seller_kpis`` (e.g. ``sellers_kpis.csv`` of the run) when given, the exact KPIs of a
+    :class:`Result` otherwise, and for a bare :class:`Alignment` an estimate: desk hours plus one
+    round trip per visit from the seller's base (the alignment-level workload rule).
+    """
+    sel = instance.sellers
+    m = len(sel)
+    if seller_kpis is None and isinstance(result, Result):
+        from allocate.analysis.kpi import compute_kpis
+
+        seller_kpis = compute_kpis(instance, result).sellers
+    out = pd.DataFrame(
+        {
+            "workload_h": np.nan,
+            "capacity_h": np.asarray(sel.capacity_h, dtype=float),
+            "utilization": np.nan,
+            "potential": np.nan,
+            "accounts": 0,
+        },
+        index=range(m),
+    )
+    if seller_kpis is not None and len(seller_kpis) and "seller_id" in seller_kpis.columns:
+        pos = instance.seller_index()
+        for _, r in seller_kpis.iterrows():
+            s = pos.get(str(r["seller_id"]))
+            if s is None:
+                continue
+            for col in ("workload_h", "capacity_h", "utilization", "potential", "accounts"):
+                if col in r.index and pd.notna(r[col]) and r[col] != "":
+                    out.loc[s, col] = float(r[col])
+        return out
+    al = _alignment_of(result)
+    owner = account_owner(instance, al)
+    has = owner >= 0
+    idx = np.flatnonzero(has)
+    prof = account_workload(instance)
+    tmin = travel_minutes(instance, owner[idx], idx)
+    work = workload_hours(prof.total_desk_h[idx], prof.total_visits[idx], tmin)
+    out["workload_h"] = np.bincount(owner[idx], weights=work, minlength=m)
+    out["utilization"] = out["workload_h"] / out["capacity_h"].where(out["capacity_h"] > 0)
+    out["potential"] = np.bincount(
+        owner[idx], weights=instance.accounts.potential[idx], minlength=m
+    )
+    out["accounts"] = np.bincount(owner[idx], minlength=m)
+    return out
+
+
+def new_map(instance: Instance, tiles: str | None = DEFAULT_TILES, **kwargs: Any) -> folium.Map:
+    """An empty canvas-rendered map framed on the accounts."""
+    acc = instance.accounts
+    m = folium.Map(
+        location=[float(np.mean(acc.lat)), float(np.mean(acc.lon))] if len(acc) else [46.5, 2.5],
+        zoom_start=6,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        **kwargs,
+    )
+    _add_tiles(m, tiles)
+    _frame(m, instance)
+    return m
+
+
+def _add_tiles(m: folium.Map, tiles: str | None) -> None:
+    if tiles:
+        folium.TileLayer(tiles, name="Background", opacity=TILE_OPACITY, control=False).add_to(m)
+
+
+def _frame(m: folium.Map, instance: Instance) -> None:
+    acc = instance.accounts
+    if len(acc):
+        lat = np.concatenate([acc.lat, instance.sellers.lat])
+        lon = np.concatenate([acc.lon, instance.sellers.lon])
+        m.fit_bounds(
+            [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]],
+            padding=(20, 20),
+        )
+
+
+def _add_page_assets(m: folium.Map) -> None:
+    fig = m.get_root()
+    if isinstance(fig, Figure):
+        fig.header.add_child(Element(MAP_CSS + POINTS_JS), name="allocate_map_assets")
+
+
+def _round_coords(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return round(obj, 4)
+    if isinstance(obj, list | tuple):
+        return [_round_coords(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _round_coords(v) for k, v in obj.items()}
+    return obj
+
+
+def _radius(potential: np.ndarray) -> np.ndarray:
+    """Marker radius in pixels: the area grows with potential, capped at the 99th percentile."""
+    if len(potential) == 0:
+        return np.zeros(0)
+    top = float(np.quantile(potential, 0.99)) or 1.0
+    return np.round(2.5 + 6.5 * np.sqrt(np.clip(potential / top, 0.0, 1.0)), 1)
+
+
+def _segment_order(segments: Sequence[str]) -> list[str]:
+    seen = sorted(set(segments))
+    return [s for s in _SEGMENT_ORDER if s in seen] + [s for s in seen if s not in _SEGMENT_ORDER]
+
+
+def plot_territories(
+    result: Result | Alignment,
+    instance: Instance,
+    m: folium.Map | None = None,
+    *,
+    seller_kpis: pd.DataFrame | None = None,
+    totals: dict[str, Any] | None = None,
+    title: str | None = None,
+    colors: Sequence[str] | None = None,
+    changed: np.ndarray | None = None,
+    tiles: str | None = DEFAULT_TILES,
+    legend: bool = True,
+    collapsed_layers: bool = False,
+) -> folium.Map:
+    """Draw the territories and accounts of one alignment.
+
+    Parameters
+    ----------
+    result
+        A solve :class:`~allocate.core.result.Result` or just its :class:`~allocate.core.result.Alignment`.
+    instance
+        The instance that was solved.
+    m
+        Map to draw on (e.g. ``DualMap.m1``); a new canvas-rendered map when ``None``.
+    seller_kpis
+        Per-seller KPI table with ``seller_id, workload_h, capacity_h, utilization, potential,
+        accounts`` (``sellers_kpis.csv`` of a run); see :func:`seller_table` when omitted.
+    totals
+        The ``totals`` of ``kpis.json``, shown in the title box.
+    title
+        Title of the map (escaped); defaults to the model name.
+    colors
+        One colour per seller; default: greedy colouring of the territory adjacency.
+    changed
+        Boolean mask of the accounts to ring (accounts that change owner in a comparison).
+    tiles
+        Background tiles (folium name or URL); ``None`` for none.
+    legend
+        Draw the title box and the seller legend.
+    collapsed_layers
+        Collapse the layer control to an icon.
+
+    Returns
+    -------
+    folium.Map
+        ``m`` (or the new map) with the layers added.
+    """
+    alignment = _alignment_of(result)
+    acc, sel = instance.accounts, instance.sellers
+    owner = account_owner(instance, alignment)
+    territories = territory_polygons(instance, owner)
+    colors = list(colors) if colors is not None else seller_colors(len(sel), territories)
+    table = seller_table(instance, result, seller_kpis)
+    if m is None:
+        m = new_map(instance, tiles)
+    _add_page_assets(m)
+
+    _add_territories(m, instance, territories, colors, table)
+    _add_group_links(m, instance, owner)
+    _add_accounts(m, instance, owner, colors)
+    if changed is not None and np.any(changed):
+        _add_changed(m, instance, np.asarray(changed, dtype=bool))
+    _add_bases(m, instance, colors, table)
+    if legend:
+        name = title if title is not None else (alignment.model or "alignment")
+        m.add_child(
+            HtmlControl(
+                _title_html(name, instance, table, totals, changed), "topleft", "allocate-title"
+            )
+        )
+        m.add_child(
+            HtmlControl(
+                _legend_html(instance, colors, table, changed is not None),
+                "bottomright",
+                "allocate-legend",
+            )
+        )
+    folium.LayerControl(position="topright", collapsed=collapsed_layers).add_to(m)
+    m.add_child(DrawnFlag())
+    logger.info(
+        "map of %s: %d accounts, %d territories", alignment.model, len(acc), len(territories)
+    )
+    return m
+
+
+def _add_territories(
+    m: folium.Map,
+    instance: Instance,
+    territories: dict[int, object],
+    colors: Sequence[str],
+    table: pd.DataFrame,
+) -> None:
+    """One layer per role so that, e.g., AE and CSM territories can be compared."""
+    sel = instance.sellers
+    by_role: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s, geom in territories.items():
+        r = table.loc[s]
+        tip = (
+            f'<div class="allocate-tip"><b>{esc(sel.names[s])}</b> <span class="muted">{esc(sel.role[s])}</span><br>'
+            f"workload {fmt_num(r['workload_h'])} h/week of {fmt_num(r['capacity_h'])} h<br>"
+            f"utilization {fmt_num(100 * r['utilization'], 0)} %<br>"
+            f"potential {fmt_num(r['potential'], 0)}<br>"
+            f"{fmt_num(r['accounts'], 0)} accounts</div>"
+        )
+        simple = geom.simplify(SIMPLIFY_DEG, preserve_topology=True)  # type: ignore[attr-defined]
+        by_role[sel.role[s]].append(
+            {
+                "type": "Feature",
+                "properties": {"color": colors[s], "tip": tip},
+                "geometry": _round_coords(mapping(simple)),
+            }
+        )
+    for role in sorted(by_role):
+        m.add_child(
+            TerritoryLayer(
+                f"Territories · {role}", {"type": "FeatureCollection", "features": by_role[role]}
+            )
+        )
+
+
+def _add_group_links(m: folium.Map, instance: Instance, owner: np.ndarray) -> None:
+    """Star from the group's largest site to every other site: shows who owns a key account."""
+    acc, sel = instance.accounts, instance.sellers
+    sites: dict[int, list[int]] = defaultdict(list)
+    for a in np.flatnonzero(acc.group >= 0).tolist():
+        sites[int(acc.group[a])].append(a)
+    rows = []
+    for g, members in sorted(sites.items()):
+        if len(members) < 2:
+            continue
+        hub = max(members, key=lambda a: (acc.potential[a], -a))
+        owners = sorted({sel.names[owner[a]] if owner[a] >= 0 else "(none)" for a in members})
+        tip = (
+            f'<div class="allocate-tip"><b>group {esc(acc.group_ids[g])}</b> · {len(members)} sites<br>'
+            f"owner: {esc(', '.join(owners))}</div>"
+        )
+        segs = [
+            [
+                [round(float(acc.lat[hub]), 5), round(float(acc.lon[hub]), 5)],
+                [round(float(acc.lat[a]), 5), round(float(acc.lon[a]), 5)],
+            ]
+            for a in members
+            if a != hub
+        ]
+        rows.append([tip, segs])
+    if rows:
+        m.add_child(GroupLinkLayer("Multi-site groups", rows))
+
+
+def _add_accounts(
+    m: folium.Map, instance: Instance, owner: np.ndarray, colors: Sequence[str]
+) -> None:
+    """One point layer per segment; columns of numbers plus lookup tables keep the page small."""
+    acc, sel = instance.accounts, instance.sellers
+    n = len(acc)
+    travel = np.full(n, -1, dtype=np.int64)
+    has = np.flatnonzero(owner >= 0)
+    if len(has):
+        travel[has] = np.round(travel_minutes(instance, owner[has], has)).astype(np.int64)
+    radius = _radius(np.asarray(acc.potential, dtype=float))
+    lat = np.round(np.asarray(acc.lat, dtype=float), 5)
+    lon = np.round(np.asarray(acc.lon, dtype=float), 5)
+    potential = np.round(np.asarray(acc.potential, dtype=float))
+    segments = _segment_order(acc.segment)
+    stages = sorted(set(acc.stage))
+    stage_pos = {s: i for i, s in enumerate(stages)}
+    line_sets = [", ".join(x) or "-" for x in acc.product_lines]
+    lines = sorted(set(line_sets))
+    line_pos = {x: i for i, x in enumerate(lines)}
+    seg_of = np.asarray(acc.segment, dtype=object)
+    common = {
+        "colors": list(colors),
+        "sellers": list(sel.names),
+        "segments": list(segments),
+        "stages": stages,
+        "lines": lines,
+        "groups": list(acc.group_ids),
+    }
+    for k, seg in enumerate(segments):
+        members = np.flatnonzero(seg_of == seg)
+        # large accounts last (on top, hoverable); equal radius and colour in runs (one path each)
+        members = members[np.lexsort((members, owner[members], radius[members]))]
+        payload = {
+            **common,
+            "seg": k,
+            "lat": lat[members].tolist(),
+            "lon": lon[members].tolist(),
+            "r": radius[members].tolist(),
+            "s": owner[members].astype(int).tolist(),
+            "st": [stage_pos[acc.stage[a]] for a in members],
+            "tr": travel[members].tolist(),
+            "names": [acc.names[a] for a in members],
+            "ids": [acc.ids[a] for a in members],
+            "pot": potential[members].tolist(),
+            "pl": [line_pos[line_sets[a]] for a in members],
+            "grp": np.asarray(acc.group)[members].astype(int).tolist(),
+            "cur": np.asarray(acc.current_seller)[members].astype(int).tolist(),
+        }
+        m.add_child(AccountLayer(f"Accounts · {seg} ({len(members):,})", payload))
+
+
+def _add_changed(m: folium.Map, instance: Instance, changed: np.ndarray) -> None:
+    acc = instance.accounts
+    radius = _radius(np.asarray(acc.potential, dtype=float))
+    idx = np.flatnonzero(changed)
+    idx = idx[np.argsort(radius[idx], kind="stable")]
+    payload = {
+        "color": CHANGED_COLOR,
+        "lat": np.round(np.asarray(acc.lat, dtype=float)[idx], 5).tolist(),
+        "lon": np.round(np.asarray(acc.lon, dtype=float)[idx], 5).tolist(),
+        "r": radius[idx].tolist(),
+    }
+    m.add_child(HighlightLayer(f"Change owner ({len(idx):,})", payload))
+
+
+def _initials(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+def _add_bases(
+    m: folium.Map, instance: Instance, colors: Sequence[str], table: pd.DataFrame
+) -> None:
+    """One badge per office: sellers sharing a base would hide each other."""
+    sel = instance.sellers
+    offices: dict[tuple[float, float], list[int]] = defaultdict(list)
+    for s in range(len(sel)):
+        offices[(round(float(sel.lat[s]), 3), round(float(sel.lon[s]), 3))].append(s)
+    rows = []
+    for (lat, lon), members in offices.items():
+        lines = "".join(
+            f'<span class="allocate-swatch" style="background:{esc(colors[s])}"></span> '
+            f'{esc(sel.names[s])} <span class="muted">{esc(sel.role[s])} · {fmt_num(table.loc[s, "capacity_h"])} h/week</span><br>'
+            for s in members
+        )
+        label = str(len(members)) if len(members) > 1 else esc(_initials(sel.names[members[0]]))
+        tip = f'<div class="allocate-tip"><b>Base</b> · {len(members)} seller{"s" if len(members) > 1 else ""}<br>{lines}</div>'
+        rows.append(
+            {"lat": lat, "lon": lon, "label": label, "tip": tip, "color": colors[members[0]]}
+        )
+    m.add_child(BaseLayer("Seller bases", rows))
+
+
+def _title_html(
+    name: str,
+    instance: Instance,
+    table: pd.DataFrame,
+    totals: dict[str, Any] | None,
+    changed: np.ndarray | None,
+) -> str:
+    totals = totals or {}
+    work = totals.get("total_workload_h", float(np.nansum(table["workload_h"])))
+    cap = totals.get("total_capacity_h", float(np.nansum(table["capacity_h"])))
+    kpis = [
+        (f"{len(instance.accounts):,}", "accounts"),
+        (f"{len(instance.sellers):,}", "sellers"),
+        (f"{fmt_num(work)} h", "workload / week"),
+        (f"{fmt_num(100 * work / cap, 0) if cap else 'n/a'} %", "of capacity"),
+    ]
+    if "total_travel_h" in totals:
+        kpis.append((f"{fmt_num(totals['total_travel_h'])} h", "travel / week"))
+    if changed is not None:
+        kpis.append((f"{int(np.sum(changed)):,}", "change owner"))
+    elif "moves" in totals:
+        kpis.append((f"{int(totals['moves']):,}", "moved vs today"))
+    cells = "".join(f'<div class="kpi"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for v, k in kpis)
+    return f'<h1>{esc(name)}</h1><div class="sub">{esc(instance.name)}</div><div class="kpis">{cells}</div>'
+
+
+def _legend_html(
+    instance: Instance, colors: Sequence[str], table: pd.DataFrame, show_changed: bool
+) -> str:
+    sel = instance.sellers
+    rows = []
+    for s in range(len(sel)):
+        r = table.loc[s]
+        util = r["utilization"]
+        over = ' class="num over"' if pd.notna(util) and util > 1.0 + 1e-6 else ' class="num"'
+        rows.append(
+            f'<tr><td><span class="allocate-swatch" style="background:{esc(colors[s])}"></span></td>'
+            f'<td>{esc(sel.names[s])} <span style="color:#6b7280">{esc(sel.role[s])}</span></td>'
+            f'<td class="num">{fmt_num(r["workload_h"])}/{fmt_num(r["capacity_h"], 0)} h</td>'
+            f"<td{over}>{fmt_num(100 * util, 0)} %</td></tr>"
+        )
+    sym = [
+        '<div><svg width="14" height="14"><circle cx="7" cy="7" r="3" fill="#6b7280"/></svg>'
+        '<svg width="16" height="16"><circle cx="8" cy="8" r="7" fill="#6b7280"/></svg> account, size = potential</div>',
+        '<div><span class="allocate-base" style="display:inline-block;width:18px;height:18px;line-height:14px;font-size:9px">AB</span>'
+        " seller base (number = sellers)</div>",
+        '<div><svg width="28" height="8"><line x1="0" y1="4" x2="28" y2="4" stroke="#374151" stroke-dasharray="4 3"/></svg>'
+        " multi-site group</div>",
+    ]
+    if show_changed:
+        sym.append(
+            f'<div><svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="none" stroke="{CHANGED_COLOR}" '
+            'stroke-width="2"/></svg> account that changes owner</div>'
+        )
+    return (
+        "<h2>Sellers · workload per week</h2><table>"
+        + "".join(rows)
+        + "</table>"
+        + '<div class="allocate-sym">'
+        + "".join(sym)
+        + "</div>"
+    )
+
+
+def changed_owner(
+    instance: Instance, left: Result | Alignment, right: Result | Alignment
+) -> np.ndarray:
+    """Accounts whose (first) owner differs between two alignments."""
+    return account_owner(instance, _alignment_of(left)) != account_owner(
+        instance, _alignment_of(right)
+    )
+
+
+def plot_comparison(
+    left: Result | Alignment,
+    right: Result | Alignment,
+    instance: Instance,
+    *,
+    seller_kpis: tuple[pd.DataFrame | None, pd.DataFrame | None] = (None, None),
+    totals: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None),
+    titles: tuple[str | None, str | None] = (None, None),
+    tiles: str | None = DEFAULT_TILES,
+) -> DualMap:
+    """Two organization models side by side, synced, with the accounts that change owner ringed.
+
+    Colours are computed once on the union of both territory adjacencies, so a seller keeps
+    its colour on both panes and neighbours differ on each.
+    """
+    owners = [account_owner(instance, _alignment_of(x)) for x in (left, right)]
+    terr = [territory_polygons(instance, o) for o in owners]
+    colors = seller_colors(len(instance.sellers), *terr)
+    changed = owners[0] != owners[1]
+    acc = instance.accounts
+    dual = DualMap(
+        location=[float(np.mean(acc.lat)), float(np.mean(acc.lon))],
+        zoom_start=6,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    for side, (res, mp) in enumerate(((left, dual.m1), (right, dual.m2))):
+        _add_tiles(mp, tiles)
+        _frame(mp, instance)
+        plot_territories(
+            res,
+            instance,
+            mp,
+            seller_kpis=seller_kpis[side],
+            totals=totals[side],
+            title=titles[side],
+            colors=colors,
+            changed=changed,
+            collapsed_layers=True,
+        )
+    return dual
+
+
+def render_html(m: folium.Map | DualMap, *, offline: bool = False, title: str | None = None) -> str:
+    """The standalone HTML page of a map; ``offline`` inlines Leaflet (see :mod:`allocate.publish.maps.offline`)."""
+    fig = m.get_root()
+    assert isinstance(fig, Figure)
+    if title is not None:
+        fig.title = esc(title)
+    if offline:
+        make_offline(fig)
+    return fig.render()
+
+
+def save_map(
+    m: folium.Map | DualMap, path: Path, *, offline: bool = False, title: str | None = None
+) -> Path:
+    """Render ``m`` and write it atomically to ``path``."""
+    path = Path(path)
+    atomic_write_text(path, render_html(m, offline=offline, title=title))
+    return path

@@ -1,0 +1,1 @@
+"""Contiguous territories: repair, exact flow model, neighbourhood search."""

@@ -1,0 +1,206 @@
+"""Contiguous territories above the exact model's size: the exact flow model, a few sellers at a time.
+
+Beyond :data:`~allocate.solvers.contiguity.exact.EXACT_MAX_UNITS` units the flow model of
+:mod:`allocate.solvers.contiguity.exact` over every seller is too large for the product's
+time budgets. This module keeps its formulation but applies it to neighbourhoods:
+
+1. **Contiguous start.** The solver's alignment (after the enclave repair of
+   :mod:`allocate.solvers.contiguity.repair`) is made contiguous by
+   :func:`~allocate.solvers.contiguity.exact.grow_contiguous` (each seller keeps its heaviest
+   piece per component of the unit graph; freed units go one by one to an adjacent seller with
+   room) and polished by :func:`~allocate.solvers.contiguity.exact.improve_contiguous`
+   (border moves that keep both territories connected). Both growth variants are tried and
+   the start with the least overload, then the lowest objective, is kept.
+2. **Neighbourhoods.** A seed seller (split or overloaded territories first, then a seeded
+   random order) and up to ``group - 1`` sellers whose territories touch it. The bundles of
+   these sellers are freed and may move among them only; every other bundle is fixed.
+3. **Exact step.** The assignment model of the free bundles plus the single-commodity flow of
+   each seller of the group (the formulation of :mod:`allocate.solvers.contiguity.exact`) is
+   solved by CP-SAT, hinted with the current alignment, on a deterministic budget. Inside a
+   step each territory of the group is connected (per component of the unit graph), so a step
+   can only remove splits; the territories outside the group do not change. The unit graph,
+   its components and the sellers' base units
+   (:class:`~allocate.solvers.contiguity.exact.UnitGraph`) are built once and shared by
+   every step.
+4. **Acceptance.** A step is kept when it lowers, in this order, the number of split
+   territories, the capacity overload, or the objective (travel, balance, moves).
+
+The result is not proven optimal (the bound reported stays the pipeline's), but every
+territory the steps touched is connected, and the number of split territories only falls.
+Territories that stay split are counted in the KPI ``non_contiguous_territories``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from allocate.core.instance import Instance
+from allocate.organize.items import ModelProblem
+from allocate.solvers.contiguity.exact import (
+    ContiguityFlow,
+    UnitGraph,
+    grow_contiguous,
+    improve_contiguous,
+)
+from allocate.solvers.contiguity.repair import _seller_units, bundle_units, territory_components
+from allocate.solvers.cpsat import STOP, AssignmentModel
+from allocate.solvers.pipeline import DET_PER_SECOND
+from allocate.solvers.problem import evaluate
+from allocate.solvers.scaling import scales_for, snap
+
+log = logging.getLogger(__name__)
+
+#: Sellers per neighbourhood (the seed and its neighbours).
+GROUP = 2
+#: Deterministic time per step (CP-SAT units).
+STEP_DET = 1.0
+
+
+def _territory_graph(
+    instance: Instance, b_unit: NDArray[np.int64], b_seller: NDArray[np.int64], m: int
+) -> list[list[int]]:
+    """For each seller, the sellers whose territories share a unit border with it."""
+    assert instance.units is not None
+    owner: dict[int, set[int]] = {}
+    for b in np.flatnonzero(b_unit >= 0):
+        owner.setdefault(int(b_unit[b]), set()).add(int(b_seller[b]))
+    touch: list[set[int]] = [set() for _ in range(m)]
+    nb = instance.units.neighbours
+    for u, us in owner.items():
+        for v in nb[u]:
+            for s in us:
+                for t in owner.get(v, ()):
+                    if s != t:
+                        touch[s].add(t)
+    return [sorted(t) for t in touch]
+
+
+def _split_sellers(
+    instance: Instance,
+    b_unit: NDArray[np.int64],
+    b_seller: NDArray[np.int64],
+    comp_of: Mapping[int, int],
+) -> set[int]:
+    """Sellers whose territory has more pieces than the unit-graph components it spans."""
+    out = set()
+    for s, parts in territory_components(instance, _seller_units(b_unit, b_seller)).items():
+        spanned = {comp_of[next(iter(part))] for part in parts}
+        if len(parts) > len(spanned):
+            out.add(s)
+    return out
+
+
+def contiguous_lns(
+    instance: Instance,
+    mp: ModelProblem,
+    start_choice: NDArray[np.int64],
+    time_limit_s: float,
+    seed: int = 0,
+    deterministic: bool = True,
+) -> NDArray[np.int64]:
+    """A contiguous alignment near ``start_choice``, improved by exact steps on a few sellers.
+
+    Parameters
+    ----------
+    instance, mp
+        The instance (with units) and its geography model.
+    start_choice
+        A complete assignment (candidate entry per bundle), e.g. the pipeline's after repair.
+    time_limit_s
+        Wall-clock budget; with ``deterministic`` the steps stop on a deterministic budget
+        (``DET_PER_SECOND`` per second) first, so the same seed gives the same alignment.
+    seed
+        Seeds the neighbourhood order and the CP-SAT searches.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit_s
+    assert instance.units is not None
+    scales = scales_for(mp.problem)
+    p = snap(mp.problem, scales)
+    mp_int = replace(mp, problem=p)
+    start = np.asarray(start_choice, dtype=np.int64)
+    starts = []
+    for seeds_only in (False, True):
+        grown = grow_contiguous(instance, mp_int, start, seeds_only=seeds_only)
+        grown = improve_contiguous(instance, mp_int, grown, min(0.1 * time_limit_s, 5.0))
+        ev = evaluate(p, grown)
+        starts.append(((ev.overload, ev.objective), grown))
+    current = min(starts, key=lambda t: t[0])[1]
+    # the unit graph, its components and the sellers' base units: shared by every step
+    graph = UnitGraph.build(instance, bundle_units(instance, mp))
+    b_unit, comp_of = graph.b_unit, graph.comp_of
+    rng = np.random.default_rng(seed)
+
+    def score(choice: NDArray[np.int64]) -> tuple[int, float, float]:
+        ev = evaluate(p, choice)
+        return (
+            len(_split_sellers(instance, b_unit, p.seller[choice], comp_of)),
+            round(ev.overload, 9),
+            ev.objective,
+        )
+
+    cur_score = score(current)
+    if log.isEnabledFor(logging.DEBUG):  # two full evaluations, for the log only
+        for _, grown in starts:
+            log.debug("contiguous start candidate: %s", evaluate(p, grown))
+        log.debug("before contiguity: %s", evaluate(p, start))
+    log.info("contiguous LNS start: %d split, overload %.3f, objective %.4f", *cur_score)
+    det_budget = max(0.0, deadline - time.perf_counter()) * DET_PER_SECOND
+    det_used = 0.0
+    order = list(rng.permutation(p.n_sellers))
+    step = 0
+    while not STOP.is_set() and det_used < det_budget and time.perf_counter() < deadline - 0.5:
+        b_seller = p.seller[current]
+        split = sorted(_split_sellers(instance, b_unit, b_seller, comp_of))
+        loads = np.bincount(b_seller, weights=p.load[current], minlength=p.n_sellers)
+        over = [int(s) for s in np.flatnonzero(loads > p.capacity + 1e-9)]
+        urgent = split + [s for s in over if s not in split]
+        seed_seller = (
+            int(urgent[step % len(urgent)])
+            if urgent and step % 2 == 0
+            else int(order[step % len(order)])
+        )
+        step += 1
+        touch = _territory_graph(instance, b_unit, b_seller, p.n_sellers)[seed_seller]
+        pick: list[int] = (
+            sorted(rng.choice(len(touch), size=min(GROUP - 1, len(touch)), replace=False).tolist())
+            if touch
+            else []
+        )
+        group = np.array([seed_seller] + [touch[k] for k in pick], dtype=np.int64)
+        free = np.flatnonzero(np.isin(b_seller, group) & (p.fixed < 0))
+        if len(free) == 0:
+            continue
+        model = AssignmentModel(p, scales, free=free, base=current, sellers=group)
+        flow = ContiguityFlow(instance, mp_int, model, graph)
+        flow.hint(p, current)
+        step_det = min(STEP_DET, det_budget - det_used)
+        out = model.solve(
+            min(3 * STEP_DET, deadline - time.perf_counter()),
+            1,
+            seed + step,
+            step_det if deterministic else None,
+        )
+        det_used += out.det_time if deterministic else out.wall_s
+        log.debug(
+            "contiguous LNS step %d: group %s, %d free, status %d, objective %.4f, det %.2f",
+            step,
+            group.tolist(),
+            len(free),
+            out.status,
+            out.objective,
+            out.det_time,
+        )
+        if out.choice is None:
+            continue
+        new_score = score(out.choice)
+        if new_score < cur_score:
+            current, cur_score = out.choice, new_score
+    log.info("contiguous LNS: %d steps, %d split, overload %.3f, objective %.4f", step, *cur_score)
+    return current
