@@ -165,3 +165,14 @@ def test_compute_kpis_reads_the_result(tiny):
 def test_uncovered_items_are_counted(tiny):
     kp = alignment_kpis(tiny, _geography([0, -1, 1, 1]), Scenario())
     assert kp.totals["uncovered_items"] == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Scenario.circuity and Scenario.speed_kmh are validated and recorded in kpis.json but "
+    "never read: travel always comes from the instance's TravelModel (read_instance default)",
+)
+def test_scenario_travel_parameters_reach_the_travel_hours(tiny):
+    base = alignment_kpis(tiny, _geography([0, 0, 1, 1]), Scenario()).totals["total_travel_h"]
+    slow = alignment_kpis(tiny, _geography([0, 0, 1, 1]), Scenario(speed_kmh=35.0)).totals["total_travel_h"]
+    assert slow == pytest.approx(2 * base)
