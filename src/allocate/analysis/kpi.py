@@ -23,7 +23,18 @@ from allocate.solvers.problem import evaluate
 
 
 def gini(x: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = perfectly equal)."""
+    """Gini coefficient of non-negative values (0 = perfectly equal).
+
+    Parameters
+    ----------
+    x
+        Values, e.g. the workload of each seller.
+
+    Returns
+    -------
+    float
+        ``sum |x_i - x_j| / (2 n^2 mean)``; 0 for no values or a zero sum.
+    """
     x = np.sort(np.asarray(x, dtype=float))
     n = len(x)
     if n == 0 or x.sum() <= 0:
@@ -33,6 +44,19 @@ def gini(x: np.ndarray) -> float:
 
 
 def spread(x: np.ndarray) -> dict[str, float]:
+    """How evenly a measure is spread between sellers.
+
+    Parameters
+    ----------
+    x
+        One value per seller.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``min``, ``max``, ``cv`` (standard deviation / mean, 0 when the mean is 0),
+        ``max_min_ratio`` (``inf`` when the minimum is 0, NaN without values) and ``gini``.
+    """
     x = np.asarray(x, dtype=float)
     if len(x) == 0:
         return {"mean": 0.0, "min": 0.0, "max": 0.0, "cv": 0.0, "max_min_ratio": float("nan"), "gini": 0.0}
@@ -48,7 +72,22 @@ def spread(x: np.ndarray) -> dict[str, float]:
 
 
 def choice_of(mp: ModelProblem, alignment: Alignment) -> np.ndarray:
-    """Candidate entry of every bundle, from an alignment of the same model."""
+    """Candidate entry of every bundle, from an alignment of the same model.
+
+    Parameters
+    ----------
+    mp
+        The model problem that the alignment's rows come from.
+    alignment
+        An alignment with one row per row of ``mp.rows``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per solver item (bundle), the index of its candidate entry in ``mp.problem`` that
+        matches the seller of the bundle's first row (``-1`` when that seller is not a
+        candidate).
+    """
     p = mp.problem
     choice = np.full(p.n_items, -1, dtype=np.int64)
     for r in range(len(mp.rows)):
@@ -60,18 +99,68 @@ def choice_of(mp: ModelProblem, alignment: Alignment) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Kpis:
+    """The KPI table of an alignment.
+
+    Attributes
+    ----------
+    sellers
+        One row per seller: accounts, items, workload, capacity, utilization, travel,
+        potential and accounts moved in.
+    totals
+        Global indicators (JSON-ready): totals, spreads, moves, overloaded sellers, sellers
+        needed, objective and its terms.
+    """
+
     sellers: pd.DataFrame
     totals: dict[str, Any]
 
 
 def compute_kpis(instance: Instance, result: Result, mp: ModelProblem | None = None) -> Kpis:
-    """Per-seller and global indicators of ``result``'s alignment."""
+    """Per-seller and global indicators of ``result``'s alignment.
+
+    Parameters
+    ----------
+    instance
+        The instance solved.
+    result
+        The solve result (its alignment and scenario are used).
+    mp
+        The model problem, when already built (rebuilt otherwise).
+
+    Returns
+    -------
+    Kpis
+        See :func:`alignment_kpis`.
+    """
     return alignment_kpis(instance, result.alignment, result.scenario, mp)
 
 
 def alignment_kpis(
     instance: Instance, alignment: Alignment, scenario: Scenario, mp: ModelProblem | None = None
 ) -> Kpis:
+    """Per-seller and global indicators of an alignment, recomputed from the instance.
+
+    Workload and travel follow :mod:`allocate.core.workload` (one round trip per visit); the
+    potential of a split account is shared equally between its rows; an account counts as
+    moved once when any of its rows left today's seller. The objective is recomputed with
+    :func:`allocate.solvers.problem.evaluate`.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    alignment
+        Who serves what; every row needs a seller (``-1`` is not supported).
+    scenario
+        The scenario that builds the model problem (weights, balance).
+    mp
+        The model problem of ``alignment.model``, when already built.
+
+    Returns
+    -------
+    Kpis
+        The per-seller table and the totals.
+    """
     mp = mp or build_model(instance, scenario, alignment.model)
     acc, sel = instance.accounts, instance.sellers
     rows = mp.rows
@@ -136,6 +225,19 @@ def alignment_kpis(
 
 
 def sellers_needed(total_workload_h: float, capacity_h: np.ndarray) -> int:
-    """Workload build-up method: total weekly hours ÷ mean weekly hours of a seller, rounded up."""
+    """Workload build-up method: total weekly hours ÷ mean weekly hours of a seller, rounded up.
+
+    Parameters
+    ----------
+    total_workload_h
+        Weekly workload of all accounts.
+    capacity_h
+        Weekly capacity of each seller.
+
+    Returns
+    -------
+    int
+        Sellers needed (0 without sellers or capacity).
+    """
     mean_cap = float(np.mean(capacity_h)) if len(capacity_h) else 0.0
     return int(np.ceil(total_workload_h / mean_cap - 1e-9)) if mean_cap > 0 else 0

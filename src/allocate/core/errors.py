@@ -13,8 +13,19 @@ from dataclasses import dataclass, field
 class Problem:
     """One defect in an input file.
 
-    ``row`` is the 1-based line number as a spreadsheet shows it (the header is row 1), or
-    ``None`` when the defect concerns the whole file or column.
+    ``str(problem)`` is one line: ``file, row R, column 'C': message``.
+
+    Parameters
+    ----------
+    file
+        The file at fault.
+    message
+        What is wrong, and where possible how to fix it.
+    row
+        The 1-based line number as a spreadsheet shows it (the header is row 1), or ``None``
+        when the defect concerns the whole file or column.
+    column
+        The column (or YAML field path) at fault, or ``None``.
     """
 
     file: str
@@ -36,18 +47,41 @@ MAX_MESSAGE_CHARS = 500
 
 
 def one_line(text: str) -> str:
-    """``text`` on one line (newlines and tabs become spaces), cut to :data:`MAX_MESSAGE_CHARS`."""
+    """``text`` on one line (newlines and tabs become spaces), cut to :data:`MAX_MESSAGE_CHARS`.
+
+    Parameters
+    ----------
+    text
+        Any message, such as a parser's dump.
+
+    Returns
+    -------
+    str
+        The flattened text, ending in ``...`` when it was cut.
+    """
     flat = " ".join(text.split())
     return flat if len(flat) <= MAX_MESSAGE_CHARS else flat[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
 class AllocateError(Exception):
-    """Base class of the errors that ``allocate`` raises on purpose."""
+    """Base class of the errors that ``allocate`` raises on purpose.
+
+    Parameters
+    ----------
+    *args
+        As for :class:`Exception`.
+    """
 
 
 @dataclass
 class InputError(AllocateError):
-    """Bad input: one or more :class:`Problem` found while reading an instance."""
+    """Bad input: one or more :class:`Problem` found while reading an instance (CLI exit 2).
+
+    Parameters
+    ----------
+    problems
+        Every problem found; ``str(error)`` prints one per line.
+    """
 
     problems: list[Problem] = field(default_factory=list)
 
@@ -61,12 +95,35 @@ class InputError(AllocateError):
     def single(
         cls, file: str, message: str, row: int | None = None, column: str | None = None
     ) -> InputError:
+        """The error of one :class:`Problem`.
+
+        Parameters
+        ----------
+        file, message, row, column
+            As for :class:`Problem`.
+
+        Returns
+        -------
+        InputError
+            An error holding that one problem.
+        """
         return cls([Problem(file, message, row, column)])
 
 
 @dataclass(frozen=True)
 class Shortfall:
-    """A group of items whose eligible sellers lack capacity."""
+    """A group of items whose eligible sellers lack capacity.
+
+    Parameters
+    ----------
+    group
+        Label of the group (a segment, a product line, a role...); when both hours are zero
+        the label alone explains what is missing.
+    demand_h
+        Weekly workload of the group's items.
+    capacity_h
+        Weekly capacity of the sellers eligible for them.
+    """
 
     group: str
     demand_h: float
@@ -74,6 +131,7 @@ class Shortfall:
 
     @property
     def short_h(self) -> float:
+        """Hours per week missing: ``demand_h - capacity_h``."""
         return self.demand_h - self.capacity_h
 
     def __str__(self) -> str:
@@ -87,7 +145,15 @@ class Shortfall:
 
 @dataclass
 class InfeasibleError(AllocateError):
-    """The model is proven infeasible; ``shortfalls`` explain why when known."""
+    """The model is proven infeasible (CLI exit 3).
+
+    Parameters
+    ----------
+    reason
+        One line saying which constraint family made it infeasible.
+    shortfalls
+        The groups of sellers that are short, and by how many hours, when known.
+    """
 
     reason: str
     shortfalls: list[Shortfall] = field(default_factory=list)

@@ -17,7 +17,23 @@ from allocate.core.instance import Instance
 
 
 def territory_polygons(instance: Instance, account_seller: np.ndarray) -> dict[int, object]:
-    """Seller index -> (Multi)Polygon in WGS84 lon/lat; ``account_seller[a]`` is -1 for none."""
+    """The territory of each seller as a polygon in WGS84 lon/lat.
+
+    Parameters
+    ----------
+    instance
+        Accounts (position, unit, group) and, when present, the unit polygons.
+    account_seller
+        Seller index of every account, ``-1`` for an account nobody serves.
+
+    Returns
+    -------
+    dict
+        Seller index -> shapely (Multi)Polygon, for the sellers that get a territory: the union
+        of the units where they serve the most non-group accounts (ties go to the lower
+        index), else the union of their accounts' Voronoi cells (empty with fewer than three
+        served accounts).
+    """
     acc = instance.accounts
     if instance.units is not None and (acc.unit >= 0).any():
         votes: dict[int, Counter] = defaultdict(Counter)

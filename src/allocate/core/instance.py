@@ -23,10 +23,32 @@ def _frozen(a: NDArray) -> NDArray:
 
 @dataclass(frozen=True)
 class Accounts:
-    """Accounts (companies or sites) to serve.
+    """Accounts (companies or sites) to serve; the arrays are read-only, one row per account.
 
-    ``current_seller`` and ``group`` are indices (``-1`` for none); ``group_ids`` lists the
-    original multi-site group ids in index order.
+    Attributes
+    ----------
+    ids, names
+        Account ids (unique) and names.
+    lat, lon
+        Position in degrees (WGS84).
+    segment
+        Company size class (a segment of the nomenclature).
+    potential
+        Revenue potential.
+    stage
+        Funnel stage (lead, prospect, opportunity, customer).
+    product_lines
+        Product lines the account is interested in (at least one).
+    group
+        Index of the multi-site group (key account) in ``group_ids``, ``-1`` for none.
+    group_ids
+        The original group ids, in index order.
+    current_seller
+        Index of today's seller, ``-1`` for none.
+    locked
+        True when the account must stay with its current seller.
+    unit
+        Index of the account's unit, ``-1`` for none.
     """
 
     ids: tuple[str, ...]
@@ -65,16 +87,46 @@ WORKDAYS_PER_WEEK = 5
 def short_weeks(
     daily_h: NDArray[np.float64], capacity_h: NDArray[np.float64]
 ) -> NDArray[np.int64]:
-    """Sellers whose daily limit cannot fill the week: ``5 * daily_h < capacity_h`` (NaN: no)."""
+    """Sellers whose daily limit cannot fill the week: ``5 * daily_h < capacity_h``.
+
+    Parameters
+    ----------
+    daily_h
+        Most hours of one working day per seller (NaN: no daily limit, never short).
+    capacity_h
+        Weekly capacity per seller.
+
+    Returns
+    -------
+    numpy.ndarray
+        Indices of the sellers whose week can never be filled.
+    """
     return np.flatnonzero(daily_h * WORKDAYS_PER_WEEK < capacity_h - 1e-9)
 
 
 @dataclass(frozen=True)
 class Sellers:
-    """Sellers, their home base, role, weekly capacity and skills (empty tuple = all).
+    """Sellers, their home base, role, weekly capacity and skills; arrays are read-only.
 
-    ``capacity_h`` is the selling time of a week; ``daily_h`` caps one day of it, so that a
-    seller may hold a long day of visits and a short desk day in the same week.
+    Attributes
+    ----------
+    ids, names
+        Seller ids (unique) and names.
+    lat, lon
+        Home base in degrees (WGS84).
+    role
+        One of :data:`~allocate.core.nomenclature.ROLES`.
+    capacity_h
+        Selling hours of a week.
+    segments, product_lines
+        Segments and product lines the seller may serve (empty tuple = all).
+    max_accounts
+        Most accounts the seller may hold (``-1`` = no limit).
+    max_travel_min
+        Longest one-way trip to an account (``inf`` = no limit).
+    daily_h
+        Most hours of one working day (NaN = the week spread evenly over 5 days), so that a
+        seller may hold a long day of visits and a short desk day in the same week.
     """
 
     ids: tuple[str, ...]
@@ -104,9 +156,37 @@ class Sellers:
         return len(self.ids)
 
     def serves_segment(self, s: int, segment: str) -> bool:
+        """Whether seller ``s`` may serve accounts of ``segment``.
+
+        Parameters
+        ----------
+        s
+            Seller index.
+        segment
+            A segment of the nomenclature.
+
+        Returns
+        -------
+        bool
+            True when the seller's segments are empty (all) or include ``segment``.
+        """
         return not self.segments[s] or segment in self.segments[s]
 
     def serves_line(self, s: int, line: str) -> bool:
+        """Whether seller ``s`` may serve product line ``line``.
+
+        Parameters
+        ----------
+        s
+            Seller index.
+        line
+            A product line.
+
+        Returns
+        -------
+        bool
+            True when the seller's product lines are empty (all) or include ``line``.
+        """
         return not self.product_lines[s] or line in self.product_lines[s]
 
 
@@ -114,8 +194,14 @@ class Sellers:
 class Units:
     """Geographic building blocks (towns, postcodes) and their adjacency.
 
-    ``geometry`` holds shapely polygons (used by contiguity repair and maps only).
-    ``neighbours[u]`` lists the units that share a border with ``u``.
+    Attributes
+    ----------
+    ids
+        Unit ids.
+    geometry
+        Shapely polygons in WGS84 (used by contiguity repair and maps only).
+    neighbours
+        ``neighbours[u]`` lists the units that share a border with ``u``.
     """
 
     ids: tuple[str, ...]
@@ -131,6 +217,13 @@ class TravelMatrix:
     """User-supplied one-way travel minutes for some (seller, account) pairs.
 
     Pairs absent from the matrix fall back to the :class:`TravelModel` estimate.
+
+    Attributes
+    ----------
+    seller, account
+        Seller and account index of each pair.
+    minutes
+        One-way travel minutes of each pair.
     """
 
     seller: NDArray[np.int64]
@@ -147,7 +240,20 @@ class TravelMatrix:
     def lookup(
         self, seller: NDArray[np.int64], account: NDArray[np.int64]
     ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-        """For pairs ``(seller[k], account[k])``: whether the matrix has them, and their minutes."""
+        """For pairs ``(seller[k], account[k])``: whether the matrix has them, and their minutes.
+
+        Parameters
+        ----------
+        seller, account
+            Seller and account indices of the pairs wanted (same length).
+
+        Returns
+        -------
+        hit : numpy.ndarray of bool
+            Whether the matrix holds each pair.
+        minutes : numpy.ndarray
+            The matrix minutes where ``hit`` (meaningless elsewhere).
+        """
         base, keys, minutes = self._sorted
         if len(keys) == 0:
             return np.zeros(len(seller), dtype=bool), np.zeros(len(seller))
@@ -157,12 +263,37 @@ class TravelMatrix:
         return hit, minutes[pos]
 
     def as_dict(self) -> dict[tuple[int, int], float]:
+        """The matrix as a dictionary.
+
+        Returns
+        -------
+        dict
+            ``(seller, account)`` index pair -> one-way minutes.
+        """
         return {(int(s), int(a)): float(m) for s, a, m in zip(self.seller, self.account, self.minutes, strict=True)}
 
 
 @dataclass(frozen=True)
 class Instance:
-    """Everything read from an instance folder."""
+    """Everything read from an instance folder.
+
+    Attributes
+    ----------
+    name
+        Instance name (the folder name).
+    accounts, sellers
+        The accounts to serve and the sellers.
+    nomenclature
+        The bill of actions.
+    units
+        Geographic units, or ``None``.
+    travel
+        The travel-time estimate.
+    travel_matrix
+        User-supplied travel minutes that replace the estimate, or ``None``.
+    source_dir
+        The folder it was read from, recorded in run outputs (``None`` when built in memory).
+    """
 
     name: str
     accounts: Accounts
@@ -175,6 +306,7 @@ class Instance:
 
     @property
     def product_lines(self) -> tuple[str, ...]:
+        """Every product line of the accounts, in order of first appearance."""
         seen: dict[str, None] = {}
         for lines in self.accounts.product_lines:
             for line in lines:
@@ -182,7 +314,21 @@ class Instance:
         return tuple(seen)
 
     def seller_index(self) -> dict[str, int]:
+        """Position of each seller id.
+
+        Returns
+        -------
+        dict
+            Seller id -> seller index.
+        """
         return {sid: i for i, sid in enumerate(self.sellers.ids)}
 
     def account_index(self) -> dict[str, int]:
+        """Position of each account id.
+
+        Returns
+        -------
+        dict
+            Account id -> account index.
+        """
         return {aid: i for i, aid in enumerate(self.accounts.ids)}

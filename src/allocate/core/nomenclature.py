@@ -34,6 +34,16 @@ ROLES: tuple[str, ...] = ("generalist", "MRR", "SDR", "AE", "CSM")
 
 
 class Channel(StrEnum):
+    """How an operation reaches the account (a string enum: ``Channel.VISIT == "visit"``).
+
+    Attributes
+    ----------
+    VISIT
+        On site: the only channel that costs travel time.
+    PHONE, VIDEO, EMAIL
+        From the desk.
+    """
+
     VISIT = "visit"
     PHONE = "phone"
     VIDEO = "video"
@@ -41,7 +51,30 @@ class Channel(StrEnum):
 
 
 class Operation(BaseModel):
-    """One action of a playbook (a line of the bill of actions)."""
+    """One action of a playbook (a line of the bill of actions).
+
+    Parameters
+    ----------
+    id
+        Unique within its playbook; ``after`` refers to it.
+    name
+        Label shown in schedules and reports.
+    channel
+        Visit, phone, video or e-mail.
+    duration_min
+        Minutes per occurrence (time on site included; at most a day).
+    per_year
+        Occurrences per year; exactly one of ``per_year`` and ``once`` is given.
+    once
+        The operation happens once per sales cycle.
+    after
+        Ids of the operations that must come first.
+    min_lag_days, max_lag_days
+        Days allowed between the end of the predecessors and this operation
+        (``max_lag_days`` ``None`` = no limit).
+    role
+        The role that performs it (one of :data:`ROLES`).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,11 +114,22 @@ class Operation(BaseModel):
 
     @property
     def is_visit(self) -> bool:
+        """True for an on-site visit (the channel that costs travel)."""
         return self.channel is Channel.VISIT
 
 
 class Playbook(BaseModel):
-    """The operations for accounts of one stage (and optionally one segment)."""
+    """The operations for accounts of one stage (and optionally one segment).
+
+    Parameters
+    ----------
+    stage
+        Funnel stage (one of :data:`STAGES`).
+    segment
+        Segment it is specific to, or ``None`` for the stage's default playbook.
+    operations
+        At least one operation; ids are unique and ``after`` chains have no cycle.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -118,7 +162,23 @@ class Playbook(BaseModel):
 
 
 class Nomenclature(BaseModel):
-    """The whole ``nomenclature.yaml``."""
+    """The whole ``nomenclature.yaml``.
+
+    Parameters
+    ----------
+    weeks_per_year
+        Working weeks ``W`` that yearly frequencies are spread over.
+    segments
+        Company size classes that accounts, sellers and playbooks may name.
+    conversion
+        Funnel conversion rate of each stage, in [0, 1].
+    deal_value
+        Margin of a won deal by segment (non-negative).
+    churn_rate
+        Share of customers lost each year.
+    playbooks
+        At least one playbook.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -156,7 +216,18 @@ class Nomenclature(BaseModel):
         return self
 
     def playbook(self, stage: str, segment: str) -> Playbook | None:
-        """The playbook of a (stage, segment): the segment-specific one, else the stage's default."""
+        """The playbook of a (stage, segment): the segment-specific one, else the stage's default.
+
+        Parameters
+        ----------
+        stage, segment
+            The account's funnel stage and segment.
+
+        Returns
+        -------
+        Playbook or None
+            ``None`` when the stage has neither.
+        """
         fallback = None
         for pb in self.playbooks:
             if pb.stage != stage:
@@ -168,7 +239,18 @@ class Nomenclature(BaseModel):
         return fallback
 
     def stage_roles(self, stage: str) -> tuple[str, ...]:
-        """Roles that perform at least one operation at ``stage`` (any segment)."""
+        """Roles that perform at least one operation at ``stage`` (any segment).
+
+        Parameters
+        ----------
+        stage
+            A funnel stage.
+
+        Returns
+        -------
+        tuple of str
+            The roles, in order of first appearance in the playbooks.
+        """
         roles: list[str] = []
         for pb in self.playbooks:
             if pb.stage == stage:
@@ -212,6 +294,11 @@ def default_nomenclature_dict() -> dict[str, Any]:
     Durations and frequencies follow common field-sales practice: leads get a qualification
     call and a phone appointment, prospects one or two visits, opportunities a proposal and a
     closing meeting, customers periodic account reviews whose frequency grows with size.
+
+    Returns
+    -------
+    dict
+        The content of a ``nomenclature.yaml`` (validate it with :class:`Nomenclature`).
     """
 
     def op(id_: str, name: str, channel: str, minutes: float, role: str, **kw: Any) -> dict[str, Any]:

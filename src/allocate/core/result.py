@@ -15,8 +15,16 @@ from allocate.core.status import SolveStatus
 class Alignment:
     """Who serves what: one row per item (account, or account × product line / role).
 
-    ``key`` is empty for whole-account models; ``key_kind`` is ``"product_line"`` or
-    ``"role"`` when items are split.
+    Parameters
+    ----------
+    model
+        The organization model that produced it.
+    account, seller
+        Account and seller index of each row (stored as read-only ``int64`` arrays).
+    key
+        Product line or role of each row; empty strings for whole-account models.
+    key_kind
+        ``""``, ``"product_line"`` or ``"role"``.
     """
 
     model: str
@@ -41,8 +49,31 @@ class Alignment:
 class Result:
     """Outcome of :func:`allocate.align.solve`.
 
-    ``objective`` is recomputed in floating point from the alignment (see
-    :func:`allocate.analysis.kpi.objective_terms`); ``solver_objective`` is what CP-SAT reported.
+    Parameters
+    ----------
+    status
+        What the solve proved.
+    objective
+        Recomputed in floating point from the alignment (see
+        :func:`allocate.solvers.problem.evaluate`).
+    best_bound
+        Best proven lower bound of the objective (never above it).
+    lp_bound
+        Bound of the linear relaxation (never above the objective).
+    wall_s
+        Wall-clock seconds of the solve.
+    alignment
+        The immutable alignment found.
+    scenario
+        The scenario solved.
+    deterministic
+        True when the run is reproducible (deterministic budgets, not the wall clock or an
+        interruption, ended every search).
+    solver_objective
+        The objective that the solver reported (the recomputed one when contiguity repair
+        changed the alignment).
+    interrupted
+        True when the solve was stopped on request (Ctrl-C); the best alignment so far is kept.
     """
 
     status: SolveStatus
@@ -58,6 +89,7 @@ class Result:
 
     @property
     def gap(self) -> float:
+        """Relative gap ``(objective - best_bound) / |objective|``, at least 0 (NaN without a bound)."""
         if not np.isfinite(self.best_bound) or not np.isfinite(self.objective):
             return float("nan")
         return max(0.0, (self.objective - self.best_bound) / max(abs(self.objective), 1e-9))

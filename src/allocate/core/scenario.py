@@ -35,6 +35,18 @@ PRESETS = ("geography", "size", "value_proposition", "roles", "generalist", "hyb
 
 
 class BalanceSpec(BaseModel):
+    """How one measure is balanced between sellers.
+
+    Parameters
+    ----------
+    tolerance
+        Allowed relative deviation from the mean (the ±τ band).
+    hard
+        True: the band is a constraint; false: leaving it is penalized.
+    weight
+        Penalty per unit outside the band (see the module docstring).
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     tolerance: float = Field(default=0.15, ge=0, le=10)
@@ -43,6 +55,18 @@ class BalanceSpec(BaseModel):
 
 
 class Weights(BaseModel):
+    """Weights of the objective terms, in hours of weekly travel.
+
+    Parameters
+    ----------
+    travel
+        Per hour of weekly travel.
+    move
+        Per account moved away from today's seller.
+    compactness
+        Per hour of weekly travel measured from the territory anchor (geographic models).
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     travel: float = Field(default=1.0, ge=0)
@@ -51,6 +75,18 @@ class Weights(BaseModel):
 
 
 class BalanceSet(BaseModel):
+    """The balanced measures; ``None`` switches a measure off.
+
+    Parameters
+    ----------
+    workload
+        Weekly workload hours (default ±15 %, weight 2).
+    potential
+        Revenue potential (default ±30 %, weight 0.05 per 1,000).
+    count
+        Number of accounts (off by default).
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     workload: BalanceSpec | None = BalanceSpec(tolerance=0.15, weight=2.0)
@@ -59,7 +95,40 @@ class BalanceSet(BaseModel):
 
 
 class Scenario(BaseModel):
-    """All the options of an alignment run, with the defaults a sales-ops team would use."""
+    """All the options of an alignment run, with the defaults a sales-ops team would use.
+
+    Parameters
+    ----------
+    model
+        The organization model (one of :data:`PRESETS`).
+    hybrid_inner, hybrid_outer
+        For ``hybrid``: geography inside each size segment or product line.
+    weights
+        Weights of the objective terms.
+    balance
+        Balanced measures and their tolerances.
+    max_moves, max_moves_share
+        Most accounts moved from today's seller, as a number or a share (not both).
+    respect_roles
+        Only ``generalist`` sellers take part in the geography, size, value-proposition and
+        hybrid models (specialists keep to the roles model).
+    candidates
+        Nearest seller bases considered per account.
+    radius_km
+        Farthest base considered (the nearest one is always kept), or ``None``.
+    contiguity
+        Make territories contiguous (``None``: when the instance has units).
+    contiguity_budget
+        Relative worsening of the objective that contiguity repair may spend (0.05 = 5 %).
+    circuity, speed_kmh
+        Parameters of a travel-time estimate (see :class:`~allocate.core.travel.TravelModel`);
+        validated but not read at present: solves use the instance's ``travel`` model.
+    time_limit_s, workers, seed, deterministic
+        Solver limits and reproducibility.
+    churn_rate
+        Yearly churn, or ``None``; validated but not read at present (the nomenclature's
+        ``churn_rate`` or ``allocate schedule --churn`` is used).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -15,7 +15,19 @@ from enum import StrEnum
 
 
 class SolveStatus(StrEnum):
-    """Outcome of a solve (a string enum: ``SolveStatus.OPTIMAL == "optimal"``)."""
+    """Outcome of a solve (a string enum: ``SolveStatus.OPTIMAL == "optimal"``).
+
+    Attributes
+    ----------
+    OPTIMAL
+        Proven optimal.
+    FEASIBLE
+        Meets every hard rule, not proven optimal.
+    INFEASIBLE
+        Proven that no solution exists.
+    UNKNOWN
+        No solution found, nothing proven.
+    """
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"

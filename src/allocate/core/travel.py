@@ -2,8 +2,8 @@
 
 Road travel is estimated from the great-circle (haversine) distance times a *circuity* factor
 (roads are not straight; 1.3 is a common figure for European and US road networks) divided by an
-average door-to-door speed. A user-supplied matrix can replace the estimate (see
-:func:`allocate.io.read_travel_matrix`).
+average door-to-door speed. A user-supplied matrix (``travel.csv`` of the instance folder, read by
+:func:`allocate.io.instance.read_instance`) can replace the estimate.
 
 Large instances never get a dense accounts × sellers matrix: :func:`nearest_sellers` uses a
 k-d tree on 3-D unit vectors to return the ``k`` nearest bases of each account (a sparse matrix).
@@ -42,14 +42,36 @@ class TravelModel:
             raise ValueError(f"speed_kmh must be > 0, got {self.speed_kmh}")
 
     def minutes(self, km: ArrayLike) -> NDArray[np.float64]:
-        """One-way travel minutes for great-circle distances ``km``."""
+        """One-way travel minutes for great-circle distances ``km``.
+
+        Parameters
+        ----------
+        km
+            Great-circle distances (scalar or array).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``km × circuity / speed_kmh × 60``.
+        """
         return np.asarray(km, dtype=np.float64) * self.circuity / self.speed_kmh * 60.0
 
 
 def haversine_km(
     lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
 ) -> NDArray[np.float64]:
-    """Great-circle distance in km; the arguments broadcast like numpy arrays (degrees)."""
+    """Great-circle (haversine) distance in km on a sphere of radius :data:`EARTH_RADIUS_KM`.
+
+    Parameters
+    ----------
+    lat1, lon1, lat2, lon2
+        Degrees; they broadcast like numpy arrays.
+
+    Returns
+    -------
+    numpy.ndarray
+        Distances in km.
+    """
     p1, l1, p2, l2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
@@ -75,6 +97,15 @@ def nearest_sellers(
 
     Sellers at the same base count as one: the result holds every seller of the ``k``
     nearest distinct bases, padded with ``-1`` (distance ``inf``) where rows differ in width.
+
+    Parameters
+    ----------
+    acc_lat, acc_lon
+        Account positions in degrees.
+    sel_lat, sel_lon
+        Seller bases in degrees.
+    k
+        Number of distinct bases wanted per account (at most the number of bases).
 
     Returns
     -------

@@ -29,7 +29,17 @@ from allocate.core.nomenclature import ROLES, Nomenclature
 
 @dataclass(frozen=True)
 class WorkloadProfile:
-    """Per account and role: desk hours per week and visits per week (``roles`` gives columns)."""
+    """Per account and role: desk hours per week and visits per week.
+
+    Attributes
+    ----------
+    roles
+        The roles, in column order.
+    desk_h
+        ``(accounts, roles)`` hours per week of the operations (time on site included).
+    visits
+        ``(accounts, roles)`` visits per week.
+    """
 
     roles: tuple[str, ...]
     desk_h: NDArray[np.float64]
@@ -37,23 +47,43 @@ class WorkloadProfile:
 
     @property
     def total_desk_h(self) -> NDArray[np.float64]:
+        """Desk hours per week of each account, all roles together."""
         return self.desk_h.sum(axis=1)
 
     @property
     def total_visits(self) -> NDArray[np.float64]:
+        """Visits per week of each account, all roles together."""
         return self.visits.sum(axis=1)
 
     def role(self, role: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The columns of one role.
+
+        Parameters
+        ----------
+        role
+            One of ``roles`` (``ValueError`` otherwise).
+
+        Returns
+        -------
+        desk_h, visits : numpy.ndarray
+            Desk hours and visits per week of each account for that role.
+        """
         k = self.roles.index(role)
         return self.desk_h[:, k], self.visits[:, k]
 
 
 @dataclass(frozen=True)
 class PlaybookLoad:
-    """What one account's playbook asks per week, per role (columns in the order of ``ROLES``).
+    """What one account's playbook asks per week, per role (in the order of ``ROLES``).
 
-    ``desk_h``: hours of every operation (time on site included); ``visits``: visits;
-    ``visit_h``: hours on site of the visits alone.
+    Attributes
+    ----------
+    desk_h
+        Hours of every operation (time on site included).
+    visits
+        Visits.
+    visit_h
+        Hours on site of the visits alone.
     """
 
     desk_h: NDArray[np.float64]
@@ -169,6 +199,18 @@ def travel_minutes(instance: Instance, seller: NDArray[np.int64], account: NDArr
     """One-way travel minutes for the pairs ``(seller[k], account[k])``.
 
     Uses the instance's travel matrix where it has the pair, else the haversine estimate.
+
+    Parameters
+    ----------
+    instance
+        Seller bases, account positions, travel model and matrix.
+    seller, account
+        Seller and account indices of the pairs (same length).
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes of each pair.
     """
     from allocate.core.travel import haversine_km
 

@@ -51,7 +51,24 @@ OUTLIER_MEDIANS = 6.0
 
 
 def read_nomenclature(path: Path) -> Nomenclature:
-    """Read and validate ``nomenclature.yaml``."""
+    """Read and validate ``nomenclature.yaml``.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    Nomenclature
+        The validated bill of actions.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, is not safe plain YAML, or fails validation (each problem
+        names its line and field).
+    """
     if not path.is_file():
         raise InputError.single(str(path), "missing file: nomenclature.yaml is required")
     data, node = load_yaml(path)
@@ -60,6 +77,19 @@ def read_nomenclature(path: Path) -> Nomenclature:
 
 def read_instance(folder: str | Path, travel: TravelModel | None = None) -> Instance:
     """Read the instance folder ``folder``.
+
+    Parameters
+    ----------
+    folder
+        The instance folder (see the module docstring for its files).
+    travel
+        Travel-time estimate for pairs without a travel matrix entry (default
+        :class:`~allocate.core.travel.TravelModel`).
+
+    Returns
+    -------
+    Instance
+        Validated, immutable instance data.
 
     Raises
     ------
@@ -73,7 +103,18 @@ def read_instance(folder: str | Path, travel: TravelModel | None = None) -> Inst
 
 
 def check_instance(folder: str | Path) -> list[Problem]:
-    """Every problem of the instance folder (empty when it is valid)."""
+    """Every problem of the instance folder (empty when it is valid).
+
+    Parameters
+    ----------
+    folder
+        The instance folder.
+
+    Returns
+    -------
+    list of Problem
+        The problems that :func:`read_instance` would raise, in the same order.
+    """
     return _read(Path(folder), TravelModel())[1]
 
 

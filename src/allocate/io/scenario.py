@@ -10,7 +10,28 @@ from allocate.io.yamlfile import load_yaml, validate_model
 
 
 def read_scenario(path: str | Path | None, **overrides: object) -> Scenario:
-    """Read a scenario YAML (``None`` = defaults), then apply non-``None`` ``overrides``."""
+    """Read a scenario YAML (``None`` = defaults), then apply non-``None`` ``overrides``.
+
+    Parameters
+    ----------
+    path
+        The scenario file, or ``None`` for the defaults (an empty file gives them too).
+    **overrides
+        Top-level :class:`~allocate.core.scenario.Scenario` fields (command-line options);
+        ``None`` values are ignored.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or its content fails validation (line and field named).
+    pydantic.ValidationError
+        When the overrides make the scenario invalid (the CLI reports it as bad input).
+    """
     data: dict[str, object] = {}
     if path is not None:
         p = Path(path)

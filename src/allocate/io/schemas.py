@@ -48,6 +48,20 @@ _FALSE = {"false", "0", "no", "n", "non", "faux", "f", ""}
 
 @dataclass(frozen=True)
 class ColumnSpec:
+    """One column of an input table.
+
+    Parameters
+    ----------
+    name
+        Column name in the header.
+    kind
+        ``"str"``, ``"float"``, ``"int"``, ``"bool"`` or ``"list"`` (``;``-separated).
+    required
+        Whether the column must be present.
+    nullable
+        Whether a cell may be empty.
+    """
+
     name: str
     kind: str  # "str" | "float" | "int" | "bool" | "list"
     required: bool = True
@@ -86,7 +100,18 @@ SELLER_COLUMNS: tuple[ColumnSpec, ...] = (
 
 
 def account_schema(segments: Sequence[str]) -> pa.DataFrameSchema:
-    """Value checks of ``accounts``; ``segments`` come from the nomenclature."""
+    """Value checks of ``accounts`` (ranges, allowed values, unique ids).
+
+    Parameters
+    ----------
+    segments
+        The segments of the nomenclature.
+
+    Returns
+    -------
+    pandera.DataFrameSchema
+        Checks of the typed frame that :func:`convert_columns` returns.
+    """
     return pa.DataFrameSchema(
         {
             "account_id": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
@@ -101,6 +126,13 @@ def account_schema(segments: Sequence[str]) -> pa.DataFrameSchema:
 
 
 def seller_schema() -> pa.DataFrameSchema:
+    """Value checks of ``sellers`` (ranges, roles, unique ids).
+
+    Returns
+    -------
+    pandera.DataFrameSchema
+        Checks of the typed frame that :func:`convert_columns` returns.
+    """
     return pa.DataFrameSchema(
         {
             "seller_id": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
@@ -125,7 +157,25 @@ def seller_schema() -> pa.DataFrameSchema:
 def convert_columns(
     df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check presence and convert types; returns the typed frame and the problems found."""
+    """Check that required columns are present and convert the text cells to their kind.
+
+    Parameters
+    ----------
+    df
+        A table of text cells (see :func:`allocate.io.tables.read_table`).
+    specs
+        The columns of the table.
+    file
+        File name used in the problems.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Typed columns (floats, booleans, tuples for lists); ``df`` itself when a required
+        column is missing.
+    problems : list of Problem
+        Missing columns (row 1), missing values, numbers and booleans that do not parse.
+    """
     problems: list[Problem] = []
     missing = [c.name for c in specs if c.required and c.name not in df.columns]
     for name in missing:
@@ -181,7 +231,22 @@ def convert_columns(
 
 
 def schema_problems(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> list[Problem]:
-    """Run ``schema`` lazily and turn each failure case into a :class:`Problem`."""
+    """Run ``schema`` lazily and turn each failure case into a :class:`Problem`.
+
+    Parameters
+    ----------
+    df
+        A typed frame from :func:`convert_columns`.
+    schema
+        :func:`account_schema` or :func:`seller_schema`.
+    file
+        File name used in the problems.
+
+    Returns
+    -------
+    list of Problem
+        One per failing cell, sorted by row then column (empty when valid).
+    """
     try:
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:

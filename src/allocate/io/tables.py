@@ -26,7 +26,27 @@ MAX_FILE_BYTES = 2_000_000_000
 
 
 def find_table(folder: Path, stem: str, *, required: bool = True) -> Path | None:
-    """The file ``stem.<suffix>`` in ``folder``; an error if several or (when required) none."""
+    """The file ``stem.<suffix>`` in ``folder``, for a suffix of :data:`TABLE_SUFFIXES`.
+
+    Parameters
+    ----------
+    folder
+        The instance folder.
+    stem
+        File name without suffix (``accounts``, ``sellers``).
+    required
+        Whether a missing file is an error.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file; ``None`` when it is missing and not required.
+
+    Raises
+    ------
+    InputError
+        When several files match, or none and ``required``.
+    """
     found = [folder / f"{stem}{s}" for s in TABLE_SUFFIXES if (folder / f"{stem}{s}").is_file()]
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
@@ -43,6 +63,16 @@ def find_table(folder: Path, stem: str, *, required: bool = True) -> Path | None
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read ``path`` as text columns; geometry files get ``lat``/``lon`` from point geometry.
+
+    Parameters
+    ----------
+    path
+        A ``.csv``, ``.xlsx``, ``.parquet``, ``.geojson`` or ``.gpkg`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One text column per header cell (stripped names; unnamed empty columns dropped).
 
     Raises
     ------
@@ -268,7 +298,23 @@ def _read_geo(path: Path) -> pd.DataFrame:
 
 
 def read_geometries(path: Path):  # -> geopandas.GeoDataFrame
-    """Read a polygon layer (units) in WGS84."""
+    """Read a polygon layer (units) in WGS84.
+
+    Parameters
+    ----------
+    path
+        A ``.geojson`` or ``.gpkg`` file.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer, reprojected to EPSG:4326 when it has another CRS.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read.
+    """
     try:
         import geopandas as gpd
 

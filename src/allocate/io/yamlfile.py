@@ -28,14 +28,27 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse ``path`` safely; returns the data and the composed node tree (for line numbers).
+    """Parse ``path`` safely, keeping the composed node tree for line numbers.
+
+    Parameters
+    ----------
+    path
+        A YAML file of at most :data:`MAX_YAML_BYTES` bytes.
+
+    Returns
+    -------
+    data : object
+        Plain YAML data (``None`` for an empty document).
+    node : yaml.Node or None
+        The composed document (``None`` for an empty document).
 
     Raises
     ------
     InputError
-        On a binary or non-UTF-8 file, invalid YAML, a Python or unknown tag (refused, never
-        run), a key given twice in one mapping, or aliases that expand to more than
-        :data:`MAX_YAML_NODES` nodes.
+        On a file larger than :data:`MAX_YAML_BYTES`, a binary, UTF-16 or non-UTF-8 file,
+        brackets nested deeper than :data:`MAX_YAML_DEPTH`, invalid YAML, a Python or
+        unknown tag (refused, never run), a key given twice in one mapping, or aliases that
+        expand to more than :data:`MAX_YAML_NODES` nodes.
     """
     file = str(path)
     raw = path.read_bytes()
@@ -134,7 +147,20 @@ def _check_nodes(root: yaml.Node, file: str) -> None:
 
 
 def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the deepest node along ``loc`` (a pydantic error location)."""
+    """1-based line of the deepest node along ``loc`` (a pydantic error location).
+
+    Parameters
+    ----------
+    node
+        The document from :func:`load_yaml`, or ``None``.
+    loc
+        Mapping keys and sequence indices from the root.
+
+    Returns
+    -------
+    int or None
+        The line of the deepest key or item found (``None`` without a node).
+    """
     best = node.start_mark.line + 1 if node is not None else None
     for key in loc:
         if isinstance(node, yaml.MappingNode):
@@ -156,7 +182,28 @@ def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 
 
 def validate_model(model: type[M], data: Any, node: yaml.Node | None, path: Path) -> M:
-    """Validate ``data`` against a pydantic ``model``, naming line and field of each error."""
+    """Validate ``data`` against a pydantic ``model``, naming line and field of each error.
+
+    Parameters
+    ----------
+    model
+        The pydantic model class.
+    data, node
+        What :func:`load_yaml` returned.
+    path
+        The file, named in the problems.
+
+    Returns
+    -------
+    BaseModel
+        The validated ``model`` instance.
+
+    Raises
+    ------
+    InputError
+        When ``data`` is ``None`` (empty file) or fails validation (one problem per error,
+        with its line and dotted field path).
+    """
     if data is None:
         raise InputError.single(str(path), "the file is empty")
     try:

@@ -25,7 +25,17 @@ from allocate.core.errors import InputError
 
 @dataclass(frozen=True)
 class GapInstance:
-    """One GAP instance: ``cost[i, j]`` and ``load[i, j]`` of job ``j`` on agent ``i``, ``capacity[i]``."""
+    """One GAP instance (agents are sellers, jobs are items).
+
+    Parameters
+    ----------
+    cost
+        ``(agents, jobs)``: cost of job ``j`` on agent ``i``.
+    load
+        ``(agents, jobs)``: resource that job ``j`` uses on agent ``i``.
+    capacity
+        ``(agents,)``: capacity of agent ``i``.
+    """
 
     cost: NDArray[np.int64]
     load: NDArray[np.int64]

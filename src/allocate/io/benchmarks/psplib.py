@@ -20,8 +20,20 @@ from pathlib import Path
 class RcpspInstance:
     """A single-mode RCPSP as read from a PSPLIB file (jobs 0-based, dummies included).
 
-    ``successors[j]`` lists the 0-based successors of job ``j``; ``demands[j][r]`` is the use of
-    resource ``r``; ``horizon`` is the file's horizon (a valid upper bound on the makespan).
+    Parameters
+    ----------
+    name
+        Instance name (file stem).
+    durations
+        Duration of each job, in PSPLIB periods.
+    demands
+        ``demands[j][r]``: use of resource ``r`` by job ``j``.
+    successors
+        ``successors[j]``: 0-based successors of job ``j``.
+    capacities
+        Constant capacity of each renewable resource.
+    horizon
+        The file's horizon (a valid upper bound on the makespan).
     """
 
     name: str
@@ -45,6 +57,7 @@ class RcpspInstance:
 
     @property
     def n_jobs(self) -> int:
+        """Number of jobs, the two dummies included."""
         return len(self.durations)
 
 
@@ -65,6 +78,16 @@ def _section(lines: list[str], title: str) -> list[str]:
 
 def read_psplib(path: str | Path) -> RcpspInstance:
     """Read a PSPLIB single-mode ``.sm`` file.
+
+    Parameters
+    ----------
+    path
+        The ``.sm`` file.
+
+    Returns
+    -------
+    RcpspInstance
+        Jobs, durations, demands, successors (0-based), capacities and horizon.
 
     Raises
     ------

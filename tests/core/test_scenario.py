@@ -1,0 +1,77 @@
+"""Scenario: defaults, bounds and the max_moves rule."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+from pydantic import ValidationError
+
+from allocate.core.scenario import PRESETS, BalanceSet, BalanceSpec, Scenario, Weights
+
+
+def test_defaults():
+    sc = Scenario()
+    assert sc.model == "geography"
+    assert sc.weights == Weights(travel=1.0, move=0.25, compactness=0.2)
+    assert sc.balance.workload == BalanceSpec(tolerance=0.15, hard=False, weight=2.0)
+    assert sc.balance.potential == BalanceSpec(tolerance=0.30, weight=0.05)
+    assert sc.balance.count is None
+    assert sc.max_moves is None and sc.max_moves_share is None
+    assert (sc.candidates, sc.time_limit_s, sc.workers, sc.seed, sc.deterministic) == (8, 30.0, 2, 0, True)
+    assert (sc.circuity, sc.speed_kmh) == (1.3, 70.0)
+
+
+def test_presets_are_the_model_choices():
+    assert set(PRESETS) == set(typing.get_args(Scenario.model_fields["model"].annotation))
+    for name in PRESETS:
+        assert Scenario(model=name).model == name
+
+
+def test_max_moves_and_share_together_are_refused():
+    with pytest.raises(ValidationError, match="give max_moves or max_moves_share, not both"):
+        Scenario(max_moves=3, max_moves_share=0.1)
+    assert Scenario(max_moves=3).max_moves == 3
+    assert Scenario(max_moves_share=0.1).max_moves_share == 0.1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"model": "random"},
+        {"max_moves": -1},
+        {"max_moves_share": 1.5},
+        {"candidates": 0},
+        {"candidates": 1001},
+        {"radius_km": 0},
+        {"circuity": 0.99},
+        {"speed_kmh": 0},
+        {"time_limit_s": 0},
+        {"workers": 0},
+        {"workers": 65},
+        {"seed": -1},
+        {"churn_rate": 1.1},
+        {"contiguity_budget": -0.1},
+        {"hybrid_outer": "geography"},
+        {"unknown_knob": 1},  # typos are errors, not silently ignored
+    ],
+)
+def test_bounds(kwargs):
+    with pytest.raises(ValidationError):
+        Scenario(**kwargs)
+
+
+def test_nested_specs_are_validated():
+    with pytest.raises(ValidationError):
+        BalanceSpec(tolerance=-0.1)
+    with pytest.raises(ValidationError):
+        Weights(move=-1)
+    sc = Scenario.model_validate({"balance": {"workload": None, "count": {"tolerance": 0.2}}})
+    assert sc.balance.workload is None
+    assert sc.balance.count == BalanceSpec(tolerance=0.2, hard=False, weight=1.0)
+    assert sc.balance.potential == BalanceSet().potential
+
+
+def test_scenario_is_frozen():
+    with pytest.raises(ValidationError):
+        Scenario().seed = 3  # type: ignore[misc]
