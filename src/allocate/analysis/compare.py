@@ -5,16 +5,15 @@ outputs of :func:`allocate.io.runfolder.write_run`) and builds a table with one 
 one row per KPI (:data:`ROWS`). A model that is infeasible on the instance keeps its column,
 with status ``infeasible`` and the explanation (which group of sellers is short, by how much).
 
-When a model's folder also holds the KPIs of an action plan (keys ``share_scheduled``,
-``backlog_h`` and ``funnel_output``, in ``schedule/kpis.json``, ``schedule_kpis.json`` or
-``kpis.json``), the table gets the matching rows; :func:`compare` takes an optional
-``schedule`` hook that writes them.
+When a model's run folder also holds the KPIs of an action plan (keys ``share_scheduled``,
+``backlog_h`` and ``funnel_output``, merged into the run's KPIs by ``allocate schedule``), the
+table gets the matching rows; :func:`compare` takes an optional ``schedule`` hook that writes
+them (:func:`allocate.schedule.schedule_run`).
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging
 import math
 import time
@@ -31,8 +30,7 @@ from allocate.core.errors import InfeasibleError
 from allocate.core.instance import Instance
 from allocate.core.result import Result
 from allocate.core.scenario import Scenario
-from allocate.io.atomic import atomic_write_text, write_csv, write_json
-from allocate.io.runfolder import write_run
+from allocate.io.runfolder import read_kpis, write_comparison_files, write_failure, write_run
 
 log = logging.getLogger(__name__)
 
@@ -113,24 +111,21 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def schedule_kpis(folder: Path) -> dict[str, Any]:
-    """Action-plan KPIs found in a run folder (empty when no schedule was run)."""
-    found: dict[str, Any] = {}
-    for name in ("schedule/kpis.json", "schedule_kpis.json", "schedule.json", "kpis.json"):
-        p = Path(folder) / name
-        if not p.is_file():
-            continue
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        for src in (data.get("schedule"), data.get("kpis"), data.get("totals"), data):
-            if isinstance(src, dict):
-                for k in SCHEDULE_KEYS:
-                    if k in src and k not in found:
-                        found[k] = src[k]
-    return found
+    """Action-plan KPIs found in a run folder.
+
+    Parameters
+    ----------
+    folder
+        A model's run folder.
+
+    Returns
+    -------
+    dict
+        The keys of :data:`SCHEDULE_KEYS` that the run's KPIs hold (empty when no schedule was
+        run, or the KPIs cannot be read).
+    """
+    data = read_kpis(folder, strict=False)
+    return {k: data[k] for k in SCHEDULE_KEYS if k in data}
 
 
 def run_model(
@@ -149,8 +144,9 @@ def run_model(
     except InfeasibleError as exc:
         explanation = str(exc)
         if folder is not None:
-            write_json(
-                folder / "infeasible.json",
+            write_failure(
+                folder,
+                True,
                 {
                     "model": model,
                     "reason": exc.reason,
@@ -176,7 +172,7 @@ def run_model(
         explanation = f"{type(exc).__name__}: {exc}"
         rec = {"status": "error", "explanation": explanation, "wall_s": time.perf_counter() - start}
         if folder is not None:
-            write_json(folder / "error.json", {"model": model, "error": explanation})
+            write_failure(folder, False, {"model": model, "error": explanation})
         return ModelRun(model, "error", rec, explanation, folder)
     kpis = compute_kpis(instance, result)
     if folder is not None:
@@ -391,11 +387,20 @@ def to_html(comp: Comparison, scenario: Scenario | None = None) -> str:
 def write_comparison(
     out: Path | str, comp: Comparison, scenario: Scenario | None = None
 ) -> list[Path]:
-    """Write ``comparison.csv``, ``comparison.md`` and ``comparison.html`` (each atomically)."""
-    root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
-    paths = [root / "comparison.csv", root / "comparison.md", root / "comparison.html"]
-    write_csv(paths[0], comp.table)
-    atomic_write_text(paths[1], to_markdown(comp, scenario))
-    atomic_write_text(paths[2], to_html(comp, scenario))
-    return paths
+    """Write the comparison table, its Markdown and its HTML page (each atomically).
+
+    Parameters
+    ----------
+    out
+        The comparison folder.
+    comp
+        The comparison.
+    scenario
+        The scenario, named in the pages.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files (:func:`allocate.io.runfolder.write_comparison_files`).
+    """
+    return write_comparison_files(Path(out), comp.table, to_markdown(comp, scenario), to_html(comp, scenario))
