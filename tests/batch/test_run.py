@@ -14,7 +14,7 @@ import pytest
 
 from allocate.batch import read_batch, run_batch
 from allocate.core.errors import InputError
-from conftest import WHATIFS, write_batch
+from tests.batch.conftest import WHATIFS, write_batch
 
 
 def _check_exactly_once(out: Path, plan) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pytest
 
 from allocate.batch import read_batch
 from allocate.core.errors import InputError
-from conftest import WHATIFS, write_batch
+from tests.batch.conftest import WHATIFS, write_batch
 
 
 def test_grid_is_the_cartesian_product(instance_dir: Path, tmp_path: Path) -> None:

@@ -5,16 +5,18 @@ outputs of :func:`allocate.io.runfolder.write_run`) and builds a table with one 
 one row per KPI (:data:`ROWS`). A model that is infeasible on the instance keeps its column,
 with status ``infeasible`` and the explanation (which group of sellers is short, by how much).
 
-When a model's folder also holds the KPIs of an action plan (keys ``share_scheduled``,
-``backlog_h`` and ``funnel_output``, in ``schedule/kpis.json``, ``schedule_kpis.json`` or
-``kpis.json``), the table gets the matching rows; :func:`compare` takes an optional
-``schedule`` hook that writes them.
+When a model's run folder also holds the KPIs of an action plan (keys ``share_scheduled``,
+``backlog_h`` and ``funnel_output``, merged into the run's KPIs by ``allocate schedule``), the
+table gets the matching rows; :func:`compare` takes an optional ``schedule`` hook that writes
+them (:func:`allocate.schedule.schedule_run`).
+
+One concept, the comparison (run each model, tabulate, render the table as CSV, Markdown and
+HTML), hence a little over 500 lines; the file names are :mod:`allocate.io.runfolder`'s.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging
 import math
 import time
@@ -31,8 +33,7 @@ from allocate.core.errors import InfeasibleError
 from allocate.core.instance import Instance
 from allocate.core.result import Result
 from allocate.core.scenario import Scenario
-from allocate.io.atomic import atomic_write_text, write_csv, write_json
-from allocate.io.runfolder import write_run
+from allocate.io.runfolder import read_kpis, write_comparison_files, write_failure, write_run
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,15 @@ class ModelRun:
 
 @dataclass(frozen=True)
 class Comparison:
+    """The outcome of :func:`compare`: one run per model and the KPI table."""
+
     instance: str
     runs: tuple[ModelRun, ...]
     table: pd.DataFrame  # columns: kpi, unit, then one per model (raw values)
 
     @property
     def models(self) -> tuple[str, ...]:
+        """The models, in the order of the columns."""
         return tuple(r.model for r in self.runs)
 
 
@@ -113,24 +117,21 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def schedule_kpis(folder: Path) -> dict[str, Any]:
-    """Action-plan KPIs found in a run folder (empty when no schedule was run)."""
-    found: dict[str, Any] = {}
-    for name in ("schedule/kpis.json", "schedule_kpis.json", "schedule.json", "kpis.json"):
-        p = Path(folder) / name
-        if not p.is_file():
-            continue
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        for src in (data.get("schedule"), data.get("kpis"), data.get("totals"), data):
-            if isinstance(src, dict):
-                for k in SCHEDULE_KEYS:
-                    if k in src and k not in found:
-                        found[k] = src[k]
-    return found
+    """Action-plan KPIs found in a run folder.
+
+    Parameters
+    ----------
+    folder
+        A model's run folder.
+
+    Returns
+    -------
+    dict
+        The keys of :data:`SCHEDULE_KEYS` that the run's KPIs hold (empty when no schedule was
+        run, or the KPIs cannot be read).
+    """
+    data = read_kpis(folder, strict=False)
+    return {k: data[k] for k in SCHEDULE_KEYS if k in data}
 
 
 def run_model(
@@ -140,7 +141,26 @@ def run_model(
     out: Path | None = None,
     schedule: ScheduleHook | None = None,
 ) -> ModelRun:
-    """Solve ``instance`` with ``model``; infeasibility and errors become a :class:`ModelRun`."""
+    """Solve ``instance`` with ``model``; infeasibility and errors become a :class:`ModelRun`.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    scenario
+        The scenario (its model is replaced by ``model``).
+    model
+        The organization model.
+    out
+        The comparison folder: the run goes to ``out/<model>`` (nothing written when ``None``).
+    schedule
+        Called after a solve to plan the actions into the run folder.
+
+    Returns
+    -------
+    ModelRun
+        Status, record (totals, solve figures, schedule KPIs) and explanation.
+    """
     sc = scenario.model_copy(update={"model": model})
     folder = Path(out) / model if out is not None else None
     start = time.perf_counter()
@@ -149,8 +169,9 @@ def run_model(
     except InfeasibleError as exc:
         explanation = str(exc)
         if folder is not None:
-            write_json(
-                folder / "infeasible.json",
+            write_failure(
+                folder,
+                True,
                 {
                     "model": model,
                     "reason": exc.reason,
@@ -176,7 +197,7 @@ def run_model(
         explanation = f"{type(exc).__name__}: {exc}"
         rec = {"status": "error", "explanation": explanation, "wall_s": time.perf_counter() - start}
         if folder is not None:
-            write_json(folder / "error.json", {"model": model, "error": explanation})
+            write_failure(folder, False, {"model": model, "error": explanation})
         return ModelRun(model, "error", rec, explanation, folder)
     kpis = compute_kpis(instance, result)
     if folder is not None:
@@ -202,7 +223,18 @@ def _record(result: Result, kpis: Kpis) -> dict[str, Any]:
 
 
 def comparison_table(runs: list[ModelRun] | tuple[ModelRun, ...]) -> pd.DataFrame:
-    """One row per KPI of :data:`ROWS`, one column per model (raw values; ``None`` = n/a)."""
+    """One row per KPI of :data:`ROWS`, one column per model (raw values; ``None`` = n/a).
+
+    Parameters
+    ----------
+    runs
+        The models' outcomes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kpi``, ``unit``, then one per model; optional rows only when a model has them.
+    """
     rows = []
     for row in ROWS:
         values = [r.record.get(row.key) for r in runs]
@@ -226,7 +258,28 @@ def compare(
     schedule: ScheduleHook | None = None,
     on_model: Callable[[ModelRun], None] | None = None,
 ) -> Comparison:
-    """Run every model on ``instance`` and build the comparison (and its files if ``out``)."""
+    """Run every model on ``instance`` and build the comparison (and its files if ``out``).
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    models
+        The models, each once.
+    scenario
+        Limits and seed (default: :class:`Scenario`).
+    out
+        The comparison folder (one run folder per model plus the comparison files).
+    schedule
+        Plans each model's actions into its run folder.
+    on_model
+        Called after each model.
+
+    Returns
+    -------
+    Comparison
+        The runs and the table.
+    """
     scenario = scenario or Scenario()
     if len(set(models)) != len(models):
         raise ValueError("a model is listed twice")
@@ -252,6 +305,20 @@ def _row_spec(label: str) -> Row:
 
 
 def format_value(row: Row, v: Any) -> str:
+    """One cell as shown.
+
+    Parameters
+    ----------
+    row
+        Its row (format).
+    v
+        The raw value.
+
+    Returns
+    -------
+    str
+        The text; ``n/a`` for a missing number, empty for missing text.
+    """
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "" if row.fmt == "{}" else "n/a"
     if row.fmt == "{}":
@@ -281,7 +348,18 @@ def _best(row: Row, values: list[Any], statuses: list[str]) -> set[int]:
 
 
 def headline(comp: Comparison) -> str:
-    """One sentence: how much the total workload varies with the organization."""
+    """One sentence: how much the total workload varies with the organization.
+
+    Parameters
+    ----------
+    comp
+        The comparison.
+
+    Returns
+    -------
+    str
+        The sentence (or why there is nothing to compare).
+    """
     vals: list[tuple[str, float]] = []
     for r in comp.runs:
         v = r.record.get("total_workload_h")
@@ -296,7 +374,18 @@ def headline(comp: Comparison) -> str:
 
 
 def formatted(comp: Comparison) -> pd.DataFrame:
-    """The table as display strings."""
+    """The table as display strings.
+
+    Parameters
+    ----------
+    comp
+        The comparison.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :attr:`Comparison.table` with every value formatted by its row.
+    """
     df = comp.table.copy()
     for i, label in enumerate(df["kpi"]):
         row = _row_spec(label)
@@ -306,6 +395,21 @@ def formatted(comp: Comparison) -> pd.DataFrame:
 
 
 def to_markdown(comp: Comparison, scenario: Scenario | None = None) -> str:
+    """The comparison as a Markdown page (best values in bold, pipes escaped).
+
+    Parameters
+    ----------
+    comp
+        The comparison.
+    scenario
+        Its scenario, named under the headline.
+
+    Returns
+    -------
+    str
+        The page.
+    """
+
     def cell(x: Any) -> str:
         return str(x).replace("|", "\\|").replace("\n", "<br>")
 
@@ -349,7 +453,20 @@ tr:hover td{background:#fafbfc} .note{color:#7b8794;font-size:.85rem}
 
 
 def to_html(comp: Comparison, scenario: Scenario | None = None) -> str:
-    """A self-contained, escaped HTML page (inline CSS, no scripts, no external assets)."""
+    """A self-contained, escaped HTML page (inline CSS, no scripts, no external assets).
+
+    Parameters
+    ----------
+    comp
+        The comparison.
+    scenario
+        Its scenario, named under the headline.
+
+    Returns
+    -------
+    str
+        The page.
+    """
     e = html.escape
     df = formatted(comp)
     statuses = [r.status for r in comp.runs]
@@ -391,11 +508,20 @@ def to_html(comp: Comparison, scenario: Scenario | None = None) -> str:
 def write_comparison(
     out: Path | str, comp: Comparison, scenario: Scenario | None = None
 ) -> list[Path]:
-    """Write ``comparison.csv``, ``comparison.md`` and ``comparison.html`` (each atomically)."""
-    root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
-    paths = [root / "comparison.csv", root / "comparison.md", root / "comparison.html"]
-    write_csv(paths[0], comp.table)
-    atomic_write_text(paths[1], to_markdown(comp, scenario))
-    atomic_write_text(paths[2], to_html(comp, scenario))
-    return paths
+    """Write the comparison table, its Markdown and its HTML page (each atomically).
+
+    Parameters
+    ----------
+    out
+        The comparison folder.
+    comp
+        The comparison.
+    scenario
+        The scenario, named in the pages.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files (:func:`allocate.io.runfolder.write_comparison_files`).
+    """
+    return write_comparison_files(Path(out), comp.table, to_markdown(comp, scenario), to_html(comp, scenario))

@@ -1,21 +1,21 @@
 """Run a batch on Dask distributed, one task per scenario, and keep an index of the runs.
 
-Layout of the output folder ``OUT``::
+Layout of the output folder ``OUT`` (file names in :mod:`allocate.io.runfolder`)::
 
-    OUT/plan.json                 the expanded grid (ids and parameters)
-    OUT/runs.parquet              one row per finished scenario (rewritten after each one)
-    OUT/<scenario_id>/            outputs of ``write_run`` + done.json (the marker)
-    OUT/.tmp-<scenario_id>-<uid>/ a scenario being written (never read)
+    OUT/BATCH_PLAN                 the expanded grid (ids and parameters)
+    OUT/BATCH_INDEX                one row per finished scenario (rewritten after each one)
+    OUT/<scenario_id>/             outputs of ``write_run`` + DONE (the marker)
+    OUT/TMP_PREFIX<scenario_id>-<uid>/  a scenario being written (never read)
 
 Exactly once, even when workers die
 -----------------------------------
-A worker writes a scenario into a private temporary folder, writes ``done.json`` there last,
+A worker writes a scenario into a private temporary folder, writes ``DONE`` there last,
 then renames the folder to ``OUT/<scenario_id>`` (one atomic ``rename``). A folder that exists
 is therefore complete. When Dask re-runs a task because its worker died, the new attempt
 either finds the finished folder and returns its record, or writes its own temporary folder;
 if two attempts race, the rename of the second fails on the non-empty target and it discards
 its copy. So each scenario ends up in exactly one folder, and ``--resume`` (which skips
-folders holding ``done.json``) never loses or repeats work.
+folders holding ``DONE``) never loses or repeats work.
 
 Failures
 --------
@@ -28,8 +28,6 @@ so ``--resume`` runs it again.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import functools
 import logging
 import os
@@ -38,7 +36,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,13 +45,17 @@ import pandas as pd
 
 from allocate.batch.spec import BatchPlan, ScenarioSpec, flatten
 from allocate.core.errors import InputError
-from allocate.io.atomic import atomic_write_with, write_json
+from allocate.io.atomic import atomic_rename_dir
+from allocate.io.runfolder import (
+    new_scenario_tmp,
+    read_done,
+    scenario_temporaries,
+    write_batch_index,
+    write_batch_plan,
+    write_done,
+)
 
 log = logging.getLogger(__name__)
-
-DONE = "done.json"
-INDEX = "runs.parquet"
-TMP_PREFIX = ".tmp-"
 
 
 # --------------------------------------------------------------------------- worker side
@@ -114,14 +116,27 @@ def _solve_into(spec: ScenarioSpec, folder: Path) -> tuple[str, str, dict[str, A
 
 
 def run_scenario(spec: ScenarioSpec, out: str) -> dict[str, Any]:
-    """Dask task: run ``spec`` unless it is done, write ``OUT/<id>`` atomically, return its record."""
+    """Dask task: run ``spec`` unless it is done, write ``OUT/<id>`` atomically, return its record.
+
+    Parameters
+    ----------
+    spec
+        The scenario.
+    out
+        The batch folder.
+
+    Returns
+    -------
+    dict
+        The scenario's record (status, error, parameters, KPIs, worker, times): the one
+        already on disk when an earlier attempt finished it.
+    """
     root = Path(out)
     final = root / spec.scenario_id
-    existing = read_record(final)
+    existing = read_done(final)
     if existing is not None:
         return existing
-    tmp = root / f"{TMP_PREFIX}{spec.scenario_id}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
+    tmp = new_scenario_tmp(root, spec.scenario_id)
     start = time.perf_counter()
     try:
         status, error, totals = _solve_into(spec, tmp)
@@ -135,17 +150,11 @@ def run_scenario(spec: ScenarioSpec, out: str) -> dict[str, Any]:
             "worker": f"{socket.gethostname()}:{os.getpid()}",
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        write_json(tmp / DONE, record)  # the marker, last
-        _fsync_dir(tmp)
-        try:
-            os.rename(tmp, final)
-        except OSError as exc:
-            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                raise
+        write_done(tmp, record)  # the marker, last
+        if not atomic_rename_dir(tmp, final):
             # another attempt of the same scenario finished first: keep its folder
             shutil.rmtree(tmp, ignore_errors=True)
-            return read_record(final) or record
-        _fsync_dir(root)
+            return read_done(final) or record
         return record
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -163,29 +172,6 @@ def _jsonable_totals(totals: dict[str, Any]) -> dict[str, Any]:
             v = None
         out[k] = v
     return out
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def read_record(folder: Path) -> dict[str, Any] | None:
-    """The record in ``folder/done.json``, or ``None`` when the scenario is not done."""
-    import json
-
-    p = Path(folder) / DONE
-    if not p.is_file():
-        return None
-    try:
-        rec = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return rec if isinstance(rec, dict) and "scenario_id" in rec else None
 
 
 # --------------------------------------------------------------------------- client side
@@ -244,20 +230,42 @@ def _arrow_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_index(out: Path, records: dict[str, dict[str, Any]], order: list[str]) -> Path:
-    """Rewrite ``OUT/runs.parquet`` atomically."""
-    path = Path(out) / INDEX
-    df = index_frame(records, order)
-    atomic_write_with(path, lambda p: df.to_parquet(p, index=False))
-    return path
+    """Rewrite the batch's index of runs (:func:`index_frame`) atomically.
+
+    Parameters
+    ----------
+    out
+        The batch folder.
+    records
+        The records of the finished scenarios, by id.
+    order
+        Every scenario id, in the order of the grid.
+
+    Returns
+    -------
+    pathlib.Path
+        The index file.
+    """
+    return write_batch_index(Path(out), index_frame(records, order))
 
 
 def clean_temporaries(out: Path) -> int:
-    """Remove the temporary folders of scenarios interrupted in a previous run."""
+    """Remove the temporary folders of scenarios interrupted in a previous run.
+
+    Parameters
+    ----------
+    out
+        The batch folder.
+
+    Returns
+    -------
+    int
+        How many were removed.
+    """
     n = 0
-    for p in Path(out).glob(f"{TMP_PREFIX}*"):
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-            n += 1
+    for p in list(scenario_temporaries(out)):
+        shutil.rmtree(p, ignore_errors=True)
+        n += 1
     return n
 
 
@@ -283,7 +291,7 @@ def run_batch(
     client
         A ``distributed.Client`` (embedded ``LocalCluster`` or a remote scheduler).
     resume
-        Skip the scenarios whose folder holds ``done.json``.
+        Skip the scenarios whose folder is done (:func:`allocate.io.runfolder.read_done`).
     retry_failed
         With ``resume``, rerun the scenarios recorded as failed.
     on_progress
@@ -304,7 +312,7 @@ def run_batch(
 
     todo: list[ScenarioSpec] = []
     for spec in plan.scenarios:
-        rec = read_record(root / spec.scenario_id)
+        rec = read_done(root / spec.scenario_id)
         if rec is None:
             if (root / spec.scenario_id).exists():  # not ours, or damaged: redo it
                 shutil.rmtree(root / spec.scenario_id)
@@ -321,8 +329,8 @@ def run_batch(
             continue
         summary.records[spec.scenario_id] = rec
         summary.skipped += 1
-    write_json(
-        root / "plan.json",
+    write_batch_plan(
+        root,
         {
             "source": str(plan.source),
             "name": plan.name,
@@ -367,7 +375,7 @@ def run_batch(
             # scenarios that finished while we were stopping are on disk: index them too
             for spec in futures.values():
                 if spec.scenario_id not in summary.records:
-                    rec = read_record(root / spec.scenario_id)
+                    rec = read_done(root / spec.scenario_id)
                     if rec is not None:
                         summary.records[spec.scenario_id] = rec
                         summary.ok += rec.get("status") == "ok"
@@ -397,46 +405,3 @@ def _record_of(fut: Any, spec: ScenarioSpec) -> dict[str, Any]:
         "params": spec.params,
         "kpis": {},
     }
-
-
-#: URL schemes of a Dask scheduler address.
-SCHEDULER_SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
-
-
-def check_scheduler(address: str | None) -> None:
-    """Raise :class:`InputError` on ``--scheduler`` unless it looks like a Dask address."""
-    if address is not None and not address.startswith(SCHEDULER_SCHEMES):
-        raise InputError.single(
-            "--scheduler", f"expected an address like tcp://HOST:8786, got {address!r}"
-        )
-
-
-@contextlib.contextmanager
-def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
-    """A ``distributed.Client``: to ``scheduler`` if given, else to an embedded ``LocalCluster``.
-
-    The local cluster runs ``workers`` processes with one thread each (CP-SAT and numpy hold
-    the GIL for long stretches, so processes, not threads, give parallelism).
-    """
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        client = Client(scheduler, timeout="20s")
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    client = Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()

@@ -1,8 +1,9 @@
 """``allocate map`` and ``allocate report``: publish runs as HTML into a ``maps/`` folder.
 
-Both commands regenerate ``index.html`` of the folder they publish into, so that it links
-every map and report there. The instance of a run comes from ``--instance``, else from
-``instance_dir`` in the run's ``kpis.json``; without either they stop with exit code 2.
+Both commands regenerate the gallery page of the folder they publish into, so that it links
+every map and report there. The instance of a run comes from ``--instance``, else from the
+``instance_dir`` recorded in the run folder (:func:`allocate.io.runfolder.resolve_instance_dir`);
+without either they stop with exit code 2.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import typer
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.instance import Instance
+from allocate.io import read_instance
+from allocate.io.runfolder import KPIS, read_run, resolve_instance_dir
+from allocate.publish.maps import plot_comparison, plot_territories, save_map
+from allocate.publish.report import INDEX_PAGE, update_index, write_report
 
 
 def _load_instance(run_dir: Path, instance: Path | None, cache: dict[Path, Instance]) -> Instance:
-    from allocate.io import read_instance
-    from allocate.publish.maps import resolve_instance_dir
-
+    """The instance of ``run_dir``, read once per folder (``cache``)."""
     folder = resolve_instance_dir(run_dir, instance).resolve()
     if folder not in cache:
         cache[folder] = read_instance(folder)
@@ -37,7 +40,7 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--vs", help="Second run folder: both models side by side")
         ] = None,
         instance: Annotated[
-            Path | None, typer.Option(help="Instance folder (default: instance_dir in kpis.json)")
+            Path | None, typer.Option(help=f"Instance folder (default: instance_dir in {KPIS})")
         ] = None,
         offline: Annotated[
             bool, typer.Option("--offline", help="Inline Leaflet: the map draws without internet")
@@ -49,9 +52,6 @@ def register(app: typer.Typer) -> None:
         """Draw the territories of a run (or two runs side by side) as an HTML map."""
 
         def go() -> None:
-            from allocate.publish.maps import plot_comparison, plot_territories, read_run, save_map
-            from allocate.publish.report import update_index
-
             cache: dict[Path, Instance] = {}
             inst = _load_instance(run_dir, instance, cache)
             target = out or Path("maps") / f"{run_dir.resolve().name}.html"
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
     def report_cmd(
         run_dirs: Annotated[list[Path], typer.Argument(help="One or more run folders")],
         instance: Annotated[
-            Path | None, typer.Option(help="Instance folder (default: instance_dir in kpis.json)")
+            Path | None, typer.Option(help=f"Instance folder (default: instance_dir in {KPIS})")
         ] = None,
         offline: Annotated[
             bool, typer.Option("--offline", help="Inline Leaflet in the embedded maps")
@@ -104,9 +104,6 @@ def register(app: typer.Typer) -> None:
         """Write a static HTML report comparing runs: KPIs, workload bars, schedule, funnel, maps."""
 
         def go() -> None:
-            from allocate.publish.maps import read_run
-            from allocate.publish.report import update_index, write_report
-
             cache: dict[Path, Instance] = {}
             insts = [_load_instance(r, instance, cache) for r in run_dirs]
             if len(cache) > 1:
@@ -126,4 +123,4 @@ def register(app: typer.Typer) -> None:
 def _gallery_note(index: Path | None, folder: Path) -> str:
     if index is not None:
         return f" and {index}"
-    return f"; {folder / 'index.html'} is not a gallery written by allocate: left as it was"
+    return f"; {folder / INDEX_PAGE} is not a gallery written by allocate: left as it was"

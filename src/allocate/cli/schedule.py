@@ -8,7 +8,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
+
+from allocate.batch.dask import check_scheduler, dask_client, dask_map
+from allocate.cli.app import console, run_guarded
+from allocate.core.errors import InputError
+from allocate.core.instance import WORKDAYS_PER_WEEK, Instance, short_weeks
+from allocate.io import read_instance
+from allocate.io.runfolder import (
+    ALIGNMENT,
+    FUNNEL,
+    KPIS,
+    LOAD,
+    SCHEDULE,
+    UNSCHEDULED,
+    read_alignment,
+)
+from allocate.schedule import PlanConfig, parse_holidays, plan_actions, write_plan
 
 
 def register(app: typer.Typer) -> None:
@@ -18,9 +35,9 @@ def register(app: typer.Typer) -> None:
     def schedule(
         folder: Annotated[Path, typer.Argument(help="Instance folder")],
         alignment: Annotated[
-            Path, typer.Option(help="RUN_DIR/alignment.csv written by 'allocate solve'")
+            Path, typer.Option(help=f"RUN_DIR/{ALIGNMENT} written by 'allocate solve'")
         ],
-        out: Annotated[Path, typer.Option(help="Run folder (kpis.json there is updated)")],
+        out: Annotated[Path, typer.Option(help=f"Run folder ({KPIS} there is updated)")],
         weeks: Annotated[int, typer.Option(min=1, max=104, help="Horizon in weeks")] = 13,
         start: Annotated[
             str | None, typer.Option(help="First Monday, YYYY-MM-DD (default: next Monday)")
@@ -71,14 +88,8 @@ def register(app: typer.Typer) -> None:
         (a running cluster) or ``--dask`` (an embedded one); the plan is the same for the same
         seed and ``--workers``, which sets each seller's share of the time.
         """
-        from allocate.cli.app import console, run_guarded
 
         def go() -> None:
-            from allocate.core.errors import InputError
-            from allocate.io import read_instance
-            from allocate.io.runfolder import read_alignment
-            from allocate.schedule import PlanConfig, parse_holidays, plan_actions, write_plan
-
             if verbose:
                 logging.basicConfig(level=logging.INFO, format="%(message)s")
             first = None
@@ -91,28 +102,10 @@ def register(app: typer.Typer) -> None:
                     ) from None
                 if first.weekday() != 0:
                     raise InputError.single("--start", f"{start} is a {first:%A}; give a Monday")
-            from allocate.batch import check_scheduler
-
             check_scheduler(scheduler)
             inst = read_instance(folder)
             if daily_h is not None:
-                import numpy as np
-
-                from allocate.core.instance import WORKDAYS_PER_WEEK, short_weeks
-
-                caps = inst.sellers.capacity_h
-                hours = np.full(len(inst.sellers), daily_h if daily_h > 0 else np.nan)
-                short = short_weeks(hours, caps)
-                if short.size:
-                    s = int(short[0])
-                    raise InputError.single(
-                        "--daily-h",
-                        f"{daily_h:g} h x {WORKDAYS_PER_WEEK} working days cannot fill the "
-                        f"{caps[s]:g} h week of {inst.sellers.ids[s]} "
-                        f"({short.size} seller(s) in all); give at least "
-                        f"{caps.max() / WORKDAYS_PER_WEEK:g}, or 0 for even days",
-                    )
-                inst = replace(inst, sellers=replace(inst.sellers, daily_h=hours))
+                inst = _with_daily_h(inst, daily_h)
             al = read_alignment(alignment, inst)
             cfg = PlanConfig(
                 weeks=weeks,
@@ -128,9 +121,6 @@ def register(app: typer.Typer) -> None:
                 with console.status(what):
                     plan = plan_actions(inst, al, cfg, instance_dir=folder)
             else:
-                from allocate.batch import dask_client
-                from allocate.schedule.parallel import dask_map
-
                 where = scheduler or f"a local cluster of {workers} processes"
                 # the cluster is ready before the time limit starts counting
                 with (
@@ -145,7 +135,25 @@ def register(app: typer.Typer) -> None:
                 f"travel {plan.travel_min.sum() / 60:,.1f} h, {plan.wall_s:.1f}s"
             )
             console.print(
-                f"wrote {out}/schedule.csv, load.csv, unscheduled.csv, funnel.csv, kpis.json"
+                f"wrote {out}/{SCHEDULE}, {LOAD}, {UNSCHEDULED}, {FUNNEL}, {KPIS}"
             )
 
         run_guarded(go)
+
+
+def _with_daily_h(inst: Instance, daily_h: float) -> Instance:
+    """``inst`` with every seller's day limited to ``daily_h`` (0: even days); refused when a
+    seller's week could not be filled."""
+    caps = inst.sellers.capacity_h
+    hours = np.full(len(inst.sellers), daily_h if daily_h > 0 else np.nan)
+    short = short_weeks(hours, caps)
+    if short.size:
+        s = int(short[0])
+        raise InputError.single(
+            "--daily-h",
+            f"{daily_h:g} h x {WORKDAYS_PER_WEEK} working days cannot fill the "
+            f"{caps[s]:g} h week of {inst.sellers.ids[s]} "
+            f"({short.size} seller(s) in all); give at least "
+            f"{caps.max() / WORKDAYS_PER_WEEK:g}, or 0 for even days",
+        )
+    return replace(inst, sellers=replace(inst.sellers, daily_h=hours))

@@ -8,7 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
+from allocate.align.solve import solve as solve_fn
+from allocate.analysis.kpi import compute_kpis
 from allocate.cli.app import console, err_console, run_guarded, stop_on_sigint
+from allocate.io import read_instance
+from allocate.io.runfolder import ALIGNMENT, KPIS, SELLERS_KPIS, TERRITORIES, write_run
+from allocate.io.scenario import read_scenario
 
 
 def register(app: typer.Typer) -> None:
@@ -29,12 +34,6 @@ def solve(
     """Align accounts to sellers with an organization model and write the run folder."""
 
     def go() -> None:
-        from allocate.align.solve import solve as solve_fn
-        from allocate.analysis.kpi import compute_kpis
-        from allocate.io import read_instance
-        from allocate.io.runfolder import write_run
-        from allocate.io.scenario import read_scenario
-
         if verbose:
             logging.basicConfig(level=logging.INFO, format="%(message)s")
         inst = read_instance(folder)
@@ -44,7 +43,7 @@ def solve(
         kpis = compute_kpis(inst, res)
         write_run(out, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
         _print_result(res, kpis)
-        console.print(f"wrote {out}/alignment.csv, kpis.json, sellers_kpis.csv, territories.geojson")
+        console.print(f"wrote {out}/{ALIGNMENT}, {KPIS}, {SELLERS_KPIS}, {TERRITORIES}")
         if res.interrupted:
             err_console.print("interrupted: the best alignment found so far was written")
             raise typer.Exit(130)
@@ -62,5 +61,3 @@ def _print_result(res: Any, kpis: Any) -> None:
         f"workload {t['total_workload_h']:,.1f} h/week (travel {t['total_travel_h']:,.1f} h), "
         f"CV {t['workload']['cv']:.3f}, max/min {t['workload']['max_min_ratio']:.2f}, moves {t['moves']}"
     )
-
-

@@ -1,8 +1,8 @@
-"""Atomic, injection-safe writing of outputs.
+"""Atomic, injection-safe writing of outputs: the package's only temporary-then-rename code.
 
 Every file is written to a temporary file in the same folder and renamed with
 :func:`os.replace`, so a run killed at any moment leaves either the old file or the new one,
-never a truncated one. CSV cells that a spreadsheet would run as a formula (starting with
+never a truncated one; a whole folder is published the same way (:func:`atomic_rename_dir`). CSV cells that a spreadsheet would run as a formula (starting with
 ``=``, ``+``, ``-``, ``@``, tab or carriage return; OWASP "CSV injection") get a leading
 apostrophe. Numbers are written as numbers, so negative values stay numeric.
 """
@@ -10,6 +10,7 @@ apostrophe. Numbers are written as numbers, so negative values stay numeric.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -29,7 +30,19 @@ _NEW_FILE_MODE = 0o644
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
+    """Write ``data`` to ``path`` atomically (parent folders created).
+
+    Parameters
+    ----------
+    path
+        The file; a new one gets mode 0644, a replaced one keeps its permissions.
+    data
+        Its content.
+
+    Returns
+    -------
+    None
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -63,12 +76,36 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically: readers see the old or the new file."""
+    """Write ``text`` (UTF-8) to ``path`` atomically: readers see the old or the new file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    text
+        Its content.
+
+    Returns
+    -------
+    None
+    """
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_write_with(path: Path, writer: Callable[[Path], None]) -> None:
-    """Let ``writer`` fill a temporary path (e.g. a GeoPackage driver), then rename it."""
+    """Let ``writer`` fill a temporary path (e.g. a Parquet or GeoPackage driver), then rename it.
+
+    Parameters
+    ----------
+    path
+        The file.
+    writer
+        Called once with a path that does not exist yet, in the same folder.
+
+    Returns
+    -------
+    None
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
@@ -83,14 +120,68 @@ def atomic_write_with(path: Path, writer: Callable[[Path], None]) -> None:
         raise
 
 
+def atomic_rename_dir(tmp: Path, final: Path) -> bool:
+    """Publish the finished folder ``tmp`` as ``final`` in one ``rename``.
+
+    Both folders' entries are flushed to disk first, so a folder that exists under its final
+    name is complete, even after a crash.
+
+    Parameters
+    ----------
+    tmp
+        A complete folder, beside ``final``.
+    final
+        Its name once published.
+
+    Returns
+    -------
+    bool
+        ``False`` (``tmp`` left in place) when ``final`` already holds a non-empty folder: an
+        earlier writer won.
+    """
+    tmp, final = Path(tmp), Path(final)
+    _fsync_dir(tmp)
+    try:
+        os.rename(tmp, final)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        return False
+    _fsync_dir(final.parent)
+    return True
+
+
 def neutralize_cell(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would evaluate as a formula."""
+    """Prefix a text cell that a spreadsheet would evaluate as a formula.
+
+    Parameters
+    ----------
+    value
+        A cell.
+
+    Returns
+    -------
+    Any
+        ``value``, with a leading apostrophe when it is text starting like a formula.
+    """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names are neutralized.
+
+    Parameters
+    ----------
+    df
+        A table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The copy (numbers untouched).
+    """
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -100,7 +191,19 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(path: Path, df: pd.DataFrame) -> None:
-    """Atomic CSV (UTF-8, comma) with formula-like text neutralized."""
+    """Atomic CSV (UTF-8, comma, ``\\n`` line ends, no index) with formula-like text neutralized.
+
+    Parameters
+    ----------
+    path
+        The file.
+    df
+        The table.
+
+    Returns
+    -------
+    None
+    """
     atomic_write_text(path, safe_frame(df).to_csv(index=False, lineterminator="\n"))
 
 
@@ -117,6 +220,19 @@ def _jsonable(v: Any) -> Any:
 
 
 def write_json(path: Path, data: Any) -> None:
+    """Atomic JSON (indent 2, UTF-8); NaN and infinities become ``null``, numpy scalars numbers.
+
+    Parameters
+    ----------
+    path
+        The file.
+    data
+        Any JSON-like structure.
+
+    Returns
+    -------
+    None
+    """
     atomic_write_text(path, json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -133,6 +249,20 @@ def safe_child(
     Backslashes count as separators (a path typed on Windows), symbolic links are resolved
     before the check, and the error names ``file``, ``row`` and ``column`` of the cell that
     held the path.
+
+    Parameters
+    ----------
+    root
+        The folder the path must stay in.
+    relative
+        The path as written in the input.
+    file, row, column
+        Where the path was read, for the error message.
+
+    Returns
+    -------
+    pathlib.Path
+        The resolved path.
 
     Raises
     ------

@@ -1,8 +1,8 @@
-"""Tables and indicators of an :class:`~allocate.schedule.plan.ActionPlan`, and the run files.
+"""Tables and indicators of an :class:`~allocate.schedule.plan.ActionPlan`.
 
-``schedule.csv``, ``load.csv``, ``unscheduled.csv``, ``funnel.csv`` and the keys added to
-``kpis.json`` (see :func:`write_plan`). Every file is written atomically, with formula-like
-text neutralized (:mod:`allocate.io.atomic`).
+The planned actions, the weekly load, the actions left out, the expected funnel and the keys
+added to the run's KPIs; :func:`write_plan` hands them to :func:`allocate.io.runfolder.write_plan_files`,
+which names and writes the files.
 
 **Funnel (expected output).** When the chain of one-off operations of a lead, a prospect or an
 opportunity is completed (its last action's week), the account moves on with the stage
@@ -17,7 +17,6 @@ To stand still, the plan must win ``customers * churn_rate * weeks / 52`` new cu
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from allocate.core.instance import Instance
-from allocate.io.atomic import write_csv, write_json
+from allocate.io.runfolder import write_plan_files
 from allocate.schedule.plan import ActionPlan
 
 
@@ -35,7 +34,20 @@ def _hhmm(minutes: int) -> str:
 
 
 def schedule_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
-    """One row per planned action, by seller, date and start."""
+    """One row per planned action, by seller, date and start.
+
+    Parameters
+    ----------
+    instance
+        The instance of the plan.
+    plan
+        The action plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, as written in the run folder.
+    """
     a = plan.actions
     idx = np.flatnonzero(plan.placed)
     idx = idx[np.lexsort((plan.start_min[idx], plan.day[idx], a.seller[idx]))]
@@ -54,7 +66,20 @@ def schedule_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
 
 
 def unscheduled_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
-    """One row per action left out, with its reason (capacity, lag, horizon or calendar)."""
+    """One row per action left out, with its reason (capacity, lag, horizon or calendar).
+
+    Parameters
+    ----------
+    instance
+        The instance of the plan.
+    plan
+        The action plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, as written in the run folder.
+    """
     a = plan.actions
     idx = np.flatnonzero(~plan.placed)
     idx = idx[np.lexsort((idx, a.seller[idx]))]
@@ -74,7 +99,20 @@ def unscheduled_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
 
 
 def load_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
-    """Seller x week: hours planned (work + travel), capacity and utilization."""
+    """Seller x week: hours planned (work + travel), capacity and utilization.
+
+    Parameters
+    ----------
+    instance
+        The instance of the plan.
+    plan
+        The action plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, as written in the run folder.
+    """
     a = plan.actions
     weeks = plan.horizon.weeks
     n_sel = len(instance.sellers)
@@ -109,7 +147,20 @@ def load_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
 
 
 def funnel_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
-    """Expected contacts, offers, deals and margin per week (see the module docstring)."""
+    """Expected contacts, offers, deals and margin per week (see the module docstring).
+
+    Parameters
+    ----------
+    instance
+        The instance of the plan.
+    plan
+        The action plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, as written in the run folder.
+    """
     a = plan.actions
     acc = instance.accounts
     conv = instance.nomenclature.conversion
@@ -149,7 +200,23 @@ def funnel_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
 def plan_kpis(
     instance: Instance, plan: ActionPlan, load: pd.DataFrame, funnel: pd.DataFrame
 ) -> dict[str, Any]:
-    """The keys that the plan adds to ``kpis.json``."""
+    """The keys that the plan adds to the run's KPIs.
+
+    Parameters
+    ----------
+    instance
+        The instance of the plan.
+    plan
+        The action plan.
+    load, funnel
+        Its :func:`load_frame` and :func:`funnel_frame`.
+
+    Returns
+    -------
+    dict
+        Share scheduled, backlog, weekly utilization, funnel output, the churn to beat and the
+        schedule's settings.
+    """
     a = plan.actions
     placed = plan.placed
     weekly = load.groupby("week")[["planned_h", "capacity_h"]].sum()
@@ -186,35 +253,30 @@ def plan_kpis(
 
 
 def write_plan(folder: str | Path, instance: Instance, plan: ActionPlan) -> list[Path]:
-    """Write ``schedule.csv``, ``load.csv``, ``unscheduled.csv``, ``funnel.csv`` and update ``kpis.json``.
+    """Write the plan's tables into the run folder ``folder`` and add its keys to the run's KPIs.
 
-    An existing ``kpis.json`` (from ``allocate solve``) keeps its keys and gains the plan's;
-    otherwise a new one is created. Each file is replaced atomically.
+    Parameters
+    ----------
+    folder
+        The run folder (its KPIs from ``allocate solve`` are kept).
+    instance
+        The instance of the plan.
+    plan
+        The action plan.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written (see :func:`allocate.io.runfolder.write_plan_files`).
     """
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
     load = load_frame(instance, plan)
     funnel = funnel_frame(instance, plan)
-    files = {
-        "schedule.csv": schedule_frame(instance, plan),
-        "load.csv": load,
-        "unscheduled.csv": unscheduled_frame(instance, plan),
-        "funnel.csv": funnel,
-    }
-    written = []
-    for name, df in files.items():
-        write_csv(out / name, df)
-        written.append(out / name)
-    path = out / "kpis.json"
-    data: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            data = loaded if isinstance(loaded, dict) else {}
-        except (json.JSONDecodeError, OSError, UnicodeDecodeError):
-            data = {}
-    data.setdefault("instance", instance.name)
-    data.update(plan_kpis(instance, plan, load, funnel))
-    write_json(path, data)
-    written.append(path)
-    return written
+    return write_plan_files(
+        Path(folder),
+        instance.name,
+        schedule=schedule_frame(instance, plan),
+        load=load,
+        unscheduled=unscheduled_frame(instance, plan),
+        funnel=funnel,
+        kpis=plan_kpis(instance, plan, load, funnel),
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from allocate.core.instance import Instance
 from allocate.core.result import Result
+from allocate.io.runfolder import recorded_instance_dir
 from allocate.schedule.outputs import write_plan
 from allocate.schedule.parallel import SellerMap
 from allocate.schedule.plan import ActionPlan, PlanConfig, plan_actions
@@ -22,26 +22,33 @@ def schedule_run(
 ) -> ActionPlan:
     """Plan the actions of ``result.alignment`` and write the plan files into ``folder``.
 
-    Writes what ``allocate schedule`` writes (``schedule.csv``, ``load.csv``,
-    ``unscheduled.csv``, ``funnel.csv``, keys added to ``kpis.json``). The sellers' calendar
-    files are read from ``instance_dir``, by default the ``instance_dir`` recorded in
-    ``folder/kpis.json`` by ``allocate solve`` (none: weekends and holidays only).
-    ``mapper`` runs the sellers' solves (default: a process pool; ``dask_map(client)`` for a
-    Dask cluster, see :mod:`allocate.schedule.parallel`).
+    Writes what ``allocate schedule`` writes (:func:`~allocate.schedule.outputs.write_plan`).
+
+    Parameters
+    ----------
+    instance
+        The instance that was solved.
+    result
+        The solve's result (only its alignment is used).
+    folder
+        The run folder.
+    config
+        Horizon, limits and seed of the plan (default: :class:`PlanConfig`).
+    instance_dir
+        Where the sellers' calendar files are read; by default the ``instance_dir`` that
+        ``allocate solve`` recorded in the run folder (none: weekends and holidays only).
+    mapper
+        Runs the sellers' solves (default: a process pool; ``dask_map(client)`` from
+        :mod:`allocate.batch.dask` for a Dask cluster).
+
+    Returns
+    -------
+    ActionPlan
+        The plan written.
     """
     folder = Path(folder)
     if instance_dir is None:
-        kp = folder / "kpis.json"
-        try:
-            recorded = (
-                json.loads(kp.read_text(encoding="utf-8")).get("instance_dir")
-                if kp.is_file()
-                else None
-            )
-        except (json.JSONDecodeError, OSError, AttributeError):
-            recorded = None
-        if recorded and Path(recorded).is_dir():
-            instance_dir = Path(recorded)
+        instance_dir = recorded_instance_dir(folder)
     plan = plan_actions(
         instance, result.alignment, config, instance_dir=instance_dir, mapper=mapper
     )

@@ -1,25 +1,22 @@
-"""Territory maps (folium/Leaflet): :func:`plot_territories`, :func:`plot_comparison`, :func:`save_map`."""
+"""Territory maps (folium/Leaflet): :func:`plot_territories`, :func:`plot_comparison`, :func:`save_map`.
+
+:mod:`.plot` draws the layers, :mod:`.sellers` builds the per-seller table, :mod:`.legend` the
+title box and legend, :mod:`.colors` colours the territories, :mod:`.elements` holds the
+Leaflet templates, :mod:`.page` renders and saves a page and :mod:`.offline` inlines Leaflet.
+Runs are read with :func:`allocate.io.runfolder.read_run`.
+"""
 
 from allocate.publish.maps.colors import greedy_colors, seller_colors
-from allocate.publish.maps.plot import (
-    changed_owner,
-    plot_comparison,
-    plot_territories,
-    render_html,
-    save_map,
-    seller_table,
-)
-from allocate.publish.maps.run import RunData, read_run, resolve_instance_dir
+from allocate.publish.maps.page import render_html, save_map
+from allocate.publish.maps.plot import changed_owner, plot_comparison, plot_territories
+from allocate.publish.maps.sellers import seller_table
 
 __all__ = [
-    "RunData",
     "changed_owner",
     "greedy_colors",
     "plot_comparison",
     "plot_territories",
-    "read_run",
     "render_html",
-    "resolve_instance_dir",
     "save_map",
     "seller_colors",
     "seller_table",

@@ -15,13 +15,14 @@ only ever sets them with ``textContent``.
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 
 from branca.element import MacroElement
 from folium.map import Layer
 from folium.template import Template
+
+from allocate.publish.text import esc
 
 _JS_UNSAFE = {
     "<": "\\u003c",
@@ -30,11 +31,6 @@ _JS_UNSAFE = {
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
 }
-
-
-def esc(value: object) -> str:
-    """HTML-escape any user-supplied value (quotes included)."""
-    return html.escape(str(value), quote=True)
 
 
 def js_data(value: Any) -> str:

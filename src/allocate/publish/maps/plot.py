@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import folium
@@ -26,8 +25,7 @@ from shapely.geometry import mapping
 from allocate.core.geo import territory_polygons
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
-from allocate.core.workload import account_workload, travel_minutes, workload_hours
-from allocate.io.atomic import atomic_write_text
+from allocate.core.workload import travel_minutes
 from allocate.io.runfolder import account_owner
 from allocate.publish.maps.colors import seller_colors
 from allocate.publish.maps.elements import (
@@ -40,10 +38,10 @@ from allocate.publish.maps.elements import (
     HighlightLayer,
     HtmlControl,
     TerritoryLayer,
-    esc,
 )
-from allocate.publish.maps.offline import make_offline
-from allocate.publish.maps.run import fmt_num
+from allocate.publish.maps.legend import CHANGED_COLOR, legend_html, title_html
+from allocate.publish.maps.sellers import alignment_of, seller_table
+from allocate.publish.text import esc, fmt_num
 
 logger = logging.getLogger(__name__)
 
@@ -53,63 +51,7 @@ DEFAULT_TILES = "OpenStreetMap"
 TILE_OPACITY = 0.5
 #: Geometry simplification (degrees, about 100 m) that keeps large maps small.
 SIMPLIFY_DEG = 0.001
-CHANGED_COLOR = "#d6246e"
 _SEGMENT_ORDER = ("micro", "small", "mid", "large")
-
-
-def _alignment_of(result: Result | Alignment) -> Alignment:
-    return result.alignment if isinstance(result, Result) else result
-
-
-def seller_table(
-    instance: Instance, result: Result | Alignment, seller_kpis: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Per seller: ``workload_h, capacity_h, utilization, potential, accounts`` (index = seller index).
-
-    Uses ``seller_kpis`` (e.g. ``sellers_kpis.csv`` of the run) when given, the exact KPIs of a
-    :class:`Result` otherwise, and for a bare :class:`Alignment` an estimate: desk hours plus one
-    round trip per visit from the seller's base (the alignment-level workload rule).
-    """
-    sel = instance.sellers
-    m = len(sel)
-    if seller_kpis is None and isinstance(result, Result):
-        from allocate.analysis.kpi import compute_kpis
-
-        seller_kpis = compute_kpis(instance, result).sellers
-    out = pd.DataFrame(
-        {
-            "workload_h": np.nan,
-            "capacity_h": np.asarray(sel.capacity_h, dtype=float),
-            "utilization": np.nan,
-            "potential": np.nan,
-            "accounts": 0,
-        },
-        index=range(m),
-    )
-    if seller_kpis is not None and len(seller_kpis) and "seller_id" in seller_kpis.columns:
-        pos = instance.seller_index()
-        for _, r in seller_kpis.iterrows():
-            s = pos.get(str(r["seller_id"]))
-            if s is None:
-                continue
-            for col in ("workload_h", "capacity_h", "utilization", "potential", "accounts"):
-                if col in r.index and pd.notna(r[col]) and r[col] != "":
-                    out.loc[s, col] = float(r[col])
-        return out
-    al = _alignment_of(result)
-    owner = account_owner(instance, al)
-    has = owner >= 0
-    idx = np.flatnonzero(has)
-    prof = account_workload(instance)
-    tmin = travel_minutes(instance, owner[idx], idx)
-    work = workload_hours(prof.total_desk_h[idx], prof.total_visits[idx], tmin)
-    out["workload_h"] = np.bincount(owner[idx], weights=work, minlength=m)
-    out["utilization"] = out["workload_h"] / out["capacity_h"].where(out["capacity_h"] > 0)
-    out["potential"] = np.bincount(
-        owner[idx], weights=instance.accounts.potential[idx], minlength=m
-    )
-    out["accounts"] = np.bincount(owner[idx], minlength=m)
-    return out
 
 
 def new_map(instance: Instance, tiles: str | None = DEFAULT_TILES, **kwargs: Any) -> folium.Map:
@@ -199,9 +141,9 @@ def plot_territories(
         Map to draw on (e.g. ``DualMap.m1``); a new canvas-rendered map when ``None``.
     seller_kpis
         Per-seller KPI table with ``seller_id, workload_h, capacity_h, utilization, potential,
-        accounts`` (``sellers_kpis.csv`` of a run); see :func:`seller_table` when omitted.
+        accounts`` (the per-seller KPIs of a run); see :func:`seller_table` when omitted.
     totals
-        The ``totals`` of ``kpis.json``, shown in the title box.
+        The ``totals`` of the run's KPIs, shown in the title box.
     title
         Title of the map (escaped); defaults to the model name.
     colors
@@ -220,7 +162,7 @@ def plot_territories(
     folium.Map
         ``m`` (or the new map) with the layers added.
     """
-    alignment = _alignment_of(result)
+    alignment = alignment_of(result)
     acc, sel = instance.accounts, instance.sellers
     owner = account_owner(instance, alignment)
     territories = territory_polygons(instance, owner)
@@ -240,12 +182,12 @@ def plot_territories(
         name = title if title is not None else (alignment.model or "alignment")
         m.add_child(
             HtmlControl(
-                _title_html(name, instance, table, totals, changed), "topleft", "allocate-title"
+                title_html(name, instance, table, totals, changed), "topleft", "allocate-title"
             )
         )
         m.add_child(
             HtmlControl(
-                _legend_html(instance, colors, table, changed is not None),
+                legend_html(instance, colors, table, changed is not None),
                 "bottomright",
                 "allocate-legend",
             )
@@ -416,76 +358,12 @@ def _add_bases(
     m.add_child(BaseLayer("Seller bases", rows))
 
 
-def _title_html(
-    name: str,
-    instance: Instance,
-    table: pd.DataFrame,
-    totals: dict[str, Any] | None,
-    changed: np.ndarray | None,
-) -> str:
-    totals = totals or {}
-    work = totals.get("total_workload_h", float(np.nansum(table["workload_h"])))
-    cap = totals.get("total_capacity_h", float(np.nansum(table["capacity_h"])))
-    kpis = [
-        (f"{len(instance.accounts):,}", "accounts"),
-        (f"{len(instance.sellers):,}", "sellers"),
-        (f"{fmt_num(work)} h", "workload / week"),
-        (f"{fmt_num(100 * work / cap, 0) if cap else 'n/a'} %", "of capacity"),
-    ]
-    if "total_travel_h" in totals:
-        kpis.append((f"{fmt_num(totals['total_travel_h'])} h", "travel / week"))
-    if changed is not None:
-        kpis.append((f"{int(np.sum(changed)):,}", "change owner"))
-    elif "moves" in totals:
-        kpis.append((f"{int(totals['moves']):,}", "moved vs today"))
-    cells = "".join(f'<div class="kpi"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for v, k in kpis)
-    return f'<h1>{esc(name)}</h1><div class="sub">{esc(instance.name)}</div><div class="kpis">{cells}</div>'
-
-
-def _legend_html(
-    instance: Instance, colors: Sequence[str], table: pd.DataFrame, show_changed: bool
-) -> str:
-    sel = instance.sellers
-    rows = []
-    for s in range(len(sel)):
-        r = table.loc[s]
-        util = r["utilization"]
-        over = ' class="num over"' if pd.notna(util) and util > 1.0 + 1e-6 else ' class="num"'
-        rows.append(
-            f'<tr><td><span class="allocate-swatch" style="background:{esc(colors[s])}"></span></td>'
-            f'<td>{esc(sel.names[s])} <span style="color:#6b7280">{esc(sel.role[s])}</span></td>'
-            f'<td class="num">{fmt_num(r["workload_h"])}/{fmt_num(r["capacity_h"], 0)} h</td>'
-            f"<td{over}>{fmt_num(100 * util, 0)} %</td></tr>"
-        )
-    sym = [
-        '<div><svg width="14" height="14"><circle cx="7" cy="7" r="3" fill="#6b7280"/></svg>'
-        '<svg width="16" height="16"><circle cx="8" cy="8" r="7" fill="#6b7280"/></svg> account, size = potential</div>',
-        '<div><span class="allocate-base" style="display:inline-block;width:18px;height:18px;line-height:14px;font-size:9px">AB</span>'
-        " seller base (number = sellers)</div>",
-        '<div><svg width="28" height="8"><line x1="0" y1="4" x2="28" y2="4" stroke="#374151" stroke-dasharray="4 3"/></svg>'
-        " multi-site group</div>",
-    ]
-    if show_changed:
-        sym.append(
-            f'<div><svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="none" stroke="{CHANGED_COLOR}" '
-            'stroke-width="2"/></svg> account that changes owner</div>'
-        )
-    return (
-        "<h2>Sellers · workload per week</h2><table>"
-        + "".join(rows)
-        + "</table>"
-        + '<div class="allocate-sym">'
-        + "".join(sym)
-        + "</div>"
-    )
-
-
 def changed_owner(
     instance: Instance, left: Result | Alignment, right: Result | Alignment
 ) -> np.ndarray:
     """Accounts whose (first) owner differs between two alignments."""
-    return account_owner(instance, _alignment_of(left)) != account_owner(
-        instance, _alignment_of(right)
+    return account_owner(instance, alignment_of(left)) != account_owner(
+        instance, alignment_of(right)
     )
 
 
@@ -504,7 +382,7 @@ def plot_comparison(
     Colours are computed once on the union of both territory adjacencies, so a seller keeps
     its colour on both panes and neighbours differ on each.
     """
-    owners = [account_owner(instance, _alignment_of(x)) for x in (left, right)]
+    owners = [account_owner(instance, alignment_of(x)) for x in (left, right)]
     terr = [territory_polygons(instance, o) for o in owners]
     colors = seller_colors(len(instance.sellers), *terr)
     changed = owners[0] != owners[1]
@@ -531,23 +409,3 @@ def plot_comparison(
             collapsed_layers=True,
         )
     return dual
-
-
-def render_html(m: folium.Map | DualMap, *, offline: bool = False, title: str | None = None) -> str:
-    """The standalone HTML page of a map; ``offline`` inlines Leaflet (see :mod:`allocate.publish.maps.offline`)."""
-    fig = m.get_root()
-    assert isinstance(fig, Figure)
-    if title is not None:
-        fig.title = esc(title)
-    if offline:
-        make_offline(fig)
-    return fig.render()
-
-
-def save_map(
-    m: folium.Map | DualMap, path: Path, *, offline: bool = False, title: str | None = None
-) -> Path:
-    """Render ``m`` and write it atomically to ``path``."""
-    path = Path(path)
-    atomic_write_text(path, render_html(m, offline=offline, title=title))
-    return path

@@ -7,25 +7,22 @@ comparison of the first two runs), embedded with ``<iframe>``. Charts are inline
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from allocate.core.geo import territory_polygons
 from allocate.core.instance import Instance
 from allocate.io.atomic import atomic_write_text
-from allocate.io.runfolder import account_owner
+from allocate.io.runfolder import FUNNEL, LOAD, SCHEDULE, RunData, account_owner, read_plan_table
 from allocate.publish.maps.colors import seller_colors
-from allocate.publish.maps.elements import esc
-from allocate.publish.maps.plot import plot_comparison, plot_territories, save_map, seller_table
-from allocate.publish.maps.run import RunData, fmt_num
+from allocate.publish.maps.page import save_map
+from allocate.publish.maps.plot import plot_comparison, plot_territories
+from allocate.publish.maps.sellers import seller_table
 from allocate.publish.report import charts
-
-logger = logging.getLogger(__name__)
+from allocate.publish.report.gallery import INDEX_PAGE
+from allocate.publish.text import esc, fmt_num
 
 #: (label, getter on totals, digits, lower is better?)
 KPI_ROWS: tuple[tuple[str, str, int, bool | None], ...] = (
@@ -88,21 +85,6 @@ def kpi_table(runs: Sequence[RunData]) -> str:
     return f'<table class="kpis"><thead><tr><th>KPI</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def _read_csv(path: Path, required: Sequence[str]) -> pd.DataFrame | None:
-    if not path.is_file():
-        return None
-    try:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, UnicodeDecodeError) as exc:
-        logger.warning("cannot read %s: %s", path, exc)
-        return None
-    missing = [c for c in required if c not in df.columns]
-    if missing or df.empty:
-        logger.warning("%s skipped: missing columns %s or no rows", path, missing)
-        return None
-    return df
-
-
 def run_section(
     run: RunData, instance: Instance, colors: Sequence[str], map_file: str | None
 ) -> str:
@@ -138,15 +120,16 @@ def run_section(
         )
     )
     parts.append("</div>")
-    load = _read_csv(
-        run.path / "load.csv", ("seller_id", "week", "planned_h", "capacity_h", "utilization")
+    load = read_plan_table(
+        run.path, LOAD, ("seller_id", "week", "planned_h", "capacity_h", "utilization")
     )
     if load is not None:
         parts.append(
             '<h3>Weekly load</h3><div class="charts">' + charts.weekly_load(load, by_id) + "</div>"
         )
-    sched = _read_csv(
-        run.path / "schedule.csv",
+    sched = read_plan_table(
+        run.path,
+        SCHEDULE,
         ("seller_id", "account_id", "operation", "date", "start", "duration_min", "travel_min"),
     )
     if sched is not None:
@@ -154,7 +137,7 @@ def run_section(
         parts.append(
             f'<h3>Gantt per seller <span class="muted">{esc(caption)}</span></h3><div class="charts scroll">{svg}</div>'
         )
-    fun = _read_csv(run.path / "funnel.csv", ("week", "contacts", "offers", "deals", "margin"))
+    fun = read_plan_table(run.path, FUNNEL, ("week", "contacts", "offers", "deals", "margin"))
     if fun is not None:
         parts.append('<h3>Funnel output</h3><div class="charts">' + charts.funnel(fun) + "</div>")
     if load is None and sched is None:
@@ -201,7 +184,7 @@ def write_report(
     Parameters
     ----------
     runs
-        Run folders read with :func:`allocate.publish.maps.read_run`, all on ``instance``.
+        Run folders read with :func:`allocate.io.runfolder.read_run`, all on ``instance``.
     instance
         The instance the runs solved.
     out_dir
@@ -268,6 +251,6 @@ def write_report(
 <p class="muted">Bold green: best value of the row. Workload is weekly hours, travel included.</p></section>
 {compare}{"".join(sections)}</main></body></html>
 """
-    index = out_dir / "index.html"
+    index = out_dir / INDEX_PAGE
     atomic_write_text(index, page)
     return index

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from allocate.publish.maps.elements import esc
-from allocate.publish.maps.run import fmt_num
+from allocate.io.runfolder import SCHEDULE
+from allocate.publish.text import esc, fmt_num
 
 FONT = "font-family=\"'Segoe UI',Roboto,Helvetica,Arial,sans-serif\""
 OK, WARN, OVER = "#4e79a7", "#f28e2b", "#d1495b"
@@ -246,7 +246,7 @@ def gantt(
     df["day"] = pd.to_datetime(df["date"], errors="coerce")
     df = df.dropna(subset=["day"])
     if df.empty:
-        return "", "no dated actions in schedule.csv"
+        return "", f"no dated actions in {SCHEDULE}"
     monday = (df["day"].min() - pd.Timedelta(days=int(df["day"].min().weekday()))).normalize()
     week = df[(df["day"] >= monday) & (df["day"] < monday + pd.Timedelta(days=7))].copy()
     week["start_min"] = week["start"].map(_minutes)

@@ -8,8 +8,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from allocate.io.atomic import atomic_write_text
-from allocate.publish.maps.elements import esc
+from allocate.publish.text import esc
 
+#: The page a published folder opens with: a report's page, or the gallery of a maps folder.
+INDEX_PAGE = "index.html"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -35,18 +37,18 @@ def update_index(folder: Path) -> Path | None:
     ``index.html`` (someone's own page), nothing is written and ``None`` is returned.
     """
     folder = Path(folder)
-    out = folder / "index.html"
+    out = folder / INDEX_PAGE
     if out.exists() and not _ours(out):
         return None
     items: list[tuple[str, str, str]] = []  # kind, href, label
     for p in sorted(folder.iterdir(), key=lambda q: q.name.lower()):
         if p.name.startswith("."):
             continue
-        if p.is_file() and p.suffix.lower() == ".html" and p.name != "index.html":
+        if p.is_file() and p.suffix.lower() == ".html" and p.name != INDEX_PAGE:
             items.append(("map", quote(p.name), _title(p) or p.stem))
-        elif p.is_dir() and (p / "index.html").is_file():
+        elif p.is_dir() and (p / INDEX_PAGE).is_file():
             items.append(
-                ("report", quote(p.name) + "/index.html", _title(p / "index.html") or p.name)
+                ("report", quote(p.name) + "/" + INDEX_PAGE, _title(p / INDEX_PAGE) or p.name)
             )
     rows = (
         "".join(

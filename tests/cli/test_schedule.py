@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from allocate.cli import app
+from tests.schedule.mapper_instance import small_instance
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    return small_instance(tmp_path_factory)
 
 
 def _run_dir(tmp_path: Path) -> Path:
@@ -79,27 +85,6 @@ def test_schedule_rejects_bad_holidays(tiny_dir: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2
 
 
-def test_schedule_run_writes_the_same_files(tiny_dir: Path, tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
-    from allocate import read_instance
-    from allocate.io.runfolder import read_alignment
-    from allocate.schedule import PlanConfig, schedule_run
-
-    run = _run_dir(tmp_path)
-    (run / "kpis.json").write_text(
-        json.dumps({"model": "geography", "instance_dir": str(tiny_dir)})
-    )
-    inst = read_instance(tiny_dir)
-    result = SimpleNamespace(alignment=read_alignment(run / "alignment.csv", inst))
-    cfg = PlanConfig(weeks=2, start=dt.date(2027, 1, 4), time_limit_s=5, workers=1)
-    plan = schedule_run(inst, result, run, cfg)  # type: ignore[arg-type]
-    for name in ("schedule.csv", "load.csv", "unscheduled.csv", "funnel.csv"):
-        assert (run / name).is_file()
-    assert len(pd.read_csv(run / "schedule.csv")) == int(plan.placed.sum()) == 16
-    assert json.loads((run / "kpis.json").read_text())["share_scheduled"] == 1.0
-
-
 def test_daily_limit_from_the_command_line(tiny_dir: Path, tmp_path: Path) -> None:
     # 40 h weeks: a 10 h day is allowed (each week keeps 40 h), a 6 h day could never
     # fill the week, 25 h is not a day
@@ -118,3 +103,20 @@ def test_daily_limit_from_the_command_line(tiny_dir: Path, tmp_path: Path) -> No
     assert not (run / "schedule.csv").exists()
     res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, *FAST, "--daily-h", "25"))
     assert res.exit_code == 2
+
+
+def test_schedule_cli_on_an_embedded_cluster(small, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder, inst = small
+    run = tmp_path / "run"
+    run.mkdir()
+    rows = [f"{a},S{k % 3}" for k, a in enumerate(inst.accounts.ids)]
+    (run / "alignment.csv").write_text("account_id,seller_id\n" + "\n".join(rows) + "\n")
+    (run / "kpis.json").write_text(json.dumps({"model": "geography"}))
+    args = ["schedule", str(folder), "--alignment", str(run / "alignment.csv"), "--out", str(run)]
+    args += ["--weeks", "1", "--start", "2027-01-04", "--time-limit", "5", "--workers", "1"]
+    res = CliRunner().invoke(app, [*args, "--dask"])
+    assert res.exit_code == 0, res.output
+    kpis = json.loads((run / "kpis.json").read_text())
+    assert kpis["model"] == "geography" and kpis["schedule"]["scheduled"] > 0
+    bad = CliRunner().invoke(app, [*args, "--scheduler", "localhost:8786"])
+    assert bad.exit_code != 0 and "tcp://HOST:8786" in bad.output

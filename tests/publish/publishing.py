@@ -115,6 +115,17 @@ def solve_run(instance: Path, model: str, out: Path) -> Path:
     return out
 
 
+def published_runs(tmp_path_factory: Any) -> dict[str, Path]:
+    """The instance of :func:`make_instance` and its geography and size runs."""
+    root = tmp_path_factory.mktemp("publish")
+    inst = make_instance(root / "inst")
+    return {
+        "instance": inst,
+        "geo": solve_run(inst, "geography", root / "run_geo"),
+        "size": solve_run(inst, "size", root / "run_size"),
+    }
+
+
 def add_schedule_files(run: Path) -> None:
     """Small load/schedule/funnel files as the schedule helper writes them."""
     sellers = pd.read_csv(run / "sellers_kpis.csv")

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from publishing import COUNT_JS, PIXELS_JS, XSS, PageWatch
 from typer.testing import CliRunner
 
 from allocate.cli import app
 from allocate.core.geo import territory_polygons
 from allocate.io import read_instance
-from allocate.io.runfolder import account_owner
-from allocate.publish.maps import changed_owner, plot_comparison, read_run, save_map
+from allocate.io.runfolder import account_owner, read_run
+from allocate.publish.maps import changed_owner, plot_comparison, save_map
+from tests.publish.publishing import COUNT_JS, PIXELS_JS, XSS, PageWatch
 
 pytestmark = pytest.mark.browser
 

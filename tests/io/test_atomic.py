@@ -16,9 +16,15 @@ from typer.testing import CliRunner
 
 from allocate.cli import app
 from allocate.core.errors import InputError
-from allocate.io.atomic import atomic_write_text, neutralize_cell, safe_child
+from allocate.io.atomic import (
+    atomic_rename_dir,
+    atomic_write_text,
+    atomic_write_with,
+    neutralize_cell,
+    safe_child,
+)
 
-BASE = Path(__file__).parents[1] / "bad_inputs" / "_base"
+BASE = Path(__file__).parents[1] / "cli" / "bad_inputs" / "_base"
 
 
 # ----------------------------------------------------------------------------- atomic writes
@@ -172,10 +178,31 @@ def test_calendar_inside_the_instance_is_accepted(tmp_path):
     assert result.exit_code == 0, result.stderr
 
 
-def test_cli_has_no_python_traceback_on_missing_folder(tmp_path):
-    result = CliRunner().invoke(app, ["validate", str(tmp_path / "nope")], catch_exceptions=False)
-    assert result.exit_code == 2 and "not a folder" in result.stderr
-    assert "Traceback" not in result.output
+def test_atomic_rename_dir_publishes_once(tmp_path):
+    """The first finished folder wins; a later one is refused and left for its writer to drop."""
+    first, second, final = tmp_path / ".a", tmp_path / ".b", tmp_path / "final"
+    for folder, text in ((first, "first"), (second, "second")):
+        folder.mkdir()
+        (folder / "f.txt").write_text(text)
+    assert atomic_rename_dir(first, final) is True
+    assert not first.exists() and (final / "f.txt").read_text() == "first"
+    assert atomic_rename_dir(second, final) is False
+    assert (final / "f.txt").read_text() == "first" and second.is_dir()
+
+
+def test_atomic_write_with_leaves_old_file_when_the_writer_fails(tmp_path):
+    target = tmp_path / "t.bin"
+    target.write_bytes(b"old")
+
+    def broken(path: Path) -> None:
+        path.write_bytes(b"half")
+        raise RuntimeError("driver failed")
+
+    with pytest.raises(RuntimeError):
+        atomic_write_with(target, broken)
+    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["t.bin"]
+    atomic_write_with(target, lambda p: p.write_bytes(b"new"))
+    assert target.read_bytes() == b"new"
 
 
 if sys.platform == "win32":  # pragma: no cover

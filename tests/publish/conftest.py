@@ -1,26 +1,19 @@
-"""Fixtures for map tests: one instance with hostile names and two solved runs (session scope)."""
+"""Fixtures for the map and report tests: one instance with hostile names, two solved runs
+(session scope) and a headless Chromium (helpers in :mod:`tests.publish.publishing`)."""
 
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from publishing import CHROMIUM, make_instance, open_browser, solve_run  # noqa: E402
+from tests.publish.publishing import CHROMIUM, open_browser, published_runs
 
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("publish")
-    inst = make_instance(root / "inst")
-    return {
-        "instance": inst,
-        "geo": solve_run(inst, "geography", root / "run_geo"),
-        "size": solve_run(inst, "size", root / "run_size"),
-    }
+    return published_runs(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

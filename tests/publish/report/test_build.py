@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from publishing import COUNT_JS, PageWatch, add_schedule_files
 from typer.testing import CliRunner
 
 from allocate.cli import app
 from allocate.io import read_instance
+from tests.publish.publishing import COUNT_JS, PageWatch, add_schedule_files
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +45,6 @@ def test_report_sections(report: Path, published: dict[str, Path]) -> None:
     assert 'href="models/index.html"' in index
 
 
-def test_report_needs_instance(published: dict[str, Path], tmp_path: Path) -> None:
-    run = Path(shutil.copytree(published["geo"], tmp_path / "r"))
-    kp = run / "kpis.json"
-    kp.write_text(kp.read_text().replace('"instance_dir"', '"instance_dir_unused"'))
-    res = CliRunner().invoke(app, ["report", str(run), "--out", str(tmp_path / "maps" / "x")])
-    assert res.exit_code == 2
-
-
 @pytest.mark.browser
 def test_report_draws_offline(browser, report: Path, tmp_path: Path) -> None:  # noqa: ANN001
     page = browser.new_page()
@@ -70,20 +62,3 @@ def test_report_draws_offline(browser, report: Path, tmp_path: Path) -> None:  #
     assert (tmp_path / "report.png").stat().st_size > 50_000
     assert not watch.errors and not watch.dialogs
     page.close()
-
-
-def test_the_gallery_never_overwrites_someone_elses_index(tmp_path: Path) -> None:
-    from allocate.publish.report import update_index
-
-    (tmp_path / "a.html").write_text("<html><title>Map A</title></html>")
-    own = "<html><body>my own page</body></html>"
-    (tmp_path / "index.html").write_text(own)
-    assert update_index(tmp_path) is None
-    assert (tmp_path / "index.html").read_text() == own
-    # a gallery written by allocate is rewritten with what the folder holds now
-    (tmp_path / "index.html").unlink()
-    assert update_index(tmp_path) == tmp_path / "index.html"
-    (tmp_path / "b.html").write_text("<html><title>Map B</title></html>")
-    update_index(tmp_path)
-    page = (tmp_path / "index.html").read_text()
-    assert "Map A" in page and "Map B" in page

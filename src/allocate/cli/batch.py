@@ -1,0 +1,117 @@
+"""CLI command ``batch``: a scenario grid on Dask distributed, with progress and Ctrl-C handling."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from allocate.batch.dask import check_scheduler, dask_client
+from allocate.batch.run import run_batch
+from allocate.batch.spec import read_batch
+from allocate.cli.app import console, err_console, run_guarded
+from allocate.io.runfolder import BATCH_INDEX
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``batch`` to ``app``."""
+    app.command(
+        "batch",
+        help=f"Run a scenario grid on Dask distributed; results in OUT/<scenario hash>/ and OUT/{BATCH_INDEX}.",
+    )(batch_cmd)
+
+
+def batch_cmd(
+    batch_file: Annotated[Path, typer.Argument(help="BATCH.yaml: instances × models × parameters")],
+    out: Annotated[Path, typer.Option(help="Output folder (one sub-folder per scenario)")] = Path(
+        "batch"
+    ),
+    scheduler: Annotated[
+        str | None, typer.Option(help="Existing Dask scheduler, e.g. tcp://HOST:8786")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=256, help="Worker processes of the embedded cluster")
+    ] = 2,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip the scenarios already done")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="With --resume, rerun failed scenarios")
+    ] = False,
+) -> None:
+    """Run a scenario grid on Dask distributed: one run folder per scenario, and an index of runs."""
+    def go() -> None:
+        plan = read_batch(batch_file)
+        check_scheduler(scheduler)
+        stop = threading.Event()
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            if stop.is_set():
+                raise KeyboardInterrupt
+            stop.set()
+            err_console.print("stopping: cancelling the pending scenarios (Ctrl-C again to abort)")
+
+        where = scheduler or f"a local cluster of {workers} processes"
+        console.print(f"{plan.name}: {len(plan)} scenarios on {where}")
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            with dask_client(scheduler, workers) as client:
+                progress = Progress(
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("[red]{task.fields[failed]} failed"),
+                    TimeElapsedColumn(),
+                    TextColumn("left"),
+                    TimeRemainingColumn(),
+                    console=console,
+                )
+                with progress:
+                    task = progress.add_task("scenarios", total=len(plan), failed=0)
+
+                    def tick(rec: dict[str, Any], summary: Any) -> None:
+                        progress.update(
+                            task, completed=summary.skipped + summary.done, failed=summary.failed
+                        )
+                        if rec.get("status") != "ok":
+                            progress.console.print(
+                                f"[red]failed[/red] {rec['scenario_id']}: {str(rec.get('error', '')).splitlines()[0][:160]}",
+                                highlight=False,
+                            )
+
+                    summary = run_batch(
+                        plan,
+                        out,
+                        client,
+                        resume=resume,
+                        retry_failed=retry_failed,
+                        on_progress=tick,
+                        stop=stop,
+                    )
+                    progress.update(
+                        task, completed=summary.skipped + summary.done, failed=summary.failed
+                    )
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        console.print(
+            f"{summary.ok} ok, {summary.failed} failed, {summary.skipped} already done; index {out}/{BATCH_INDEX}",
+            highlight=False,
+        )
+        if summary.interrupted:
+            err_console.print(
+                f"interrupted: {summary.total - summary.skipped - summary.done} scenarios not run; rerun with --resume"
+            )
+            raise typer.Exit(130)
+
+    run_guarded(go)

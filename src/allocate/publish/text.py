@@ -1,0 +1,47 @@
+"""Text on published pages: HTML escaping and number formatting, shared by maps and reports."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+
+def esc(value: object) -> str:
+    """HTML-escape any user-supplied value (quotes included).
+
+    Parameters
+    ----------
+    value
+        Anything; it is converted with ``str`` first.
+
+    Returns
+    -------
+    str
+        Text safe in HTML content and in quoted attributes.
+    """
+    return html.escape(str(value), quote=True)
+
+
+def fmt_num(value: Any, digits: int = 1) -> str:
+    """A number with thousands separators.
+
+    Parameters
+    ----------
+    value
+        Anything ``float`` accepts.
+    digits
+        Decimals.
+
+    Returns
+    -------
+    str
+        The formatted number; ``n/a`` for missing or non-finite values.
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.{digits}f}"

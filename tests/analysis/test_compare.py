@@ -1,0 +1,77 @@
+"""The comparison table: every model is a column, every KPI a row, infeasibility explained."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from allocate import Scenario, read_instance
+from allocate.analysis.compare import ROWS, compare, schedule_kpis
+from allocate.io.runfolder import merge_kpis
+from tests.analysis.conftest import three_city_folder
+
+MODELS = ["geography", "size", "value_proposition", "roles", "generalist", "hybrid"]
+
+
+@pytest.fixture()
+def instance(tmp_path: Path):
+    return read_instance(three_city_folder(tmp_path))
+
+
+def test_every_model_and_every_kpi(instance, tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    comp = compare(instance, MODELS, Scenario(time_limit_s=0.5, workers=1), out)
+    table = pd.read_csv(out / "comparison.csv", keep_default_na=False)
+    assert list(table.columns) == ["kpi", "unit", *MODELS]
+    expected = [r.label for r in ROWS if not r.optional]
+    assert list(table["kpi"]) == expected
+    by_kpi = table.set_index("kpi")
+    status = by_kpi.loc["status"]
+    assert status["value_proposition"] == "infeasible"
+    assert "hr" in by_kpi.loc["explanation", "value_proposition"]  # names the short group
+    for m in MODELS:
+        if m == "value_proposition":
+            assert (
+                not (out / m / "alignment.csv").exists() and (out / m / "infeasible.json").is_file()
+            )
+            continue
+        assert status[m] in ("optimal", "feasible")
+        kp = json.loads((out / m / "kpis.json").read_text())
+        # the table shows the run's own KPIs
+        assert float(by_kpi.loc["total workload", m]) == pytest.approx(
+            kp["totals"]["total_workload_h"]
+        )
+        assert float(by_kpi.loc["moves against today", m]) == kp["totals"]["moves"]
+    md = (out / "comparison.md").read_text()
+    page = (out / "comparison.html").read_text()
+    assert all(m in md and m in page for m in MODELS)
+    assert "<script" not in page and "<style>" in page
+    assert comp.models == tuple(MODELS)
+
+
+def test_schedule_kpis_are_picked_up(instance, tmp_path: Path) -> None:
+    def fake_schedule(inst, result, folder: Path) -> None:
+        # what a schedule adds to the run's KPIs (allocate.schedule.schedule_run does the same)
+        merge_kpis(folder, inst.name, {"share_scheduled": 0.9, "backlog_h": 3.5})
+
+    comp = compare(
+        instance,
+        ["generalist", "size"],
+        Scenario(time_limit_s=0.5, workers=1),
+        tmp_path / "c",
+        schedule=fake_schedule,
+    )
+    t = comp.table.set_index("kpi")
+    assert t.loc["actions scheduled", "generalist"] == 0.9 and t.loc["backlog", "size"] == 3.5
+    assert "funnel output" not in t.index  # absent everywhere: no row
+
+
+def test_schedule_kpis_of_a_run_folder(tmp_path: Path) -> None:
+    assert schedule_kpis(tmp_path) == {}  # no KPIs: no schedule
+    (tmp_path / "kpis.json").write_text("{not json")
+    assert schedule_kpis(tmp_path) == {}  # unreadable: ignored, the row stays n/a
+    merge_kpis(tmp_path, "x", {"backlog_h": 2.0, "funnel_output": {"deals": 1.0}, "other": 1})
+    assert schedule_kpis(tmp_path) == {"backlog_h": 2.0, "funnel_output": {"deals": 1.0}}
