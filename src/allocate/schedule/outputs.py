@@ -27,7 +27,7 @@ import pandas as pd
 
 from allocate.core.instance import Instance
 from allocate.io.atomic import write_csv, write_json
-from allocate.schedule.plan import ActionPlan
+from allocate.schedule.plan.driver import ActionPlan
 
 
 def _hhmm(minutes: int) -> str:
