@@ -46,6 +46,16 @@ def visit_travel_share(p: SellerProblem) -> NDArray[np.float64]:
     base is charged ``2 * t0 / m`` (its share of driving out and back) plus the hop to the
     nearest other account this seller visits (its detour inside the tour), never more than a
     full round trip ``2 * t0``. The real tours are computed after the solve.
+
+    Parameters
+    ----------
+    p
+        The seller's problem.
+
+    Returns
+    -------
+    numpy.ndarray
+        Travel minutes charged to each action.
     """
     share = np.zeros(p.n)
     vis = np.flatnonzero(p.is_visit)
@@ -94,6 +104,15 @@ class DayPlanModel:
     lateness weights :math:`c_i` worth 50 % over the horizon after the due date
     :math:`\delta_i`. The greedy schedule of :func:`~allocate.schedule.engine.sgs.greedy_value_schedule`
     is the hint, and the better of the two is kept.
+
+    Parameters
+    ----------
+    p
+        The seller's problem.
+    groups
+        The groups to plan (each in chain order), those that passed the precheck.
+    share
+        Travel minutes charged to each action (:func:`visit_travel_share`).
     """
 
     def __init__(
@@ -159,7 +178,18 @@ class DayPlanModel:
         )
 
     def objective(self, starts: NDArray[np.int64]) -> float:
-        """The model's objective for a start vector (``-1`` = left out), as CP-SAT counts it."""
+        """The model's objective for a start vector, as CP-SAT counts it.
+
+        Parameters
+        ----------
+        starts
+            Day of each of the model's tasks (``-1`` = left out).
+
+        Returns
+        -------
+        float
+            Value kept minus the start and lateness penalties.
+        """
         prob = self.problem
         heads = prob.heads
         total = 0.0
@@ -173,7 +203,14 @@ class DayPlanModel:
         return total
 
     def solve(self) -> tuple[NDArray[np.int64], str]:
-        """Days of the seller's actions (``-1`` = left out) and how they were found."""
+        """Days of the seller's actions and how they were found.
+
+        Returns
+        -------
+        tuple
+            Day of each of the seller's actions (``-1`` = left out) and ``"greedy"`` or
+            CP-SAT's status.
+        """
         p = self.p
         day = np.full(p.n, -1, dtype=np.int64)
         greedy = greedy_value_schedule(self.problem)

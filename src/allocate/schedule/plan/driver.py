@@ -65,7 +65,35 @@ CONSOLIDATE_ROUNDS = 3
 
 @dataclass(frozen=True)
 class ActionPlan:
-    """The plan of every action of an alignment (arrays aligned with ``actions``)."""
+    """The plan of every action of an alignment (arrays aligned with ``actions``).
+
+    Parameters
+    ----------
+    horizon
+        The plan's calendar.
+    actions
+        Every action of the alignment.
+    day, start_min, travel_min
+        Day (``-1`` = not planned), start minute from midnight and travel minutes of each
+        action.
+    reason
+        Why each unplanned action is out (``capacity``, ``lag``, ``horizon``, ``calendar``;
+        empty when planned).
+    day_capacity_min
+        Minutes of each seller's days, ``(n_sellers, n_days)``.
+    seller_status
+        How each seller's days were found (``greedy``, ``optimal``, ``feasible``).
+    wall_s
+        Seconds spent.
+    churn_rate
+        Yearly share of customers lost, for the funnel.
+    schedulable
+        Whether each action's group fits the seller's empty calendar (capacity aside).
+    meta
+        Options recorded with the plan (time limit, workers, seed).
+    week_capacity_min
+        Minutes of each seller's weeks, ``(n_sellers, weeks)``.
+    """
 
     horizon: Horizon
     actions: Actions
@@ -86,6 +114,7 @@ class ActionPlan:
 
     @property
     def placed(self) -> NDArray[np.bool_]:
+        """Whether each action is in the plan."""
         return self.day >= 0
 
 
@@ -103,6 +132,24 @@ def plan_actions(
     the sellers' solves (default: a pool of ``config.workers`` processes; see
     :func:`~allocate.schedule.parallel.dask_map` for a Dask cluster). The plan does not depend
     on it: ``config.workers`` alone sets each seller's share of the time.
+
+    Parameters
+    ----------
+    instance
+        Accounts, sellers and the nomenclature.
+    alignment
+        Which seller serves which account (and operation).
+    config
+        Options (default: :class:`PlanConfig` ``()``).
+    instance_dir
+        The instance folder, for the sellers' calendar files.
+    mapper
+        Runs :func:`plan_seller` over the sellers (default: a process pool).
+
+    Returns
+    -------
+    ActionPlan
+        Every action with its day, start and travel, or the reason it is out.
     """
     t0 = time.perf_counter()
     cfg = config or PlanConfig()
@@ -286,9 +333,10 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
        seller's days off and holidays), *lag* (it fits when the maximum lags are ignored),
        *capacity* (an action, with its round trip for a visit, is longer than any day) or
        *horizon*.
-    2. The others go to :class:`~.daymodel.DayPlanModel` (CP-SAT, greedy hint), where a visit's load
-       includes an estimated share of its day's tour (:func:`~.daymodel.visit_travel_share`). Below
-       :data:`~.daymodel.CPSAT_MIN_S_PER_ACTION` of budget per action the greedy plan is kept as is.
+    2. The others go to :class:`~.daymodel.DayPlanModel` (CP-SAT, greedy hint), where a
+       visit's load includes an estimated share of its day's tour
+       (:func:`~.daymodel.visit_travel_share`). Below
+       :data:`~.daymodel.CPSAT_MIN_S_PER_ACTION` of budget per action the greedy plan is kept.
     3. Each day's real tour is estimated (nearest neighbour + 2-opt); a day over capacity
        drops its least valuable groups, visits first (*capacity*); then every unplanned group
        is offered again to the earliest days where it fits, with its real insertion cost.
@@ -301,6 +349,16 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
        minutes are gathered into larger gaps without adding travel
        (:func:`~.moves.consolidate`) and offered again. Both stop after a number of
        evaluations proportional to the seller's budget (:data:`LS_EVALS_PER_S`).
+
+    Parameters
+    ----------
+    p
+        The seller's problem.
+
+    Returns
+    -------
+    SellerPlan
+        Day, reason, start and travel of each of the seller's actions.
     """
     t0 = time.perf_counter()
     n = p.n

@@ -22,7 +22,17 @@ NEAR = 8
 
 
 def repair(book: DayBook) -> None:
-    """Drop the least valuable groups of each overloaded day (then week), visits first."""
+    """Drop the least valuable groups of each overloaded day (then week), visits first.
+
+    Parameters
+    ----------
+    book
+        The seller's days, changed in place.
+
+    Returns
+    -------
+    None
+    """
     p = book.p
     for d in range(len(p.day_cap)):
         while book.tasks[d] and book.load(d) > p.day_cap[d] + 1e-6:
@@ -48,6 +58,17 @@ def regroup(book: DayBook, passes: int = 3) -> None:
     Relocation local search: a visit leaves its day (saving its detour) for another day
     that holds one of the ``NEAR`` closest places, within its release and lags, if the
     cheapest insertion there costs less and fits the day's free minutes.
+
+    Parameters
+    ----------
+    book
+        The seller's days, changed in place.
+    passes
+        Most passes over the visits (stops earlier when one moves none).
+
+    Returns
+    -------
+    None
     """
     p = book.p
     if book.matrix.shape[0] <= 2:
@@ -102,6 +123,19 @@ def eject_fill(book: DayBook, groups: list[list[int]], max_groups: int = 400) ->
     the move is kept only if the group is worth more than the ejected actions that found
     no other day, else every day is restored. This packs long chains into days that small
     actions had fragmented, and moves the small ones into the leftover minutes.
+
+    Parameters
+    ----------
+    book
+        The seller's days, changed in place.
+    groups
+        Every group that may be planned (each in chain order); the planned ones are skipped.
+    max_groups
+        Most unplanned groups tried.
+
+    Returns
+    -------
+    None
     """
     p = book.p
     todo = [g for g in groups if all(book.day[i] < 0 for i in g)]
@@ -168,8 +202,19 @@ def relocate_fill(book: DayBook, groups: list[list[int]]) -> int:
     be placed this way puts every day back as it was. The first action tries every day
     of its window; a failure is remembered for the group's shape (durations, visits)
     until a group is placed. Stops when the book has made ``max_evals`` evaluations (of a
-    day for an action), so that the result does not depend on the machine's speed. Returns
-    the number of groups placed.
+    day for an action), so that the result does not depend on the machine's speed.
+
+    Parameters
+    ----------
+    book
+        The seller's days, changed in place.
+    groups
+        Every group that may be planned (each in chain order); the planned ones are skipped.
+
+    Returns
+    -------
+    int
+        The number of groups placed.
     """
     p = book.p
     todo = [g for g in groups if all(book.day[i] < 0 for i in g)]
@@ -254,6 +299,18 @@ def consolidate(book: DayBook, tolerance_min: float = 0.5) -> int:
     add more than ``tolerance_min`` minutes of travel, so the days only get easier to fill:
     the relocation fill that follows then finds gaps where whole chains fit. Stops after
     ``max_evals`` evaluations (see :func:`relocate_fill`).
+
+    Parameters
+    ----------
+    book
+        The seller's days, changed in place.
+    tolerance_min
+        Most travel minutes a move may add.
+
+    Returns
+    -------
+    int
+        The number of moves made.
     """
     p = book.p
     n_days = len(p.day_cap)
@@ -325,7 +382,19 @@ def _best_shift(
 
 
 def refill(book: DayBook, groups: list[list[int]]) -> None:
-    """Offer every unplanned group, by value per minute, to its earliest days that fit."""
+    """Offer every unplanned group, by value per minute, to its earliest days that fit.
+
+    Parameters
+    ----------
+    book
+        The seller's days, changed in place.
+    groups
+        Every group that may be planned (each in chain order); the planned ones are skipped.
+
+    Returns
+    -------
+    None
+    """
     p = book.p
     todo = [g for g in groups if all(book.day[i] < 0 for i in g)]
     todo.sort(key=lambda g: (-p.value[g].sum() / max(1, p.duration[g].sum()), g[0]))

@@ -24,6 +24,25 @@ class SellerProblem:
     to each action's account; ``free_cap`` is the capacity of a day without days off
     and holidays (to tell *calendar* from *horizon* when a chain cannot fit); ``week_cap``
     caps the minutes of each week (days ``7w .. 7w + 6``; empty: only the days are capped).
+
+    Parameters
+    ----------
+    seller
+        Index of the seller.
+    day_cap, free_cap, week_cap
+        Minutes of each day, of each day without days off and holidays, and of each week.
+    duration, is_visit, release, due, group, chain_rank, value
+        Per action: minutes, visit or desk work, first day, due day (``-1``: none),
+        all-or-nothing group, rank in its chain and value.
+    lags
+        ``(pred, succ, lo, hi)`` in days between local actions (``hi = -1``: no maximum).
+    base_min, lat, lon, travel
+        One-way travel from the base, the account's place, and the travel model.
+    budget_s, seed, use_cpsat
+        The seller's share of the time, the seed, and whether CP-SAT runs at all.
+    deadline, stop_at
+        ``time.time()`` after which CP-SAT is skipped or cut short, and after which the local
+        search stops.
     """
 
     seller: int
@@ -50,6 +69,7 @@ class SellerProblem:
 
     @property
     def n(self) -> int:
+        """Number of actions."""
         return len(self.duration)
 
     @property
@@ -64,7 +84,21 @@ class SellerProblem:
 
 @dataclass(frozen=True)
 class SellerPlan:
-    """One seller's result: day (``-1`` = not planned), reason, start and travel of each action."""
+    """One seller's result: day (``-1`` = not planned), reason, start and travel of each action.
+
+    Parameters
+    ----------
+    day, reason, start_min, travel_min
+        Per action: day, why it is out (empty when planned), start minute and travel minutes.
+    status
+        How the days were found (``greedy`` or CP-SAT's status).
+    placed_by_solver
+        Actions placed by the day model, before the local search.
+    wall_s
+        Seconds spent.
+    schedulable
+        Whether each action's group fits the empty calendar.
+    """
 
     day: NDArray[np.int64]
     reason: tuple[str, ...]
@@ -77,6 +111,18 @@ class SellerPlan:
 
 
 def group_members(p: SellerProblem) -> dict[int, list[int]]:
+    """The actions of each all-or-nothing group, in chain order.
+
+    Parameters
+    ----------
+    p
+        The seller's problem.
+
+    Returns
+    -------
+    dict of int to list of int
+        Group number to its actions, groups in increasing order.
+    """
     groups: dict[int, list[int]] = {}
     for i in np.lexsort((np.arange(p.n), p.chain_rank, p.group)):
         groups.setdefault(int(p.group[i]), []).append(int(i))
@@ -84,7 +130,21 @@ def group_members(p: SellerProblem) -> dict[int, list[int]]:
 
 
 def precheck(p: SellerProblem, members: list[int]) -> str:
-    """Why a group cannot be planned even on an empty calendar ('' when it can)."""
+    """Why a group cannot be planned even on an empty calendar ('' when it can).
+
+    Parameters
+    ----------
+    p
+        The seller's problem.
+    members
+        The group's actions.
+
+    Returns
+    -------
+    str
+        ``calendar``, ``capacity``, ``lag``, ``horizon`` or ``''`` (see
+        :func:`~allocate.schedule.plan.driver.plan_seller`).
+    """
     # a visit alone on its day still needs the round trip from the base
     need = p.duration[members] + np.where(p.is_visit[members], 2.0 * p.base_min[members], 0.0)
     if float(need.max()) > int(p.day_cap.max(initial=0)):
