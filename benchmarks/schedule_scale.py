@@ -42,7 +42,7 @@ from allocate import Alignment, Instance, read_instance
 from allocate.core.travel import nearest_sellers
 from allocate.io.runfolder import read_alignment
 from allocate.schedule import ActionPlan, PlanConfig, plan_actions
-from allocate.schedule.actions import ROLE_STAND_IN
+from allocate.schedule.plan.actions import ROLE_STAND_IN
 
 START = dt.date(2027, 1, 4)  # a fixed Monday: the same run gives the same plan
 

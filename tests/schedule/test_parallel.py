@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.schedule.mapper_instance import MONDAY, by_base, small_instance
 
 from allocate.schedule import PlanConfig, plan_actions
 from allocate.schedule.parallel import pool_map, problem_size
+from tests.schedule.mapper_instance import MONDAY, by_base, small_instance
 
 
 @pytest.fixture(scope="module")

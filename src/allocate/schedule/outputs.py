@@ -26,7 +26,7 @@ import pandas as pd
 
 from allocate.core.instance import Instance
 from allocate.io.runfolder import write_plan_files
-from allocate.schedule.plan import ActionPlan
+from allocate.schedule.plan.driver import ActionPlan
 
 
 def _hhmm(minutes: int) -> str:

@@ -9,7 +9,8 @@ from allocate.core.result import Result
 from allocate.io.runfolder import recorded_instance_dir
 from allocate.schedule.outputs import write_plan
 from allocate.schedule.parallel import SellerMap
-from allocate.schedule.plan import ActionPlan, PlanConfig, plan_actions
+from allocate.schedule.plan.config import PlanConfig
+from allocate.schedule.plan.driver import ActionPlan, plan_actions
 
 
 def schedule_run(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from allocate.io.benchmarks.psplib import RcpspInstance, read_psplib
@@ -75,3 +77,26 @@ def test_instance_checks_its_rows():
         RcpspInstance("x", (1, 2), ((1,),), ((), ()), (3,), 10)
     with pytest.raises(ValueError, match="job 1 has 2 demands"):
         RcpspInstance("x", (1,), ((1, 1),), ((),), (3,), 10)
+
+
+def _j30() -> Path:
+    """``shared/bench-data/rcpsp/j30`` beside the repository (or a worktree's parent folders)."""
+    repo = Path(__file__).resolve().parents[3]
+    for folder in repo.parents:
+        if (folder / "shared" / "bench-data" / "rcpsp" / "j30").is_dir():
+            return folder / "shared" / "bench-data" / "rcpsp" / "j30"
+    return repo.parent / "shared" / "bench-data" / "rcpsp" / "j30"
+
+
+J30 = _j30()
+
+
+@pytest.mark.skipif(not J30.is_dir(), reason="PSPLIB j30 not present")
+def test_reader_matches_a_public_file():
+    inst = read_psplib(J30 / "j301_1.sm")
+    assert inst.n_jobs == 32
+    assert inst.capacities == (12, 13, 4, 12)
+    assert inst.horizon == 158
+    assert inst.successors[0] == (1, 2, 3)  # job 1 -> jobs 2 3 4
+    assert inst.durations[1] == 8 and inst.demands[1] == (4, 0, 0, 0)
+    assert inst.successors[31] == ()

@@ -1,4 +1,4 @@
-"""Action plans: hand-checked dates, lags, capacity with travel, days off, whole chains, outputs."""
+"""The whole plan (plan_actions) and one seller's steps (plan_seller), on small instances."""
 
 from __future__ import annotations
 
@@ -10,78 +10,70 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from allocate import Accounts, Alignment, Instance, Sellers
-from allocate.core.nomenclature import Nomenclature, default_nomenclature_dict
-from allocate.schedule import PlanConfig, expand_actions, plan_actions, write_plan
-from allocate.schedule.calendars import parse_holidays
+from allocate import Instance
+from allocate.core.travel import TravelModel
+from allocate.schedule.outputs import write_plan
+from allocate.schedule.plan.calendars import parse_holidays
+from allocate.schedule.plan.config import PlanConfig
+from allocate.schedule.plan.driver import plan_actions, plan_seller
+from allocate.schedule.plan.seller import SellerProblem
+from tests.schedule.plan.builders import LEAD_ONLY, MONDAY, make_instance, random_instance, whole
 
-MONDAY = dt.date(2027, 1, 4)
-LEAD_ONLY = {
-    "playbooks": [
-        {
-            "stage": "lead",
-            "operations": [
-                {"id": "call", "channel": "phone", "duration_min": 15, "once": True},
-                {
-                    "id": "appt",
-                    "channel": "phone",
-                    "duration_min": 30,
-                    "once": True,
-                    "after": ["call"],
-                    "min_lag_days": 1,
-                    "max_lag_days": 2,
-                },
-            ],
-        }
-    ]
-}
+N_DAYS = 14  # two weeks
 
 
-def make_instance(
-    lat: list[float],
-    lon: list[float],
-    stage: list[str],
-    segment: list[str] | None = None,
-    capacity_h: float = 35.0,
-    nomenclature: dict | None = None,
-    potential: list[float] | None = None,
-) -> Instance:
-    n = len(lat)
-    acc = Accounts(
-        ids=tuple(f"A{i}" for i in range(n)),
-        names=tuple(f"a{i}" for i in range(n)),
-        lat=np.array(lat),
-        lon=np.array(lon),
-        segment=tuple(segment or ["small"] * n),
-        potential=np.array(potential or [1000.0 + i for i in range(n)]),
-        stage=tuple(stage),
-        product_lines=tuple(("x",) for _ in range(n)),
-        group=np.full(n, -1),
-        group_ids=(),
-        current_seller=np.full(n, -1),
-        locked=np.zeros(n, dtype=bool),
-        unit=np.full(n, -1),
+@st.composite
+def seller_problems(draw: st.DrawFn) -> SellerProblem:
+    """A seller with desk work and visits around its base, chains with lags, day and week caps."""
+    day_cap = np.array(
+        [draw(st.sampled_from([0, 60, 120, 240, 480])) if d % 7 < 5 else 0 for d in range(N_DAYS)],
+        dtype=np.int64,
     )
-    sel = Sellers(
-        ids=("S1",),
-        names=("s1",),
-        lat=np.array([45.0]),
-        lon=np.array([5.0]),
-        role=("generalist",),
-        capacity_h=np.array([capacity_h]),
-        segments=((),),
-        product_lines=((),),
-        max_accounts=np.array([-1]),
-        max_travel_min=np.array([np.inf]),
+    days = day_cap.reshape(2, 7).sum(axis=1)
+    week_cap = np.array([draw(st.integers(0, int(w))) for w in days], dtype=np.int64)
+    sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=8))
+    group, rank, lags = [], [], []
+    for g, size in enumerate(sizes):
+        for k in range(size):
+            if k:
+                lo = draw(st.integers(1, 3))
+                hi = draw(st.sampled_from([-1, lo, lo + 2, lo + 6]))
+                lags.append((len(group) - 1, len(group), lo, hi))
+            group.append(g)
+            rank.append(k)
+    n = len(group)
+    is_visit = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    lat = 45.0 + np.array(draw(st.lists(st.floats(-0.3, 0.3), min_size=n, max_size=n)))
+    lon = 5.0 + np.array(draw(st.lists(st.floats(-0.3, 0.3), min_size=n, max_size=n)))
+    travel = TravelModel()
+    km = np.hypot((lat - 45.0) * 111.0, (lon - 5.0) * 78.0)
+    return SellerProblem(
+        seller=0,
+        day_cap=day_cap,
+        free_cap=day_cap,
+        duration=np.array(
+            draw(st.lists(st.sampled_from([15, 30, 45, 60, 90]), min_size=n, max_size=n)),
+            dtype=np.int64,
+        ),
+        is_visit=is_visit,
+        release=np.array(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n))),
+        due=np.full(n, -1, dtype=np.int64),
+        group=np.array(group, dtype=np.int64),
+        chain_rank=np.array(rank, dtype=np.int64),
+        value=np.array(draw(st.lists(st.floats(1.0, 100.0), min_size=n, max_size=n))),
+        lags=tuple(lags),
+        base_min=np.where(is_visit, travel.minutes(km), 0.0),
+        lat=lat,
+        lon=lon,
+        travel=travel,
+        budget_s=1.0,
+        seed=0,
+        use_cpsat=draw(st.booleans()),
+        week_cap=week_cap,
     )
-    nom = Nomenclature(**(nomenclature or default_nomenclature_dict()))
-    return Instance(name="tiny", accounts=acc, sellers=sel, nomenclature=nom)
-
-
-def whole(instance: Instance) -> Alignment:
-    n = len(instance.accounts)
-    return Alignment("geography", np.arange(n), np.zeros(n, dtype=np.int64), ("",) * n, "")
 
 
 def test_two_leads_exact_dates() -> None:
@@ -151,20 +143,6 @@ def test_capacity_drops_chains_whole_and_keeps_the_more_valuable() -> None:
     assert [plan.reason[i] for i in np.flatnonzero(~plan.placed)] == ["capacity", "capacity"]
 
 
-def _random_instance(n: int = 40, seed: int = 3, capacity_h: float = 12.0) -> Instance:
-    rng = np.random.default_rng(seed)
-    stages = rng.choice(["lead", "prospect", "opportunity", "customer"], n).tolist()
-    segs = rng.choice(["micro", "small", "mid", "large"], n).tolist()
-    return make_instance(
-        (45 + rng.normal(0, 0.3, n)).tolist(),
-        (5 + rng.normal(0, 0.4, n)).tolist(),
-        stages,
-        segs,
-        capacity_h=capacity_h,
-        potential=rng.uniform(1e3, 1e5, n).tolist(),
-    )
-
-
 def _busy_calendar(folder: Path) -> PlanConfig:
     """Days off on 6 and 7 January 2027, a 1.5 h day on the 12th, a holiday on the 18th."""
     (folder / "sellers.csv").write_text("seller_id,calendar\nS1,cal/s1.csv\n")
@@ -180,7 +158,7 @@ def _busy_calendar(folder: Path) -> PlanConfig:
 @pytest.fixture(scope="module")
 def busy_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Instance, object, Path]:
     """An overloaded seller with visits, a calendar of days off and a holiday."""
-    inst = _random_instance()
+    inst = random_instance()
     folder = tmp_path_factory.mktemp("inst")
     cfg = _busy_calendar(folder)
     plan = plan_actions(inst, whole(inst), cfg, instance_dir=folder)
@@ -239,20 +217,10 @@ def test_kpis_are_added_to_an_existing_file(busy_plan) -> None:  # type: ignore[
     assert (load["planned_h"] <= load["capacity_h"] + 1e-6).all()
 
 
-def test_recurring_operations_spread_over_the_horizon() -> None:
-    inst = _random_instance(n=200, seed=5)
-    acts = expand_actions(inst, whole(inst), 91)
-    rec = ~acts.once
-    assert rec.any()
-    weeks = np.bincount(acts.due[rec] // 7, minlength=13)
-    assert weeks.min() > 0 and weeks.max() < 3 * weeks.mean()
-    assert (acts.release[rec] <= acts.due[rec]).all()
-
-
 def test_same_inputs_same_plan() -> None:
     # small enough for CP-SAT to prove each seller's plan optimal well within the limit,
     # so that no wall-clock cut-off can make two runs differ
-    inst = _random_instance(n=10, seed=9)
+    inst = random_instance(n=10, seed=9)
     cfg = PlanConfig(weeks=1, start=MONDAY, time_limit_s=20, workers=1, seed=1)
     p1, p2 = plan_actions(inst, whole(inst), cfg), plan_actions(inst, whole(inst), cfg)
     assert p1.seller_status == ("optimal",)
@@ -266,7 +234,7 @@ def test_a_daily_limit_lets_days_vary_while_each_week_keeps_its_capacity(
     # takes two days off in week 1 and shortens a day of week 2 to 1.5 h, and week 3 has a
     # holiday. Each week keeps the shares of its working days:
     # 3 x 144, 4 x 144 + 90, 4 x 144 and 5 x 144 minutes.
-    base = _random_instance()
+    base = random_instance()
     inst = replace(base, sellers=replace(base.sellers, daily_h=np.array([4.0])))
     cfg = _busy_calendar(tmp_path)
     plan = plan_actions(inst, whole(inst), cfg, instance_dir=tmp_path)
@@ -287,3 +255,34 @@ def test_a_daily_limit_lets_days_vary_while_each_week_keeps_its_capacity(
     even = plan_actions(base, whole(base), cfg, instance_dir=tmp_path)
     assert even.day_capacity_min[0].max() == 144
     assert (even.day_capacity_min[0].reshape(4, 7).sum(axis=1) == week_cap).all()
+
+
+def test_cpsat_is_skipped_when_its_share_of_time_is_too_small() -> None:
+    inst = random_instance(n=10, seed=9)
+    monday = dt.date(2027, 1, 4)
+    starved = PlanConfig(weeks=1, start=monday, time_limit_s=0.2, workers=1, seed=1)
+    plan = plan_actions(inst, whole(inst), starved)
+    assert plan.seller_status == ("greedy",)
+    roomy = PlanConfig(weeks=1, start=monday, time_limit_s=20, workers=1, seed=1)
+    assert plan_actions(inst, whole(inst), roomy).seller_status == ("optimal",)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=seller_problems())
+def test_every_plan_keeps_days_weeks_lags_chains_and_releases(p: SellerProblem) -> None:
+    plan = plan_seller(p)
+    on = plan.day >= 0
+    load = np.zeros(N_DAYS)
+    np.add.at(load, plan.day[on], p.duration[on] + plan.travel_min[on])
+    assert (load <= p.day_cap + 1e-6).all(), (load, p.day_cap)
+    assert (load.reshape(2, 7).sum(axis=1) <= p.week_cap + 1e-6).all(), (load, p.week_cap)
+    assert (plan.day[on] >= p.release[on]).all()
+    for g in np.unique(p.group):
+        assert len(set(on[p.group == g].tolist())) == 1, "half-planned chain"
+    for a, b, lo, hi in p.lags:
+        if on[a]:
+            gap = plan.day[b] - plan.day[a]
+            assert lo <= gap and (hi < 0 or gap <= hi)
+    # what is left out has a reason, what is planned has none
+    assert all((r == "") == bool(x) for r, x in zip(plan.reason, on, strict=True))
+    assert plan.travel_min[~on].sum() == 0  # unplanned actions drive nowhere

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from allocate.io.benchmarks.psplib import RcpspInstance
-from allocate.schedule.engine import Precedence, Resource, ScheduleProblem, Task
+from allocate.schedule.engine.problem import Precedence, Resource, ScheduleProblem, Task
 
 
 def to_schedule_problem(instance: RcpspInstance) -> ScheduleProblem:
@@ -11,6 +11,16 @@ def to_schedule_problem(instance: RcpspInstance) -> ScheduleProblem:
 
     Each job becomes a mandatory task, each arc a zero-lag precedence, each resource a
     renewable resource; the horizon is the file's (or the sum of durations if larger).
+
+    Parameters
+    ----------
+    instance
+        The RCPSP as read from a PSPLIB file.
+
+    Returns
+    -------
+    ScheduleProblem
+        The same project for :func:`~allocate.schedule.engine.solve.solve_schedule`.
     """
     tasks = tuple(
         Task(duration=d, demands=q, name=f"job{j + 1}")

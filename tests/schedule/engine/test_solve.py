@@ -1,4 +1,4 @@
-"""Hand-checked cases for the generic scheduling engine (times in abstract integer units)."""
+"""Solving engine problems with CP-SAT: hand-checked cases (times in abstract integer units)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ import numpy as np
 import pytest
 
 from allocate import SolveStatus
-from allocate.schedule import (
+from allocate.schedule.engine.check import check_schedule
+from allocate.schedule.engine.problem import (
     Budget,
     Downtime,
     Precedence,
     Resource,
     ScheduleProblem,
     Task,
-    best_serial_schedule,
-    check_schedule,
-    greedy_value_schedule,
-    solve_schedule,
 )
+from allocate.schedule.engine.sgs import best_serial_schedule, greedy_value_schedule
+from allocate.schedule.engine.solve import solve_schedule
 
 
 def _solve(problem: ScheduleProblem, **kw):
@@ -169,57 +168,10 @@ def test_result_arrays_are_read_only():
         result.starts[0] = 3
 
 
-@pytest.mark.parametrize(
-    "build",
-    [
-        lambda: Task(-1),  # negative duration
-        lambda: Task(2, release=5, deadline=6),  # deadline before release + duration
-        lambda: Precedence(1, 1),  # self-loop
-        lambda: Precedence(0, 1, min_lag=3, max_lag=2),  # max lag below min lag
-        lambda: ScheduleProblem((Task(1),), (), (Precedence(0, 3),), horizon=5),  # unknown task
-        lambda: ScheduleProblem((Task(1, optional=True),), (), horizon=5),  # optional + makespan
-        lambda: ScheduleProblem(
-            (Task(1), Task(1)), (), (Precedence(0, 1), Precedence(1, 0)), horizon=5
-        ),  # cycle
-        lambda: ScheduleProblem(
-            (Task(1),), (), horizon=5, chains=((0,),), objective="value"
-        ),  # mandatory task in a chain
-    ],
-)
-def test_invalid_inputs_raise(build):
-    with pytest.raises(ValueError):
-        build()
-
-
-def test_greedy_value_schedule_is_valid_and_drops_whole_chains():
-    # One unary resource, each chain of 3 needs 9 units inside a horizon of 20: two fit.
-    tasks, prec, chains = [], [], []
-    for c in range(3):
-        ids = [3 * c + k for k in range(3)]
-        tasks += [Task(3, (1,), optional=True, value=10 + c) for _ in ids]
-        prec += [Precedence(ids[0], ids[1], max_lag=5), Precedence(ids[1], ids[2], max_lag=5)]
-        chains.append(tuple(ids))
-    problem = ScheduleProblem(
-        tuple(tasks),
-        (Resource(1),),
-        tuple(prec),
-        horizon=20,
-        chains=tuple(chains),
-        objective="value",
-    )
-    starts = greedy_value_schedule(problem)
-    assert starts is not None
-    present = starts >= 0
-    assert check_schedule(problem, starts, present) == []
-    assert present.sum() == 6
-    result = _solve(problem)
-    assert result.objective == 3 * (11 + 12)  # the two most valuable chains
-
-
 @pytest.mark.parametrize("objective", ["makespan", "value"])
 def test_makespan_portfolio_only_for_makespan(monkeypatch, objective):
     # The proof-oriented portfolio must not change how action plans ("value") are searched.
-    import allocate.schedule.engine as engine
+    from allocate.schedule.engine import solve as engine
 
     calls: list[int] = []
     monkeypatch.setattr(engine, "_tune_for_makespan_proof", lambda prm, w: calls.append(w))
@@ -234,7 +186,7 @@ def test_makespan_portfolio_only_for_makespan(monkeypatch, objective):
 def test_makespan_portfolio_runs_two_provers(workers, subsolvers):
     from ortools.sat.python import cp_model
 
-    from allocate.schedule.engine import _tune_for_makespan_proof
+    from allocate.schedule.engine.solve import _tune_for_makespan_proof
 
     prm = cp_model.CpSolver().parameters
     _tune_for_makespan_proof(prm, workers)
@@ -269,13 +221,17 @@ def test_budgets_cap_the_tasks_that_start_in_them() -> None:
     assert (np.asarray(free.starts) >= 0).sum() == 6
 
 
-def test_check_schedule_reports_a_budget_overrun() -> None:
-    prob = _budget_problem((Budget(0, 2, 5),))
-    starts = np.array([0, 1, -1, -1, -1, -1])
-    errors = check_schedule(prob, starts, starts >= 0)
-    assert len(errors) == 1 and "budget [0, 2) used 10 > 5" in errors[0]
+def test_a_heuristic_at_the_lower_bound_ends_the_search_before_cp_sat() -> None:
+    # a chain 2 -> 3 -> 4: the serial SGS reaches the critical path 9, which proves it optimal
+    tasks = (Task(2), Task(3), Task(4))
+    prec = (Precedence(0, 1), Precedence(1, 2))
+    result = solve_schedule(ScheduleProblem(tasks, (), prec, horizon=20), time_limit_s=5, workers=1)
+    assert result.status is SolveStatus.OPTIMAL and result.objective == result.best_bound == 9.0
 
 
-def test_budgets_may_not_overlap() -> None:
-    with pytest.raises(ValueError, match="overlap"):
-        Resource(10, budgets=(Budget(0, 3, 5), Budget(2, 4, 5)))
+def test_a_given_hint_replaces_the_heuristic() -> None:
+    # the hint leaves task 1 out; CP-SAT still finds that keeping both is worth more
+    tasks = (Task(2, (1,), optional=True, value=5), Task(2, (1,), optional=True, value=4))
+    problem = ScheduleProblem(tasks, (Resource(1),), horizon=4, objective="value")
+    result = solve_schedule(problem, time_limit_s=5, workers=1, hint=np.array([0, -1]))
+    assert result.status is SolveStatus.OPTIMAL and result.objective == 9

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocate.schedule.engine import ScheduleProblem
+from allocate.schedule.engine.bounds import transitive_successors
+from allocate.schedule.engine.problem import ScheduleProblem
 
 
 class _Arrays:
@@ -37,7 +38,7 @@ class _Arrays:
                 )
         avail = np.maximum(avail, 0)
         # A budget is one more row: what is left of it, repeated over its span, checked at the
-        # start of a task only (see ``engine.Budget``).
+        # start of a task only (see ``problem.Budget``).
         self.budget_rows: list[tuple[int, int, np.ndarray, np.ndarray]] = []
         rows = [avail]
         for r, res in enumerate(p.resources):
@@ -83,9 +84,7 @@ class _Arrays:
             if prec.max_lag is not None
         ]
         self.plain = not (
-            self.allowed
-            or any(r.downtimes or r.budgets for r in p.resources)
-            or self.release.any()
+            self.allowed or any(r.downtimes or r.budgets for r in p.resources) or self.release.any()
         )
 
 
@@ -186,20 +185,25 @@ def priority_rules(problem: ScheduleProblem) -> dict[str, np.ndarray]:
 
     LFT and LST come from the critical-path tails; MTS counts all (transitive) successors;
     GRPW adds the durations of the immediate successors.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Each rule's priority of every task.
     """
     p = problem
     n = p.n_tasks
     dur = p.durations.astype(np.float64)
     tails = p.tails.astype(np.float64)
-    reach = [set[int]() for _ in range(n)]
     succs: list[list[int]] = [[] for _ in range(n)]
     for prec in p.precedences:
         succs[prec.pred].append(prec.succ)
-    for i in reversed(p.topological_order):
-        for j in succs[i]:
-            reach[i].add(j)
-            reach[i] |= reach[j]
-    mts = np.array([len(r) for r in reach], dtype=np.float64)
+    mts = transitive_successors(p).sum(axis=1).astype(np.float64)
     grpw = dur + np.array([dur[s].sum() if s else 0.0 for s in succs])
     return {
         "LFT": -(tails - dur),  # latest finish = T - (tail - d)
@@ -219,6 +223,20 @@ def best_serial_schedule(
     orders (default: about 20 000 task placements in all), each followed by forward-backward
     improvement when the problem has no calendars or releases. Deterministic for a given seed.
     Only the ``"makespan"`` objective (all tasks mandatory) is supported.
+
+    Parameters
+    ----------
+    problem
+        The problem (all tasks mandatory).
+    seed
+        Seed of the perturbations.
+    samples
+        Number of perturbed LFT orders (default: about 20 000 task placements in all).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Start of each task in the shortest schedule found.
     """
     p = problem
     if p.n_tasks == 0 or any(t.optional for t in p.tasks):
@@ -255,7 +273,17 @@ def greedy_value_schedule(problem: ScheduleProblem) -> np.ndarray | None:
     Mandatory tasks are placed first, in precedence order, each at its earliest feasible start;
     then each chain (or lone optional task) by decreasing value per unit of work, all its tasks
     at their earliest feasible starts. A chain that does not fit (calendar, capacity, maximum
-    lag, missing predecessor) is left out whole. Returns ``None`` if a mandatory task does not fit.
+    lag, missing predecessor) is left out whole.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Start of each task (``-1`` = left out); ``None`` if a mandatory task does not fit.
     """
     p = problem
     a = _Arrays(p)

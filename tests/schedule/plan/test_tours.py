@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from allocate.core.travel import TravelModel
-from allocate.schedule.tours import (
+from allocate.schedule.plan.tours import (
     brute_force_tour,
     cheapest_insertion,
     estimate_tour,
