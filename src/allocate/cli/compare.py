@@ -250,9 +250,9 @@ def size_cmd(
     from allocate.cli.app import console, run_guarded
 
     def go() -> None:
+        from allocate.analysis.sizing import size_sales_force, sizing_tables
         from allocate.core.nomenclature import ROLES
         from allocate.io import read_instance
-        from allocate.sizing.whatif import size_sales_force, sizing_tables
 
         if role is not None and role not in ROLES:
             raise InputError.single(
