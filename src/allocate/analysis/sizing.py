@@ -59,7 +59,23 @@ BALANCE_ROUNDS = 2
 
 @dataclass(frozen=True)
 class SizeStep:
-    """The capacity check for ``k`` sellers (hours per week)."""
+    """The capacity check for ``k`` sellers (hours per week).
+
+    Attributes
+    ----------
+    sellers
+        ``k``.
+    desk_h
+        Desk hours of the accounts.
+    travel_lb_h
+        Proven lower bound on the travel of any alignment with ``k`` bases.
+    travel_best_h
+        Travel of the best placement found (uncapacitated p-median).
+    capacity_h
+        ``k`` times the mean capacity.
+    pmedian_status
+        Status of the p-median solve.
+    """
 
     sellers: int
     desk_h: float
@@ -70,16 +86,38 @@ class SizeStep:
 
     @property
     def workload_lb_h(self) -> float:
+        """Proven lower bound on the workload of ``k`` sellers: desk hours plus least travel."""
         return self.desk_h + self.travel_lb_h
 
     @property
     def passes(self) -> bool:
+        """Whether ``k`` sellers may carry the workload (capacity at least its lower bound)."""
         return self.capacity_h + 1e-9 >= self.workload_lb_h
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where ``k`` sellers are based and what an alignment with them gives."""
+    """Where ``k`` sellers are based and what an alignment with them gives.
+
+    Attributes
+    ----------
+    sellers
+        ``k``.
+    capacitated
+        Whether the placement came from a capacitated p-median.
+    towns, lat, lon
+        The bases.
+    travel_h
+        p-median travel (nearest base, or capacitated assignment).
+    pmedian_status
+        Status of the p-median solve.
+    alignment_status
+        ``optimal``, ``feasible``, ``infeasible`` or ``unknown``.
+    workload_h
+        Per placed seller, from the alignment (empty if none).
+    explanation
+        Why the placement or the alignment is what it is.
+    """
 
     sellers: int
     capacitated: bool
@@ -94,12 +132,33 @@ class Placement:
 
     @property
     def feasible(self) -> bool:
+        """Whether an alignment with these bases carries the workload."""
         return self.alignment_status in ("optimal", "feasible")
 
 
 @dataclass(frozen=True)
 class SizingReport:
-    """Outcome of :func:`size_sales_force`."""
+    """Outcome of :func:`size_sales_force`.
+
+    Attributes
+    ----------
+    role
+        The role sized (``None``: the whole team).
+    accounts, desk_h, visits_per_week, mean_capacity_h, current_sellers
+        The sized team's figures.
+    buildup_sellers
+        Workload build-up with today's bases (travel to the nearest one).
+    steps
+        The capacity checks, by team size.
+    lower_bound
+        Proven: ``lower_bound - 1`` sellers cannot carry the workload.
+    placements
+        ``lower_bound``, ``lower_bound + 1``, ... until one is feasible.
+    marginal
+        Today, +1 seller, +x % leads.
+    clients_aggregated
+        Whether the p-median clients are towns rather than accounts.
+    """
 
     role: str | None
     accounts: int
@@ -154,6 +213,21 @@ def size_sales_force(
         uncapacitated one.
     time_limit_s
         Time limit of each p-median and each alignment solve.
+    workers, seed
+        CP-SAT workers and seed of every solve.
+    lead_share
+        Lead growth of the marginal-value what-if.
+
+    Returns
+    -------
+    SizingReport
+        The capacity checks, the proven lower bound, the placements tried and the marginal
+        values.
+
+    Raises
+    ------
+    InfeasibleError
+        If even ``max_sellers`` sellers fail the capacity check.
     """
     view = role_view(instance, role)
     acc, sel = view.accounts, view.sellers
@@ -409,7 +483,19 @@ def _sellers_at(towns: Towns, medians: NDArray[np.int64], capacity_h: float) -> 
 
 
 def sizing_tables(report: SizingReport) -> dict[str, pd.DataFrame]:
-    """The report as tables (for the CLI and for files)."""
+    """The report as tables (for the CLI and for files).
+
+    Parameters
+    ----------
+    report
+        A sizing report.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``capacity_check``, ``placement`` and ``marginal`` (with each what-if's margin
+        relative to today).
+    """
     steps = pd.DataFrame(
         [
             {

@@ -125,7 +125,7 @@ def pmedian_clients(
     if len(clients) * len(towns.ids) > MAX_PMEDIAN_PAIRS:
         t = towns.of_account[clients]
         n = len(towns.ids)
-        w = np.bincount(t, weights=visits[clients], minlength=n)
+        w = np.bincount(t, weights=visits[clients], minlength=n).astype(np.float64)
         d = np.bincount(t, weights=desk[clients], minlength=n).astype(np.float64)
         used = np.flatnonzero(w > 0)
         km = haversine_km(

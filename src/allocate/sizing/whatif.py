@@ -31,6 +31,16 @@ def current_load(instance: Instance) -> NDArray[np.float64]:
 
     Accounts without a current seller are given to their nearest seller, so the figure covers
     the whole workload.
+
+    Parameters
+    ----------
+    instance
+        Accounts (with today's owners), sellers and nomenclature.
+
+    Returns
+    -------
+    numpy.ndarray
+        Hours per week of every seller.
     """
     acc, sel = instance.accounts, instance.sellers
     wl = account_workload(instance)
@@ -49,6 +59,18 @@ def add_sellers(instance: Instance, count: int = 1) -> Instance:
     The most loaded seller is the one with the highest utilization (workload ÷ capacity) under
     today's alignment; with ``count > 1`` the next most loaded ones are copied in turn. The new
     sellers keep role, capacity and skills, and get the id ``<id>+<n>``.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    count
+        Sellers to add (``>= 0``).
+
+    Returns
+    -------
+    Instance
+        The instance with the new sellers last (``instance`` itself when ``count`` is 0).
     """
     if count < 0:
         raise ValueError(f"count must be >= 0, got {count}")
@@ -91,6 +113,22 @@ def add_leads(instance: Instance, share: float = 0.2, seed: int = 0, near: int =
     lead and is placed at one of its ``near`` nearest other accounts (its town and unit), so
     the geography of demand keeps its shape. New leads have no current seller, no lock and no
     group; their ids are ``<id>-L<n>``.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    share
+        New leads as a share of today's leads (``>= 0``).
+    seed
+        Seed of the draws of the copied leads and of their sites.
+    near
+        Nearest accounts among which a new lead's site is drawn.
+
+    Returns
+    -------
+    Instance
+        The instance with the new leads last (``instance`` itself when none is added).
     """
     if share < 0:
         raise ValueError(f"share must be >= 0, got {share}")
@@ -134,7 +172,20 @@ def add_leads(instance: Instance, share: float = 0.2, seed: int = 0, near: int =
 
 
 def scale_capacity(instance: Instance, factor: float) -> Instance:
-    """Multiply every seller's weekly capacity by ``factor``."""
+    """Multiply every seller's weekly capacity by ``factor``.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    factor
+        Positive multiplier.
+
+    Returns
+    -------
+    Instance
+        The instance with scaled capacities (``instance`` itself when ``factor`` is 1).
+    """
     if not factor > 0:
         raise ValueError(f"factor must be > 0, got {factor}")
     if factor == 1:
@@ -158,6 +209,23 @@ def role_nomenclature(nomenclature: Nomenclature, role: str) -> Nomenclature:
     """The nomenclature restricted to the operations performed by ``role``.
 
     Precedences to dropped operations are removed; playbooks left empty are dropped.
+
+    Parameters
+    ----------
+    nomenclature
+        The full nomenclature.
+    role
+        The role kept.
+
+    Returns
+    -------
+    Nomenclature
+        The role's operations only.
+
+    Raises
+    ------
+    InputError
+        If no operation is performed by ``role``.
     """
     playbooks = []
     for pb in nomenclature.playbooks:
@@ -175,7 +243,21 @@ def role_nomenclature(nomenclature: Nomenclature, role: str) -> Nomenclature:
 
 
 def role_view(instance: Instance, role: str | None) -> Instance:
-    """The instance as seen by one role: its operations only, and its sellers (if any)."""
+    """The instance as seen by one role: its operations only, and its sellers (if any).
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    role
+        The role, or ``None`` for the whole team.
+
+    Returns
+    -------
+    Instance
+        The role's nomenclature and sellers (the whole team when nobody has the role), with
+        no current owner, no lock and no travel matrix (the role's team is re-aligned).
+    """
     if role is None:
         return instance
     nom = role_nomenclature(instance.nomenclature, role)

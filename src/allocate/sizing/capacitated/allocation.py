@@ -34,6 +34,18 @@ def regret_allocation(problem: CapacitatedProblem, medians: np.ndarray) -> np.nd
     Co-located clients go to their medians first; then, repeatedly, the client with the largest
     difference between its second-cheapest and cheapest median with room left is served by the
     cheapest.
+
+    Parameters
+    ----------
+    problem
+        The instance.
+    medians
+        The open medians.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Candidate serving each client, or ``None`` when some client finds no room.
     """
     costs, demand = problem.costs, problem.demand
     n = costs.shape[0]

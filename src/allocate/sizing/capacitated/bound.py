@@ -121,8 +121,27 @@ def knapsack_bound(
     Each :math:`\rho_j` is a 0-1 knapsack solved by dynamic programming over the capacity
     (vectorised over candidates), and ``u`` is improved by subgradient steps towards
     ``upper``. Keeping the capacities in the subproblem makes this bound much stronger than the
-    uncapacitated one. Returns ``None`` when the capacities are too large for the dynamic
-    programme (``_KNAPSACK_CELLS``), e.g. for scaled fractional demands.
+    uncapacitated one.
+
+    Parameters
+    ----------
+    problem
+        The instance.
+    upper
+        Cost of the incumbent (the subgradient steps aim at it).
+    start
+        Starting multipliers, one per client.
+    deadline
+        ``time.monotonic()`` value after which the steps stop.
+    max_steps
+        Subgradient steps at most.
+
+    Returns
+    -------
+    KnapsackBound or None
+        The best bound, its multipliers and knapsack values; ``None`` when the capacities are
+        too large for the dynamic programme (``_KNAPSACK_CELLS``), e.g. for scaled fractional
+        demands, or when fewer than ``p`` candidates can open.
     """
     n, m = problem.costs.shape
     p = problem.p
@@ -172,6 +191,17 @@ def knapsack_fixing(
     ``rho_j - rho_(p)``; serving client ``i`` from ``j`` raises it by at least the positive part
     of ``c_ij - u_i`` (dropping ``i`` from that knapsack leaves a feasible one). Whatever
     would push the bound above ``upper - 1`` cannot appear in a strictly better solution.
+
+    Parameters
+    ----------
+    problem
+        The instance.
+    lagrangian
+        The knapsack bound and its multipliers.
+    upper
+        Integer cost of the incumbent.
+    medians, assignment
+        The incumbent.
 
     Returns
     -------

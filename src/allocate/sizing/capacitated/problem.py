@@ -32,11 +32,35 @@ class CapacitatedProblem:
     colocated: np.ndarray
 
     def cost_of(self, assignment: np.ndarray) -> int:
-        """Total cost of an assignment (candidate index per client)."""
+        """Total cost of an assignment.
+
+        Parameters
+        ----------
+        assignment
+            Candidate index serving each client.
+
+        Returns
+        -------
+        int
+            ``sum_i costs[i, assignment[i]]``.
+        """
         return int(self.costs[np.arange(self.costs.shape[0]), assignment].sum())
 
     def is_feasible(self, medians: np.ndarray, assignment: np.ndarray) -> bool:
-        """Whether ``assignment`` uses only ``medians``, within capacity, with self-service."""
+        """Whether ``assignment`` uses only ``medians``, within capacity, with self-service.
+
+        Parameters
+        ----------
+        medians
+            The ``p`` open medians.
+        assignment
+            Candidate index serving each client.
+
+        Returns
+        -------
+        bool
+            ``True`` for a feasible solution.
+        """
         if len(set(medians.tolist())) != self.p or not np.isin(assignment, medians).all():
             return False
         loads = np.bincount(assignment, weights=self.demand, minlength=self.capacity.size)
@@ -48,7 +72,17 @@ class CapacitatedProblem:
 
 @dataclass(frozen=True)
 class Solution:
-    """Open medians (sorted), the candidate serving each client, and the total cost."""
+    """A solution of a capacitated p-median.
+
+    Attributes
+    ----------
+    medians
+        Open medians, sorted.
+    assignment
+        Candidate serving each client.
+    cost
+        Total cost.
+    """
 
     medians: np.ndarray
     assignment: np.ndarray

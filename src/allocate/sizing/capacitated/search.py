@@ -56,7 +56,20 @@ class LocationAllocationSearch:
     # ----------------------------------------------------------------- driver
 
     def run(self, starts: list[np.ndarray], target: float = -np.inf) -> Solution | None:
-        """:meth:`first_optimum` then :meth:`improve`; ``None`` if no start is feasible."""
+        """:meth:`first_optimum` then :meth:`improve`.
+
+        Parameters
+        ----------
+        starts
+            Median sets to start from.
+        target
+            A lower bound: the search stops at a solution costing it.
+
+        Returns
+        -------
+        Solution or None
+            The best solution, ``None`` if no start is feasible.
+        """
         best = self.first_optimum(starts, target)
         return None if best is None else self.improve(best, target)
 
@@ -65,6 +78,18 @@ class LocationAllocationSearch:
 
         Starts after the first are skipped once a solution costs at most ``target`` (a lower
         bound).
+
+        Parameters
+        ----------
+        starts
+            Median sets to start from (already visited ones are skipped).
+        target
+            A lower bound on the optimal cost.
+
+        Returns
+        -------
+        Solution or None
+            The best local optimum, ``None`` if no start is feasible.
         """
         best: Solution | None = None
         for medians in starts:
@@ -88,6 +113,18 @@ class LocationAllocationSearch:
 
         Stops early at a solution costing ``target``, or after ``_STALL_ROUNDS`` rounds in a
         row that did not improve.
+
+        Parameters
+        ----------
+        best
+            The solution to perturb.
+        target
+            A lower bound on the optimal cost.
+
+        Returns
+        -------
+        Solution
+            The best solution found (``best`` if none is better).
         """
         last_gain = 0
         for round_ in range(self.rounds):
@@ -103,7 +140,18 @@ class LocationAllocationSearch:
         return best
 
     def descend(self, solution: Solution) -> Solution:
-        """Relocation and swap steps until neither improves."""
+        """Relocation and swap steps until neither improves.
+
+        Parameters
+        ----------
+        solution
+            A feasible solution.
+
+        Returns
+        -------
+        Solution
+            A local optimum for both moves (or the best reached by the deadline).
+        """
         while not self._out_of_time():
             solution = self._relocate_until_stable(solution)
             improved = self._best_swap(solution)
