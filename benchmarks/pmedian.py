@@ -36,7 +36,8 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import run_isolated  # noqa: E402
-from allocate.sizing import read_pmed, read_pmedcap, solve_pmedian  # noqa: E402
+from allocate.io.benchmarks.orlib import read_pmed, read_pmedcap  # noqa: E402
+from allocate.sizing.pmedian.solve import solve_pmedian  # noqa: E402
 
 PEER = Path(__file__).parent / "peers" / "spopt_pmedian.py"
 #: Seconds the peer may spend beyond the time limit (imports and building the PuLP model).

@@ -1,11 +1,36 @@
-"""What-if transforms and the proved sales-force size."""
+"""What-if transforms of an instance: more sellers, more leads, more capacity, one role's view."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from allocate.sizing.whatif import add_leads, add_sellers, current_load, size_sales_force
+from allocate.core.errors import InputError
+from allocate.core.travel import haversine_km
+from allocate.sizing.whatif import (
+    add_leads,
+    add_sellers,
+    current_load,
+    role_nomenclature,
+    role_view,
+    scale_capacity,
+)
+
+
+def _round_trip_h(a: tuple[float, float], b: tuple[float, float]) -> float:
+    # the default travel model: 1.3 circuity at 70 km/h, one round trip
+    return 2 * haversine_km(*a, *b) * 1.3 / 70
+
+
+PARIS, LYON = (48.8566, 2.3522), (45.7640, 4.8357)
+
+
+def test_current_load_counts_desk_hours_and_round_trips_from_today_s_owner(tiny) -> None:
+    # every account: 1.5 h desk and one visit a week; PAR owns Saint-Denis and Vénissieux
+    load = current_load(tiny)
+    paris = 3.0 + _round_trip_h(PARIS, (48.9362, 2.3574)) + _round_trip_h(PARIS, (45.6975, 4.8867))
+    lyon = 3.0 + _round_trip_h(LYON, (48.8049, 2.1204)) + _round_trip_h(LYON, (45.7719, 4.8902))
+    assert load == pytest.approx([paris, lyon])
 
 
 def test_plus_one_seller_copies_the_most_loaded(tiny) -> None:
@@ -35,79 +60,30 @@ def test_more_leads_get_new_ids_and_no_owner(tiny) -> None:
     ) == {"lead"}
 
 
-def test_size_is_proved_by_the_capacity_check(tiny) -> None:
-    rep = size_sales_force(tiny, time_limit_s=2, workers=1)
-    k = rep.lower_bound
-    # k - 1 sellers fail the capacity check (desk + proven travel bound > capacity)
-    assert all(not s.passes for s in rep.steps if s.sellers < k)
-    assert any(s.sellers == k and s.passes for s in rep.steps)
-    assert rep.minimum is not None and rep.minimum >= k
-    # 4 customers x (1 h visit + 0.5 h call) per week = 6 h desk; 40 h sellers: one seller
-    assert rep.desk_h == 6.0 and k == 1
+def test_no_new_seller_is_the_same_instance_and_a_negative_count_is_refused(tiny) -> None:
+    assert add_sellers(tiny, 0) is tiny
+    with pytest.raises(ValueError, match="count"):
+        add_sellers(tiny, -1)
 
 
-def _paris_orleans(tmp_path):
-    """Nine weekly-visited customers around Paris, one in Orléans, sellers of 11 h a week."""
-    import math
-
-    from tests.conftest import write_instance
-
-    from allocate import read_instance
-
-    sellers = [
-        "seller_id,name,lat,lon,role,capacity_h,segments,product_lines,max_accounts,max_travel_min",
-        "PAR,Paris Seller,48.8566,2.3522,CSM,11,,,,",
-    ]
-    header = "account_id,name,lat,lon,segment,potential,stage,product_lines,group_id,current_seller_id,locked,unit_id"
-    points = [(48.8566 + 0.03 * math.cos(k), 2.3522 + 0.04 * math.sin(k)) for k in range(9)]
-    points.append((47.9029, 1.9093))
-    rows = [f"A{k},Co {k},{la:.5f},{lo:.5f},small,1000,customer,payroll,,PAR,true,"
-            for k, (la, lo) in enumerate(points)]  # fmt: skip
-    return read_instance(write_instance(tmp_path / "po", [header, *rows], sellers))
+def test_scale_capacity_multiplies_every_seller(tiny) -> None:
+    assert scale_capacity(tiny, 1.5).sellers.capacity_h.tolist() == [60.0, 60.0]
+    assert scale_capacity(tiny, 1) is tiny
+    with pytest.raises(ValueError, match="factor"):
+        scale_capacity(tiny, 0)
 
 
-def test_balanced_placement_finds_the_proven_minimum(tmp_path, monkeypatch) -> None:
-    import allocate.sizing.whatif as whatif
-
-    inst = _paris_orleans(tmp_path)
-    rep = size_sales_force(inst, time_limit_s=3, workers=1)
-    # 1 seller: 13.5 h of desk work alone exceed 11 h; 2 pass the pooled check
-    assert rep.lower_bound == 2
-    # the travel-optimal bases (Paris, Orléans) overload Paris: its seller cannot hand
-    # accounts to Orléans without the drive; two bases in Paris carry everything
-    assert rep.minimum == 2 and rep.proven
-    found = rep.placements[-1]
-    assert found.feasible and len(found.workload_h) == 2
-    assert found.workload_h.max() <= 11 + 1e-6  # recomputed from the alignment, not the p-median
-    assert "balanced" in found.explanation
-    # locks on today's seller (PAR) do not leak into the new team
-    monkeypatch.setattr(whatif, "BALANCE_ROUNDS", 0)
-    plain = size_sales_force(inst, time_limit_s=3, workers=1)
-    assert plain.placements[0].alignment_status == "infeasible"
-    assert plain.minimum == 3 and not plain.proven
+def test_role_view_keeps_the_role_s_operations_and_forgets_today_s_owners(tiny) -> None:
+    ae = role_view(tiny, "AE")
+    # AE works prospects (visit) and opportunities (demo); no AE seller: the team is kept
+    assert {pb.stage for pb in ae.nomenclature.playbooks} == {"prospect", "opportunity"}
+    assert ae.sellers.ids == tiny.sellers.ids
+    assert (ae.accounts.current_seller == -1).all() and not ae.accounts.locked.any()
+    assert role_view(tiny, None) is tiny
+    csm = role_view(tiny, "CSM")
+    assert [op.id for pb in csm.nomenclature.playbooks for op in pb.operations] == ["visit", "call"]
 
 
-@pytest.mark.parametrize("answer", [1, 2, 3, 9, 17, 40, 41])
-def test_first_passing_gallops_then_bisects(answer) -> None:
-    from allocate.sizing.whatif import _first_passing
-
-    calls: list[int] = []
-
-    def check(k: int) -> bool:
-        calls.append(k)
-        return k >= answer
-
-    found = _first_passing(check, 1, 40)
-    assert found == (answer if answer <= 40 else None)
-    if found is not None:
-        assert found in calls and (found == 1 or found - 1 in calls)  # both ends proven
-        assert len(calls) <= 12  # not one solve per size
-    assert len(set(calls)) == len(calls)  # no size solved twice
-
-
-def test_first_passing_keeps_a_proven_failure_below_a_non_monotone_pass() -> None:
-    from allocate.sizing.whatif import _first_passing
-
-    passes = {4, 7, 8, 9, 10}  # a weak bound may pass at 4 and fail at 5 and 6
-    found = _first_passing(lambda k: k in passes, 1, 10)
-    assert found in passes and found - 1 not in passes
+def test_a_role_without_operations_is_an_input_error(tiny) -> None:
+    with pytest.raises(InputError, match="MRR"):
+        role_nomenclature(tiny.nomenclature, "MRR")

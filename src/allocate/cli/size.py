@@ -13,7 +13,7 @@ from allocate.core.errors import InputError
 from allocate.core.nomenclature import ROLES
 from allocate.io import read_instance
 from allocate.io.runfolder import SIZING, write_sizing
-from allocate.sizing.whatif import size_sales_force, sizing_tables
+from allocate.analysis.sizing import size_sales_force, sizing_tables
 
 
 def register(app: typer.Typer) -> None:

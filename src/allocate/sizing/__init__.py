@@ -1,13 +1,8 @@
-"""Sizing the sales force: where to base sellers (p-median) and benchmark readers."""
+"""Sizing the sales force: where to base sellers and what the team's workload is worth.
 
-from allocate.io.benchmarks.orlib import PMedianInstance, read_pmed, read_pmedcap
-from allocate.sizing.pmedian import PMedianModel, PMedianResult, solve_pmedian
-
-__all__ = [
-    "PMedianInstance",
-    "PMedianModel",
-    "PMedianResult",
-    "read_pmed",
-    "read_pmedcap",
-    "solve_pmedian",
-]
+:mod:`.pmedian` and :mod:`.capacitated` place ``p`` sellers among candidate towns
+(:mod:`.towns`); :mod:`.buildup` adds up the workload; :mod:`.whatif` transforms an instance
+(+1 seller, more leads, one role's view); :mod:`.economics` values the funnel and one more
+seller. The team-size search that solves alignments with them is
+:mod:`allocate.analysis.sizing`.
+"""

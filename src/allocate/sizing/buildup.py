@@ -2,6 +2,8 @@
 
 Travel is estimated with each account's nearest seller base (one round trip per visit), the
 least any alignment can cost; the figure is therefore a lower bound on the sellers needed.
+:func:`nearest_base_travel_min` is that travel estimate, shared by the sizing report and the
+marginal-value economics.
 """
 
 from __future__ import annotations
@@ -10,14 +12,31 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from allocate.core.instance import Instance
 from allocate.core.travel import nearest_sellers
-from allocate.core.workload import account_workload
+from allocate.core.workload import account_workload, workload_hours
 
 
 @dataclass(frozen=True)
 class Buildup:
+    """The build-up tables and totals of :func:`workload_buildup`.
+
+    Attributes
+    ----------
+    by_role
+        Per role: ``workload_h``, ``sellers``, ``capacity_h`` and ``sellers_needed``.
+    by_segment
+        Per segment: ``accounts``, ``workload_h`` and (fractional) ``sellers_needed``.
+    total_workload_h
+        Weekly hours of every account, travel to the nearest base included.
+    total_capacity_h
+        Weekly hours of every seller.
+    sellers_needed
+        ``ceil(total_workload_h / mean capacity)``.
+    """
+
     by_role: pd.DataFrame
     by_segment: pd.DataFrame
     total_workload_h: float
@@ -25,15 +44,45 @@ class Buildup:
     sellers_needed: int
 
 
+def nearest_base_travel_min(instance: Instance) -> NDArray[np.float64]:
+    """One-way travel minutes from every account to its nearest seller base.
+
+    Parameters
+    ----------
+    instance
+        Accounts, sellers and the travel model (straight-line distance, no travel matrix).
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes per account.
+    """
+    acc, sel = instance.accounts, instance.sellers
+    _, km = nearest_sellers(acc.lat, acc.lon, sel.lat, sel.lon, 1)
+    return instance.travel.minutes(km[:, 0])
+
+
 def workload_buildup(instance: Instance) -> Buildup:
+    """The weekly workload at today's bases, per role and per segment, against the capacity.
+
+    Parameters
+    ----------
+    instance
+        Accounts, sellers and nomenclature.
+
+    Returns
+    -------
+    Buildup
+        The tables and totals (sellers needed at the mean capacity of each role, or of the
+        team for a role without sellers).
+    """
     acc, sel = instance.accounts, instance.sellers
     wl = account_workload(instance)
-    _, km = nearest_sellers(acc.lat, acc.lon, sel.lat, sel.lon, 1)
-    travel_h = instance.travel.minutes(km[:, 0]) * 2 / 60
+    tmin = nearest_base_travel_min(instance)
     mean_cap = float(sel.capacity_h.mean())
     rows = []
     for k, role in enumerate(wl.roles):
-        work = float((wl.desk_h[:, k] + wl.visits[:, k] * travel_h).sum())
+        work = float(workload_hours(wl.desk_h[:, k], wl.visits[:, k], tmin).sum())
         mask = np.array([r == role for r in sel.role])
         cap = float(sel.capacity_h[mask].sum())
         if work == 0 and cap == 0:
@@ -43,7 +92,7 @@ def workload_buildup(instance: Instance) -> Buildup:
                      "sellers_needed": int(np.ceil(work / per - 1e-9))})
     by_role = pd.DataFrame(rows)
     seg = np.array(acc.segment)
-    total = wl.total_desk_h + wl.total_visits * travel_h
+    total = workload_hours(wl.total_desk_h, wl.total_visits, tmin)
     rows = []
     for s in instance.nomenclature.segments:
         m = seg == s

@@ -72,3 +72,13 @@ def test_instance_checks_its_shape():
         PMedianInstance(name="x", cost=np.zeros((2, 3), dtype=np.int64), p=1)
     with pytest.raises(ValueError, match="p=0 outside 1..2"):
         PMedianInstance(name="x", cost=np.zeros((2, 2), dtype=np.int64), p=0)
+
+
+def test_pmed_reader_last_duplicate_edge_wins(tmp_path):
+    path = tmp_path / "tiny.txt"
+    # Edge 1-2 is listed twice: the second cost (7) must be used, not the minimum (2).
+    path.write_text("3 3 1\n1 2 2\n2 3 1\n2 1 7\n")
+    instance = read_pmed(path)
+    assert instance.cost[0, 1] == 7
+    assert instance.cost[0, 2] == 8
+    assert instance.cost[2, 0] == 8

@@ -1,26 +1,21 @@
-"""Tests of the p-median engine and the OR-Library readers."""
+"""The p-median entry point: every stage together, on small instances with known optima."""
 
 from __future__ import annotations
 
-import itertools
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from allocate import SolveStatus
 from allocate.core.errors import InfeasibleError
-from allocate.sizing import read_pmed, read_pmedcap, solve_pmedian
+from allocate.core.status import SolveStatus
+from allocate.io.benchmarks.orlib import read_pmed, read_pmedcap
+from allocate.sizing.pmedian.solve import solve_pmedian
+from tests.sizing.capacitated import cases as capacitated
+from tests.sizing.pmedian.cases import brute_force
 
-BENCH = Path(__file__).resolve().parents[3] / "shared" / "bench-data"
-
-
-def _brute_force(cost: np.ndarray, p: int) -> float:
-    """Optimal uncapacitated value by enumerating every set of p candidates."""
-    return min(
-        float(cost[:, list(medians)].min(axis=1).sum())
-        for medians in itertools.combinations(range(cost.shape[1]), p)
-    )
+BENCH = Path(__file__).resolve().parents[4] / "shared" / "bench-data"
 
 
 @pytest.mark.parametrize(
@@ -37,7 +32,7 @@ def test_uncapacitated_matches_brute_force(n_clients, n_candidates, p, seed):
     cost = rng.integers(1, 100, size=(n_clients, n_candidates)).astype(float)
     result = solve_pmedian(cost, p, time_limit_s=10, seed=0)
     assert result.status is SolveStatus.OPTIMAL
-    assert result.objective == pytest.approx(_brute_force(cost, p))
+    assert result.objective == pytest.approx(brute_force(cost, p))
     assert len(result.medians) == p
     # The objective is the cost of the returned assignment, served only by open medians.
     assert set(result.assignment) <= set(result.medians)
@@ -51,7 +46,7 @@ def test_fractional_costs_are_scaled_and_reported_in_caller_units():
     cost = rng.uniform(0.0, 5.0, size=(11, 11))
     result = solve_pmedian(cost, 3, time_limit_s=10)
     # Scaling to 1/1000 may pick a set that is optimal for rounded costs only.
-    assert result.objective == pytest.approx(_brute_force(cost, 3), abs=11 * 1e-3)
+    assert result.objective == pytest.approx(brute_force(cost, 3), abs=11 * 1e-3)
 
 
 def test_capacitated_respects_capacity_and_self_service():
@@ -77,7 +72,7 @@ def test_capacitated_brute_force_when_capacity_is_loose():
     np.fill_diagonal(cost, 0)
     result = solve_pmedian(cost, 2, demand=np.ones(9), capacity=9, time_limit_s=10)
     assert result.status is SolveStatus.OPTIMAL
-    assert result.objective == pytest.approx(_brute_force(cost, 2))
+    assert result.objective == pytest.approx(brute_force(cost, 2))
 
 
 def test_not_enough_capacity_raises():
@@ -104,25 +99,48 @@ def test_same_seed_same_solution(capacity):
     assert first.assignment == second.assignment
 
 
-def test_pmed_reader_last_duplicate_edge_wins(tmp_path):
-    path = tmp_path / "tiny.txt"
-    # Edge 1-2 is listed twice: the second cost (7) must be used, not the minimum (2).
-    path.write_text("3 3 1\n1 2 2\n2 3 1\n2 1 7\n")
-    instance = read_pmed(path)
-    assert instance.cost[0, 1] == 7
-    assert instance.cost[0, 2] == 8
-    assert instance.cost[2, 0] == 8
+@pytest.mark.parametrize(("seed", "p", "slack"), [(0, 3, 1), (1, 3, 3), (2, 2, 0)])
+def test_solve_pmedian_capacitated_matches_brute_force(seed, p, slack):
+    problem = capacitated.planar(9, seed, p, slack)
+    optimum = capacitated.brute_force(problem)
+    result = solve_pmedian(
+        problem.costs.astype(float),
+        p,
+        demand=problem.demand,
+        capacity=problem.capacity,
+        time_limit_s=10,
+    )
+    assert result.status is SolveStatus.OPTIMAL
+    assert result.objective == optimum
+    capacitated.assert_feasible(problem, result.medians, result.assignment)
 
 
-def test_pmedcap_reader_floors_euclidean(tmp_path):
-    path = tmp_path / "cap.txt"
-    path.write_text("1 10\n3 1 20\n1 0 0 5\n2 3 4 6\n3 1 1 7\n")
-    instance = read_pmedcap(path)
-    assert instance.cost[0, 1] == 5
-    assert instance.cost[0, 2] == 1  # floor(sqrt(2))
-    assert instance.capacity == 20
-    assert instance.demand is not None
-    assert instance.demand.tolist() == [5, 6, 7]
+def test_non_square_capacitated_instance_without_colocated_clients():
+    rng = np.random.default_rng(8)
+    clients, sites = rng.uniform(0, 50, size=(25, 2)), rng.uniform(0, 50, size=(8, 2))
+    cost = np.linalg.norm(clients[:, None] - sites[None, :], axis=2)  # fractional costs
+    demand = rng.uniform(0.5, 3.0, size=25)
+    capacity = demand.sum() / 3 * 1.15
+    result = solve_pmedian(cost, 3, demand=demand, capacity=capacity, time_limit_s=10)
+    assert result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+    assignment = np.array(result.assignment)
+    for j in result.medians:
+        assert demand[assignment == j].sum() <= capacity + 1e-9
+    assert set(result.assignment) <= set(result.medians)
+    assert result.objective == pytest.approx(cost[np.arange(25), assignment].sum())
+
+
+def test_big_capacitated_model_keeps_to_the_time_limit() -> None:
+    # 900,000 pairs: building the exact CP-SAT model alone took ~35 s before the guard
+    rng = np.random.default_rng(0)
+    clients, towns = rng.random((600, 2)), rng.random((1500, 2))
+    cost = np.hypot(*(clients[:, None, :] - towns[None, :, :]).transpose(2, 0, 1)) * 100
+    start = time.monotonic()
+    res = solve_pmedian(cost, 5, demand=np.ones(600), capacity=130.0, time_limit_s=2, workers=1)
+    assert time.monotonic() - start < 10
+    if res.medians:  # whatever was found is a real capacitated solution
+        load = np.bincount(np.asarray(res.assignment), minlength=1500)
+        assert load.max() <= 130 and set(np.flatnonzero(load)) <= set(res.medians)
 
 
 @pytest.mark.skipif(not (BENCH / "pmed").is_dir(), reason="bench-data not available")

@@ -1,0 +1,62 @@
+"""Nearest assignment, greedy addition, the interchange's swap estimate and the interchange."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+
+from allocate.sizing.pmedian.heuristic import assign, greedy, interchange, swap_deltas
+from tests.sizing.pmedian.cases import brute_force
+
+#: four clients on a line at 0, 1, 10, 11; candidates at the same places
+LINE = np.abs(np.subtract.outer([0.0, 1.0, 10.0, 11.0], [0.0, 1.0, 10.0, 11.0]))
+
+
+def test_assign_serves_every_client_from_its_nearest_median() -> None:
+    served, total = assign(LINE, np.array([1, 3]))
+    assert served.tolist() == [1, 1, 3, 3]
+    assert total == 1 + 0 + 1 + 0
+
+
+def test_greedy_opens_the_best_single_median_first() -> None:
+    # alone, candidate 1 costs 1 + 0 + 9 + 10 = 20 (candidate 2: 10 + 9 + 0 + 1 = 20, later)
+    chosen = greedy(LINE, 2)
+    assert chosen[0] == 1
+    assert chosen.tolist() == [1, 2]  # then the far pair's nearer end
+
+
+def test_swap_deltas_equal_the_recomputed_change_of_every_swap() -> None:
+    rng = np.random.default_rng(3)
+    costs = rng.integers(1, 50, size=(12, 7)).astype(float)
+    medians = np.array([0, 4, 5])
+    sub = costs[:, medians]
+    order = np.argsort(sub, axis=1, kind="stable")
+    rows = np.arange(12)
+    delta = swap_deltas(costs, medians, medians[order[:, 0]], sub[rows, order[:, 0]], sub[rows, order[:, 1]])
+    base = assign(costs, medians)[1]
+    for r, j in itertools.product(range(3), range(7)):
+        if j in medians:
+            assert delta[r, j] == np.inf
+            continue
+        swapped = medians.copy()
+        swapped[r] = j
+        assert delta[r, j] == pytest.approx(assign(costs, swapped)[1] - base)
+
+
+def test_interchange_is_swap_optimal_and_finds_small_optima() -> None:
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        costs = rng.integers(1, 100, size=(10, 8)).astype(float)
+        found = interchange(costs, np.array([0, 1, 2]), time.monotonic() + 10)
+        value = assign(costs, found)[1]
+        for r, j in itertools.product(range(3), range(8)):
+            if j not in found:
+                swapped = found.copy()
+                swapped[r] = j
+                assert assign(costs, swapped)[1] >= value - 1e-9
+        assert value >= brute_force(costs, 3)
+    # the line: two clusters, one median in each
+    assert sorted(interchange(LINE, np.array([0, 1]), time.monotonic() + 10).tolist()) in ([0, 2], [0, 3], [1, 2], [1, 3])
