@@ -41,7 +41,7 @@ from rich.table import Table
 from allocate import Alignment, Instance, read_instance
 from allocate.core.travel import nearest_sellers
 from allocate.io.runfolder import read_alignment
-from allocate.schedule import ActionPlan, PlanConfig, plan_actions
+from allocate.schedule import Schedule, PlanConfig, plan_actions
 from allocate.schedule.plan.actions import ROLE_STAND_IN
 
 START = dt.date(2027, 1, 4)  # a fixed Monday: the same run gives the same plan
@@ -81,7 +81,7 @@ def nearest_alignment(instance: Instance) -> Alignment:
     return Alignment("roles", np.array(account), np.array(seller), tuple(key), "role")
 
 
-def load_step(plan: ActionPlan, s: int) -> int:
+def load_step(plan: Schedule, s: int) -> int:
     """The step of seller ``s``'s loads: 1 if it visits, else the gcd of its durations.
 
     A seller none of whose actions is a visit never travels, so any day's (or week's) load is
@@ -98,13 +98,13 @@ def load_step(plan: ActionPlan, s: int) -> int:
     return max(g, 1)
 
 
-def load_steps(plan: ActionPlan) -> np.ndarray:
+def load_steps(plan: Schedule) -> np.ndarray:
     """:func:`load_step` of every seller."""
     n_sel = plan.day_capacity_min.shape[0]
     return np.array([load_step(plan, s) for s in range(n_sel)], dtype=np.int64)
 
 
-def day_bounds(plan: ActionPlan, steps: np.ndarray | None = None) -> np.ndarray:
+def day_bounds(plan: Schedule, steps: np.ndarray | None = None) -> np.ndarray:
     """Most minutes each seller can fill on each day, in any plan: ``(n_sellers, n_days)``.
 
     A day holds at most its capacity, rounded down to the seller's :func:`load_step`
@@ -115,7 +115,7 @@ def day_bounds(plan: ActionPlan, steps: np.ndarray | None = None) -> np.ndarray:
     return caps // steps[:, None] * steps[:, None]
 
 
-def load_bound(plan: ActionPlan) -> tuple[np.ndarray, np.ndarray]:
+def load_bound(plan: Schedule) -> tuple[np.ndarray, np.ndarray]:
     """Upper bound on each seller's planned load (hours) and the plain capacity bound.
 
     A seller's load (work + travel of the placed actions) is at most the sum over weeks of

@@ -1,19 +1,36 @@
 """allocate: who should serve which account, and what each seller should do each week.
 
+The public API, in the order data flows::
+
+    read_instance -> solve -> compute_kpis -> write_run          (alignment)
+                  -> plan_actions                                (weekly action plans)
+                  -> compare / size_sales_force                  (decide)
+    generate_instance -> write_instance                          (realistic test instances)
+
 >>> from allocate import read_instance, solve, Scenario
 >>> inst = read_instance("instances/fr-pme")          # doctest: +SKIP
 >>> res = solve(inst, Scenario(model="geography"))    # doctest: +SKIP
+
+The package is layered (see the README's Layout): ``core`` (plain data), ``io`` and
+``solvers``, ``organize`` and ``generate``, ``align``, ``schedule`` and ``sizing``,
+``analysis``, ``publish``, then ``batch`` and ``cli``.
 """
 
 from allocate.align.solve import solve
-from allocate.analysis.kpi import alignment_kpis, compute_kpis
+from allocate.analysis.compare import compare
+from allocate.analysis.kpi import Kpis, alignment_kpis, compute_kpis
+from allocate.analysis.sizing import size_sales_force
 from allocate.core.errors import AllocateError, InfeasibleError, InputError
-from allocate.core.instance import Accounts, Instance, Sellers, Units
+from allocate.core.instance import Accounts, Instance, Sellers, TravelMatrix, Units
+from allocate.core.nomenclature import Nomenclature
 from allocate.core.result import Alignment, Result
 from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
-from allocate.io import check_instance, read_instance
+from allocate.generate import generate_instance, write_instance
+from allocate.io.instance import check_instance, read_instance
+from allocate.io.runfolder import read_alignment, write_run
 from allocate.io.scenario import read_scenario
+from allocate.schedule import PlanConfig, Schedule, plan_actions
 
 __version__ = "0.1.0"
 
@@ -24,15 +41,27 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "Instance",
+    "Kpis",
+    "Nomenclature",
+    "PlanConfig",
     "Result",
     "Scenario",
+    "Schedule",
     "Sellers",
     "SolveStatus",
+    "TravelMatrix",
     "Units",
     "alignment_kpis",
     "check_instance",
+    "compare",
     "compute_kpis",
+    "generate_instance",
+    "plan_actions",
+    "read_alignment",
     "read_instance",
     "read_scenario",
+    "size_sales_force",
     "solve",
+    "write_instance",
+    "write_run",
 ]

@@ -26,11 +26,11 @@ from allocate.schedule.outputs import write_plan
 from allocate.schedule.plan.actions import Actions, expand_actions
 from allocate.schedule.plan.calendars import Horizon, parse_holidays
 from allocate.schedule.plan.config import PlanConfig
-from allocate.schedule.plan.driver import ActionPlan, plan_actions
+from allocate.schedule.plan.driver import Schedule, plan_actions
 from allocate.schedule.run import schedule_run
 
 __all__ = [
-    "ActionPlan",
+    "Schedule",
     "Actions",
     "Horizon",
     "PlanConfig",

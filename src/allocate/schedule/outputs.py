@@ -1,4 +1,4 @@
-"""Tables and indicators of an :class:`~allocate.schedule.plan.ActionPlan`.
+"""Tables and indicators of an :class:`~allocate.schedule.plan.driver.Schedule`.
 
 The planned actions, the weekly load, the actions left out, the expected funnel and the keys
 added to the run's KPIs; :func:`write_plan` hands them to :func:`allocate.io.runfolder.write_plan_files`,
@@ -26,14 +26,14 @@ import pandas as pd
 
 from allocate.core.instance import Instance
 from allocate.io.runfolder import write_plan_files
-from allocate.schedule.plan.driver import ActionPlan
+from allocate.schedule.plan.driver import Schedule
 
 
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def schedule_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
+def schedule_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
     """One row per planned action, by seller, date and start.
 
     Parameters
@@ -65,7 +65,7 @@ def schedule_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
     )
 
 
-def unscheduled_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
+def unscheduled_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
     """One row per action left out, with its reason (capacity, lag, horizon or calendar).
 
     Parameters
@@ -98,7 +98,7 @@ def unscheduled_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
     )
 
 
-def load_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
+def load_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
     """Seller x week: hours planned (work + travel), capacity and utilization.
 
     Parameters
@@ -146,7 +146,7 @@ def load_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
     )
 
 
-def funnel_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
+def funnel_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
     """Expected contacts, offers, deals and margin per week (see the module docstring).
 
     Parameters
@@ -198,7 +198,7 @@ def funnel_frame(instance: Instance, plan: ActionPlan) -> pd.DataFrame:
 
 
 def plan_kpis(
-    instance: Instance, plan: ActionPlan, load: pd.DataFrame, funnel: pd.DataFrame
+    instance: Instance, plan: Schedule, load: pd.DataFrame, funnel: pd.DataFrame
 ) -> dict[str, Any]:
     """The keys that the plan adds to the run's KPIs.
 
@@ -252,7 +252,7 @@ def plan_kpis(
     }
 
 
-def write_plan(folder: str | Path, instance: Instance, plan: ActionPlan) -> list[Path]:
+def write_plan(folder: str | Path, instance: Instance, plan: Schedule) -> list[Path]:
     """Write the plan's tables into the run folder ``folder`` and add its keys to the run's KPIs.
 
     Parameters

@@ -1,6 +1,6 @@
 """Where the sellers' plans are solved: the mapper protocol and the local process pool.
 
-Sellers are independent, so :func:`~allocate.schedule.plan.plan_actions` hands the list of
+Sellers are independent, so :func:`~allocate.schedule.plan.driver.plan_actions` hands the list of
 per-seller problems to a *mapper*: a callable ``mapper(fn, items) -> [fn(x) for x in items]``
 that may run the calls anywhere, as long as it returns the results in the order of ``items``.
 Each solve is seeded and limited in deterministic time, so the mapper changes where and when

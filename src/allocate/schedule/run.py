@@ -10,7 +10,7 @@ from allocate.io.runfolder import recorded_instance_dir
 from allocate.schedule.outputs import write_plan
 from allocate.schedule.parallel import SellerMap
 from allocate.schedule.plan.config import PlanConfig
-from allocate.schedule.plan.driver import ActionPlan, plan_actions
+from allocate.schedule.plan.driver import Schedule, plan_actions
 
 
 def schedule_run(
@@ -20,7 +20,7 @@ def schedule_run(
     config: PlanConfig | None = None,
     instance_dir: str | Path | None = None,
     mapper: SellerMap | None = None,
-) -> ActionPlan:
+) -> Schedule:
     """Plan the actions of ``result.alignment`` and write the plan files into ``folder``.
 
     Writes what ``allocate schedule`` writes (:func:`~allocate.schedule.outputs.write_plan`).
@@ -44,7 +44,7 @@ def schedule_run(
 
     Returns
     -------
-    ActionPlan
+    Schedule
         The plan written.
     """
     folder = Path(folder)

@@ -1,4 +1,4 @@
-"""Read PSPLIB single-mode RCPSP files (``.sm``) (plain data; :func:`allocate.schedule.rcpsp.to_schedule_problem` maps them onto the scheduling engine).
+"""Read PSPLIB single-mode RCPSP files (``.sm``) (plain data; :func:`allocate.schedule.engine.rcpsp.to_schedule_problem` maps them onto the scheduling engine).
 
 The RCPSP (resource-constrained project scheduling problem) is the classic check of a
 scheduling core: jobs with durations, finish-to-start precedences and demands on renewable

@@ -2,7 +2,7 @@
 
 Data in (an instance, an alignment, a :class:`PlanConfig`) → :func:`~.actions.expand_actions` → one
 :class:`~.seller.SellerProblem` per seller → :func:`plan_seller` (CP-SAT on the generic engine,
-then real tours, repair and refill) → one immutable :class:`ActionPlan` out. Sellers are
+then real tours, repair and refill) → one immutable :class:`Schedule` out. Sellers are
 independent, so they are solved in parallel, in a process pool or on a Dask cluster (see
 :mod:`allocate.schedule.parallel`); results are ordered by seller and each solve is seeded and limited in
 *deterministic* time, so the same inputs give the same plan wherever it runs, unless the
@@ -64,7 +64,7 @@ CONSOLIDATE_ROUNDS = 3
 
 
 @dataclass(frozen=True)
-class ActionPlan:
+class Schedule:
     """The plan of every action of an alignment (arrays aligned with ``actions``).
 
     Parameters
@@ -124,13 +124,13 @@ def plan_actions(
     config: PlanConfig | None = None,
     instance_dir: str | Path | None = None,
     mapper: SellerMap | None = None,
-) -> ActionPlan:
+) -> Schedule:
     """Plan the actions of ``alignment`` over the horizon of ``config``.
 
     ``instance_dir`` is the instance folder, needed only to read the sellers' ``calendar``
     files (days off); without it, only public holidays and weekends are off. ``mapper`` runs
     the sellers' solves (default: a pool of ``config.workers`` processes; see
-    :func:`~allocate.schedule.parallel.dask_map` for a Dask cluster). The plan does not depend
+    :func:`~allocate.batch.dask.dask_map` for a Dask cluster). The plan does not depend
     on it: ``config.workers`` alone sets each seller's share of the time.
 
     Parameters
@@ -148,7 +148,7 @@ def plan_actions(
 
     Returns
     -------
-    ActionPlan
+    Schedule
         Every action with its day, start and travel, or the reason it is out.
     """
     t0 = time.perf_counter()
@@ -216,7 +216,7 @@ def plan_actions(
         status[s] = res.status
     _drop_broken_cross_seller_chains(actions, day, start, travel, reason)
     churn = cfg.churn_rate if cfg.churn_rate is not None else instance.nomenclature.churn_rate
-    return ActionPlan(
+    return Schedule(
         horizon=horizon,
         actions=actions,
         day=day,
