@@ -41,7 +41,7 @@ from rich.table import Table
 from allocate import Alignment, Instance, read_instance
 from allocate.core.travel import nearest_sellers
 from allocate.io.runfolder import read_alignment
-from allocate.schedule import Schedule, PlanConfig, plan_actions
+from allocate.schedule import PlanConfig, Schedule, plan_actions
 from allocate.schedule.plan.actions import ROLE_STAND_IN
 
 START = dt.date(2027, 1, 4)  # a fixed Monday: the same run gives the same plan

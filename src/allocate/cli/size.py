@@ -8,12 +8,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from allocate.analysis.sizing import size_sales_force, sizing_tables
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.nomenclature import ROLES
 from allocate.io import read_instance
 from allocate.io.runfolder import SIZING, write_sizing
-from allocate.analysis.sizing import size_sales_force, sizing_tables
 
 
 def register(app: typer.Typer) -> None:
