@@ -1,4 +1,4 @@
-"""Contiguity of geographic territories over units: helpers and the heuristic repair.
+"""The heuristic enclave repair: territories made contiguous by handing small enclaves over.
 
 A territory is *contiguous* when the units of its (non-key-account) bundles form one
 connected set in the unit adjacency graph (:mod:`allocate.solvers.contiguity.graph`).
