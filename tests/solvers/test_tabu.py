@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.solvers.test_pipeline import brute_force, dense_problem
 
 from allocate.solvers import Balance, evaluate
 from allocate.solvers.heuristics import repair
 from allocate.solvers.tabu import applies, tabu_search
+from tests.solvers.test_pipeline import brute_force, dense_problem
 
 
 def tight_problem(seed: int, n: int = 8, m: int = 3):

@@ -1,24 +1,25 @@
-"""``allocate.align.solve``: organization model → assignment problem → pipeline → :class:`Result`."""
+"""The solve workflow: organization model → pipeline (LP → heuristics → CP-SAT) → contiguity.
+
+:func:`solve` builds the organization model (:func:`~allocate.organize.presets.build_model`),
+runs the solver pipeline (:func:`~allocate.solvers.pipeline.solve_assignment`) on it, then
+the contiguity stage of the geography model (:mod:`allocate.align.contiguity`), and reports
+the alignment as a :class:`~allocate.core.result.Result`.
+"""
 
 from __future__ import annotations
 
-import logging
 import time
 
 import numpy as np
 
+from allocate.align.contiguity import ContiguityStage
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
 from allocate.core.scenario import Scenario
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
-from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous_outcome
-from allocate.solvers.contiguity.lns import contiguous_lns
-from allocate.solvers.contiguity.repair import bundle_units, repair_contiguity
 from allocate.solvers.pipeline import SolveParams, solve_assignment
 from allocate.solvers.problem import evaluate
-
-log = logging.getLogger(__name__)
 
 
 def solve(
@@ -35,6 +36,11 @@ def solve(
     model
         Overrides ``scenario.model``.
 
+    Returns
+    -------
+    Result
+        The alignment, its status, objective and bounds.
+
     Raises
     ------
     InfeasibleError
@@ -46,61 +52,19 @@ def solve(
         scenario = scenario.model_copy(update={"model": model})
     mp = build_model(instance, scenario)
     t0 = time.perf_counter()
-    contiguity = _contiguity_mode(instance, scenario, mp)
-    exact = contiguity == "exact"
-    # the contiguous model (exact, or by neighbourhoods above EXACT_MAX_UNITS) gets
-    # max(5 s, half the time limit) after the pipeline
-    t_exact = (
-        min(max(5.0, 0.5 * scenario.time_limit_s), 0.8 * scenario.time_limit_s)
-        if contiguity
-        else 0.0
-    )
+    stage = ContiguityStage.plan(instance, scenario, mp)
+    # the contiguity stage gets its share of the time limit after the pipeline
     params = SolveParams(
-        time_limit_s=scenario.time_limit_s - t_exact,
+        time_limit_s=scenario.time_limit_s - (stage.time_s() if stage else 0.0),
         workers=scenario.workers,
         seed=scenario.seed,
         deterministic=scenario.deterministic,
     )
     sol = solve_assignment(mp.problem, params)
-    choice = sol.choice
-    status = sol.status
-    best_bound = sol.best_bound
-    if (
-        scenario.model == "geography"
-        and instance.units is not None
-        and scenario.contiguity is not False
-    ):
-        repaired = repair_contiguity(instance, mp, choice, budget=scenario.contiguity_budget)
-        contiguous = None
-        if exact:
-            left = max(1.0, scenario.time_limit_s - (time.perf_counter() - t0))
-            contiguous = solve_contiguous_outcome(
-                instance,
-                mp,
-                repaired,
-                left,
-                scenario.workers,
-                scenario.seed,
-                deterministic=scenario.deterministic,
-                lower_bound=sol.best_bound,
-            )
-        elif contiguity == "lns" and not sol.interrupted:
-            left = max(1.0, scenario.time_limit_s - (time.perf_counter() - t0))
-            repaired = contiguous_lns(
-                instance, mp, repaired, left, scenario.seed, deterministic=scenario.deterministic
-            )
-        if contiguous is not None and contiguous.choice is not None:
-            choice = contiguous.choice
-            from allocate.core.status import SolveStatus
-
-            status = SolveStatus.OPTIMAL if contiguous.optimal else SolveStatus.FEASIBLE
-            best_bound = max(best_bound, contiguous.bound)
-        elif not np.array_equal(repaired, choice):
-            choice = repaired
-            if status.value == "optimal":
-                from allocate.core.status import SolveStatus
-
-                status = SolveStatus.FEASIBLE  # contiguity moved items: optimality no longer proven
+    choice, status, best_bound = sol.choice, sol.status, sol.best_bound
+    if stage is not None:
+        kept = stage.run(sol, t0)
+        choice, status, best_bound = kept.choice, kept.status, kept.best_bound
     ev = evaluate(mp.problem, choice)
     alignment = alignment_from_choice(mp, choice)
     return Result(
@@ -119,25 +83,21 @@ def solve(
     )
 
 
-def _contiguity_mode(instance: Instance, scenario: Scenario, mp: ModelProblem) -> str | None:
-    """How territories are made contiguous: ``"exact"`` (the flow model over every seller,
-    up to EXACT_MAX_UNITS units), ``"lns"`` (the flow model a few sellers at a time, above),
-    or ``None`` (not the geography model, no units, or contiguity switched off)."""
-    if scenario.model != "geography" or instance.units is None or scenario.contiguity is False:
-        return None
-    b_unit = bundle_units(instance, mp)
-    n_units = len(set(b_unit[b_unit >= 0].tolist()))
-    if n_units == 0:
-        return None
-    if n_units > EXACT_MAX_UNITS:
-        log.info(
-            "%d units hold accounts (> %d): contiguity by neighbourhoods", n_units, EXACT_MAX_UNITS
-        )
-        return "lns"
-    return "exact"
-
-
 def alignment_from_choice(mp: ModelProblem, choice: np.ndarray) -> Alignment:
+    """The alignment of the model's rows under a bundle choice.
+
+    Parameters
+    ----------
+    mp
+        The organization model.
+    choice
+        Candidate entry of each bundle.
+
+    Returns
+    -------
+    Alignment
+        The seller (instance index) of each row of ``mp``.
+    """
     seller_of_bundle = mp.problem.seller[choice]
     rows = mp.rows
     return Alignment(

@@ -18,7 +18,8 @@ from allocate.core.scenario import Scenario
 from allocate.core.workload import travel_minutes, visit_travel_h
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
-from allocate.solvers.contiguity.repair import count_enclaves
+from allocate.organize.units import bundle_units
+from allocate.solvers.contiguity.graph import count_enclaves
 from allocate.solvers.problem import evaluate
 
 
@@ -197,6 +198,11 @@ def alignment_kpis(
     )
     choice = choice_of(mp, alignment)
     ev = evaluate(mp.problem, choice) if (choice >= 0).all() else None
+    enclaves = None
+    if ev is not None:
+        enclaves = 0 if instance.units is None else count_enclaves(
+            instance.units.neighbours, bundle_units(instance, mp), mp.problem.seller[choice]
+        )
     moved_accounts = int(len(set(alignment.account[moved_row].tolist())))
     totals: dict[str, Any] = {
         "model": alignment.model,
@@ -217,7 +223,7 @@ def alignment_kpis(
         "moves_share": moved_accounts / max(1, int((acc.current_seller >= 0).sum())),
         "sellers_needed": sellers_needed(float(workload.sum()), sel.capacity_h),
         "locks_not_applied": len(mp.locks_not_applied),
-        "non_contiguous_territories": count_enclaves(instance, mp, choice) if (choice >= 0).all() else None,
+        "non_contiguous_territories": enclaves,
         "objective": ev.objective if ev else None,
         "objective_terms": {"travel": ev.cost, "imbalance": ev.imbalance, "moves": ev.moves} if ev else None,
     }

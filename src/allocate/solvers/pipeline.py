@@ -17,7 +17,7 @@
 
 Determinism: with ``deterministic=True`` (the default) every CP-SAT call is stopped by a
 *deterministic* time budget (``max_deterministic_time``) and runs ``workers`` seeded
-single-threaded searches side by side (see :meth:`AssignmentModel.solve`); the LNS loop counts
+single-threaded searches side by side (see :func:`~allocate.solvers.cpsat.solve_model`); the LNS loop counts
 deterministic time and the tabu search counts iterations. The same instance, seed and
 worker count then give the same alignment. The wall-clock limit stays as a safety net; when it
 fires first the result is still valid, but no longer reproducible, and ``deterministic`` in
@@ -38,7 +38,7 @@ from ortools.sat.python import cp_model
 from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus
 from allocate.solvers import tabu
-from allocate.solvers.cpsat import STOP, AssignmentModel
+from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lp import LpResult, lp_relaxation, subgradient_bound
@@ -225,7 +225,9 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> A
     model = AssignmentModel(problem, scales, base=start)
     model.add_lower_bound(lp_bound)
     cb = (lambda obj: prm.on_solution(0.0, obj)) if prm.on_solution else None
-    out = model.solve(max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search, cb)
+    out = solve_model(
+        model, max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search, cb
+    )
     start_ev = evaluate(problem, start)
     if out.status == cp_model.INFEASIBLE:
         raise InfeasibleError(
@@ -449,7 +451,7 @@ def _solve_side_by_side(jobs, wall_s: float, det_s: float | None) -> list:
     from concurrent.futures import ThreadPoolExecutor, wait
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = [pool.submit(model.solve, wall_s, 1, seed, det_s) for _, model, seed in jobs]
+        futures = [pool.submit(solve_model, model, wall_s, 1, seed, det_s) for _, model, seed in jobs]
         while wait(futures, timeout=0.2).not_done:
             pass  # short slices, so that a Ctrl-C handler runs (see cpsat.request_stop)
         return [f.result() for f in futures]

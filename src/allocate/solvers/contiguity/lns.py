@@ -6,9 +6,9 @@ time budgets. This module keeps its formulation but applies it to neighbourhoods
 
 1. **Contiguous start.** The solver's alignment (after the enclave repair of
    :mod:`allocate.solvers.contiguity.repair`) is made contiguous by
-   :func:`~allocate.solvers.contiguity.exact.grow_contiguous` (each seller keeps its heaviest
+   :func:`~allocate.solvers.contiguity.grow.grow_contiguous` (each seller keeps its heaviest
    piece per component of the unit graph; freed units go one by one to an adjacent seller with
-   room) and polished by :func:`~allocate.solvers.contiguity.exact.improve_contiguous`
+   room) and polished by :func:`~allocate.solvers.contiguity.grow.improve_contiguous`
    (border moves that keep both territories connected). Both growth variants are tried and
    the start with the least overload, then the lowest objective, is kept.
 2. **Neighbourhoods.** A seed seller (split or overloaded territories first, then a seeded
@@ -16,12 +16,13 @@ time budgets. This module keeps its formulation but applies it to neighbourhoods
    these sellers are freed and may move among them only; every other bundle is fixed.
 3. **Exact step.** The assignment model of the free bundles plus the single-commodity flow of
    each seller of the group (the formulation of :mod:`allocate.solvers.contiguity.exact`) is
-   solved by CP-SAT, hinted with the current alignment, on a deterministic budget. Inside a
+   (:mod:`allocate.solvers.contiguity.flow`) solved by CP-SAT, hinted with the current
+   alignment, on a deterministic budget. Inside a
    step each territory of the group is connected (per component of the unit graph), so a step
    can only remove splits; the territories outside the group do not change. The unit graph,
    its components and the sellers' base units
-   (:class:`~allocate.solvers.contiguity.exact.UnitGraph`) are built once and shared by
-   every step.
+   (:class:`~allocate.solvers.contiguity.graph.UnitGraph`) are built once, by the caller, and
+   shared by every step.
 4. **Acceptance.** A step is kept when it lowers, in this order, the number of split
    territories, the capacity overload, or the objective (travel, balance, moves).
 
@@ -35,23 +36,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from allocate.core.instance import Instance
-from allocate.organize.items import ModelProblem
-from allocate.solvers.contiguity.exact import (
-    ContiguityFlow,
+from allocate.solvers.contiguity.flow import ContiguityFlow
+from allocate.solvers.contiguity.graph import (
+    Adjacency,
     UnitGraph,
-    grow_contiguous,
-    improve_contiguous,
+    seller_units,
+    territory_components,
 )
-from allocate.solvers.contiguity.repair import _seller_units, bundle_units, territory_components
-from allocate.solvers.cpsat import STOP, AssignmentModel
+from allocate.solvers.contiguity.grow import contiguous_starts
+from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.pipeline import DET_PER_SECOND
-from allocate.solvers.problem import evaluate
+from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
 log = logging.getLogger(__name__)
@@ -62,18 +61,34 @@ GROUP = 2
 STEP_DET = 1.0
 
 
-def _territory_graph(
-    instance: Instance, b_unit: NDArray[np.int64], b_seller: NDArray[np.int64], m: int
+def touching_sellers(
+    adj: Adjacency, b_unit: NDArray[np.int64], b_seller: NDArray[np.int64], m: int
 ) -> list[list[int]]:
-    """For each seller, the sellers whose territories share a unit border with it."""
-    assert instance.units is not None
+    """For each seller, the sellers whose territories share a unit border with it.
+
+    Parameters
+    ----------
+    adj
+        Neighbours of each unit.
+    b_unit
+        Unit of each item (``-1`` outside the graph).
+    b_seller
+        Seller of each item.
+    m
+        Number of sellers.
+
+    Returns
+    -------
+    list of list of int
+        Per seller, the other sellers owning a unit adjacent to (or shared with) one of its
+        units, sorted.
+    """
     owner: dict[int, set[int]] = {}
     for b in np.flatnonzero(b_unit >= 0):
         owner.setdefault(int(b_unit[b]), set()).add(int(b_seller[b]))
     touch: list[set[int]] = [set() for _ in range(m)]
-    nb = instance.units.neighbours
     for u, us in owner.items():
-        for v in nb[u]:
+        for v in adj[u]:
             for s in us:
                 for t in owner.get(v, ()):
                     if s != t:
@@ -81,15 +96,32 @@ def _territory_graph(
     return [sorted(t) for t in touch]
 
 
-def _split_sellers(
-    instance: Instance,
+def split_sellers(
+    adj: Adjacency,
     b_unit: NDArray[np.int64],
     b_seller: NDArray[np.int64],
     comp_of: Mapping[int, int],
 ) -> set[int]:
-    """Sellers whose territory has more pieces than the unit-graph components it spans."""
+    """Sellers whose territory has more pieces than the unit-graph components it spans.
+
+    Parameters
+    ----------
+    adj
+        Neighbours of each unit.
+    b_unit
+        Unit of each item (``-1`` outside the graph).
+    b_seller
+        Seller of each item.
+    comp_of
+        Component of the unit graph holding each unit.
+
+    Returns
+    -------
+    set of int
+        The sellers whose territory is split within a component of the unit graph.
+    """
     out = set()
-    for s, parts in territory_components(instance, _seller_units(b_unit, b_seller)).items():
+    for s, parts in territory_components(adj, seller_units(b_unit, b_seller)).items():
         spanned = {comp_of[next(iter(part))] for part in parts}
         if len(parts) > len(spanned):
             out.add(s)
@@ -97,8 +129,8 @@ def _split_sellers(
 
 
 def contiguous_lns(
-    instance: Instance,
-    mp: ModelProblem,
+    problem: AssignmentProblem,
+    graph: UnitGraph,
     start_choice: NDArray[np.int64],
     time_limit_s: float,
     seed: int = 0,
@@ -108,8 +140,10 @@ def contiguous_lns(
 
     Parameters
     ----------
-    instance, mp
-        The instance (with units) and its geography model.
+    problem
+        The assignment problem of the geographic model.
+    graph
+        Its unit graph, shared by every step.
     start_choice
         A complete assignment (candidate entry per bundle), e.g. the pipeline's after repair.
     time_limit_s
@@ -117,39 +151,37 @@ def contiguous_lns(
         (``DET_PER_SECOND`` per second) first, so the same seed gives the same alignment.
     seed
         Seeds the neighbourhood order and the CP-SAT searches.
+    deterministic
+        Count the steps' deterministic time (else their wall time) against the budget.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        The best alignment found: fewest split territories, then least overload, then
+        lowest objective.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
-    assert instance.units is not None
-    scales = scales_for(mp.problem)
-    p = snap(mp.problem, scales)
-    mp_int = replace(mp, problem=p)
-    start = np.asarray(start_choice, dtype=np.int64)
-    starts = []
-    for seeds_only in (False, True):
-        grown = grow_contiguous(instance, mp_int, start, seeds_only=seeds_only)
-        grown = improve_contiguous(instance, mp_int, grown, min(0.1 * time_limit_s, 5.0))
-        ev = evaluate(p, grown)
-        starts.append(((ev.overload, ev.objective), grown))
-    current = min(starts, key=lambda t: t[0])[1]
-    # the unit graph, its components and the sellers' base units: shared by every step
-    graph = UnitGraph.build(instance, bundle_units(instance, mp))
-    b_unit, comp_of = graph.b_unit, graph.comp_of
+    scales = scales_for(problem)
+    p = snap(problem, scales)
+    starts = contiguous_starts(p, graph, start_choice, min(0.1 * time_limit_s, 5.0))
+    current = min(starts, key=lambda c: _start_key(p, c))
+    b_unit, comp_of, adj = graph.b_unit, graph.comp_of, graph.adj
     rng = np.random.default_rng(seed)
 
     def score(choice: NDArray[np.int64]) -> tuple[int, float, float]:
         ev = evaluate(p, choice)
         return (
-            len(_split_sellers(instance, b_unit, p.seller[choice], comp_of)),
+            len(split_sellers(adj, b_unit, p.seller[choice], comp_of)),
             round(ev.overload, 9),
             ev.objective,
         )
 
     cur_score = score(current)
     if log.isEnabledFor(logging.DEBUG):  # two full evaluations, for the log only
-        for _, grown in starts:
+        for grown in starts:
             log.debug("contiguous start candidate: %s", evaluate(p, grown))
-        log.debug("before contiguity: %s", evaluate(p, start))
+        log.debug("before contiguity: %s", evaluate(p, np.asarray(start_choice, dtype=np.int64)))
     log.info("contiguous LNS start: %d split, overload %.3f, objective %.4f", *cur_score)
     det_budget = max(0.0, deadline - time.perf_counter()) * DET_PER_SECOND
     det_used = 0.0
@@ -157,7 +189,7 @@ def contiguous_lns(
     step = 0
     while not STOP.is_set() and det_used < det_budget and time.perf_counter() < deadline - 0.5:
         b_seller = p.seller[current]
-        split = sorted(_split_sellers(instance, b_unit, b_seller, comp_of))
+        split = sorted(split_sellers(adj, b_unit, b_seller, comp_of))
         loads = np.bincount(b_seller, weights=p.load[current], minlength=p.n_sellers)
         over = [int(s) for s in np.flatnonzero(loads > p.capacity + 1e-9)]
         urgent = split + [s for s in over if s not in split]
@@ -167,7 +199,7 @@ def contiguous_lns(
             else int(order[step % len(order)])
         )
         step += 1
-        touch = _territory_graph(instance, b_unit, b_seller, p.n_sellers)[seed_seller]
+        touch = touching_sellers(adj, b_unit, b_seller, p.n_sellers)[seed_seller]
         pick: list[int] = (
             sorted(rng.choice(len(touch), size=min(GROUP - 1, len(touch)), replace=False).tolist())
             if touch
@@ -178,10 +210,10 @@ def contiguous_lns(
         if len(free) == 0:
             continue
         model = AssignmentModel(p, scales, free=free, base=current, sellers=group)
-        flow = ContiguityFlow(instance, mp_int, model, graph)
-        flow.hint(p, current)
+        ContiguityFlow(model, graph).hint(current)
         step_det = min(STEP_DET, det_budget - det_used)
-        out = model.solve(
+        out = solve_model(
+            model,
             min(3 * STEP_DET, deadline - time.perf_counter()),
             1,
             seed + step,
@@ -204,3 +236,9 @@ def contiguous_lns(
             current, cur_score = out.choice, new_score
     log.info("contiguous LNS: %d steps, %d split, overload %.3f, objective %.4f", step, *cur_score)
     return current
+
+
+def _start_key(p: AssignmentProblem, choice: NDArray[np.int64]) -> tuple[float, float]:
+    """Starts compare by overload, then objective."""
+    ev = evaluate(p, choice)
+    return (ev.overload, ev.objective)

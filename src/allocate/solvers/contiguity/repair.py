@@ -1,8 +1,9 @@
-"""Contiguity of geographic territories over units: helpers and the heuristic repair.
+"""The heuristic enclave repair: territories made contiguous by handing small enclaves over.
 
 A territory is *contiguous* when the units of its (non-key-account) bundles form one
-connected set in the unit adjacency graph. :func:`allocate.align.solve` makes territories contiguous
-in one of two ways:
+connected set in the unit adjacency graph (:mod:`allocate.solvers.contiguity.graph`).
+The contiguity stage of :func:`allocate.align.solve.solve`
+(:mod:`allocate.align.contiguity`) makes territories contiguous in one of two ways:
 
 * up to :data:`~allocate.solvers.contiguity.exact.EXACT_MAX_UNITS` units holding accounts
   (geography model), *exactly*: CP-SAT solves the assignment model plus a single-commodity
@@ -10,7 +11,7 @@ in one of two ways:
   below; the repair alone is the fallback when CP-SAT finds no contiguous alignment in time;
 * above that, the same flow model a few neighbouring sellers at a time, from a contiguous
   start grown out of the repaired alignment (:mod:`allocate.solvers.contiguity.lns`);
-* for the hybrid model, and as the fallback of both, by the heuristic repair of this module.
+* as the fallback of both, by the heuristic repair of this module.
 
 The repair, applied to the solver's alignment:
 
@@ -36,95 +37,56 @@ from collections import defaultdict
 import numpy as np
 from numpy.typing import NDArray
 
-from allocate.core.instance import Instance
-from allocate.organize.items import ModelProblem
-from allocate.solvers.problem import evaluate
+from allocate.solvers.contiguity.graph import UnitGraph, seller_units, territory_components
+from allocate.solvers.problem import AssignmentProblem, evaluate
 
 #: Enclaves larger than this share of a territory's workload are left alone: moving them would
 #: unbalance the receiver more than a detached patch costs (they are counted in the KPIs).
 MAX_ENCLAVE_SHARE = 0.25
 
 
-def bundle_units(instance: Instance, mp: ModelProblem) -> NDArray[np.int64]:
-    """Unit of each bundle (``-1`` for multi-unit bundles such as multi-site groups)."""
-    acc = instance.accounts
-    n_b = mp.problem.n_items
-    unit = np.full(n_b, -2, dtype=np.int64)
-    for r in range(len(mp.rows)):
-        b = int(mp.rows.bundle[r])
-        u = int(acc.unit[mp.rows.account[r]])
-        if acc.group[mp.rows.account[r]] >= 0 or acc.locked[mp.rows.account[r]]:
-            unit[b] = -1
-        elif unit[b] == -2:
-            unit[b] = u
-        elif unit[b] != u:
-            unit[b] = -1
-    unit[unit == -2] = -1
-    return unit
-
-
-def territory_components(instance: Instance, seller_units: dict[int, set[int]]) -> dict[int, list[set[int]]]:
-    """Connected components of each seller's units (``seller_units``: seller -> units)."""
-    assert instance.units is not None
-    nb = instance.units.neighbours
-    comps: dict[int, list[set[int]]] = {}
-    for s, units in seller_units.items():
-        left = set(units)
-        out = []
-        while left:
-            start = min(left)
-            left.remove(start)
-            comp = {start}
-            stack = [start]
-            while stack:
-                u = stack.pop()
-                for v in nb[u]:
-                    if v in left:
-                        left.remove(v)
-                        comp.add(v)
-                        stack.append(v)
-            out.append(comp)
-        comps[s] = out
-    return comps
-
-
-def _seller_units(b_unit: NDArray[np.int64], b_seller: NDArray[np.int64]) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = defaultdict(set)
-    for b in np.flatnonzero(b_unit >= 0):
-        out[int(b_seller[b])].add(int(b_unit[b]))
-    return out
-
-
-def count_enclaves(instance: Instance, mp: ModelProblem, choice: NDArray[np.int64]) -> int:
-    """Number of territories made of more than one connected component."""
-    if instance.units is None:
-        return 0
-    units = _seller_units(bundle_units(instance, mp), mp.problem.seller[choice])
-    return sum(1 for comps in territory_components(instance, units).values() if len(comps) > 1)
-
-
 def repair_contiguity(
-    instance: Instance, mp: ModelProblem, choice: NDArray[np.int64], rounds: int = 10, budget: float = 0.05
+    problem: AssignmentProblem,
+    graph: UnitGraph,
+    choice: NDArray[np.int64],
+    rounds: int = 10,
+    budget: float = 0.05,
 ) -> NDArray[np.int64]:
     """Return a choice in which as many territories as possible are contiguous.
 
     Only the seller's own bundles move (in a hybrid model a unit holds one bundle per skill
     group, each with its own territory), and only to a seller that owns a bundle in a unit
     adjacent to the enclave, may serve every bundle of it and has the capacity.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem of the geographic model.
+    graph
+        Its unit graph (the unit of each bundle and the adjacency).
+    choice
+        The alignment to repair (candidate entry per bundle).
+    rounds
+        At most this many rounds of enclave moves.
+    budget
+        The repair raises the objective by at most this share of its absolute value.
+
+    Returns
+    -------
+    NDArray[np.int64]
+        A new choice (``choice`` is not modified).
     """
-    if instance.units is None:
-        return choice
-    p = mp.problem
+    p = problem
     choice = choice.copy()
-    b_unit = bundle_units(instance, mp)
-    nb = instance.units.neighbours
+    b_unit = graph.b_unit
+    nb = graph.adj
     current_obj = evaluate(p, choice).objective
     limit = current_obj + budget * abs(current_obj)
     for _ in range(rounds):
         b_seller = p.seller[choice]
         loads = np.bincount(b_seller, weights=p.load[choice], minlength=p.n_sellers)
         counts = np.bincount(b_seller, weights=p.count, minlength=p.n_sellers)
-        seller_units = _seller_units(b_unit, b_seller)
+        units_of = seller_units(b_unit, b_seller)
         # bundles of each (seller, unit)
         own: dict[tuple[int, int], list[int]] = defaultdict(list)
         for b in np.flatnonzero(b_unit >= 0):
@@ -134,7 +96,7 @@ def repair_contiguity(
         for (s, u) in own:
             holders[u].add(s)
         moved = False
-        for s, parts in sorted(territory_components(instance, seller_units).items()):
+        for s, parts in sorted(territory_components(nb, units_of).items()):
             if len(parts) < 2:
                 continue
             weight = [sum(p.load[choice[b]] for u in part for b in own[(s, u)]) for part in parts]

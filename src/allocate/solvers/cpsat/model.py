@@ -2,31 +2,18 @@
 
 The model is the one written in :mod:`allocate.solvers.problem`. For a large-neighbourhood
 step only the free items get variables; the other items are fixed at their current choice and
-enter as constants (their loads, potentials and moves).
+enter as constants (their loads, potentials and moves). This module builds the model;
+:func:`allocate.solvers.cpsat.solve.solve_model` solves it.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
-from allocate.solvers.cpsat.setup import STOP, new_solver
 from allocate.solvers.problem import AssignmentProblem
 from allocate.solvers.scaling import Scales
-
-
-@dataclass(frozen=True)
-class CpSatOutcome:
-    status: int  # cp_model status code
-    choice: NDArray[np.int64] | None  # full choice vector (fixed items copied from base)
-    objective: float  # scaled back to objective units
-    bound: float
-    det_time: float
-    wall_s: float
 
 
 class AssignmentModel:
@@ -68,7 +55,23 @@ class AssignmentModel:
         self.is_free = is_free
         if base is None and not is_free.all():
             raise ValueError("a base choice is required when some items are fixed")
-        fixed_items = np.flatnonzero(~is_free)
+        self._constants()
+        self._variables(sellers)
+
+        self._assign_once()
+        self._capacity()
+        self._max_items()
+        self._locks()
+        self._moves()
+        self._balance()
+        self._objective()
+        self._hint()
+
+    # -- constants and variables -----------------------------------------------------------
+    def _constants(self) -> None:
+        """Per-seller load, count, potential and moves of the fixed items: constants here."""
+        p, scales, base = self.p, self.sc, self.base
+        fixed_items = np.flatnonzero(~self.is_free)
         fixed_choice = base[fixed_items] if base is not None else np.zeros(0, dtype=np.int64)
         self.fixed_choice = fixed_choice
         fixed_sellers = p.seller[fixed_choice]
@@ -88,6 +91,9 @@ class AssignmentModel:
         moved_fixed = (p.current[fixed_items] >= 0) & (fixed_sellers != p.current[fixed_items])
         self.base_moves = int(p.count[fixed_items][moved_fixed].sum())
 
+    def _variables(self, sellers: NDArray[np.int64] | None) -> None:
+        """x[k]: the free item of candidate entry k goes to the entry's seller."""
+        p, base = self.p, self.base
         # candidate entries of free items
         starts, ends = p.indptr[self.free], p.indptr[self.free + 1]
         self.entries = (
@@ -102,17 +108,7 @@ class AssignmentModel:
                 keep |= self.entries == base[self.entry_item]
             self.entries, self.entry_item = self.entries[keep], self.entry_item[keep]
         self.x = [self.model.new_bool_var(f"x{e}") for e in self.entries]
-        self.load_int = scales.loads(p.load[self.entries])
-        self.objective_terms: list[tuple[list, list[int]]] = []
-
-        self._assign_once()
-        self._capacity()
-        self._max_items()
-        self._locks()
-        self._moves()
-        self._balance()
-        self._objective()
-        self._hint()
+        self.load_int = self.sc.loads(p.load[self.entries])
 
     # -- constraint families ---------------------------------------------------------------
     def _assign_once(self) -> None:
@@ -135,7 +131,6 @@ class AssignmentModel:
         """Workload (travel included) stays within each seller's capacity."""
         cap = self.sc.capacities(self.p.capacity)
         self.seller_entries = self._by_seller()
-        self.load_var: dict[int, cp_model.IntVar] = {}
         for s, ks in self.seller_entries.items():
             room = int(cap[s] - self.base_load[s])
             expr = sum(int(self.load_int[k]) * self.x[k] for k in ks)
@@ -281,185 +276,50 @@ class AssignmentModel:
 
         The scaled objective is an integer, so ``ceil`` of the scaled bound is still valid
         (a unit of slack absorbs floating-point error).
+
+        Parameters
+        ----------
+        bound
+            A lower bound of the assignment problem's objective (objective units); an
+            infinite one adds nothing.
+
+        Returns
+        -------
+        None
         """
         if not np.isfinite(bound):
             return
-        fixed_cost = (
-            float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum())
-            if len(self.fixed_choice)
-            else 0.0
-        )
-        offset = self.move_weight_int * (self.move_constant + self.base_moves) + fixed_cost
-        scaled = bound * self.sc.obj - offset
+        scaled = bound * self.sc.obj - self._scaled_offset()
         self.model.add(
             self.objective_expr
             >= int(np.ceil(scaled - 1e-6 * max(1.0, abs(scaled)))) - (0 if self.sc.obj == 1 else 1)
         )
 
-    def _hint(self) -> None:
-        if self.base is None:
-            return
-        chosen = set(int(e) for e in self.base[self.free])
-        for k, e in enumerate(self.entries):
-            self.model.add_hint(self.x[k], int(e) in chosen)
-
-    # -- solving ---------------------------------------------------------------------------
-    def solve(
-        self,
-        time_limit_s: float,
-        workers: int,
-        seed: int,
-        deterministic_time: float | None = None,
-        log_search: bool = False,
-        on_solution: Callable[[float], None] | None = None,
-    ) -> CpSatOutcome:
-        """Solve; ``on_solution(objective)`` is called at each improving solution.
-
-        With a ``deterministic_time`` budget, the run is reproducible: ``workers``
-        single-threaded CP-SAT searches with seeds ``seed, seed + 1, ...`` run side by side
-        (threads; CP-SAT releases the GIL) and the best result wins, ties going to the lowest
-        seed. Each single-threaded search is deterministic, so the winner is too. (CP-SAT's
-        own interleaved mode is also reproducible, but on these models it proved optimality
-        five times slower.) Without a deterministic budget, CP-SAT's parallel portfolio runs.
-        """
-        from concurrent.futures import ThreadPoolExecutor, wait
-
-        # Searches run in threads and the main thread waits in short slices, so that a
-        # Ctrl-C handler gets to run and can stop them (see request_stop).
-        portfolio = deterministic_time is not None and workers > 1
-        runs = (
-            [(1, seed + k, log_search and k == 0) for k in range(workers)]
-            if portfolio
-            else [(workers, seed, log_search)]
-        )
-        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
-            futures = [
-                pool.submit(
-                    self._solve_once,
-                    time_limit_s,
-                    w,
-                    sd,
-                    deterministic_time,
-                    lg,
-                    _Progress(on_solution, self.sc.obj, self._offset()) if on_solution else None,
-                )
-                for w, sd, lg in runs
-            ]
-            while wait(futures, timeout=0.2).not_done:
-                pass
-            outs = [f.result() for f in futures]
-        if not portfolio:
-            return outs[0]
-        solved = [o for o in outs if o.choice is not None]
-        bound = max(o.bound for o in outs)
-        if not solved:
-            status = (
-                cp_model.INFEASIBLE
-                if any(o.status == cp_model.INFEASIBLE for o in outs)
-                else outs[0].status
-            )
-            return CpSatOutcome(
-                int(status),
-                None,
-                float("nan"),
-                bound,
-                max(o.det_time for o in outs),
-                max(o.wall_s for o in outs),
-            )
-        best = min(solved, key=lambda o: (o.status != cp_model.OPTIMAL, o.objective))
-        status = (
-            cp_model.OPTIMAL if any(o.status == cp_model.OPTIMAL for o in outs) else best.status
-        )
-        return CpSatOutcome(
-            int(status),
-            best.choice,
-            best.objective,
-            max(bound, min(best.objective, bound))
-            if status != cp_model.OPTIMAL
-            else best.objective,  # type: ignore[arg-type]  # numpy/ortools stubs
-            max(o.det_time for o in outs),
-            max(o.wall_s for o in outs),
-        )
-
-    def _offset(self) -> float:
+    def _scaled_offset(self) -> float:
+        """The objective's constant part (fixed items' cost, moves' constant), scaled."""
         fixed_cost = (
             float(self.sc.objective(self.p.cost_weight * self.p.cost[self.fixed_choice]).sum())
             if len(self.fixed_choice)
             else 0.0
         )
-        return (
-            self.move_weight_int * (self.move_constant + self.base_moves) + fixed_cost
-        ) / self.sc.obj
+        return self.move_weight_int * (self.move_constant + self.base_moves) + fixed_cost
 
-    def _solve_once(
-        self, time_limit_s, workers, seed, deterministic_time, log_search, callback
-    ) -> CpSatOutcome:
-        solver = new_solver(
-            time_limit_s,
-            max(1, int(workers)),
-            seed,
-            None if deterministic_time is None else max(0.01, float(deterministic_time)),
-        )
-        prm = solver.parameters
-        # Presolve loops and symmetry detection cost seconds on these models and find little:
-        # candidates are already sparse and the hint is feasible.
-        prm.max_presolve_iterations = 1
-        prm.symmetry_level = 0
-        # Progress logs arrive from inside the search: their callback is
-        # where a Ctrl-C (STOP) is honoured when no new solution or bound comes for a while.
-        prm.log_search_progress = True
-        prm.log_to_stdout = False
-        if STOP.is_set():
-            prm.max_time_in_seconds = 0.001
-        if callback is None:
-            callback = _Progress(None, self.sc.obj, 0.0)
+    def offset(self) -> float:
+        """The objective's constant part in objective units: CP-SAT's objective plus this is
+        the assignment problem's objective.
 
-        def on_bound(_bound: float) -> None:
-            if STOP.is_set():
-                solver.stop_search()
+        Returns
+        -------
+        float
+            The offset.
+        """
+        return self._scaled_offset() / self.sc.obj
 
-        def on_log(line: str) -> None:
-            if log_search:
-                print(line, flush=True)
-            if STOP.is_set():
-                solver.stop_search()
-
-        solver.best_bound_callback = on_bound
-        solver.log_callback = on_log
-        status = solver.solve(self.model, callback)
-        choice = None
-        objective = float("nan")
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            choice = (
-                np.array(self.base, dtype=np.int64, copy=True)
-                if self.base is not None
-                else np.full(self.p.n_items, -1, dtype=np.int64)
-            )
-            vals = np.array([solver.boolean_value(v) for v in self.x], dtype=bool)
-            choice[self.entry_item[vals]] = self.entries[vals]
-            objective = solver.objective_value / self.sc.obj
-        offset = self._offset()
-        return CpSatOutcome(
-            status=int(status),
-            choice=choice,
-            objective=objective + offset if choice is not None else objective,
-            bound=solver.best_objective_bound / self.sc.obj + offset,
-            det_time=solver.deterministic_time,
-            wall_s=solver.wall_time,
-        )
-
-
-class _Progress(cp_model.CpSolverSolutionCallback):
-    """Reports each improving objective (in objective units) and honours :data:`STOP`."""
-
-    def __init__(self, fn: Callable[[float], None] | None, scale: float, offset: float) -> None:
-        super().__init__()
-        self._fn = fn
-        self._scale = scale
-        self._offset = offset
-
-    def on_solution_callback(self) -> None:
-        if self._fn is not None:
-            self._fn(self.objective_value / self._scale + self._offset)
-        if STOP.is_set():
-            self.stop_search()
+    # -- solution hint ---------------------------------------------------------------------
+    def _hint(self) -> None:
+        """Hint the base choice, when there is one (a feasible start speeds CP-SAT up)."""
+        if self.base is None:
+            return
+        chosen = set(int(e) for e in self.base[self.free])
+        for k, e in enumerate(self.entries):
+            self.model.add_hint(self.x[k], int(e) in chosen)

@@ -1,0 +1,172 @@
+"""The contiguity stage of the solve workflow: connected territories for the geography model.
+
+After the pipeline (LP -> heuristics -> CP-SAT) the geography model's territories are made
+contiguous over the units of ``units.geojson``:
+
+* :meth:`ContiguityStage.plan` decides, before the pipeline, whether the stage runs (the
+  geography model, units, ``contiguity`` not switched off, at least one unit holding
+  accounts) and how: ``"exact"`` (the flow model over every seller, up to
+  :data:`~allocate.solvers.contiguity.exact.EXACT_MAX_UNITS` units holding accounts) or
+  ``"lns"`` (the flow model a few sellers at a time, above);
+* :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
+* :meth:`ContiguityStage.run` repairs the pipeline's alignment
+  (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`), then solves the exact
+  model warm-started from the repair (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`)
+  or runs the neighbourhood search from it
+  (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`, skipped after a Ctrl-C), and says
+  which alignment, status and bound the solve keeps.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from allocate.core.instance import Instance
+from allocate.core.scenario import Scenario
+from allocate.core.status import SolveStatus
+from allocate.organize.items import ModelProblem
+from allocate.organize.units import bundle_units, unit_graph
+from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
+from allocate.solvers.contiguity.lns import contiguous_lns
+from allocate.solvers.contiguity.repair import repair_contiguity
+from allocate.solvers.pipeline import AssignmentSolution
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    """The alignment a solve keeps after the contiguity stage.
+
+    Attributes
+    ----------
+    choice
+        Candidate entry of each bundle.
+    status
+        The solve's status (no longer optimal once contiguity moved bundles, unless the
+        exact model proves its own optimum).
+    best_bound
+        The best bound known.
+    """
+
+    choice: NDArray[np.int64]
+    status: SolveStatus
+    best_bound: float
+
+
+@dataclass(frozen=True, eq=False)
+class ContiguityStage:
+    """The contiguity stage of one solve (see the module docstring).
+
+    Attributes
+    ----------
+    instance, scenario, mp
+        The solve's instance, scenario and organization model.
+    mode
+        ``"exact"`` or ``"lns"``.
+    b_unit
+        Unit of each bundle of ``mp`` (:func:`~allocate.organize.units.bundle_units`).
+    """
+
+    instance: Instance
+    scenario: Scenario
+    mp: ModelProblem
+    mode: Literal["exact", "lns"]
+    b_unit: NDArray[np.int64]
+
+    @classmethod
+    def plan(cls, instance: Instance, scenario: Scenario, mp: ModelProblem) -> ContiguityStage | None:
+        """Whether and how territories are made contiguous.
+
+        Parameters
+        ----------
+        instance, scenario, mp
+            The solve's instance, scenario and organization model.
+
+        Returns
+        -------
+        ContiguityStage or None
+            ``None`` when the stage does not apply: not the geography model, no units,
+            contiguity switched off, or no unit holding accounts.
+        """
+        if scenario.model != "geography" or instance.units is None or scenario.contiguity is False:
+            return None
+        b_unit = bundle_units(instance, mp)
+        n_units = len(set(b_unit[b_unit >= 0].tolist()))
+        if n_units == 0:
+            return None
+        if n_units > EXACT_MAX_UNITS:
+            log.info(
+                "%d units hold accounts (> %d): contiguity by neighbourhoods",
+                n_units,
+                EXACT_MAX_UNITS,
+            )
+            return cls(instance, scenario, mp, "lns", b_unit)
+        return cls(instance, scenario, mp, "exact", b_unit)
+
+    def time_s(self) -> float:
+        """The stage's share of the time limit: max(5 s, half of it), at most 80 % of it.
+
+        Returns
+        -------
+        float
+            Seconds kept from the pipeline for this stage.
+        """
+        limit = self.scenario.time_limit_s
+        return min(max(5.0, 0.5 * limit), 0.8 * limit)
+
+    def run(self, sol: AssignmentSolution, t0: float) -> StageOutcome:
+        """Make the pipeline's territories contiguous.
+
+        Parameters
+        ----------
+        sol
+            The pipeline's solution.
+        t0
+            ``time.perf_counter()`` at the start of the solve: the stage gets what is left
+            of the time limit (at least a second).
+
+        Returns
+        -------
+        StageOutcome
+            The exact model's alignment when it found one (optimal if proven, its bound
+            kept), else the repaired (and, above the exact size, searched) alignment, no
+            longer optimal if it differs from the pipeline's.
+        """
+        sc = self.scenario
+        p = self.mp.problem
+        graph = unit_graph(self.instance, self.b_unit)
+        choice, status, best_bound = sol.choice, sol.status, sol.best_bound
+        repaired = repair_contiguity(p, graph, choice, budget=sc.contiguity_budget)
+        if self.mode == "exact":
+            left = max(1.0, sc.time_limit_s - (time.perf_counter() - t0))
+            contiguous = solve_contiguous(
+                p,
+                graph,
+                repaired,
+                left,
+                sc.workers,
+                sc.seed,
+                deterministic=sc.deterministic,
+                lower_bound=sol.best_bound,
+            )
+            if contiguous.choice is not None:
+                return StageOutcome(
+                    contiguous.choice,
+                    SolveStatus.OPTIMAL if contiguous.optimal else SolveStatus.FEASIBLE,
+                    max(best_bound, contiguous.bound),
+                )
+        elif not sol.interrupted:
+            left = max(1.0, sc.time_limit_s - (time.perf_counter() - t0))
+            repaired = contiguous_lns(p, graph, repaired, left, sc.seed, deterministic=sc.deterministic)
+        if not np.array_equal(repaired, choice):
+            choice = repaired
+            if status is SolveStatus.OPTIMAL:
+                status = SolveStatus.FEASIBLE  # contiguity moved items: optimality no longer proven
+        return StageOutcome(choice, status, best_bound)

@@ -1,0 +1,117 @@
+"""The contiguity stage: when it runs, how, and what the solve keeps."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from allocate.align import contiguity as stage_module
+from allocate.align.contiguity import ContiguityStage
+from allocate.align.solve import solve
+from allocate.core.scenario import Scenario
+from allocate.core.status import SolveStatus
+from allocate.organize.presets import build_model
+from allocate.organize.units import bundle_units
+from allocate.solvers.contiguity.graph import count_enclaves
+from allocate.solvers.pipeline import AssignmentSolution
+from allocate.solvers.problem import evaluate
+from tests.align.conftest import a_cells, bundle_choice, grid_scenario
+
+
+def _plan(instance, scenario):
+    return ContiguityStage.plan(instance, scenario, build_model(instance, scenario))
+
+
+def test_the_stage_applies_to_the_geography_model_with_units_only(grid, tiny) -> None:
+    stage = _plan(grid, grid_scenario())
+    assert stage is not None and stage.mode == "exact"
+    assert stage.b_unit.tolist() == bundle_units(grid, stage.mp).tolist()
+    assert _plan(grid, grid_scenario(contiguity=False)) is None
+    assert _plan(grid, grid_scenario().model_copy(update={"model": "size"})) is None
+    assert _plan(tiny, Scenario(model="geography")) is None  # no units.geojson
+
+
+def test_above_the_exact_size_neighbourhoods(grid, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 8)  # the grid has 9 units
+    with caplog.at_level(logging.INFO, logger="allocate"):
+        stage = _plan(grid, grid_scenario())
+    assert stage is not None and stage.mode == "lns"
+    assert "9 units hold accounts (> 8): contiguity by neighbourhoods" in caplog.text
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 9)
+    assert _plan(grid, grid_scenario()).mode == "exact"
+
+
+@pytest.mark.parametrize(("limit", "share"), [(4.0, 3.2), (20.0, 10.0), (100.0, 50.0)])
+def test_time_share(grid, limit, share) -> None:
+    stage = _plan(grid, grid_scenario(time_limit_s=limit))
+    assert stage.time_s() == pytest.approx(share)
+
+
+def _split_solution(stage, interrupted=False) -> AssignmentSolution:
+    """The travel optimum (A in the two west corners, split), as the pipeline proves it."""
+    mp, inst = stage.mp, stage.instance
+    ids = list(inst.units.ids)
+    a = int(np.flatnonzero(mp.sellers == list(inst.sellers.ids).index("A"))[0])
+    corners = {ids.index("c00"), ids.index("c20")}
+    p = mp.problem
+    choice = np.array(
+        [p.candidate_index(b, a if stage.b_unit[b] in corners else 1 - a) for b in range(p.n_items)]
+    )
+    return AssignmentSolution(SolveStatus.OPTIMAL, choice, 14.0, 14.0, 14.0, 0.1, True, 14.0, interrupted)
+
+
+def _enclaves(stage, choice) -> int:
+    return count_enclaves(stage.instance.units.neighbours, stage.b_unit, stage.mp.problem.seller[choice])
+
+
+def test_exact_run_keeps_the_proved_contiguous_optimum(grid) -> None:
+    import time
+
+    stage = _plan(grid, grid_scenario())
+    sol = _split_solution(stage)
+    assert _enclaves(stage, sol.choice) == 1
+    kept = stage.run(sol, time.perf_counter())
+    assert _enclaves(stage, kept.choice) == 0
+    assert evaluate(stage.mp.problem, kept.choice).objective == pytest.approx(16.0)
+    assert kept.status is SolveStatus.OPTIMAL  # proved by the contiguous model
+    assert kept.best_bound == pytest.approx(16.0)  # above the pipeline's 14
+
+
+def test_lns_run_is_no_longer_optimal_and_skipped_after_ctrl_c(grid, monkeypatch) -> None:
+    import time
+
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    stage = _plan(grid, grid_scenario())
+    kept = stage.run(_split_solution(stage), time.perf_counter())
+    assert _enclaves(stage, kept.choice) == 0
+    assert kept.status is SolveStatus.FEASIBLE and kept.best_bound == 14.0
+    # interrupted: only the repair runs, and the corners are too heavy to be enclaves
+    sol = _split_solution(stage, interrupted=True)
+    kept = stage.run(sol, time.perf_counter())
+    assert kept.choice.tolist() == sol.choice.tolist() and kept.status is SolveStatus.OPTIMAL
+
+
+def test_large_instances_use_neighbourhoods(fr300, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 10)  # fr300 has more units than that
+    scenario = Scenario(model="geography", time_limit_s=10)
+    with caplog.at_level(logging.INFO, logger="allocate"):
+        result = solve(fr300, scenario)
+    assert "contiguity by neighbourhoods" in caplog.text
+    mp = build_model(fr300, scenario)
+    choice = bundle_choice(mp, np.asarray(result.alignment.seller))
+    b_unit = bundle_units(fr300, mp)
+    assert count_enclaves(fr300.units.neighbours, b_unit, mp.problem.seller[choice]) == 0
+    ev = evaluate(mp.problem, choice)
+    assert ev.feasible
+    assert result.objective == pytest.approx(ev.objective)
+
+
+def test_neighbourhoods_reach_the_grid_optimum(grid, monkeypatch) -> None:
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    result = solve(grid, grid_scenario())
+    # with two sellers the neighbourhood is the whole flow model: the contiguous optimum
+    assert a_cells(grid, result) in ({"00"}, {"20"})
+    assert result.objective == pytest.approx(16.0)
+    assert result.status.value == "feasible"  # no proof claimed by the neighbourhood search

@@ -1,0 +1,67 @@
+"""The solve workflow end to end: contiguous territories on a generated instance and on the grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from allocate.align.solve import alignment_from_choice, solve
+from allocate.core.scenario import Scenario
+from allocate.organize.presets import build_model
+from allocate.organize.units import bundle_units
+from allocate.solvers.contiguity.graph import count_enclaves
+from allocate.solvers.problem import evaluate
+from tests.align.conftest import a_cells, bundle_choice, grid_scenario
+
+
+def _enclaves(instance, mp, choice) -> int:
+    return count_enclaves(instance.units.neighbours, bundle_units(instance, mp), mp.problem.seller[choice])
+
+
+def test_generated_instance_gets_connected_territories(fr300) -> None:
+    scenario = Scenario(model="geography", time_limit_s=10)
+    result = solve(fr300, scenario)
+    mp = build_model(fr300, scenario)
+    sellers = np.asarray(result.alignment.seller)
+    # each account assigned once, to a real seller
+    assert sorted(np.asarray(result.alignment.account).tolist()) == list(range(len(fr300.accounts)))
+    assert (sellers >= 0).all()
+    # rebuild the bundle choice from the alignment and check it independently
+    choice = bundle_choice(mp, sellers)
+    assert _enclaves(fr300, mp, choice) == 0
+    ev = evaluate(mp.problem, choice)
+    assert ev.overload == 0 and ev.feasible
+    assert result.objective == pytest.approx(ev.objective)
+    loads = np.bincount(
+        mp.problem.seller[choice], weights=mp.problem.load[choice], minlength=mp.problem.n_sellers
+    )
+    assert np.all(loads <= mp.problem.capacity + 1e-9)  # no overloaded seller
+
+
+def test_grid_travel_optimum_is_split(grid) -> None:
+    assert len(grid.units) == 9 and all(len(nb) in (2, 3, 4) for nb in grid.units.neighbours)
+    result = solve(grid, grid_scenario(contiguity=False))
+    assert a_cells(grid, result) == {"00", "20"}
+    assert result.objective == pytest.approx(14.0)
+    assert result.status.value == "optimal"
+
+
+def test_grid_contiguous_optimum(grid) -> None:
+    result = solve(grid, grid_scenario())
+    assert a_cells(grid, result) in ({"00"}, {"20"})
+    assert result.objective == pytest.approx(16.0)
+    assert result.status.value == "optimal"
+    assert result.best_bound == pytest.approx(16.0)  # the contiguous model's proof, not the 14 h
+
+
+def test_alignment_from_choice(grid) -> None:
+    mp = build_model(grid, grid_scenario())
+    p = mp.problem
+    a = list(grid.sellers.ids).index("A")
+    k = int(np.flatnonzero(mp.sellers == a)[0])  # A's index in the problem
+    choice = np.array([p.candidate_index(b, k if b == 0 else 1 - k) for b in range(p.n_items)])
+    al = alignment_from_choice(mp, choice)
+    assert al.model == mp.name
+    row_of_bundle0 = int(np.flatnonzero(mp.rows.bundle == 0)[0])
+    assert al.seller[row_of_bundle0] == a
+    assert (np.asarray(al.seller) == a).sum() == 1
