@@ -1,6 +1,6 @@
 """Behaviour lock: the CLI's outputs on a small instance equal the recorded reference, byte for byte.
 
-The reference under ``tests/reference/`` was recorded from main before the package was
+The reference under ``tests/cli/reference/`` was recorded from main before the package was
 reorganized (issue 13) and must not drift unless a change of behaviour is intended. Every
 command runs with one worker and a seed, so each stage stops on a deterministic budget
 (the run's ``kpis.json`` says so); a run whose wall-clock safety fired first is not comparable
@@ -8,7 +8,7 @@ and is skipped, not passed.
 
 To re-record after an intended change of behaviour (and say so in the commit)::
 
-    python tests/test_equivalence.py --record
+    python -m tests.cli.test_equivalence --record
 """
 
 from __future__ import annotations
@@ -117,6 +117,6 @@ def test_file_identical(produced, rel):
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--record"]:
-        sys.exit("usage: python tests/test_equivalence.py --record")
+        sys.exit("usage: python -m tests.cli.test_equivalence --record")
     _record(REFERENCE)
     print(f"recorded {len(_files(REFERENCE))} files under {REFERENCE}")
