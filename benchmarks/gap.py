@@ -29,6 +29,12 @@ from allocate.solvers import SolveParams, solve_assignment  # noqa: E402
 from allocate.solvers.problem import dense_problem  # noqa: E402
 
 
+def _gap_problem(path):
+    """One GAP file as the assignment problem that a sales alignment also becomes."""
+    g = read_gap(path)
+    return dense_problem(g.cost, g.load, g.capacity)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data_dir", type=Path)
@@ -103,8 +109,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _gap_problem(path):
-    g = read_gap(path)
-    return dense_problem(g.cost, g.load, g.capacity)
