@@ -13,7 +13,7 @@ from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.nomenclature import ROLES
 from allocate.io import read_instance
-from allocate.io.runfolder import SIZING, write_sizing
+from allocate.io.runfolder import SIZING, sizing_table, write_sizing
 
 
 def register(app: typer.Typer) -> None:
@@ -103,7 +103,7 @@ def size_cmd(
             )
         if out is not None:
             write_sizing(out, _sizing_summary(rep, tables), tables)
-            console.print(f"wrote {out}/{SIZING} and {', '.join(n + '.csv' for n in tables)}")
+            console.print(f"wrote {out}/{SIZING} and {', '.join(sizing_table(n) for n in tables)}")
 
     run_guarded(go)
 

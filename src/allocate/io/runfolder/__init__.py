@@ -1,0 +1,130 @@
+"""Run folders: the one package that names, writes and reads the files of a run.
+
+Every file name is spelled once, in :mod:`~allocate.io.runfolder.names`; the other modules,
+one per kind of folder, write and read them. The layout of each kind of folder:
+
+* a **solve** (``allocate solve``, one model of ``compare``, one batch scenario;
+  :mod:`~allocate.io.runfolder.solve`, read back by :mod:`~allocate.io.runfolder.run`)::
+
+      RUN/ALIGNMENT       account_id, seller_id (+ product_line or role when items are split)
+      RUN/KPIS            status, objective, best bound, gap, wall time, per-seller KPIs, totals
+      RUN/SELLERS_KPIS    one row per seller
+      RUN/TERRITORIES     one polygon per seller, with its KPIs (:mod:`~.territories`)
+
+  a model without an alignment leaves ``RUN/INFEASIBLE`` or ``RUN/ERROR`` instead
+  (:func:`write_failure`); :data:`KPIS` is read and merged by :mod:`~.kpis`;
+* a **schedule** (``allocate schedule``; :mod:`~allocate.io.runfolder.plan`) adds to a run
+  folder::
+
+      RUN/SCHEDULE  RUN/LOAD  RUN/UNSCHEDULED  RUN/FUNNEL    and merges its keys into RUN/KPIS
+
+* a **comparison** (``allocate compare``; :mod:`~allocate.io.runfolder.comparison`)::
+
+      OUT/COMPARISON_CSV  OUT/COMPARISON_MD  OUT/COMPARISON_HTML
+      OUT/<model>/        one run folder per model
+
+* a **batch** (``allocate batch``; :mod:`~allocate.io.runfolder.batch`)::
+
+      OUT/BATCH_PLAN                      the expanded grid
+      OUT/BATCH_INDEX                     one row per finished scenario
+      OUT/<scenario_id>/                  a run folder, complete once it holds DONE
+      OUT/TMP_PREFIX<scenario_id>-<uid>/  a scenario being written (never read)
+
+* a **sizing** (``allocate size --out``; :mod:`~allocate.io.runfolder.sizing`)::
+
+      OUT/<table>.csv     one per table (:func:`sizing_table`)
+      OUT/SIZING          the summary
+
+Every file is written atomically (:mod:`allocate.io.atomic`). The public names below are this
+package's API: importers write ``from allocate.io.runfolder import X``.
+"""
+
+from allocate.io.runfolder.batch import (
+    new_scenario_tmp,
+    read_done,
+    scenario_temporaries,
+    write_batch_index,
+    write_batch_plan,
+    write_done,
+)
+from allocate.io.runfolder.comparison import write_comparison_files
+from allocate.io.runfolder.kpis import Kpis, merge_kpis, read_kpis
+from allocate.io.runfolder.names import (
+    ALIGNMENT,
+    BATCH_INDEX,
+    BATCH_PLAN,
+    COMPARISON_CSV,
+    COMPARISON_HTML,
+    COMPARISON_MD,
+    DONE,
+    ERROR,
+    FUNNEL,
+    INFEASIBLE,
+    KPIS,
+    LOAD,
+    SCHEDULE,
+    SELLERS_KPIS,
+    SIZING,
+    TERRITORIES,
+    TMP_PREFIX,
+    UNSCHEDULED,
+    sizing_table,
+)
+from allocate.io.runfolder.plan import read_plan_table, write_plan_files
+from allocate.io.runfolder.run import (
+    RunData,
+    read_alignment,
+    read_run,
+    read_seller_kpis,
+    recorded_instance_dir,
+    resolve_instance_dir,
+)
+from allocate.io.runfolder.sizing import write_sizing
+from allocate.io.runfolder.solve import alignment_frame, write_failure, write_run
+from allocate.io.runfolder.territories import account_owner, territories_geojson
+
+__all__ = [
+    "ALIGNMENT",
+    "BATCH_INDEX",
+    "BATCH_PLAN",
+    "COMPARISON_CSV",
+    "COMPARISON_HTML",
+    "COMPARISON_MD",
+    "DONE",
+    "ERROR",
+    "FUNNEL",
+    "INFEASIBLE",
+    "KPIS",
+    "LOAD",
+    "SCHEDULE",
+    "SELLERS_KPIS",
+    "SIZING",
+    "TERRITORIES",
+    "TMP_PREFIX",
+    "UNSCHEDULED",
+    "Kpis",
+    "RunData",
+    "account_owner",
+    "alignment_frame",
+    "merge_kpis",
+    "new_scenario_tmp",
+    "read_alignment",
+    "read_done",
+    "read_kpis",
+    "read_plan_table",
+    "read_run",
+    "read_seller_kpis",
+    "recorded_instance_dir",
+    "resolve_instance_dir",
+    "scenario_temporaries",
+    "sizing_table",
+    "territories_geojson",
+    "write_batch_index",
+    "write_batch_plan",
+    "write_comparison_files",
+    "write_done",
+    "write_failure",
+    "write_plan_files",
+    "write_run",
+    "write_sizing",
+]

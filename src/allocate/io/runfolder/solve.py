@@ -1,0 +1,135 @@
+"""Writing a solve's run folder: the alignment, the indicators, and what a failed model leaves.
+
+``allocate solve``, each model of ``compare`` and each batch scenario write :data:`ALIGNMENT`,
+:data:`SELLERS_KPIS`, :data:`KPIS` and :data:`TERRITORIES` (:func:`write_run`); a model without
+an alignment leaves :data:`INFEASIBLE` or :data:`ERROR` instead (:func:`write_failure`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocate.core.instance import Instance
+from allocate.core.result import Alignment, Result
+from allocate.io.atomic import atomic_write_text, write_csv, write_json
+from allocate.io.runfolder.kpis import Kpis
+from allocate.io.runfolder.names import (
+    ALIGNMENT,
+    ERROR,
+    INFEASIBLE,
+    KPIS,
+    SELLERS_KPIS,
+    TERRITORIES,
+)
+from allocate.io.runfolder.territories import territories_geojson
+
+
+def alignment_frame(instance: Instance, alignment: Alignment) -> pd.DataFrame:
+    """The rows of :data:`ALIGNMENT`.
+
+    Parameters
+    ----------
+    instance
+        The instance that was solved.
+    alignment
+        Its alignment (one row per account, or per account and item).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id, seller_id`` (empty seller: unassigned), plus the item column if any.
+    """
+    df = pd.DataFrame(
+        {
+            "account_id": [instance.accounts.ids[a] for a in alignment.account],
+            "seller_id": [instance.sellers.ids[s] if s >= 0 else "" for s in alignment.seller],
+        }
+    )
+    if alignment.key_kind:
+        df[alignment.key_kind] = list(alignment.key)
+    return df
+
+
+def write_run(
+    out: Path, instance: Instance, result: Result, kpis: Kpis, extra: dict[str, Any] | None = None
+) -> list[Path]:
+    """Write the outputs of one solve into ``out`` (each file atomically).
+
+    Parameters
+    ----------
+    out
+        The run folder (created).
+    instance
+        The instance that was solved.
+    result
+        The solve's result.
+    kpis
+        Its indicators (``sellers`` table and ``totals``).
+    extra
+        Keys added to :data:`KPIS` (e.g. ``instance_dir``, a batch scenario's id).
+
+    Returns
+    -------
+    list of pathlib.Path
+        :data:`ALIGNMENT`, :data:`SELLERS_KPIS`, :data:`KPIS` and :data:`TERRITORIES`.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    p = out / ALIGNMENT
+    write_csv(p, alignment_frame(instance, result.alignment))
+    written.append(p)
+    p = out / SELLERS_KPIS
+    write_csv(p, kpis.sellers)
+    written.append(p)
+    data = {
+        "instance": instance.name,
+        "instance_dir": instance.source_dir,
+        "model": result.alignment.model,
+        "status": result.status.value,
+        "objective": result.objective,
+        "solver_objective": result.solver_objective,
+        "best_bound": result.best_bound,
+        "lp_bound": result.lp_bound,
+        "gap": result.gap,
+        "wall_s": round(result.wall_s, 3),
+        "deterministic": result.deterministic,
+        "interrupted": result.interrupted,
+        "scenario": result.scenario.model_dump(mode="json"),
+        "sellers": kpis.sellers.to_dict(orient="records"),
+        "totals": kpis.totals,
+    }
+    if extra:
+        data.update(extra)
+    p = out / KPIS
+    write_json(p, data)
+    written.append(p)
+    p = out / TERRITORIES
+    atomic_write_text(p, territories_geojson(instance, result.alignment, kpis))
+    written.append(p)
+    return written
+
+
+def write_failure(folder: Path, infeasible: bool, data: dict[str, Any]) -> Path:
+    """Record why a model has no alignment: :data:`INFEASIBLE` or :data:`ERROR` in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        The model's run folder (created).
+    infeasible
+        ``True`` for a proved infeasibility, ``False`` for an error.
+    data
+        The record (model, reason, shortfalls or error text).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(folder) / (INFEASIBLE if infeasible else ERROR)
+    write_json(path, data)
+    return path
