@@ -7,11 +7,13 @@ import pytest
 
 from allocate.align.solve import alignment_from_choice, solve
 from allocate.core.scenario import Scenario
+from allocate.io.instance import read_instance
 from allocate.organize.presets import build_model
 from allocate.organize.units import bundle_units
 from allocate.solvers.contiguity.graph import count_enclaves
 from allocate.solvers.problem import evaluate
 from tests.align.conftest import a_cells, bundle_choice, grid_scenario
+from tests.base_instance import BASE
 
 
 def _enclaves(instance, mp, choice) -> int:
@@ -65,3 +67,16 @@ def test_alignment_from_choice(grid) -> None:
     row_of_bundle0 = int(np.flatnonzero(mp.rows.bundle == 0)[0])
     assert al.seller[row_of_bundle0] == a
     assert (np.asarray(al.seller) == a).sum() == 1
+
+
+def test_same_seed_same_alignment():
+    inst = read_instance(BASE)
+    sc = Scenario(model="generalist", time_limit_s=3, workers=2, seed=3)
+    a, b = solve(inst, sc), solve(inst, sc)
+    assert list(a.alignment.seller) == list(b.alignment.seller)
+
+
+def test_time_limit_is_honoured():
+    inst = read_instance(BASE)
+    res = solve(inst, Scenario(model="geography", time_limit_s=2))
+    assert res.wall_s <= 2 * 1.1 + 2
