@@ -221,7 +221,7 @@ class DayBook:
         Parameters
         ----------
         g
-            The group (one account's chain of actions); the touched days' tours are updated.
+            An all-or-nothing group of actions; the touched days' tours are updated.
         """
         members = np.flatnonzero((self.p.group == g) & (self.day >= 0))
         touched = set()
