@@ -58,7 +58,13 @@ class WhatIf(BaseModel):
     lead_seed: int = Field(default=0, ge=0)  # which leads are copied
 
     def is_identity(self) -> bool:
-        """Whether the what-if leaves the instance as it is (no seller, lead or capacity change)."""
+        """Whether the what-if leaves the instance as it is.
+
+        Returns
+        -------
+        bool
+            True with no extra seller, no extra lead and a capacity factor of 1.
+        """
         return self.extra_sellers == 0 and self.lead_share == 0 and self.capacity_factor == 1
 
 

@@ -67,15 +67,48 @@ class Scales:
         return s
 
     def loads(self, x: NDArray) -> NDArray[np.int64]:
-        """Loads as integers, rounded up (an integer-feasible plan fits in real hours)."""
+        """Loads as integers, rounded up (an integer-feasible plan fits in real hours).
+
+        Parameters
+        ----------
+        x
+            Loads in hours.
+
+        Returns
+        -------
+        ndarray of int
+            ``ceil(x * load)``.
+        """
         return np.ceil(np.asarray(x) * self.load - 1e-9).astype(np.int64)
 
     def capacities(self, x: NDArray) -> NDArray[np.int64]:
-        """Capacities as integers, rounded down."""
+        """Capacities as integers, rounded down.
+
+        Parameters
+        ----------
+        x
+            Capacities in hours.
+
+        Returns
+        -------
+        ndarray of int
+            ``floor(x * load)``.
+        """
         return np.floor(np.asarray(x) * self.load + 1e-9).astype(np.int64)
 
     def objective(self, x: NDArray) -> NDArray[np.int64]:
-        """Objective terms as integers, rounded to the nearest."""
+        """Objective terms as integers, rounded to the nearest.
+
+        Parameters
+        ----------
+        x
+            Objective terms in objective units.
+
+        Returns
+        -------
+        ndarray of int
+            ``rint(x * obj)``.
+        """
         return np.rint(np.asarray(x) * self.obj).astype(np.int64)
 
 

@@ -119,6 +119,13 @@ def tabu_search(
     deadline
         ``time.perf_counter()`` value after which the search stops early (then the second
         value returned is ``False`` and the result may differ from run to run).
+
+    Returns
+    -------
+    choice : ndarray of int
+        The best feasible choice met, or a copy of ``choice`` when none was feasible.
+    finished : bool
+        False when ``deadline`` stopped the search early.
     """
     p = problem
     rng = np.random.default_rng(seed)
