@@ -25,7 +25,7 @@ from allocate.analysis.kpi import compute_kpis
 from allocate.io import read_instance, read_nomenclature
 from allocate.io.tables import read_table
 
-BASE = Path(__file__).parent / "bad_inputs" / "_base"
+BASE = Path(__file__).parent / "cli" / "bad_inputs" / "_base"
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # shrinking a solve failure re-runs CP-SAT hundreds of times; the failing example is printed anyway
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]

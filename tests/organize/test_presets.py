@@ -92,7 +92,7 @@ def test_recomputed_objective_equals_solver_objective(tiny):
 def test_same_seed_same_alignment(tmp_path):
     from pathlib import Path
 
-    base = Path(__file__).resolve().parents[1] / "bad_inputs" / "_base"
+    base = Path(__file__).resolve().parents[1] / "cli" / "bad_inputs" / "_base"
     inst = read_instance(base)
     sc = Scenario(model="generalist", time_limit_s=3, workers=2, seed=3)
     a, b = solve(inst, sc), solve(inst, sc)
@@ -102,7 +102,7 @@ def test_same_seed_same_alignment(tmp_path):
 def test_time_limit_is_honoured(tmp_path):
     from pathlib import Path
 
-    base = Path(__file__).resolve().parents[1] / "bad_inputs" / "_base"
+    base = Path(__file__).resolve().parents[1] / "cli" / "bad_inputs" / "_base"
     inst = read_instance(base)
     res = solve(inst, Scenario(model="geography", time_limit_s=2))
     assert res.wall_s <= 2 * 1.1 + 2
