@@ -213,12 +213,6 @@ def test_markup_in_data_is_printed_verbatim(tmp_path):
     assert "'[/red][bold]S9'" in result.stderr
 
 
-def test_bad_option_value_is_bad_input(tmp_path):
-    result = _run("solve", cases.BASE, "--model", "astrology", "--out", tmp_path / "run")
-    assert result.exit_code == 2 and "option model" in result.stderr
-    assert not (tmp_path / "run").exists()
-
-
 def test_real_console_script_refuses_python_tag(tmp_path):
     """Through the installed entry point: exit 2, one clean line, nothing executed or written."""
     case = next(c for c in cases.CASES if c.id == "nom_python_tag")

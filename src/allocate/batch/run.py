@@ -77,7 +77,20 @@ def _folder_stamp(path: str) -> tuple[float, ...]:
 
 
 def apply_whatif(instance: Any, whatif: dict[str, Any]) -> Any:
-    """The instance with the what-if's changes (extra sellers, more leads, capacity)."""
+    """The instance with the what-if's changes (extra sellers, more leads, capacity).
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    whatif
+        A :class:`~allocate.batch.spec.WhatIf` as a dict (missing fields: no change).
+
+    Returns
+    -------
+    Instance
+        A new instance: capacity scaled first, then leads added, then sellers added.
+    """
     from allocate.sizing.whatif import add_leads, add_sellers, scale_capacity
 
     inst = scale_capacity(instance, float(whatif.get("capacity_factor", 1.0)))
@@ -190,6 +203,7 @@ class BatchSummary:
 
     @property
     def done(self) -> int:
+        """Scenarios finished in this call (ok or failed)."""
         return self.ok + self.failed
 
 
@@ -197,7 +211,20 @@ ProgressFn = Callable[[dict[str, Any], BatchSummary], None]
 
 
 def index_frame(records: dict[str, dict[str, Any]], order: list[str]) -> pd.DataFrame:
-    """One row per scenario: id, status, error, ``param.*`` and ``kpi.*`` columns."""
+    """One row per scenario: id, status, error, ``param.*`` and ``kpi.*`` columns.
+
+    Parameters
+    ----------
+    records
+        The records of the finished scenarios, by id.
+    order
+        Every scenario id, in grid order (ids without a record get no row).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The index; mixed-type columns are turned into text so Parquet can store them.
+    """
     rows = []
     for sid in order:
         rec = records.get(sid)
@@ -299,6 +326,18 @@ def run_batch(
     stop
         When set (e.g. by a SIGINT handler), pending scenarios are cancelled and the function
         returns with ``interrupted=True``; finished scenarios stay on disk and in the index.
+    poll_s
+        Seconds between checks of ``stop``.
+
+    Returns
+    -------
+    BatchSummary
+        Counts of skipped, ok and failed scenarios, and every record.
+
+    Raises
+    ------
+    InputError
+        When ``out`` already holds finished scenarios of this batch and ``resume`` is not set.
     """
     from distributed import wait
 

@@ -58,6 +58,13 @@ class WhatIf(BaseModel):
     lead_seed: int = Field(default=0, ge=0)  # which leads are copied
 
     def is_identity(self) -> bool:
+        """Whether the what-if leaves the instance as it is.
+
+        Returns
+        -------
+        bool
+            True with no extra seller, no extra lead and a capacity factor of 1.
+        """
         return self.extra_sellers == 0 and self.lead_share == 0 and self.capacity_factor == 1
 
 
@@ -127,6 +134,13 @@ class ScenarioSpec:
         return out
 
     def build_scenario(self) -> Scenario:
+        """The :class:`~allocate.core.scenario.Scenario` of this run: its overrides and its model.
+
+        Returns
+        -------
+        Scenario
+            Validated from the nested overrides.
+        """
         return Scenario.model_validate(nest({**self.scenario, "model": self.model}))
 
 
@@ -143,7 +157,20 @@ class BatchPlan:
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``; lists are kept as values."""
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``; lists are kept as values.
+
+    Parameters
+    ----------
+    data
+        A nested mapping (a non-mapping is kept under ``prefix``).
+    prefix
+        Dotted key of ``data`` itself (empty at the top).
+
+    Returns
+    -------
+    dict
+        Dotted keys to leaf values; an empty mapping is a leaf.
+    """
     if not isinstance(data, dict):
         return {prefix: data} if prefix else {}
     out: dict[str, Any] = {}
@@ -157,7 +184,18 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
-    """Inverse of :func:`flatten`."""
+    """Inverse of :func:`flatten`.
+
+    Parameters
+    ----------
+    flat
+        Dotted keys to values.
+
+    Returns
+    -------
+    dict
+        Nested mappings.
+    """
     out: dict[str, Any] = {}
     for key, v in flat.items():
         node = out
@@ -173,13 +211,34 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 def scenario_id(params: dict[str, Any]) -> str:
-    """A short, stable hash of the parameters (16 hex digits of SHA-256)."""
+    """A short, stable hash of the parameters (16 hex digits of SHA-256).
+
+    Parameters
+    ----------
+    params
+        The scenario's parameters (JSON with sorted keys; other values as text).
+
+    Returns
+    -------
+    str
+        16 lowercase hex digits.
+    """
     text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def read_batch(path: str | Path) -> BatchPlan:
     """Read ``BATCH.yaml`` and expand its grid into :class:`ScenarioSpec` s.
+
+    Parameters
+    ----------
+    path
+        The batch file; instance folders in it are relative to its folder.
+
+    Returns
+    -------
+    BatchPlan
+        See :func:`expand`.
 
     Raises
     ------
@@ -196,7 +255,26 @@ def read_batch(path: str | Path) -> BatchPlan:
 
 
 def expand(spec: BatchSpec, source: Path) -> BatchPlan:
-    """The cartesian product of a :class:`BatchSpec`, validated up front."""
+    """The cartesian product of a :class:`BatchSpec`, validated up front.
+
+    Parameters
+    ----------
+    spec
+        The validated batch file.
+    source
+        Its path: instance folders are resolved against its folder.
+
+    Returns
+    -------
+    BatchPlan
+        One :class:`ScenarioSpec` per distinct scenario id, in grid order.
+
+    Raises
+    ------
+    InputError
+        For a missing instance folder, a model under ``scenario``, more than
+        :data:`MAX_SCENARIOS` scenarios, or a combination that is not a valid scenario.
+    """
     base_dir = source.resolve().parent
     problems: list[Problem] = []
     folders: dict[str, str] = {}

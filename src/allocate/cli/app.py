@@ -36,6 +36,18 @@ def run_guarded(fn: Callable[[], Any]) -> None:
 
     Every problem is printed on one line of stderr, escaped so that text from the input files
     (``[bold]`` in a name) is shown as is and never read as Rich markup.
+
+    Parameters
+    ----------
+    fn
+        The command's work, without arguments.
+
+    Raises
+    ------
+    typer.Exit
+        Code 2 for an :class:`~allocate.core.errors.InputError` or a refused option, 3 for an
+        :class:`~allocate.core.errors.InfeasibleError`, 130 for Ctrl-C, 1 for any other error
+        (re-raised as is when ``ALLOCATE_DEBUG`` is set).
     """
     from pydantic import ValidationError
     from rich.markup import escape
@@ -80,7 +92,14 @@ def run_guarded(fn: Callable[[], Any]) -> None:
 
 @contextlib.contextmanager
 def stop_on_sigint() -> Iterator[None]:
-    """First Ctrl-C: stop the search and keep the best solution; a second one aborts."""
+    """First Ctrl-C: stop the search and keep the best solution; a second one aborts.
+
+    Yields
+    ------
+    None
+        While the block runs, SIGINT calls :func:`~allocate.solvers.cpsat.request_stop`; the
+        previous handler is restored on exit.
+    """
     from allocate.solvers.cpsat import clear_stop, request_stop
 
     previous = signal.getsignal(signal.SIGINT)

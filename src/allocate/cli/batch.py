@@ -25,7 +25,13 @@ from allocate.io.runfolder import BATCH_INDEX
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``batch`` to ``app``."""
+    """Add ``batch`` to ``app``.
+
+    Parameters
+    ----------
+    app
+        The Typer application of :mod:`allocate.cli`.
+    """
     app.command(
         "batch",
         help=f"Run a scenario grid on Dask distributed; results in OUT/<scenario hash>/ and OUT/{BATCH_INDEX}.",

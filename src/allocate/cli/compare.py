@@ -24,7 +24,13 @@ MODELS_HELP = "Comma-separated: geography,size,value_proposition,roles,generalis
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``compare`` to ``app``."""
+    """Add ``compare`` to ``app``.
+
+    Parameters
+    ----------
+    app
+        The Typer application of :mod:`allocate.cli`.
+    """
     app.command("compare")(compare_cmd)
 
 

@@ -13,7 +13,13 @@ from allocate.core.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
-    """Add the instance commands to ``app``."""
+    """Add the instance commands to ``app``.
+
+    Parameters
+    ----------
+    app
+        The Typer application of :mod:`allocate.cli`.
+    """
     app.command()(validate)
     app.command()(info)
     app.command()(generate)

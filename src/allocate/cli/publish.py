@@ -31,7 +31,13 @@ def _load_instance(run_dir: Path, instance: Path | None, cache: dict[Path, Insta
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``map`` and ``report`` commands to ``app``."""
+    """Add the ``map`` and ``report`` commands to ``app``.
+
+    Parameters
+    ----------
+    app
+        The Typer application of :mod:`allocate.cli`.
+    """
 
     @app.command("map")
     def map_cmd(

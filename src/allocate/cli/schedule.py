@@ -29,7 +29,13 @@ from allocate.schedule import PlanConfig, parse_holidays, plan_actions, write_pl
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``schedule`` command to ``app``."""
+    """Add the ``schedule`` command to ``app``.
+
+    Parameters
+    ----------
+    app
+        The Typer application of :mod:`allocate.cli`.
+    """
 
     @app.command()
     def schedule(

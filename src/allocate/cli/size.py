@@ -17,7 +17,13 @@ from allocate.io.runfolder import SIZING, sizing_table, write_sizing
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``size`` to ``app``."""
+    """Add ``size`` to ``app``.
+
+    Parameters
+    ----------
+    app
+        The Typer application of :mod:`allocate.cli`.
+    """
     app.command("size")(size_cmd)
 
 

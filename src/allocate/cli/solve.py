@@ -17,7 +17,13 @@ from allocate.io.scenario import read_scenario
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``solve`` to ``app``."""
+    """Add ``solve`` to ``app``.
+
+    Parameters
+    ----------
+    app
+        The Typer application of :mod:`allocate.cli`.
+    """
     app.command()(solve)
 
 

@@ -52,7 +52,25 @@ class ModelProblem:
 
 
 def bundle_rows(instance: Instance, account: NDArray[np.int64], key: tuple[str, ...], by_unit: bool) -> NDArray[np.int64]:
-    """Bundle index of each row: one per (group, key), per (unit, key) when ``by_unit``, else one per row."""
+    """Bundle index of each row: one per (group, key), per (unit, key) when ``by_unit``, else one per row.
+
+    Parameters
+    ----------
+    instance
+        The instance (accounts' groups, units and locks).
+    account
+        Account of each row.
+    key
+        Per row, what must stay together with the group or unit (product line, role, or
+        eligibility class).
+    by_unit
+        Merge the rows of one unit (geographic models); locked accounts are never merged by unit.
+
+    Returns
+    -------
+    ndarray of int
+        Bundle of each row, numbered in order of first appearance.
+    """
     acc = instance.accounts
     out = np.empty(len(account), dtype=np.int64)
     index: dict[tuple, int] = {}
@@ -83,6 +101,28 @@ def build_problem(
     the sellers whose workload, potential and count are balanced together. ``anchors``
     (lat, lon per seller) add the compactness term of geographic models: the travel hours
     from the seller's territory anchor, times ``weights.compactness``.
+
+    Parameters
+    ----------
+    name
+        The organization model's name (for messages).
+    instance
+        The instance.
+    scenario
+        Candidates, radius, weights, balance bands and move cap.
+    rows
+        The model's rows and their bundles.
+    eligible
+        Sellers of each eligibility class.
+    balance_key
+        Per seller, its balance group (``None``: not balanced).
+    anchors
+        Territory anchor of each seller, or ``None`` for no compactness term.
+
+    Returns
+    -------
+    ModelProblem
+        The rows, the problem, and the locked accounts whose lock cannot apply in this model.
     """
     acc, sel = instance.accounts, instance.sellers
     n_b = int(rows.bundle.max()) + 1 if len(rows) else 0

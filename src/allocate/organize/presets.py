@@ -53,7 +53,29 @@ ROLE_FALLBACK = {
 
 
 def build_model(instance: Instance, scenario: Scenario, model: str | None = None) -> ModelProblem:
-    """The :class:`ModelProblem` of preset ``model`` (default: ``scenario.model``)."""
+    """The :class:`ModelProblem` of preset ``model`` (default: ``scenario.model``).
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    scenario
+        The scenario (its model, unless ``model`` is given).
+    model
+        One of geography, generalist, size, value_proposition, roles, hybrid.
+
+    Returns
+    -------
+    ModelProblem
+        The model's rows and assignment problem.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model.
+    InfeasibleError
+        When no seller may serve some eligibility class (a role, a segment...).
+    """
     name = model or scenario.model
     builders = {
         "geography": _geography,
@@ -102,6 +124,21 @@ def territory_anchors(instance: Instance, sellers: np.ndarray, weight: np.ndarra
     nearest base it is, weighted by workload) is split by a seeded weighted k-means into as
     many clusters as the office has sellers; each seller gets one cluster's centroid (a
     seller alone at its base keeps the base).
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    sellers
+        The sellers taking part in the model.
+    weight
+        Workload of each account (any other length: every account weighs 1).
+
+    Returns
+    -------
+    lat, lon : ndarray
+        Anchor of every seller of the instance (its base when it does not share an office or
+        is not taking part).
     """
     from allocate.core.travel import nearest_sellers
 

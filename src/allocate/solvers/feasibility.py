@@ -22,6 +22,22 @@ from allocate.solvers.problem import AssignmentProblem
 
 
 def capacity_shortfalls(problem: AssignmentProblem, unit: str = "h/week") -> list[Shortfall]:
+    """Groups of items whose eligible sellers cannot carry them (see the module docstring).
+
+    Parameters
+    ----------
+    problem
+        The assignment problem; items are grouped by their labels.
+    unit
+        Not used: the shortfalls are in the load units of the problem.
+
+    Returns
+    -------
+    list of Shortfall
+        Empty when no necessary condition fails. Items with no eligible seller come alone
+        (at most 20); otherwise items locked to a seller that cannot serve them, sellers
+        overloaded by their locked items, and groups or unions of groups short of capacity.
+    """
     p = problem
     labels = p.labels or tuple("all items" for _ in range(p.n_items))
     min_load = np.minimum.reduceat(p.load, p.indptr[:-1]) if p.nnz else np.zeros(p.n_items)
@@ -91,6 +107,20 @@ def area_shortfalls(problem: AssignmentProblem, overflow: np.ndarray, top: int =
     With sparse candidates (each account may only go to the sellers of its nearest bases) a
     region can be short even when the whole team is not: this names the sellers whose
     capacity the LP had to exceed, with the hours missing.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    overflow
+        Per-seller overflow of the LP; ``None`` or all zero to estimate from cheapest candidates.
+    top
+        Largest number of sellers named.
+
+    Returns
+    -------
+    list of Shortfall
+        The most overflowing sellers first.
     """
     p = problem
     names = p.seller_labels or tuple(f"seller {s}" for s in range(p.n_sellers))

@@ -14,7 +14,20 @@ from allocate.solvers.problem import AssignmentProblem
 
 
 def round_lp(problem: AssignmentProblem, x: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Each item takes its candidate with the largest LP value (ties: lowest cost); locks win."""
+    """Each item takes its candidate with the largest LP value (ties: lowest cost); locks win.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    x
+        LP value of each candidate entry.
+
+    Returns
+    -------
+    ndarray of int
+        Candidate entry chosen per item (capacities may be exceeded).
+    """
     p = problem
     choice = np.empty(p.n_items, dtype=np.int64)
     score = np.asarray(x, dtype=float) - 1e-9 * (p.cost - p.cost.min(initial=0))
@@ -32,6 +45,20 @@ def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 
     """Move items out of overloaded sellers (load or account count) at least cost per hour freed.
 
     Each move goes to a candidate seller with enough room; items of locked accounts never move.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    choice
+        Candidate entry per item; not modified.
+    rounds
+        Passes over the overloaded sellers.
+
+    Returns
+    -------
+    ndarray of int
+        The repaired choice (still overloaded when no move had room).
     """
     p = problem
     choice = choice.copy()
@@ -81,6 +108,20 @@ def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int =
     of potential and count do not change with shifts inside a group; the workload total moves
     only by travel differences), so each move is evaluated in O(number of measures).
     Hard bands get a large weight, so the search never leaves them once inside.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    choice
+        Candidate entry per item; not modified.
+    passes
+        Largest number of passes over the items.
+
+    Returns
+    -------
+    ndarray of int
+        The improved choice.
     """
     p = problem
     choice = choice.copy()

@@ -34,6 +34,23 @@ GLOP_MAX_ENTRIES = 40_000
 
 @dataclass(frozen=True)
 class LpResult:
+    """Outcome of the LP relaxation.
+
+    Attributes
+    ----------
+    feasible
+        False when the LP is infeasible or needed overflow: the capacities cannot carry the items.
+    optimal
+        Whether the LP finished (``bound`` is then a valid lower bound).
+    bound
+        Lower bound on the objective (``inf`` when infeasible, ``-inf`` when unfinished).
+    x
+        LP value of each candidate entry: the fractional guide.
+    overflow
+        Per seller, hours the capacities lack (0 when feasible).
+    wall_s
+        Seconds spent.
+    """
     feasible: bool
     optimal: bool
     bound: float
@@ -94,7 +111,23 @@ class _Builder:
 
 
 def lp_relaxation(problem: AssignmentProblem, time_limit_s: float = 60.0) -> LpResult:
-    """Solve the LP relaxation with GLOP."""
+    """Solve the LP relaxation with GLOP.
+
+    Models above :data:`GLOP_MAX_ENTRIES` candidate entries go to PDLP with a reduced model
+    (assignment, capacity, account limits) and a Lagrangian-certified bound.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    time_limit_s
+        Wall-clock limit of the LP solver (at least 1 s).
+
+    Returns
+    -------
+    LpResult
+        Bound, fractional guide and per-seller overflow.
+    """
     p = problem
     t0 = time.perf_counter()
     b = _Builder()
@@ -179,6 +212,18 @@ def lagrangian_bound(problem: AssignmentProblem, lam: NDArray[np.float64]) -> fl
     ``L(λ) = Σ_i min_s (c'_is + λ_s l_is) − Σ_s λ_s C_s``, where ``c'`` folds the move penalty
     into the cost; balance slacks (>= 0) and the other side constraints are dropped, which
     keeps it a valid bound on the full objective.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    lam
+        One non-negative multiplier per seller capacity.
+
+    Returns
+    -------
+    float
+        ``L(λ)``.
     """
     p = problem
     item_of = p.item_of
@@ -232,6 +277,22 @@ def subgradient_bound(
 
     Used when the LP does not finish in its time budget. Returns the best bound found and its
     multipliers; every value returned is a valid lower bound (see :func:`lagrangian_bound`).
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    time_limit_s
+        Wall-clock limit; the loop stops after the iteration that passes it.
+    iterations
+        Largest number of subgradient steps.
+
+    Returns
+    -------
+    bound : float
+        The best ``L(λ)`` met.
+    lam : ndarray
+        Its multipliers, one per seller.
     """
     p = problem
     t0 = time.perf_counter()

@@ -67,6 +67,25 @@ TABU_MIN_GAP = 0.005
 
 @dataclass(frozen=True)
 class SolveParams:
+    """Options of :func:`solve_assignment`.
+
+    Attributes
+    ----------
+    time_limit_s
+        Wall-clock limit of the whole solve (also sets the deterministic budgets).
+    workers, seed
+        CP-SAT workers and seed.
+    deterministic
+        Stop CP-SAT by deterministic time and the tabu search by work, so a run is reproducible.
+    full_model_max_entries
+        Largest model (candidate entries) given to CP-SAT whole; larger ones go straight to LNS.
+    lns_sellers, lns_step_s
+        Sellers freed per LNS neighbourhood at first, and the time of one LNS step.
+    log_search
+        Print CP-SAT's search log.
+    on_solution
+        Called with (seconds since start, objective) at each improving feasible solution.
+    """
     time_limit_s: float = 30.0
     workers: int = 2
     seed: int = 0
@@ -81,6 +100,27 @@ class SolveParams:
 
 @dataclass(frozen=True)
 class AssignmentSolution:
+    """The result of :func:`solve_assignment`.
+
+    Attributes
+    ----------
+    status
+        Optimal, feasible, or unknown (no feasible assignment found in time).
+    choice
+        Candidate entry chosen for each item.
+    objective
+        Float recomputation of the objective (:func:`~allocate.solvers.problem.evaluate`).
+    best_bound, lp_bound
+        Best proven lower bound, and the LP (or Lagrangian) bound.
+    wall_s
+        Seconds spent.
+    deterministic
+        Whether every stop came from a deterministic budget (then the run is reproducible).
+    solver_objective
+        The objective as CP-SAT reported it (integer-scaled back), for the recompute test.
+    interrupted
+        Stopped by a request (Ctrl-C): the best solution found so far.
+    """
     status: SolveStatus
     choice: NDArray[np.int64]  # candidate entry per item
     objective: float
@@ -93,19 +133,51 @@ class AssignmentSolution:
 
     @property
     def gap(self) -> float:
+        """Relative gap ``(objective - best_bound) / objective``; NaN without a bound."""
         if not np.isfinite(self.best_bound) or not np.isfinite(self.objective):
             return float("nan")
         denom = max(abs(self.objective), 1e-9)
         return max(0.0, (self.objective - self.best_bound) / denom)
 
     def seller_of(self, problem: AssignmentProblem) -> NDArray[np.int64]:
+        """Seller of each item.
+
+        Parameters
+        ----------
+        problem
+            The problem this solution was found for.
+
+        Returns
+        -------
+        ndarray
+            Seller index per item.
+        """
         return problem.seller[self.choice]
 
 
 def solve_assignment(
     problem: AssignmentProblem, params: SolveParams | None = None
 ) -> AssignmentSolution:
-    """Solve ``problem``; raises :class:`InfeasibleError` when it is proven infeasible."""
+    """Solve ``problem``; raises :class:`InfeasibleError` when it is proven infeasible.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    params
+        Time, workers, seed and determinism (default :class:`SolveParams`).
+
+    Returns
+    -------
+    AssignmentSolution
+        The best assignment found, its objective and bounds.
+
+    Raises
+    ------
+    InfeasibleError
+        When capacity is short for some group of accounts, the LP relaxation is infeasible
+        (the problems name the areas that lack capacity), or CP-SAT proves the model infeasible.
+    """
     prm = params or SolveParams()
     t0 = time.perf_counter()
     deadline = t0 + prm.time_limit_s

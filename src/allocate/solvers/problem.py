@@ -98,14 +98,17 @@ class AssignmentProblem:
 
     @property
     def n_items(self) -> int:
+        """Number of items (accounts, account rows or bundles)."""
         return len(self.indptr) - 1
 
     @property
     def n_sellers(self) -> int:
+        """Number of sellers."""
         return len(self.capacity)
 
     @property
     def nnz(self) -> int:
+        """Number of candidate (item, seller) entries."""
         return int(self.indptr[-1])
 
     @property
@@ -114,9 +117,36 @@ class AssignmentProblem:
         return np.repeat(np.arange(self.n_items), np.diff(self.indptr))
 
     def label(self, i: int) -> str:
+        """Name of item ``i`` for messages.
+
+        Parameters
+        ----------
+        i
+            Item index.
+
+        Returns
+        -------
+        str
+            Its label, or ``"item i"`` when the problem has no labels.
+        """
         return self.labels[i] if self.labels else f"item {i}"
 
     def candidate_index(self, item: int, seller: int) -> int:
+        """Candidate entry of ``seller`` for ``item``.
+
+        Parameters
+        ----------
+        item
+            Item index.
+        seller
+            Seller index.
+
+        Returns
+        -------
+        int
+            Index into :attr:`seller`, :attr:`cost` and :attr:`load`; ``-1`` when the seller is not
+            a candidate for the item.
+        """
         lo, hi = int(self.indptr[item]), int(self.indptr[item + 1])
         hits = np.flatnonzero(self.seller[lo:hi] == seller)
         return lo + int(hits[0]) if len(hits) else -1
@@ -138,6 +168,19 @@ def evaluate(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Evaluatio
     """Objective and feasibility of an assignment, computed in floating point from the data.
 
     This is the reference the solver's objective is checked against.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    choice
+        Candidate entry chosen for each item.
+
+    Returns
+    -------
+    Evaluation
+        Cost, soft imbalance, moves, capacity excess, objective, and whether capacities,
+        account limits, locks, the move cap and the hard balance bands all hold.
     """
     p = problem
     choice = np.asarray(choice, dtype=np.int64)
@@ -169,6 +212,29 @@ def evaluate(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Evaluatio
 def measure_per_seller(
     p: AssignmentProblem, measure: str, s_of: NDArray[np.int64], choice: NDArray[np.int64]
 ) -> NDArray[np.float64]:
+    """Each seller's total of a balance measure under an assignment.
+
+    Parameters
+    ----------
+    p
+        The assignment problem.
+    measure
+        ``"load"``, ``"potential"`` or ``"count"``.
+    s_of
+        Seller of each item.
+    choice
+        Candidate entry chosen for each item (for the seller-specific loads).
+
+    Returns
+    -------
+    ndarray
+        One total per seller.
+
+    Raises
+    ------
+    ValueError
+        For an unknown measure.
+    """
     if measure == "load":
         w = p.load[choice]
     elif measure == "potential":
@@ -181,7 +247,22 @@ def measure_per_seller(
 
 
 def band_deviation(q: NDArray[np.float64], cap: NDArray[np.float64], tol: float) -> float:
-    """Total amount by which ``q`` lies outside ±tol of its capacity-weighted mean."""
+    """Total amount by which ``q`` lies outside ±tol of its capacity-weighted mean.
+
+    Parameters
+    ----------
+    q
+        Each seller's total of a measure (one balance group).
+    cap
+        The same sellers' capacities: their shares of the group's total.
+    tol
+        Relative half-width of the band.
+
+    Returns
+    -------
+    float
+        Sum over sellers of the excess above and the shortfall below the band.
+    """
     share = cap / cap.sum()
     target = share * q.sum()
     hi = (1 + tol) * target

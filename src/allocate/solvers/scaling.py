@@ -26,13 +26,38 @@ MAX_INT = 2**50
 
 @dataclass(frozen=True)
 class Scales:
+    """Multipliers that turn real data into CP-SAT integers.
+
+    Attributes
+    ----------
+    load
+        Units per hour of load and capacity.
+    obj
+        Units per objective unit.
+    potential
+        Units per euro of potential (potential balance only).
+    """
     load: float
     obj: float
     potential: float
 
     @staticmethod
     def for_data(loads: NDArray, capacity: NDArray, costs: NDArray, weights: NDArray | None = None) -> Scales:
-        """Scales 1 when every load, capacity, cost and objective weight is an integer."""
+        """Scales 1 when every load, capacity, cost and objective weight is an integer.
+
+        Parameters
+        ----------
+        loads, capacity, costs
+            The problem's data.
+        weights
+            The objective weights, if any.
+
+        Returns
+        -------
+        Scales
+            Exact scales for integer data, else :data:`LOAD_SCALE` and :data:`OBJ_SCALE`; a warning
+            is logged when a scaled capacity exceeds :data:`MAX_INT`.
+        """
         arrays = [loads, capacity, costs] + ([np.asarray(weights, dtype=float)] if weights is not None else [])
         integral = all(_is_integral(a) for a in arrays)
         s = Scales(1.0, 1.0, POTENTIAL_SCALE) if integral else Scales(LOAD_SCALE, OBJ_SCALE, POTENTIAL_SCALE)
@@ -42,12 +67,48 @@ class Scales:
         return s
 
     def loads(self, x: NDArray) -> NDArray[np.int64]:
+        """Loads as integers, rounded up (an integer-feasible plan fits in real hours).
+
+        Parameters
+        ----------
+        x
+            Loads in hours.
+
+        Returns
+        -------
+        ndarray of int
+            ``ceil(x * load)``.
+        """
         return np.ceil(np.asarray(x) * self.load - 1e-9).astype(np.int64)
 
     def capacities(self, x: NDArray) -> NDArray[np.int64]:
+        """Capacities as integers, rounded down.
+
+        Parameters
+        ----------
+        x
+            Capacities in hours.
+
+        Returns
+        -------
+        ndarray of int
+            ``floor(x * load)``.
+        """
         return np.floor(np.asarray(x) * self.load + 1e-9).astype(np.int64)
 
     def objective(self, x: NDArray) -> NDArray[np.int64]:
+        """Objective terms as integers, rounded to the nearest.
+
+        Parameters
+        ----------
+        x
+            Objective terms in objective units.
+
+        Returns
+        -------
+        ndarray of int
+            ``rint(x * obj)``.
+        """
         return np.rint(np.asarray(x) * self.obj).astype(np.int64)
 
 
@@ -57,6 +118,18 @@ def snap(problem, scales: Scales):  # -> AssignmentProblem
     Heuristics and the float evaluation then agree with CP-SAT to the last unit: a hint that
     the repair calls feasible is feasible for CP-SAT too (otherwise CP-SAT spends its time
     repairing a hint that a 0.001 h rounding made infeasible).
+
+    Parameters
+    ----------
+    problem
+        An :class:`~allocate.solvers.problem.AssignmentProblem`.
+    scales
+        The scales CP-SAT uses for it (:func:`scales_for`).
+
+    Returns
+    -------
+    AssignmentProblem
+        A copy with loads, capacities, costs and potentials rounded back to real units.
     """
     from dataclasses import replace
 
@@ -78,6 +151,17 @@ def _is_integral(a: NDArray) -> bool:
 
 
 def scales_for(problem) -> Scales:  # problem: AssignmentProblem
-    """The scales of an assignment problem (its data and its objective weights)."""
+    """The scales of an assignment problem (its data and its objective weights).
+
+    Parameters
+    ----------
+    problem
+        An :class:`~allocate.solvers.problem.AssignmentProblem`.
+
+    Returns
+    -------
+    Scales
+        See :meth:`Scales.for_data`.
+    """
     weights = [problem.cost_weight, problem.move_weight] + [b.weight for b in problem.balances if not b.hard]
     return Scales.for_data(problem.load, problem.capacity, problem.cost_weight * problem.cost, np.array(weights))

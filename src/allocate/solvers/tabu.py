@@ -62,14 +62,36 @@ PENALTY_STEP = 1.05
 
 
 def applies(problem: AssignmentProblem) -> bool:
-    """The search handles linear objectives with capacity and account limits only."""
+    """The search handles linear objectives with capacity and account limits only.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+
+    Returns
+    -------
+    bool
+        True without balance bands or move cap, with at least two unlocked items and two sellers.
+    """
     p = problem
     free = int((p.fixed < 0).sum())
     return not p.balances and p.max_moves is None and free >= 2 and p.n_sellers >= 2
 
 
 def work_per_iteration(problem: AssignmentProblem) -> int:
-    """Entries priced per iteration (shifts plus sampled swaps): the unit of the budget."""
+    """Entries priced per iteration (shifts plus sampled swaps): the unit of the budget.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+
+    Returns
+    -------
+    int
+        Unlocked items times sellers, plus the square of the swap sample.
+    """
     n = int((problem.fixed < 0).sum())
     k = min(n, SWAP_SAMPLE)
     return n * problem.n_sellers + k * k
@@ -97,6 +119,13 @@ def tabu_search(
     deadline
         ``time.perf_counter()`` value after which the search stops early (then the second
         value returned is ``False`` and the result may differ from run to run).
+
+    Returns
+    -------
+    choice : ndarray of int
+        The best feasible choice met, or a copy of ``choice`` when none was feasible.
+    finished : bool
+        False when ``deadline`` stopped the search early.
     """
     p = problem
     rng = np.random.default_rng(seed)

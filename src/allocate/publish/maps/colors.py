@@ -34,14 +34,36 @@ PALETTE: tuple[str, ...] = (
 
 
 def extra_color(k: int) -> str:
-    """The ``k``-th colour after :data:`PALETTE` (golden-angle hues, mid saturation)."""
+    """The ``k``-th colour after :data:`PALETTE` (golden-angle hues, mid saturation).
+
+    Parameters
+    ----------
+    k
+        Index past the palette's end (0 for the first extra colour).
+
+    Returns
+    -------
+    str
+        A ``#rrggbb`` colour.
+    """
     h = (0.11 + 0.618034 * k) % 1.0
     r, g, b = colorsys.hls_to_rgb(h, 0.5, 0.55)
     return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
 
 
 def territory_adjacency(territories: Mapping[int, object]) -> dict[int, set[int]]:
-    """Seller -> sellers whose territory touches or overlaps its own."""
+    """Seller -> sellers whose territory touches or overlaps its own.
+
+    Parameters
+    ----------
+    territories
+        Territory geometry (shapely) of each seller.
+
+    Returns
+    -------
+    dict
+        The neighbours of every seller in ``territories`` (an empty set for none).
+    """
     keys = list(territories)
     geoms = [territories[k] for k in keys]
     adj: dict[int, set[int]] = {k: set() for k in keys}
@@ -65,6 +87,11 @@ def greedy_colors(n_sellers: int, edges: Iterable[tuple[int, int]]) -> list[str]
         Number of sellers (vertices ``0 .. n_sellers - 1``).
     edges
         Pairs of adjacent sellers; may repeat, self-loops are ignored.
+
+    Returns
+    -------
+    list of str
+        ``#rrggbb`` colour of each seller: :data:`PALETTE` first, then :func:`extra_color`.
     """
     adj: list[set[int]] = [set() for _ in range(n_sellers)]
     for a, b in edges:
@@ -84,7 +111,20 @@ def greedy_colors(n_sellers: int, edges: Iterable[tuple[int, int]]) -> list[str]
 
 
 def seller_colors(n_sellers: int, *territory_sets: Mapping[int, object]) -> list[str]:
-    """Colours valid for every given territory map at once (e.g. both sides of a comparison)."""
+    """Colours valid for every given territory map at once (e.g. both sides of a comparison).
+
+    Parameters
+    ----------
+    n_sellers
+        Number of sellers.
+    *territory_sets
+        Territory geometry of each seller, one mapping per map.
+
+    Returns
+    -------
+    list of str
+        One colour per seller (see :func:`greedy_colors`).
+    """
     edges: list[tuple[int, int]] = []
     for terr in territory_sets:
         for s, nbrs in territory_adjacency(terr).items():

@@ -34,7 +34,23 @@ _JS_UNSAFE = {
 
 
 def js_data(value: Any) -> str:
-    """JSON text that is safe inside a ``<script>`` element."""
+    """JSON text that is safe inside a ``<script>`` element.
+
+    Parameters
+    ----------
+    value
+        Data that JSON can encode (NaN and infinities are refused).
+
+    Returns
+    -------
+    str
+        Compact JSON with ``<``, ``>``, ``&``, U+2028 and U+2029 written as ``\\u`` escapes.
+
+    Raises
+    ------
+    ValueError
+        For NaN or infinite numbers.
+    """
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     for ch, rep in _JS_UNSAFE.items():
         text = text.replace(ch, rep)

@@ -66,7 +66,18 @@ def _leaflet_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def leaflet_assets() -> tuple[str, str]:
-    """Leaflet's JS and CSS as text, CSS images as ``data:`` URIs, source-map comments removed."""
+    """Leaflet's JS and CSS as text, CSS images as ``data:`` URIs, source-map comments removed.
+
+    Returns
+    -------
+    js, css : str
+        Read once from the ``xstatic-leaflet`` package and cached.
+
+    Raises
+    ------
+    InputError
+        When ``xstatic-leaflet`` is not installed.
+    """
     root = _leaflet_dir()
     js = (root / "leaflet.js").read_text(encoding="utf-8")
     js = re.sub(r"//# sourceMappingURL=\S+\s*$", "", js)
@@ -97,6 +108,13 @@ class InlineAssets(MacroElement):
         self._name = "InlineAssets"
 
     def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        """Put Leaflet's CSS and JS, and the sync shim, first in the page head.
+
+        Parameters
+        ----------
+        **kwargs
+            Ignored (the ``MacroElement.render`` signature).
+        """
         js, css = leaflet_assets()
         html = f"<style>{_script_safe(css)}</style>\n<script>{_script_safe(js)}</script>\n<script>{SYNC_JS}</script>\n"
         figure = self.get_root()
@@ -109,6 +127,11 @@ def make_offline(figure: Figure) -> None:
 
     Call before rendering. Elements that declare ``default_js``/``default_css`` (folium's
     ``JSCSSMixin``) get empty instance-level lists, so their CDN links are never added.
+
+    Parameters
+    ----------
+    figure
+        The page (a map's root figure); changed in place.
     """
     stack: list[Any] = [figure]
     while stack:

@@ -55,7 +55,22 @@ _SEGMENT_ORDER = ("micro", "small", "mid", "large")
 
 
 def new_map(instance: Instance, tiles: str | None = DEFAULT_TILES, **kwargs: Any) -> folium.Map:
-    """An empty canvas-rendered map framed on the accounts."""
+    """An empty canvas-rendered map framed on the accounts.
+
+    Parameters
+    ----------
+    instance
+        The instance: the map is centred and framed on its accounts.
+    tiles
+        Background tiles (folium name or URL); ``None`` for none.
+    **kwargs
+        Passed to :class:`folium.Map`.
+
+    Returns
+    -------
+    folium.Map
+        The map with its background tiles.
+    """
     acc = instance.accounts
     m = folium.Map(
         location=[float(np.mean(acc.lat)), float(np.mean(acc.lon))] if len(acc) else [46.5, 2.5],
@@ -361,7 +376,20 @@ def _add_bases(
 def changed_owner(
     instance: Instance, left: Result | Alignment, right: Result | Alignment
 ) -> np.ndarray:
-    """Accounts whose (first) owner differs between two alignments."""
+    """Accounts whose (first) owner differs between two alignments.
+
+    Parameters
+    ----------
+    instance
+        The instance both alignments are of.
+    left, right
+        Two solve results or alignments.
+
+    Returns
+    -------
+    ndarray of bool
+        One flag per account.
+    """
     return account_owner(instance, alignment_of(left)) != account_owner(
         instance, alignment_of(right)
     )
@@ -381,6 +409,22 @@ def plot_comparison(
 
     Colours are computed once on the union of both territory adjacencies, so a seller keeps
     its colour on both panes and neighbours differ on each.
+
+    Parameters
+    ----------
+    left, right
+        The two solve results or alignments.
+    instance
+        The instance both were solved on.
+    seller_kpis, totals, titles
+        Per pane: per-seller KPI table, KPI totals and title (see :func:`plot_territories`).
+    tiles
+        Background tiles (folium name or URL); ``None`` for none.
+
+    Returns
+    -------
+    folium.plugins.DualMap
+        The two synced maps.
     """
     owners = [account_owner(instance, alignment_of(x)) for x in (left, right)]
     terr = [territory_polygons(instance, o) for o in owners]

@@ -59,7 +59,18 @@ def _slug(text: str) -> str:
 
 
 def kpi_table(runs: Sequence[RunData]) -> str:
-    """KPI rows × runs; the best value of each comparable row is bold."""
+    """KPI rows × runs; the best value of each comparable row is bold.
+
+    Parameters
+    ----------
+    runs
+        The runs compared, one column each.
+
+    Returns
+    -------
+    str
+        An HTML ``<table>``; rows that no run has are left out, missing values read ``n/a``.
+    """
     head = "".join(
         f'<th>{esc(r.label)}<br><span class="muted">{esc(r.path.name)}</span></th>' for r in runs
     )
@@ -88,7 +99,25 @@ def kpi_table(runs: Sequence[RunData]) -> str:
 def run_section(
     run: RunData, instance: Instance, colors: Sequence[str], map_file: str | None
 ) -> str:
-    """Everything about one run: bars, schedule, funnel and its map."""
+    """Everything about one run: bars, schedule, funnel and its map.
+
+    Parameters
+    ----------
+    run
+        The run folder's data.
+    instance
+        The instance it solved.
+    colors
+        One colour per seller (the same as on its map).
+    map_file
+        File name of its map next to the report, or ``None`` for no map.
+
+    Returns
+    -------
+    str
+        An HTML ``<section>``; the weekly load, Gantt and funnel appear only when the run
+        folder holds a schedule.
+    """
     table = seller_table(instance, run.alignment, run.sellers if len(run.sellers) else None)
     names = [
         f"{n} ({r})" for n, r in zip(instance.sellers.names, instance.sellers.role, strict=True)
@@ -193,6 +222,12 @@ def write_report(
         Inline Leaflet in the map files (see :mod:`allocate.publish.maps.offline`).
     tiles
         Background tiles of the maps (default: the maps' default).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir/index.html``; one map file per run, and a side-by-side map of the first two
+        runs, are written next to it.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

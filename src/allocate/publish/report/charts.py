@@ -1,7 +1,7 @@
 """Static SVG charts written by hand: they need no JavaScript and no network.
 
 Each function returns one ``<svg>`` element as text. Every label goes through
-:func:`allocate.publish.maps.elements.esc`; hovering a bar shows its exact value through the SVG
+:func:`allocate.publish.text.esc`; hovering a bar shows its exact value through the SVG
 ``<title>`` element, which browsers display natively.
 """
 
@@ -53,6 +53,26 @@ def bar_chart(
     """Horizontal bars, one per seller; ``capacity`` draws each seller's capacity line.
 
     Without capacities a dashed line marks the mean, which shows equity at a glance.
+
+    Parameters
+    ----------
+    labels
+        One label per bar (escaped, shortened to 28 characters).
+    values
+        One value per bar (NaN drawn as 0).
+    title, unit
+        Chart title and unit of the values.
+    capacity
+        One capacity per bar; a bar above its capacity is drawn red.
+    colors
+        One colour per bar (default: one blue).
+    digits
+        Decimals of the values shown.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
     """
     vals = np.nan_to_num(np.asarray(values, dtype=float))
     caps = np.nan_to_num(np.asarray(capacity, dtype=float)) if capacity is not None else None
@@ -120,7 +140,20 @@ def _util_color(u: float) -> str:
 
 
 def weekly_load(load: pd.DataFrame, names: dict[str, str]) -> str:
-    """Utilization per seller and week (heat map), and total planned hours against capacity."""
+    """Utilization per seller and week (heat map), and total planned hours against capacity.
+
+    Parameters
+    ----------
+    load
+        The schedule's weekly load: ``seller_id, week, planned_h, capacity_h, utilization``.
+    names
+        Seller name by id (an id without a name is shown as is).
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
     df = load.copy()
     df["seller_id"] = df["seller_id"].astype(str)
     weeks = sorted(df["week"].unique().tolist(), key=_sort_key)
@@ -240,6 +273,22 @@ def gantt(
     """Day-by-day Gantt of the first scheduled week (travel in grey before each action).
 
     Returns the SVG and a caption naming the week shown.
+
+    Parameters
+    ----------
+    schedule
+        The schedule: ``seller_id, account_id, operation, date, start, duration_min, travel_min``.
+    names
+        Seller name by id.
+    max_sellers
+        Largest number of sellers drawn (the caption says when some are left out).
+
+    Returns
+    -------
+    svg : str
+        An ``<svg>`` element, empty when no action has a valid date.
+    caption : str
+        The week and hours shown, or why nothing is.
     """
     df = schedule.copy()
     df["seller_id"] = df["seller_id"].astype(str)
@@ -310,7 +359,18 @@ def gantt(
 
 
 def funnel(df: pd.DataFrame) -> str:
-    """Contacts → offers → deals over the horizon, with conversion rates, and margin per week."""
+    """Contacts → offers → deals over the horizon, with conversion rates, and margin per week.
+
+    Parameters
+    ----------
+    df
+        The funnel table: ``week, contacts, offers, deals, margin`` (non-numbers count as 0).
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
     totals = [
         (k, float(pd.to_numeric(df[k], errors="coerce").fillna(0).sum()))
         for k in ("contacts", "offers", "deals")

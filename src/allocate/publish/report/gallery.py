@@ -35,6 +35,16 @@ def update_index(folder: Path) -> Path | None:
 
     Only a page written here is rewritten: when ``folder`` already holds another
     ``index.html`` (someone's own page), nothing is written and ``None`` is returned.
+
+    Parameters
+    ----------
+    folder
+        The publishing folder.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The index page, or ``None`` when it was left alone.
     """
     folder = Path(folder)
     out = folder / INDEX_PAGE
@@ -88,6 +98,18 @@ def _ours(path: Path) -> bool:
 
 
 def html_name(href: str) -> str:
+    """The file name shown for a link: ``href`` with its percent-escapes decoded.
+
+    Parameters
+    ----------
+    href
+        A quoted relative link.
+
+    Returns
+    -------
+    str
+        The unquoted text.
+    """
     from urllib.parse import unquote
 
     return unquote(href)

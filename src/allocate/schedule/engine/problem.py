@@ -314,7 +314,18 @@ class ScheduleProblem:
         return tuple(order)
 
     def always_together(self, pred: int, succ: int) -> bool:
-        """Whether scheduling ``pred`` forces ``succ`` (so ``succ``'s tail bounds ``pred``)."""
+        """Whether scheduling ``pred`` forces ``succ`` (so ``succ``'s tail bounds ``pred``).
+
+        Parameters
+        ----------
+        pred, succ
+            Task indices joined by a precedence.
+
+        Returns
+        -------
+        bool
+            True when ``succ`` is mandatory or both tasks are in the same chain.
+        """
         if not self.tasks[succ].optional:
             return True
         c = self.chain_of

@@ -102,11 +102,29 @@ class Actions:
 
     @property
     def n_groups(self) -> int:
+        """Number of all-or-nothing groups (0 when there are no actions)."""
         return int(self.group.max()) + 1 if len(self.group) else 0
 
 
 def occurrence_days(per_year: float, weeks_per_year: float, n_days: int, phase: float) -> list[int]:
-    """Due days of a recurring operation inside ``[0, n_days)`` (see the module docstring)."""
+    """Due days of a recurring operation inside ``[0, n_days)`` (see the module docstring).
+
+    Parameters
+    ----------
+    per_year
+        Occurrences per year.
+    weeks_per_year
+        Working weeks per year (the nomenclature's).
+    n_days
+        Calendar days of the horizon.
+    phase
+        Offset in ``[0, 1)`` of the first occurrence, in intervals.
+
+    Returns
+    -------
+    list of int
+        Due day of each occurrence, ``(phase + j) * 7 * weeks_per_year / per_year`` rounded down.
+    """
     interval = 7.0 * weeks_per_year / per_year
     days = []
     j = 0
@@ -145,7 +163,24 @@ def expand_actions(
     n_days: int,
     stage_weight: Mapping[str, float] | None = None,
 ) -> Actions:
-    """The dated :class:`Actions` of ``alignment`` over ``n_days`` calendar days."""
+    """The dated :class:`Actions` of ``alignment`` over ``n_days`` calendar days.
+
+    Parameters
+    ----------
+    instance
+        The instance: accounts and nomenclature.
+    alignment
+        Who serves each account (unserved rows, seller ``-1``, get no actions).
+    n_days
+        Calendar days of the horizon.
+    stage_weight
+        Weight of an account's potential by stage (default :data:`STAGE_WEIGHT`).
+
+    Returns
+    -------
+    Actions
+        One entry per action: the chains' one-off operations and the recurring occurrences.
+    """
     weights = dict(STAGE_WEIGHT if stage_weight is None else stage_weight)
     nom = instance.nomenclature
     acc = instance.accounts

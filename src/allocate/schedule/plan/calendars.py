@@ -54,17 +54,47 @@ class Horizon:
 
     @property
     def n_days(self) -> int:
+        """Number of calendar days (7 per week)."""
         return 7 * self.weeks
 
     def date(self, day: int) -> dt.date:
+        """Calendar date of day index ``day``.
+
+        Parameters
+        ----------
+        day
+            Day index from :attr:`start` (day 0); may fall outside the horizon.
+
+        Returns
+        -------
+        datetime.date
+            ``start + day`` days.
+        """
         return self.start + dt.timedelta(days=int(day))
 
     def day(self, date: dt.date) -> int:
-        """Day index of ``date`` (may fall outside ``[0, n_days)``)."""
+        """Day index of ``date`` (may fall outside ``[0, n_days)``).
+
+        Parameters
+        ----------
+        date
+            A calendar date.
+
+        Returns
+        -------
+        int
+            Days from :attr:`start`, negative before it.
+        """
         return (date - self.start).days
 
     def working_template(self) -> NDArray[np.bool_]:
-        """Monday-Friday minus public holidays, for every day of the horizon."""
+        """Monday-Friday minus public holidays, for every day of the horizon.
+
+        Returns
+        -------
+        ndarray of bool
+            One flag per day, True on a working day.
+        """
         ok = np.array([d % 7 < WORKDAYS_PER_WEEK for d in range(self.n_days)], dtype=bool)
         for h in self.holidays:
             k = self.day(h)
@@ -74,7 +104,18 @@ class Horizon:
 
 
 def next_monday(today: dt.date | None = None) -> dt.date:
-    """The first Monday after ``today`` (today itself is never chosen: plans start ahead)."""
+    """The first Monday after ``today`` (today itself is never chosen: plans start ahead).
+
+    Parameters
+    ----------
+    today
+        The reference date; ``None`` for the system's date.
+
+    Returns
+    -------
+    datetime.date
+        The Monday 1 to 7 days after ``today``.
+    """
     today = today or dt.date.today()
     return today + dt.timedelta(days=7 - today.weekday())
 
@@ -89,6 +130,22 @@ def day_capacity_min(
 
     A day offers ``daily_h`` (default: its share ``capacity_h / 5``), lowered by the
     calendar, and never more than its week (:func:`week_capacity_min`).
+
+    Parameters
+    ----------
+    horizon
+        The planning horizon.
+    capacity_h
+        The seller's hours per week.
+    days_off
+        The seller's calendar: days off and shorter days.
+    daily_h
+        The seller's daily limit in hours; NaN for none (each day gets its share).
+
+    Returns
+    -------
+    ndarray of int
+        Minutes per day, ``horizon.n_days`` long.
     """
     share = _shares(horizon, capacity_h, days_off)
     if math.isnan(daily_h):
@@ -101,7 +158,22 @@ def day_capacity_min(
 def week_capacity_min(
     horizon: Horizon, capacity_h: float, days_off: Iterable[DayOff] = ()
 ) -> NDArray[np.int64]:
-    """Minutes available in each week of the horizon: the shares of its working days."""
+    """Minutes available in each week of the horizon: the shares of its working days.
+
+    Parameters
+    ----------
+    horizon
+        The planning horizon.
+    capacity_h
+        The seller's hours per week.
+    days_off
+        The seller's calendar: days off and shorter days.
+
+    Returns
+    -------
+    ndarray of int
+        Minutes per week, ``horizon.weeks`` long.
+    """
     return _shares(horizon, capacity_h, days_off).reshape(horizon.weeks, 7).sum(axis=1)
 
 
@@ -129,6 +201,23 @@ def parse_holidays(spec: str | Path | None, base: Path | None = None) -> frozens
 
     ``spec`` is a path when such a file exists (relative to the working directory), else it
     is read as ``2026-12-25,2027-01-01``. ``None`` or an empty string means no holidays.
+
+    Parameters
+    ----------
+    spec
+        A file path or a comma list of ISO dates.
+    base
+        Folder a relative path is resolved against (instead of the working directory).
+
+    Returns
+    -------
+    frozenset of datetime.date
+        The holidays.
+
+    Raises
+    ------
+    InputError
+        Naming each item that is neither a file nor an ISO date.
     """
     if spec is None or not str(spec).strip():
         return frozenset()
@@ -154,7 +243,24 @@ def parse_holidays(spec: str | Path | None, base: Path | None = None) -> frozens
 
 
 def read_days_off(path: Path) -> list[DayOff]:
-    """Read a calendar table (``date`` column, optional ``hours``), naming bad rows."""
+    """Read a calendar table (``date`` column, optional ``hours``), naming bad rows.
+
+    Parameters
+    ----------
+    path
+        A table file (any format :func:`~allocate.io.read_table` reads).
+
+    Returns
+    -------
+    list of DayOff
+        One entry per row; a missing or zero ``hours`` is a day off.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column of a missing ``date`` column, a bad date, or hours
+        that are not a number in ``[0, 24]``.
+    """
     from allocate.io import read_table
 
     df = read_table(path)
@@ -192,6 +298,18 @@ def seller_calendars(folder: Path | None, seller_ids: Sequence[str]) -> dict[int
     The column is not kept on :class:`~allocate.core.instance.Sellers`, so it is read again here;
     each path is resolved with :func:`~allocate.io.atomic.safe_child` (never outside the folder).
     Returns an empty mapping when ``folder`` is ``None`` or the column is absent.
+
+    Parameters
+    ----------
+    folder
+        The instance folder, or ``None`` for an instance built in memory.
+    seller_ids
+        The sellers' ids, in the instance's order.
+
+    Returns
+    -------
+    dict
+        Seller index to its calendar entries, for the sellers that have a calendar file.
     """
     if folder is None:
         return {}

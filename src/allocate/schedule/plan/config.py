@@ -53,5 +53,11 @@ class PlanConfig:
             raise ValueError(f"churn_rate must be in [0, 1], got {self.churn_rate}")
 
     def horizon(self) -> Horizon:
-        """The plan's calendar: its first Monday (default: the next one), weeks and holidays."""
+        """The plan's calendar: its first Monday (default: the next one), weeks and holidays.
+
+        Returns
+        -------
+        Horizon
+            Built from :attr:`start`, :attr:`weeks` and :attr:`holidays`.
+        """
         return Horizon(self.start or next_monday(), self.weeks, frozenset(self.holidays))

@@ -100,12 +100,31 @@ class DayBook:
             self.retour(d, fresh=True)
 
     def dist(self, stops: list[int]) -> NDArray[np.float64]:
-        """Travel minutes between the base (row 0) and ``stops`` (rows 1..)."""
+        """Travel minutes between the base (row 0) and ``stops`` (rows 1..).
+
+        Parameters
+        ----------
+        stops
+            Visit actions, in any order.
+
+        Returns
+        -------
+        ndarray
+            Square matrix of minutes, ``len(stops) + 1`` rows; row and column 0 are the base.
+        """
         at = np.r_[0, self.place[stops]] if stops else np.zeros(1, dtype=np.int64)
         return self.matrix[np.ix_(at, at)]
 
     def add(self, i: int, d: int) -> None:
-        """Book action ``i`` on day ``d``, a visit last in the tour (the tour is not updated)."""
+        """Book action ``i`` on day ``d``, a visit last in the tour (the tour is not updated).
+
+        Parameters
+        ----------
+        i
+            An unplanned action.
+        d
+            The day to book it on.
+        """
         self.day[i] = d
         self.tasks[d].append(i)
         if self.p.is_visit[i]:
@@ -115,7 +134,15 @@ class DayBook:
             self.desk[d] += float(self.p.duration[i])
 
     def retour(self, d: int, fresh: bool = False) -> None:
-        """Tour length of day ``d``: keep the current order unless NN + 2-opt is shorter."""
+        """Tour length of day ``d``: keep the current order unless NN + 2-opt is shorter.
+
+        Parameters
+        ----------
+        d
+            The day whose :attr:`tour` is updated (and its :attr:`stops` reordered if shorter).
+        fresh
+            Re-estimate whatever the day's size and take the new order even if not shorter.
+        """
         stops = self.stops[d]
         if not stops:
             self.tour[d] = 0.0
@@ -130,26 +157,72 @@ class DayBook:
         self.tour[d] = current
 
     def load(self, d: int) -> float:
-        """Minutes used on day ``d``: desk work, visits and the tour."""
+        """Minutes used on day ``d``: desk work, visits and the tour.
+
+        Parameters
+        ----------
+        d
+            The day.
+
+        Returns
+        -------
+        float
+            Desk minutes plus visit minutes plus tour minutes.
+        """
         return float(self.desk[d] + self.vmin[d] + self.tour[d])
 
     def room(self, d: int) -> float:
-        """Free minutes of day ``d``: what its own capacity and its week's leave."""
+        """Free minutes of day ``d``: what its own capacity and its week's leave.
+
+        Parameters
+        ----------
+        d
+            The day.
+
+        Returns
+        -------
+        float
+            The day's capacity minus its load, capped by its week's free minutes when
+            :attr:`weekly`; negative when overbooked.
+        """
         free = float(self.p.day_cap[d]) - self.load(d)
         return min(free, self.week_free(d // 7)) if self.weekly else free
 
     def week_free(self, w: int) -> float:
-        """Minutes left in week ``w`` (only meaningful when :attr:`weekly`)."""
+        """Minutes left in week ``w`` (only meaningful when :attr:`weekly`).
+
+        Parameters
+        ----------
+        w
+            The week (days ``7 * w`` to ``7 * w + 6``).
+
+        Returns
+        -------
+        float
+            The week's capacity minus the minutes used on its days.
+        """
         a, b = 7 * w, 7 * w + 7
         used = sum(self.desk[a:b]) + sum(self.vmin[a:b]) + sum(self.tour[a:b])
         return float(self.week_cap[w] - used)
 
     def rooms(self) -> NDArray[np.float64]:
-        """:meth:`room` of every day."""
+        """:meth:`room` of every day.
+
+        Returns
+        -------
+        ndarray
+            Free minutes per day of the horizon.
+        """
         return np.array([self.room(d) for d in range(len(self.p.day_cap))])
 
     def remove_group(self, g: int) -> None:
-        """Take every planned action of group ``g`` off its day."""
+        """Take every planned action of group ``g`` off its day.
+
+        Parameters
+        ----------
+        g
+            An all-or-nothing group of actions; the touched days' tours are updated.
+        """
         members = np.flatnonzero((self.p.group == g) & (self.day >= 0))
         touched = set()
         for i in members:
@@ -166,7 +239,13 @@ class DayBook:
             self.retour(d)
 
     def remove_one(self, i: int) -> None:
-        """Take planned action ``i`` off its day."""
+        """Take planned action ``i`` off its day.
+
+        Parameters
+        ----------
+        i
+            A planned action; its day's tour is updated if it is a visit.
+        """
         d = int(self.day[i])
         self.tasks[d].remove(i)
         if self.p.is_visit[i]:
@@ -178,7 +257,15 @@ class DayBook:
         self.day[i] = -1
 
     def insert(self, i: int, d: int) -> None:
-        """Put unplanned action ``i`` on day ``d``, a visit at its cheapest place in the tour."""
+        """Put unplanned action ``i`` on day ``d``, a visit at its cheapest place in the tour.
+
+        Parameters
+        ----------
+        i
+            An unplanned action.
+        d
+            The day to put it on (not checked against the day's capacity).
+        """
         if not self.p.is_visit[i]:
             self.add(i, d)
             return
@@ -215,17 +302,56 @@ class DayBook:
         return k, add[k]
 
     def insertion(self, i: int, d: int) -> float:
-        """Extra tour minutes if visit ``i`` joins day ``d`` (0 for desk work)."""
+        """Extra tour minutes if visit ``i`` joins day ``d`` (0 for desk work).
+
+        Parameters
+        ----------
+        i
+            An action not on day ``d``.
+        d
+            The day.
+
+        Returns
+        -------
+        float
+            The cheapest detour, in minutes.
+        """
         return self.insertion_into(i, self.stops[d])
 
     def insertion_into(self, i: int, stops: list[int]) -> float:
-        """Extra tour minutes if visit ``i`` joins a day whose tour is ``stops`` (0 for desk)."""
+        """Extra tour minutes if visit ``i`` joins a day whose tour is ``stops`` (0 for desk).
+
+        Parameters
+        ----------
+        i
+            An action.
+        stops
+            A day's visits in tour order.
+
+        Returns
+        -------
+        float
+            The cheapest detour, in minutes.
+        """
         if not self.p.is_visit[i]:
             return 0.0
         return float(self.cheapest_slot(i, stops)[1])
 
     def freed(self, j: int, d: int) -> float:
-        """Minutes day ``d`` gains if action ``j`` leaves it (its detour for a visit)."""
+        """Minutes day ``d`` gains if action ``j`` leaves it (its detour for a visit).
+
+        Parameters
+        ----------
+        j
+            An action planned on day ``d``.
+        d
+            The day.
+
+        Returns
+        -------
+        float
+            Its duration, plus for a visit the detour saved when its neighbours are joined directly.
+        """
         if not self.p.is_visit[j]:
             return float(self.p.duration[j])
         m = self.matrix
@@ -254,7 +380,20 @@ class DayBook:
         return prev, self.place[j], nxt
 
     def fits(self, i: int, d: int) -> bool:
-        """Whether action ``i`` fits the free minutes of day ``d`` (one evaluation)."""
+        """Whether action ``i`` fits the free minutes of day ``d`` (one evaluation).
+
+        Parameters
+        ----------
+        i
+            An action not on day ``d``.
+        d
+            The day.
+
+        Returns
+        -------
+        bool
+            True when its duration and detour fit the day's :meth:`room`; counts in :attr:`evals`.
+        """
         self.evals += 1
         room = self.room(d)
         return bool(
@@ -263,7 +402,18 @@ class DayBook:
         )
 
     def window(self, i: int) -> tuple[int, int]:
-        """Days where action ``i`` may go given the days of its planned chain neighbours."""
+        """Days where action ``i`` may go given the days of its planned chain neighbours.
+
+        Parameters
+        ----------
+        i
+            An action.
+
+        Returns
+        -------
+        tuple of int
+            First and last allowed day (the window is empty when the first is after the last).
+        """
         lo, hi = int(self.p.release[i]), len(self.p.day_cap) - 1
         for a, lag_lo, lag_hi in self.arcs_in.get(i, ()):
             if self.day[a] >= 0:
@@ -278,11 +428,25 @@ class DayBook:
         return lo, hi
 
     def spent(self) -> bool:
-        """Whether the local search has used its evaluations, or its wall-clock safety limit."""
+        """Whether the local search has used its evaluations, or its wall-clock safety limit.
+
+        Returns
+        -------
+        bool
+            True when the search must stop.
+        """
         return self.evals >= self.max_evals or time.time() > self.p.stop_at
 
     def move(self, i: int, d: int) -> None:
-        """Put ``i`` on day ``d`` (off its current day), recording both days for a rollback."""
+        """Put ``i`` on day ``d`` (off its current day), recording both days for a rollback.
+
+        Parameters
+        ----------
+        i
+            An action, planned or not.
+        d
+            The day to put it on.
+        """
         if self._journal is not None:
             days, acts = self._journal
             for x in (int(self.day[i]), d):
@@ -312,7 +476,18 @@ class DayBook:
         self._journal = None
 
     def snapshot(self, d: int) -> _Snapshot:
-        """Everything about day ``d``, for :meth:`restore`."""
+        """Everything about day ``d``, for :meth:`restore`.
+
+        Parameters
+        ----------
+        d
+            The day.
+
+        Returns
+        -------
+        tuple
+            Copies of its stops and tasks, its desk and tour minutes, and ``d``.
+        """
         return (
             list(self.stops[d]),
             list(self.tasks[d]),
@@ -322,7 +497,15 @@ class DayBook:
         )
 
     def restore(self, d: int, snap: _Snapshot) -> None:
-        """Put day ``d`` back as :meth:`snapshot` saw it (other days keep their actions' days)."""
+        """Put day ``d`` back as :meth:`snapshot` saw it (other days keep their actions' days).
+
+        Parameters
+        ----------
+        d
+            The day.
+        snap
+            What :meth:`snapshot` returned for that day.
+        """
         self.stops[d], self.tasks[d] = list(snap[0]), list(snap[1])
         self.vmin[d] = float(self.p.duration[self.stops[d]].sum()) if self.stops[d] else 0.0
         self.desk[d], self.tour[d] = snap[2], snap[3]
@@ -342,6 +525,13 @@ class DayBook:
 
         A visit's travel is the leg that reaches it; the last visit also carries the drive
         back to the base, so a day's travel column sums to its tour.
+
+        Returns
+        -------
+        start : ndarray
+            Minute of the day (from midnight) each action starts at, ``-1`` if not planned.
+        travel : ndarray
+            Travel minutes charged to each action.
         """
         p = self.p
         start = np.full(p.n, -1, dtype=np.int64)

@@ -22,14 +22,40 @@ from allocate.core.travel import TravelModel, haversine_km
 def travel_matrix_min(
     lat: NDArray[np.float64], lon: NDArray[np.float64], model: TravelModel
 ) -> NDArray[np.float64]:
-    """Symmetric travel minutes between the points ``(lat, lon)`` (point 0 is the base)."""
+    """Symmetric travel minutes between the points ``(lat, lon)`` (point 0 is the base).
+
+    Parameters
+    ----------
+    lat, lon
+        Coordinates in degrees, the base first.
+    model
+        The travel model turning great-circle kilometres into minutes.
+
+    Returns
+    -------
+    ndarray
+        Square matrix of minutes.
+    """
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
     return model.minutes(haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]))
 
 
 def tour_length(dist: NDArray[np.float64], order: list[int] | tuple[int, ...]) -> float:
-    """Length of the closed tour base (0) -> ``order`` -> base."""
+    """Length of the closed tour base (0) -> ``order`` -> base.
+
+    Parameters
+    ----------
+    dist
+        Square travel minutes, row 0 the base.
+    order
+        Stops (rows of ``dist``) in driving order.
+
+    Returns
+    -------
+    float
+        Minutes of the tour; 0 for no stops.
+    """
     if not order:
         return 0.0
     path = [0, *order, 0]
@@ -37,7 +63,18 @@ def tour_length(dist: NDArray[np.float64], order: list[int] | tuple[int, ...]) -
 
 
 def nearest_neighbour_tour(dist: NDArray[np.float64]) -> list[int]:
-    """Stops ``1..n-1`` in nearest-neighbour order from the base 0 (ties: lowest index)."""
+    """Stops ``1..n-1`` in nearest-neighbour order from the base 0 (ties: lowest index).
+
+    Parameters
+    ----------
+    dist
+        Square travel minutes, row 0 the base.
+
+    Returns
+    -------
+    list of int
+        Every stop once, in driving order.
+    """
     n = len(dist)
     left = list(range(1, n))
     order: list[int] = []
@@ -50,7 +87,20 @@ def nearest_neighbour_tour(dist: NDArray[np.float64]) -> list[int]:
 
 
 def two_opt(dist: NDArray[np.float64], order: list[int]) -> list[int]:
-    """Improve a closed tour by segment reversals until no reversal shortens it."""
+    """Improve a closed tour by segment reversals until no reversal shortens it.
+
+    Parameters
+    ----------
+    dist
+        Square travel minutes, row 0 the base.
+    order
+        Stops in driving order (the base is not listed).
+
+    Returns
+    -------
+    list of int
+        The same stops in an order no single reversal shortens.
+    """
     path = [0, *order, 0]
     n = len(path)
     improved = True
@@ -66,13 +116,44 @@ def two_opt(dist: NDArray[np.float64], order: list[int]) -> list[int]:
 
 
 def estimate_tour(dist: NDArray[np.float64]) -> tuple[list[int], float]:
-    """Nearest neighbour + 2-opt: the order of stops ``1..n-1`` and the tour length."""
+    """Nearest neighbour + 2-opt: the order of stops ``1..n-1`` and the tour length.
+
+    Parameters
+    ----------
+    dist
+        Square travel minutes, row 0 the base.
+
+    Returns
+    -------
+    order : list of int
+        The stops in driving order.
+    length : float
+        Minutes of the closed tour.
+    """
     order = two_opt(dist, nearest_neighbour_tour(dist))
     return order, tour_length(dist, order)
 
 
 def brute_force_tour(dist: NDArray[np.float64]) -> tuple[list[int], float]:
-    """The optimal closed tour by enumeration (for checks; ``n - 1 <= 8`` stops)."""
+    """The optimal closed tour by enumeration (for checks; ``n - 1 <= 8`` stops).
+
+    Parameters
+    ----------
+    dist
+        Square travel minutes, row 0 the base.
+
+    Returns
+    -------
+    order : list of int
+        The stops in the first shortest order found.
+    length : float
+        Minutes of that tour.
+
+    Raises
+    ------
+    ValueError
+        With more than 8 stops.
+    """
     n = len(dist)
     if n - 1 > 8:
         raise ValueError(f"brute force on {n - 1} stops is too slow; use estimate_tour")
@@ -88,7 +169,24 @@ def brute_force_tour(dist: NDArray[np.float64]) -> tuple[list[int], float]:
 def cheapest_insertion(
     dist: NDArray[np.float64], order: list[int], stop: int
 ) -> tuple[list[int], float]:
-    """Insert ``stop`` where it lengthens the closed tour ``order`` least; new order and length."""
+    """Insert ``stop`` where it lengthens the closed tour ``order`` least; new order and length.
+
+    Parameters
+    ----------
+    dist
+        Square travel minutes, row 0 the base.
+    order
+        The current tour's stops in driving order.
+    stop
+        The stop to insert (a row of ``dist`` not in ``order``).
+
+    Returns
+    -------
+    order : list of int
+        The new tour's stops.
+    length : float
+        Minutes of the new tour.
+    """
     path = [0, *order, 0]
     best_k, best_add = 1, float("inf")
     for k in range(1, len(path)):

@@ -30,6 +30,7 @@ def request_stop() -> None:
 
 
 def clear_stop() -> None:
+    """Reset :data:`STOP` so the next searches run (done when a solving command starts)."""
     STOP.clear()
 
 

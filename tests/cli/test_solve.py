@@ -1,0 +1,107 @@
+"""``allocate solve``: one organization model on one instance, written as a run folder.
+
+On the tiny instance (two bases, Paris and Lyon, two suburban accounts each) the answer is
+known by hand: each account goes to the base in its own city, which moves A1 (today Lyon's)
+and A4 (today Paris's).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from allocate.cli import app
+from allocate.core.scenario import Scenario
+from allocate.io import read_instance
+from allocate.organize.presets import build_model
+from allocate.solvers.problem import evaluate
+from tests.conftest import TINY_ACCOUNTS, TINY_SELLERS, write_instance
+
+runner = CliRunner()
+RUN_FILES = ["alignment.csv", "kpis.json", "sellers_kpis.csv", "territories.geojson"]
+
+
+def _solve(folder: Path, out: Path, *extra: object):
+    args = ["solve", str(folder), "--out", str(out), "--time-limit", "5", "--workers", "1", "--seed", "1"]
+    return runner.invoke(app, [*args, *(str(a) for a in extra)], env={"COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def generalist_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    root = tmp_path_factory.mktemp("solve")
+    folder = write_instance(root / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    out = root / "run"
+    return folder, out, _solve(folder, out, "--model", "generalist")
+
+
+def test_solve_writes_the_run_folder(generalist_run) -> None:
+    _, out, result = generalist_run
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == RUN_FILES
+    assert "generalist: optimal" in result.output
+    assert f"wrote {out}/alignment.csv" in result.output.replace("\n", "")
+
+
+def test_solve_assigns_each_account_to_its_city(generalist_run) -> None:
+    _, out, _ = generalist_run
+    alignment = pd.read_csv(out / "alignment.csv", dtype=str)
+    owner = dict(zip(alignment["account_id"], alignment["seller_id"], strict=True))
+    assert owner == {"A1": "PAR", "A2": "PAR", "A3": "LYO", "A4": "LYO"}
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["status"] == "optimal" and kpis["model"] == "generalist"
+    assert kpis["totals"]["moves"] == 2  # A1 and A4 change seller
+    sellers = pd.read_csv(out / "sellers_kpis.csv")
+    # 2 accounts x (1 h visit + 0.5 h call) a week each, travel on top
+    assert (sellers["workload_h"] > 3.0).all()
+    assert sellers["workload_h"].sum() == pytest.approx(kpis["totals"]["total_workload_h"], abs=0.01)
+
+
+def test_objective_is_recomputed_from_the_written_alignment(generalist_run) -> None:
+    folder, out, _ = generalist_run
+    kpis = json.loads((out / "kpis.json").read_text())
+    terms, weights = kpis["totals"]["objective_terms"], kpis["scenario"]["weights"]
+    by_terms = weights["travel"] * terms["travel"] + terms["imbalance"] + weights["move"] * terms["moves"]
+    assert kpis["objective"] == pytest.approx(by_terms, rel=1e-9)
+    # independently: rebuild the model and price the alignment read back from the CSV
+    inst = read_instance(folder)
+    mp = build_model(inst, Scenario.model_validate(kpis["scenario"]))
+    alignment = pd.read_csv(out / "alignment.csv", dtype=str)
+    seller_of = dict(zip(alignment["account_id"], alignment["seller_id"], strict=True))
+    sellers = list(inst.sellers.ids)
+    choice = np.array(
+        [
+            mp.problem.candidate_index(i, sellers.index(seller_of[inst.accounts.ids[a]]))
+            for i, a in enumerate(mp.rows.account)  # one item per account on this instance
+        ]
+    )
+    assert (choice >= 0).all()
+    ev = evaluate(mp.problem, choice)
+    assert ev.feasible and ev.moves == 2
+    assert ev.objective == pytest.approx(kpis["objective"], rel=1e-6)
+    assert kpis["best_bound"] <= kpis["objective"] + 1e-6
+
+
+def test_proven_infeasible_instance_exits_3_with_the_shortfall(tmp_path: Path) -> None:
+    # 1 h/week each, against 6 h of visits and calls plus 1.5 h of travel
+    sellers = [TINY_SELLERS[0]] + [s.replace(",40,", ",1,") for s in TINY_SELLERS[1:]]
+    folder = write_instance(tmp_path / "tight", TINY_ACCOUNTS, sellers)
+    out = tmp_path / "run"
+    result = _solve(folder, out)
+    assert result.exit_code == 3
+    assert "infeasible: not enough capacity" in result.stderr
+    assert "needs 7.5 h/week" in result.stderr and "have 2.0 h/week" in result.stderr
+    assert "short by 5.5 h/week" in result.stderr
+    assert not out.exists(), "an infeasible solve must not write a run folder"
+    assert "Traceback" not in result.output
+
+
+def test_bad_option_value_is_bad_input(tiny_dir: Path, tmp_path: Path) -> None:
+    # a refused option, not a defect of the instance files (those are in test_bad_inputs.py)
+    result = _solve(tiny_dir, tmp_path / "run", "--model", "astrology")
+    assert result.exit_code == 2 and "option model" in result.stderr
+    assert not (tmp_path / "run").exists()
