@@ -12,6 +12,7 @@ import pytest
 from allocate.core.result import Alignment
 from allocate.schedule import PlanConfig, plan_actions
 from allocate.schedule.outputs import (
+    action_columns,
     funnel_frame,
     load_frame,
     plan_kpis,
@@ -34,6 +35,21 @@ def test_every_action_is_planned_or_explained(tiny, plan) -> None:  # type: igno
     assert len(sched) == int(plan.placed.sum())
     assert sched["date"].is_monotonic_increasing or sched["seller_id"].nunique() > 1
     assert set(left.columns) == {"seller_id", "account_id", "operation", "reason", "duration_min", "due_date"}
+
+
+def test_action_columns_name_the_actions_in_the_given_order(tiny, plan) -> None:  # type: ignore[no-untyped-def]
+    a = plan.actions
+    idx = np.array([len(a) - 1, 0])
+    cols = action_columns(tiny, plan, idx)
+    assert list(cols) == ["seller_id", "account_id", "operation"]
+    assert cols["seller_id"] == [tiny.sellers.ids[a.seller[i]] for i in idx]
+    assert cols["account_id"] == [tiny.accounts.ids[a.account[i]] for i in idx]
+    assert cols["operation"] == [a.operation[-1], a.operation[0]]
+    assert action_columns(tiny, plan, np.zeros(0, dtype=np.int64)) == {
+        "seller_id": [],
+        "account_id": [],
+        "operation": [],
+    }
 
 
 def test_load_and_kpis_agree(tiny, plan) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from allocate.core.instance import Instance
 from allocate.io.runfolder import write_plan_files
@@ -31,6 +32,33 @@ from allocate.schedule.plan.driver import Schedule
 
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def action_columns(
+    instance: Instance, plan: Schedule, idx: NDArray[np.int64]
+) -> dict[str, list[str]]:
+    """The columns that name actions ``idx`` in the tables: seller, account and operation.
+
+    Parameters
+    ----------
+    instance
+        The instance of the plan.
+    plan
+        The action plan.
+    idx
+        Indices of actions, in the tables' row order.
+
+    Returns
+    -------
+    dict of str to list of str
+        ``seller_id``, ``account_id`` and ``operation`` of each action, in that order.
+    """
+    a = plan.actions
+    return {
+        "seller_id": [instance.sellers.ids[a.seller[i]] for i in idx],
+        "account_id": [instance.accounts.ids[a.account[i]] for i in idx],
+        "operation": [a.operation[i] for i in idx],
+    }
 
 
 def schedule_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
@@ -53,9 +81,7 @@ def schedule_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
     idx = idx[np.lexsort((plan.start_min[idx], plan.day[idx], a.seller[idx]))]
     return pd.DataFrame(
         {
-            "seller_id": [instance.sellers.ids[a.seller[i]] for i in idx],
-            "account_id": [instance.accounts.ids[a.account[i]] for i in idx],
-            "operation": [a.operation[i] for i in idx],
+            **action_columns(instance, plan, idx),
             "date": [plan.horizon.date(int(plan.day[i])).isoformat() for i in idx],
             "start": [_hhmm(int(plan.start_min[i])) for i in idx],
             "duration_min": a.duration_min[idx].astype(int),
@@ -85,9 +111,7 @@ def unscheduled_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
     idx = idx[np.lexsort((idx, a.seller[idx]))]
     return pd.DataFrame(
         {
-            "seller_id": [instance.sellers.ids[a.seller[i]] for i in idx],
-            "account_id": [instance.accounts.ids[a.account[i]] for i in idx],
-            "operation": [a.operation[i] for i in idx],
+            **action_columns(instance, plan, idx),
             "reason": [plan.reason[i] for i in idx],
             "duration_min": a.duration_min[idx].astype(int),
             "due_date": [

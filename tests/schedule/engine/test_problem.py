@@ -67,6 +67,14 @@ def test_views_of_a_small_problem() -> None:
     assert not p.always_together(0, 1) and p.always_together(1, 2)  # same chain
 
 
+def test_successors_and_predecessors_group_the_precedences_by_task() -> None:
+    prec = (Precedence(0, 2), Precedence(1, 2, min_lag=1), Precedence(0, 1))
+    p = ScheduleProblem((Task(1), Task(1), Task(1)), (), prec, horizon=10)
+    assert p.successors == ((prec[0], prec[2]), (prec[1],), ())  # in the given order
+    assert p.predecessors == ((), (prec[2],), (prec[0], prec[1]))
+    assert ScheduleProblem((), (), horizon=1).successors == ()
+
+
 def test_a_mandatory_successor_lengthens_the_tail() -> None:
     p = ScheduleProblem((Task(1), Task(2)), (), (Precedence(0, 1, min_lag=3),), horizon=20)
     assert p.always_together(0, 1)

@@ -35,6 +35,32 @@ def test_a_binding_week_caps_each_day() -> None:
     assert book.room(2) == 40.0  # the week is what is full
 
 
+def test_add_at_a_slot_and_unbook_leave_the_tour_to_retour() -> None:
+    book = _one_visit()
+    assert book.unbook(0) == 0  # the day it was on
+    assert book.day.tolist() == [-1, 0] and book.tasks[0] == [1] and book.stops[0] == []
+    assert book.vmin[0] == 0.0 and book.desk[0] == 20.0 and book.tour[0] == 40.0  # not updated
+    assert book.unbook(1) == 0 and book.desk[0] == 0.0 and book.tasks[0] == []
+    book.add(1, 1)
+    book.add(0, 1, at=0)
+    assert book.day.tolist() == [1, 1] and book.tasks[1] == [1, 0] and book.stops[1] == [0]
+    assert book.vmin[1] == 30.0 and book.desk[1] == 20.0 and book.tour[1] == 0.0
+    book.retour(1)
+    assert book.tour[1] == 40.0
+
+
+def test_add_puts_a_visit_at_its_position_in_the_tour() -> None:
+    p = desk_problem([30, 30, 30], [0, 1, 2], [480])
+    p = replace(p, is_visit=np.ones(3, dtype=bool), base_min=np.full(3, 10.0))
+    book = DayBook(p, np.array([0, 0, -1]))
+    first, second = book.stops[0]
+    book.add(2, 0, at=1)
+    assert book.stops[0] == [first, 2, second]
+    book.unbook(2)
+    book.add(2, 0)
+    assert book.stops[0] == [first, second, 2]
+
+
 def test_window_follows_the_planned_chain_neighbours() -> None:
     p = desk_problem([30, 20], [0, 0], [60, 60, 60, 60], lags=((0, 1, 1, 2),))
     book = DayBook(p, np.array([1, -1]))

@@ -14,6 +14,7 @@ from allocate.schedule.plan.moves import (
     regroup,
     relocate_fill,
     repair,
+    unplanned_groups,
 )
 from tests.schedule.plan.builders import desk_problem, free
 
@@ -61,6 +62,15 @@ def test_repair_drops_the_cheapest_groups_of_an_overloaded_day() -> None:
     book = DayBook(desk_problem([40, 40, 30], [0, 1, 2], [60]), np.array([0, 0, 0]))
     repair(book)
     assert book.day.tolist() == [-1, -1, 0] and free(book) == [30.0]
+
+
+def test_unplanned_groups_by_value_or_by_value_per_minute() -> None:
+    p = desk_problem([30, 10, 20, 40, 5], [0, 1, 2, 2, 3], [60, 60])
+    p = replace(p, value=np.array([3.0, 2.0, 1.0, 1.0, 1.0]))
+    book = DayBook(p, np.array([-1, -1, -1, 0, -1]))  # group 2 is partly planned
+    groups = [[0], [1], [2, 3], [4]]
+    assert unplanned_groups(book, groups) == [[0], [1], [4]]  # 3, 2, 1
+    assert unplanned_groups(book, groups, per_minute=True) == [[1], [4], [0]]  # 0.2, 0.2, 0.1
 
 
 def test_refill_takes_the_earliest_days_that_fit_by_value_per_minute() -> None:

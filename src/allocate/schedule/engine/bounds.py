@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from allocate.schedule.engine.problem import Precedence, ScheduleProblem
+from allocate.schedule.engine.problem import ScheduleProblem
 
 
 def makespan_lower_bound(problem: ScheduleProblem) -> int:
@@ -73,9 +73,7 @@ def energy_delays(problem: ScheduleProblem, max_tasks: int = 400) -> list[tuple[
     usable = cap > 0
     # longest[i, j]: longest path from start_i to start_j through the precedences.
     longest = np.full((n, n), -1, dtype=np.int64)
-    succs: list[list[Precedence]] = [[] for _ in range(n)]
-    for prec in problem.precedences:
-        succs[prec.pred].append(prec)
+    succs = problem.successors
     order = problem.topological_order
     for i in order:
         row = longest[i]
@@ -118,11 +116,8 @@ def transitive_successors(problem: ScheduleProblem) -> NDArray[np.bool_]:
     """
     n = len(problem.tasks)
     reach = np.zeros((n, n), dtype=bool)
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for prec in problem.precedences:
-        succs[prec.pred].append(prec.succ)
     for i in reversed(problem.topological_order):
-        for j in succs[i]:
+        for j in (prec.succ for prec in problem.successors[i]):
             reach[i, j] = True
             reach[i] |= reach[j]
     return reach

@@ -295,17 +295,13 @@ class ScheduleProblem:
     def topological_order(self) -> tuple[int, ...]:
         """Tasks in an order compatible with the precedences (raises on a cycle)."""
         n = len(self.tasks)
-        indeg = np.zeros(n, dtype=np.int64)
-        succs: list[list[int]] = [[] for _ in range(n)]
-        for p in self.precedences:
-            succs[p.pred].append(p.succ)
-            indeg[p.succ] += 1
+        indeg = np.array([len(arcs) for arcs in self.predecessors], dtype=np.int64)
         stack = [i for i in range(n) if indeg[i] == 0]
         order: list[int] = []
         while stack:
             i = stack.pop()
             order.append(i)
-            for j in succs[i]:
+            for j in (p.succ for p in self.successors[i]):
                 indeg[j] -= 1
                 if indeg[j] == 0:
                     stack.append(j)
@@ -335,9 +331,8 @@ class ScheduleProblem:
     def heads(self) -> np.ndarray:
         """Earliest start of each task from releases and minimum lags (critical path)."""
         head = np.array([t.release for t in self.tasks], dtype=np.int64)
-        preds = self._arcs_into
         for j in self.topological_order:
-            for p in preds[j]:
+            for p in self.predecessors[j]:
                 head[j] = max(head[j], head[p.pred] + self.durations[p.pred] + p.min_lag)
         return read_only(head)
 
@@ -345,21 +340,47 @@ class ScheduleProblem:
     def tails(self) -> np.ndarray:
         """Time from each task's start to the end of the forced work after it (critical path)."""
         tail = self.durations.copy()
-        succs: list[list[Precedence]] = [[] for _ in self.tasks]
-        for p in self.precedences:
-            succs[p.pred].append(p)
         for i in reversed(self.topological_order):
-            for p in succs[i]:
+            for p in self.successors[i]:
                 if self.always_together(i, p.succ):
                     tail[i] = max(tail[i], self.durations[i] + p.min_lag + tail[p.succ])
         return read_only(tail)
 
     @cached_property
-    def _arcs_into(self) -> list[list[Precedence]]:
-        preds: list[list[Precedence]] = [[] for _ in self.tasks]
-        for p in self.precedences:
-            preds[p.succ].append(p)
-        return preds
+    def successors(self) -> tuple[tuple[Precedence, ...], ...]:
+        """The precedences out of each task, in the order of ``precedences``."""
+        return _arcs_by_task(len(self.tasks), self.precedences, into=False)
+
+    @cached_property
+    def predecessors(self) -> tuple[tuple[Precedence, ...], ...]:
+        """The precedences into each task, in the order of ``precedences``."""
+        return _arcs_by_task(len(self.tasks), self.precedences, into=True)
+
+
+def _arcs_by_task(
+    n: int, precedences: tuple[Precedence, ...], into: bool
+) -> tuple[tuple[Precedence, ...], ...]:
+    """The precedences grouped by the task they leave (or enter), in their given order.
+
+    Parameters
+    ----------
+    n
+        Number of tasks.
+    precedences
+        The precedences between tasks ``0 .. n - 1``.
+    into
+        Group by successor (the arcs into each task) rather than by predecessor.
+
+    Returns
+    -------
+    tuple of tuple of Precedence
+        ``n`` entries: entry ``i`` holds the precedences whose ``succ`` (``into``) or ``pred``
+        is ``i``.
+    """
+    by_task: list[list[Precedence]] = [[] for _ in range(n)]
+    for p in precedences:
+        by_task[p.succ if into else p.pred].append(p)
+    return tuple(tuple(arcs) for arcs in by_task)
 
 
 def read_only(a: np.ndarray) -> np.ndarray:

@@ -53,11 +53,8 @@ class _Arrays:
             self.budget_rows.append((len(p.resources) + len(rows) - 1, r, first, end))
             rows.append(left[None, :])
         self.avail = np.vstack(rows)
-        self.preds: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
-        self.succs: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
-        for prec in p.precedences:
-            self.preds[prec.succ].append((prec.pred, prec.min_lag))
-            self.succs[prec.pred].append((prec.succ, prec.min_lag))
+        self.preds = [[(q.pred, q.min_lag) for q in arcs] for arcs in p.predecessors]
+        self.succs = [[(q.succ, q.min_lag) for q in arcs] for arcs in p.successors]
         self.release = np.array([t.release for t in p.tasks], dtype=np.int64)
         # Allowed start times, only for tasks whose calendar cuts more than the horizon.
         self.allowed: dict[int, np.ndarray] = {}
@@ -197,12 +194,9 @@ def priority_rules(problem: ScheduleProblem) -> dict[str, np.ndarray]:
         Each rule's priority of every task.
     """
     p = problem
-    n = p.n_tasks
     dur = p.durations.astype(np.float64)
     tails = p.tails.astype(np.float64)
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for prec in p.precedences:
-        succs[prec.pred].append(prec.succ)
+    succs = [[q.succ for q in arcs] for arcs in p.successors]
     mts = transitive_successors(p).sum(axis=1).astype(np.float64)
     grpw = dur + np.array([dur[s].sum() if s else 0.0 for s in succs])
     return {
@@ -290,10 +284,9 @@ def greedy_value_schedule(problem: ScheduleProblem) -> np.ndarray | None:
     avail = a.avail.copy()
     start = np.full(p.n_tasks, -1, dtype=np.int64)
     rank = {t: k for k, t in enumerate(p.topological_order)}
-    max_lag_into: list[list[tuple[int, int]]] = [[] for _ in range(p.n_tasks)]
-    for prec in p.precedences:
-        if prec.max_lag is not None:
-            max_lag_into[prec.succ].append((prec.pred, prec.max_lag))
+    max_lag_into = [
+        [(q.pred, q.max_lag) for q in arcs if q.max_lag is not None] for arcs in p.predecessors
+    ]
 
     def place(group: list[int], trial: np.ndarray) -> bool:
         for i in sorted(group, key=rank.__getitem__):

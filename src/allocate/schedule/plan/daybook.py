@@ -1,11 +1,16 @@
 """The state of one seller's local search: each day's actions, tour and free minutes.
 
+This module is one concept, the :class:`DayBook`: the mutable plan of one seller that the
+operators of :mod:`allocate.schedule.plan.moves` read and change. Tours are estimated in
+:mod:`allocate.schedule.plan.tours` and the operators live in ``moves``; what is here is the
+state and the many small questions the operators ask of it, each a documented method (hence
+the module's length).
+
 A :class:`DayBook` holds the days of a seller's plan with their real tours (nearest neighbour
-and 2-opt, re-estimated when a day changes) and answers what the operators of
-:mod:`allocate.schedule.plan.moves` ask: the free minutes of a day (and of its week), the cost
-of inserting or removing a visit, the days an action may take given its chain's planned days.
-It books and unbooks actions, snapshots days and rolls a sequence of moves back. Its
-:meth:`DayBook.timetable` turns the final days into start minutes and travel.
+and 2-opt, re-estimated when a day changes) and answers: the free minutes of a day (and of its
+week), the cost of inserting or removing a visit, the days an action may take given its chain's
+planned days. It books and unbooks actions, snapshots days and rolls a sequence of moves back.
+Its :meth:`DayBook.timetable` turns the final days into start minutes and travel.
 """
 
 from __future__ import annotations
@@ -15,9 +20,8 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
-from allocate.core.travel import haversine_km
 from allocate.schedule.plan.seller import SellerProblem
-from allocate.schedule.plan.tours import estimate_tour, tour_length
+from allocate.schedule.plan.tours import estimate_tour, tour_length, travel_matrix_min
 
 #: Minutes from midnight at which a working day starts (08:30).
 DAY_START_MIN = 8 * 60 + 30
@@ -79,10 +83,7 @@ class DayBook:
         k = len(places) + 1
         self.matrix = np.zeros((k, k))
         if len(places):
-            lat, lon = places[:, 0], places[:, 1]
-            self.matrix[1:, 1:] = p.travel.minutes(
-                haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-            )
+            self.matrix[1:, 1:] = travel_matrix_min(places[:, 0], places[:, 1], p.travel)
             self.matrix[0, 1:] = self.matrix[1:, 0] = p.base_min[vis[first]]
         self.arcs_in: dict[int, list[tuple[int, int, int]]] = {}
         self.arcs_out: dict[int, list[tuple[int, int, int]]] = {}
@@ -115,8 +116,8 @@ class DayBook:
         at = np.r_[0, self.place[stops]] if stops else np.zeros(1, dtype=np.int64)
         return self.matrix[np.ix_(at, at)]
 
-    def add(self, i: int, d: int) -> None:
-        """Book action ``i`` on day ``d``, a visit last in the tour (the tour is not updated).
+    def add(self, i: int, d: int, at: int | None = None) -> None:
+        """Book action ``i`` on day ``d``, a visit at position ``at`` of the tour (not updated).
 
         Parameters
         ----------
@@ -124,14 +125,42 @@ class DayBook:
             An unplanned action.
         d
             The day to book it on.
+        at
+            Where a visit joins the day's :attr:`stops` (``None``: last).
         """
         self.day[i] = d
         self.tasks[d].append(i)
         if self.p.is_visit[i]:
-            self.stops[d].append(i)
+            if at is None:
+                self.stops[d].append(i)
+            else:
+                self.stops[d].insert(at, i)
             self.vmin[d] += float(self.p.duration[i])
         else:
             self.desk[d] += float(self.p.duration[i])
+
+    def unbook(self, i: int) -> int:
+        """Take planned action ``i`` off its day, the reverse of :meth:`add` (tour not updated).
+
+        Parameters
+        ----------
+        i
+            A planned action.
+
+        Returns
+        -------
+        int
+            The day it was on.
+        """
+        d = int(self.day[i])
+        self.tasks[d].remove(i)
+        if self.p.is_visit[i]:
+            self.stops[d].remove(i)
+            self.vmin[d] -= float(self.p.duration[i])
+        else:
+            self.desk[d] -= float(self.p.duration[i])
+        self.day[i] = -1
+        return d
 
     def retour(self, d: int, fresh: bool = False) -> None:
         """Tour length of day ``d``: keep the current order unless NN + 2-opt is shorter.
@@ -226,15 +255,7 @@ class DayBook:
         members = np.flatnonzero((self.p.group == g) & (self.day >= 0))
         touched = set()
         for i in members:
-            d = int(self.day[i])
-            self.tasks[d].remove(int(i))
-            if self.p.is_visit[i]:
-                self.stops[d].remove(int(i))
-                self.vmin[d] -= float(self.p.duration[i])
-            else:
-                self.desk[d] -= float(self.p.duration[i])
-            self.day[i] = -1
-            touched.add(d)
+            touched.add(self.unbook(int(i)))
         for d in touched:
             self.retour(d)
 
@@ -246,15 +267,9 @@ class DayBook:
         i
             A planned action; its day's tour is updated if it is a visit.
         """
-        d = int(self.day[i])
-        self.tasks[d].remove(i)
+        d = self.unbook(i)
         if self.p.is_visit[i]:
-            self.stops[d].remove(i)
-            self.vmin[d] -= float(self.p.duration[i])
             self.retour(d)
-        else:
-            self.desk[d] -= float(self.p.duration[i])
-        self.day[i] = -1
 
     def insert(self, i: int, d: int) -> None:
         """Put unplanned action ``i`` on day ``d``, a visit at its cheapest place in the tour.
@@ -269,13 +284,8 @@ class DayBook:
         if not self.p.is_visit[i]:
             self.add(i, d)
             return
-        k, extra = self.cheapest_slot(i, self.stops[d])
-        self.day[i] = d
-        self.tasks[d].append(i)
-        self.stops[d].insert(k, i)
-        self.vmin[d] += float(self.p.duration[i])
-        self.tour[d] += extra
-        self.retour(d)
+        self.add(i, d, at=self.cheapest_slot(i, self.stops[d])[0])
+        self.retour(d)  # sets the day's tour whatever it was
 
     def cheapest_slot(self, i: int, stops: list[int]) -> tuple[int, np.float64]:
         """Where visit ``i`` joins the tour ``stops`` at least cost.

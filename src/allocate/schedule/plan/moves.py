@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from allocate.schedule.plan.daybook import DayBook
-from allocate.schedule.plan.tours import cheapest_insertion, tour_length
+from allocate.schedule.plan.tours import cheapest_insertion
 
 #: Places near a visit whose days are tried when the visit is moved (regrouping).
 NEAR = 8
@@ -52,6 +52,34 @@ def _drop_cheapest(book: DayBook, days: list[int]) -> None:
     book.remove_group(g)
 
 
+def unplanned_groups(
+    book: DayBook, groups: list[list[int]], per_minute: bool = False
+) -> list[list[int]]:
+    """The groups with no planned action, most valuable first (ties: lowest first action).
+
+    Parameters
+    ----------
+    book
+        The seller's days.
+    groups
+        Every group that may be planned (each in chain order).
+    per_minute
+        Rank by value per minute of work instead of by value.
+
+    Returns
+    -------
+    list of list of int
+        The unplanned groups, in the order the fills offer them days.
+    """
+    p = book.p
+    todo = [g for g in groups if all(book.day[i] < 0 for i in g)]
+    if per_minute:
+        todo.sort(key=lambda g: (-p.value[g].sum() / max(1, p.duration[g].sum()), g[0]))
+    else:
+        todo.sort(key=lambda g: (-p.value[g].sum(), g[0]))
+    return todo
+
+
 def regroup(book: DayBook, passes: int = 3) -> None:
     """Move single visits to days whose tour passes nearby when that shortens the travel.
 
@@ -86,28 +114,20 @@ def regroup(book: DayBook, passes: int = 3) -> None:
             prev, here, nxt = book.neighbours(i, d)
             saving = m[prev, here] + m[here, nxt] - m[prev, nxt]
             lo_day, hi_day = book.window(i)  # its chain is planned whole
-            best: tuple[float, int, int] | None = None
+            best: tuple[float, int] | None = None
             cands = set().union(*(days_of.get(int(q), set()) for q in near[here - 1]))
             for e in sorted(cands):
                 if e == d or not lo_day <= e <= hi_day:
                     continue
                 room = book.room(e)
-                j, extra = book.cheapest_slot(i, book.stops[e])
+                extra = book.cheapest_slot(i, book.stops[e])[1]
                 fits = p.duration[i] + extra <= room + 1e-9
                 if fits and extra < saving - 1.0 and (best is None or extra < best[0]):
-                    best = (extra, e, j)
+                    best = (extra, e)
             if best is None:
                 continue
-            _, e, j = best
-            book.remove_one(i)
-            book.day[i] = e
-            book.tasks[e].append(i)
-            book.stops[e].insert(j, i)
-            book.vmin[e] += float(p.duration[i])
-            book.tour[e] = tour_length(
-                book.dist(book.stops[e]), list(range(1, len(book.stops[e]) + 1))
-            )
-            book.retour(e)
+            e = best[1]
+            book.move(i, e)  # at the cheapest slot found above: day e has not changed
             days_of.setdefault(int(here), set()).add(e)
             moved += 1
         if not moved:
@@ -138,8 +158,7 @@ def eject_fill(book: DayBook, groups: list[list[int]], max_groups: int = 400) ->
     None
     """
     p = book.p
-    todo = [g for g in groups if all(book.day[i] < 0 for i in g)]
-    todo.sort(key=lambda g: (-p.value[g].sum(), g[0]))
+    todo = unplanned_groups(book, groups)
     size = np.bincount(p.group - p.group.min(), minlength=1) if p.n else np.zeros(1, dtype=np.int64)
     single = size[p.group - p.group.min()] == 1 if p.n else np.zeros(0, dtype=bool)
     density = p.value / np.maximum(1, p.duration)
@@ -217,8 +236,7 @@ def relocate_fill(book: DayBook, groups: list[list[int]]) -> int:
         The number of groups placed.
     """
     p = book.p
-    todo = [g for g in groups if all(book.day[i] < 0 for i in g)]
-    todo.sort(key=lambda g: (-p.value[g].sum(), g[0]))
+    todo = unplanned_groups(book, groups)
     failed: set[tuple[tuple[int, bool], ...]] = set()
     placed = 0
     for g in todo:
@@ -396,8 +414,7 @@ def refill(book: DayBook, groups: list[list[int]]) -> None:
     None
     """
     p = book.p
-    todo = [g for g in groups if all(book.day[i] < 0 for i in g)]
-    todo.sort(key=lambda g: (-p.value[g].sum() / max(1, p.duration[g].sum()), g[0]))
+    todo = unplanned_groups(book, groups, per_minute=True)
     free = book.rooms()
     smallest = int(p.duration.min(initial=0))
     for g in todo:
