@@ -15,6 +15,7 @@ from allocate.core.nomenclature import (
     Nomenclature,
     Operation,
     Playbook,
+    _one_of,
     default_nomenclature_dict,
 )
 
@@ -137,3 +138,12 @@ def test_default_nomenclature_is_valid_and_complete():
     # the lead appointment waits 1 to 10 days after the call
     appt = next(o for o in nom.playbook("lead", "small").operations if o.id == "appt")
     assert (appt.after, appt.min_lag_days, appt.max_lag_days, appt.once) == (("call",), 1, 10, True)
+
+
+def test_one_of_names_the_kind_and_the_choices():
+    assert _one_of("stage", "lead", STAGES) == "lead"
+    with pytest.raises(ValueError) as info:
+        _one_of("role", "boss", ROLES)
+    assert str(info.value) == "unknown role 'boss'; expected one of generalist, MRR, SDR, AE, CSM"
+    with pytest.raises(ValidationError, match="unknown stage 'suspect'; expected one of lead, prospect, opportunity, customer"):
+        Playbook(stage="suspect", operations=[op()])

@@ -6,11 +6,19 @@ import json
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 from allocate.core.errors import InputError, Problem
 from allocate.core.travel import TravelModel
-from allocate.io.instance import check_instance, read_instance, read_nomenclature
+from allocate.io.instance import (
+    _read_frame,
+    _resolve_ids,
+    check_instance,
+    read_instance,
+    read_nomenclature,
+)
+from allocate.io.schemas import SELLER_COLUMNS, seller_schema
 from tests.conftest import TINY_ACCOUNTS, TINY_SELLERS, write_instance
 
 ACC_HEADER = TINY_ACCOUNTS[0]
@@ -207,3 +215,37 @@ def test_one_bad_operation_is_one_problem(tmp_path):
     with pytest.raises(InputError) as info:
         read_nomenclature(bad)
     assert len(info.value.problems) == 1
+
+
+def test_read_frame_types_the_table_and_checks_its_values(tiny_dir):
+    problems: list[Problem] = []
+    df, file = _read_frame(tiny_dir, "sellers", SELLER_COLUMNS, seller_schema(), problems)
+    assert problems == [] and file == str(tiny_dir / "sellers.csv")
+    assert df is not None and df["capacity_h"].tolist() == [40.0, 40.0]
+    (tiny_dir / "sellers.csv").write_text(SEL_HEADER + "\n" + TINY_SELLERS[1].replace(",40", ",-1") + "\n")
+    df, _ = _read_frame(tiny_dir, "sellers", SELLER_COLUMNS, seller_schema(), problems)
+    assert df is not None and [p.column for p in problems] == ["capacity_h"]  # the schema ran
+    problems.clear()
+    _read_frame(tiny_dir, "sellers", SELLER_COLUMNS, None, problems)
+    assert problems == []  # no schema: only the cells are converted
+
+
+def test_read_frame_collects_the_problems_of_a_missing_file(tmp_path):
+    problems = [Problem("before", "kept")]
+    assert _read_frame(tmp_path, "sellers", SELLER_COLUMNS, seller_schema(), problems) == (None, "")
+    assert [p.message for p in problems] == [
+        "kept",
+        "missing file: expected sellers as one of .csv, .xlsx, .parquet, .geojson, .gpkg",
+    ]
+
+
+def test_resolve_ids_gives_positions_and_names_unknown_ids():
+    df = pd.DataFrame({"unit_id": ["u2", "", "u9", "u1"]})
+    problems: list[Problem] = []
+    pos = _resolve_ids(df, "unit_id", {"u1": 0, "u2": 1}, "a.csv", "unknown unit {!r}", problems)
+    assert pos.tolist() == [1, -1, -1, 0] and pos.dtype == np.int64
+    assert problems == [Problem("a.csv", "unknown unit 'u9'", row=4, column="unit_id")]
+    # an absent column, or an unusable index, resolves nothing and reports nothing
+    assert _resolve_ids(df, "current_seller_id", {}, "a.csv", "{!r}", problems).tolist() == [-1] * 4
+    assert _resolve_ids(df, "unit_id", None, "a.csv", "{!r}", problems).tolist() == [-1] * 4
+    assert len(problems) == 1

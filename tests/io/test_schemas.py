@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 
 from allocate.core.errors import Problem
@@ -12,6 +13,7 @@ from allocate.io.schemas import (
     ACCOUNT_COLUMNS,
     SELLER_COLUMNS,
     ColumnSpec,
+    _located_rows,
     account_schema,
     convert_columns,
     schema_problems,
@@ -124,3 +126,19 @@ def test_column_specs_have_unique_names(specs):
     names = [c.name for c in specs]
     assert len(names) == len(set(names))
     assert {c.kind for c in specs} <= {"str", "float", "int", "bool", "list"}
+
+
+def test_accounts_and_sellers_share_the_id_and_point_checks():
+    rows = _located_rows("seller_id")
+    assert list(rows) == ["seller_id", "lat", "lon"]
+    assert rows["seller_id"].unique and not rows["lat"].unique
+    for schema, id_column in ((seller_schema(), "seller_id"), (account_schema(["small"]), "account_id")):
+        for name, column in _located_rows(id_column).items():
+            assert [str(c) for c in schema.columns[name].checks] == [str(c) for c in column.checks]
+    df = pd.DataFrame({"seller_id": ["S1", ""], "lat": [91.0, 0.0], "lon": [0.0, -181.0]})
+    located = pa.DataFrameSchema(_located_rows("seller_id"))
+    assert [str(p) for p in schema_problems(df, located, "s.csv")] == [
+        "s.csv, row 2, column 'lat': 91.0 is out of range [-90, 90]",
+        "s.csv, row 3, column 'lon': -181.0 is out of range [-180, 180]",
+        "s.csv, row 3, column 'seller_id': empty id",
+    ]

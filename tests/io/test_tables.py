@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from allocate.core.errors import InputError
-from allocate.io.tables import TABLE_SUFFIXES, find_table, read_table
+from allocate.io.tables import TABLE_SUFFIXES, files_named, find_table, read_geometries, read_table
 
 ROWS = [
     ["seller_id", "name", "lat", "lon", "capacity_h"],
@@ -130,3 +130,40 @@ def test_find_table(tmp_path):
     with pytest.raises(InputError, match=r"several 'accounts' files \(accounts.csv, accounts.xlsx\); keep one"):
         find_table(tmp_path, "accounts")
     assert TABLE_SUFFIXES[0] == ".csv"
+
+
+def test_files_named_in_the_order_of_the_suffixes(tmp_path):
+    assert files_named(tmp_path, "units", (".geojson", ".gpkg")) == []
+    (tmp_path / "units.gpkg").write_text("x")
+    (tmp_path / "units.geojson").write_text("x")
+    (tmp_path / "units.csv").mkdir()  # a folder is not a file
+    assert files_named(tmp_path, "units", (".gpkg", ".geojson", ".csv")) == [
+        tmp_path / "units.gpkg",
+        tmp_path / "units.geojson",
+    ]
+
+
+def _points(path: Path, crs: str | None = None) -> Path:
+    import json
+
+    feats = [
+        {"type": "Feature", "properties": {"seller_id": "PAR"}, "geometry": {"type": "Point", "coordinates": [2.3522, 48.8566]}},
+        {"type": "Feature", "properties": {"seller_id": "NOP"}, "geometry": None},
+    ]
+    data: dict = {"type": "FeatureCollection", "features": feats}
+    if crs:
+        data["crs"] = {"type": "name", "properties": {"name": crs}}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_geometry_tables_are_read_like_polygon_layers(tmp_path):
+    path = _points(tmp_path / "sellers.geojson")
+    df = read_table(path)
+    assert df["seller_id"].tolist() == ["PAR", "NOP"]
+    assert df["lat"].tolist()[0] == "48.8566" and df["lon"].tolist()[0] == "2.3522"
+    assert read_geometries(path).crs.to_epsg() == 4326
+    (tmp_path / "bad.geojson").write_text("{not json")
+    for read in (read_table, read_geometries):
+        with pytest.raises(InputError, match="not a readable geospatial file"):
+            read(tmp_path / "bad.geojson")

@@ -9,7 +9,7 @@ without either they stop with exit code 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ from allocate.core.errors import InputError
 from allocate.core.instance import Instance
 from allocate.io import read_instance
 from allocate.io.runfolder import KPIS, read_run, resolve_instance_dir
-from allocate.publish.maps import plot_comparison, plot_territories, save_map
+from allocate.publish.maps import save_run_map
 from allocate.publish.report import INDEX_PAGE, update_index, write_report
 
 
@@ -64,31 +64,8 @@ def register(app: typer.Typer) -> None:
             if target.suffix.lower() != ".html":
                 raise InputError.single("--out", f"{target} must end with .html")
             run = read_run(run_dir, inst)
-            m: Any
-            if vs is None:
-                m = plot_territories(
-                    run.alignment,
-                    inst,
-                    seller_kpis=run.sellers if len(run.sellers) else None,
-                    totals=run.totals,
-                    title=f"{run.label} model",
-                )
-                title = f"{run.label} · {inst.name}"
-            else:
-                other = read_run(vs, inst)
-                m = plot_comparison(
-                    run.alignment,
-                    other.alignment,
-                    inst,
-                    seller_kpis=(
-                        run.sellers if len(run.sellers) else None,
-                        other.sellers if len(other.sellers) else None,
-                    ),
-                    totals=(run.totals, other.totals),
-                    titles=(f"{run.label} model", f"{other.label} model"),
-                )
-                title = f"{run.label} vs {other.label} · {inst.name}"
-            save_map(m, target, offline=offline, title=title)
+            other = read_run(vs, inst) if vs is not None else None
+            save_run_map(target, inst, run, other, offline=offline)
             index = update_index(target.parent)
             console.print(f"wrote {target}" + _gallery_note(index, target.parent))
 

@@ -22,7 +22,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +31,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 STAGES: tuple[str, ...] = ("lead", "prospect", "opportunity", "customer")
 DEFAULT_SEGMENTS: tuple[str, ...] = ("micro", "small", "mid", "large")
 ROLES: tuple[str, ...] = ("generalist", "MRR", "SDR", "AE", "CSM")
+
+
+def _one_of(kind: str, value: str, allowed: Sequence[str]) -> str:
+    """``value`` when it is one of ``allowed``; else a ValueError naming the ``kind`` and choices."""
+    if value not in allowed:
+        raise ValueError(f"unknown {kind} {value!r}; expected one of {', '.join(allowed)}")
+    return value
 
 
 class Channel(StrEnum):
@@ -92,9 +99,7 @@ class Operation(BaseModel):
     @field_validator("role")
     @classmethod
     def _known_role(cls, v: str) -> str:
-        if v not in ROLES:
-            raise ValueError(f"unknown role {v!r}; expected one of {', '.join(ROLES)}")
-        return v
+        return _one_of("role", v, ROLES)
 
     @model_validator(mode="after")
     def _frequency_and_lags(self) -> Operation:
@@ -140,9 +145,7 @@ class Playbook(BaseModel):
     @field_validator("stage")
     @classmethod
     def _known_stage(cls, v: str) -> str:
-        if v not in STAGES:
-            raise ValueError(f"unknown stage {v!r}; expected one of {', '.join(STAGES)}")
-        return v
+        return _one_of("stage", v, STAGES)
 
     @model_validator(mode="after")
     def _precedence_is_a_dag(self) -> Playbook:

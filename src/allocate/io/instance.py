@@ -14,10 +14,12 @@ in one :class:`~allocate.core.errors.InputError`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from allocate.core.errors import InputError, Problem
 from allocate.core.instance import (
@@ -35,12 +37,13 @@ from allocate.io.atomic import safe_child
 from allocate.io.schemas import (
     ACCOUNT_COLUMNS,
     SELLER_COLUMNS,
+    ColumnSpec,
     account_schema,
     convert_columns,
     schema_problems,
     seller_schema,
 )
-from allocate.io.tables import find_table, read_geometries, read_table
+from allocate.io.tables import files_named, find_table, read_geometries, read_table
 from allocate.io.yamlfile import load_yaml, validate_model
 
 #: A point farther than this from the median of all points is reported as an outlier
@@ -128,32 +131,16 @@ def _read(folder: Path, travel: TravelModel) -> tuple[Instance | None, list[Prob
     except InputError as err:
         problems += err.problems
 
-    sellers_df = accounts_df = None
-    seller_file = account_file = ""
-    try:
-        path = find_table(folder, "sellers")
-        assert path is not None
-        seller_file = str(path)
-        raw = read_table(path)
-        sellers_df, found = convert_columns(raw, SELLER_COLUMNS, seller_file)
-        problems += found
-        if not found:
-            problems += schema_problems(sellers_df, seller_schema(), seller_file)
-    except InputError as err:
-        problems += err.problems
-    try:
-        path = find_table(folder, "accounts")
-        assert path is not None
-        account_file = str(path)
-        raw = read_table(path)
-        accounts_df, found = convert_columns(raw, ACCOUNT_COLUMNS, account_file)
-        problems += found
-        if not found and nomenclature is not None:
-            problems += schema_problems(
-                accounts_df, account_schema(nomenclature.segments), account_file
-            )
-    except InputError as err:
-        problems += err.problems
+    sellers_df, seller_file = _read_frame(
+        folder, "sellers", SELLER_COLUMNS, seller_schema(), problems
+    )
+    accounts_df, account_file = _read_frame(
+        folder,
+        "accounts",
+        ACCOUNT_COLUMNS,
+        account_schema(nomenclature.segments) if nomenclature is not None else None,
+        problems,
+    )
     if problems or nomenclature is None or sellers_df is None or accounts_df is None:
         return None, problems
 
@@ -181,6 +168,31 @@ def _read(folder: Path, travel: TravelModel) -> tuple[Instance | None, list[Prob
         ),
         [],
     )
+
+
+def _read_frame(
+    folder: Path,
+    stem: str,
+    columns: Sequence[ColumnSpec],
+    schema: pa.DataFrameSchema | None,
+    problems: list[Problem],
+) -> tuple[pd.DataFrame | None, str]:
+    """The typed table ``stem`` of ``folder`` and its file name; its problems go to ``problems``.
+
+    The values are checked against ``schema`` (when given) once every cell converts.
+    """
+    try:
+        path = find_table(folder, stem)
+        assert path is not None
+        file = str(path)
+        df, found = convert_columns(read_table(path), columns, file)
+    except InputError as err:
+        problems += err.problems
+        return None, ""
+    problems += found
+    if not found and schema is not None:
+        problems += schema_problems(df, schema, file)
+    return df, file
 
 
 def _build_sellers(
@@ -266,22 +278,14 @@ def _build_accounts(
                     file, "at least one product line is required", row=i + 2, column="product_lines"
                 )
             )
-    seller_pos = {sid: k for k, sid in enumerate(sellers.ids)} if sellers is not None else {}
-    current = np.full(n, -1, dtype=np.int64)
-    if "current_seller_id" in df.columns and sellers is not None:
-        for i, sid in enumerate(df["current_seller_id"]):
-            if sid:
-                if sid not in seller_pos:
-                    problems.append(
-                        Problem(
-                            file,
-                            f"unknown seller {sid!r} (not in the sellers file)",
-                            row=i + 2,
-                            column="current_seller_id",
-                        )
-                    )
-                else:
-                    current[i] = seller_pos[sid]
+    current = _resolve_ids(
+        df,
+        "current_seller_id",
+        {sid: k for k, sid in enumerate(sellers.ids)} if sellers is not None else None,
+        file,
+        "unknown seller {!r} (not in the sellers file)",
+        problems,
+    )
     locked = (
         df["locked"].to_numpy(dtype=bool) if "locked" in df.columns else np.zeros(n, dtype=bool)
     )
@@ -317,21 +321,9 @@ def _build_accounts(
                     )
                 )
 
-    unit = np.full(n, -1, dtype=np.int64)
-    if "unit_id" in df.columns and unit_index is not None:
-        for i, uid in enumerate(df["unit_id"]):
-            if uid:
-                if uid not in unit_index:
-                    problems.append(
-                        Problem(
-                            file,
-                            f"unknown unit {uid!r} (not in units file)",
-                            row=i + 2,
-                            column="unit_id",
-                        )
-                    )
-                else:
-                    unit[i] = unit_index[uid]
+    unit = _resolve_ids(
+        df, "unit_id", unit_index, file, "unknown unit {!r} (not in units file)", problems
+    )
     return Accounts(
         ids=tuple(df["account_id"]),
         names=tuple(df["name"]),
@@ -347,6 +339,32 @@ def _build_accounts(
         locked=locked,
         unit=unit,
     )
+
+
+def _resolve_ids(
+    df: pd.DataFrame,
+    column: str,
+    index: dict[str, int] | None,
+    file: str,
+    unknown: str,
+    problems: list[Problem],
+) -> np.ndarray:
+    """The position in ``index`` of each id of ``column``, -1 where the cell is empty.
+
+    An id missing from ``index`` is a problem with the message ``unknown.format(id)``. Every
+    position is -1 when the column is absent or ``index`` is ``None`` (its file is unusable).
+    """
+    pos = np.full(len(df), -1, dtype=np.int64)
+    if column not in df.columns or index is None:
+        return pos
+    for i, ref in enumerate(df[column]):
+        if not ref:
+            continue
+        if ref in index:
+            pos[i] = index[ref]
+        else:
+            problems.append(Problem(file, unknown.format(ref), row=i + 2, column=column))
+    return pos
 
 
 def _coordinate_outliers(
@@ -378,10 +396,7 @@ def _coordinate_outliers(
 def _read_units(
     folder: Path, problems: list[Problem]
 ) -> tuple[Units | None, dict[str, int] | None]:
-    path = next(
-        (folder / f"units{s}" for s in (".geojson", ".gpkg") if (folder / f"units{s}").is_file()),
-        None,
-    )
+    path = next(iter(files_named(folder, "units", (".geojson", ".gpkg"))), None)
     if path is None:
         return None, None
     try:
@@ -433,10 +448,7 @@ def _adjacency(geoms: list) -> tuple[tuple[int, ...], ...]:
 def _read_travel_matrix(
     folder: Path, sellers: Sellers, accounts: Accounts, problems: list[Problem]
 ) -> TravelMatrix | None:
-    path = next(
-        (folder / f"travel{s}" for s in (".csv", ".parquet") if (folder / f"travel{s}").is_file()),
-        None,
-    )
+    path = next(iter(files_named(folder, "travel", (".csv", ".parquet"))), None)
     if path is None:
         return None
     try:

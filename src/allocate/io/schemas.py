@@ -99,6 +99,15 @@ SELLER_COLUMNS: tuple[ColumnSpec, ...] = (
 )
 
 
+def _located_rows(id_column: str) -> dict[str, pa.Column]:
+    """The checks shared by accounts and sellers: a unique, non-empty id and a valid point."""
+    return {
+        id_column: pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
+        "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+        "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+    }
+
+
 def account_schema(segments: Sequence[str]) -> pa.DataFrameSchema:
     """Value checks of ``accounts`` (ranges, allowed values, unique ids).
 
@@ -114,9 +123,7 @@ def account_schema(segments: Sequence[str]) -> pa.DataFrameSchema:
     """
     return pa.DataFrameSchema(
         {
-            "account_id": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
-            "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
-            "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+            **_located_rows("account_id"),
             "segment": pa.Column(str, pa.Check.isin(list(segments))),
             "potential": pa.Column(float, [pa.Check.ge(0), pa.Check.le(1e12)]),
             "stage": pa.Column(str, pa.Check.isin(list(STAGES))),
@@ -135,9 +142,7 @@ def seller_schema() -> pa.DataFrameSchema:
     """
     return pa.DataFrameSchema(
         {
-            "seller_id": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
-            "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
-            "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+            **_located_rows("seller_id"),
             "role": pa.Column(str, pa.Check.isin(list(ROLES))),
             "capacity_h": pa.Column(float, [pa.Check.gt(0), pa.Check.le(168)]),
             "max_accounts": pa.Column(

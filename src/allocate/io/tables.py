@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,26 @@ from allocate.core.errors import InputError, Problem
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet", ".geojson", ".gpkg")
 MAX_LINE_BYTES = 1_000_000
 MAX_FILE_BYTES = 2_000_000_000
+
+
+def files_named(folder: Path, stem: str, suffixes: Sequence[str]) -> list[Path]:
+    """The files ``stem<suffix>`` that exist in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        The folder searched.
+    stem
+        File name without suffix (``accounts``, ``units``, ``travel``).
+    suffixes
+        The suffixes tried, dot included.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The existing files, in the order of ``suffixes`` (empty when there is none).
+    """
+    return [folder / f"{stem}{s}" for s in suffixes if (folder / f"{stem}{s}").is_file()]
 
 
 def find_table(folder: Path, stem: str, *, required: bool = True) -> Path | None:
@@ -47,7 +68,7 @@ def find_table(folder: Path, stem: str, *, required: bool = True) -> Path | None
     InputError
         When several files match, or none and ``required``.
     """
-    found = [folder / f"{stem}{s}" for s in TABLE_SUFFIXES if (folder / f"{stem}{s}").is_file()]
+    found = files_named(folder, stem, TABLE_SUFFIXES)
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
         raise InputError.single(str(folder), f"several '{stem}' files ({names}); keep one")
@@ -271,14 +292,7 @@ def _cell_text(v: object) -> str:
 
 
 def _read_geo(path: Path) -> pd.DataFrame:
-    try:
-        import geopandas as gpd
-
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:
-        raise InputError.single(str(path), f"not a readable geospatial file ({exc})") from None
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
+    gdf = read_geometries(path)
     geom = gdf.geometry
     df = _as_text(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
     if len(gdf) and geom is not None:
@@ -298,7 +312,7 @@ def _read_geo(path: Path) -> pd.DataFrame:
 
 
 def read_geometries(path: Path):  # -> geopandas.GeoDataFrame
-    """Read a polygon layer (units) in WGS84.
+    """Read a geospatial layer in WGS84 (the unit polygons, or a table with point geometry).
 
     Parameters
     ----------
@@ -326,4 +340,4 @@ def read_geometries(path: Path):  # -> geopandas.GeoDataFrame
     return gdf
 
 
-__all__ = ["InputError", "Problem", "find_table", "read_table", "read_geometries", "TABLE_SUFFIXES"]
+__all__ = ["InputError", "Problem", "files_named", "find_table", "read_table", "read_geometries", "TABLE_SUFFIXES"]

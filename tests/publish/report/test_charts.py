@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from allocate.publish.report.charts import bar_chart, funnel, gantt, weekly_load
+from allocate.publish.report.charts import _row_label, bar_chart, funnel, gantt, weekly_load
 
 EVIL = "<script>alert(1)</script>"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -136,3 +136,14 @@ def test_funnel_totals_conversions_and_margin() -> None:
     margin = _rects(root, "margin")
     assert [float(m.get("height")) for m in margin] == pytest.approx([33.3, 100.0], abs=0.05)
     assert re.findall(r"week (\d): ([\d,]+)</title>", text) == [("1", "500"), ("2", "1,500")]
+
+
+def test_row_label_is_right_aligned_escaped_and_shortened() -> None:
+    label = ET.fromstring(_row_label(190.0, 52.0, "<b>" + "x" * 40))
+    assert label.get("x") == "182.0" and label.get("y") == "65.0"
+    assert label.get("text-anchor") == "end"
+    assert label.text == "<b>" + "x" * 24 + "…"  # 28 characters at most, escaped in the markup
+    # every chart whose rows are sellers labels them the same way
+    load = pd.DataFrame({"seller_id": ["S1"], "week": [1], "planned_h": [1.0], "capacity_h": [2.0], "utilization": [0.5]})
+    assert _row_label(190.0, 34.0, "Ann") in weekly_load(load, {"S1": "Ann"})
+    assert _row_label(190.0, 36.0, "Ann") in gantt(_schedule(), {"S1": "Ann"})[0]

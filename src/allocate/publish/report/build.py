@@ -17,8 +17,8 @@ from allocate.core.instance import Instance
 from allocate.io.atomic import atomic_write_text
 from allocate.io.runfolder import FUNNEL, LOAD, SCHEDULE, RunData, account_owner, read_plan_table
 from allocate.publish.maps.colors import seller_colors
-from allocate.publish.maps.page import save_map
-from allocate.publish.maps.plot import plot_comparison, plot_territories
+from allocate.publish.maps.plot import DEFAULT_TILES
+from allocate.publish.maps.runs import save_run_map
 from allocate.publish.maps.sellers import seller_table
 from allocate.publish.report import charts
 from allocate.publish.report.gallery import INDEX_PAGE
@@ -231,7 +231,7 @@ def write_report(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tile_kw: dict[str, Any] = {} if tiles is None else {"tiles": tiles}
+    tiles = DEFAULT_TILES if tiles is None else tiles
     sections = []
     for i, run in enumerate(runs):
         colors = seller_colors(
@@ -239,39 +239,13 @@ def write_report(
             territory_polygons(instance, account_owner(instance, run.alignment)),
         )
         map_file = f"map_{i + 1}_{_slug(run.label)}.html"
-        m = plot_territories(
-            run.alignment,
-            instance,
-            seller_kpis=run.sellers if len(run.sellers) else None,
-            totals=run.totals,
-            title=f"{run.label} model",
-            colors=colors,
-            **tile_kw,
-        )
-        save_map(m, out_dir / map_file, offline=offline, title=f"{run.label} · {instance.name}")
+        save_run_map(out_dir / map_file, instance, run, offline=offline, colors=colors, tiles=tiles)
         sections.append(run_section(run, instance, colors, map_file))
     compare = ""
     if len(runs) >= 2:
         a, b = runs[0], runs[1]
         cmp_file = f"compare_{_slug(a.label)}_vs_{_slug(b.label)}.html"
-        dual = plot_comparison(
-            a.alignment,
-            b.alignment,
-            instance,
-            seller_kpis=(
-                a.sellers if len(a.sellers) else None,
-                b.sellers if len(b.sellers) else None,
-            ),
-            totals=(a.totals, b.totals),
-            titles=(f"{a.label} model", f"{b.label} model"),
-            **tile_kw,
-        )
-        save_map(
-            dual,
-            out_dir / cmp_file,
-            offline=offline,
-            title=f"{a.label} vs {b.label} · {instance.name}",
-        )
+        save_run_map(out_dir / cmp_file, instance, a, b, offline=offline, tiles=tiles)
         compare = (
             f'<section><h2>{esc(a.label)} vs {esc(b.label)} <span class="muted">side by side; ringed accounts change owner'
             f'</span></h2><iframe class="map" src="{esc(cmp_file)}" title="comparison map"></iframe></section>'

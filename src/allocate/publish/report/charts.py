@@ -99,8 +99,8 @@ def bar_chart(
         )
         parts.append(
             f"<g><title>{esc(tip)}</title>"
-            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" fill="{INK}">{esc(_short(lab, 28))}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{max(0.0, v * scale):.1f}" height="{row_h - 6}" rx="2" '
+            + _row_label(label_w, y, lab)
+            + f'<rect x="{label_w}" y="{y + 3}" width="{max(0.0, v * scale):.1f}" height="{row_h - 6}" rx="2" '
             f'fill="{OVER if over else color}" fill-opacity="0.9"/>'
             f'<text x="{label_w + v * scale + 4:.1f}" y="{y + 13}" fill="{MUTED}" font-size="10">{esc(fmt_num(v, digits))}</text></g>'
         )
@@ -122,6 +122,11 @@ def bar_chart(
         f"{esc(unit)} · black line = {legend}</text>"
     )
     return _svg(label_w + bar_w + 60, height, "".join(parts), title)
+
+
+def _row_label(label_w: float, y: float, text: str) -> str:
+    """The label of a chart row at height ``y``: right-aligned left of ``label_w``, shortened."""
+    return f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" fill="{INK}">{esc(_short(text, 28))}</text>'
 
 
 def _short(text: str, n: int) -> str:
@@ -176,9 +181,7 @@ def weekly_load(load: pd.DataFrame, names: dict[str, str]) -> str:
             )
     for i, s in enumerate(sellers):
         y = top + i * row_h
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" fill="{INK}">{esc(_short(names.get(s, s), 28))}</text>'
-        )
+        parts.append(_row_label(label_w, y, names.get(s, s)))
         for j, w in enumerate(weeks):
             u = (
                 float(grid.loc[s, w])
@@ -318,9 +321,7 @@ def gantt(
         )
     for i, s in enumerate(sellers):
         y = top + i * row_h
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" fill="{INK}">{esc(_short(names.get(s, s), 28))}</text>'
-        )
+        parts.append(_row_label(label_w, y, names.get(s, s)))
         for r in week[week["seller_id"] == s].itertuples(index=False):
             k = days.index(int((r.day - monday).days))
             start = float(r.start_min)
