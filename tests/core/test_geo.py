@@ -54,3 +54,15 @@ def test_unit_votes_ignore_group_sites_and_unserved_accounts(build):
     polys = territory_polygons(inst, np.array([1, 0, -1, 0]))
     assert list(polys) == [0]
     assert shapely.equals(polys[0], shapely.union_all(units.geometry))
+
+
+def test_round_floats_rounds_nested_coordinates_and_keeps_the_rest():
+    from allocate.core.geo import round_floats
+
+    geom = {"type": "Polygon", "coordinates": [((2.123456, 48.987654), (2.1, 48.9))], "n": 3}
+    assert round_floats(geom, 5) == {
+        "type": "Polygon",
+        "coordinates": [[[2.12346, 48.98765], [2.1, 48.9]]],
+        "n": 3,
+    }
+    assert round_floats(geom, 4)["coordinates"][0][0] == [2.1235, 48.9877]

@@ -8,6 +8,7 @@ concave hull of all accounts, and cells are dissolved per seller.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import Any
 
 import numpy as np
 import shapely
@@ -66,3 +67,29 @@ def _voronoi_territories(lon: np.ndarray, lat: np.ndarray, owner: np.ndarray) ->
     for c_i, s in cell_owner.items():
         by_seller[s].append(geoms[c_i].intersection(hull))
     return {s: shapely.union_all(g) for s, g in sorted(by_seller.items())}
+
+
+def round_floats(obj: Any, digits: int) -> Any:
+    """``obj`` with every float of its nested dicts, lists and tuples rounded to ``digits``.
+
+    GeoJSON coordinates are written this way: 5 digits (about 1 m) in run folders, 4 in maps.
+
+    Parameters
+    ----------
+    obj
+        A float, or a dict, list or tuple holding floats at any depth (tuples become lists).
+    digits
+        Decimal digits kept.
+
+    Returns
+    -------
+    Any
+        A rounded copy; other values are returned as they are.
+    """
+    if isinstance(obj, float):
+        return round(obj, digits)
+    if isinstance(obj, list | tuple):
+        return [round_floats(v, digits) for v in obj]
+    if isinstance(obj, dict):
+        return {k: round_floats(v, digits) for k, v in obj.items()}
+    return obj

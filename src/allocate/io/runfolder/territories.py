@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from allocate.core.geo import territory_polygons
+from allocate.core.geo import round_floats, territory_polygons
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment
 from allocate.io.runfolder.kpis import Kpis
@@ -67,15 +67,5 @@ def territories_geojson(instance: Instance, alignment: Alignment, kpis: Kpis | N
                 utilization=float(r["utilization"]),  # type: ignore[arg-type]  # numpy/ortools stubs
                 potential=float(r["potential"]),  # type: ignore[arg-type]  # numpy/ortools stubs
             )
-        feats.append({"type": "Feature", "properties": props, "geometry": _round_geom(mapping(geom))})
+        feats.append({"type": "Feature", "properties": props, "geometry": round_floats(mapping(geom), 5)})
     return json.dumps({"type": "FeatureCollection", "features": feats}, separators=(",", ":")) + "\n"
-
-
-def _round_geom(g: Any) -> Any:
-    if isinstance(g, dict):
-        return {k: _round_geom(v) for k, v in g.items()}
-    if isinstance(g, list | tuple):
-        return [_round_geom(v) for v in g]
-    if isinstance(g, float):
-        return round(g, 5)
-    return g

@@ -22,7 +22,7 @@ from branca.element import Element, Figure
 from folium.plugins import DualMap
 from shapely.geometry import mapping
 
-from allocate.core.geo import territory_polygons
+from allocate.core.geo import round_floats, territory_polygons
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
 from allocate.core.workload import travel_minutes
@@ -105,16 +105,6 @@ def _add_page_assets(m: folium.Map) -> None:
     fig = m.get_root()
     if isinstance(fig, Figure):
         fig.header.add_child(Element(MAP_CSS + POINTS_JS), name="allocate_map_assets")
-
-
-def _round_coords(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return round(obj, 4)
-    if isinstance(obj, list | tuple):
-        return [_round_coords(v) for v in obj]
-    if isinstance(obj, dict):
-        return {k: _round_coords(v) for k, v in obj.items()}
-    return obj
 
 
 def _radius(potential: np.ndarray) -> np.ndarray:
@@ -239,7 +229,7 @@ def _add_territories(
             {
                 "type": "Feature",
                 "properties": {"color": colors[s], "tip": tip},
-                "geometry": _round_coords(mapping(simple)),
+                "geometry": round_floats(mapping(simple), 4),
             }
         )
     for role in sorted(by_role):
