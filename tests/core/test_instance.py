@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from allocate.core.instance import WORKDAYS_PER_WEEK, TravelMatrix, Units, short_weeks
+from allocate.core.instance import WORKDAYS_PER_WEEK, TravelMatrix, Units, read_only, short_weeks
 from allocate.core.travel import TravelModel
 
 
@@ -92,3 +92,17 @@ def test_instance_indices_and_product_lines(build):
 def test_units_length():
     units = Units(ids=("u1", "u2"), geometry=(None, None), neighbours=((1,), (0,)))
     assert len(units) == 2
+
+
+def test_read_only_freezes_in_place_or_copies():
+    a = np.arange(4, dtype=np.int64)
+    out = read_only(a)
+    assert out is a and not a.flags.writeable
+    strided = np.arange(8.0)[::2]
+    frozen = read_only(strided, dtype=np.int64)
+    assert frozen.flags.c_contiguous and not frozen.flags.writeable
+    assert frozen.dtype == np.int64 and frozen.tolist() == [0, 2, 4, 6]
+    assert strided.flags.writeable  # the copy is frozen, not the caller's array
+    assert read_only([1.5, 2.5]).tolist() == [1.5, 2.5]
+    with pytest.raises(ValueError, match="read-only"):
+        out[0] = 1

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from allocate.solvers.problem import AssignmentProblem, Balance, band_deviation, evaluate
+from allocate.solvers.problem import (
+    AssignmentProblem,
+    Balance,
+    band_deviation,
+    evaluate,
+    move_item,
+    seller_totals,
+)
 from tests.solvers.cpsat.conftest import three_items
 
 
@@ -58,3 +65,30 @@ def test_soft_balance_in_the_objective_and_hard_balance_in_feasibility() -> None
     assert ev.objective == pytest.approx(4.0 + 2.0)
     hard = three_items(balances=(Balance("count", 0.0, hard=True),), balance_groups=groups)
     assert not evaluate(hard, np.array([0, 2, 5])).feasible
+
+
+def test_seller_totals() -> None:
+    p = three_items(count=np.array([1, 3, 2]))
+    loads, counts = seller_totals(p, np.array([0, 2, 5]))  # items 0 and 1 to seller 0, item 2 to 1
+    assert loads.tolist() == [4.0, 2.0] and counts.tolist() == [4.0, 2.0]
+    loads, counts = seller_totals(p, np.array([1, 3, 5]))
+    assert loads.tolist() == [0.0, 6.0] and counts.tolist() == [0.0, 6.0]
+
+
+def test_move_item_updates_the_totals() -> None:
+    p = AssignmentProblem(
+        capacity=np.array([4.0, 4.0]),
+        indptr=np.array([0, 2, 4, 6]),
+        seller=np.array([0, 1, 0, 1, 0, 1]),
+        cost=np.ones(6),
+        load=np.array([2.0, 1.0, 2.0, 2.5, 2.0, 2.0]),
+        count=np.array([1, 3, 2]),
+    )
+    choice = np.array([0, 2, 5])
+    s_of = p.seller[choice]
+    loads, counts = seller_totals(p, choice)
+    move_item(p, choice, s_of, loads, counts, 0, 1)  # item 0 to seller 1 (its load there: 1)
+    assert choice.tolist() == [1, 2, 5] and s_of.tolist() == [1, 0, 1]
+    want_loads, want_counts = seller_totals(p, choice)
+    assert loads.tolist() == want_loads.tolist() == [2.0, 3.0]
+    assert counts.tolist() == want_counts.tolist() == [3.0, 3.0]

@@ -20,7 +20,7 @@ import html
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -394,6 +394,21 @@ def formatted(comp: Comparison) -> pd.DataFrame:
     return df
 
 
+def _rendered_rows(comp: Comparison) -> Iterator[tuple[int, str, Row, list[str], set[int]]]:
+    """Each KPI row of a page: its index, label, spec, formatted values and best models."""
+    df = formatted(comp)
+    statuses = [r.status for r in comp.runs]
+    for i, label in enumerate(df["kpi"]):
+        row = _row_spec(label)
+        best = _best(row, [comp.table.at[i, m] for m in comp.models], statuses)
+        yield i, label, row, [str(df.at[i, m]) for m in comp.models], best
+
+
+def _scenario_note(scenario: Scenario) -> str:
+    """The scenario sentence under a page's headline."""
+    return f"Scenario: time limit {scenario.time_limit_s:g} s, {scenario.workers} worker(s), seed {scenario.seed}."
+
+
 def to_markdown(comp: Comparison, scenario: Scenario | None = None) -> str:
     """The comparison as a Markdown page (best values in bold, pipes escaped).
 
@@ -413,23 +428,13 @@ def to_markdown(comp: Comparison, scenario: Scenario | None = None) -> str:
     def cell(x: Any) -> str:
         return str(x).replace("|", "\\|").replace("\n", "<br>")
 
-    df = formatted(comp)
-    statuses = [r.status for r in comp.runs]
     lines = [f"# Organization models compared on {cell(comp.instance)}", "", headline(comp), ""]
     if scenario is not None:
-        lines += [
-            f"Scenario: time limit {scenario.time_limit_s:g} s, {scenario.workers} worker(s), seed {scenario.seed}.",
-            "",
-        ]
+        lines += [_scenario_note(scenario), ""]
     lines.append("| KPI | unit | " + " | ".join(cell(m) for m in comp.models) + " |")
     lines.append("| --- | --- | " + " | ".join("---:" for _ in comp.models) + " |")
-    for i, label in enumerate(df["kpi"]):
-        row = _row_spec(label)
-        best = _best(row, [comp.table.at[i, m] for m in comp.models], statuses)
-        vals = [
-            f"**{cell(df.at[i, m])}**" if j in best else cell(df.at[i, m])
-            for j, m in enumerate(comp.models)
-        ]
+    for _, label, row, texts, best in _rendered_rows(comp):
+        vals = [f"**{cell(x)}**" if j in best else cell(x) for j, x in enumerate(texts)]
         lines.append(f"| {cell(label)} | {cell(row.unit)} | " + " | ".join(vals) + " |")
     lines += [
         "",
@@ -468,16 +473,12 @@ def to_html(comp: Comparison, scenario: Scenario | None = None) -> str:
         The page.
     """
     e = html.escape
-    df = formatted(comp)
-    statuses = [r.status for r in comp.runs]
     head = "".join(f"<th>{e(m)}</th>" for m in comp.models)
     body = []
-    for i, label in enumerate(df["kpi"]):
-        row = _row_spec(label)
-        best = _best(row, [comp.table.at[i, m] for m in comp.models], statuses)
+    for i, label, row, texts, best in _rendered_rows(comp):
         cells = []
         for j, m in enumerate(comp.models):
-            text = e(str(df.at[i, m]))
+            text = e(texts[j])
             cls = []
             if row.key == "status":
                 cls.append(f"s-{e(str(comp.table.at[i, m]))}")
@@ -492,7 +493,7 @@ def to_html(comp: Comparison, scenario: Scenario | None = None) -> str:
         )
     sc = ""
     if scenario is not None:
-        sc = f'<p class="note">Scenario: time limit {scenario.time_limit_s:g} s, {scenario.workers} worker(s), seed {scenario.seed}.</p>'
+        sc = f'<p class="note">{_scenario_note(scenario)}</p>'
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{e('Organization models: ' + comp.instance)}</title><style>{_CSS}</style></head><body>"

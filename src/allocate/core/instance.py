@@ -9,16 +9,31 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from allocate.core.nomenclature import Nomenclature
 from allocate.core.travel import TravelModel
 
 
-def _frozen(a: NDArray) -> NDArray:
-    a = np.asarray(a)
-    a.setflags(write=False)
-    return a
+def read_only(a: ArrayLike, dtype: DTypeLike | None = None) -> NDArray:
+    """``a`` as a C-contiguous array that cannot be written.
+
+    Parameters
+    ----------
+    a
+        An array, or anything :func:`numpy.asarray` takes.
+    dtype
+        The wanted type (default: ``a``'s own).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``a`` itself when it already is such an array (it is then frozen in place), else a
+        converted copy; either way no longer writeable.
+    """
+    out = np.asarray(a, dtype=dtype, order="C")
+    out.setflags(write=False)
+    return out
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,7 @@ class Accounts:
     def __post_init__(self) -> None:
         n = len(self.ids)
         for name in ("lat", "lon", "potential", "group", "current_seller", "locked", "unit"):
-            arr = _frozen(getattr(self, name))
+            arr = read_only(getattr(self, name))
             if arr.shape != (n,):
                 raise ValueError(f"Accounts.{name} has shape {arr.shape}, expected ({n},)")
             object.__setattr__(self, name, arr)
@@ -147,7 +162,7 @@ class Sellers:
         if len(self.daily_h) == 0:
             object.__setattr__(self, "daily_h", np.full(n, np.nan))
         for name in ("lat", "lon", "capacity_h", "max_accounts", "max_travel_min", "daily_h"):
-            arr = _frozen(getattr(self, name))
+            arr = read_only(getattr(self, name))
             if arr.shape != (n,):
                 raise ValueError(f"Sellers.{name} has shape {arr.shape}, expected ({n},)")
             object.__setattr__(self, name, arr)

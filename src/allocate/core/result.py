@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from allocate.core.instance import read_only
 from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 
@@ -35,9 +36,7 @@ class Alignment:
 
     def __post_init__(self) -> None:
         for name in ("account", "seller"):
-            a = np.ascontiguousarray(getattr(self, name), dtype=np.int64)
-            a.setflags(write=False)
-            object.__setattr__(self, name, a)
+            object.__setattr__(self, name, read_only(getattr(self, name), dtype=np.int64))
         if not (len(self.account) == len(self.seller) == len(self.key)):
             raise ValueError("account, seller and key must have the same length")
 

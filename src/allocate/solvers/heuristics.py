@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from allocate.solvers.problem import AssignmentProblem
+from allocate.solvers.problem import AssignmentProblem, move_item, seller_totals
 
 
 def round_lp(problem: AssignmentProblem, x: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -61,11 +61,7 @@ def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 
         The repaired choice (still overloaded when no move had room).
     """
     p = problem
-    choice = choice.copy()
-    s_of = p.seller[choice]
-    loads = np.bincount(s_of, weights=p.load[choice], minlength=p.n_sellers)
-    counts = np.bincount(s_of, weights=p.count, minlength=p.n_sellers)
-    limit_n = np.where(p.max_items >= 0, p.max_items, np.iinfo(np.int64).max)
+    choice, s_of, loads, counts, limit_n = _start(p, choice)
     for _ in range(rounds):
         over = np.flatnonzero((loads > p.capacity + 1e-9) | (counts > limit_n))
         if len(over) == 0:
@@ -91,12 +87,7 @@ def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 
                 t = int(p.seller[e])
                 if loads[t] + p.load[e] > p.capacity[t] + 1e-9 or counts[t] + p.count[i] > limit_n[t]:
                     continue
-                loads[s] -= p.load[choice[i]]
-                counts[s] -= p.count[i]
-                loads[t] += p.load[e]
-                counts[t] += p.count[i]
-                choice[i] = e
-                s_of[i] = t
+                move_item(p, choice, s_of, loads, counts, i, e)
     return choice
 
 
@@ -124,11 +115,7 @@ def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int =
         The improved choice.
     """
     p = problem
-    choice = choice.copy()
-    s_of = p.seller[choice].copy()
-    loads = np.bincount(s_of, weights=p.load[choice], minlength=p.n_sellers)
-    counts = np.bincount(s_of, weights=p.count, minlength=p.n_sellers)
-    limit_n = np.where(p.max_items >= 0, p.max_items, np.iinfo(np.int64).max)
+    choice, s_of, loads, counts, limit_n = _start(p, choice)
     item_of = p.item_of
     stay = (p.current[item_of] >= 0) & (p.seller == p.current[item_of])
     unit_cost = p.cost_weight * p.cost - p.move_weight * np.where(stay, p.count[item_of], 0)
@@ -147,7 +134,7 @@ def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int =
             if b.measure == "load":
                 qb = loads.copy()
             elif b.measure == "potential":
-                qb = np.bincount(s_of, weights=p.potential, minlength=p.n_sellers)
+                qb = np.bincount(s_of, weights=p.potential, minlength=p.n_sellers)  # type: ignore[assignment]  # numpy/ortools stubs
             else:
                 qb = counts.copy()
             h = np.full(p.n_sellers, np.inf)
@@ -207,13 +194,18 @@ def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int =
                     else:
                         q[k][s] -= p.count[i]
                         q[k][t] += p.count[i]
-                loads[s] -= p.load[cur]
-                counts[s] -= p.count[i]
-                loads[t] += p.load[best]
-                counts[t] += p.count[i]
-                choice[i] = best
-                s_of[i] = t
+                move_item(p, choice, s_of, loads, counts, i, best)
                 changed += 1
         if not changed:
             break
     return choice
+
+
+def _start(
+    p: AssignmentProblem, choice: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """A copy of ``choice`` to edit, each item's seller, each seller's totals and account limit."""
+    choice = choice.copy()
+    loads, counts = seller_totals(p, choice)
+    limit_n = np.where(p.max_items >= 0, p.max_items, np.iinfo(np.int64).max)
+    return choice, p.seller[choice], loads, counts, limit_n

@@ -22,6 +22,9 @@ deterministic time and the tabu search counts iterations. The same instance, see
 worker count then give the same alignment. The wall-clock limit stays as a safety net; when it
 fires first the result is still valid, but no longer reproducible, and ``deterministic`` in
 the solution says so.
+
+One concept, the solve pipeline (the order of these stages and how they share the time
+budget), hence a little over 500 lines; each stage's algorithm lives in the module named above.
 """
 
 from __future__ import annotations

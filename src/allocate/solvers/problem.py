@@ -30,11 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-
-def _ro(a: NDArray) -> NDArray:
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a
+from allocate.core.instance import read_only
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ class AssignmentProblem:
             if len(getattr(self, name)) == 0 and len(default) > 0:
                 object.__setattr__(self, name, default)
         for name in ("capacity", "indptr", "seller", "cost", "load", "count", "potential", "max_items", "fixed", "current"):
-            object.__setattr__(self, name, _ro(getattr(self, name)))
+            object.__setattr__(self, name, read_only(getattr(self, name)))
         nnz = int(self.indptr[-1]) if n >= 0 else 0
         if not (len(self.seller) == len(self.cost) == len(self.load) == nnz):
             raise ValueError("seller, cost and load must have indptr[-1] entries")
@@ -186,8 +182,7 @@ def evaluate(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Evaluatio
     choice = np.asarray(choice, dtype=np.int64)
     s_of = p.seller[choice]
     cost = float(p.cost[choice].sum())
-    loads = np.bincount(s_of, weights=p.load[choice], minlength=p.n_sellers)
-    counts = np.bincount(s_of, weights=p.count, minlength=p.n_sellers)
+    loads, counts = seller_totals(p, choice)
     overload = float(np.maximum(loads - p.capacity, 0).sum())
     over_count = p.max_items >= 0
     overload += float(np.maximum(counts - p.max_items, 0)[over_count].sum())
@@ -207,6 +202,67 @@ def evaluate(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Evaluatio
                 imbalance += b.weight * dev
     objective = p.cost_weight * cost + imbalance + p.move_weight * moves
     return Evaluation(objective, cost, imbalance, moves, overload, feasible)
+
+
+def seller_totals(
+    p: AssignmentProblem, choice: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each seller's load and account count under an assignment.
+
+    Parameters
+    ----------
+    p
+        The assignment problem.
+    choice
+        Candidate entry chosen for each item.
+
+    Returns
+    -------
+    loads : ndarray
+        Per seller, the load of its chosen entries.
+    counts : ndarray
+        Per seller, the accounts of its items (as floats).
+    """
+    s_of = p.seller[choice]
+    loads = np.bincount(s_of, weights=p.load[choice], minlength=p.n_sellers)
+    counts = np.bincount(s_of, weights=p.count, minlength=p.n_sellers)
+    return loads, counts  # type: ignore[return-value]  # numpy/ortools stubs
+
+
+def move_item(
+    p: AssignmentProblem,
+    choice: NDArray[np.int64],
+    s_of: NDArray[np.int64],
+    loads: NDArray[np.float64],
+    counts: NDArray[np.float64],
+    i: int | np.integer,
+    e: int | np.integer,
+) -> None:
+    """Give item ``i`` the candidate entry ``e``, keeping the running totals up to date.
+
+    Parameters
+    ----------
+    p
+        The assignment problem.
+    choice
+        Candidate entry chosen for each item; ``choice[i]`` becomes ``e``.
+    s_of
+        Seller of each item; ``s_of[i]`` becomes the seller of ``e``.
+    loads, counts
+        Per seller, load and account count (:func:`seller_totals`); the item's load and
+        accounts leave its old seller and join its new one.
+    i
+        The item.
+    e
+        One of its candidate entries.
+    """
+    s, t = s_of[i], p.seller[e]
+    loads[s] -= p.load[choice[i]]
+    counts[s] -= p.count[i]
+    loads[t] += p.load[e]
+    counts[t] += p.count[i]
+    choice[i] = e
+    s_of[i] = t
 
 
 def measure_per_seller(

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from allocate.sizing.pmedian.heuristic import assign, greedy, interchange, swap_deltas
+from allocate.sizing.pmedian.heuristic import assign, greedy, interchange, polish, swap_deltas
 from tests.sizing.pmedian.cases import brute_force
 
 #: four clients on a line at 0, 1, 10, 11; candidates at the same places
@@ -60,3 +60,16 @@ def test_interchange_is_swap_optimal_and_finds_small_optima() -> None:
         assert value >= brute_force(costs, 3)
     # the line: two clusters, one median in each
     assert sorted(interchange(LINE, np.array([0, 1]), time.monotonic() + 10).tolist()) in ([0, 2], [0, 3], [1, 2], [1, 3])
+
+
+def test_polish_interchanges_only_below_the_incumbent() -> None:
+    deadline = time.monotonic() + 10
+    start = np.array([0, 1])
+    value = assign(LINE, start)[1]
+    # no better than the incumbent: returned as it is, with its cost
+    same, v = polish(LINE, start, value, deadline)
+    assert same is start and v == value
+    # better: interchanged, with the cost of the result
+    better, v = polish(LINE, start, value + 1.0, deadline)
+    assert sorted(better.tolist()) == sorted(interchange(LINE, start, deadline).tolist())
+    assert v == assign(LINE, better)[1] <= value

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocate.sizing.pmedian.heuristic import assign, interchange
+from allocate.sizing.pmedian.heuristic import assign, polish
 from allocate.sizing.pmedian.scaling import TOL
 
 logger = logging.getLogger(__name__)
@@ -108,15 +108,11 @@ def branch_and_bound(
         need = p - int((state == 1).sum())
         ranked = np.flatnonzero(free)[np.argsort(rho[free], kind="stable")]
         chosen = np.concatenate([np.flatnonzero(state == 1), ranked[:need]])
-        candidate = columns[chosen]
-        _, value = assign(costs, candidate)
+        candidate, value = polish(costs, columns[chosen], upper, deadline)
         if value < upper - TOL:
-            candidate = interchange(costs, candidate, deadline)
-            _, value = assign(costs, candidate)
-            if value < upper - TOL:
-                best, upper = candidate, value
-                if math.ceil(bound - TOL) >= upper:
-                    continue
+            best, upper = candidate, value
+            if math.ceil(bound - TOL) >= upper:
+                continue
         state = _node_fixing(state, rho, ranked, need, bound, upper)
         free = state == 0
         need = p - int((state == 1).sum())

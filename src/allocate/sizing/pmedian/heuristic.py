@@ -142,3 +142,35 @@ def interchange(costs: np.ndarray, medians: np.ndarray, deadline: float) -> np.n
             break
         medians[r] = j
     return medians
+
+
+def polish(
+    costs: np.ndarray, medians: np.ndarray, upper: float, deadline: float
+) -> tuple[np.ndarray, float]:
+    """Run :func:`interchange` from ``medians`` when they already beat the incumbent ``upper``.
+
+    Parameters
+    ----------
+    costs
+        ``(n_clients, n_candidates)`` cost matrix.
+    medians
+        Candidate medians (not modified).
+    upper
+        Cost of the incumbent.
+    deadline
+        ``time.monotonic()`` value after which the interchange stops.
+
+    Returns
+    -------
+    medians : numpy.ndarray
+        The interchanged medians when ``medians`` cost less than ``upper - TOL``, else
+        ``medians`` themselves.
+    value : float
+        Their cost (nearest-median assignment); the caller keeps them as the new incumbent
+        when ``value < upper - TOL``.
+    """
+    _, value = assign(costs, medians)
+    if value < upper - TOL:
+        medians = interchange(costs, medians, deadline)
+        _, value = assign(costs, medians)
+    return medians, value

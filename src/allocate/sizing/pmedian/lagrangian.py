@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocate.sizing.pmedian.heuristic import assign, interchange
+from allocate.sizing.pmedian.heuristic import assign, interchange, polish
 from allocate.sizing.pmedian.scaling import TOL
 
 logger = logging.getLogger(__name__)
@@ -103,13 +103,10 @@ def lagrangian(
         key = hash(np.sort(chosen).tobytes())
         if key not in seen:
             seen.add(key)
-            _, value = assign(costs, chosen)
+            chosen, value = polish(costs, chosen, best_ub, deadline)
             if value < best_ub - TOL:
-                chosen = interchange(costs, chosen, deadline)
-                _, value = assign(costs, chosen)
-                if value < best_ub - TOL:
-                    medians, best_ub = chosen, value
-                    logger.debug("Lagrangian repair found incumbent %.0f", value)
+                medians, best_ub = chosen, value
+                logger.debug("Lagrangian repair found incumbent %.0f", value)
         if math.ceil(best_lb - TOL) >= best_ub or step_scale < 1e-4:
             break
         covered = (reduced[:, chosen] < 0).sum(axis=1)

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from allocate.solvers.contiguity.graph import UnitGraph, territory_components
-from allocate.solvers.problem import AssignmentProblem, evaluate
+from allocate.solvers.problem import AssignmentProblem, evaluate, seller_totals
 
 
 def grow_contiguous(
@@ -55,14 +55,8 @@ def grow_contiguous(
         The grown alignment (a new array).
     """
     p = problem
-    choice = np.asarray(choice, dtype=np.int64).copy()
-    b_unit = graph.b_unit
-    bundles_of: dict[int, list[int]] = defaultdict(list)
-    for bb in np.flatnonzero(b_unit >= 0):
-        bundles_of[int(b_unit[bb])].append(int(bb))
+    choice, bundles_of, owner = _unit_owners(p, graph, choice)
     adj = graph.adj
-    s_of = p.seller[choice]
-    owner = {u: int(s_of[bs[0]]) for u, bs in bundles_of.items()}
     per_seller: dict[int, set[int]] = defaultdict(set)
     for u, s in owner.items():
         per_seller[s].add(u)
@@ -88,16 +82,11 @@ def grow_contiguous(
                     free |= piece - {seed}
     for u in free:
         del owner[u]
-    loads = np.bincount(p.seller[choice], weights=p.load[choice], minlength=p.n_sellers)
-    counts = np.bincount(p.seller[choice], weights=p.count, minlength=p.n_sellers)
+    loads, counts = seller_totals(p, choice)
     for u in free:
         for b in bundles_of[u]:
             loads[p.seller[choice[b]]] -= p.load[choice[b]]
             counts[p.seller[choice[b]]] -= p.count[b]
-
-    def entries(u: int, t: int) -> list[int] | None:
-        es = [p.candidate_index(b, t) for b in bundles_of[u]]
-        return None if min(es) < 0 else es
 
     # round robin: the seller with the most room left (relative to its capacity) takes its
     # cheapest free adjacent unit that fits; this spreads the freed workload by capacity
@@ -105,7 +94,7 @@ def grow_contiguous(
 
     def offer(u: int) -> None:
         for t in sorted({owner[v] for v in adj[u] if v in owner}):
-            es = entries(u, t)
+            es = _unit_entries(p, bundles_of[u], t)
             if es is not None:
                 heapq.heappush(heaps[t], (float(p.cost[es].sum()), u))
 
@@ -118,7 +107,7 @@ def grow_contiguous(
             _, u = heapq.heappop(heaps[t])
             if u in owner:
                 continue
-            es = entries(u, t)
+            es = _unit_entries(p, bundles_of[u], t)
             assert es is not None
             add = float(p.load[es].sum())
             n_add = int(p.count[bundles_of[u]].sum())
@@ -146,11 +135,11 @@ def grow_contiguous(
                 (loads[t] - p.capacity[t], t)
                 for t in sorted({owner[v] for v in adj[u] if v in owner})
             ]
-            takers = [(o, t) for o, t in takers if entries(u, t) is not None]
+            takers = [(o, t) for o, t in takers if _unit_entries(p, bundles_of[u], t) is not None]
             if not takers:
                 continue
             t = min(takers)[1]
-            es = entries(u, t)
+            es = _unit_entries(p, bundles_of[u], t)
             assert es is not None
             owner[u] = t
             loads[t] += float(p.load[es].sum())
@@ -192,13 +181,8 @@ def improve_contiguous(
     """
     t_end = time.perf_counter() + time_limit_s
     p = problem
-    choice = np.asarray(choice, dtype=np.int64).copy()
-    b_unit = graph.b_unit
-    bundles_of: dict[int, list[int]] = defaultdict(list)
-    for bb in np.flatnonzero(b_unit >= 0):
-        bundles_of[int(b_unit[bb])].append(int(bb))
+    choice, bundles_of, owner = _unit_owners(p, graph, choice)
     adj = graph.adj
-    owner = {u: int(p.seller[choice[bs[0]]]) for u, bs in bundles_of.items()}
     ev = evaluate(p, choice)
     best = (ev.overload, ev.objective)
     improved = True
@@ -212,8 +196,8 @@ def improve_contiguous(
             if not takers or not _stays_connected(adj, owner, s, u):
                 continue
             for t in takers:
-                es = [p.candidate_index(b, t) for b in bundles_of[u]]
-                if min(es) < 0:
+                es = _unit_entries(p, bundles_of[u], t)
+                if es is None:
                     continue
                 trial = choice.copy()
                 trial[bundles_of[u]] = es
@@ -257,6 +241,25 @@ def contiguous_starts(
         )
         for seeds_only in (False, True)
     ]
+
+
+def _unit_owners(
+    p: AssignmentProblem, graph: UnitGraph, choice: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], dict[int, list[int]], dict[int, int]]:
+    """A copy of ``choice`` to edit, the items of each unit and the seller of each unit."""
+    choice = np.asarray(choice, dtype=np.int64).copy()
+    b_unit = graph.b_unit
+    bundles_of: dict[int, list[int]] = defaultdict(list)
+    for bb in np.flatnonzero(b_unit >= 0):
+        bundles_of[int(b_unit[bb])].append(int(bb))
+    s_of = p.seller[choice]
+    return choice, bundles_of, {u: int(s_of[bs[0]]) for u, bs in bundles_of.items()}
+
+
+def _unit_entries(p: AssignmentProblem, bundles: list[int], t: int) -> list[int] | None:
+    """The candidate entries of seller ``t`` for all the items of a unit (``None`` when one has none)."""
+    es = [p.candidate_index(b, t) for b in bundles]
+    return None if min(es) < 0 else es
 
 
 def _stays_connected(adj: Mapping[int, list[int]], owner: dict[int, int], s: int, u: int) -> bool:

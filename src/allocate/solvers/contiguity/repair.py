@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from allocate.solvers.contiguity.graph import UnitGraph, seller_units, territory_components
-from allocate.solvers.problem import AssignmentProblem, evaluate
+from allocate.solvers.problem import AssignmentProblem, evaluate, move_item, seller_totals
 
 #: Enclaves larger than this share of a territory's workload are left alone: moving them would
 #: unbalance the receiver more than a detached patch costs (they are counted in the KPIs).
@@ -84,8 +84,7 @@ def repair_contiguity(
     limit = current_obj + budget * abs(current_obj)
     for _ in range(rounds):
         b_seller = p.seller[choice]
-        loads = np.bincount(b_seller, weights=p.load[choice], minlength=p.n_sellers)
-        counts = np.bincount(b_seller, weights=p.count, minlength=p.n_sellers)
+        loads, counts = seller_totals(p, choice)
         units_of = seller_units(b_unit, b_seller)
         # bundles of each (seller, unit)
         own: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -124,12 +123,7 @@ def repair_contiguity(
                 if best >= 0 and best_entries is not None:
                     current_obj = best_cost
                     for b, e in zip(bundles, best_entries, strict=True):  # type: ignore[assignment]  # numpy/ortools stubs
-                        loads[s] -= p.load[choice[b]]
-                        counts[s] -= p.count[b]
-                        loads[best] += p.load[e]
-                        counts[best] += p.count[b]
-                        choice[b] = e
-                        b_seller[b] = best
+                        move_item(p, choice, b_seller, loads, counts, b, e)
                     moved = True
         if not moved:
             break
