@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import shapely
 import yaml
 
+from allocate.core.geo import round_floats
 from allocate.generate.instance import GeneratedInstance
 from allocate.generate.units import UNIT_DECIMALS
 from allocate.io.atomic import atomic_write_text, write_csv
@@ -61,7 +61,7 @@ def units_geojson(units: gpd.GeoDataFrame) -> str:
     """
     lines = []
     for row in units.itertuples(index=False):
-        geometry = _round_coords(shapely.geometry.mapping(row.geometry))
+        geometry = round_floats(shapely.geometry.mapping(row.geometry), UNIT_DECIMALS)
         feature = {
             "type": "Feature",
             "properties": {
@@ -74,14 +74,3 @@ def units_geojson(units: gpd.GeoDataFrame) -> str:
         }
         lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
-
-
-def _round_coords(obj: Any) -> Any:
-    """Every float of a GeoJSON mapping rounded; tuples become lists (JSON arrays)."""
-    if isinstance(obj, dict):
-        return {k: _round_coords(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_round_coords(v) for v in obj]
-    if isinstance(obj, float):
-        return round(obj, UNIT_DECIMALS)
-    return obj
