@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from allocate.core.status import SolveStatus
@@ -30,3 +32,14 @@ def test_has_solution(status, has):
 def test_unknown_value_is_refused():
     with pytest.raises(ValueError):
         SolveStatus("timeout")
+
+
+def test_relative_gap_by_hand():
+    from allocate.core.status import relative_gap
+
+    assert relative_gap(110.0, 100.0) == 10.0 / 110.0
+    assert relative_gap(100.0, 100.0) == 0.0
+    assert relative_gap(100.0, 101.0) == 0.0  # a bound above the objective is no negative gap
+    assert relative_gap(0.0, 0.0) == 0.0  # no division by zero
+    assert math.isnan(relative_gap(100.0, float("-inf")))
+    assert math.isnan(relative_gap(float("inf"), 3.0))

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from allocate.core.instance import read_only
 from allocate.core.scenario import Scenario
-from allocate.core.status import SolveStatus
+from allocate.core.status import SolveStatus, relative_gap
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,4 @@ class Result:
     @property
     def gap(self) -> float:
         """Relative gap ``(objective - best_bound) / |objective|``, at least 0 (NaN without a bound)."""
-        if not np.isfinite(self.best_bound) or not np.isfinite(self.objective):
-            return float("nan")
-        return max(0.0, (self.objective - self.best_bound) / max(abs(self.objective), 1e-9))
+        return relative_gap(self.objective, self.best_bound)

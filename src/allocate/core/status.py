@@ -11,6 +11,7 @@ What a status says must be true:
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 
@@ -38,3 +39,24 @@ class SolveStatus(StrEnum):
     def has_solution(self) -> bool:
         """True when a solution came with the status (optimal or feasible)."""
         return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+def relative_gap(objective: float, best_bound: float) -> float:
+    """The relative optimality gap ``(objective - best_bound) / |objective|``, at least 0.
+
+    Parameters
+    ----------
+    objective
+        The value of the solution (minimisation).
+    best_bound
+        The best proven lower bound.
+
+    Returns
+    -------
+    float
+        The gap (0 when proven optimal); NaN when either value is not finite (no bound, or no
+        solution). The denominator is at least 1e-9, so an objective of 0 gives no division by 0.
+    """
+    if not math.isfinite(best_bound) or not math.isfinite(objective):
+        return float("nan")
+    return max(0.0, (objective - best_bound) / max(abs(objective), 1e-9))

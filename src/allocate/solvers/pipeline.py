@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
 from allocate.core.errors import InfeasibleError
-from allocate.core.status import SolveStatus
+from allocate.core.status import SolveStatus, relative_gap
 from allocate.solvers import tabu
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
@@ -137,10 +137,7 @@ class AssignmentSolution:
     @property
     def gap(self) -> float:
         """Relative gap ``(objective - best_bound) / objective``; NaN without a bound."""
-        if not np.isfinite(self.best_bound) or not np.isfinite(self.objective):
-            return float("nan")
-        denom = max(abs(self.objective), 1e-9)
-        return max(0.0, (self.objective - self.best_bound) / denom)
+        return relative_gap(self.objective, self.best_bound)
 
     def seller_of(self, problem: AssignmentProblem) -> NDArray[np.int64]:
         """Seller of each item.
