@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 
+from allocate.core.instance import read_only
 from allocate.core.status import SolveStatus
 
 Objective = Literal["makespan", "value"]
@@ -381,26 +382,6 @@ def _arcs_by_task(
     for p in precedences:
         by_task[p.succ if into else p.pred].append(p)
     return tuple(tuple(arcs) for arcs in by_task)
-
-
-def read_only(a: np.ndarray) -> np.ndarray:
-    """``a``, made read-only in place.
-
-    The views of a problem and the arrays of a result are shared by every reader: none may
-    change them.
-
-    Parameters
-    ----------
-    a
-        The array.
-
-    Returns
-    -------
-    numpy.ndarray
-        The same array, no longer writeable.
-    """
-    a.setflags(write=False)
-    return a
 
 
 @dataclass(frozen=True)

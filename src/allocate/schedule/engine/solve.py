@@ -14,10 +14,11 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
+from allocate.core.instance import read_only
 from allocate.core.status import SolveStatus
 from allocate.schedule.engine.bounds import makespan_lower_bound
 from allocate.schedule.engine.model import SchedulingModel
-from allocate.schedule.engine.problem import ScheduleProblem, ScheduleResult, read_only
+from allocate.schedule.engine.problem import ScheduleProblem, ScheduleResult
 from allocate.schedule.engine.sgs import best_serial_schedule, greedy_value_schedule
 from allocate.solvers.cpsat.setup import new_solver
 
