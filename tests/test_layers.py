@@ -5,6 +5,10 @@ Rank 0 ``core``; 1 ``io``, ``solvers``; 2 ``organize``, ``generate``; 3 ``schedu
 them all (``--dask`` and ``batch`` included). Only
 ``__init__.py`` and ``__main__.py`` sit at the package root. ``core`` holds plain data: no
 pandas, no files.
+
+One owner per concept: a CP-SAT solver is created only in ``solvers/cpsat/setup.py``, files
+are replaced only in ``io/atomic.py``, the status enum is only ``core/status.py``
+(the run-folder file names are checked in ``tests/io/runfolder/test_names.py``).
 """
 
 from __future__ import annotations
@@ -109,3 +113,64 @@ def test_only_the_api_at_the_root():
 )
 def test_the_checker_sees_upward_imports(where, source, expected):
     assert len(violations(PACKAGE / where, source)) == expected
+
+
+# --------------------------------------------------------------------------- one owner per concept
+#: (what, the only module allowed, a test on one AST node)
+OWNERS = [
+    ("a CP-SAT solver is created", "solvers/cpsat/setup.py",
+     lambda n: isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "CpSolver"),
+    ("a file is replaced or a temporary file made", "io/atomic.py",
+     lambda n: (isinstance(n, ast.Attribute) and n.attr in ("replace", "rename")
+                and isinstance(n.value, ast.Name) and n.value.id == "os")
+     or (isinstance(n, (ast.Import, ast.ImportFrom))
+         and any(a.name == "tempfile" for a in n.names) | (getattr(n, "module", None) == "tempfile"))),
+    ("a solve status enum is defined", "core/status.py",
+     lambda n: isinstance(n, ast.ClassDef) and any(
+         isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "OPTIMAL" for t in s.targets)
+         for s in n.body)),
+]
+
+
+def owner_violations(path: Path, source: str) -> list[str]:
+    """Places outside their owner where one of :data:`OWNERS`' concepts is written again."""
+    rel = path.relative_to(PACKAGE).as_posix()
+    tree = ast.parse(source)
+    out = []
+    for what, owner, hit in OWNERS:
+        if rel != owner:
+            out += [f"{rel}:{n.lineno}: {what} outside {owner}" for n in ast.walk(tree) if hit(n)]
+    if rel.startswith("core/"):  # plain data: no files read or written
+        out += [f"{rel}:{n.lineno}: core touches files ({n.func.attr if isinstance(n.func, ast.Attribute) else 'open'})"
+                for n in ast.walk(tree) if isinstance(n, ast.Call) and (
+                    (isinstance(n.func, ast.Name) and n.func.id == "open")
+                    or (isinstance(n.func, ast.Attribute) and n.func.attr in (
+                        "read_text", "write_text", "read_bytes", "write_bytes", "open", "mkdir", "unlink")))]
+    out += [f"{rel}:{n.lineno}: 'import allocate' (import the module that owns the name)"
+            for n in ast.walk(tree) if isinstance(n, ast.Import) and any(a.name == "allocate" for a in n.names)]
+    return out
+
+
+def test_one_owner_per_concept():
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        problems += owner_violations(path, path.read_text(encoding="utf-8"))
+    assert not problems, "concepts written outside their owner:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("where", "source", "expected"),
+    [
+        ("sizing/x.py", "from ortools.sat.python import cp_model\ns = cp_model.CpSolver()\n", 1),
+        ("solvers/cpsat/setup.py", "s = cp_model.CpSolver()\n", 0),
+        ("batch/x.py", "import os\nos.replace('a', 'b')\n", 1),
+        ("generate/x.py", "import tempfile\n", 1),
+        ("io/atomic.py", "import os, tempfile\nos.replace('a', 'b')\n", 0),
+        ("schedule/x.py", "class Status(Enum):\n    OPTIMAL = 'optimal'\n", 1),
+        ("core/x.py", "def f(p):\n    return p.read_text()\n", 1),
+        ("core/x.py", "def f(p):\n    return open(p)\n", 1),
+        ("analysis/x.py", "import allocate\n", 1),
+    ],
+)
+def test_the_owner_check_sees_a_second_owner(where, source, expected):
+    assert len(owner_violations(PACKAGE / where, source)) == expected
