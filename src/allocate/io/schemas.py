@@ -1,8 +1,8 @@
 """Table schemas of the instance format, checked with pandera.
 
-Columns arrive as text (see :mod:`allocate.io.tables`). :func:`check_table` converts the
+Columns arrive as text (see :mod:`allocate.io.tables`). :func:`convert_columns` converts the
 numeric and boolean columns itself, so that a bad cell is reported as "not a number" with its
-row, then lets pandera check ranges, allowed values and uniqueness, and turns every failure case
+row, then :func:`schema_problems` lets pandera check ranges, allowed values and uniqueness, and turns every failure case
 into a :class:`~allocate.core.errors.Problem` naming the file, the spreadsheet row and the column.
 """
 

@@ -20,6 +20,7 @@ from allocate.core.instance import Instance
 from allocate.core.result import Alignment
 from allocate.io.runfolder.kpis import read_kpis
 from allocate.io.runfolder.names import ALIGNMENT, KPIS, SELLERS_KPIS
+from allocate.io.tables import read_table
 
 
 def read_alignment(path: Path, instance: Instance) -> Alignment:
@@ -43,8 +44,6 @@ def read_alignment(path: Path, instance: Instance) -> Alignment:
     InputError
         Missing file or column, unknown account or seller (at most 50 problems).
     """
-    from allocate.io.tables import read_table
-
     path = Path(path)
     if not path.is_file():
         raise InputError.single(str(path), "alignment file not found")

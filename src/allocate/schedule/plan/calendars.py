@@ -26,6 +26,8 @@ from numpy.typing import NDArray
 
 from allocate.core.errors import InputError, Problem
 from allocate.core.instance import WORKDAYS_PER_WEEK
+from allocate.io.atomic import safe_child
+from allocate.io.tables import find_table, read_table
 
 
 @dataclass(frozen=True)
@@ -261,8 +263,6 @@ def read_days_off(path: Path) -> list[DayOff]:
         Naming the file, row and column of a missing ``date`` column, a bad date, or hours
         that are not a number in ``[0, 24]``.
     """
-    from allocate.io import read_table
-
     df = read_table(path)
     if "date" not in df.columns:
         raise InputError.single(str(path), "required column is missing", row=1, column="date")
@@ -313,9 +313,6 @@ def seller_calendars(folder: Path | None, seller_ids: Sequence[str]) -> dict[int
     """
     if folder is None:
         return {}
-    from allocate.io.atomic import safe_child
-    from allocate.io.tables import find_table, read_table
-
     folder = Path(folder)
     path = find_table(folder, "sellers", required=False)
     if path is None:
