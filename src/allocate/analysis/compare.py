@@ -31,13 +31,18 @@ from allocate.align.solve import solve
 from allocate.analysis.kpi import Kpis, compute_kpis
 from allocate.core.errors import InfeasibleError
 from allocate.core.instance import Instance
+from allocate.core.nested import flatten
 from allocate.core.result import Result
 from allocate.core.scenario import Scenario
+from allocate.core.status import SolveStatus
 from allocate.io.runfolder import read_kpis, write_comparison_files, write_failure, write_run
 
 log = logging.getLogger(__name__)
 
 ScheduleHook = Callable[[Instance, Result, Path], None]
+
+ERROR = "error"
+"""The status written for a model that raised an error: not a solve status (no solve ended)."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,20 @@ class ModelRun:
     """The outcome of one model: a result, or the reason there is none."""
 
     model: str
-    status: str  # optimal | feasible | unknown | infeasible | error
+    status: SolveStatus | None  # None: the model raised an error (see explanation)
     record: dict[str, Any]  # flattened totals + status, gap, wall_s, schedule KPIs
     explanation: str = ""
     folder: Path | None = None
+
+    @property
+    def solved(self) -> bool:
+        """Whether the model found an alignment (optimal or feasible)."""
+        return self.status is not None and self.status.has_solution
+
+    @property
+    def label(self) -> str:
+        """The status as written and printed: its value, or :data:`ERROR` for a failed model."""
+        return ERROR if self.status is None else self.status.value
 
 
 @dataclass(frozen=True)
@@ -103,17 +118,6 @@ class Comparison:
     def models(self) -> tuple[str, ...]:
         """The models, in the order of the columns."""
         return tuple(r.model for r in self.runs)
-
-
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
 
 
 def schedule_kpis(folder: Path) -> dict[str, Any]:
@@ -187,18 +191,18 @@ def run_model(
                 },
             )
         rec = {
-            "status": "infeasible",
+            "status": SolveStatus.INFEASIBLE.value,
             "explanation": explanation,
             "wall_s": time.perf_counter() - start,
         }
-        return ModelRun(model, "infeasible", rec, explanation, folder)
+        return ModelRun(model, SolveStatus.INFEASIBLE, rec, explanation, folder)
     except Exception as exc:  # one model's failure must not hide the others
         log.exception("model %s failed", model)
         explanation = f"{type(exc).__name__}: {exc}"
-        rec = {"status": "error", "explanation": explanation, "wall_s": time.perf_counter() - start}
+        rec = {"status": ERROR, "explanation": explanation, "wall_s": time.perf_counter() - start}
         if folder is not None:
             write_failure(folder, False, {"model": model, "error": explanation})
-        return ModelRun(model, "error", rec, explanation, folder)
+        return ModelRun(model, None, rec, explanation, folder)
     kpis = compute_kpis(instance, result)
     if folder is not None:
         write_run(folder, instance, result, kpis)
@@ -207,11 +211,11 @@ def run_model(
     rec = _record(result, kpis)
     if folder is not None:
         rec.update(schedule_kpis(folder))
-    return ModelRun(model, result.status.value, rec, "", folder)
+    return ModelRun(model, result.status, rec, "", folder)
 
 
 def _record(result: Result, kpis: Kpis) -> dict[str, Any]:
-    rec = _flatten(kpis.totals)
+    rec = flatten(kpis.totals, keep_empty=False)  # an empty mapping gives no row
     rec.update(
         status=result.status.value,
         explanation="",
@@ -329,17 +333,17 @@ def format_value(row: Row, v: Any) -> str:
         return str(v)
 
 
-def _best(row: Row, values: list[Any], statuses: list[str]) -> set[int]:
-    """Columns holding the best value of a ranked row (feasible models only)."""
+def _best(row: Row, values: list[Any], solved: list[bool]) -> set[int]:
+    """Columns holding the best value of a ranked row (models with a solution only)."""
     if not row.better:
         return set()
     ok = [
         (i, float(v))
-        for i, (v, s) in enumerate(zip(values, statuses, strict=True))
+        for i, (v, s) in enumerate(zip(values, solved, strict=True))
         if isinstance(v, int | float)
         and not isinstance(v, bool)
         and math.isfinite(float(v))
-        and s in ("optimal", "feasible")
+        and s
     ]
     if len(ok) < 2:
         return set()
@@ -363,7 +367,7 @@ def headline(comp: Comparison) -> str:
     vals: list[tuple[str, float]] = []
     for r in comp.runs:
         v = r.record.get("total_workload_h")
-        if r.status in ("optimal", "feasible") and isinstance(v, int | float):
+        if r.solved and isinstance(v, int | float):
             vals.append((r.model, float(v)))
     if len(vals) < 2:
         return "Fewer than two models found an alignment; nothing to compare."
@@ -397,10 +401,10 @@ def formatted(comp: Comparison) -> pd.DataFrame:
 def _rendered_rows(comp: Comparison) -> Iterator[tuple[int, str, Row, list[str], set[int]]]:
     """Each KPI row of a page: its index, label, spec, formatted values and best models."""
     df = formatted(comp)
-    statuses = [r.status for r in comp.runs]
+    solved = [r.solved for r in comp.runs]
     for i, label in enumerate(df["kpi"]):
         row = _row_spec(label)
-        best = _best(row, [comp.table.at[i, m] for m in comp.models], statuses)
+        best = _best(row, [comp.table.at[i, m] for m in comp.models], solved)
         yield i, label, row, [str(df.at[i, m]) for m in comp.models], best
 
 

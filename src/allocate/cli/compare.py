@@ -102,8 +102,8 @@ def _run_compare(inst: Any, names: list[str], sc: Any, out: Path, hook: Any) -> 
     with console.status(f"comparing {len(names)} models on {inst.name}") as status:
 
         def done(run: Any) -> None:
-            colour = "green" if run.status in ("optimal", "feasible") else "red"
-            console.print(f"[{colour}]{run.model}[/{colour}]: {run.status}", highlight=False)
+            colour = "green" if run.solved else "red"
+            console.print(f"[{colour}]{run.model}[/{colour}]: {run.label}", highlight=False)
             status.update(f"comparing {len(names)} models on {inst.name}")
 
         return compare(inst, names, sc, out, schedule=hook, on_model=done)
