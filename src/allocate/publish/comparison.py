@@ -2,7 +2,8 @@
 
 The table (values, formats, best value of a row) is :mod:`allocate.analysis.compare`'s; this
 module only renders it. :func:`pages` is what :func:`allocate.analysis.compare.compare` takes
-as its ``pages`` hook to write ``comparison.md`` and ``comparison.html``.
+as its ``pages`` hook to write the Markdown and HTML comparison files (their names are
+:mod:`allocate.io.runfolder`'s).
 """
 
 from __future__ import annotations
