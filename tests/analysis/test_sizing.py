@@ -54,7 +54,9 @@ def test_balanced_placement_finds_the_proven_minimum(tmp_path, monkeypatch) -> N
     # locks on today's seller (PAR) do not leak into the new team
     monkeypatch.setattr(sizing, "BALANCE_ROUNDS", 0)
     plain = size_sales_force(inst, time_limit_s=3, workers=1)
-    assert plain.placements[0].alignment_status == "infeasible"
+    first = plain.placements[0]
+    assert first.alignment_status == "infeasible" and first.verdict == "infeasible"
+    assert not first.feasible
     assert plain.minimum == 3 and not plain.proven
 
 
@@ -89,17 +91,45 @@ def test_sizing_tables_report_the_margin_relative_to_today() -> None:
 
     import numpy as np
 
-    from allocate.analysis.sizing import Placement, SizeStep, SizingReport, sizing_tables
+    from allocate.analysis.sizing import (
+        NOT_NEEDED,
+        Placement,
+        SizeStep,
+        SizingReport,
+        sizing_tables,
+    )
+    from allocate.core.status import SolveStatus
     from allocate.sizing.economics import Marginal
 
-    steps = (SizeStep(1, 30.0, 15.0, 16.0, 40.0, "optimal"), SizeStep(0, 30.0, 0.0, math.nan, 0.0, "x"))
-    placed = Placement(1, False, ("T1",), np.zeros(1), np.zeros(1), 16.0, "optimal", "feasible", np.array([39.0]))
+    steps = (SizeStep(1, 30.0, 15.0, 16.0, 40.0, SolveStatus.OPTIMAL), SizeStep(0, 30.0, 0.0, math.nan, 0.0, None))
+    placed = Placement(1, False, ("T1",), np.zeros(1), np.zeros(1), 16.0, SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, np.array([39.0]))
     marginal = (Marginal("today", 40.0, 50.0, 1000.0, 0.8), Marginal("+1 seller", 80.0, 50.0, 1000.0, 1.0))
     report = SizingReport(None, 4, 30.0, 2.0, 40.0, 1, 2, steps, 1, (placed,), marginal, False)
     tables = sizing_tables(report)
     check = tables["capacity_check"]
     assert check.workload_lb_h.tolist() == [45.0, 30.0] and check.passes.tolist() == [False, False]
-    assert tables["placement"].max_workload_h.tolist() == [39.0]
+    assert check.pmedian.tolist() == ["optimal", NOT_NEEDED]  # plain strings, as written
+    assert all(type(v) is str for v in check.pmedian)
+    placement = tables["placement"]
+    assert placement.max_workload_h.tolist() == [39.0]
+    assert placement.pmedian.tolist() == ["optimal"] and placement.alignment.tolist() == ["feasible"]
     # +1 seller works the whole funnel: 1000 - 800 more expected margin
     assert tables["marginal"].marginal_value.tolist() == pytest.approx([0.0, 200.0])
     assert report.minimum == 1 and report.proven
+
+
+def test_an_overloaded_alignment_is_solved_but_not_feasible() -> None:
+    import numpy as np
+
+    from allocate.analysis.sizing import Placement
+    from allocate.core.status import SolveStatus
+
+    def placed(status: SolveStatus, short: bool) -> Placement:
+        z = np.zeros(1)
+        return Placement(1, False, ("T",), z, z, 1.0, SolveStatus.OPTIMAL, status, z, "", short)
+
+    over = placed(SolveStatus.OPTIMAL, True)
+    # a solution was found, but a seller is overloaded: written as "infeasible", not feasible
+    assert over.alignment_status.has_solution and not over.feasible and over.verdict == "infeasible"
+    assert placed(SolveStatus.FEASIBLE, False).feasible and placed(SolveStatus.FEASIBLE, False).verdict == "feasible"
+    assert not placed(SolveStatus.UNKNOWN, False).feasible and placed(SolveStatus.UNKNOWN, False).verdict == "unknown"

@@ -78,3 +78,10 @@ def test_infeasible_error_lists_shortfalls_under_the_reason():
     assert lines[1].startswith("  - CSM: needs 10.0 h/week") and lines[2] == "  - none"
     assert isinstance(err, AllocateError)
     assert str(InfeasibleError("proven infeasible")) == "proven infeasible"
+
+
+def test_unknown_choice_names_the_kind_the_value_and_the_choices():
+    from allocate.core.errors import unknown_choice
+
+    assert unknown_choice("role", "boss", ("AE", "CSM")) == "unknown role 'boss'; expected one of AE, CSM"
+    assert unknown_choice("model", "x", []) == "unknown model 'x'; expected one of "

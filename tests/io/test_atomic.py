@@ -207,3 +207,15 @@ def test_atomic_write_with_leaves_old_file_when_the_writer_fails(tmp_path):
 
 if sys.platform == "win32":  # pragma: no cover
     pytestmark = pytest.mark.skip("POSIX paths and fork")
+
+
+def test_jsonable_converts_numpy_scalars_and_non_finite_numbers():
+    import math
+
+    import numpy as np
+
+    from allocate.io.atomic import jsonable
+
+    out = jsonable({"a": np.float32("nan"), 1: [np.int64(3), math.inf, (np.bool_(True), "s")], "e": {}})
+    assert out == {"a": None, "1": [3, None, [True, "s"]], "e": {}}
+    assert type(out["1"][0]) is int and type(out["1"][2][0]) is bool

@@ -10,13 +10,13 @@ When a model's run folder also holds the KPIs of an action plan (keys ``share_sc
 table gets the matching rows; :func:`compare` takes an optional ``schedule`` hook that writes
 them (:func:`allocate.schedule.schedule_run`).
 
-One concept, the comparison (run each model, tabulate, render the table as CSV, Markdown and
-HTML), hence a little over 500 lines; the file names are :mod:`allocate.io.runfolder`'s.
+One concept, the comparison (run each model, tabulate); its Markdown and HTML pages are rendered
+by :mod:`allocate.publish.comparison` and handed back through ``pages``; the file names are
+:mod:`allocate.io.runfolder`'s.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import time
@@ -31,13 +31,20 @@ from allocate.align.solve import solve
 from allocate.analysis.kpi import Kpis, compute_kpis
 from allocate.core.errors import InfeasibleError
 from allocate.core.instance import Instance
+from allocate.core.nested import flatten
 from allocate.core.result import Result
 from allocate.core.scenario import Scenario
+from allocate.core.status import SolveStatus
 from allocate.io.runfolder import read_kpis, write_comparison_files, write_failure, write_run
 
 log = logging.getLogger(__name__)
 
 ScheduleHook = Callable[[Instance, Result, Path], None]
+PagesHook = Callable[["Comparison", Scenario], tuple[str, str]]
+"""Renders a comparison as its Markdown and HTML pages (:func:`allocate.publish.comparison.pages`)."""
+
+ERROR = "error"
+"""The status written for a model that raised an error: not a solve status (no solve ended)."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +92,20 @@ class ModelRun:
     """The outcome of one model: a result, or the reason there is none."""
 
     model: str
-    status: str  # optimal | feasible | unknown | infeasible | error
+    status: SolveStatus | None  # None: the model raised an error (see explanation)
     record: dict[str, Any]  # flattened totals + status, gap, wall_s, schedule KPIs
     explanation: str = ""
     folder: Path | None = None
+
+    @property
+    def solved(self) -> bool:
+        """Whether the model found an alignment (optimal or feasible)."""
+        return self.status is not None and self.status.has_solution
+
+    @property
+    def label(self) -> str:
+        """The status as written and printed: its value, or :data:`ERROR` for a failed model."""
+        return ERROR if self.status is None else self.status.value
 
 
 @dataclass(frozen=True)
@@ -103,17 +120,6 @@ class Comparison:
     def models(self) -> tuple[str, ...]:
         """The models, in the order of the columns."""
         return tuple(r.model for r in self.runs)
-
-
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
 
 
 def schedule_kpis(folder: Path) -> dict[str, Any]:
@@ -187,18 +193,18 @@ def run_model(
                 },
             )
         rec = {
-            "status": "infeasible",
+            "status": SolveStatus.INFEASIBLE.value,
             "explanation": explanation,
             "wall_s": time.perf_counter() - start,
         }
-        return ModelRun(model, "infeasible", rec, explanation, folder)
+        return ModelRun(model, SolveStatus.INFEASIBLE, rec, explanation, folder)
     except Exception as exc:  # one model's failure must not hide the others
         log.exception("model %s failed", model)
         explanation = f"{type(exc).__name__}: {exc}"
-        rec = {"status": "error", "explanation": explanation, "wall_s": time.perf_counter() - start}
+        rec = {"status": ERROR, "explanation": explanation, "wall_s": time.perf_counter() - start}
         if folder is not None:
             write_failure(folder, False, {"model": model, "error": explanation})
-        return ModelRun(model, "error", rec, explanation, folder)
+        return ModelRun(model, None, rec, explanation, folder)
     kpis = compute_kpis(instance, result)
     if folder is not None:
         write_run(folder, instance, result, kpis)
@@ -207,11 +213,11 @@ def run_model(
     rec = _record(result, kpis)
     if folder is not None:
         rec.update(schedule_kpis(folder))
-    return ModelRun(model, result.status.value, rec, "", folder)
+    return ModelRun(model, result.status, rec, "", folder)
 
 
 def _record(result: Result, kpis: Kpis) -> dict[str, Any]:
-    rec = _flatten(kpis.totals)
+    rec = flatten(kpis.totals, keep_empty=False)  # an empty mapping gives no row
     rec.update(
         status=result.status.value,
         explanation="",
@@ -257,6 +263,7 @@ def compare(
     out: Path | str | None = None,
     schedule: ScheduleHook | None = None,
     on_model: Callable[[ModelRun], None] | None = None,
+    pages: PagesHook | None = None,
 ) -> Comparison:
     """Run every model on ``instance`` and build the comparison (and its files if ``out``).
 
@@ -274,6 +281,9 @@ def compare(
         Plans each model's actions into its run folder.
     on_model
         Called after each model.
+    pages
+        Renders the Markdown and HTML pages (:func:`allocate.publish.comparison.pages`); with
+        ``out``, the comparison files (table, Markdown, HTML) are written only when given.
 
     Returns
     -------
@@ -292,8 +302,8 @@ def compare(
         if on_model is not None:
             on_model(run)
     comp = Comparison(instance.name, tuple(runs), comparison_table(runs))
-    if root is not None:
-        write_comparison(root, comp, scenario)
+    if root is not None and pages is not None:
+        write_comparison_files(root, comp.table, *pages(comp, scenario))
     return comp
 
 
@@ -329,17 +339,17 @@ def format_value(row: Row, v: Any) -> str:
         return str(v)
 
 
-def _best(row: Row, values: list[Any], statuses: list[str]) -> set[int]:
-    """Columns holding the best value of a ranked row (feasible models only)."""
+def _best(row: Row, values: list[Any], solved: list[bool]) -> set[int]:
+    """Columns holding the best value of a ranked row (models with a solution only)."""
     if not row.better:
         return set()
     ok = [
         (i, float(v))
-        for i, (v, s) in enumerate(zip(values, statuses, strict=True))
+        for i, (v, s) in enumerate(zip(values, solved, strict=True))
         if isinstance(v, int | float)
         and not isinstance(v, bool)
         and math.isfinite(float(v))
-        and s in ("optimal", "feasible")
+        and s
     ]
     if len(ok) < 2:
         return set()
@@ -363,7 +373,7 @@ def headline(comp: Comparison) -> str:
     vals: list[tuple[str, float]] = []
     for r in comp.runs:
         v = r.record.get("total_workload_h")
-        if r.status in ("optimal", "feasible") and isinstance(v, int | float):
+        if r.solved and isinstance(v, int | float):
             vals.append((r.model, float(v)))
     if len(vals) < 2:
         return "Fewer than two models found an alignment; nothing to compare."
@@ -394,135 +404,23 @@ def formatted(comp: Comparison) -> pd.DataFrame:
     return df
 
 
-def _rendered_rows(comp: Comparison) -> Iterator[tuple[int, str, Row, list[str], set[int]]]:
-    """Each KPI row of a page: its index, label, spec, formatted values and best models."""
+def display_rows(comp: Comparison) -> Iterator[tuple[int, str, Row, list[str], set[int]]]:
+    """Each KPI row as shown: its index, label, spec, formatted values and best models.
+
+    Parameters
+    ----------
+    comp
+        The comparison.
+
+    Yields
+    ------
+    tuple
+        ``(index in the table, label, row spec, formatted values by model, columns of the best
+        value)``; what the pages of :mod:`allocate.publish.comparison` render.
+    """
     df = formatted(comp)
-    statuses = [r.status for r in comp.runs]
+    solved = [r.solved for r in comp.runs]
     for i, label in enumerate(df["kpi"]):
         row = _row_spec(label)
-        best = _best(row, [comp.table.at[i, m] for m in comp.models], statuses)
+        best = _best(row, [comp.table.at[i, m] for m in comp.models], solved)
         yield i, label, row, [str(df.at[i, m]) for m in comp.models], best
-
-
-def _scenario_note(scenario: Scenario) -> str:
-    """The scenario sentence under a page's headline."""
-    return f"Scenario: time limit {scenario.time_limit_s:g} s, {scenario.workers} worker(s), seed {scenario.seed}."
-
-
-def to_markdown(comp: Comparison, scenario: Scenario | None = None) -> str:
-    """The comparison as a Markdown page (best values in bold, pipes escaped).
-
-    Parameters
-    ----------
-    comp
-        The comparison.
-    scenario
-        Its scenario, named under the headline.
-
-    Returns
-    -------
-    str
-        The page.
-    """
-
-    def cell(x: Any) -> str:
-        return str(x).replace("|", "\\|").replace("\n", "<br>")
-
-    lines = [f"# Organization models compared on {cell(comp.instance)}", "", headline(comp), ""]
-    if scenario is not None:
-        lines += [_scenario_note(scenario), ""]
-    lines.append("| KPI | unit | " + " | ".join(cell(m) for m in comp.models) + " |")
-    lines.append("| --- | --- | " + " | ".join("---:" for _ in comp.models) + " |")
-    for _, label, row, texts, best in _rendered_rows(comp):
-        vals = [f"**{cell(x)}**" if j in best else cell(x) for j, x in enumerate(texts)]
-        lines.append(f"| {cell(label)} | {cell(row.unit)} | " + " | ".join(vals) + " |")
-    lines += [
-        "",
-        "Bold: the best feasible value of a row. CV: coefficient of variation (std / mean).",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-_CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem;color:#1f2933;background:#fff}
-h1{font-size:1.35rem;margin:0 0 .4rem} p{max-width:60rem;line-height:1.45}
-table{border-collapse:collapse;margin-top:1rem;font-size:.92rem}
-th,td{padding:.38rem .7rem;border-bottom:1px solid #e4e7eb;text-align:right;vertical-align:top}
-th{background:#f5f7fa;position:sticky;top:0} td.k,th.k{text-align:left;white-space:nowrap}
-td.u{color:#7b8794;text-align:left} td.best{background:#e3f9e5;font-weight:600}
-td.s-optimal{color:#0e7c3a;font-weight:600} td.s-feasible{color:#1f6feb;font-weight:600}
-td.s-infeasible,td.s-error{color:#b42318;font-weight:600} td.s-unknown{color:#b54708}
-td.x{white-space:pre-wrap;text-align:left;max-width:22rem;font-size:.82rem;color:#52606d}
-tr:hover td{background:#fafbfc} .note{color:#7b8794;font-size:.85rem}
-"""
-
-
-def to_html(comp: Comparison, scenario: Scenario | None = None) -> str:
-    """A self-contained, escaped HTML page (inline CSS, no scripts, no external assets).
-
-    Parameters
-    ----------
-    comp
-        The comparison.
-    scenario
-        Its scenario, named under the headline.
-
-    Returns
-    -------
-    str
-        The page.
-    """
-    e = html.escape
-    head = "".join(f"<th>{e(m)}</th>" for m in comp.models)
-    body = []
-    for i, label, row, texts, best in _rendered_rows(comp):
-        cells = []
-        for j, m in enumerate(comp.models):
-            text = e(texts[j])
-            cls = []
-            if row.key == "status":
-                cls.append(f"s-{e(str(comp.table.at[i, m]))}")
-            if row.key == "explanation":
-                cls.append("x")
-            if j in best:
-                cls.append("best")
-            attr = f' class="{" ".join(cls)}"' if cls else ""
-            cells.append(f"<td{attr}>{text}</td>")
-        body.append(
-            f'<tr><td class="k">{e(label)}</td><td class="u">{e(row.unit)}</td>{"".join(cells)}</tr>'
-        )
-    sc = ""
-    if scenario is not None:
-        sc = f'<p class="note">{_scenario_note(scenario)}</p>'
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{e('Organization models: ' + comp.instance)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>Organization models compared on {e(comp.instance)}</h1><p>{e(headline(comp))}</p>{sc}"
-        f'<table><thead><tr><th class="k">KPI</th><th class="k">unit</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-        '<p class="note">Green cell: the best feasible value of a row. CV: coefficient of variation (std / mean). '
-        "Each model's alignment, KPIs and territories are in the sub-folder of the same name.</p>"
-        "</body></html>\n"
-    )
-
-
-def write_comparison(
-    out: Path | str, comp: Comparison, scenario: Scenario | None = None
-) -> list[Path]:
-    """Write the comparison table, its Markdown and its HTML page (each atomically).
-
-    Parameters
-    ----------
-    out
-        The comparison folder.
-    comp
-        The comparison.
-    scenario
-        The scenario, named in the pages.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files (:func:`allocate.io.runfolder.write_comparison_files`).
-    """
-    return write_comparison_files(Path(out), comp.table, to_markdown(comp, scenario), to_html(comp, scenario))

@@ -44,6 +44,7 @@ from allocate.analysis.kpi import compute_kpis
 from allocate.core.errors import InfeasibleError
 from allocate.core.instance import Instance, Sellers
 from allocate.core.scenario import Scenario, Weights
+from allocate.core.status import SolveStatus
 from allocate.core.workload import account_workload, visit_travel_h
 from allocate.sizing.buildup import nearest_base_travel_min
 from allocate.sizing.economics import Marginal, marginal_values
@@ -55,6 +56,12 @@ log = logging.getLogger(__name__)
 
 #: Balanced (capacitated) placements tried after a placement that no alignment fits.
 BALANCE_ROUNDS = 2
+
+NOT_NEEDED = "not needed (desk hours alone exceed capacity)"
+"""The capacity-check table's p-median column when no p-median was solved (not a solve status)."""
+SHORT = "infeasible"
+"""The placement table's alignment column when the alignment does not carry the workload
+(a seller overloaded or an item uncovered): a verdict on the alignment, not a solve status."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class SizeStep:
     capacity_h
         ``k`` times the mean capacity.
     pmedian_status
-        Status of the p-median solve.
+        Status of the p-median solve; ``None`` when none was needed (:data:`NOT_NEEDED`).
     """
 
     sellers: int
@@ -82,7 +89,12 @@ class SizeStep:
     travel_lb_h: float  # proven lower bound on the travel of any alignment with k bases
     travel_best_h: float  # travel of the best placement found (uncapacitated p-median)
     capacity_h: float
-    pmedian_status: str
+    pmedian_status: SolveStatus | None  # None: no p-median solved (desk hours alone fail)
+
+    @property
+    def pmedian_label(self) -> str:
+        """What the capacity-check table says of the p-median: its status, or :data:`NOT_NEEDED`."""
+        return NOT_NEEDED if self.pmedian_status is None else self.pmedian_status.value
 
     @property
     def workload_lb_h(self) -> float:
@@ -112,11 +124,14 @@ class Placement:
     pmedian_status
         Status of the p-median solve.
     alignment_status
-        ``optimal``, ``feasible``, ``infeasible`` or ``unknown``.
+        Status of the alignment solve (``INFEASIBLE`` when it proved no alignment exists).
     workload_h
         Per placed seller, from the alignment (empty if none).
     explanation
         Why the placement or the alignment is what it is.
+    short
+        The alignment leaves a seller overloaded or an item uncovered: it does not carry the
+        workload, whatever its solve status (not a solve status, see :attr:`verdict`).
     """
 
     sellers: int
@@ -125,15 +140,22 @@ class Placement:
     lat: NDArray[np.float64]
     lon: NDArray[np.float64]
     travel_h: float  # p-median travel (nearest base, or capacitated assignment)
-    pmedian_status: str
-    alignment_status: str  # optimal | feasible | infeasible | unknown
+    pmedian_status: SolveStatus
+    alignment_status: SolveStatus
     workload_h: NDArray[np.float64]  # per placed seller, from the alignment (empty if none)
     explanation: str = ""
+    short: bool = False  # a seller overloaded or an item uncovered: the workload is not carried
 
     @property
     def feasible(self) -> bool:
         """Whether an alignment with these bases carries the workload."""
-        return self.alignment_status in ("optimal", "feasible")
+        return self.alignment_status.has_solution and not self.short
+
+    @property
+    def verdict(self) -> str:
+        """What the placement table says of the alignment: its status value, or
+        ``"infeasible"`` when it is :attr:`short` (an overloaded alignment, not a proof)."""
+        return SHORT if self.short else self.alignment_status.value
 
 
 @dataclass(frozen=True)
@@ -257,19 +279,19 @@ def size_sales_force(
                 0.0,
                 math.nan,
                 (k - 1) * cbar,
-                "not needed (desk hours alone exceed capacity)",
+                None,
             )
         )
     pm_cache: dict[int, PMedianResult] = {}
 
     def check(k: int) -> bool:
         if cl.cost.shape[0] == 0:
-            step = SizeStep(k, D, 0.0, 0.0, k * cbar, "optimal")
+            step = SizeStep(k, D, 0.0, 0.0, k * cbar, SolveStatus.OPTIMAL)
         else:
             res = solve_pmedian(cl.cost, k, time_limit_s=time_limit_s, workers=workers, seed=seed)
             pm_cache[k] = res
             step = SizeStep(
-                k, D, float(res.best_bound), float(res.objective), k * cbar, res.status.value
+                k, D, float(res.best_bound), float(res.objective), k * cbar, res.status
             )
         steps.append(step)
         log.info(
@@ -365,7 +387,7 @@ def _place_and_align(
     explanation = ""
     if cl.cost.shape[0] == 0:
         medians = np.arange(min(k, len(towns.ids)), dtype=np.int64)
-        travel, status = 0.0, "optimal"
+        travel, status = 0.0, SolveStatus.OPTIMAL
         return _align_at(view, towns, k, cbar, capacitated, medians, travel, status, "",
                          time_limit_s, workers, seed)  # fmt: skip
     if capacitated:
@@ -376,11 +398,11 @@ def _place_and_align(
             pm = _capacitated(cl, k, demand, cbar, time_limit_s, workers, seed)
         except InfeasibleError as exc:
             explanation = f"capacitated placement impossible ({exc}); uncapacitated used"
-    if pm is None or (capacitated and not explanation and pm.status.value == "unknown"):
+    if pm is None or (capacitated and not explanation and pm.status == SolveStatus.UNKNOWN):
         pm = solve_pmedian(cl.cost, k, time_limit_s=time_limit_s, workers=workers, seed=seed)
     placement = _align_at(
         view, towns, k, cbar, capacitated, np.array(pm.medians, dtype=np.int64),
-        float(pm.objective), pm.status.value, explanation, time_limit_s, workers, seed,
+        float(pm.objective), pm.status, explanation, time_limit_s, workers, seed,
     )  # fmt: skip
     for r in range(1, BALANCE_ROUNDS + 1):
         if placement.feasible or not len(pm.assignment):
@@ -396,7 +418,7 @@ def _place_and_align(
         note = f"balanced placement, round {r} (capacitated on the loads of the previous one)"
         placement = _align_at(
             view, towns, k, cbar, True, np.array(pm.medians, dtype=np.int64),
-            float(pm.objective), pm.status.value, note, time_limit_s, workers, seed,
+            float(pm.objective), pm.status, note, time_limit_s, workers, seed,
         )  # fmt: skip
     return placement
 
@@ -427,7 +449,7 @@ def _align_at(
     capacitated: bool,
     medians: NDArray[np.int64],
     travel: float,
-    status: str,
+    status: SolveStatus,
     explanation: str,
     time_limit_s: float,
     workers: int,
@@ -455,15 +477,16 @@ def _align_at(
     except InfeasibleError as exc:
         why = f"{explanation}; {exc}" if explanation else str(exc)
         return Placement(
-            k, capacitated, *where, travel, status, "infeasible", np.zeros(0), why
+            k, capacitated, *where, travel, status, SolveStatus.INFEASIBLE, np.zeros(0), why
         )
     kp = compute_kpis(inst, res)
     ok = kp.totals["overloaded_sellers"] == 0 and kp.totals["uncovered_items"] == 0
-    astatus = res.status.value if ok else "infeasible"
-    if astatus == "unknown":
+    if ok and res.status == SolveStatus.UNKNOWN:
         explanation = explanation or "no alignment found within the time limit"
     workload = kp.sellers["workload_h"].to_numpy(dtype=float)
-    return Placement(k, capacitated, *where, travel, status, astatus, workload, explanation)
+    return Placement(
+        k, capacitated, *where, travel, status, res.status, workload, explanation, short=not ok
+    )
 
 
 def _sellers_at(towns: Towns, medians: NDArray[np.int64], capacity_h: float) -> Sellers:
@@ -505,7 +528,7 @@ def sizing_tables(report: SizingReport) -> dict[str, pd.DataFrame]:
                 "travel_lb_h": s.travel_lb_h,
                 "workload_lb_h": s.workload_lb_h,
                 "passes": s.passes,
-                "pmedian": s.pmedian_status,
+                "pmedian": s.pmedian_label,
             }
             for s in report.steps
         ]
@@ -516,8 +539,8 @@ def sizing_tables(report: SizingReport) -> dict[str, pd.DataFrame]:
                 "sellers": p.sellers,
                 "capacitated": p.capacitated,
                 "travel_h": p.travel_h,
-                "pmedian": p.pmedian_status,
-                "alignment": p.alignment_status,
+                "pmedian": p.pmedian_status.value,
+                "alignment": p.verdict,
                 "max_workload_h": float(p.workload_h.max()) if len(p.workload_h) else math.nan,
                 "towns": " ".join(p.towns),
                 "explanation": p.explanation,

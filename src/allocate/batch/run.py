@@ -43,9 +43,11 @@ from typing import Any
 
 import pandas as pd
 
-from allocate.batch.spec import BatchPlan, ScenarioSpec, flatten
+from allocate.batch.spec import BatchPlan, ScenarioSpec
 from allocate.core.errors import InputError
-from allocate.io.atomic import atomic_rename_dir
+from allocate.core.nested import flatten
+from allocate.core.status import SolveStatus
+from allocate.io.atomic import atomic_rename_dir, jsonable
 from allocate.io.runfolder import (
     new_scenario_tmp,
     read_done,
@@ -120,7 +122,7 @@ def _solve_into(spec: ScenarioSpec, folder: Path) -> tuple[str, str, dict[str, A
         totals["seller_count"] = len(inst.sellers)
         return "ok", "", totals
     except InfeasibleError as exc:
-        return "failed", f"infeasible: {exc}", {"status": "infeasible"}
+        return "failed", f"infeasible: {exc}", {"status": SolveStatus.INFEASIBLE.value}
     except InputError as exc:
         return "failed", f"input error: {exc}", {}
     except Exception as exc:  # recorded, never fatal for the batch
@@ -175,16 +177,8 @@ def run_scenario(spec: ScenarioSpec, out: str) -> dict[str, Any]:
 
 
 def _jsonable_totals(totals: dict[str, Any]) -> dict[str, Any]:
-    import math
-
-    out: dict[str, Any] = {}
-    for k, v in flatten(totals).items():
-        if hasattr(v, "item"):
-            v = v.item()
-        if isinstance(v, float) and not math.isfinite(v):
-            v = None
-        out[k] = v
-    return out
+    """The totals flattened, as JSON writes them (numpy scalars as numbers, NaN as ``None``)."""
+    return {k: jsonable(v) for k, v in flatten(totals).items()}
 
 
 # --------------------------------------------------------------------------- client side

@@ -36,7 +36,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from allocate.core.errors import InputError, Problem
+from allocate.core.errors import InputError, Problem, unknown_choice
+from allocate.core.nested import flatten
 from allocate.core.scenario import PRESETS, Scenario
 from allocate.io.yamlfile import load_yaml, validate_model
 
@@ -88,7 +89,7 @@ class BatchSpec(BaseModel):
     def _known_models(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for m in v:
             if m not in PRESETS:
-                raise ValueError(f"unknown model {m!r}; expected one of {', '.join(PRESETS)}")
+                raise ValueError(unknown_choice("model", m, PRESETS))
         if len(set(v)) != len(v):
             raise ValueError("a model is listed twice")
         return v
@@ -154,33 +155,6 @@ class BatchPlan:
 
     def __len__(self) -> int:
         return len(self.scenarios)
-
-
-def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``; lists are kept as values.
-
-    Parameters
-    ----------
-    data
-        A nested mapping (a non-mapping is kept under ``prefix``).
-    prefix
-        Dotted key of ``data`` itself (empty at the top).
-
-    Returns
-    -------
-    dict
-        Dotted keys to leaf values; an empty mapping is a leaf.
-    """
-    if not isinstance(data, dict):
-        return {prefix: data} if prefix else {}
-    out: dict[str, Any] = {}
-    for k, v in data.items():
-        key = f"{prefix}.{k}" if prefix else str(k)
-        if isinstance(v, dict) and v:
-            out.update(flatten(v, key))
-        else:
-            out[key] = v
-    return out
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from allocate.core.scenario import PRESETS
 from allocate.io import read_instance
 from allocate.io.runfolder import COMPARISON_CSV, COMPARISON_HTML, COMPARISON_MD
 from allocate.io.scenario import read_scenario
+from allocate.publish.comparison import pages
 from allocate.schedule import schedule_run
 
 MODELS_HELP = "Comma-separated: geography,size,value_proposition,roles,generalist,hybrid"
@@ -102,8 +103,8 @@ def _run_compare(inst: Any, names: list[str], sc: Any, out: Path, hook: Any) -> 
     with console.status(f"comparing {len(names)} models on {inst.name}") as status:
 
         def done(run: Any) -> None:
-            colour = "green" if run.status in ("optimal", "feasible") else "red"
-            console.print(f"[{colour}]{run.model}[/{colour}]: {run.status}", highlight=False)
+            colour = "green" if run.solved else "red"
+            console.print(f"[{colour}]{run.model}[/{colour}]: {run.label}", highlight=False)
             status.update(f"comparing {len(names)} models on {inst.name}")
 
-        return compare(inst, names, sc, out, schedule=hook, on_model=done)
+        return compare(inst, names, sc, out, schedule=hook, on_model=done, pages=pages)

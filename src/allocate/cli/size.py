@@ -10,7 +10,7 @@ from rich.table import Table
 
 from allocate.analysis.sizing import size_sales_force, sizing_tables
 from allocate.cli.app import console, run_guarded
-from allocate.core.errors import InputError
+from allocate.core.errors import InputError, unknown_choice
 from allocate.core.nomenclature import ROLES
 from allocate.io import read_instance
 from allocate.io.runfolder import SIZING, sizing_table, write_sizing
@@ -50,7 +50,7 @@ def size_cmd(
     def go() -> None:
         if role is not None and role not in ROLES:
             raise InputError.single(
-                "--role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}"
+                "--role", unknown_choice("role", role, ROLES)
             )
         inst = read_instance(folder)
         with console.status(
@@ -84,7 +84,7 @@ def size_cmd(
             console.print(f"{p.sellers} bases: {towns}", highlight=False)
             if p.explanation:
                 console.print(
-                    f"  {p.alignment_status}: {p.explanation.splitlines()[0]}", highlight=False
+                    f"  {p.verdict}: {p.explanation.splitlines()[0]}", highlight=False
                 )
         _print_frame(
             f"Marginal value (expected margin per year; +1 seller vs +{lead_share:.0%} leads)",

@@ -6,7 +6,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+
+def unknown_choice(kind: str, value: object, allowed: Iterable[str]) -> str:
+    """The message for a value that is not one of the choices.
+
+    Parameters
+    ----------
+    kind
+        What the value is (``role``, ``model``, ``stage`` ...).
+    value
+        The value given (shown with ``repr``).
+    allowed
+        The choices, in the order shown.
+
+    Returns
+    -------
+    str
+        ``unknown <kind> <value!r>; expected one of <a, b, c>``.
+    """
+    return f"unknown {kind} {value!r}; expected one of {', '.join(allowed)}"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from allocate.core.errors import unknown_choice
+
 STAGES: tuple[str, ...] = ("lead", "prospect", "opportunity", "customer")
 DEFAULT_SEGMENTS: tuple[str, ...] = ("micro", "small", "mid", "large")
 ROLES: tuple[str, ...] = ("generalist", "MRR", "SDR", "AE", "CSM")
@@ -36,7 +38,7 @@ ROLES: tuple[str, ...] = ("generalist", "MRR", "SDR", "AE", "CSM")
 def _one_of(kind: str, value: str, allowed: Sequence[str]) -> str:
     """``value`` when it is one of ``allowed``; else a ValueError naming the ``kind`` and choices."""
     if value not in allowed:
-        raise ValueError(f"unknown {kind} {value!r}; expected one of {', '.join(allowed)}")
+        raise ValueError(unknown_choice(kind, value, allowed))
     return value
 
 

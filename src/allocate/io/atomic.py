@@ -207,15 +207,28 @@ def write_csv(path: Path, df: pd.DataFrame) -> None:
     atomic_write_text(path, safe_frame(df).to_csv(index=False, lineterminator="\n"))
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
+    """``v`` as JSON writes it: NaN and infinities ``None``, numpy scalars Python numbers,
+    mappings (with string keys) and sequences converted throughout.
+
+    Parameters
+    ----------
+    v
+        Any JSON-like value.
+
+    Returns
+    -------
+    Any
+        The converted value.
+    """
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
+        return {str(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     if hasattr(v, "item") and callable(v.item):
-        return _jsonable(v.item())
+        return jsonable(v.item())
     return v
 
 
@@ -233,7 +246,7 @@ def write_json(path: Path, data: Any) -> None:
     -------
     None
     """
-    atomic_write_text(path, json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(path, json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
 def safe_child(
