@@ -17,7 +17,6 @@ The package is layered (see the README's Layout): ``core`` (plain data), ``io`` 
 """
 
 from allocate.align.solve import solve
-from allocate.analysis.compare import compare
 from allocate.analysis.kpi import Kpis, alignment_kpis, compute_kpis
 from allocate.analysis.sizing import size_sales_force
 from allocate.core.errors import AllocateError, InfeasibleError, InputError
@@ -30,6 +29,7 @@ from allocate.generate import generate_instance, write_instance
 from allocate.io.instance import check_instance, read_instance
 from allocate.io.runfolder import read_alignment, write_run
 from allocate.io.scenario import read_scenario
+from allocate.publish.comparison import compare_models as compare
 from allocate.schedule import PlanConfig, Schedule, plan_actions
 
 __version__ = "0.1.0"

@@ -38,3 +38,14 @@ def test_html_is_escaped_and_classes_the_statuses() -> None:
 def test_pages_are_the_markdown_and_the_html() -> None:
     comp, sc = _comparison(), Scenario()
     assert pages(comp, sc) == (to_markdown(comp, sc), to_html(comp, sc))
+
+
+def test_the_library_compare_writes_the_same_files_as_the_cli(tiny, tmp_path):
+    import allocate
+    from allocate.core.scenario import Scenario
+    from allocate.io.runfolder import COMPARISON_CSV, COMPARISON_HTML, COMPARISON_MD
+
+    comp = allocate.compare(tiny, ["size", "generalist"], Scenario(time_limit_s=5, workers=1), tmp_path / "cmp")
+    for name in (COMPARISON_CSV, COMPARISON_MD, COMPARISON_HTML):
+        assert (tmp_path / "cmp" / name).is_file()
+    assert [r.model for r in comp.runs] == ["size", "generalist"]

@@ -8,9 +8,11 @@ as its ``pages`` hook to write the Markdown and HTML comparison files (their nam
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from allocate.analysis.compare import Comparison, display_rows, headline
+from allocate.analysis.compare import Comparison, compare, display_rows, headline
+from allocate.core.instance import Instance
 from allocate.core.scenario import Scenario
 from allocate.publish.text import esc
 
@@ -133,3 +135,37 @@ def pages(comp: Comparison, scenario: Scenario | None = None) -> tuple[str, str]
         ``(markdown, html)``.
     """
     return to_markdown(comp, scenario), to_html(comp, scenario)
+
+
+def compare_models(
+    instance: Instance,
+    models: list[str] | tuple[str, ...],
+    scenario: Scenario | None = None,
+    out: Path | str | None = None,
+    **options: Any,
+) -> Comparison:
+    """Compare organization models and, with ``out``, write every file of the comparison.
+
+    This is :func:`allocate.compare`: :func:`allocate.analysis.compare.compare` with the
+    Markdown and HTML pages of this module, so that a library call writes the same folder as
+    ``allocate compare`` (the run folder of each model, ``comparison.csv``, ``.md`` and ``.html``).
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    models
+        The organization models, each once.
+    scenario
+        Limits and seed (default: :class:`~allocate.core.scenario.Scenario`).
+    out
+        The comparison folder, or ``None`` to write nothing.
+    **options
+        ``schedule`` and ``on_model`` hooks, as :func:`allocate.analysis.compare.compare` takes.
+
+    Returns
+    -------
+    Comparison
+        The table of indicators per model.
+    """
+    return compare(instance, models, scenario, out, pages=pages, **options)
