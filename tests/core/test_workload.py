@@ -75,6 +75,7 @@ def test_account_workload_by_hand(tiny):
     assert wl.roles == ROLES
     assert wl.total_desk_h == pytest.approx([1.5] * 4)
     assert wl.total_visits == pytest.approx([1.0] * 4)
+    assert wl.total_visit_h == pytest.approx([1.0] * 4)  # the 60 min visit, on site
     desk_csm, visits_csm = wl.role("CSM")
     assert desk_csm.sum() == pytest.approx(6.0)
     assert visits_csm.sum() == pytest.approx(4.0)
@@ -93,12 +94,14 @@ def test_account_workload_follows_stage_and_segment(tiny):
     assert wl.visits[:, AE] == pytest.approx([0.02, 0.5, 0.02, 0.02])
     assert wl.total_desk_h == pytest.approx([0.22, 1.0, 0.22, 0.22])
     assert not wl.desk_h.flags.writeable and not wl.visits.flags.writeable
+    assert not wl.visit_h.flags.writeable
 
 
 def test_workload_profile_columns_are_roles():
-    wp = WorkloadProfile(("AE", "CSM"), np.array([[1.0, 2.0]]), np.array([[0.0, 0.5]]))
+    wp = WorkloadProfile(("AE", "CSM"), np.array([[1.0, 2.0]]), np.array([[0.0, 0.5]]), np.array([[0.0, 0.75]]))
     assert wp.total_desk_h.tolist() == [3.0]
     assert wp.total_visits.tolist() == [0.5]
+    assert wp.total_visit_h.tolist() == [0.75]
     assert [x.tolist() for x in wp.role("CSM")] == [[2.0], [0.5]]
     with pytest.raises(ValueError):
         wp.role("SDR")

@@ -6,6 +6,7 @@ With ``W`` working weeks per year, per role *r*:
 
     desk_h[a, r]  = sum_{o in P, role(o) = r} d_o / 60 * f_o / W      (time on site included)
     visits[a, r]  = sum_{o in P, role(o) = r, channel(o) = visit} f_o / W
+    visit_h[a, r] = sum_{o in P, role(o) = r, channel(o) = visit} d_o / 60 * f_o / W   (on site)
 
 and the weekly workload of account *a* when seller *s* serves it is
 
@@ -29,7 +30,7 @@ from allocate.core.nomenclature import ROLES, Nomenclature
 
 @dataclass(frozen=True)
 class WorkloadProfile:
-    """Per account and role: desk hours per week and visits per week.
+    """Per account and role: desk hours, visits and on-site visit hours per week.
 
     Attributes
     ----------
@@ -39,11 +40,14 @@ class WorkloadProfile:
         ``(accounts, roles)`` hours per week of the operations (time on site included).
     visits
         ``(accounts, roles)`` visits per week.
+    visit_h
+        ``(accounts, roles)`` hours per week on site during the visits (part of ``desk_h``).
     """
 
     roles: tuple[str, ...]
     desk_h: NDArray[np.float64]
     visits: NDArray[np.float64]
+    visit_h: NDArray[np.float64]
 
     @property
     def total_desk_h(self) -> NDArray[np.float64]:
@@ -54,6 +58,11 @@ class WorkloadProfile:
     def total_visits(self) -> NDArray[np.float64]:
         """Visits per week of each account, all roles together."""
         return self.visits.sum(axis=1)
+
+    @property
+    def total_visit_h(self) -> NDArray[np.float64]:
+        """On-site visit hours per week of each account, all roles together."""
+        return self.visit_h.sum(axis=1)
 
     def role(self, role: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The columns of one role.
@@ -133,20 +142,22 @@ def account_workload(instance: Instance) -> WorkloadProfile:
     Returns
     -------
     WorkloadProfile
-        Read-only ``(accounts, roles)`` arrays of desk hours and visits per week.
+        Read-only ``(accounts, roles)`` arrays of desk hours, visits and on-site visit hours
+        per week.
     """
     nom = instance.nomenclature
     acc = instance.accounts
     cache: dict[tuple[str, str], PlaybookLoad] = {}
     desk = np.zeros((len(acc), len(ROLES)))
     visits = np.zeros((len(acc), len(ROLES)))
+    visit_h = np.zeros((len(acc), len(ROLES)))
     for i, key in enumerate(zip(acc.stage, acc.segment, strict=True)):
         if key not in cache:
             cache[key] = playbook_load(nom, *key)
-        desk[i], visits[i] = cache[key].desk_h, cache[key].visits
-    desk.setflags(write=False)
-    visits.setflags(write=False)
-    return WorkloadProfile(roles=ROLES, desk_h=desk, visits=visits)
+        desk[i], visits[i], visit_h[i] = cache[key].desk_h, cache[key].visits, cache[key].visit_h
+    for arr in (desk, visits, visit_h):
+        arr.setflags(write=False)
+    return WorkloadProfile(roles=ROLES, desk_h=desk, visits=visits, visit_h=visit_h)
 
 
 #: Each visit is one round trip from the seller's base.

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from allocate.core.travel import haversine_km
 from allocate.generate.towns import Towns
+from allocate.solvers.pmedian import assign, greedy
 
 #: Offices sit in towns of at least this population (or the most populous towns).
 OFFICE_MIN_POPULATION = 50_000
@@ -42,10 +43,10 @@ def place_offices(
     """Office towns: a ``p``-median of the accounts' weight over the large towns.
 
     Candidates are the towns of at least :data:`OFFICE_MIN_POPULATION` inhabitants (or the
-    most populous ones when too few). A greedy start (each new office most reduces the
-    weighted distance) is improved by alternating assignment and relocation (each cluster
-    moves its office to the candidate town that serves it best) until stable. Deterministic:
-    ties go to the first candidate in population order.
+    most populous ones when too few). A greedy start (:func:`allocate.solvers.pmedian.greedy`:
+    each new office most reduces the weighted distance) is improved by alternating assignment
+    and relocation (each cluster moves its office to the candidate town that serves it best)
+    until stable. Deterministic: ties go to the first candidate in population order.
 
     Parameters
     ----------
@@ -75,22 +76,19 @@ def place_offices(
         towns.lat[cand][None, :],
         towns.lon[cand][None, :],
     )
-    cur = np.full(len(uniq), np.inf)
-    chosen: list[int] = []
-    for _ in range(n_offices):
-        cost = (w[:, None] * np.minimum(cur[:, None], km)).sum(axis=0)
-        cost[chosen] = np.inf
-        j = int(np.argmin(cost))
-        chosen.append(j)
-        cur = np.minimum(cur, km[:, j])
+    # the weighted distances: for w > 0, w * min(a, b) == min(w * a, w * b) exactly, so the
+    # greedy on them is the greedy on the distances weighted afterwards
+    w_km = w[:, None] * km
+    chosen = [int(j) for j in greedy(w_km, n_offices)]
     for _ in range(20):
-        near = np.argmin(km[:, chosen], axis=1)
+        medians = np.asarray(chosen, dtype=np.int64)
+        serving, _ = assign(km, medians)
         moved = False
         for o in range(len(chosen)):
-            members = near == o
+            members = serving == medians[o]
             if not members.any():
                 continue
-            cost = (w[members, None] * km[members]).sum(axis=0)
+            cost = w_km[members].sum(axis=0)
             cost[[c for i, c in enumerate(chosen) if i != o]] = np.inf
             j = int(np.argmin(cost))
             if cost[j] < cost[chosen[o]] - 1e-9:

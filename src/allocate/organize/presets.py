@@ -217,7 +217,7 @@ def _value_proposition(instance: Instance, scenario: Scenario, by_unit: bool = F
     pool = _all_sellers(instance, scenario)
     desk_total, visits_total = wl.total_desk_h, wl.total_visits
     # time on site is part of desk hours; split only the non-visit part across lines
-    visit_time = _visit_hours(instance)
+    visit_time = wl.total_visit_h
     account, keys, desk, visits, classes = [], [], [], [], []
     for a in range(len(acc)):
         lines = acc.product_lines[a]
@@ -236,23 +236,6 @@ def _value_proposition(instance: Instance, scenario: Scenario, by_unit: bool = F
     _check_eligible(rows.eligible_class, eligible)
     key = [("lines", sel.product_lines[s]) if s in set(pool.tolist()) else None for s in range(len(sel))]
     return build_problem(name, instance, scenario, rows, eligible, key)
-
-
-def _visit_hours(instance: Instance) -> np.ndarray:
-    nom = instance.nomenclature
-    acc = instance.accounts
-    cache: dict[tuple[str, str], float] = {}
-    out = np.zeros(len(acc))
-    for a, (stage, seg) in enumerate(zip(acc.stage, acc.segment, strict=True)):
-        if (stage, seg) not in cache:
-            pb = nom.playbook(stage, seg)
-            cache[(stage, seg)] = sum(
-                op.duration_min / 60 * op.occurrences_per_year / nom.weeks_per_year
-                for op in (pb.operations if pb else ())
-                if op.is_visit
-            )
-        out[a] = cache[(stage, seg)]
-    return out
 
 
 def _roles(instance: Instance, scenario: Scenario) -> ModelProblem:

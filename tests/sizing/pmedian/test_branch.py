@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from allocate.sizing.pmedian.branch import branch_and_bound
-from allocate.sizing.pmedian.heuristic import assign, greedy
 from allocate.sizing.pmedian.lagrangian import lagrangian
+from allocate.solvers.pmedian import assign, greedy
 from tests.sizing.pmedian.cases import brute_force
 
 

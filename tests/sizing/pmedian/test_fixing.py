@@ -8,8 +8,9 @@ import time
 import numpy as np
 
 from allocate.sizing.pmedian.fixing import median_fixing, reduced_cost_fixing
-from allocate.sizing.pmedian.heuristic import assign, greedy, interchange
+from allocate.sizing.pmedian.heuristic import interchange
 from allocate.sizing.pmedian.lagrangian import lagrangian
+from allocate.solvers.pmedian import assign, greedy
 
 
 def test_median_fixing_by_hand() -> None:

@@ -1,4 +1,4 @@
-"""Nearest assignment, greedy addition, the interchange's swap estimate and the interchange."""
+"""The interchange's swap estimate and the interchange."""
 
 from __future__ import annotations
 
@@ -8,24 +8,12 @@ import time
 import numpy as np
 import pytest
 
-from allocate.sizing.pmedian.heuristic import assign, greedy, interchange, polish, swap_deltas
+from allocate.sizing.pmedian.heuristic import interchange, polish, swap_deltas
+from allocate.solvers.pmedian import assign
 from tests.sizing.pmedian.cases import brute_force
 
 #: four clients on a line at 0, 1, 10, 11; candidates at the same places
 LINE = np.abs(np.subtract.outer([0.0, 1.0, 10.0, 11.0], [0.0, 1.0, 10.0, 11.0]))
-
-
-def test_assign_serves_every_client_from_its_nearest_median() -> None:
-    served, total = assign(LINE, np.array([1, 3]))
-    assert served.tolist() == [1, 1, 3, 3]
-    assert total == 1 + 0 + 1 + 0
-
-
-def test_greedy_opens_the_best_single_median_first() -> None:
-    # alone, candidate 1 costs 1 + 0 + 9 + 10 = 20 (candidate 2: 10 + 9 + 0 + 1 = 20, later)
-    chosen = greedy(LINE, 2)
-    assert chosen[0] == 1
-    assert chosen.tolist() == [1, 2]  # then the far pair's nearer end
 
 
 def test_swap_deltas_equal_the_recomputed_change_of_every_swap() -> None:

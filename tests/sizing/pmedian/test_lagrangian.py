@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from allocate.sizing.pmedian.heuristic import assign, greedy
 from allocate.sizing.pmedian.lagrangian import lagrangian, polish_from_dual
+from allocate.solvers.pmedian import assign, greedy
 from tests.sizing.pmedian.cases import brute_force
 
 

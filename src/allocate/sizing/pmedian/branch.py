@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocate.sizing.pmedian.heuristic import assign, polish
+from allocate.sizing.pmedian.heuristic import polish
 from allocate.sizing.pmedian.scaling import TOL
+from allocate.solvers.pmedian import assign
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""The p-median heuristic: nearest-median assignment, greedy addition and vertex interchange.
+"""The p-median heuristic: vertex interchange (nearest-median assignment and greedy addition
+are in :mod:`allocate.solvers.pmedian`).
 
 The interchange (Teitz & Bart 1968) scores every (remove, insert) pair at once
 (:func:`swap_deltas`, in the spirit of Whitaker's fast interchange). The capacitated local
@@ -13,55 +14,7 @@ import time
 import numpy as np
 
 from allocate.sizing.pmedian.scaling import TOL
-
-
-def assign(costs: np.ndarray, medians: np.ndarray) -> tuple[np.ndarray, float]:
-    """Serve every client from its nearest median.
-
-    Parameters
-    ----------
-    costs
-        ``(n_clients, n_candidates)`` cost matrix.
-    medians
-        Candidate indices of the open medians.
-
-    Returns
-    -------
-    tuple of (numpy.ndarray, float)
-        The candidate index serving each client and the total cost.
-    """
-    sub = costs[:, medians]
-    pos = sub.argmin(axis=1)
-    return medians[pos], float(sub[np.arange(costs.shape[0]), pos].sum())
-
-
-def greedy(costs: np.ndarray, p: int) -> np.ndarray:
-    """Add, one at a time, the candidate that lowers the total cost most.
-
-    Parameters
-    ----------
-    costs
-        ``(n_clients, n_candidates)`` cost matrix.
-    p
-        Number of medians to open.
-
-    Returns
-    -------
-    numpy.ndarray
-        The ``p`` candidate indices, in the order they were added (ties go to the first).
-    """
-    n, m = costs.shape
-    nearest = np.full(n, np.inf)
-    chosen: list[int] = []
-    is_open = np.zeros(m, dtype=bool)
-    for _ in range(p):
-        totals = np.minimum(nearest[:, None], costs).sum(axis=0)
-        totals[is_open] = np.inf
-        j = int(totals.argmin())
-        chosen.append(j)
-        is_open[j] = True
-        nearest = np.minimum(nearest, costs[:, j])
-    return np.array(chosen)
+from allocate.solvers.pmedian import assign
 
 
 def swap_deltas(

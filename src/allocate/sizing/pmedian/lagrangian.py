@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocate.sizing.pmedian.heuristic import assign, interchange, polish
+from allocate.sizing.pmedian.heuristic import interchange, polish
 from allocate.sizing.pmedian.scaling import TOL
+from allocate.solvers.pmedian import assign
 
 logger = logging.getLogger(__name__)
 

@@ -21,11 +21,12 @@ from allocate.sizing.capacitated.problem import CapacitatedProblem
 from allocate.sizing.capacitated.search import LocationAllocationSearch
 from allocate.sizing.pmedian.branch import branch_and_bound
 from allocate.sizing.pmedian.fixing import reduced_cost_fixing
-from allocate.sizing.pmedian.heuristic import assign, greedy, interchange
+from allocate.sizing.pmedian.heuristic import interchange
 from allocate.sizing.pmedian.lagrangian import lagrangian, polish_from_dual
 from allocate.sizing.pmedian.model import PMedianModel
 from allocate.sizing.pmedian.scaling import TOL, colocated_clients, integer_costs, integer_demand
 from allocate.solvers.cpsat.setup import new_solver
+from allocate.solvers.pmedian import assign, greedy
 
 logger = logging.getLogger(__name__)
 
