@@ -148,7 +148,8 @@ def compare_models(
 
     This is :func:`allocate.compare`: :func:`allocate.analysis.compare.compare` with the
     Markdown and HTML pages of this module, so that a library call writes the same folder as
-    ``allocate compare`` (the run folder of each model, ``comparison.csv``, ``.md`` and ``.html``).
+    ``allocate compare``: the run folder of each model and the
+    :data:`~allocate.io.runfolder.COMPARISON_CSV`, ``_MD`` and ``_HTML`` files.
 
     Parameters
     ----------
