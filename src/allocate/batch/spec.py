@@ -58,16 +58,6 @@ class WhatIf(BaseModel):
     capacity_factor: float = Field(default=1.0, gt=0, le=10)
     lead_seed: int = Field(default=0, ge=0)  # which leads are copied
 
-    def is_identity(self) -> bool:
-        """Whether the what-if leaves the instance as it is.
-
-        Returns
-        -------
-        bool
-            True with no extra seller, no extra lead and a capacity factor of 1.
-        """
-        return self.extra_sellers == 0 and self.lead_share == 0 and self.capacity_factor == 1
-
 
 WHATIF_FIELDS = ("extra_sellers", "lead_share", "capacity_factor", "lead_seed")
 
