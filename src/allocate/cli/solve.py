@@ -50,11 +50,27 @@ def solve(
         write_run(out, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
         _print_result(res, kpis)
         console.print(f"wrote {out}/{ALIGNMENT}, {KPIS}, {SELLERS_KPIS}, {TERRITORIES}")
+        if sc.quota is not None:
+            _write_quotas(out, folder, inst, res, sc, scenario)
         if res.interrupted:
             err_console.print("interrupted: the best alignment found so far was written")
             raise typer.Exit(130)
 
     run_guarded(go)
+
+
+def _write_quotas(out: Path, folder: Path, inst: Any, res: Any, sc: Any, scenario: Path | None) -> None:
+    """The scenario's seller quotas for the new territories (see :mod:`allocate.sizing.quota`)."""
+    from allocate.io.atomic import write_csv
+    from allocate.io.crm import read_history
+    from allocate.io.runfolder import QUOTAS, account_owner
+    from allocate.sizing.quota import seller_quotas
+
+    owner = account_owner(inst, res.alignment)
+    q = seller_quotas(inst, owner, sc.quota, read_history(folder, inst), source=str(scenario or "scenario"))
+    write_csv(Path(out) / QUOTAS, q)
+    short = int((~q["attainable"]).sum())
+    console.print(f"wrote {out}/{QUOTAS}: total {q['quota'].sum():,.0f}, {short} quota(s) above what the territory can reach")
 
 
 def _print_result(res: Any, kpis: Any) -> None:

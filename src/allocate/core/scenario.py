@@ -27,9 +27,18 @@ Example::
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
+
+from allocate.core.quota import QuotaSpec
 
 PRESETS = ("geography", "size", "value_proposition", "roles", "generalist", "hybrid")
 
@@ -128,6 +137,9 @@ class Scenario(BaseModel):
     churn_rate
         Yearly churn, or ``None``; validated but not read at present (the nomenclature's
         ``churn_rate`` or ``allocate schedule --churn`` is used).
+    quota
+        How the team's sales target is split into seller quotas (see
+        :class:`~allocate.core.quota.QuotaSpec`), or ``None``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -151,6 +163,15 @@ class Scenario(BaseModel):
     seed: int = Field(default=0, ge=0)
     deterministic: bool = True
     churn_rate: float | None = Field(default=None, ge=0, le=1)
+    quota: QuotaSpec | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_quota(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a scenario without quota dumps as before quotas existed (run folders stay byte-identical)
+        data: dict[str, Any] = handler(self)
+        if data.get("quota", 0) is None:
+            del data["quota"]
+        return data
 
     @model_validator(mode="after")
     def _moves(self) -> Scenario:

@@ -10,6 +10,7 @@ one per kind of folder, write and read them. The layout of each kind of folder:
       RUN/KPIS            status, objective, best bound, gap, wall time, per-seller KPIs, totals
       RUN/SELLERS_KPIS    one row per seller
       RUN/TERRITORIES     one polygon per seller, with its KPIs (:mod:`~.territories`)
+      RUN/QUOTAS          one quota per seller, when the scenario has ``quota``
 
   a model without an alignment leaves ``RUN/INFEASIBLE`` or ``RUN/ERROR`` instead
   (:func:`write_failure`); :data:`KPIS` is read and merged by :mod:`~.kpis`;
@@ -62,6 +63,7 @@ from allocate.io.runfolder.names import (
     INFEASIBLE,
     KPIS,
     LOAD,
+    QUOTAS,
     SCHEDULE,
     SELLERS_KPIS,
     SIZING,
@@ -96,6 +98,7 @@ __all__ = [
     "INFEASIBLE",
     "KPIS",
     "LOAD",
+    "QUOTAS",
     "SCHEDULE",
     "SELLERS_KPIS",
     "SIZING",

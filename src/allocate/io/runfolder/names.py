@@ -11,6 +11,8 @@ ALIGNMENT = "alignment.csv"
 KPIS = "kpis.json"
 SELLERS_KPIS = "sellers_kpis.csv"
 TERRITORIES = "territories.geojson"
+#: Seller quotas, when the scenario has a ``quota`` section (also copied by ``allocate export``).
+QUOTAS = "quotas.csv"
 #: What a model leaves instead of an alignment (``compare``).
 INFEASIBLE = "infeasible.json"
 ERROR = "error.json"

@@ -1,0 +1,58 @@
+"""The optional ``history`` column of an instance's accounts: last period's won revenue.
+
+``allocate import`` writes it (the won opportunities of each account); quotas by ``history``
+or ``blend`` read it. The instance reader ignores it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from allocate.core.errors import InputError, Problem
+from allocate.core.instance import Instance
+from allocate.io.crm.derive import parse_number
+from allocate.io.tables import find_table, read_table
+
+
+def read_history(folder: Path, instance: Instance) -> NDArray[np.float64] | None:
+    """The ``history`` of each account of ``instance``, in instance order, or ``None``.
+
+    Parameters
+    ----------
+    folder
+        The instance folder.
+    instance
+        The instance read from it.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        One amount per account (empty cell: 0); ``None`` when the column is absent.
+
+    Raises
+    ------
+    InputError
+        A cell that is not a non-negative number (row and column named).
+    """
+    path = find_table(Path(folder), "accounts")
+    assert path is not None
+    df = read_table(path)
+    if "history" not in df.columns:
+        return None
+    pos = instance.account_index()
+    out = np.zeros(len(instance.accounts))
+    problems = []
+    for i, (aid, cell) in enumerate(zip(df["account_id"], df["history"], strict=True)):
+        text = str(cell).strip()
+        v = parse_number(text) if text else 0.0
+        if v is None or v < 0:
+            problems.append(Problem(str(path), f"history {text!r} is not a non-negative number",
+                                    row=i + 2, column="history"))
+        elif str(aid).strip() in pos:
+            out[pos[str(aid).strip()]] = v
+    if problems:
+        raise InputError(problems[:50])
+    return out
