@@ -225,6 +225,8 @@ class Geocoder:
             place = self._by_unit(pc)
             if place is not None:
                 return place
+            if self._units:
+                reasons.append(f"postcode {pc!r} is not a unit of the units file")
             if code in ("US", None):
                 place = self._by_zip(pc, code, reasons)
                 if place is not None:
@@ -266,8 +268,7 @@ class Geocoder:
     def _by_zip(self, postcode: str, code: str | None, reasons: list[str]) -> Place | None:
         m = _ZIP.match(postcode.replace(" ", ""))
         if m is None:
-            if code == "US":
-                reasons.append(f"postcode {postcode!r} is not a US ZIP code")
+            reasons.append(f"postcode {postcode!r} is not a US ZIP code")
             return None
         import zipcodes
 

@@ -123,7 +123,9 @@ def detect_kind(header: list[str], mapping: Mapping, source: Source, file: str) 
     scores = {k: len(cols & d) for k, d in _distinctive(mapping).items()}
     best = max(scores.values(), default=0)
     winners = [k for k, s in scores.items() if s == best]
-    if best == 0 or len(winners) > 1:
+    # one stray column ("City") is no evidence when the kind's key columns are missing too
+    weak = best < 2 and len(winners) == 1 and bool(_missing(mapping, winners[0], header))
+    if best == 0 or len(winners) > 1 or weak:
         kinds = "; ".join(
             f"{_LABEL[k]}: {', '.join(_key_columns(mapping, k))}" for k in mapping.columns
         )
@@ -134,6 +136,16 @@ def detect_kind(header: list[str], mapping: Mapping, source: Source, file: str) 
             row=1,
         )
     return winners[0]
+
+
+def _missing(mapping: Mapping, kind: Kind, header: list[str]) -> list[str]:
+    """Our required fields of ``kind`` that ``header`` lacks."""
+    out = []
+    for req in REQUIRED[kind]:
+        names = (req,) if isinstance(req, str) else req
+        if not any(mapping.column(kind, n, header) for n in names):
+            out.append(names[0])
+    return out
 
 
 def _key_columns(mapping: Mapping, kind: Kind) -> list[str]:

@@ -1,0 +1,28 @@
+"""The ``history`` column of accounts, read in instance order."""
+
+from __future__ import annotations
+
+import pytest
+
+from allocate.core.errors import InputError
+from allocate.io import read_instance
+from allocate.io.crm.history import read_history
+from tests.conftest import TINY_ACCOUNTS, TINY_SELLERS, write_instance
+
+
+def test_absent_column_is_none(tiny_dir, tiny) -> None:
+    assert read_history(tiny_dir, tiny) is None
+
+
+def test_values_in_instance_order(tmp_path) -> None:
+    accounts = [TINY_ACCOUNTS[0] + ",history"] + [r + f",{v}" for r, v in zip(TINY_ACCOUNTS[1:], ["10", "", "\"1 000,5\"", "7"], strict=True)]
+    folder = write_instance(tmp_path / "i", accounts, TINY_SELLERS)
+    assert read_history(folder, read_instance(folder)).tolist() == [10.0, 0.0, 1000.5, 7.0]
+
+
+def test_bad_cell_names_row_and_column(tmp_path) -> None:
+    accounts = [TINY_ACCOUNTS[0] + ",history"] + [r + ",-5" for r in TINY_ACCOUNTS[1:]]
+    folder = write_instance(tmp_path / "i", accounts, TINY_SELLERS)
+    with pytest.raises(InputError) as err:
+        read_history(folder, read_instance(folder))
+    assert (err.value.problems[0].row, err.value.problems[0].column) == (2, "history")

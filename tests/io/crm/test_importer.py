@@ -1,0 +1,89 @@
+"""The whole import: the Salesforce fixture, its report, and nothing written on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from allocate.core.errors import InputError
+from allocate.io import read_instance
+from allocate.io.crm.importer import import_export, prepare_import, report_frame, unit_points
+from allocate.io.crm.mapping import Source
+from allocate.io.crm.names import IMPORT_REPORT
+
+SF = Path(__file__).parent / "fixtures" / "salesforce"
+SF_FILES = [SF / "Account.csv", SF / "User.csv", SF / "Opportunity.csv"]
+
+
+@pytest.fixture(scope="module")
+def sf_result():
+    return prepare_import(Source.SALESFORCE, SF_FILES, units_path=SF / "units.geojson")[0]
+
+
+def test_unit_points_lie_inside_their_polygons() -> None:
+    pts = unit_points(SF / "units.geojson")
+    assert set(pts) == {"75001", "69002", "33000"}
+    lat, lon = pts["75001"]
+    assert abs(lat - 48.862) < 0.03 and abs(lon - 2.336) < 0.03
+
+
+def test_salesforce_fixture_report(sf_result) -> None:
+    rep = {r["record_id"]: r for r in sf_result.report if r["kind"] == "account"}
+    assert len(rep) == 12  # every account row, the skipped one included
+    assert rep["0015e00000A1b2e"]["method"] == "city"  # the 15-character id, by town
+    assert rep["0015e00000A1b2iAAB"]["action"] == "skipped" and "ambiguous" in rep["0015e00000A1b2iAAB"]["detail"]
+    assert rep["0015e00000A1b2fAAB"]["method"] == "units"  # a missing longitude: the postcode, said so
+    assert "latitude without longitude" in rep["0015e00000A1b2fAAB"]["detail"]
+    c = sf_result.counts
+    assert (c["account imported"], c["account skipped"], c["seller imported"]) == (11, 1, 3)
+    assert (c["geocode given"], c["geocode units"], c["geocode city"], c["geocode none"]) == (5, 5, 4, 1)
+    frame = report_frame(sf_result)
+    assert frame.iloc[-1]["kind"] == "summary" and "11 imported, 1 skipped" in frame.iloc[-1]["detail"]
+    assert len(frame) == 12 + 3 + 5 + 1  # accounts, users, opportunities, summary
+
+
+def test_owner_given_as_18_chars_maps_to_the_15_char_user(sf_result) -> None:
+    acc = sf_result.accounts.set_index("account_id")
+    assert acc.loc["0015e00000A1b2e", "current_seller_id"] == "0055e000001AbCf"
+
+
+def test_import_writes_a_valid_instance(tmp_path: Path) -> None:
+    out = tmp_path / "inst"
+    import_export(out, Source.SALESFORCE, SF_FILES, units_path=SF / "units.geojson")
+    inst = read_instance(out)
+    assert len(inst.accounts) == 11 and inst.units is not None
+    rep = pd.read_csv(out / IMPORT_REPORT, dtype=str, keep_default_na=False)
+    assert rep["record_id"].iloc[:12].tolist()[2] == "0015e00000A1b2e"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # the staging folder is gone
+
+
+def test_bad_input_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "Account.csv"
+    bad.write_text((SF / "Account.csv").read_text(encoding="utf-8-sig").replace("0055e000001AbCeAAK", "005NOBODY", 1),
+                   encoding="utf-8")
+    out = tmp_path / "inst"
+    with pytest.raises(InputError) as err:
+        import_export(out, Source.SALESFORCE, [bad, SF / "User.csv"])
+    p = err.value.problems[0]
+    assert (p.file, p.row, p.column) == (str(bad), 3, "OwnerId")
+    assert not out.exists()
+
+
+def test_an_outlier_is_named_by_its_input_row(tmp_path: Path) -> None:
+    accounts = tmp_path / "Account.csv"
+    accounts.write_text(
+        "Id,Name,BillingLatitude,BillingLongitude,OwnerId\n"
+        + "".join(f"A{k},X,{48 + k / 10},{2 + k / 10},U1\n" for k in range(6))
+        + "A9,Far,40.7,-74.0,U1\n",
+        encoding="utf-8",
+    )
+    users = tmp_path / "User.csv"
+    users.write_text("Id,Name,Latitude,Longitude,Email\nU1,Ann,48.8,2.3,a@x\n", encoding="utf-8")
+    out = tmp_path / "inst"
+    with pytest.raises(InputError) as err:
+        import_export(out, Source.SALESFORCE, [accounts, users])
+    p = err.value.problems[0]
+    assert (p.file, p.row, p.column) == (str(accounts), 8, "BillingLatitude") and "km from" in p.message
+    assert not out.exists()
