@@ -1,0 +1,132 @@
+"""``allocate import`` / ``export`` end to end: import -> validate -> solve -> export -> re-import.
+
+The ids of the export files are checked against the input files' ids, as text; re-importing
+the ETM association files as the current alignment gives back the solved alignment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from allocate.cli import app
+
+runner = CliRunner()
+FIX = Path(__file__).resolve().parents[1] / "io" / "crm" / "fixtures"
+SF = FIX / "salesforce"
+HS = FIX / "hubspot"
+SCENARIO = """model: geography
+quota: {total: 1000000, method: blend, blend: 0.7, floor: 150000, cap: 600000, rounding: 1000}
+"""
+
+
+def _run(*args: object):
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
+def _csv(p: Path) -> pd.DataFrame:
+    return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python")
+
+
+@pytest.fixture(scope="module")
+def sf_round(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("crm")
+    r = _run("import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv", SF / "Opportunity.csv",
+             "--units", SF / "units.geojson", "--out", root / "inst")
+    assert r.exit_code == 0, r.output
+    r = _run("validate", root / "inst")
+    assert r.exit_code == 0, r.output
+    (root / "scenario.yaml").write_text(SCENARIO, encoding="utf-8")
+    r = _run("solve", root / "inst", "--scenario", root / "scenario.yaml", "--time-limit", "5", "--workers", "1",
+             "--seed", "1", "--out", root / "run")
+    assert r.exit_code == 0, r.output
+    r = _run("export", root / "run", "--to", "salesforce", "--out", root / "sf")
+    assert r.exit_code == 0, r.output
+    return root
+
+
+def test_ids_round_trip_exactly(sf_round: Path) -> None:
+    accounts_in = _csv(SF / "Account.csv")["Id"].tolist()
+    users_in = set(_csv(SF / "User.csv")["Id"])
+    obj = _csv(sf_round / "sf" / "ObjectTerritory2Association.csv")
+    skipped = {"0015e00000A1b2iAAB"}  # the ambiguous town
+    assert obj["ObjectId"].tolist() == [a for a in accounts_in if a not in skipped]
+    assert "0015e00000A1b2e" in set(obj["ObjectId"])  # the 15-character id, unchanged
+    owners = _csv(sf_round / "sf" / "Account_owner_update.csv")
+    assert set(owners["OwnerId"]) <= users_in
+    assert set(_csv(sf_round / "sf" / "UserTerritory2Association.csv")["UserId"]) <= users_in
+
+
+def test_export_follows_the_alignment_and_logs_every_change(sf_round: Path) -> None:
+    alignment = _csv(sf_round / "run" / "alignment.csv").set_index("account_id")["seller_id"]
+    owners = _csv(sf_round / "sf" / "Account_owner_update.csv").set_index("Id")["OwnerId"]
+    assert owners.to_dict() == alignment.to_dict()
+    current = _csv(sf_round / "inst" / "accounts.csv").set_index("account_id")["current_seller_id"]
+    moved = {a for a in alignment.index if alignment[a] != current[a]}
+    changes = _csv(sf_round / "sf" / "changes.csv")
+    assert set(changes["account_id"]) == moved
+    assert set(changes["reason"]) <= {"model", "group", "lock", "new"}
+
+
+def test_quotas_are_written_and_add_up(sf_round: Path) -> None:
+    for folder in ("run", "sf"):
+        q = pd.read_csv(sf_round / folder / "quotas.csv")
+        assert q["quota"].sum() == pytest.approx(1_000_000)
+        assert q["quota"].between(150_000, 600_000).all() and (q["quota"] % 1000 == 0).all()
+
+
+def test_reimporting_the_etm_files_gives_zero_moves(sf_round: Path) -> None:
+    out = sf_round / "again"
+    r = _run("import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv",
+             sf_round / "sf" / "ObjectTerritory2Association.csv", sf_round / "sf" / "UserTerritory2Association.csv",
+             "--units", SF / "units.geojson", "--out", out)
+    assert r.exit_code == 0, r.output
+    current = _csv(out / "accounts.csv").set_index("account_id")["current_seller_id"]
+    alignment = _csv(sf_round / "run" / "alignment.csv").set_index("account_id")["seller_id"]
+    assert current.to_dict() == alignment.to_dict()
+
+
+def test_hubspot_import_solve_export(tmp_path: Path) -> None:
+    r = _run("import", "--from", "hubspot", HS / "companies.csv", HS / "owners.csv", "--out", tmp_path / "inst")
+    assert r.exit_code == 0, r.output
+    r = _run("solve", tmp_path / "inst", "--model", "generalist", "--time-limit", "5", "--workers", "1",
+             "--out", tmp_path / "run")
+    assert r.exit_code == 0, r.output
+    r = _run("export", tmp_path / "run", "--to", "hubspot", "--out", tmp_path / "hs")
+    assert r.exit_code == 0, r.output
+    hub = _csv(tmp_path / "hs" / "hubspot_company_owner_update.csv")
+    assert set(hub["Record ID"]) <= set(_csv(HS / "companies.csv")["Record ID"])
+    assert set(hub["Company owner"]) <= set(_csv(HS / "owners.csv")["Owner ID"])
+    assert "12345678901" in set(hub["Record ID"])  # a big numeric id, not 1.2345678901e10
+
+
+def test_csv_import_with_mapping(tmp_path: Path) -> None:
+    r = _run("import", "--from", "csv", FIX / "csv" / "accounts.csv", FIX / "csv" / "sellers.csv",
+             "--mapping", FIX / "csv" / "mapping.yaml", "--out", tmp_path / "inst")
+    assert r.exit_code == 0, r.output
+    acc = _csv(tmp_path / "inst" / "accounts.csv")
+    assert acc["account_id"].tolist() == ["C-0001", "C-0002", "C-0003", "C-0004", "C-0005"]
+    assert acc["group_id"].tolist()[3:] == ["G-RIVE", "G-RIVE"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--from", "hubspot", SF / "Account.csv", SF / "User.csv"],  # not the announced export
+        ["--from", "salesforce", SF / "Account.csv"],  # no users
+        ["--from", "dynamics", SF / "Account.csv", SF / "User.csv"],  # unknown source
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, args: list) -> None:
+    r = _run("import", *args, "--out", tmp_path / "inst")
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output and "error:" in r.output
+    assert not (tmp_path / "inst").exists()
+
+
+def test_export_of_a_missing_run_exits_2(tmp_path: Path) -> None:
+    r = _run("export", tmp_path / "nope", "--to", "salesforce", "--out", tmp_path / "x")
+    assert r.exit_code == 2, r.output
