@@ -130,3 +130,9 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, args: list) -> Non
 def test_export_of_a_missing_run_exits_2(tmp_path: Path) -> None:
     r = _run("export", tmp_path / "nope", "--to", "salesforce", "--out", tmp_path / "x")
     assert r.exit_code == 2, r.output
+
+
+def test_quotas_also_in_sellers_kpis(sf_round: Path) -> None:
+    kpis = pd.read_csv(sf_round / "run" / "sellers_kpis.csv", dtype={"seller_id": str})
+    q = pd.read_csv(sf_round / "run" / "quotas.csv", dtype={"seller_id": str})
+    assert kpis.set_index("seller_id")["quota"].to_dict() == q.set_index("seller_id")["quota"].to_dict()

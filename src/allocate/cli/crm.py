@@ -70,7 +70,13 @@ def export(
         from allocate.core.scenario import Scenario
         from allocate.io import read_instance
         from allocate.io.crm import read_history, write_export
-        from allocate.io.runfolder import KPIS, account_owner, read_alignment, read_kpis, resolve_instance_dir
+        from allocate.io.runfolder import (
+            KPIS,
+            account_owner,
+            read_alignment,
+            read_kpis,
+            resolve_instance_dir,
+        )
         from allocate.io.runfolder.names import ALIGNMENT
         from allocate.io.scenario import read_scenario
         from allocate.sizing.quota import seller_quotas

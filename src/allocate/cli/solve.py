@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,8 @@ from allocate.align.solve import solve as solve_fn
 from allocate.analysis.kpi import compute_kpis
 from allocate.cli.app import console, err_console, run_guarded, stop_on_sigint
 from allocate.io import read_instance
-from allocate.io.runfolder import ALIGNMENT, KPIS, SELLERS_KPIS, TERRITORIES, write_run
+from allocate.io.atomic import write_csv
+from allocate.io.runfolder import ALIGNMENT, KPIS, QUOTAS, SELLERS_KPIS, TERRITORIES, write_run
 from allocate.io.scenario import read_scenario
 
 
@@ -47,11 +49,18 @@ def solve(
         with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"), stop_on_sigint():
             res = solve_fn(inst, sc)
         kpis = compute_kpis(inst, res)
+        quotas = _quotas(folder, inst, res, sc, scenario) if sc.quota is not None else None
+        if quotas is not None:  # each seller's quota in sellers_kpis too
+            kpis = replace(kpis, sellers=kpis.sellers.merge(
+                quotas[["seller_id", "quota", "reachable", "attainable"]], on="seller_id", how="left"))
         write_run(out, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
         _print_result(res, kpis)
         console.print(f"wrote {out}/{ALIGNMENT}, {KPIS}, {SELLERS_KPIS}, {TERRITORIES}")
-        if sc.quota is not None:
-            _write_quotas(out, folder, inst, res, sc, scenario)
+        if quotas is not None:
+            write_csv(Path(out) / QUOTAS, quotas)
+            short = int((~quotas["attainable"]).sum())
+            console.print(f"wrote {out}/{QUOTAS}: total {quotas['quota'].sum():,.0f}, "
+                          f"{short} quota(s) above what the territory can reach")
         if res.interrupted:
             err_console.print("interrupted: the best alignment found so far was written")
             raise typer.Exit(130)
@@ -59,18 +68,14 @@ def solve(
     run_guarded(go)
 
 
-def _write_quotas(out: Path, folder: Path, inst: Any, res: Any, sc: Any, scenario: Path | None) -> None:
+def _quotas(folder: Path, inst: Any, res: Any, sc: Any, scenario: Path | None) -> Any:
     """The scenario's seller quotas for the new territories (see :mod:`allocate.sizing.quota`)."""
-    from allocate.io.atomic import write_csv
     from allocate.io.crm import read_history
-    from allocate.io.runfolder import QUOTAS, account_owner
+    from allocate.io.runfolder import account_owner
     from allocate.sizing.quota import seller_quotas
 
     owner = account_owner(inst, res.alignment)
-    q = seller_quotas(inst, owner, sc.quota, read_history(folder, inst), source=str(scenario or "scenario"))
-    write_csv(Path(out) / QUOTAS, q)
-    short = int((~q["attainable"]).sum())
-    console.print(f"wrote {out}/{QUOTAS}: total {q['quota'].sum():,.0f}, {short} quota(s) above what the territory can reach")
+    return seller_quotas(inst, owner, sc.quota, read_history(folder, inst), source=str(scenario or "scenario"))
 
 
 def _print_result(res: Any, kpis: Any) -> None:

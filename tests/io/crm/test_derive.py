@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocate.core.nomenclature import ROLES
-from allocate.io.crm.derive import OwnerIndex, group_roots, parse_number, role_of, segment_of, stage_of
+from allocate.io.crm.derive import (
+    OwnerIndex,
+    group_roots,
+    parse_number,
+    role_of,
+    segment_of,
+    stage_of,
+)
 from allocate.io.crm.mapping import DEFAULT_SEGMENTS, Source, preset
 
 

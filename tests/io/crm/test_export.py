@@ -12,7 +12,13 @@ from allocate.core.result import Alignment
 from allocate.io import read_instance
 from allocate.io.crm.export import MANUAL, change_log, developer_name, export_tables, write_export
 from allocate.io.crm.mapping import Source
-from allocate.io.crm.names import CHANGES, SF_OBJECT_TERRITORY, SF_OWNER_UPDATE, SF_TERRITORY, SF_USER_TERRITORY
+from allocate.io.crm.names import (
+    CHANGES,
+    SF_OBJECT_TERRITORY,
+    SF_OWNER_UPDATE,
+    SF_TERRITORY,
+    SF_USER_TERRITORY,
+)
 from tests.conftest import TINY_SELLERS, write_instance
 
 DEVNAME = re.compile(r"^[A-Za-z](?!.*__)[A-Za-z0-9_]{0,79}(?<!_)$")

@@ -9,7 +9,7 @@ of its kind is bad input, reported on one line naming the file, row 1 and the co
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +47,15 @@ class ExportFile:
     kind: Kind
     table: pd.DataFrame
     columns: dict[str, str]
+    _cells: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # our fields' cells as stripped text, once (a cell is read several times per row)
+        for name, col in self.columns.items():
+            self._cells[name] = [
+                "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+                for v in self.table[col].tolist()
+            ]
 
     def cell(self, i: int, name: str) -> str:
         """The stripped text of our field ``name`` on data row ``i`` (``""`` when absent).
@@ -63,11 +72,8 @@ class ExportFile:
         str
             The cell's text.
         """
-        col = self.columns.get(name)
-        if col is None:
-            return ""
-        v = self.table.iat[i, self.table.columns.get_loc(col)]  # type: ignore[arg-type]
-        return "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+        cells = self._cells.get(name)
+        return "" if cells is None else cells[i]
 
     def column(self, name: str) -> str:
         """The file's column of our field ``name`` (``name`` itself when unmapped), for messages.
