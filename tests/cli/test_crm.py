@@ -99,7 +99,7 @@ def test_hubspot_import_solve_export(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     hub = _csv(tmp_path / "hs" / "hubspot_company_owner_update.csv")
     assert set(hub["Record ID"]) <= set(_csv(HS / "companies.csv")["Record ID"])
-    assert set(hub["Company owner"]) <= set(_csv(HS / "owners.csv")["Owner ID"])
+    assert set(hub["Company owner"]) <= set(_csv(HS / "owners.csv")["Email"])  # HubSpot wants the e-mail
     assert "12345678901" in set(hub["Record ID"])  # a big numeric id, not 1.2345678901e10
 
 

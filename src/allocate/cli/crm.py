@@ -69,7 +69,7 @@ def export(
     def go() -> None:
         from allocate.core.scenario import Scenario
         from allocate.io import read_instance
-        from allocate.io.crm import read_history, write_export
+        from allocate.io.crm import read_history, read_seller_emails, write_export
         from allocate.io.runfolder import (
             KPIS,
             account_owner,
@@ -93,7 +93,7 @@ def export(
         if sc.quota is not None:
             owner = account_owner(inst, alignment)
             quotas = seller_quotas(inst, owner, sc.quota, read_history(folder, inst), source=where)
-        written = write_export(out, source, inst, alignment, quotas)
+        written = write_export(out, source, inst, alignment, quotas, read_seller_emails(folder, inst))
         console.print(f"wrote {', '.join(p.name for p in written)} to {out}", highlight=False)
 
     run_guarded(go)

@@ -7,13 +7,13 @@
 * :mod:`~.build`: the accounts and sellers tables and the import report;
 * :mod:`~.importer`: the whole import, checked before written;
 * :mod:`~.export`: the Salesforce ETM, HubSpot and CSV files and the change log;
-* :mod:`~.history`: the accounts' won revenue, for quotas;
+* :mod:`~.extras`: the extra columns of an import (won revenue, e-mails);
 * :mod:`~.names`: the file names written.
 """
 
 from allocate.io.crm.export import change_log, export_tables, write_export
+from allocate.io.crm.extras import read_history, read_seller_emails
 from allocate.io.crm.geocode import Geocoder, Place
-from allocate.io.crm.history import read_history
 from allocate.io.crm.importer import import_export, prepare_import, report_frame, write_import
 from allocate.io.crm.mapping import Mapping, Source, read_mapping
 
@@ -28,6 +28,7 @@ __all__ = [
     "prepare_import",
     "read_history",
     "read_mapping",
+    "read_seller_emails",
     "report_frame",
     "write_export",
     "write_import",

@@ -47,7 +47,8 @@ class ImportResult:
     Attributes
     ----------
     accounts, sellers
-        The rows of the instance's accounts and sellers files (``history`` included when known).
+        The rows of the instance's accounts and sellers files, with the extra columns
+        ``history`` and ``email`` (see :mod:`allocate.io.crm.extras`).
     origins
         For ``account`` and ``seller``: the input file, row and location column of each row of
         those tables (to name the input in a problem found later).
@@ -262,7 +263,7 @@ def build_import(
             "seller_id": uid, "name": names[i], "lat": round(float(place.lat), 6),  # type: ignore[arg-type]
             "lon": round(float(place.lon), 6), "role": role, "capacity_h": capacity,  # type: ignore[arg-type]
             "segments": "", "product_lines": "", "max_accounts": "", "max_travel_min": "",
-            "daily_h": mapping.defaults.daily_h,
+            "daily_h": mapping.defaults.daily_h, "email": users.cell(i, "email"),
         })
         kept.add(uid)
         res.origins["seller"].append((str(users.path), i + 2, _where(users, place.method)))
@@ -284,7 +285,7 @@ def build_import(
     res.accounts = _drop_single_groups(res.accounts)
     res.sellers = pd.DataFrame(seller_rows, columns=["seller_id", "name", "lat", "lon", "role", "capacity_h",
                                                      "segments", "product_lines", "max_accounts",
-                                                     "max_travel_min", "daily_h"])
+                                                     "max_travel_min", "daily_h", "email"])
     if res.sellers.empty:
         raise InputError.single(str(users.path), "no user could be located: the instance would have no seller")
     if res.accounts.empty:

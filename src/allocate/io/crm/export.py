@@ -17,8 +17,9 @@ Salesforce ids and HubSpot numeric ids come back unchanged.
 * ``Account_owner_update.csv``: ``Id, OwnerId`` for orgs without territories (an update).
 
 **HubSpot**: ``hubspot_company_owner_update.csv`` (``Record ID, Company name, Company owner``),
-for the import tool's *update existing companies* on ``Record ID``; the owner is the id the
-owners export gave.
+for the import tool's *update existing companies* on ``Record ID``; the owner is the user's
+e-mail, as HubSpot's import wants it (HubSpot knowledge base, *Set up your import files*), or
+the owner id of the owners export when the e-mail is unknown.
 
 **CSV**: ``assignments.csv`` (``account_id, name, seller_id, seller_name, current_seller_id``).
 
@@ -171,13 +172,17 @@ def salesforce_tables(instance: Instance, alignment: Alignment) -> dict[str, pd.
             SF_OWNER_UPDATE: owners}
 
 
-def hubspot_tables(instance: Instance, alignment: Alignment) -> dict[str, pd.DataFrame]:
+def hubspot_tables(
+    instance: Instance, alignment: Alignment, emails: tuple[str, ...] | None = None
+) -> dict[str, pd.DataFrame]:
     """The HubSpot company owner update.
 
     Parameters
     ----------
     instance, alignment
         The instance and its alignment.
+    emails
+        Each seller's e-mail (``""``: unknown), or ``None``: the owner ids are written.
 
     Returns
     -------
@@ -187,8 +192,9 @@ def hubspot_tables(instance: Instance, alignment: Alignment) -> dict[str, pd.Dat
     acc, sel = instance.accounts, instance.sellers
     owner = account_owner(instance, alignment)
     has = np.flatnonzero(owner >= 0)
+    who = [(emails[s] if emails and emails[s] else sel.ids[s]) for s in range(len(sel))]
     df = pd.DataFrame({"Record ID": [acc.ids[a] for a in has], "Company name": [acc.names[a] for a in has],
-                       "Company owner": [sel.ids[owner[a]] for a in has]},
+                       "Company owner": [who[owner[a]] for a in has]},
                       columns=["Record ID", "Company name", "Company owner"])
     return {HUBSPOT_OWNER_UPDATE: df}
 
@@ -217,7 +223,9 @@ def csv_tables(instance: Instance, alignment: Alignment) -> dict[str, pd.DataFra
     return {CSV_ASSIGNMENTS: df}
 
 
-def export_tables(source: Source, instance: Instance, alignment: Alignment) -> dict[str, pd.DataFrame]:
+def export_tables(
+    source: Source, instance: Instance, alignment: Alignment, emails: tuple[str, ...] | None = None
+) -> dict[str, pd.DataFrame]:
     """The CRM files of ``source`` for an alignment (without the change log).
 
     Parameters
@@ -226,14 +234,19 @@ def export_tables(source: Source, instance: Instance, alignment: Alignment) -> d
         The CRM.
     instance, alignment
         The instance and its alignment.
+    emails
+        Each seller's e-mail, for HubSpot.
 
     Returns
     -------
     dict
         File name → table.
     """
-    build = {Source.SALESFORCE: salesforce_tables, Source.HUBSPOT: hubspot_tables, Source.CSV: csv_tables}
-    return build[source](instance, alignment)
+    if source == Source.HUBSPOT:
+        return hubspot_tables(instance, alignment, emails)
+    if source == Source.SALESFORCE:
+        return salesforce_tables(instance, alignment)
+    return csv_tables(instance, alignment)
 
 
 def write_export(
@@ -242,6 +255,7 @@ def write_export(
     instance: Instance,
     alignment: Alignment,
     quotas: pd.DataFrame | None = None,
+    emails: tuple[str, ...] | None = None,
 ) -> list[Path]:
     """Write the CRM files, the change log and the quotas into ``out`` (each atomically).
 
@@ -258,6 +272,8 @@ def write_export(
         The instance and its alignment.
     quotas
         The seller quotas (:func:`allocate.sizing.quota.seller_quotas`), or ``None``.
+    emails
+        Each seller's e-mail (:func:`allocate.io.crm.extras.read_seller_emails`), for HubSpot.
 
     Returns
     -------
@@ -267,7 +283,7 @@ def write_export(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, df in export_tables(source, instance, alignment).items():
+    for name, df in export_tables(source, instance, alignment, emails).items():
         p = out / name
         atomic_write_text(p, df.to_csv(index=False, lineterminator="\n"))
         written.append(p)

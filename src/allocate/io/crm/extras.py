@@ -1,7 +1,8 @@
-"""The optional ``history`` column of an instance's accounts: last period's won revenue.
+"""The columns that ``allocate import`` writes beside the instance's own (the reader ignores them).
 
-``allocate import`` writes it (the won opportunities of each account); quotas by ``history``
-or ``blend`` read it. The instance reader ignores it.
+* ``accounts.history``: last period's won revenue (the won opportunities of each account), read
+  by quotas of method ``history`` or ``blend``;
+* ``sellers.email``: the user's e-mail, which HubSpot's import tool wants as the owner.
 """
 
 from __future__ import annotations
@@ -56,3 +57,27 @@ def read_history(folder: Path, instance: Instance) -> NDArray[np.float64] | None
     if problems:
         raise InputError(problems[:50])
     return out
+
+
+def read_seller_emails(folder: Path, instance: Instance) -> tuple[str, ...] | None:
+    """The ``email`` of each seller of ``instance``, in instance order, or ``None``.
+
+    Parameters
+    ----------
+    folder
+        The instance folder.
+    instance
+        The instance read from it.
+
+    Returns
+    -------
+    tuple of str or None
+        One e-mail per seller (``""`` when unknown); ``None`` when the column is absent.
+    """
+    path = find_table(Path(folder), "sellers")
+    assert path is not None
+    df = read_table(path)
+    if "email" not in df.columns:
+        return None
+    by_id = {str(s).strip(): str(e).strip() for s, e in zip(df["seller_id"], df["email"], strict=True)}
+    return tuple(by_id.get(s, "") for s in instance.sellers.ids)

@@ -1,4 +1,4 @@
-"""The ``history`` column of accounts, read in instance order."""
+"""The extra columns of an import: accounts' ``history`` and sellers' ``email``, in instance order."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from allocate.core.errors import InputError
 from allocate.io import read_instance
-from allocate.io.crm.history import read_history
+from allocate.io.crm.extras import read_history, read_seller_emails
 from tests.conftest import TINY_ACCOUNTS, TINY_SELLERS, write_instance
 
 
@@ -26,3 +26,13 @@ def test_bad_cell_names_row_and_column(tmp_path) -> None:
     with pytest.raises(InputError) as err:
         read_history(folder, read_instance(folder))
     assert (err.value.problems[0].row, err.value.problems[0].column) == (2, "history")
+
+
+def test_seller_emails(tmp_path) -> None:
+    sellers = [TINY_SELLERS[0] + ",email", TINY_SELLERS[1] + ",par@x.fr", TINY_SELLERS[2] + ","]
+    folder = write_instance(tmp_path / "i", TINY_ACCOUNTS, sellers)
+    assert read_seller_emails(folder, read_instance(folder)) == ("par@x.fr", "")
+
+
+def test_no_email_column(tiny_dir, tiny) -> None:
+    assert read_seller_emails(tiny_dir, tiny) is None
