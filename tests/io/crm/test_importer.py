@@ -87,3 +87,11 @@ def test_an_outlier_is_named_by_its_input_row(tmp_path: Path) -> None:
     p = err.value.problems[0]
     assert (p.file, p.row, p.column) == (str(accounts), 8, "BillingLatitude") and "km from" in p.message
     assert not out.exists()
+
+
+def test_segments_outside_the_nomenclature_name_the_mapping(tmp_path: Path) -> None:
+    m = tmp_path / "mapping.yaml"
+    m.write_text("segments: {tiny: 5, huge: null}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        prepare_import(Source.SALESFORCE, SF_FILES, mapping_path=m)
+    assert (err.value.problems[0].file, err.value.problems[0].column) == (str(m), "segments")

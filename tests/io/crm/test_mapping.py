@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from allocate.core.errors import InputError
 from allocate.io.crm.mapping import DEFAULT_SEGMENTS, Kind, Source, preset, read_mapping
@@ -72,3 +75,23 @@ def test_unsafe_yaml_is_refused(tmp_path: Path) -> None:
 def test_missing_mapping_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         read_mapping(tmp_path / "nope.yaml", Source.CSV)
+
+
+_KEYS = st.sampled_from(["columns", "values", "segments", "potential", "defaults", "geocoding", "account",
+                         "seller", "id", "stage", "role", "source", "revenue_share", "micro", "large", "x"])
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-5, 500), st.floats(allow_nan=False), st.text(max_size=8))
+_YAML = st.recursive(_LEAF, lambda kids: st.one_of(st.lists(kids, max_size=3),
+                                                     st.dictionaries(_KEYS, kids, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(_KEYS, _YAML, max_size=5))
+def test_any_mapping_file_is_read_or_refused_cleanly(tmp_path: Path, data: dict) -> None:
+    p = tmp_path / "mapping.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    try:
+        m = read_mapping(p, Source.SALESFORCE)
+    except InputError as err:
+        assert err.problems and all(q.file == str(p) for q in err.problems)
+    else:
+        assert m.segments and list(m.segments.values())[-1] is None

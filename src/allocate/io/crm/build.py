@@ -153,11 +153,6 @@ def build_import(
         On bad input (see the module docstring), before anything is written.
     """
     problems: list[Problem] = []
-    segs = mapping.segments or {}
-    unknown = [s for s in segs if s not in nomenclature.segments]
-    if unknown:
-        raise InputError.single("mapping", f"segments {', '.join(map(repr, unknown))} are not in the "
-                                f"nomenclature ({', '.join(nomenclature.segments)})", column="segments")
     users, accts = files[Kind.SELLER], files[Kind.ACCOUNT]
     user_ids = _ids(users, "id", problems)
     acct_ids = _ids(accts, "id", problems)

@@ -99,6 +99,14 @@ def prepare_import(
         nomenclature = read_nomenclature(Path(nomenclature_path))
     else:
         nomenclature = Nomenclature.model_validate(default_nomenclature_dict())
+    unknown = [seg for seg in mapping.segments or {} if seg not in nomenclature.segments]
+    if unknown:
+        raise InputError.single(
+            str(mapping_path or "mapping"),
+            f"segments {', '.join(map(repr, unknown))} are not in the nomenclature "
+            f"({', '.join(nomenclature.segments)})",
+            column="segments",
+        )
     if units_path is not None and not Path(units_path).is_file():
         raise InputError.single(str(units_path), "units file not found")
     points = unit_points(Path(units_path)) if units_path is not None else None
