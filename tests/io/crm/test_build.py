@@ -127,3 +127,11 @@ def test_every_row_is_accounted_for_and_nothing_crashes(tmp_path: Path, rows) ->
     assert [r["row"] for r in accounts] == list(range(2, len(rows) + 2))
     assert len(res.accounts) == sum(r["action"] == "imported" for r in accounts)
     assert res.accounts["lat"].between(-90, 90).all()
+
+
+def test_18_char_references_find_15_char_accounts(tmp_path: Path) -> None:
+    accounts = "Id,Name,BillingLatitude,BillingLongitude,OwnerId\n0015e00000A1b2e,X,48.0,2.0,U1\n"
+    opp = "AccountId,StageName,Amount\n0015e00000A1b2eAAB,Closed Won,700\n"
+    res = _build(tmp_path, accounts, USERS, **{"Opportunity.csv": opp})
+    assert res.accounts["account_id"].tolist() == ["0015e00000A1b2e"]
+    assert res.accounts["history"].tolist() == [700.0] and res.accounts["stage"].tolist() == ["customer"]

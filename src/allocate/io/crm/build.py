@@ -22,6 +22,7 @@ import pandas as pd
 from allocate.core.errors import InputError, Problem
 from allocate.core.nomenclature import Nomenclature
 from allocate.io.crm.derive import (
+    SFID,
     OwnerIndex,
     group_roots,
     parse_number,
@@ -87,6 +88,41 @@ class ImportResult:
             f"sellers: {c['seller imported']} imported, {c['seller skipped']} skipped; "
             f"geocoding: {methods or 'none'}" + (f"; {extra}" if extra else "")
         )
+
+
+class AccountIndex:
+    """Account ids of the accounts file; a Salesforce id given with 18 characters where the file
+    has 15 (or the reverse) is the same account.
+
+    Parameters
+    ----------
+    ids
+        The account ids as exported.
+    """
+
+    def __init__(self, ids: list[str]) -> None:
+        self._ids = set(ids)
+        self._short = {a[:15]: a for a in ids if SFID.match(a)}
+
+    def resolve(self, ref: str) -> str:
+        """The id of the accounts file that ``ref`` names (``ref`` itself when none).
+
+        Parameters
+        ----------
+        ref
+            An account reference (``AccountId``, ``ObjectId``).
+
+        Returns
+        -------
+        str
+            The id as in the accounts file.
+        """
+        if ref in self._ids or not SFID.match(ref):
+            return ref
+        return self._short.get(ref[:15], ref)
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self._ids
 
 
 def _row(f: ExportFile, i: int, record: str, action: str, method: str, detail: str) -> dict[str, object]:
@@ -175,7 +211,7 @@ def build_import(
                                     row=i + 2, column=accts.column("owner")))
         owner_of.append(uid or "")
         owner_how.append(how)
-    acct_pos = {a: i for i, a in enumerate(acct_ids)}
+    acct_pos = AccountIndex(acct_ids)
     opp = _opportunities(files.get(Kind.OPPORTUNITY), mapping, acct_pos, res, problems)
     territory_user = _territory_users(files.get(Kind.USER_TERRITORY), set(user_ids), res, problems)
     current_by_etm = _etm_current(files.get(Kind.OBJECT_TERRITORY), territory_user, acct_pos, res, problems)
@@ -367,7 +403,7 @@ def _potential(
 
 
 def _opportunities(
-    f: ExportFile | None, mapping: Mapping, acct_pos: dict[str, int], res: ImportResult,
+    f: ExportFile | None, mapping: Mapping, acct_pos: AccountIndex, res: ImportResult,
     problems: list[Problem],
 ) -> dict[str, dict[str, float]]:
     """Open and won amounts (and counts) per account; every row reported."""
@@ -376,7 +412,7 @@ def _opportunities(
         return out
     status = {" ".join(k.split()).casefold(): v for k, v in mapping.values.get("opportunity", {}).items()}
     for i in range(len(f)):
-        aid, stage, amount_text = f.cell(i, "account"), f.cell(i, "stage"), f.cell(i, "amount")
+        aid, stage, amount_text = acct_pos.resolve(f.cell(i, "account")), f.cell(i, "stage"), f.cell(i, "amount")
         amount = parse_number(amount_text) if amount_text else 0.0
         if amount is None or amount < 0:
             problems.append(Problem(str(f.path), f"amount {amount_text!r} is not a non-negative number",
@@ -424,7 +460,7 @@ def _territory_users(
 
 
 def _etm_current(
-    f: ExportFile | None, territory_user: dict[str, str], acct_pos: dict[str, int],
+    f: ExportFile | None, territory_user: dict[str, str], acct_pos: AccountIndex,
     res: ImportResult, problems: list[Problem],
 ) -> dict[str, str]:
     """Account → today's seller through its territory (the first territory listed)."""
@@ -432,7 +468,7 @@ def _etm_current(
     if f is None:
         return out
     for i in range(len(f)):
-        aid, terr = f.cell(i, "object"), f.cell(i, "territory")
+        aid, terr = acct_pos.resolve(f.cell(i, "object")), f.cell(i, "territory")
         if aid not in acct_pos:
             res.report.append(_row(f, i, aid, "ignored", "", "account not in the accounts file"))
             res.counts["associations ignored"] += 1

@@ -20,7 +20,8 @@ from collections.abc import Mapping as MappingType
 from allocate.core.nomenclature import ROLES, STAGES
 from allocate.io.crm.mapping import role_words
 
-_SFID = re.compile(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
+#: A Salesforce id: 15 characters, or 18 with the case-safe suffix.
+SFID = re.compile(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
 
 
 def _key(text: str) -> str:
@@ -148,7 +149,7 @@ class OwnerIndex:
 
     def __init__(self, ids: list[str], emails: list[str], names: list[str]) -> None:
         self._ids = {u: u for u in ids}
-        self._short = {u[:15]: u for u in ids if _SFID.match(u)}
+        self._short = {u[:15]: u for u in ids if SFID.match(u)}
         self._emails: dict[str, list[str]] = {}
         self._names: dict[str, list[str]] = {}
         for u, e, n in zip(ids, emails, names, strict=True):
@@ -174,7 +175,7 @@ class OwnerIndex:
         """
         if owner in self._ids:
             return owner, "id"
-        if _SFID.match(owner) and owner[:15] in self._short:
+        if SFID.match(owner) and owner[:15] in self._short:
             return self._short[owner[:15]], "15-character id"
         for table, how in ((self._emails, "e-mail"), (self._names, "name")):
             found = table.get(_key(owner), [])
