@@ -217,13 +217,52 @@ def build_import(
     current_by_etm = _etm_current(files.get(Kind.OBJECT_TERRITORY), territory_user, acct_pos, res, problems)
     _raise(problems)
 
-    # accounts: location, derivations
+    rows, acct_report, placed_owner = _account_rows(
+        accts, acct_ids, owner_of, owner_how, opp, current_by_etm, mapping, nomenclature, geocoder, units, res
+    )
+    seller_rows, kept = _seller_rows(users, user_ids, names, placed_owner, mapping, geocoder, res)
+
+    for r, rep in zip(rows, acct_report, strict=True):
+        cur = r.get("current_seller_id")
+        if cur and cur not in kept:
+            r["current_seller_id"] = ""
+            r["locked"] = False
+            rep["detail"] = f"{rep['detail']}; current seller {cur} was left out, so none"
+    res.report = acct_report + res.report
+    cols = ["account_id", "name", "lat", "lon", "segment", "potential", "stage", "product_lines",
+            "group_id", "current_seller_id", "locked", "unit_id", "history"]
+    res.accounts = pd.DataFrame([r for r in rows if r], columns=cols)
+    res.accounts = _drop_single_groups(res.accounts)
+    res.sellers = pd.DataFrame(seller_rows, columns=["seller_id", "name", "lat", "lon", "role", "capacity_h",
+                                                     "segments", "product_lines", "max_accounts",
+                                                     "max_travel_min", "daily_h", "email"])
+    if res.sellers.empty:
+        raise InputError.single(str(users.path), "no user could be located: the instance would have no seller")
+    if res.accounts.empty:
+        raise InputError.single(str(accts.path), "no account could be located: the instance would have no account")
+    return res
+
+
+def _account_rows(
+    accts: ExportFile,
+    acct_ids: list[str],
+    owner_of: list[str],
+    owner_how: list[str],
+    opp: dict[str, dict[str, float]],
+    current_by_etm: dict[str, str],
+    mapping: Mapping,
+    nomenclature: Nomenclature,
+    geocoder: Geocoder,
+    units: set[str] | None,
+    res: ImportResult,
+) -> tuple[list[dict[str, object]], list[dict[str, object]], dict[str, list[tuple[float, float]]]]:
+    """One row per account (``{}`` when left out), its report row, and each owner's located accounts."""
     rows: list[dict[str, object]] = []
     groups, cycles = group_roots(acct_ids, [accts.cell(i, "parent") for i in range(len(accts))])
     cyc = set(cycles)
     placed_owner: dict[str, list[tuple[float, float]]] = defaultdict(list)
     acct_report: list[dict[str, object]] = []
-    res.origins = {"account": [], "seller": []}
+    res.origins.setdefault("account", [])
     for i, aid in enumerate(acct_ids):
         place = _locate(accts, i, geocoder)
         notes: list[str] = []
@@ -264,8 +303,21 @@ def build_import(
         res.origins["account"].append((str(accts.path), i + 2, _where(accts, place.method)))
         acct_report.append(_row(accts, i, aid, "imported", place.method, "; ".join(notes)))
 
-    # sellers: location (own, else owned accounts), role, capacity
-    seller_rows = []
+    return rows, acct_report, placed_owner
+
+
+def _seller_rows(
+    users: ExportFile,
+    user_ids: list[str],
+    names: list[str],
+    placed_owner: dict[str, list[tuple[float, float]]],
+    mapping: Mapping,
+    geocoder: Geocoder,
+    res: ImportResult,
+) -> tuple[list[dict[str, object]], set[str]]:
+    """The rows of the sellers kept (located, active), and their ids; report rows go to ``res``."""
+    seller_rows: list[dict[str, object]] = []
+    res.origins.setdefault("seller", [])
     kept: set[str] = set()
     for i, uid in enumerate(user_ids):
         active = users.cell(i, "active")
@@ -288,40 +340,25 @@ def build_import(
         res.counts["geocode " + place.method] += 1
         title = users.cell(i, "role")
         role, how = role_of(title, mapping.values.get("role", {}), mapping.defaults.role)
-        cap = parse_number(users.cell(i, "capacity_h"))
-        capacity = cap if cap is not None and 0 < cap <= 168 else mapping.defaults.capacity_h
+        cap_text = users.cell(i, "capacity_h")
+        cap = parse_number(cap_text)
+        ok = cap is not None and 0 < cap <= 168
+        capacity = cap if ok and cap is not None else mapping.defaults.capacity_h
         seller_rows.append({
             "seller_id": uid, "name": names[i], "lat": round(float(place.lat), 6),  # type: ignore[arg-type]
             "lon": round(float(place.lon), 6), "role": role, "capacity_h": capacity,  # type: ignore[arg-type]
             "segments": "", "product_lines": "", "max_accounts": "", "max_travel_min": "",
-            "daily_h": mapping.defaults.daily_h, "email": users.cell(i, "email"),
+            # a day must be able to hold a fifth of the week
+            "daily_h": max(mapping.defaults.daily_h, capacity / 5), "email": users.cell(i, "email"),
         })
         kept.add(uid)
         res.origins["seller"].append((str(users.path), i + 2, _where(users, place.method)))
         res.counts["seller imported"] += 1
         role_note = f"role {role} from {title!r} ({how})" if title else f"role {role} (default: no role given)"
-        cap_note = "" if cap is not None else f"; capacity {capacity:g} h/week (default)"
+        cap_note = "" if ok else (f"; capacity {capacity:g} h/week (default"
+                                  + (f": {cap_text!r} is not in (0, 168])" if cap_text else ")"))
         res.report.append(_row(users, i, uid, "imported", place.method, f"{place.detail}; {role_note}{cap_note}"))
-
-    for r, rep in zip(rows, acct_report, strict=True):
-        cur = r.get("current_seller_id")
-        if cur and cur not in kept:
-            r["current_seller_id"] = ""
-            r["locked"] = False
-            rep["detail"] = f"{rep['detail']}; current seller {cur} was left out, so none"
-    res.report = acct_report + res.report
-    cols = ["account_id", "name", "lat", "lon", "segment", "potential", "stage", "product_lines",
-            "group_id", "current_seller_id", "locked", "unit_id", "history"]
-    res.accounts = pd.DataFrame([r for r in rows if r], columns=cols)
-    res.accounts = _drop_single_groups(res.accounts)
-    res.sellers = pd.DataFrame(seller_rows, columns=["seller_id", "name", "lat", "lon", "role", "capacity_h",
-                                                     "segments", "product_lines", "max_accounts",
-                                                     "max_travel_min", "daily_h", "email"])
-    if res.sellers.empty:
-        raise InputError.single(str(users.path), "no user could be located: the instance would have no seller")
-    if res.accounts.empty:
-        raise InputError.single(str(accts.path), "no account could be located: the instance would have no account")
-    return res
+    return seller_rows, kept
 
 
 def _where(f: ExportFile, method: str) -> str:
