@@ -41,7 +41,7 @@ def import_(
     units: Annotated[Path | None, typer.Option(help="Units file whose unit_id is a postcode")] = None,
     out: Annotated[Path, typer.Option(help="Instance folder to write")] = Path("instance"),
 ) -> None:
-    """Turn a CRM export into an instance folder, with a report row per input row."""
+    """Turn a CRM export into an instance folder, saying for each input row what was done."""
 
     def go() -> None:
         from allocate.io.crm import import_export
