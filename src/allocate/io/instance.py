@@ -34,12 +34,14 @@ from allocate.core.instance import (
 from allocate.core.nomenclature import Nomenclature
 from allocate.core.travel import TravelModel, haversine_km
 from allocate.io.atomic import safe_child
+from allocate.io.calendar import read_days_off
 from allocate.io.schemas import (
     ACCOUNT_COLUMNS,
     SELLER_COLUMNS,
     ColumnSpec,
     account_schema,
     convert_columns,
+    formula_like_id,
     schema_problems,
     seller_schema,
 )
@@ -51,6 +53,8 @@ from allocate.io.yamlfile import load_yaml, validate_model
 OUTLIER_KM = 2500.0
 #: ... and also farther than this many times the median distance to it (national spreads).
 OUTLIER_MEDIANS = 6.0
+#: Longest one-way trip of a travel matrix, in minutes (a week; ``inf`` is refused).
+MAX_TRAVEL_MIN = 7 * 24 * 60
 
 
 def read_nomenclature(path: Path) -> Nomenclature:
@@ -241,9 +245,14 @@ def _build_sellers(
 
 
 def _check_calendars(folder: Path, df: pd.DataFrame, file: str, problems: list[Problem]) -> None:
-    """A seller's ``calendar`` is a file inside the instance folder, never outside it."""
+    """A seller's ``calendar`` is a valid calendar file inside the instance folder.
+
+    Each file is read as ``schedule`` reads it (:func:`~allocate.io.calendar.read_days_off`),
+    once however many sellers share it, so that ``validate`` refuses what ``schedule`` would.
+    """
     if "calendar" not in df.columns:
         return
+    checked: set[Path] = set()
     for i, rel in enumerate(df["calendar"]):
         if not rel:
             continue
@@ -261,6 +270,14 @@ def _check_calendars(folder: Path, df: pd.DataFrame, file: str, problems: list[P
                     column="calendar",
                 )
             )
+            continue
+        if path in checked:
+            continue
+        checked.add(path)
+        try:
+            read_days_off(path)
+        except InputError as err:
+            problems += err.problems
 
 
 def _build_accounts(
@@ -412,6 +429,8 @@ def _read_units(
     for i, uid in enumerate(ids):
         if not uid:
             problems.append(Problem(str(path), "missing value", row=i + 2, column="unit_id"))
+        elif why := formula_like_id(uid):
+            problems.append(Problem(str(path), why, row=i + 2, column="unit_id"))
         elif uid in seen:
             problems.append(
                 Problem(str(path), f"duplicate id {uid!r}", row=i + 2, column="unit_id")
@@ -484,9 +503,14 @@ def _read_travel_matrix(
                     column="account_id",
                 )
             )
-        if not (minutes[i] >= 0):
+        if not (0 <= minutes[i] <= MAX_TRAVEL_MIN):
             problems.append(
-                Problem(str(path), "minutes must be a number >= 0", row=i + 2, column="minutes")
+                Problem(
+                    str(path),
+                    f"minutes must be a number from 0 to {MAX_TRAVEL_MIN:,} (a week)",
+                    row=i + 2,
+                    column="minutes",
+                )
             )
         if len(problems) > 200:
             break

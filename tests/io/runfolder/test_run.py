@@ -50,10 +50,10 @@ def test_model_name_without_kpis_comes_from_the_item_column(tiny, tmp_path: Path
 
 
 def test_a_run_without_sellers_or_totals_reads_empty(tiny, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / ALIGNMENT).write_text("account_id,seller_id\nA1,\n")
+    (tmp_path / ALIGNMENT).write_text("account_id,seller_id\nA1,LYO\n")
     back = read_run(tmp_path, tiny)
     assert back.sellers.empty and back.totals == {} and back.label == tmp_path.name
-    assert back.alignment.seller.tolist() == [-1] and back.alignment.model == "geography"
+    assert back.alignment.seller.tolist() == [1] and back.alignment.model == "geography"
 
 
 def test_instance_dir_of_a_run(tmp_path: Path) -> None:
