@@ -120,3 +120,30 @@ def test_schedule_cli_on_an_embedded_cluster(small, tmp_path: Path) -> None:  # 
     assert kpis["model"] == "geography" and kpis["schedule"]["scheduled"] > 0
     bad = CliRunner().invoke(app, [*args, "--scheduler", "localhost:8786"])
     assert bad.exit_code != 0 and "tcp://HOST:8786" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        # the same account twice: it was planned twice
+        ("A1,PAR\nA2,PAR\nA3,LYO\nA1,PAR\n", "row 5, column 'account_id': account 'A1' is given twice"),
+        # one account on two sellers
+        ("A1,PAR\nA1,LYO\n", "row 3, column 'account_id': account 'A1' is on two sellers"),
+        # a blank seller
+        ("A1,PAR\nA2,\n", "row 3, column 'seller_id': missing seller"),
+    ],
+)
+def test_schedule_and_validate_refuse_a_bad_hand_edited_alignment(
+    tiny_dir: Path, tmp_path: Path, rows: str, message: str
+) -> None:
+    """Issue 14 item 13: the alignment file is checked like every other input."""
+    run = _run_dir(tmp_path)
+    (run / "alignment.csv").write_text("account_id,seller_id\n" + rows)
+    for args in (
+        _schedule_args(tiny_dir, run, *FAST),
+        ["validate", str(tiny_dir), "--alignment", str(run / "alignment.csv")],
+    ):
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+        assert res.exit_code == 2, res.output
+        assert f"alignment.csv, {message}" in res.stderr
+    assert not (run / "schedule.csv").exists()

@@ -57,7 +57,12 @@ def read_days_off(path: Path) -> list[DayOff]:
         day = _date(str(d).strip())
         if day is None:
             problems.append(
-                Problem(str(path), f"{str(d)[:40]!r} is not an ISO date (YYYY-MM-DD)", row=i + 2, column="date")
+                Problem(
+                    str(path),
+                    f"{str(d)[:40]!r} is not an ISO date (YYYY-MM-DD)",
+                    row=i + 2,
+                    column="date",
+                )
             )
             continue
         text = str(h).strip().replace(",", ".")

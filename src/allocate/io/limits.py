@@ -125,7 +125,5 @@ def read_bounded(path: Path, limit: int, what: str) -> bytes:
     with Path(path).open("rb") as fh:
         raw = fh.read(limit + 1)
     if len(raw) > limit:
-        raise InputError.single(
-            str(path), f"{what} is larger than the limit of {size_text(limit)}"
-        )
+        raise InputError.single(str(path), f"{what} is larger than the limit of {size_text(limit)}")
     return raw

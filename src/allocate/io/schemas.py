@@ -268,10 +268,10 @@ def convert_columns(
             out[spec.name] = s.map(lambda v: tuple(x.strip() for x in v.split(";") if x.strip()))
         if spec.identifier:
             cells = out[spec.name] if spec.kind == "list" else s.map(lambda v: (v,))
-            for i, items in enumerate(cells):
+            for k, items in enumerate(cells):
                 why = next((w for w in map(formula_like_id, items) if w), None)
                 if why:
-                    problems.append(Problem(file, why, row=i + 2, column=spec.name))
+                    problems.append(Problem(file, why, row=k + 2, column=spec.name))
     return out, problems
 
 

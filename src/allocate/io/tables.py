@@ -227,11 +227,16 @@ def _text_lines(fh: BinaryIO, file: str) -> Iterator[str]:
     """
     row = 0
     offset = 0
+    limit = limits.max_table_bytes()  # a pipe or a device has no size on disk to check first
     while True:
         raw = fh.readline(MAX_LINE_BYTES + 2)
         if not raw:
             return
         row += 1
+        if offset + len(raw) > limit:
+            raise InputError.single(
+                file, f"the file is larger than the limit of {limits.size_text(limit)}", row=row
+            )
         if row == 1:
             # the byte-order mark tells the encoding before any NUL-byte heuristic can mislead
             if raw.startswith((b"\xff\xfe", b"\xfe\xff")):

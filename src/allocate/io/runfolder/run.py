@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocate.core.errors import InputError, Problem
+from allocate.core.errors import InputError
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment
 from allocate.io.alignment import alignment_problems, item_column
