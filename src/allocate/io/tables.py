@@ -125,7 +125,8 @@ def read_table(path: Path) -> pd.DataFrame:
         df = _read_geo(path)
     else:
         raise InputError.single(str(path), f"unsupported file type {suffix!r}")
-    df.columns = [str(c).strip() for c in df.columns]
+    # a second BOM (a file saved twice as UTF-8 with BOM) would stick to the first name
+    df.columns = [str(c).strip().lstrip("\ufeff").strip() for c in df.columns]
     df = _check_header(df, str(path))
     if df.empty:
         raise InputError.single(str(path), "the file has a header but no data rows", row=2)
@@ -468,7 +469,7 @@ def _read_geo(path: Path) -> pd.DataFrame:
                 row=bad[0] + 2,
                 column="geometry",
             )
-        has = kinds == "Point"
+        has = (kinds == "Point") & ~geom.is_empty  # an empty point has no lat/lon: "missing value"
         df.loc[has.values, "lat"] = [repr(float(p.y)) for p in geom[has]]
         df.loc[has.values, "lon"] = [repr(float(p.x)) for p in geom[has]]
     return df
