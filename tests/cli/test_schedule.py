@@ -147,3 +147,22 @@ def test_schedule_and_validate_refuse_a_bad_hand_edited_alignment(
         assert res.exit_code == 2, res.output
         assert f"alignment.csv, {message}" in res.stderr
     assert not (run / "schedule.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--seed", str(2**31)),  # CP-SAT's random_seed is a 32-bit integer: exit 1 before
+        ("--time-limit", "inf"),  # ran forever
+    ],
+)
+def test_options_that_cp_sat_refuses_are_bad_input(tiny_dir: Path, tmp_path: Path, extra) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14 item 11: option values that passed our range check but not OR-Tools'."""
+    run = _run_dir(tmp_path)
+    for args in (
+        _schedule_args(tiny_dir, run, "--weeks", "1", "--workers", "1", *extra),
+        ["solve", str(tiny_dir), "--out", str(tmp_path / "solve"), *extra],
+    ):
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+        assert res.exit_code == 2, (args[0], res.output)
+        assert "Traceback" not in res.output

@@ -285,6 +285,15 @@ def _unit_id(value: str) -> Callable[[Path], None]:
     return patch
 
 
+def _unit_geometry(geometry: dict) -> Callable[[Path], None]:
+    def patch(d: Path) -> None:
+        data = json.loads((d / "units.geojson").read_text(encoding="utf-8"))
+        data["features"][2]["geometry"] = geometry
+        (d / "units.geojson").write_text(json.dumps(data), encoding="utf-8")
+
+    return patch
+
+
 def _no_ae(d: Path) -> None:
     text = (d / "sellers.csv").read_text(encoding="utf-8")
     (d / "sellers.csv").write_text(text.replace(",AE,", ",CSM,"), encoding="utf-8")
@@ -762,6 +771,31 @@ CASES: list[Case] = [
         _bad_calendar("\x89PNG\x00\x00"),
         "cal.csv",
         1,
+    ),
+    # --- classes that ended in exit 1 (issue 14 item 11)
+    Case(
+        "units_empty_polygon",
+        "an empty unit polygon (crashed on its centre)",
+        _unit_geometry({"type": "Polygon", "coordinates": []}),
+        U,
+        4,
+        "geometry",
+    ),
+    Case(
+        "units_coordinates_out_of_range",
+        "a unit polygon out to longitude 1e308",
+        _unit_geometry({"type": "Polygon", "coordinates": [[[0, 0], [1e308, 0], [1e308, 1], [0, 0]]]}),
+        U,
+        4,
+        "geometry",
+    ),
+    Case(
+        "travel_duplicate_pair",
+        "the same seller and account twice in the travel matrix",
+        write_bytes("travel.csv", b"seller_id,account_id,minutes\nS001,A000001,5\nS001,A000001,7\n"),
+        "travel.csv",
+        3,
+        "account_id",
     ),
     # --- units
     Case("units_point", "a Point among the unit polygons", _units_points, U, 4, "geometry"),
