@@ -80,11 +80,44 @@ def read_seller_kpis(folder: Path, kpis: Mapping[str, Any] | None = None) -> pd.
     """
     p = Path(folder) / SELLERS_KPIS
     if p.is_file():
-        return pd.read_csv(p, dtype={"seller_id": str, "name": str, "role": str}, keep_default_na=False)
+        try:
+            df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError.single(str(p), f"cannot read: {str(exc)[:200]}") from None
+        return _numeric_kpis(df, str(p), header_row=True)
     meta = read_kpis(folder) if kpis is None else kpis
-    if isinstance(meta.get("sellers"), list):
-        return pd.DataFrame(meta["sellers"])
+    rows = meta.get("sellers")
+    if isinstance(rows, list):
+        if not all(isinstance(r, dict) for r in rows):
+            raise InputError.single(str(Path(folder) / KPIS), "not a list of objects", column="sellers")
+        return _numeric_kpis(pd.DataFrame(rows), str(Path(folder) / KPIS), header_row=False)
     return pd.DataFrame()
+
+
+#: The text columns of the per-seller KPIs; every other column holds numbers.
+_TEXT_KPIS = ("seller_id", "name", "role")
+
+
+def _numeric_kpis(df: pd.DataFrame, file: str, *, header_row: bool) -> pd.DataFrame:
+    """``df`` with its indicator columns as numbers (an empty cell is NaN); text refused."""
+    out = df.copy()
+    for col in out.columns:
+        if col in _TEXT_KPIS:
+            out[col] = out[col].map(lambda v: "" if v is None else str(v))
+            continue
+        raw = out[col]
+        num = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
+        bad = np.flatnonzero((num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")).to_numpy())
+        if bad.size:
+            i = int(bad[0])
+            raise InputError.single(
+                file,
+                f"not a number: {str(raw.iloc[i])[:40]!r}",
+                row=i + 2 if header_row else None,
+                column=str(col),
+            )
+        out[col] = num  # int64 when every cell is a whole number, as read_csv infers
+    return out
 
 
 @dataclass(frozen=True)
