@@ -166,3 +166,12 @@ def test_options_that_cp_sat_refuses_are_bad_input(tiny_dir: Path, tmp_path: Pat
         res = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
         assert res.exit_code == 2, (args[0], res.output)
         assert "Traceback" not in res.output
+
+
+def test_a_horizon_past_the_year_9999_is_bad_input(tiny_dir: Path, tmp_path: Path) -> None:
+    """Issue 14 item 11: the last dates of the calendar overflowed (exit 1)."""
+    run = _run_dir(tmp_path)
+    args = _schedule_args(tiny_dir, run, "--weeks", "4", "--start", "9999-12-27", "--workers", "1")
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    assert "--start: 4 weeks from 9999-12-27 run past the year 9999" in res.stderr

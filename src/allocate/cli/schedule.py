@@ -109,6 +109,10 @@ def register(app: typer.Typer) -> None:
                     ) from None
                 if first.weekday() != 0:
                     raise InputError.single("--start", f"{start} is a {first:%A}; give a Monday")
+                if dt.date.max - first < dt.timedelta(weeks=weeks):
+                    raise InputError.single(
+                        "--start", f"{weeks} weeks from {start} run past the year 9999"
+                    )
             check_scheduler(scheduler)
             inst = read_instance(folder)
             if daily_h is not None:
