@@ -100,3 +100,15 @@ def test_generate_refuses_an_out_of_range_option(tmp_path: Path) -> None:
     result = _run("generate", "--accounts", 5, "--out", tmp_path / "gen")  # min 10
     assert result.exit_code == 2
     assert not (tmp_path / "gen").exists()
+
+
+def test_validate_checks_scenario_files_too(tiny_dir: Path, tmp_path: Path) -> None:
+    good, bad, loop = tmp_path / "good.yaml", tmp_path / "bad.yaml", tmp_path / "loop.yaml"
+    good.write_text("model: geography\n")
+    bad.write_text("model: geography\nmax_moves_share: 7\n")
+    loop.write_text("balance: &b [*b]\n")
+    ok = _run("validate", tiny_dir, "--scenario", good)
+    assert ok.exit_code == 0 and "good.yaml valid too" in ok.output.replace("\n", "")
+    for path, words in ((bad, "max_moves_share"), (loop, "recursive alias")):
+        result = _run("validate", tiny_dir, "--scenario", path)
+        assert result.exit_code == 2 and words in result.stderr, result.output

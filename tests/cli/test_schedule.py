@@ -120,3 +120,58 @@ def test_schedule_cli_on_an_embedded_cluster(small, tmp_path: Path) -> None:  # 
     assert kpis["model"] == "geography" and kpis["schedule"]["scheduled"] > 0
     bad = CliRunner().invoke(app, [*args, "--scheduler", "localhost:8786"])
     assert bad.exit_code != 0 and "tcp://HOST:8786" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        # the same account twice: it was planned twice
+        ("A1,PAR\nA2,PAR\nA3,LYO\nA1,PAR\n", "row 5, column 'account_id': account 'A1' is given twice"),
+        # one account on two sellers
+        ("A1,PAR\nA1,LYO\n", "row 3, column 'account_id': account 'A1' is on two sellers"),
+        # a blank seller
+        ("A1,PAR\nA2,\n", "row 3, column 'seller_id': missing seller"),
+    ],
+)
+def test_schedule_and_validate_refuse_a_bad_hand_edited_alignment(
+    tiny_dir: Path, tmp_path: Path, rows: str, message: str
+) -> None:
+    """Issue 14 item 13: the alignment file is checked like every other input."""
+    run = _run_dir(tmp_path)
+    (run / "alignment.csv").write_text("account_id,seller_id\n" + rows)
+    for args in (
+        _schedule_args(tiny_dir, run, *FAST),
+        ["validate", str(tiny_dir), "--alignment", str(run / "alignment.csv")],
+    ):
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+        assert res.exit_code == 2, res.output
+        assert f"alignment.csv, {message}" in res.stderr
+    assert not (run / "schedule.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--seed", str(2**31)),  # CP-SAT's random_seed is a 32-bit integer: exit 1 before
+        ("--time-limit", "inf"),  # ran forever
+    ],
+)
+def test_options_that_cp_sat_refuses_are_bad_input(tiny_dir: Path, tmp_path: Path, extra) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14 item 11: option values that passed our range check but not OR-Tools'."""
+    run = _run_dir(tmp_path)
+    for args in (
+        _schedule_args(tiny_dir, run, "--weeks", "1", "--workers", "1", *extra),
+        ["solve", str(tiny_dir), "--out", str(tmp_path / "solve"), *extra],
+    ):
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+        assert res.exit_code == 2, (args[0], res.output)
+        assert "Traceback" not in res.output
+
+
+def test_a_horizon_past_the_year_9999_is_bad_input(tiny_dir: Path, tmp_path: Path) -> None:
+    """Issue 14 item 11: the last dates of the calendar overflowed (exit 1)."""
+    run = _run_dir(tmp_path)
+    args = _schedule_args(tiny_dir, run, "--weeks", "4", "--start", "9999-12-27", "--workers", "1")
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    assert "--start: 4 weeks from 9999-12-27 run past the year 9999" in res.stderr

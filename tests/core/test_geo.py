@@ -27,6 +27,23 @@ def test_voronoi_territories_hold_their_own_accounts(build):
     assert polys[0].intersection(polys[1]).area < 1e-9  # cells do not overlap
 
 
+def test_territories_across_the_antimeridian_stay_narrow(build):
+    """Issue 14 item 11: accounts on both sides of the 180th meridian (Fiji) gave polygons 360
+    degrees wide; they are now cut at the meridian, each part a few tenths of a degree wide."""
+    lat = [-17.0, -17.1, -17.2, -16.9, -17.05, -17.15]
+    lon = [179.95, -179.95, 179.9, -179.9, 179.97, -179.97]
+    inst = build.instance(build.accounts(lat, lon), build.sellers([-17.0, -17.1], [179.9, -179.9]))
+    owner = np.array([0, 1, 0, 1, 0, 1])
+    polys = territory_polygons(inst, owner)
+    assert sorted(polys) == [0, 1]
+    for s, geom in polys.items():
+        for part in shapely.get_parts(geom):
+            x0, _, x1, _ = part.bounds
+            assert part.geom_type == "Polygon" and x0 >= -180 and x1 <= 180 and x1 - x0 < 1.0, (s, part.bounds)
+    for a, s in enumerate(owner):
+        assert polys[int(s)].buffer(1e-9).covers(Point(lon[a], lat[a]))
+
+
 def test_unserved_accounts_have_no_territory(build):
     inst = build.instance(build.accounts(LAT, LON), build.sellers([48.0, 45.0], [2.0, 4.0]))
     polys = territory_polygons(inst, np.array([0, 0, 0, -1, -1, -1]))

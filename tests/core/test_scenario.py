@@ -54,6 +54,17 @@ def test_max_moves_and_share_together_are_refused():
         {"contiguity_budget": -0.1},
         {"hybrid_outer": "geography"},
         {"unknown_knob": 1},  # typos are errors, not silently ignored
+        # issue 14 item 11: values our checks passed but OR-Tools or the scaling did not
+        {"seed": 2**31},  # CP-SAT's random_seed is a 32-bit integer
+        {"time_limit_s": float("inf")},  # ran forever
+        {"time_limit_s": 1e300},
+        {"weights": {"travel": 1e300}},  # overflowed the 64-bit coefficients
+        {"weights": {"move": float("inf")}},
+        {"weights": {"compactness": float("nan")}},
+        {"balance": {"count": {"tolerance": 0.1, "weight": float("inf")}}},
+        {"max_moves": 10**20},  # larger than a 64-bit integer
+        {"speed_kmh": float("inf")},
+        {"circuity": float("nan")},
     ],
 )
 def test_bounds(kwargs):
@@ -75,3 +86,10 @@ def test_nested_specs_are_validated():
 def test_scenario_is_frozen():
     with pytest.raises(ValidationError):
         Scenario().seed = 3  # type: ignore[misc]
+
+
+def test_the_largest_accepted_values_are_accepted():
+    from allocate.core.scenario import MAX_SEED, MAX_TIME_LIMIT_S, MAX_WEIGHT
+
+    sc = Scenario(seed=MAX_SEED, time_limit_s=MAX_TIME_LIMIT_S, weights=Weights(travel=MAX_WEIGHT))
+    assert sc.seed == 2**31 - 1

@@ -100,7 +100,8 @@ def test_neutralize_cell(value, expected):
 
 
 def test_solve_exports_neutralized_names(tmp_path):
-    """Names and ids starting with = + - @ come out of ``solve`` prefixed with an apostrophe."""
+    """Names starting with = + - @ come out of ``solve`` prefixed with an apostrophe; ids
+    cannot start so (they are refused where they enter: tests/cli/test_formula_ids.py)."""
     folder = tmp_path / "inst"
     shutil.copytree(BASE, folder)
     hostile = {"S001": "=cmd|'/c calc'!A1", "S002": "+SUM(1)", "S003": "-1+1", "S004": "@SUM(A1)"}
@@ -110,7 +111,7 @@ def test_solve_exports_neutralized_names(tmp_path):
     with (folder / "sellers.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     text = (folder / "accounts.csv").read_text(encoding="utf-8")
-    (folder / "accounts.csv").write_text(text.replace("A000007,", "=A000007,"), encoding="utf-8")
+    (folder / "accounts.csv").write_text(text.replace("A000007,", "A000007,=SUM(A1)"), encoding="utf-8")
 
     out = tmp_path / "run"
     result = CliRunner().invoke(
@@ -121,8 +122,7 @@ def test_solve_exports_neutralized_names(tmp_path):
     assert result.exit_code == 0, result.stderr
     kpis = list(csv.DictReader((out / "sellers_kpis.csv").open(encoding="utf-8", newline="")))
     assert {r["seller_id"]: r["name"] for r in kpis} == {k: "'" + v for k, v in hostile.items()}
-    alignment = (out / "alignment.csv").read_text(encoding="utf-8")
-    assert "'=A000007," in alignment and "\n=A000007" not in alignment
+    assert (out / "alignment.csv").read_text(encoding="utf-8").count("\nA000007,") == 1
 
 
 # ----------------------------------------------------------------------------- path safety

@@ -163,8 +163,51 @@ def test_travel_matrix_is_read_and_checked(tiny_dir):
     assert [p.replace(str(tiny_dir) + "/", "") for p in _problems(tiny_dir)] == [
         "travel.csv, row 2, column 'seller_id': unknown seller 'NICE'",
         "travel.csv, row 2, column 'account_id': unknown account 'A9'",
-        "travel.csv, row 2, column 'minutes': minutes must be a number >= 0",
+        "travel.csv, row 2, column 'minutes': minutes must be a number from 0 to 10,080 (a week)",
     ]
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "Infinity", "20000"])
+def test_travel_minutes_must_be_finite(tiny_dir, value):
+    """Issue 14 item 12: ``inf`` minutes passed ``validate``, then ``solve`` crashed (exit 1)
+    scaling the loads."""
+    (tiny_dir / "travel.csv").write_text(f"seller_id,account_id,minutes\nLYO,A1,{value}\nPAR,A3,\n")
+    assert [p.replace(str(tiny_dir) + "/", "") for p in _problems(tiny_dir)] == [
+        "travel.csv, row 2, column 'minutes': minutes must be a number from 0 to 10,080 (a week)",
+        "travel.csv, row 3, column 'minutes': minutes must be a number from 0 to 10,080 (a week)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # a date that is not a date
+        ("date,hours\n2027-02-30,\n", "cal.csv, row 2, column 'date': '2027-02-30' is not an ISO date (YYYY-MM-DD)"),
+        # hours that are not a number, or out of range, or not finite
+        ("date,hours\n2027-01-04,8h\n", "cal.csv, row 2, column 'hours': '8h' is not a number"),
+        ("date,hours\n2027-01-04,25\n", "cal.csv, row 2, column 'hours': hours 25.0 not in [0, 24]"),
+        ("date,hours\n2027-01-04,inf\n", "cal.csv, row 2, column 'hours': hours inf not in [0, 24]"),
+        ("date,hours\n2027-01-04,nan\n", "cal.csv, row 2, column 'hours': hours nan not in [0, 24]"),
+        # no date column
+        ("day,hours\n2027-01-04,1\n", "cal.csv, row 1, column 'date': required column is missing"),
+        # an empty file
+        ("", "cal.csv: the file is empty"),
+    ],
+)
+def test_calendar_files_are_read_by_the_instance_reader(tmp_path, content, message):
+    """Issue 14 item 12: ``validate`` only checked that a calendar file existed; ``schedule``
+    then refused its content."""
+    sellers = [SEL_HEADER + ",calendar", TINY_SELLERS[1] + ",cal.csv", TINY_SELLERS[2] + ",cal.csv"]
+    folder = write_instance(tmp_path / "i", TINY_ACCOUNTS, sellers)
+    (folder / "cal.csv").write_text(content)
+    assert [p.replace(str(folder) + "/", "") for p in _problems(folder)] == [message]
+
+
+def test_valid_calendar_and_excel_dates(tmp_path):
+    sellers = [SEL_HEADER + ",calendar", TINY_SELLERS[1] + ",cal.csv", TINY_SELLERS[2] + ","]
+    folder = write_instance(tmp_path / "i", TINY_ACCOUNTS, sellers)
+    (folder / "cal.csv").write_text("date,hours\n2027-01-04,\n2027-01-05 00:00:00,4\n")
+    assert check_instance(folder) == []
 
 
 def _square(x0: float, y0: float, uid: str) -> dict:
@@ -186,6 +229,48 @@ def test_units_and_their_neighbours(tmp_path):
     rows.append("A3,Z,45.5,2.5,small,1,customer,payroll,,,false,u9")
     folder = write_instance(tmp_path / "i", rows, TINY_SELLERS)
     assert _problems(folder) == ["accounts.csv, row 4, column 'unit_id': unknown unit 'u9' (not in units file)"]
+
+
+def test_invalid_unit_polygons_are_repaired_or_refused(tmp_path):
+    """Issue 14 item 11: a self-crossing polygon (a bow tie) passed, then GEOS refused the union
+    of the territories (exit 1); an empty polygon crashed on its centre."""
+    import shapely
+    from shapely.geometry import shape
+
+    bowtie = {"type": "Polygon", "coordinates": [[[2, 45], [3, 46], [3, 45], [2, 46], [2, 45]]]}
+    features = [
+        {"type": "Feature", "properties": {"unit_id": "u1"}, "geometry": bowtie},
+        _square(3.0, 45.0, "u2"),
+    ]
+    rows = [ACC_HEADER, "A1,X,45.5,2.5,small,1,customer,payroll,,,false,u2"]
+    folder = write_instance(tmp_path / "i", rows, TINY_SELLERS)
+    (folder / "units.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    inst = read_instance(folder)
+    assert inst.units is not None
+    fixed = inst.units.geometry[0]
+    assert fixed.is_valid and abs(fixed.area - shapely.make_valid(shape(bowtie)).area) < 1e-12
+    shapely.union_all(list(inst.units.geometry))  # no GEOS error any more
+    for geometry, message in (
+        ({"type": "Polygon", "coordinates": []}, "empty polygon"),
+        (
+            {"type": "Polygon", "coordinates": [[[2, 45], [400, 45], [400, 46], [2, 45]]]},
+            "coordinates out of range (lon -180..180, lat -90..90)",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[2, 45], [3, 45], [4, 45], [2, 45]]]},
+            "invalid polygon (Self-intersection[3 45]) with no area",
+        ),
+    ):
+        features[0]["geometry"] = geometry
+        (folder / "units.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        assert _problems(folder) == [f"units.geojson, row 2, column 'geometry': {message}"]
+
+
+def test_travel_pairs_given_twice_are_refused(tiny_dir):
+    (tiny_dir / "travel.csv").write_text("seller_id,account_id,minutes\nLYO,A1,42\nPAR,A3,5\nLYO,A1,40\n")
+    assert [p.replace(str(tiny_dir) + "/", "") for p in _problems(tiny_dir)] == [
+        "travel.csv, row 4, column 'account_id': the pair 'LYO', 'A1' is given twice (first on row 2)"
+    ]
 
 
 def test_read_nomenclature(tiny_dir, tmp_path):

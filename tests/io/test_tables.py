@@ -114,6 +114,97 @@ def test_xlsx_defects(tmp_path):
     assert "merged header cells A1:B1" in _error(path)
 
 
+@pytest.mark.parametrize("stray", ["XFD100", "XFD1048576"])
+def test_xlsx_reads_only_the_cells_present(tmp_path, stray):
+    """Issue 14 item 8: one space in the sheet's last cell declares a used range of 1,048,576 x
+    16,384 cells; padding every row to it took minutes and gigabytes. Only the cells present are
+    read now (``XFD100`` already cost 1.6 million cell objects before)."""
+    import tracemalloc
+
+    path = tmp_path / "x.xlsx"
+    wb = openpyxl.Workbook()
+    for r in ROWS:
+        wb.active.append(r)
+    wb.active[stray] = " "
+    wb.save(path)
+    tracemalloc.start()
+    try:
+        df = read_table(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert df.values.tolist() == [[str(v) for v in r] for r in ROWS[1:]]
+    assert peak < 32 * 2**20
+
+
+def test_xlsx_data_beyond_the_header_is_named(tmp_path):
+    path = tmp_path / "x.xlsx"
+    wb = openpyxl.Workbook()
+    for r in ROWS:
+        wb.active.append(r)
+    wb.active["H3"] = "stray"
+    wb.save(path)
+    assert "row 1: empty header cell in column 8 above data" in _error(path)
+
+
+def test_csv_nul_byte_after_64_kb_is_refused(tmp_path):
+    """Issue 14 item 12: only the first 64 KB were searched for NUL bytes."""
+    lines = ["a,b"] + [f"{i},{i}" for i in range(20_000)]
+    lines[15_000] = "15000,1\x002"
+    path = tmp_path / "x.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 65536
+    assert _error(path).endswith("x.csv, row 15001: a NUL byte (binary data) in the line; the file is damaged")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet", ".geojson"])
+def test_oversized_table_is_refused_before_it_is_read(tmp_path, monkeypatch, suffix):
+    """Issue 14 item 9: a 64 MB file (sparse: no disk used) over a 1 KB limit is refused from
+    its size on disk, without reading it."""
+    import tracemalloc
+
+    from allocate.io import limits
+
+    monkeypatch.setattr(limits, "MAX_TABLE_BYTES", 1024)
+    path = tmp_path / f"x{suffix}"
+    with path.open("wb") as fh:
+        fh.truncate(64 * 2**20)
+    tracemalloc.start()
+    try:
+        message = _error(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "the file is 64 MB, larger than the limit of 1,024 bytes" in message
+    assert peak < 4 * 2**20
+
+
+def test_table_limit_from_the_environment(tmp_path, monkeypatch):
+    path = _csv(tmp_path / "x.csv")
+    monkeypatch.setenv("ALLOCATE_MAX_FILE_MB", "0.00005")  # 52 bytes
+    assert "larger than the limit of 52 bytes" in _error(path)
+    monkeypatch.setenv("ALLOCATE_MAX_FILE_MB", "lots")
+    assert "ALLOCATE_MAX_FILE_MB: 'lots' is not a positive number of megabytes" in _error(path)
+    monkeypatch.setenv("ALLOCATE_MAX_FILE_MB", "1")
+    assert len(read_table(path)) == 2
+
+
+def test_csv_row_and_column_bounds(tmp_path, monkeypatch):
+    from allocate.io import limits
+
+    monkeypatch.setattr(limits, "MAX_TABLE_ROWS", 1)
+    assert "more than 1 data rows" in _error(_csv(tmp_path / "x.csv"))
+    monkeypatch.setattr(limits, "MAX_TABLE_ROWS", 10)
+    monkeypatch.setattr(limits, "MAX_TABLE_COLUMNS", 3)
+    assert "the header has 5 columns (at most 3)" in _error(_csv(tmp_path / "x.csv"))
+
+
+def test_csv_with_old_mac_line_ends(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\r1,2\r3,4\r")
+    assert read_table(path).values.tolist() == [["1", "2"], ["3", "4"]]
+
+
 def test_unsupported_suffix(tmp_path):
     path = tmp_path / "x.txt"
     path.write_text("a,b\n1,2\n")

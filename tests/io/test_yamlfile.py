@@ -84,7 +84,44 @@ def test_refused_bytes(tmp_path, content, message):
 
 def test_oversized_file_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(yamlfile, "MAX_YAML_BYTES", 10)
-    assert _problem(_write(tmp_path, "a: 12345678901\n")).message == "YAML file is larger than 10 MB"
+    assert (
+        _problem(_write(tmp_path, "a: 12345678901\n")).message
+        == "YAML file is 15 bytes, larger than the limit of 10 bytes"
+    )
+
+
+def test_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """Issue 14 item 9: a 64 MB file (sparse: no disk used) over a 1 KB limit is refused from
+    its size; reading it whole first (as before) would allocate its 64 MB."""
+    import tracemalloc
+
+    monkeypatch.setattr(yamlfile, "MAX_YAML_BYTES", 1024)
+    path = tmp_path / "big.yaml"
+    with path.open("wb") as fh:
+        fh.truncate(64 * 2**20)
+    tracemalloc.start()
+    try:
+        p = _problem(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert p.message == "YAML file is 64 MB, larger than the limit of 1,024 bytes"
+    assert peak < 4 * 2**20
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a [*a]\n",  # a list that holds itself
+        "a: &a {b: *a}\n",  # a mapping that holds itself
+        "x: &x\n  y: [1, {z: *x}]\n",  # two levels down
+        "&k {*k : 1}\n",  # the alias is a key of the mapping it names
+    ],
+)
+def test_recursive_alias_is_refused_at_once(tmp_path, text):
+    """Issue 14 item 7: these looped forever (the walk kept re-entering the open node)."""
+    p = _problem(_write(tmp_path, text))
+    assert "recursive alias" in p.message and p.row is not None
 
 
 def test_utf8_bom_is_accepted(tmp_path):

@@ -21,12 +21,17 @@ def test_a_group_short_of_capacity() -> None:
 
 
 def test_items_without_seller_and_impossible_locks() -> None:
-    # item "a" has no candidate (an item without candidate *last* crashes reduceat today: see
-    # the report of the reorganization; behaviour is left as it is)
+    # item "a" has no candidate
     p = AssignmentProblem(
         np.ones(2), np.array([0, 0, 1]), np.array([0]), np.ones(1), np.ones(1), labels=("a", "b")
     )
     assert [s.group for s in capacity_shortfalls(p)] == ["a (no eligible seller)"]
+    # issue 14 item 11: an item without candidate *last* (every seller's max_travel_min too
+    # short) crashed np.minimum.reduceat with an IndexError (exit 1)
+    last = AssignmentProblem(
+        np.ones(2), np.array([0, 1, 1]), np.array([0]), np.ones(1), np.ones(1), labels=("a", "b")
+    )
+    assert [s.group for s in capacity_shortfalls(last)] == ["b (no eligible seller)"]
     locked = three_items(fixed=np.array([-1, -1, 1]), capacity=(4.0, 1.0))
     groups = [s.group for s in capacity_shortfalls(locked)]
     assert "locked accounts of seller 1" in groups

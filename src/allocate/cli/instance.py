@@ -10,6 +10,7 @@ from rich.table import Table
 
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
+from allocate.io.runfolder import ALIGNMENT
 
 
 def register(app: typer.Typer) -> None:
@@ -25,16 +26,46 @@ def register(app: typer.Typer) -> None:
     app.command()(generate)
 
 
-def validate(folder: Annotated[Path, typer.Argument(help="Instance folder")]) -> None:
-    """Check an instance folder and print every problem found."""
+def validate(
+    folder: Annotated[Path, typer.Argument(help="Instance folder")],
+    alignment: Annotated[
+        list[Path] | None,
+        typer.Option(help=f"Also check this {ALIGNMENT} against the instance (repeatable)"),
+    ] = None,
+    scenario: Annotated[
+        list[Path] | None, typer.Option(help="Also check this scenario YAML (repeatable)")
+    ] = None,
+) -> None:
+    """Check an instance folder (and alignment or scenario files) and print every problem found.
+
+    The checks are those of every command that reads the same files: the tables, the
+    nomenclature, the units, the travel matrix and each seller's calendar file; an alignment
+    as ``schedule``, ``map`` and ``report`` read it; a scenario as ``solve`` reads it.
+    """
 
     def go() -> None:
-        from allocate.io import check_instance
+        from allocate.io import check_instance, read_instance
+        from allocate.io.runfolder import read_alignment
+        from allocate.io.scenario import read_scenario
 
         problems = check_instance(folder)
+        for path in scenario or []:
+            try:
+                read_scenario(path)
+            except InputError as err:
+                problems += err.problems
+        if alignment and not problems:
+            inst = read_instance(folder)
+            for path in alignment:
+                try:
+                    read_alignment(path, inst)
+                except InputError as err:
+                    problems += err.problems
         if problems:
             raise InputError(problems)
-        console.print(f"[green]ok[/green] {folder}: valid instance")
+        checked = [str(p) for p in [*(alignment or []), *(scenario or [])]]
+        also = f" ({', '.join(checked)} valid too)" if checked else ""
+        console.print(f"[green]ok[/green] {folder}: valid instance{also}")
 
     run_guarded(go)
 

@@ -15,6 +15,7 @@ from allocate.batch.dask import check_scheduler, dask_client, dask_map
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.instance import WORKDAYS_PER_WEEK, Instance, short_weeks
+from allocate.core.scenario import MAX_SEED, MAX_TIME_LIMIT_S
 from allocate.io import read_instance
 from allocate.io.runfolder import (
     ALIGNMENT,
@@ -69,12 +70,12 @@ def register(app: typer.Typer) -> None:
             typer.Option(min=0.0, max=1.0, help="Yearly customer churn (default: nomenclature)"),
         ] = None,
         time_limit: Annotated[
-            float, typer.Option("--time-limit", min=0.1, help="Seconds for the whole plan")
+            float, typer.Option("--time-limit", min=0.1, max=MAX_TIME_LIMIT_S, help="Seconds for the whole plan")
         ] = 60.0,
         workers: Annotated[
             int, typer.Option(min=1, max=256, help="Processes (sellers are solved in parallel)")
         ] = 2,
-        seed: Annotated[int, typer.Option(min=0)] = 0,
+        seed: Annotated[int, typer.Option(min=0, max=MAX_SEED)] = 0,
         scheduler: Annotated[
             str | None,
             typer.Option(help="Solve the sellers on this Dask scheduler, e.g. tcp://HOST:8786"),
@@ -108,6 +109,10 @@ def register(app: typer.Typer) -> None:
                     ) from None
                 if first.weekday() != 0:
                     raise InputError.single("--start", f"{start} is a {first:%A}; give a Monday")
+                if dt.date.max - first < dt.timedelta(weeks=weeks):
+                    raise InputError.single(
+                        "--start", f"{weeks} weeks from {start} run past the year 9999"
+                    )
             check_scheduler(scheduler)
             inst = read_instance(folder)
             if daily_h is not None:

@@ -12,6 +12,7 @@ from allocate.analysis.sizing import size_sales_force, sizing_tables
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError, unknown_choice
 from allocate.core.nomenclature import ROLES
+from allocate.core.scenario import MAX_SEED, MAX_TIME_LIMIT_S
 from allocate.io import read_instance
 from allocate.io.runfolder import SIZING, sizing_table, write_sizing
 
@@ -37,13 +38,13 @@ def size_cmd(
         bool, typer.Option("--capacitated", help="Capacitated p-median placement")
     ] = False,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Seconds per p-median / alignment")
+        float, typer.Option("--time-limit", min=0.1, max=MAX_TIME_LIMIT_S, help="Seconds per p-median / alignment")
     ] = 10.0,
     lead_share: Annotated[
         float, typer.Option("--lead-share", min=0.0, max=10.0, help="Lead growth of the what-if")
     ] = 0.2,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 2,
-    seed: Annotated[int, typer.Option(min=0)] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED)] = 0,
     out: Annotated[Path | None, typer.Option(help=f"Write {SIZING} and CSV tables here")] = None,
 ) -> None:
     """Minimum number of sellers (proved by a capacity check), where to base them, and +1 seller vs more leads."""

@@ -50,6 +50,65 @@ def territory_polygons(instance: Instance, account_seller: np.ndarray) -> dict[i
 
 
 def _voronoi_territories(lon: np.ndarray, lat: np.ndarray, owner: np.ndarray) -> dict[int, object]:
+    # accounts on both sides of the 180th meridian (Fiji, Chukotka, the Aleutians) are drawn in
+    # longitudes 0..360, where they are neighbours; the cells are cut back at the meridian
+    unwrap = crosses_antimeridian(lon[owner >= 0])
+    if unwrap:
+        lon = np.where(lon < 0, lon + 360.0, lon)
+    cells = _voronoi_cells(lon, lat, owner)
+    if unwrap:
+        cells = {s: split_at_antimeridian(g) for s, g in cells.items()}
+    return cells
+
+
+def crosses_antimeridian(lon: np.ndarray) -> bool:
+    """Whether points are closer together across the 180th meridian than across Greenwich.
+
+    Parameters
+    ----------
+    lon
+        Longitudes in degrees, -180..180.
+
+    Returns
+    -------
+    bool
+        True when shifting the western longitudes by 360 degrees narrows their span.
+    """
+    if len(lon) == 0 or lon.min() >= 0 or lon.max() < 0:
+        return False
+    shifted = np.where(lon < 0, lon + 360.0, lon)
+    return float(np.ptp(shifted)) < float(np.ptp(lon))
+
+
+def split_at_antimeridian(geom: Any) -> Any:
+    """A polygon drawn in longitudes up to 540, cut at 180 and brought back into -180..180.
+
+    Parameters
+    ----------
+    geom
+        A shapely geometry whose longitudes may exceed 180.
+
+    Returns
+    -------
+    shapely geometry
+        The same area as a (Multi)Polygon with every longitude in -180..180.
+    """
+    from shapely.affinity import translate
+    from shapely.geometry import box
+
+    west = geom.intersection(box(-180.0, -90.0, 180.0, 90.0))
+    east = translate(geom.intersection(box(180.0, -90.0, 540.0, 90.0)), xoff=-360.0)
+    # a cut along a cell's edge also leaves lines and points: keep the areas only
+    parts = [
+        g
+        for side in (west, east)
+        for g in shapely.get_parts(side)
+        if g.geom_type == "Polygon" and not g.is_empty
+    ]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _voronoi_cells(lon: np.ndarray, lat: np.ndarray, owner: np.ndarray) -> dict[int, object]:
     pts = shapely.points(np.round(lon, 6), np.round(lat, 6))
     keep = owner >= 0
     if keep.sum() < 3:

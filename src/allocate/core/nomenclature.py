@@ -85,7 +85,7 @@ class Operation(BaseModel):
         The role that performs it (one of :data:`ROLES`).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str = Field(min_length=1)
     name: str = ""
@@ -138,7 +138,7 @@ class Playbook(BaseModel):
         At least one operation; ids are unique and ``after`` chains have no cycle.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     stage: str
     segment: str | None = None
@@ -185,7 +185,7 @@ class Nomenclature(BaseModel):
         At least one playbook.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     weeks_per_year: float = Field(default=46.0, gt=0, le=53)
     segments: tuple[str, ...] = DEFAULT_SEGMENTS

@@ -41,6 +41,14 @@ from pydantic import (
 from allocate.core.quota import QuotaSpec
 
 PRESETS = ("geography", "size", "value_proposition", "roles", "generalist", "hybrid")
+#: Largest seed: CP-SAT's ``random_seed`` is a 32-bit integer.
+MAX_SEED = 2**31 - 1
+#: Largest objective weight: the solvers scale weights to 64-bit integers (1e300 overflowed).
+MAX_WEIGHT = 1e6
+#: Longest time limit, in seconds (a week; ``inf`` ran forever).
+MAX_TIME_LIMIT_S = 7 * 24 * 3600.0
+#: Largest count of accounts (moves), as in the sellers' ``max_accounts``.
+MAX_COUNT = 10_000_000
 
 
 class BalanceSpec(BaseModel):
@@ -56,11 +64,11 @@ class BalanceSpec(BaseModel):
         Penalty per unit outside the band (see the module docstring).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     tolerance: float = Field(default=0.15, ge=0, le=10)
     hard: bool = False
-    weight: float = Field(default=1.0, ge=0)
+    weight: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
 
 
 class Weights(BaseModel):
@@ -76,11 +84,11 @@ class Weights(BaseModel):
         Per hour of weekly travel measured from the territory anchor (geographic models).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    travel: float = Field(default=1.0, ge=0)
-    move: float = Field(default=0.25, ge=0)
-    compactness: float = Field(default=0.2, ge=0)
+    travel: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    move: float = Field(default=0.25, ge=0, le=MAX_WEIGHT)
+    compactness: float = Field(default=0.2, ge=0, le=MAX_WEIGHT)
 
 
 class BalanceSet(BaseModel):
@@ -96,7 +104,7 @@ class BalanceSet(BaseModel):
         Number of accounts (off by default).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     workload: BalanceSpec | None = BalanceSpec(tolerance=0.15, weight=2.0)
     potential: BalanceSpec | None = BalanceSpec(tolerance=0.30, weight=0.05)
@@ -142,14 +150,14 @@ class Scenario(BaseModel):
         :class:`~allocate.core.quota.QuotaSpec`), or ``None``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     model: Literal["geography", "size", "value_proposition", "roles", "generalist", "hybrid"] = "geography"
     hybrid_inner: Literal["geography"] = "geography"
     hybrid_outer: Literal["size", "value_proposition"] = "size"
     weights: Weights = Weights()
     balance: BalanceSet = BalanceSet()
-    max_moves: int | None = Field(default=None, ge=0)
+    max_moves: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     max_moves_share: float | None = Field(default=None, ge=0, le=1)
     respect_roles: bool = False
     candidates: int = Field(default=8, ge=1, le=1000)
@@ -158,9 +166,9 @@ class Scenario(BaseModel):
     contiguity_budget: float = Field(default=0.05, ge=0, le=10)
     circuity: float = Field(default=1.3, ge=1)
     speed_kmh: float = Field(default=70.0, gt=0)
-    time_limit_s: float = Field(default=30.0, gt=0)
+    time_limit_s: float = Field(default=30.0, gt=0, le=MAX_TIME_LIMIT_S)
     workers: int = Field(default=2, ge=1, le=64)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     deterministic: bool = True
     churn_rate: float | None = Field(default=None, ge=0, le=1)
     quota: QuotaSpec | None = None

@@ -13,6 +13,7 @@ in one :class:`~allocate.core.errors.InputError`.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,23 +35,29 @@ from allocate.core.instance import (
 from allocate.core.nomenclature import Nomenclature
 from allocate.core.travel import TravelModel, haversine_km
 from allocate.io.atomic import safe_child
+from allocate.io.calendar import read_days_off
 from allocate.io.schemas import (
     ACCOUNT_COLUMNS,
     SELLER_COLUMNS,
     ColumnSpec,
     account_schema,
     convert_columns,
+    formula_like_id,
     schema_problems,
     seller_schema,
 )
 from allocate.io.tables import files_named, find_table, read_geometries, read_table
 from allocate.io.yamlfile import load_yaml, validate_model
 
+logger = logging.getLogger(__name__)
+
 #: A point farther than this from the median of all points is reported as an outlier
 #: (typically swapped lat/lon, or a lost minus sign).
 OUTLIER_KM = 2500.0
 #: ... and also farther than this many times the median distance to it (national spreads).
 OUTLIER_MEDIANS = 6.0
+#: Longest one-way trip of a travel matrix, in minutes (a week; ``inf`` is refused).
+MAX_TRAVEL_MIN = 7 * 24 * 60
 
 
 def read_nomenclature(path: Path) -> Nomenclature:
@@ -241,9 +248,14 @@ def _build_sellers(
 
 
 def _check_calendars(folder: Path, df: pd.DataFrame, file: str, problems: list[Problem]) -> None:
-    """A seller's ``calendar`` is a file inside the instance folder, never outside it."""
+    """A seller's ``calendar`` is a valid calendar file inside the instance folder.
+
+    Each file is read as ``schedule`` reads it (:func:`~allocate.io.calendar.read_days_off`),
+    once however many sellers share it, so that ``validate`` refuses what ``schedule`` would.
+    """
     if "calendar" not in df.columns:
         return
+    checked: set[Path] = set()
     for i, rel in enumerate(df["calendar"]):
         if not rel:
             continue
@@ -261,6 +273,14 @@ def _check_calendars(folder: Path, df: pd.DataFrame, file: str, problems: list[P
                     column="calendar",
                 )
             )
+            continue
+        if path in checked:
+            continue
+        checked.add(path)
+        try:
+            read_days_off(path)
+        except InputError as err:
+            problems += err.problems
 
 
 def _build_accounts(
@@ -412,6 +432,8 @@ def _read_units(
     for i, uid in enumerate(ids):
         if not uid:
             problems.append(Problem(str(path), "missing value", row=i + 2, column="unit_id"))
+        elif why := formula_like_id(uid):
+            problems.append(Problem(str(path), why, row=i + 2, column="unit_id"))
         elif uid in seen:
             problems.append(
                 Problem(str(path), f"duplicate id {uid!r}", row=i + 2, column="unit_id")
@@ -425,8 +447,60 @@ def _read_units(
             )
     if problems:
         return None, None
-    neighbours = _adjacency(list(gdf.geometry))
-    return Units(ids=tuple(ids), geometry=tuple(gdf.geometry), neighbours=neighbours), seen
+    geoms = _valid_polygons(list(gdf.geometry), str(path), problems)
+    if problems:
+        return None, None
+    try:
+        neighbours = _adjacency(geoms)
+    except Exception as exc:  # a GEOS error left after the repair: name it, never crash
+        problems.append(Problem(str(path), f"the unit polygons cannot be compared ({exc})"))
+        return None, None
+    return Units(ids=tuple(ids), geometry=tuple(geoms), neighbours=neighbours), seen
+
+
+def _valid_polygons(geoms: list, file: str, problems: list[Problem]) -> list:
+    """The unit polygons, repaired when GEOS finds them invalid; empty or unusable ones refused.
+
+    A polygon that crosses itself (a bow tie) or has a badly nested hole is common in exported
+    layers and makes GEOS fail later (unions, intersections); :func:`shapely.make_valid`
+    rebuilds it with the same area, as GIS tools' "fix geometries" do. Coordinates must be
+    finite and in WGS84 range.
+    """
+    import shapely
+
+    out = []
+    for i, g in enumerate(geoms):
+        row = i + 2
+        if g is None or g.is_empty:
+            problems.append(Problem(file, "empty polygon", row=row, column="geometry"))
+            out.append(g)
+            continue
+        xy = shapely.get_coordinates(g)
+        if not np.isfinite(xy).all() or (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
+            problems.append(
+                Problem(
+                    file,
+                    "coordinates out of range (lon -180..180, lat -90..90)",
+                    row=row,
+                    column="geometry",
+                )
+            )
+            out.append(g)
+            continue
+        if not g.is_valid:
+            reason = shapely.is_valid_reason(g)
+            fixed = shapely.make_valid(g)
+            polys = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
+            if not polys or shapely.union_all(polys).area <= 0:
+                problems.append(
+                    Problem(file, f"invalid polygon ({reason}) with no area", row=row, column="geometry")
+                )
+                out.append(g)
+                continue
+            logger.warning("%s, row %d: invalid polygon (%s) repaired", file, row, reason)
+            g = shapely.union_all(polys)
+        out.append(g)
+    return out
 
 
 def _adjacency(geoms: list) -> tuple[tuple[int, ...], ...]:
@@ -465,7 +539,19 @@ def _read_travel_matrix(
     minutes = pd.to_numeric(df["minutes"].str.replace(",", "."), errors="coerce").to_numpy()
     s_idx = df["seller_id"].map(spos)
     a_idx = df["account_id"].map(apos)
+    first: dict[tuple[str, str], int] = {}
     for i in range(len(df)):
+        pair = (str(df["seller_id"].iloc[i]), str(df["account_id"].iloc[i]))
+        if pair in first:
+            problems.append(
+                Problem(
+                    str(path),
+                    f"the pair {pair[0]!r}, {pair[1]!r} is given twice (first on row {first[pair]})",
+                    row=i + 2,
+                    column="account_id",
+                )
+            )
+        first.setdefault(pair, i + 2)
         if pd.isna(s_idx.iloc[i]):
             problems.append(
                 Problem(
@@ -484,9 +570,14 @@ def _read_travel_matrix(
                     column="account_id",
                 )
             )
-        if not (minutes[i] >= 0):
+        if not (0 <= minutes[i] <= MAX_TRAVEL_MIN):
             problems.append(
-                Problem(str(path), "minutes must be a number >= 0", row=i + 2, column="minutes")
+                Problem(
+                    str(path),
+                    f"minutes must be a number from 0 to {MAX_TRAVEL_MIN:,} (a week)",
+                    row=i + 2,
+                    column="minutes",
+                )
             )
         if len(problems) > 200:
             break

@@ -60,38 +60,72 @@ class ColumnSpec:
         Whether the column must be present.
     nullable
         Whether a cell may be empty.
+    identifier
+        Whether the cells (each item, for a list) are ids that outputs repeat and other files
+        refer to: an id that a spreadsheet would read as a formula is refused
+        (:func:`formula_like_id`).
     """
 
     name: str
     kind: str  # "str" | "float" | "int" | "bool" | "list"
     required: bool = True
     nullable: bool = False
+    identifier: bool = False
+
+
+#: The first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@")
+
+
+def formula_like_id(value: str) -> str | None:
+    """Why ``value`` cannot be an id, or ``None`` when it can.
+
+    Outputs (the alignment, the plan's tables) repeat the ids exactly, so that ``schedule``,
+    ``map`` and ``report`` can read them back; an id starting like a formula would either be
+    altered there (a leading ``'``) or run in a spreadsheet, so it is refused where it enters.
+
+    Parameters
+    ----------
+    value
+        A stripped cell.
+
+    Returns
+    -------
+    str or None
+        The problem's message.
+    """
+    if value.startswith(FORMULA_START):
+        return (
+            f"id {value[:40]!r} starts with {value[0]!r}, which spreadsheets read as a formula; "
+            "rename it (ids must not start with = + - @)"
+        )
+    return None
 
 
 ACCOUNT_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("account_id", "str"),
+    ColumnSpec("account_id", "str", identifier=True),
     ColumnSpec("name", "str", nullable=True),
     ColumnSpec("lat", "float"),
     ColumnSpec("lon", "float"),
     ColumnSpec("segment", "str"),
     ColumnSpec("potential", "float"),
     ColumnSpec("stage", "str"),
-    ColumnSpec("product_lines", "list"),
-    ColumnSpec("group_id", "str", required=False, nullable=True),
+    ColumnSpec("product_lines", "list", identifier=True),
+    ColumnSpec("group_id", "str", required=False, nullable=True, identifier=True),
     ColumnSpec("current_seller_id", "str", required=False, nullable=True),
     ColumnSpec("locked", "bool", required=False, nullable=True),
-    ColumnSpec("unit_id", "str", required=False, nullable=True),
+    ColumnSpec("unit_id", "str", required=False, nullable=True, identifier=True),
 )
 
 SELLER_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("seller_id", "str"),
+    ColumnSpec("seller_id", "str", identifier=True),
     ColumnSpec("name", "str", nullable=True),
     ColumnSpec("lat", "float"),
     ColumnSpec("lon", "float"),
     ColumnSpec("role", "str"),
     ColumnSpec("capacity_h", "float"),
     ColumnSpec("segments", "list", nullable=True),
-    ColumnSpec("product_lines", "list", nullable=True),
+    ColumnSpec("product_lines", "list", nullable=True, identifier=True),
     ColumnSpec("max_accounts", "int", required=False, nullable=True),
     ColumnSpec("max_travel_min", "float", required=False, nullable=True),
     ColumnSpec("daily_h", "float", required=False, nullable=True),
@@ -232,6 +266,12 @@ def convert_columns(
             out[spec.name] = low.isin(_TRUE)
         elif spec.kind == "list":
             out[spec.name] = s.map(lambda v: tuple(x.strip() for x in v.split(";") if x.strip()))
+        if spec.identifier:
+            cells = out[spec.name] if spec.kind == "list" else s.map(lambda v: (v,))
+            for k, items in enumerate(cells):
+                why = next((w for w in map(formula_like_id, items) if w), None)
+                if why:
+                    problems.append(Problem(file, why, row=k + 2, column=spec.name))
     return out, problems
 
 

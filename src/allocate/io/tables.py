@@ -12,18 +12,21 @@ as is. Geometry files are reprojected to WGS84 (EPSG:4326) and their points beco
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Sequence
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
 from allocate.core.errors import InputError, Problem
+from allocate.io import limits
 
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet", ".geojson", ".gpkg")
 MAX_LINE_BYTES = 1_000_000
-MAX_FILE_BYTES = 2_000_000_000
+_CR_ALONE = re.compile(r"(?<=\r)(?!\n)")
 
 
 def files_named(folder: Path, stem: str, suffixes: Sequence[str]) -> list[Path]:
@@ -101,15 +104,20 @@ def read_table(path: Path) -> pd.DataFrame:
         On an empty, binary, non-UTF-8 or malformed file, naming the row where possible.
     """
     suffix = path.suffix.lower()
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError.single(str(path), "file is larger than 2 GB")
+    limits.check_size(path, limits.max_table_bytes(), "the file")
     if suffix == ".csv":
         df = _read_csv(path)
     elif suffix == ".xlsx":
         df = _read_excel(path)
     elif suffix == ".parquet":
         try:
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(path).metadata
+            _check_shape(str(path), int(meta.num_rows), int(meta.num_columns))
             df = pd.read_parquet(path)
+        except InputError:
+            raise
         except Exception as exc:  # pyarrow raises many types for corrupt files
             raise InputError.single(str(path), f"not a readable Parquet file ({exc})") from None
         df = _as_text(df)
@@ -117,11 +125,22 @@ def read_table(path: Path) -> pd.DataFrame:
         df = _read_geo(path)
     else:
         raise InputError.single(str(path), f"unsupported file type {suffix!r}")
-    df.columns = [str(c).strip() for c in df.columns]
+    # a second BOM (a file saved twice as UTF-8 with BOM) would stick to the first name
+    df.columns = [str(c).strip().lstrip("\ufeff").strip() for c in df.columns]
     df = _check_header(df, str(path))
     if df.empty:
         raise InputError.single(str(path), "the file has a header but no data rows", row=2)
     return df
+
+
+def _check_shape(file: str, rows: int, columns: int) -> None:
+    """Refuse a table larger than the row and column bounds, from its metadata."""
+    if columns > limits.MAX_TABLE_COLUMNS:
+        raise InputError.single(
+            file, f"the header has {columns:,} columns (at most {limits.MAX_TABLE_COLUMNS:,})", row=1
+        )
+    if rows > limits.MAX_TABLE_ROWS:
+        raise InputError.single(file, f"more than {limits.MAX_TABLE_ROWS:,} data rows")
 
 
 def _check_header(df: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -164,34 +183,17 @@ def _value_text(v: object) -> str:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """Stream the CSV line by line: memory grows with the rows kept, never with the file."""
     file = str(path)
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError.single(file, "the file is empty")
-    # the byte-order mark tells the encoding before any NUL-byte heuristic can mislead
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError.single(file, "the file is UTF-16; save it as 'CSV UTF-8'", row=1)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if b"\x00" in raw[:65536]:
-        raise InputError.single(file, "this looks like a binary file, not a CSV text file", row=1)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = raw[: exc.start].count(b"\n") + 1
-        raise InputError.single(
-            file,
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as 'CSV UTF-8'",
-            row=row,
-        ) from None
-    for i, line in enumerate(text.splitlines(), start=1):
-        if len(line) > MAX_LINE_BYTES:
-            raise InputError.single(
-                file, f"line is longer than {MAX_LINE_BYTES:,} characters", row=i
-            )
-    header_line = text.split("\n", 1)[0].rstrip("\r")
-    sep = _detect_separator(header_line)
-    records = _records(text, sep, file)
+    with path.open("rb") as fh:
+        lines = _text_lines(fh, file)
+        first = next(lines, None)
+        while first is not None and not first.strip():
+            first = next(lines, None)
+        if first is None:
+            raise InputError.single(file, "the file is empty")
+        sep = _detect_separator(first.rstrip("\r\n"))
+        records = _records(itertools.chain([first], lines), sep, file)
     if not records:
         raise InputError.single(file, "the file is empty")
     header = [h.strip() for h in records[0]]
@@ -216,9 +218,64 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.DataFrame(data, columns=header, dtype=object)
 
 
-def _records(text: str, sep: str, file: str) -> list[list[str]]:
+def _text_lines(fh: BinaryIO, file: str) -> Iterator[str]:
+    """The decoded lines of a CSV file, each checked before the parser sees it.
+
+    A line is read at most :data:`MAX_LINE_BYTES` (+2) bytes at a time, so a file without line
+    breaks is refused without being loaded. The first line may start with a UTF-8 BOM; a
+    UTF-16 BOM, a NUL byte (binary data, anywhere in the file) or bytes that are not UTF-8 are
+    refused with the line's number.
+    """
+    row = 0
+    offset = 0
+    limit = limits.max_table_bytes()  # a pipe or a device has no size on disk to check first
+    while True:
+        raw = fh.readline(MAX_LINE_BYTES + 2)
+        if not raw:
+            return
+        row += 1
+        if offset + len(raw) > limit:
+            raise InputError.single(
+                file, f"the file is larger than the limit of {limits.size_text(limit)}", row=row
+            )
+        if row == 1:
+            # the byte-order mark tells the encoding before any NUL-byte heuristic can mislead
+            if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise InputError.single(file, "the file is UTF-16; save it as 'CSV UTF-8'", row=1)
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+        if len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            raise InputError.single(
+                file, f"line is longer than {MAX_LINE_BYTES:,} characters", row=row
+            )
+        nul = raw.find(b"\x00")
+        if nul >= 0:
+            if offset + nul < 65536:
+                raise InputError.single(
+                    file, "this looks like a binary file, not a CSV text file", row=1
+                )
+            raise InputError.single(
+                file, "a NUL byte (binary data) in the line; the file is damaged", row=row
+            )
+        offset += len(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError.single(
+                file,
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as 'CSV UTF-8'",
+                row=row,
+            ) from None
+        if "\r" in text.rstrip("\r\n"):
+            # old Mac line ends (CR alone): split them as the csv module would
+            yield from _CR_ALONE.split(text)
+        else:
+            yield text
+
+
+def _records(lines: Iterable[str], sep: str, file: str) -> list[list[str]]:
     """Parse CSV records; blank lines end the table, a blank line inside it is an error."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    reader = csv.reader(lines, delimiter=sep, strict=True)
     records: list[list[str]] = []
     blank_at: int | None = None
     while True:
@@ -240,6 +297,16 @@ def _records(text: str, sep: str, file: str) -> list[list[str]]:
             continue
         if blank_at is not None:
             raise InputError.single(file, "empty line inside the table; delete it", row=blank_at)
+        if not records and len(rec) > limits.MAX_TABLE_COLUMNS:
+            raise InputError.single(
+                file,
+                f"the header has {len(rec):,} columns (at most {limits.MAX_TABLE_COLUMNS:,})",
+                row=1,
+            )
+        if len(records) > limits.MAX_TABLE_ROWS:
+            raise InputError.single(
+                file, f"more than {limits.MAX_TABLE_ROWS:,} data rows", row=row
+            )
         records.append(rec)
     return records
 
@@ -251,36 +318,133 @@ def _detect_separator(header: str) -> str:
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
+    """The first sheet, streamed cell by cell: only the cells present in the file are read.
+
+    A sheet's declared size (its "used range") can reach the last cell ``XFD1048576`` because
+    of one stray space; padding every row to it would take minutes and gigabytes. Cells are
+    taken from the sheet's XML as they come (openpyxl's streaming parser), so time and memory
+    follow the cells that exist; blank cells outside the header's columns are ignored, and the
+    rows and columns are bounded (:data:`~allocate.io.limits.MAX_TABLE_ROWS`,
+    :data:`~allocate.io.limits.MAX_TABLE_COLUMNS`).
+    """
+    file = str(path)
     try:
         import openpyxl
+        from openpyxl.worksheet._reader import WorkSheetParser
 
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+        _check_unpacked_size(path)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except InputError:
+        raise
     except Exception as exc:
-        raise InputError.single(str(path), f"not a readable Excel .xlsx file ({exc})") from None
-    ws = wb.worksheets[0]
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row == 1:
+        raise InputError.single(file, f"not a readable Excel .xlsx file ({exc})") from None
+    try:
+        ws = wb.worksheets[0]
+        # the streaming parser of openpyxl's read-only sheets, used without its row padding
+        with ws._get_source() as src:  # type: ignore[union-attr]
+            parser = WorkSheetParser(
+                src,
+                ws._shared_strings,  # type: ignore[union-attr]
+                data_only=True,
+                epoch=wb.epoch,
+                date_formats=wb._date_formats,
+                timedelta_formats=wb._timedelta_formats,
+            )
+            header, rows = _sheet_cells(parser.parse(), file)
+            merged = parser.merged_cells
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError.single(file, f"not a readable Excel .xlsx file ({exc})") from None
+    finally:
+        wb.close()
+    for ref in getattr(merged, "mergeCell", None) or []:
+        bounds = _merged_bounds(str(ref.ref))
+        if bounds is not None and bounds[1] == 1:
+            col = bounds[0]
             raise InputError.single(
-                str(path),
-                f"merged header cells {merged.coord}; give each column its own header cell",
+                file,
+                f"merged header cells {ref.ref}; give each column its own header cell",
                 row=1,
-                column=str(ws.cell(1, merged.min_col).value),
+                column=str(header.get(col, "")),
             )
-    rows = list(ws.iter_rows(values_only=True))
-    if not rows:
-        raise InputError.single(str(path), "the sheet is empty")
-    header = rows[0]
-    for j, h in enumerate(header):
-        if (h is None or str(h).strip() == "") and any(
-            r[j] not in (None, "") for r in rows[1:] if j < len(r)
-        ):
-            raise InputError.single(
-                str(path), f"empty header cell in column {j + 1} above data", row=1
-            )
-    keep = [j for j, h in enumerate(header) if h is not None and str(h).strip() != ""]
-    data = [[_cell_text(r[j]) if j < len(r) else "" for j in keep] for r in rows[1:]]
+    if not header and not rows:
+        raise InputError.single(file, "the sheet is empty")
+    stray = min((j for r in rows for j in r if j not in header), default=None)
+    if stray is not None:
+        raise InputError.single(file, f"empty header cell in column {stray} above data", row=1)
+    keep = sorted(header)
+    data = [[_cell_text(r.get(j)) for j in keep] for r in rows]
     data = [r for r in data if any(v != "" for v in r)]
-    return pd.DataFrame(data, columns=[str(header[j]).strip() for j in keep], dtype=object)
+    return pd.DataFrame(data, columns=[header[j] for j in keep], dtype=object)
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose unpacked content exceeds the table limit (a zip bomb)."""
+    import zipfile
+
+    limit = limits.max_table_bytes()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError.single(str(path), f"not a readable Excel .xlsx file ({exc})") from None
+    if unpacked > limit:
+        raise InputError.single(
+            str(path),
+            f"the workbook unpacks to {limits.size_text(unpacked)}, larger than the limit of "
+            f"{limits.size_text(limit)}",
+        )
+
+
+def _sheet_cells(
+    parsed: Iterable[tuple[int, list[dict]]], file: str
+) -> tuple[dict[int, str], list[dict[int, object]]]:
+    """The header (column number to name) and the non-empty data rows (column number to value).
+
+    Blank cells (empty or spaces only) are skipped. Refused: more than :data:`~allocate.io.limits.MAX_TABLE_ROWS` rows or
+    :data:`~allocate.io.limits.MAX_TABLE_COLUMNS` header cells.
+    """
+    header: dict[int, str] = {}
+    rows: list[dict[int, object]] = []
+    for number, cells in parsed:
+        values = {
+            int(c["column"]): c["value"] for c in cells if not _blank(c["value"])
+        }
+        if number == 1:
+            header = {j: str(v).strip() for j, v in values.items()}
+            if len(header) > limits.MAX_TABLE_COLUMNS:
+                raise InputError.single(
+                    file,
+                    f"the header has {len(header):,} columns (at most {limits.MAX_TABLE_COLUMNS:,})",
+                    row=1,
+                )
+            continue
+        if not values:
+            continue
+        if number > limits.MAX_TABLE_ROWS + 1:
+            raise InputError.single(
+                file, f"more than {limits.MAX_TABLE_ROWS:,} data rows", row=number
+            )
+        rows.append(values)
+    return header, rows
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _merged_bounds(ref: str) -> tuple[int, int] | None:
+    """(first column, first row) of a merged range such as ``A1:C1``."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        min_col, min_row, _, _ = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return None
+    if min_col is None or min_row is None:
+        return None
+    return int(min_col), int(min_row)
 
 
 def _cell_text(v: object) -> str:
@@ -305,7 +469,7 @@ def _read_geo(path: Path) -> pd.DataFrame:
                 row=bad[0] + 2,
                 column="geometry",
             )
-        has = kinds == "Point"
+        has = (kinds == "Point") & ~geom.is_empty  # an empty point has no lat/lon: "missing value"
         df.loc[has.values, "lat"] = [repr(float(p.y)) for p in geom[has]]
         df.loc[has.values, "lon"] = [repr(float(p.x)) for p in geom[has]]
     return df

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from allocate.core.errors import InputError, Problem
+from allocate.io.limits import read_bounded
 
 MAX_YAML_BYTES = 10_000_000
 #: Most nodes a document may hold once its aliases are expanded ("billion laughs" guard).
@@ -45,15 +46,14 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     Raises
     ------
     InputError
-        On a file larger than :data:`MAX_YAML_BYTES`, a binary, UTF-16 or non-UTF-8 file,
+        On a file larger than :data:`MAX_YAML_BYTES` (refused before it is read), a binary, UTF-16 or non-UTF-8 file,
         brackets nested deeper than :data:`MAX_YAML_DEPTH`, invalid YAML, a Python or
-        unknown tag (refused, never run), a key given twice in one mapping, or aliases that
-        expand to more than :data:`MAX_YAML_NODES` nodes.
+        unknown tag (refused, never run), a key given twice in one mapping, an alias used
+        inside the node it names (a recursive alias), or aliases that expand to more than
+        :data:`MAX_YAML_NODES` nodes.
     """
     file = str(path)
-    raw = path.read_bytes()
-    if len(raw) > MAX_YAML_BYTES:
-        raise InputError.single(file, "YAML file is larger than 10 MB")
+    raw = read_bounded(path, MAX_YAML_BYTES, "YAML file")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError.single(file, "the file is UTF-16; save it as UTF-8", row=1)
     if b"\x00" in raw:
@@ -107,25 +107,34 @@ def _flow_depth(raw: bytes) -> int:
 
 
 def _check_nodes(root: yaml.Node, file: str) -> None:
-    """Refuse duplicate keys (YAML would silently keep the last) and alias bombs."""
+    """Refuse duplicate keys (YAML would silently keep the last), recursive aliases and alias bombs.
+
+    A depth-first walk without recursion: a node met again while it is still open is an alias
+    inside the node it names (``a: &a [*a]``), which would expand forever.
+    """
     size: dict[int, int] = {}
+    open_: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
-        if id(node) in size and not done:
-            continue
-        if isinstance(node, yaml.MappingNode):
-            children = [c for kv in node.value for c in kv]
-        elif isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        else:
-            children = []
+        key_id = id(node)
         if not done:
+            if key_id in size:
+                continue
+            if key_id in open_:
+                raise InputError.single(
+                    file,
+                    "an alias refers to the node that contains it (a recursive alias); "
+                    "write the data out",
+                    row=node.start_mark.line + 1,
+                )
+            open_.add(key_id)
             stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in size)
+            stack.extend((c, False) for c in _children(node) if id(c) not in size)
             continue
+        open_.discard(key_id)
         # an alias is the same node object used twice, so counting by object counts expansions
-        size[id(node)] = total = 1 + sum(size.get(id(c), 1) for c in children)
+        size[key_id] = total = 1 + sum(size[id(c)] for c in _children(node))
         if total > MAX_YAML_NODES:
             raise InputError.single(
                 file,
@@ -144,6 +153,14 @@ def _check_nodes(root: yaml.Node, file: str) -> None:
                         column=key,
                     )
                 seen[key] = k.start_mark.line + 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [c for kv in node.value for c in kv]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

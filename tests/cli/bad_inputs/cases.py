@@ -250,6 +250,50 @@ def _daily_column(value: str) -> Callable[[Path], None]:
     return _seller_column("daily_h", value, row=4, fill="8")
 
 
+def _recursive_alias(d: Path) -> None:
+    # an alias inside the node it names: looped forever, memory growing (issue 14 item 7)
+    text = (d / "nomenclature.yaml").read_text(encoding="utf-8")
+    (d / "nomenclature.yaml").write_text("loop: &loop [*loop]\n" + text, encoding="utf-8")
+
+
+def _bad_calendar(content: str) -> Callable[[Path], None]:
+    """A calendar file for S002 (row 3) with ``content`` (issue 14 item 12)."""
+
+    def patch(d: Path) -> None:
+        (d / "cal.csv").write_text(content, encoding="utf-8")
+        _calendar_column("cal.csv")(d)
+
+    return patch
+
+
+def _nul_after_64kb(d: Path) -> None:
+    # only the first 64 KB were searched for NUL bytes (issue 14 item 12): pad the names
+    rows = _rows(d / "accounts.csv")
+    for r in rows[1:]:
+        r[1] = r[1] + " " * 2500
+    rows[28][1] = rows[28][1] + "\x00"
+    _write_rows(d / "accounts.csv", rows)
+    assert (d / "accounts.csv").stat().st_size > 65536
+
+
+def _unit_id(value: str) -> Callable[[Path], None]:
+    def patch(d: Path) -> None:
+        data = json.loads((d / "units.geojson").read_text(encoding="utf-8"))
+        data["features"][1]["properties"]["unit_id"] = value
+        (d / "units.geojson").write_text(json.dumps(data), encoding="utf-8")
+
+    return patch
+
+
+def _unit_geometry(geometry: dict) -> Callable[[Path], None]:
+    def patch(d: Path) -> None:
+        data = json.loads((d / "units.geojson").read_text(encoding="utf-8"))
+        data["features"][2]["geometry"] = geometry
+        (d / "units.geojson").write_text(json.dumps(data), encoding="utf-8")
+
+    return patch
+
+
 def _no_ae(d: Path) -> None:
     text = (d / "sellers.csv").read_text(encoding="utf-8")
     (d / "sellers.csv").write_text(text.replace(",AE,", ",CSM,"), encoding="utf-8")
@@ -677,6 +721,81 @@ CASES: list[Case] = [
         "travel.csv",
         2,
         "minutes",
+    ),
+    # --- ids a spreadsheet reads as formulas: outputs could not repeat them (issue 14 item 5)
+    Case("acc_id_formula", "account id '=A000007'", set_cell(A, 8, "account_id", "=A000007"), A, 8, "account_id"),
+    Case("acc_id_minus", "account id '-12'", set_cell(A, 9, "account_id", "-12"), A, 9, "account_id"),
+    Case("sel_id_plus", "seller id '+S004'", set_cell(S, 5, "seller_id", "+S004"), S, 5, "seller_id"),
+    Case("acc_group_at", "group id '@G1'", set_cell(A, 10, "group_id", "@G1"), A, 10, "group_id"),
+    Case(
+        "acc_product_line_formula",
+        "product line '=cmd' (alignment key of the value-proposition model)",
+        set_cell(A, 11, "product_lines", "hr;=cmd"),
+        A,
+        11,
+        "product_lines",
+    ),
+    Case("units_id_formula", "unit id '+T1' (units file)", _unit_id("+T1"), U, 3, "unit_id"),
+    # --- YAML that never ended (issue 14 item 7)
+    Case("nom_recursive_alias", "a: &a [*a] in the nomenclature", _recursive_alias, N, 1),
+    # --- what validate called valid and a later command refused (issue 14 item 12)
+    Case("acc_nul_after_64kb", "a NUL byte on row 29, after the first 64 KB", _nul_after_64kb, A, 29),
+    Case(
+        "travel_inf_minutes",
+        "infinite travel time next to an empty one",
+        write_bytes("travel.csv", b"seller_id,account_id,minutes\nS001,A000001,inf\nS001,A000002,nan\n"),
+        "travel.csv",
+        2,
+        "minutes",
+    ),
+    Case(
+        "cal_bad_date",
+        "a calendar day that does not exist",
+        _bad_calendar("date,hours\n2027-02-30,\n"),
+        "cal.csv",
+        2,
+        "date",
+    ),
+    Case(
+        "cal_inf_hours",
+        "a calendar day of inf hours",
+        _bad_calendar("date,hours\n2027-01-04,inf\n2027-01-05,nan\n"),
+        "cal.csv",
+        2,
+        "hours",
+    ),
+    Case("cal_empty", "an empty calendar file", _bad_calendar(""), "cal.csv"),
+    Case(
+        "cal_binary",
+        "a calendar that is an image",
+        _bad_calendar("\x89PNG\x00\x00"),
+        "cal.csv",
+        1,
+    ),
+    # --- classes that ended in exit 1 (issue 14 item 11)
+    Case(
+        "units_empty_polygon",
+        "an empty unit polygon (crashed on its centre)",
+        _unit_geometry({"type": "Polygon", "coordinates": []}),
+        U,
+        4,
+        "geometry",
+    ),
+    Case(
+        "units_coordinates_out_of_range",
+        "a unit polygon out to longitude 1e308",
+        _unit_geometry({"type": "Polygon", "coordinates": [[[0, 0], [1e308, 0], [1e308, 1], [0, 0]]]}),
+        U,
+        4,
+        "geometry",
+    ),
+    Case(
+        "travel_duplicate_pair",
+        "the same seller and account twice in the travel matrix",
+        write_bytes("travel.csv", b"seller_id,account_id,minutes\nS001,A000001,5\nS001,A000001,7\n"),
+        "travel.csv",
+        3,
+        "account_id",
     ),
     # --- units
     Case("units_point", "a Point among the unit polygons", _units_points, U, 4, "geometry"),

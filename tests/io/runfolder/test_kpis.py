@@ -36,3 +36,11 @@ def test_merging_keeps_the_keys_and_creates_a_missing_file(tmp_path: Path) -> No
     (fresh / KPIS).write_text("{broken")  # unreadable: replaced, not raised
     merge_kpis(fresh, "inst", {"weeks": 5})
     assert read_kpis(fresh) == {"instance": "inst", "weeks": 5}
+
+
+def test_deeply_nested_kpis_are_an_input_error(tmp_path: Path) -> None:
+    """Issue 14 item 11: ``[[[[...`` made json recurse until RecursionError (exit 1)."""
+    (tmp_path / KPIS).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="cannot read: nested too deeply"):
+        read_kpis(tmp_path)
+    assert read_kpis(tmp_path, strict=False) == {}

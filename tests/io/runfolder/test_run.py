@@ -50,10 +50,10 @@ def test_model_name_without_kpis_comes_from_the_item_column(tiny, tmp_path: Path
 
 
 def test_a_run_without_sellers_or_totals_reads_empty(tiny, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / ALIGNMENT).write_text("account_id,seller_id\nA1,\n")
+    (tmp_path / ALIGNMENT).write_text("account_id,seller_id\nA1,LYO\n")
     back = read_run(tmp_path, tiny)
     assert back.sellers.empty and back.totals == {} and back.label == tmp_path.name
-    assert back.alignment.seller.tolist() == [-1] and back.alignment.model == "geography"
+    assert back.alignment.seller.tolist() == [1] and back.alignment.model == "geography"
 
 
 def test_instance_dir_of_a_run(tmp_path: Path) -> None:
@@ -75,3 +75,29 @@ def test_instance_dir_of_a_run(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="pass --instance DIR") as err:
         resolve_instance_dir(run)
     assert err.value.problems[0].column == "instance_dir"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # issue 14 item 11: each of these crashed map and report (exit 1)
+        ("", "sellers_kpis.csv: cannot read"),
+        ("seller_id,name,accounts,utilization\nPAR,P,lots,0.5\n", "sellers_kpis.csv, row 2, column 'accounts': not a number: 'lots'"),
+    ],
+)
+def test_unreadable_seller_kpis_are_bad_input(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / SELLERS_KPIS).write_text(content)
+    with pytest.raises(InputError) as err:
+        read_seller_kpis(tmp_path)
+    assert message in str(err.value)
+
+
+def test_seller_kpis_keep_their_types(tmp_path: Path) -> None:
+    (tmp_path / SELLERS_KPIS).write_text("seller_id,name,role,accounts,utilization\n007,=x,CSM,3,\n")
+    df = read_seller_kpis(tmp_path)
+    assert df["seller_id"].tolist() == ["007"] and df["name"].tolist() == ["=x"]
+    assert df["accounts"].tolist() == [3] and np.isnan(df["utilization"].iloc[0])
+    (tmp_path / SELLERS_KPIS).unlink()
+    (tmp_path / KPIS).write_text(json.dumps({"sellers": [1, "x"]}))
+    with pytest.raises(InputError, match="column 'sellers': not a list of objects"):
+        read_seller_kpis(tmp_path)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from allocate.core.errors import InputError
 from allocate.io.atomic import write_json
+from allocate.io.limits import max_table_bytes, read_bounded
 from allocate.io.runfolder.names import KPIS
 
 
@@ -56,12 +57,22 @@ def read_kpis(folder: Path, *, strict: bool = True) -> dict[str, Any]:
     if not p.is_file():
         return {}
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, OSError, UnicodeDecodeError) as exc:
+        data = json.loads(read_bounded(p, max_table_bytes(), "the file").decode("utf-8"))
+    except (ValueError, OSError, UnicodeDecodeError, InputError) as exc:
         if strict:
-            raise InputError.single(str(p), f"cannot read: {exc}") from None
+            raise InputError.single(str(p), f"cannot read: {_reason(exc)}") from None
+        return {}
+    except RecursionError:  # "[[[[...": json recurses once per level
+        if strict:
+            raise InputError.single(str(p), "cannot read: nested too deeply") from None
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, InputError):
+        return exc.problems[0].message
+    return str(exc)
 
 
 def merge_kpis(folder: Path, instance_name: str, keys: Mapping[str, Any]) -> Path:

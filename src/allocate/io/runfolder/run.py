@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocate.core.errors import InputError, Problem
+from allocate.core.errors import InputError
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment
+from allocate.io.alignment import alignment_problems, item_column
 from allocate.io.runfolder.kpis import read_kpis
 from allocate.io.runfolder.names import ALIGNMENT, KPIS, SELLERS_KPIS
 from allocate.io.tables import read_table
@@ -37,34 +38,26 @@ def read_alignment(path: Path, instance: Instance) -> Alignment:
     Returns
     -------
     Alignment
-        Account and seller indices (-1: unassigned), items if any, and the model.
+        Account and seller indices, items if any, and the model.
 
     Raises
     ------
     InputError
-        Missing file or column, unknown account or seller (at most 50 problems).
+        Missing file or column, and every row that :func:`~allocate.io.alignment.alignment_problems`
+        refuses: unknown or missing account or seller, an account on two rows (at most 50).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError.single(str(path), "alignment file not found")
     df = read_table(path)
-    for col in ("account_id", "seller_id"):
-        if col not in df.columns:
-            raise InputError.single(str(path), "required column is missing", row=1, column=col)
-    apos, spos = instance.account_index(), instance.seller_index()
-    problems = []
-    acc_idx, sel_idx = [], []
-    for i, (a, s) in enumerate(zip(df["account_id"], df["seller_id"], strict=True)):
-        if a not in apos:
-            problems.append(Problem(str(path), f"unknown account {a!r}", row=i + 2, column="account_id"))
-        if s and s not in spos:
-            problems.append(Problem(str(path), f"unknown seller {s!r}", row=i + 2, column="seller_id"))
-        acc_idx.append(apos.get(a, -1))
-        sel_idx.append(spos.get(s, -1))
+    problems = alignment_problems(df, instance, str(path))
     if problems:
-        raise InputError(problems[:50])
-    kind = "product_line" if "product_line" in df.columns else "role" if "role" in df.columns else ""
-    key = tuple(df[kind]) if kind else tuple("" for _ in range(len(df)))
+        raise InputError(problems)
+    apos, spos = instance.account_index(), instance.seller_index()
+    acc_idx = [apos[str(a).strip()] for a in df["account_id"]]
+    sel_idx = [spos[str(s).strip()] for s in df["seller_id"]]
+    kind = item_column(df)
+    key = tuple(str(k).strip() for k in df[kind]) if kind else tuple("" for _ in range(len(df)))
     model = read_kpis(path.parent, strict=False).get("model", "")
     return Alignment(model=model or ("value_proposition" if kind == "product_line" else "roles" if kind == "role" else "geography"),
                      account=np.array(acc_idx, dtype=np.int64), seller=np.array(sel_idx, dtype=np.int64), key=key, key_kind=kind)
@@ -87,11 +80,44 @@ def read_seller_kpis(folder: Path, kpis: Mapping[str, Any] | None = None) -> pd.
     """
     p = Path(folder) / SELLERS_KPIS
     if p.is_file():
-        return pd.read_csv(p, dtype={"seller_id": str, "name": str, "role": str}, keep_default_na=False)
+        try:
+            df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+            raise InputError.single(str(p), f"cannot read: {str(exc)[:200]}") from None
+        return _numeric_kpis(df, str(p), header_row=True)
     meta = read_kpis(folder) if kpis is None else kpis
-    if isinstance(meta.get("sellers"), list):
-        return pd.DataFrame(meta["sellers"])
+    rows = meta.get("sellers")
+    if isinstance(rows, list):
+        if not all(isinstance(r, dict) for r in rows):
+            raise InputError.single(str(Path(folder) / KPIS), "not a list of objects", column="sellers")
+        return _numeric_kpis(pd.DataFrame(rows), str(Path(folder) / KPIS), header_row=False)
     return pd.DataFrame()
+
+
+#: The text columns of the per-seller KPIs; every other column holds numbers.
+_TEXT_KPIS = ("seller_id", "name", "role")
+
+
+def _numeric_kpis(df: pd.DataFrame, file: str, *, header_row: bool) -> pd.DataFrame:
+    """``df`` with its indicator columns as numbers (an empty cell is NaN); text refused."""
+    out = df.copy()
+    for col in out.columns:
+        if col in _TEXT_KPIS:
+            out[col] = out[col].map(lambda v: "" if v is None else str(v))
+            continue
+        raw = out[col]
+        num = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
+        bad = np.flatnonzero((num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")).to_numpy())
+        if bad.size:
+            i = int(bad[0])
+            raise InputError.single(
+                file,
+                f"not a number: {str(raw.iloc[i])[:40]!r}",
+                row=i + 2 if header_row else None,
+                column=str(col),
+            )
+        out[col] = num  # int64 when every cell is a whole number, as read_csv infers
+    return out
 
 
 @dataclass(frozen=True)

@@ -27,15 +27,8 @@ from numpy.typing import NDArray
 from allocate.core.errors import InputError, Problem
 from allocate.core.instance import WORKDAYS_PER_WEEK
 from allocate.io.atomic import safe_child
+from allocate.io.calendar import DayOff, read_days_off
 from allocate.io.tables import find_table, read_table
-
-
-@dataclass(frozen=True)
-class DayOff:
-    """One entry of a seller calendar: a day off (``hours`` 0) or a shorter day."""
-
-    date: dt.date
-    hours: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -242,54 +235,6 @@ def parse_holidays(spec: str | Path | None, base: Path | None = None) -> frozens
     if problems:
         raise InputError(problems)
     return frozenset(out)
-
-
-def read_days_off(path: Path) -> list[DayOff]:
-    """Read a calendar table (``date`` column, optional ``hours``), naming bad rows.
-
-    Parameters
-    ----------
-    path
-        A table file (any format :func:`~allocate.io.read_table` reads).
-
-    Returns
-    -------
-    list of DayOff
-        One entry per row; a missing or zero ``hours`` is a day off.
-
-    Raises
-    ------
-    InputError
-        Naming the file, row and column of a missing ``date`` column, a bad date, or hours
-        that are not a number in ``[0, 24]``.
-    """
-    df = read_table(path)
-    if "date" not in df.columns:
-        raise InputError.single(str(path), "required column is missing", row=1, column="date")
-    hours = df["hours"] if "hours" in df.columns else [""] * len(df)
-    out, problems = [], []
-    for i, (d, h) in enumerate(zip(df["date"], hours, strict=True)):
-        try:
-            day = dt.date.fromisoformat(str(d).strip())
-        except ValueError:
-            problems.append(
-                Problem(str(path), f"{d!r} is not an ISO date", row=i + 2, column="date")
-            )
-            continue
-        try:
-            value = float(h) if str(h).strip() else 0.0
-        except ValueError:
-            problems.append(Problem(str(path), f"{h!r} is not a number", row=i + 2, column="hours"))
-            continue
-        if not 0.0 <= value <= 24.0:
-            problems.append(
-                Problem(str(path), f"hours {value} not in [0, 24]", row=i + 2, column="hours")
-            )
-            continue
-        out.append(DayOff(day, value))
-    if problems:
-        raise InputError(problems)
-    return out
 
 
 def seller_calendars(folder: Path | None, seller_ids: Sequence[str]) -> dict[int, list[DayOff]]:
