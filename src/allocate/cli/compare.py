@@ -136,6 +136,7 @@ KPI_LABELS = {
     "moves against today": "moves, accounts",
     "sellers needed (build-up)": "sellers needed",
     "wall time": "wall time, s",
+    "actions scheduled": "actions scheduled",
     "backlog": "backlog, h",
     "funnel output": "funnel, deals/period",
 }
