@@ -75,7 +75,6 @@ def generate(
 
     def go() -> None:
         from allocate.generate import generate_instance, write_instance
-
         from allocate.io.runfolder import check_out_dir
 
         if country.upper() not in ("FR", "US"):

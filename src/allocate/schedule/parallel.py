@@ -16,6 +16,7 @@ terminates them, and die with it when it is killed outright (Linux). The Dask ma
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -61,10 +62,8 @@ def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(AttributeError, OSError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        except (AttributeError, OSError):
-            pass
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
 
