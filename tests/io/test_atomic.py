@@ -302,3 +302,17 @@ def test_swap_dir_refuses_to_replace_a_file(tmp_path):
     with pytest.raises(NotADirectoryError):
         swap_dir(new, tmp_path / "final")
     assert (tmp_path / "final").read_text() == "a file"
+
+
+def test_staged_dir_follows_a_symbolic_link_and_keeps_it(tmp_path):
+    from allocate.io.atomic import staged_dir
+
+    real = tmp_path / "disk" / "run"
+    real.mkdir(parents=True)
+    (real / "a.csv").write_text("old")
+    link = tmp_path / "run"
+    link.symlink_to(real, target_is_directory=True)
+    with staged_dir(link, ".staging-") as tmp:
+        (tmp / "a.csv").write_text("new")
+    assert link.is_symlink() and (real / "a.csv").read_text() == "new"
+    assert sorted(p.name for p in (tmp_path / "disk").iterdir()) == ["run"]

@@ -19,7 +19,9 @@ import math
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -176,6 +178,20 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM for the few system calls of a swap (delivered right after)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def swap_dir(new: Path, final: Path) -> None:
     """Put the complete folder ``new`` (beside ``final``) in place of ``final``.
 
@@ -198,20 +214,21 @@ def swap_dir(new: Path, final: Path) -> None:
     if final.exists() and not final.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(final))
     _fsync_dir(new)
-    if not final.exists() and not final.is_symlink():
-        try:
+    with _signals_held():  # a signal between the two renames below would leave no folder
+        if not final.exists() and not final.is_symlink():
+            try:
+                os.rename(new, final)
+                _fsync_dir(final.parent)
+                return
+            except OSError as exc:  # created meanwhile: swap with it
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+        if _exchange(new, final):
+            old = new  # the exchange left the old folder under the new one's name
+        else:
+            old = new.with_name(f"{new.name}.old")
+            os.rename(final, old)
             os.rename(new, final)
-            _fsync_dir(final.parent)
-            return
-        except OSError as exc:  # created meanwhile: swap with it
-            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                raise
-    if _exchange(new, final):
-        old = new  # the exchange left the old folder under the new one's name
-    else:
-        old = new.with_name(f"{new.name}.old")
-        os.rename(final, old)
-        os.rename(new, final)
     _fsync_dir(final.parent)
     shutil.rmtree(old, ignore_errors=True)
 
@@ -245,7 +262,8 @@ def staged_dir(final: Path, prefix: str, *, keep: bool = False) -> Iterator[Path
     Parameters
     ----------
     final
-        The folder to write (created or replaced).
+        The folder to write (created or replaced); a symbolic link is followed, so the folder
+        it points to is replaced and the link kept.
     prefix
         Start of the staged folder's name (``<prefix><final name>-<pid>-<random>``), hidden.
     keep
@@ -257,6 +275,8 @@ def staged_dir(final: Path, prefix: str, *, keep: bool = False) -> Iterator[Path
         The staged folder, to be filled by the block.
     """
     final = Path(final)
+    if final.is_symlink():
+        final = final.resolve()
     parent = final.parent
     parent.mkdir(parents=True, exist_ok=True)
     stem = f"{prefix}{final.name}-"

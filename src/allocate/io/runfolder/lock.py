@@ -44,7 +44,7 @@ def lock_path(folder: Path) -> Path:
     pathlib.Path
         ``<parent>/.<name>.lock``.
     """
-    folder = Path(folder).absolute()
+    folder = Path(folder).resolve()  # two names of one folder share its lock
     return folder.parent / f".{folder.name}{LOCK_SUFFIX}"
 
 
