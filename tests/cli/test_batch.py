@@ -52,7 +52,7 @@ def test_batch_with_failed_scenarios_exits_4_and_names_them_last(tmp_path: Path)
     assert last.startswith("failed: 2 of 2 scenarios: ")
     for sid in index["scenario_id"]:
         assert sid in last
-    assert "infeasible" in last
+    assert "[geography, tight] (infeasible" in last and "[geography, tighter]" in last
 
 
 def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:

@@ -156,13 +156,21 @@ def failure_line(summary: BatchSummary) -> str:
     Returns
     -------
     str
-        ``failed: K of N scenarios: id (error), ...``; past :data:`NAMED_FAILURES` the others
-        are counted, and each error is cut to its first 80 characters.
+        ``failed: K of N scenarios: id [model, what-if] (error), ...``; past
+        :data:`NAMED_FAILURES` the others are counted, and each error is cut to its first 80
+        characters.
     """
     fails = summary.failures()
-    named = ", ".join(
-        f"{sid} ({err[:80] + '...' if len(err) > 80 else err})" if err else sid
-        for sid, err in fails[:NAMED_FAILURES]
-    )
+    named = ", ".join(_named(sid, err, summary.records[sid].get("params")) for sid, err in fails[:NAMED_FAILURES])
     more = f" and {len(fails) - NAMED_FAILURES} more (see {BATCH_INDEX})" if len(fails) > NAMED_FAILURES else ""
     return f"failed: {len(fails)} of {summary.total} scenarios: {named}{more}"
+
+
+def _named(sid: str, error: str, params: Any) -> str:
+    """One failed scenario: its id, its model and what-if when known, and why."""
+    params = params if isinstance(params, dict) else {}
+    what = [str(params[k]) for k in ("model", "whatif.name") if params.get(k)]
+    label = f"{sid} [{', '.join(what)}]" if what else sid
+    if not error:
+        return label
+    return f"{label} ({error[:80] + '...' if len(error) > 80 else error})"
