@@ -22,7 +22,8 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
@@ -61,11 +62,27 @@ def _worker_init(parent: int) -> None:
     # CP-SAT calls: the defaults make terminate() immediate
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them (_signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     if sys.platform.startswith("linux"):
         with contextlib.suppress(AttributeError, OSError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the pool starts: an exception raised half-way through
+    its start leaves it unable to shut down cleanly (its wake-up pipe is closed at exit)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def pool_map(workers: int) -> SellerMap:
@@ -91,10 +108,11 @@ def pool_map(workers: int) -> SellerMap:
             return [fn(x) for x in items]
         ctx = multiprocessing.get_context()
         order = sorted(range(len(items)), key=lambda k: -problem_size(items[k]))  # big sellers first
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                   initargs=(os.getpid(),))
-        try:
+        with _signals_held():  # delivered once every task is submitted, while waiting below
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                       initargs=(os.getpid(),))
             futures = {k: pool.submit(fn, items[k]) for k in order}
+        try:
             return [futures[k].result() for k in range(len(items))]
         except BaseException:
             # Ctrl-C, SIGTERM or an error: stop now rather than wait for the running sellers;
