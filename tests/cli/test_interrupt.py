@@ -18,14 +18,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_sigint_keeps_best_solution(tmp_path):
     out = tmp_path / "run"
     cmd = [str(Path(sys.executable).parent / "allocate"), "solve", str(ROOT / "instances" / "fr-pme"),
-           "--model", "generalist", "--time-limit", "120", "--out", str(out)]
+           "--model", "generalist", "--time-limit", "120", "--out", str(out), "--verbose"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "COLUMNS": "200"})
-    time.sleep(12)  # past reading and the LP: CP-SAT is searching
+    # past reading and the LP (on a loaded machine that takes longer than any fixed sleep)
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "heuristic start" in line:
+            break
+    time.sleep(2)  # the search is running
     assert proc.poll() is None, proc.communicate()
     t0 = time.perf_counter()
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
+    stderr = "".join(seen) + stderr
     stopped_in = time.perf_counter() - t0
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr + stdout
