@@ -85,6 +85,27 @@ def test_schedule_rejects_bad_holidays(tiny_dir: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2
 
 
+def test_schedule_takes_a_country_s_holidays(tiny_dir: Path, tmp_path: Path) -> None:
+    run = _run_dir(tmp_path)
+    # 2027-05-03 is a Monday: the week holds 1 May (a Saturday) and nothing else in FR, while
+    # 2027-05-06 (Ascension) and 2027-05-17 (Whit Monday) are French holidays
+    args = ["--weeks", "3", "--start", "2027-05-03", "--time-limit", "5", "--workers", "1", "--holidays", "FR"]
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, *args))
+    assert res.exit_code == 0, res.output
+    dates = set(pd.read_csv(run / "schedule.csv")["date"])
+    assert dates and not dates & {"2027-05-06", "2027-05-17"}
+
+
+def test_schedule_refuses_an_unknown_country_before_any_work(tmp_path: Path) -> None:
+    run = _run_dir(tmp_path)
+    # the instance folder does not exist: the holidays are checked first
+    res = CliRunner().invoke(app, _schedule_args(tmp_path / "nowhere", run, "--holidays", "ZZ"),
+                             env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "unknown country 'ZZ'" in lines[0]
+
+
 def test_daily_limit_from_the_command_line(tiny_dir: Path, tmp_path: Path) -> None:
     # 40 h weeks: a 10 h day is allowed (each week keeps 40 h), a 6 h day could never
     # fill the week, 25 h is not a day

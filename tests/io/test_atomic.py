@@ -219,3 +219,100 @@ def test_jsonable_converts_numpy_scalars_and_non_finite_numbers():
     out = jsonable({"a": np.float32("nan"), 1: [np.int64(3), math.inf, (np.bool_(True), "s")], "e": {}})
     assert out == {"a": None, "1": [3, None, [True, "s"]], "e": {}}
     assert type(out["1"][0]) is int and type(out["1"][2][0]) is bool
+
+
+# --------------------------------------------------------------------------- folders as one unit
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_staged_dir_replaces_the_whole_folder(tmp_path):
+    from allocate.io.atomic import staged_dir
+
+    final = tmp_path / "run"
+    final.mkdir()
+    (final / "a.csv").write_text("old a")
+    (final / "stale.csv").write_text("from an older run")
+    with staged_dir(final, ".staging-") as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".staging-run-")
+        assert _tree(final) == {"a.csv": b"old a", "stale.csv": b"from an older run"}  # untouched meanwhile
+        (tmp / "a.csv").write_text("new a")
+    assert _tree(final) == {"a.csv": b"new a"}  # nothing of the old run is left to mix with
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
+def test_staged_dir_keeps_the_old_folder_when_the_block_fails(tmp_path, error):
+    from allocate.io.atomic import staged_dir
+
+    final = tmp_path / "run"
+    final.mkdir()
+    (final / "a.csv").write_text("old a")
+    (final / "b.json").write_text("old b")
+    with pytest.raises(error), staged_dir(final, ".staging-") as tmp:
+        (tmp / "a.csv").write_text("new a")  # the first file is written, then the run stops
+        raise error
+    assert _tree(final) == {"a.csv": b"old a", "b.json": b"old b"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_staged_dir_keep_adds_to_a_copy_and_leaves_the_old_files_alone(tmp_path):
+    from allocate.io.atomic import atomic_write_text, staged_dir
+
+    final = tmp_path / "run"
+    final.mkdir()
+    (final / "alignment.csv").write_text("al")
+    (final / "kpis.json").write_text("{}")
+    old_kpis = final / "kpis.json"
+    with pytest.raises(KeyboardInterrupt), staged_dir(final, ".staging-", keep=True) as tmp:
+        atomic_write_text(tmp / "kpis.json", '{"merged": 1}')  # replaced, never edited in place
+        raise KeyboardInterrupt
+    assert old_kpis.read_text() == "{}"  # the hard link of the copy did not leak the change
+    with staged_dir(final, ".staging-", keep=True) as tmp:
+        atomic_write_text(tmp / "kpis.json", '{"merged": 1}')
+        (tmp / "schedule.csv").write_text("s")
+    assert _tree(final) == {"alignment.csv": b"al", "kpis.json": b'{"merged": 1}', "schedule.csv": b"s"}
+
+
+def test_staged_dir_removes_folders_left_by_dead_processes_only(tmp_path):
+    import subprocess
+    import sys
+
+    from allocate.io.atomic import staged_dir
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = tmp_path / f".staging-run-{int(dead.stdout)}-deadbeef"
+    alive = tmp_path / f".staging-run-{os.getpid()}-cafecafe"  # a live writer's: kept
+    other = tmp_path / f".staging-other-{int(dead.stdout)}-deadbeef"  # another folder's: not ours to judge
+    for p in (orphan, alive, other):
+        p.mkdir()
+    with staged_dir(tmp_path / "run", ".staging-") as tmp:
+        (tmp / "x").write_text("x")
+    assert not orphan.exists() and alive.exists() and other.exists()
+
+
+def test_swap_dir_refuses_to_replace_a_file(tmp_path):
+    from allocate.io.atomic import swap_dir
+
+    new = tmp_path / "new"
+    new.mkdir()
+    (tmp_path / "final").write_text("a file")
+    with pytest.raises(NotADirectoryError):
+        swap_dir(new, tmp_path / "final")
+    assert (tmp_path / "final").read_text() == "a file"
+
+
+def test_staged_dir_follows_a_symbolic_link_and_keeps_it(tmp_path):
+    from allocate.io.atomic import staged_dir
+
+    real = tmp_path / "disk" / "run"
+    real.mkdir(parents=True)
+    (real / "a.csv").write_text("old")
+    link = tmp_path / "run"
+    link.symlink_to(real, target_is_directory=True)
+    with staged_dir(link, ".staging-") as tmp:
+        (tmp / "a.csv").write_text("new")
+    assert link.is_symlink() and (real / "a.csv").read_text() == "new"
+    assert sorted(p.name for p in (tmp_path / "disk").iterdir()) == ["run"]

@@ -200,6 +200,20 @@ class BatchSummary:
         """Scenarios finished in this call (ok or failed)."""
         return self.ok + self.failed
 
+    def failures(self) -> list[tuple[str, str]]:
+        """Every failed scenario of the index, this call's and those kept by ``resume``.
+
+        Returns
+        -------
+        list of (str, str)
+            Scenario id and the first line of its error, in the order they were recorded.
+        """
+        return [
+            (sid, (str(rec.get("error") or "").splitlines() or [""])[0])
+            for sid, rec in self.records.items()
+            if rec.get("status") != "ok"
+        ]
+
 
 ProgressFn = Callable[[dict[str, Any], BatchSummary], None]
 

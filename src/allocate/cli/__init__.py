@@ -2,7 +2,8 @@
 
 Registered in the order of ``allocate --help``: instance commands, ``import`` and ``export``, ``solve``, ``schedule``,
 ``map`` and ``report``, ``compare``, ``batch``, ``size``. Exit codes: 0 ok, 1 internal error,
-2 bad input, 3 infeasible (see :mod:`allocate.cli.app`).
+2 bad input, 3 infeasible, 4 failed batch scenarios, 130 Ctrl-C, 143 SIGTERM (see
+:mod:`allocate.cli.app`).
 """
 
 from allocate.cli import batch, compare, crm, instance, publish, schedule, size, solve

@@ -1,6 +1,13 @@
 """The Typer application, error-to-exit-code mapping and Ctrl-C handling shared by every command.
 
-Command-line interface (Typer). Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible.
+Command-line interface (Typer). Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible,
+4 a batch with failed scenarios, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
+
+SIGTERM (``kill``, a service manager, a container stopping) is handled like Ctrl-C: it calls
+whatever SIGINT handler is installed at that moment, so the first one stops a search and keeps
+its best solution where Ctrl-C would, and a second one aborts. Outputs are written as one unit
+(:func:`allocate.io.runfolder.writing`), so a run stopped at any moment leaves its output folder
+as it was before, or complete.
 
 The CLI only orchestrates: it reads, calls the library, writes atomically and reports. User
 errors never show a Python traceback.
@@ -20,6 +27,10 @@ from rich.console import Console
 from allocate.core.errors import InfeasibleError, InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+#: ``allocate batch``: every scenario ran, and at least one of them failed.
+EXIT_FAILED_SCENARIOS = 4
+#: Stopped by Ctrl-C (128 + SIGINT) or by SIGTERM (128 + SIGTERM).
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
 app = typer.Typer(
     add_completion=False,
@@ -29,6 +40,44 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+_TERMINATED: list[int] = []  # SIGTERMs received by this command
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM does what Ctrl-C would do now (see the module's docstring)."""
+    _TERMINATED.append(signum)
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    elif handler != signal.SIG_IGN:
+        raise KeyboardInterrupt
+
+
+def interrupted_code() -> int:
+    """The exit code of a command that was stopped: 143 after SIGTERM, else 130 (Ctrl-C).
+
+    Returns
+    -------
+    int
+        :data:`EXIT_SIGTERM` or :data:`EXIT_SIGINT`.
+    """
+    return EXIT_SIGTERM if _TERMINATED else EXIT_SIGINT
+
+
+@contextlib.contextmanager
+def _sigterm_as_sigint() -> Iterator[None]:
+    _TERMINATED.clear()
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_guarded(fn: Callable[[], Any]) -> None:
@@ -46,8 +95,8 @@ def run_guarded(fn: Callable[[], Any]) -> None:
     ------
     typer.Exit
         Code 2 for an :class:`~allocate.core.errors.InputError` or a refused option, 3 for an
-        :class:`~allocate.core.errors.InfeasibleError`, 130 for Ctrl-C, 1 for any other error
-        (re-raised as is when ``ALLOCATE_DEBUG`` is set).
+        :class:`~allocate.core.errors.InfeasibleError`, 130 for Ctrl-C, 143 for SIGTERM, 1 for
+        any other error (re-raised as is when ``ALLOCATE_DEBUG`` is set).
     """
     from pydantic import ValidationError
     from rich.markup import escape
@@ -58,7 +107,8 @@ def run_guarded(fn: Callable[[], Any]) -> None:
         err_console.print(f"[red]{tag}[/red] " + escape(one_line(text)), highlight=False, soft_wrap=True)
 
     try:
-        fn()
+        with _sigterm_as_sigint():
+            fn()
     except InputError as exc:
         for p in exc.problems[:200]:
             say("error:", str(p))
@@ -76,8 +126,8 @@ def run_guarded(fn: Callable[[], Any]) -> None:
             say("error:", f"option {field}: {e['msg']}")
         raise typer.Exit(EXIT_INPUT) from None
     except KeyboardInterrupt:
-        err_console.print("interrupted")
-        raise typer.Exit(130) from None
+        err_console.print("terminated" if _TERMINATED else "interrupted")
+        raise typer.Exit(interrupted_code()) from None
     except typer.Exit:
         raise
     except Exception as exc:  # internal error: short message, traceback only with ALLOCATE_DEBUG
@@ -106,7 +156,8 @@ def stop_on_sigint() -> Iterator[None]:
     clear_stop()
 
     def handler(signum: int, frame: Any) -> None:
-        err_console.print("stopping: keeping the best solution found (Ctrl-C again to abort)")
+        again = "SIGTERM" if _TERMINATED else "Ctrl-C"
+        err_console.print(f"stopping: keeping the best solution found ({again} again to abort)")
         signal.signal(signal.SIGINT, signal.default_int_handler)
         request_stop()
 

@@ -18,10 +18,19 @@ from rich.progress import (
 )
 
 from allocate.batch.dask import check_scheduler, dask_client
-from allocate.batch.run import run_batch
+from allocate.batch.run import BatchSummary, run_batch
 from allocate.batch.spec import read_batch
-from allocate.cli.app import console, err_console, run_guarded
-from allocate.io.runfolder import BATCH_INDEX
+from allocate.cli.app import (
+    EXIT_FAILED_SCENARIOS,
+    console,
+    err_console,
+    interrupted_code,
+    run_guarded,
+)
+from allocate.io.runfolder import BATCH_INDEX, BATCH_PLAN, check_out_dir, folder_lock
+
+#: Failed scenarios named in full on the last line; the others are counted.
+NAMED_FAILURES = 5
 
 
 def register(app: typer.Typer) -> None:
@@ -56,10 +65,20 @@ def batch_cmd(
         bool, typer.Option("--retry-failed", help="With --resume, rerun failed scenarios")
     ] = False,
 ) -> None:
-    """Run a scenario grid on Dask distributed: one run folder per scenario, and an index of runs."""
+    """Run a scenario grid on Dask distributed: one run folder per scenario, and an index of runs.
+
+    Exit code 0 when every scenario is ok, 4 when one or more failed (the last line names
+    them), 130 (143 after SIGTERM) when stopped; one run at a time writes a folder (a second
+    one on the same ``--out`` stops with exit code 2).
+    """
     def go() -> None:
         plan = read_batch(batch_file)
         check_scheduler(scheduler)
+        check_out_dir(out, markers=(BATCH_PLAN, BATCH_INDEX), inputs=[batch_file])
+        with folder_lock(out):
+            _run(plan)
+
+    def _run(plan: Any) -> None:
         stop = threading.Event()
 
         def on_sigint(signum: int, frame: Any) -> None:
@@ -118,6 +137,40 @@ def batch_cmd(
             err_console.print(
                 f"interrupted: {summary.total - summary.skipped - summary.done} scenarios not run; rerun with --resume"
             )
-            raise typer.Exit(130)
+            raise typer.Exit(interrupted_code())
+        if summary.failures():
+            err_console.print(failure_line(summary), highlight=False, soft_wrap=True, markup=False)
+            raise typer.Exit(EXIT_FAILED_SCENARIOS)
 
     run_guarded(go)
+
+
+def failure_line(summary: BatchSummary) -> str:
+    """The last line of a batch with failed scenarios: how many, and which (with why).
+
+    Parameters
+    ----------
+    summary
+        The batch's summary.
+
+    Returns
+    -------
+    str
+        ``failed: K of N scenarios: id [model, what-if] (error), ...``; past
+        :data:`NAMED_FAILURES` the others are counted, and each error is cut to its first 80
+        characters.
+    """
+    fails = summary.failures()
+    named = ", ".join(_named(sid, err, summary.records[sid].get("params")) for sid, err in fails[:NAMED_FAILURES])
+    more = f" and {len(fails) - NAMED_FAILURES} more (see {BATCH_INDEX})" if len(fails) > NAMED_FAILURES else ""
+    return f"failed: {len(fails)} of {summary.total} scenarios: {named}{more}"
+
+
+def _named(sid: str, error: str, params: Any) -> str:
+    """One failed scenario: its id, its model and what-if when known, and why."""
+    params = params if isinstance(params, dict) else {}
+    what = [str(params[k]) for k in ("model", "whatif.name") if params.get(k)]
+    label = f"{sid} [{', '.join(what)}]" if what else sid
+    if not error:
+        return label
+    return f"{label} ({error[:80] + '...' if len(error) > 80 else error})"

@@ -8,15 +8,24 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.console import Console
 from rich.table import Table
 
-from allocate.analysis.compare import compare, formatted, headline
+from allocate.analysis.compare import Comparison, compare, formatted, headline
 from allocate.batch.dask import check_scheduler, dask_client, dask_map
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.scenario import PRESETS
 from allocate.io import read_instance
-from allocate.io.runfolder import COMPARISON_CSV, COMPARISON_HTML, COMPARISON_MD
+from allocate.io.runfolder import (
+    COMPARISON_CSV,
+    COMPARISON_HTML,
+    COMPARISON_MD,
+    check_out_dir,
+    folder_lock,
+    writing,
+)
 from allocate.io.scenario import read_scenario
 from allocate.publish.comparison import pages
 from allocate.schedule import schedule_run
@@ -73,23 +82,17 @@ def compare_cmd(
             if not schedule:
                 raise InputError.single("--scheduler", "only used with --schedule")
             check_scheduler(scheduler)
-        inst = read_instance(folder)
-        sc = read_scenario(scenario, time_limit_s=time_limit, workers=workers, seed=seed)
-        with contextlib.ExitStack() as stack:
-            if scheduler is not None and hook is not None:
-                client = stack.enter_context(dask_client(scheduler, sc.workers))
-                hook = functools.partial(hook, mapper=dask_map(client))
-            comp = _run_compare(inst, names, sc, out, hook)
-        df = formatted(comp)
-
-        t = Table(title=f"Organization models on {inst.name}")
-        t.add_column("KPI")
-        t.add_column("unit")
-        for m in comp.models:
-            t.add_column(m, justify="right", overflow="fold", max_width=40)
-        for _, r in df.iterrows():
-            t.add_row(*[str(v) for v in r])
-        console.print(t)
+        check_out_dir(out, inputs=[folder, scenario])
+        with folder_lock(out):
+            inst = read_instance(folder)
+            sc = read_scenario(scenario, time_limit_s=time_limit, workers=workers, seed=seed)
+            # every model's folder and the comparison files are swapped in together
+            with contextlib.ExitStack() as stack, writing(out) as tmp:
+                if scheduler is not None and hook is not None:
+                    client = stack.enter_context(dask_client(scheduler, sc.workers))
+                    hook = functools.partial(hook, mapper=dask_map(client))
+                comp = _run_compare(inst, names, sc, tmp, hook)
+        print_comparison(comp, console)
         console.print(headline(comp))
         console.print(
             f"wrote {out}/{COMPARISON_CSV}, {COMPARISON_MD}, {COMPARISON_HTML} and one folder per model"
@@ -108,3 +111,94 @@ def _run_compare(inst: Any, names: list[str], sc: Any, out: Path, hook: Any) -> 
             status.update(f"comparing {len(names)} models on {inst.name}")
 
         return compare(inst, names, sc, out, schedule=hook, on_model=done, pages=pages)
+
+
+#: Short names of the models in the terminal table (the legend spells out those that differ).
+MODEL_CODES = {
+    "geography": "geo",
+    "size": "size",
+    "value_proposition": "value",
+    "roles": "roles",
+    "generalist": "general",
+    "hybrid": "hybrid",
+}
+#: Short KPI labels of the terminal table, unit included (the files keep the long ones).
+KPI_LABELS = {
+    "total workload": "workload, h/wk",
+    "workload per seller: mean": "workload/seller mean",
+    "workload per seller: min": "workload/seller min",
+    "workload per seller: max": "workload/seller max",
+    "workload per seller: CV": "workload/seller CV",
+    "utilization: max": "utilization max",
+    "travel": "travel, h/wk",
+    "potential balance: CV": "potential CV",
+    "potential balance: max/min": "potential max/min",
+    "moves against today": "moves, accounts",
+    "sellers needed (build-up)": "sellers needed",
+    "wall time": "wall time, s",
+    "actions scheduled": "actions scheduled",
+    "backlog": "backlog, h",
+    "funnel output": "funnel, deals/period",
+}
+_EXPLANATION = "explanation"
+_GAP = 2  # columns between two cells
+
+
+def _kpi_label(kpi: str, unit: str) -> str:
+    if kpi in KPI_LABELS:
+        return KPI_LABELS[kpi]
+    return f"{kpi}, {unit}" if unit and unit not in kpi else kpi
+
+
+def _split(widths: list[int], room: int) -> list[list[int]]:
+    """The fewest groups of consecutive columns, of near-equal sizes, that each fit in ``room``."""
+    n = len(widths)
+    for parts in range(1, n + 1):
+        size = -(-n // parts)
+        groups = [list(range(i, min(i + size, n))) for i in range(0, n, size)]
+        if all(sum(widths[j] + _GAP for j in g) <= room for g in groups):
+            return groups
+    return [[j] for j in range(n)]  # too narrow for even one: one model per table
+
+
+def print_comparison(comp: Comparison, out: Console) -> None:
+    """Print the KPI table so that it reads in ``out``'s width (80 columns and more).
+
+    KPIs are rows with short labels and models are columns with short names (a legend spells
+    them out); no cell is ever cut. When the models do not fit side by side they are split
+    over several tables, each with the KPI labels. Explanations (why a model has no
+    alignment) are printed under the table as wrapped lines.
+
+    Parameters
+    ----------
+    comp
+        The comparison.
+    out
+        Where to print.
+    """
+    df = formatted(comp)
+    rows = [
+        (_kpi_label(str(r["kpi"]), str(r["unit"])), [str(r[m]) for m in comp.models])
+        for _, r in df.iterrows()
+        if r["kpi"] != _EXPLANATION
+    ]
+    codes = [MODEL_CODES.get(m, m) for m in comp.models]
+    label_w = max([len("KPI"), *(len(label) for label, _ in rows)])
+    widths = [max([len(c), *(len(v[j]) for _, v in rows)]) for j, c in enumerate(codes)]
+    chunks = _split(widths, out.width - label_w)
+    for k, cols in enumerate(chunks):
+        part = f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""
+        t = Table(title=f"Organization models on {comp.instance}{part}", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False, collapse_padding=True)
+        t.add_column("KPI", no_wrap=True, overflow="ellipsis")
+        for j in cols:
+            t.add_column(codes[j], justify="right", no_wrap=True)
+        for label, values in rows:
+            t.add_row(label, *(values[j] for j in cols))
+        out.print(t, highlight=False)
+    legend = [f"{c} = {m}" for c, m in zip(codes, comp.models, strict=True) if c != m]
+    if legend:
+        out.print("models: " + ", ".join(legend), highlight=False)
+    for run in comp.runs:
+        if run.explanation:
+            out.print(f"{run.model}: {run.label}: {run.explanation}", highlight=False, markup=False)

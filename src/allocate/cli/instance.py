@@ -106,9 +106,11 @@ def generate(
 
     def go() -> None:
         from allocate.generate import generate_instance, write_instance
+        from allocate.io.runfolder import check_out_dir
 
         if country.upper() not in ("FR", "US"):
             raise InputError.single("--country", f"unknown country {country!r}; use FR or US")
+        check_out_dir(out, markers=None)
         gen = generate_instance(country.upper(), accounts, sellers, seed, multisite_share=multisite_share)
         paths = write_instance(gen, out)
         console.print(f"wrote {len(paths)} files to {out}")

@@ -17,7 +17,15 @@ from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.instance import Instance
 from allocate.io import read_instance
-from allocate.io.runfolder import KPIS, read_run, resolve_instance_dir
+from allocate.io.runfolder import (
+    KPIS,
+    check_out_dir,
+    check_out_file,
+    folder_lock,
+    read_run,
+    resolve_instance_dir,
+    writing,
+)
 from allocate.publish.maps import save_run_map
 from allocate.publish.report import INDEX_PAGE, update_index, write_report
 
@@ -59,10 +67,9 @@ def register(app: typer.Typer) -> None:
 
         def go() -> None:
             cache: dict[Path, Instance] = {}
-            inst = _load_instance(run_dir, instance, cache)
             target = out or Path("maps") / f"{run_dir.resolve().name}.html"
-            if target.suffix.lower() != ".html":
-                raise InputError.single("--out", f"{target} must end with .html")
+            check_out_file(target, suffix=".html")
+            inst = _load_instance(run_dir, instance, cache)
             run = read_run(run_dir, inst)
             other = read_run(vs, inst) if vs is not None else None
             save_run_map(target, inst, run, other, offline=offline)
@@ -87,6 +94,11 @@ def register(app: typer.Typer) -> None:
         """Write a static HTML report comparing runs: KPIs, workload bars, schedule, funnel, maps."""
 
         def go() -> None:
+            check_out_dir(out, markers=(INDEX_PAGE,), inputs=[*run_dirs, instance])
+            with folder_lock(out):
+                _report()
+
+        def _report() -> None:
             cache: dict[Path, Instance] = {}
             insts = [_load_instance(r, instance, cache) for r in run_dirs]
             if len(cache) > 1:
@@ -96,7 +108,9 @@ def register(app: typer.Typer) -> None:
                 )
             inst = insts[0]
             runs = [read_run(r, inst) for r in run_dirs]
-            index = write_report(runs, inst, out, offline=offline)
+            with writing(out) as tmp:
+                write_report(runs, inst, tmp, offline=offline)
+            index = out / INDEX_PAGE
             gallery = update_index(out.parent)
             console.print(f"wrote {index}" + _gallery_note(gallery, out.parent))
 

@@ -24,9 +24,13 @@ from allocate.io.runfolder import (
     LOAD,
     SCHEDULE,
     UNSCHEDULED,
+    check_out_dir,
+    folder_lock,
     read_alignment,
+    writing,
 )
 from allocate.schedule import PlanConfig, parse_holidays, plan_actions, write_plan
+from allocate.schedule.plan.calendars import horizon_years, next_monday
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +56,9 @@ def register(app: typer.Typer) -> None:
         holidays: Annotated[
             str | None,
             typer.Option(
-                help="Public holidays: a file with a 'date' column or a comma list of dates"
+                help="Public holidays: a file with a 'date' column, or a comma list of dates "
+                "and country codes (FR, US, US-CA: any ISO code of the 'holidays' package), "
+                "e.g. FR,2027-12-24; a country's holidays cover the years of the horizon"
             ),
         ] = None,
         daily_h: Annotated[
@@ -113,7 +119,14 @@ def register(app: typer.Typer) -> None:
                     raise InputError.single(
                         "--start", f"{weeks} weeks from {start} run past the year 9999"
                     )
+            first = first or next_monday()
+            days_off = parse_holidays(holidays, years=horizon_years(first, weeks))
             check_scheduler(scheduler)
+            check_out_dir(out, inputs=[folder])
+            with folder_lock(out):
+                _plan_and_write(first, days_off)
+
+        def _plan_and_write(first: dt.date, days_off: frozenset[dt.date]) -> None:
             inst = read_instance(folder)
             if daily_h is not None:
                 inst = _with_daily_h(inst, daily_h)
@@ -121,7 +134,7 @@ def register(app: typer.Typer) -> None:
             cfg = PlanConfig(
                 weeks=weeks,
                 start=first,
-                holidays=parse_holidays(holidays),
+                holidays=days_off,
                 time_limit_s=time_limit,
                 workers=workers,
                 seed=seed,
@@ -139,7 +152,8 @@ def register(app: typer.Typer) -> None:
                     console.status(f"{what} on {where}"),
                 ):
                     plan = plan_actions(inst, al, cfg, instance_dir=folder, mapper=dask_map(client))
-            write_plan(out, inst, plan)
+            with writing(out, keep=True) as tmp:  # the run as it was, or with its plan: never a mix
+                write_plan(tmp, inst, plan)
             placed = int(plan.placed.sum())
             console.print(
                 f"{placed:,} of {len(plan.actions):,} actions planned ({placed / max(1, len(plan.actions)):.1%}), "

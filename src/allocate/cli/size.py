@@ -14,7 +14,14 @@ from allocate.core.errors import InputError, unknown_choice
 from allocate.core.nomenclature import ROLES
 from allocate.core.scenario import MAX_SEED, MAX_TIME_LIMIT_S
 from allocate.io import read_instance
-from allocate.io.runfolder import SIZING, sizing_table, write_sizing
+from allocate.io.runfolder import (
+    SIZING,
+    check_out_dir,
+    folder_lock,
+    sizing_table,
+    write_sizing,
+    writing,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -53,6 +60,14 @@ def size_cmd(
             raise InputError.single(
                 "--role", unknown_choice("role", role, ROLES)
             )
+        if out is None:
+            _size()
+            return
+        check_out_dir(out, inputs=[folder])
+        with folder_lock(out):
+            _size()
+
+    def _size() -> None:
         inst = read_instance(folder)
         with console.status(
             f"sizing {'the ' + role + ' team' if role else 'the sales force'} of {inst.name}"
@@ -109,7 +124,8 @@ def size_cmd(
                 "note: accounts were aggregated by town for the p-median (large instance)"
             )
         if out is not None:
-            write_sizing(out, _sizing_summary(rep, tables), tables)
+            with writing(out) as tmp:
+                write_sizing(tmp, _sizing_summary(rep, tables), tables)
             console.print(f"wrote {out}/{SIZING} and {', '.join(sizing_table(n) for n in tables)}")
 
     run_guarded(go)

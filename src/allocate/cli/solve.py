@@ -11,10 +11,20 @@ import typer
 
 from allocate.align.solve import solve as solve_fn
 from allocate.analysis.kpi import compute_kpis
-from allocate.cli.app import console, err_console, run_guarded, stop_on_sigint
+from allocate.cli.app import console, err_console, interrupted_code, run_guarded, stop_on_sigint
 from allocate.io import read_instance
 from allocate.io.atomic import write_csv
-from allocate.io.runfolder import ALIGNMENT, KPIS, QUOTAS, SELLERS_KPIS, TERRITORIES, write_run
+from allocate.io.runfolder import (
+    ALIGNMENT,
+    KPIS,
+    QUOTAS,
+    SELLERS_KPIS,
+    TERRITORIES,
+    check_out_dir,
+    folder_lock,
+    write_run,
+    writing,
+)
 from allocate.io.scenario import read_scenario
 
 
@@ -44,26 +54,30 @@ def solve(
     def go() -> None:
         if verbose:
             logging.basicConfig(level=logging.INFO, format="%(message)s")
-        inst = read_instance(folder)
-        sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
-        with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"), stop_on_sigint():
-            res = solve_fn(inst, sc)
-        kpis = compute_kpis(inst, res)
-        quotas = _quotas(folder, inst, res, sc, scenario) if sc.quota is not None else None
-        if quotas is not None:  # each seller's quota in sellers_kpis too
-            kpis = replace(kpis, sellers=kpis.sellers.merge(
-                quotas[["seller_id", "quota", "reachable", "attainable"]], on="seller_id", how="left"))
-        write_run(out, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
+        check_out_dir(out, inputs=[folder, scenario])
+        with folder_lock(out):
+            inst = read_instance(folder)
+            sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
+            with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"), stop_on_sigint():
+                res = solve_fn(inst, sc)
+            kpis = compute_kpis(inst, res)
+            quotas = _quotas(folder, inst, res, sc, scenario) if sc.quota is not None else None
+            if quotas is not None:  # each seller's quota in sellers_kpis too
+                kpis = replace(kpis, sellers=kpis.sellers.merge(
+                    quotas[["seller_id", "quota", "reachable", "attainable"]], on="seller_id", how="left"))
+            with writing(out) as tmp:  # the previous run, or this one: never a mix
+                write_run(tmp, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
+                if quotas is not None:
+                    write_csv(Path(tmp) / QUOTAS, quotas)
         _print_result(res, kpis)
         console.print(f"wrote {out}/{ALIGNMENT}, {KPIS}, {SELLERS_KPIS}, {TERRITORIES}")
         if quotas is not None:
-            write_csv(Path(out) / QUOTAS, quotas)
             short = int((~quotas["attainable"]).sum())
             console.print(f"wrote {out}/{QUOTAS}: total {quotas['quota'].sum():,.0f}, "
                           f"{short} quota(s) above what the territory can reach")
         if res.interrupted:
             err_console.print("interrupted: the best alignment found so far was written")
-            raise typer.Exit(130)
+            raise typer.Exit(interrupted_code())
 
     run_guarded(go)
 

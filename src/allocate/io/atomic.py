@@ -2,7 +2,9 @@
 
 Every file is written to a temporary file in the same folder and renamed with
 :func:`os.replace`, so a run killed at any moment leaves either the old file or the new one,
-never a truncated one; a whole folder is published the same way (:func:`atomic_rename_dir`). CSV cells that a spreadsheet would run as a formula (starting with
+never a truncated one; a whole folder is published the same way (:func:`atomic_rename_dir`),
+or built beside the folder it replaces and swapped in (:func:`staged_dir`, :func:`swap_dir`), so a
+reader sees the old folder or the new one, never a mix. CSV cells that a spreadsheet would run as a formula (starting with
 ``=``, ``+``, ``-``, ``@``, tab or carriage return; OWASP "CSV injection") get a leading
 apostrophe. Numbers are written as numbers, so negative values stay numeric.
 """
@@ -10,13 +12,18 @@ apostrophe. Numbers are written as numbers, so negative values stay numeric.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import json
 import math
 import os
 import re
+import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +156,145 @@ def atomic_rename_dir(tmp: Path, final: Path) -> bool:
         return False
     _fsync_dir(final.parent)
     return True
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2``); ``False`` where the system cannot."""
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False  # a file system without the exchange: the two-step swap below
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM for the few system calls of a swap (delivered right after)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def swap_dir(new: Path, final: Path) -> None:
+    """Put the complete folder ``new`` (beside ``final``) in place of ``final``.
+
+    Where the system can exchange two names in one step (Linux), a reader of ``final`` sees the
+    old folder or the new one and nothing else; elsewhere the old folder is renamed away first,
+    so for an instant ``final`` is missing (never mixed). The old folder is then deleted.
+
+    Parameters
+    ----------
+    new
+        A complete folder in the same parent folder as ``final``.
+    final
+        The folder to replace (it may not exist yet).
+
+    Returns
+    -------
+    None
+    """
+    new, final = Path(new), Path(final)
+    if final.exists() and not final.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(final))
+    _fsync_dir(new)
+    with _signals_held():  # a signal between the two renames below would leave no folder
+        if not final.exists() and not final.is_symlink():
+            try:
+                os.rename(new, final)
+                _fsync_dir(final.parent)
+                return
+            except OSError as exc:  # created meanwhile: swap with it
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+        if _exchange(new, final):
+            old = new  # the exchange left the old folder under the new one's name
+        else:
+            old = new.with_name(f"{new.name}.old")
+            os.rename(final, old)
+            os.rename(new, final)
+    _fsync_dir(final.parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard links are enough: every writer of this module replaces a file, never edits it."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+@contextlib.contextmanager
+def staged_dir(final: Path, prefix: str, *, keep: bool = False) -> Iterator[Path]:
+    """Build a folder beside ``final`` and swap it in when the block ends without error.
+
+    On any exception (an error, Ctrl-C, SIGTERM turned into an exception) the staged folder is
+    deleted and ``final`` is left as it was. Staged folders of processes that died without
+    cleaning up (SIGKILL, power loss) are deleted when the next one starts.
+
+    Parameters
+    ----------
+    final
+        The folder to write (created or replaced); a symbolic link is followed, so the folder
+        it points to is replaced and the link kept.
+    prefix
+        Start of the staged folder's name (``<prefix><final name>-<pid>-<random>``), hidden.
+    keep
+        Start from a copy of ``final``'s content (hard links) so the block adds to it.
+
+    Yields
+    ------
+    pathlib.Path
+        The staged folder, to be filled by the block.
+    """
+    final = Path(final)
+    if final.is_symlink():
+        final = final.resolve()
+    parent = final.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    stem = f"{prefix}{final.name}-"
+    for orphan in parent.glob(f"{stem}*"):
+        pid = orphan.name[len(stem):].split("-", 1)[0]
+        if orphan.is_dir() and pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(orphan, ignore_errors=True)
+    tmp = parent / f"{stem}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        if keep and final.is_dir():
+            shutil.copytree(final, tmp, symlinks=True, copy_function=_link_or_copy)
+        else:
+            tmp.mkdir()
+        yield tmp
+        swap_dir(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def neutralize_cell(value: Any) -> Any:

@@ -6,15 +6,24 @@ that may run the calls anywhere, as long as it returns the results in the order 
 Each solve is seeded and limited in deterministic time, so the mapper changes where and when
 the work runs, never the plan (see :mod:`allocate.schedule.plan`).
 
-The pool stops at once on Ctrl-C: the running solves are terminated and
-:class:`KeyboardInterrupt` propagates, before anything has been written. The Dask mapper
+The pool stops at once on Ctrl-C or SIGTERM (which the CLI turns into the same
+:class:`KeyboardInterrupt`): the running solves are terminated and the exception propagates,
+before anything has been written. The workers leave signals to their parent (Ctrl-C reaches
+the whole process group, and a worker must not stop on its own), die at once when it
+terminates them, and die with it when it is killed outright (Linux). The Dask mapper
 (``--dask``, ``--scheduler``) is :func:`allocate.batch.dask.dask_map`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
-from collections.abc import Callable, Sequence
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
@@ -44,6 +53,38 @@ def problem_size(item: object) -> int:
     return int(getattr(item, "n", 0))
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """Signals in a worker: the parent decides (see the module's docstring)."""
+    # a forked worker inherits the CLI's Python handlers, which would only run between two
+    # CP-SAT calls: the defaults make terminate() immediate
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them (_signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(AttributeError, OSError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the pool starts: an exception raised half-way through
+    its start leaves it unable to shut down cleanly (its wake-up pipe is closed at exit)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def pool_map(workers: int) -> SellerMap:
     """A mapper on a process pool of ``workers`` processes (in-process when ``workers <= 1``).
 
@@ -67,13 +108,15 @@ def pool_map(workers: int) -> SellerMap:
             return [fn(x) for x in items]
         ctx = multiprocessing.get_context()
         order = sorted(range(len(items)), key=lambda k: -problem_size(items[k]))  # big sellers first
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        try:
+        with _signals_held():  # delivered once every task is submitted, while waiting below
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                       initargs=(os.getpid(),))
             futures = {k: pool.submit(fn, items[k]) for k in order}
+        try:
             return [futures[k].result() for k in range(len(items))]
-        except KeyboardInterrupt:
-            # Ctrl-C: stop now rather than wait for the running sellers; nothing has been
-            # written yet, so the caller leaves the output folder as it was.
+        except BaseException:
+            # Ctrl-C, SIGTERM or an error: stop now rather than wait for the running sellers;
+            # nothing has been written yet, so the caller leaves the output folder as it was.
             for proc in list(getattr(pool, "_processes", {}).values()):
                 proc.terminate()
             pool.shutdown(wait=False, cancel_futures=True)

@@ -10,7 +10,7 @@ from allocate.io.runfolder import names
 SRC = Path(__file__).resolve().parents[3] / "src" / "allocate"
 OWN = SRC / "io" / "runfolder"
 #: Constants that are parts of names, not names (too common to search for).
-PARTS = {"TMP_PREFIX", "SIZING_TABLE_SUFFIX"}
+PARTS = {"TMP_PREFIX", "STAGING_PREFIX", "LOCK_SUFFIX", "SIZING_TABLE_SUFFIX"}
 FILE_NAMES = {k: v for k, v in vars(names).items() if k.isupper() and isinstance(v, str) and k not in PARTS}
 
 
@@ -19,6 +19,7 @@ def test_every_file_name_is_distinct_and_plain() -> None:
     for value in FILE_NAMES.values():
         assert "/" not in value and "\\" not in value and Path(value).suffix
     assert names.TMP_PREFIX.startswith(".")  # hidden, and never a scenario id
+    assert names.STAGING_PREFIX.startswith(".") and names.STAGING_PREFIX != names.TMP_PREFIX
 
 
 def test_a_sizing_table_is_a_csv_named_after_it() -> None:

@@ -11,8 +11,10 @@ from allocate.schedule.plan.calendars import (
     DayOff,
     Horizon,
     day_capacity_min,
+    horizon_years,
     next_monday,
     parse_holidays,
+    public_holidays,
     week_capacity_min,
 )
 
@@ -50,3 +52,38 @@ def test_parse_holidays() -> None:
     assert parse_holidays("2027-01-01, 2027-01-05") == {dt.date(2027, 1, 1), dt.date(2027, 1, 5)}
     with pytest.raises(InputError):
         parse_holidays("2027-01-01,soon")
+
+
+def test_a_country_gives_its_holidays_for_every_year_of_the_horizon() -> None:
+    # a plan from 21 Dec 2026 over 4 weeks touches 2026 and 2027
+    years = horizon_years(dt.date(2026, 12, 21), 4)
+    assert list(years) == [2026, 2027]
+    fr = parse_holidays("FR", years=years)
+    assert {dt.date(2026, 12, 25), dt.date(2027, 1, 1), dt.date(2027, 7, 14), dt.date(2027, 5, 1)} <= fr
+    assert all(d.year in (2026, 2027) for d in fr) and len(fr) == 22  # 11 French holidays a year
+    assert parse_holidays("fr", years=years) == fr  # case does not matter
+    assert dt.date(2027, 7, 4) in parse_holidays("US", years=[2027])
+    assert dt.date(2027, 7, 5) in parse_holidays("US", years=[2027])  # observed on the Monday
+
+
+def test_countries_subdivisions_and_dates_mix() -> None:
+    mixed = parse_holidays("FR, 2027-12-24 ,US-CA", years=[2027])
+    assert dt.date(2027, 12, 24) in mixed and dt.date(2027, 7, 14) in mixed
+    assert dt.date(2027, 3, 31) in mixed  # Cesar Chavez Day: California only
+    assert dt.date(2027, 3, 31) not in public_holidays("US", [2027])
+    assert dt.date(2027, 11, 1) in public_holidays("DE-BY", [2027])  # All Saints: Bavaria
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("XX", "unknown country 'XX'"),  # not an ISO code the package knows
+        ("FR,QQQ", "unknown country 'QQQ'"),
+        ("US-ZZ", "US has no subdivision 'ZZ'"),
+        ("Noel", "neither a file, an ISO date nor a country code"),
+    ],
+)
+def test_unknown_countries_are_one_clear_problem(spec: str, expected: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_holidays(spec, years=[2027])
+    assert len(err.value.problems) == 1 and expected in str(err.value.problems[0])

@@ -36,8 +36,11 @@ one per kind of folder, write and read them. The layout of each kind of folder:
       OUT/<table>.csv     one per table (:func:`sizing_table`)
       OUT/SIZING          the summary
 
-Every file is written atomically (:mod:`allocate.io.atomic`). The public names below are this
-package's API: importers write ``from allocate.io.runfolder import X``.
+Every file is written atomically (:mod:`allocate.io.atomic`). A command checks its output path
+before any work and writes a folder as one unit, built beside it and swapped in
+(:mod:`~allocate.io.runfolder.target`), while holding the folder's lock
+(:mod:`~allocate.io.runfolder.lock`). The public names below are this package's API: importers
+write ``from allocate.io.runfolder import X``.
 """
 
 from allocate.io.runfolder.batch import (
@@ -50,6 +53,7 @@ from allocate.io.runfolder.batch import (
 )
 from allocate.io.runfolder.comparison import write_comparison_files
 from allocate.io.runfolder.kpis import Kpis, merge_kpis, read_kpis
+from allocate.io.runfolder.lock import folder_lock, lock_path
 from allocate.io.runfolder.names import (
     ALIGNMENT,
     BATCH_INDEX,
@@ -83,6 +87,7 @@ from allocate.io.runfolder.run import (
 )
 from allocate.io.runfolder.sizing import write_sizing
 from allocate.io.runfolder.solve import alignment_frame, write_failure, write_run
+from allocate.io.runfolder.target import check_out_dir, check_out_file, writing
 from allocate.io.runfolder.territories import account_owner, territories_geojson
 
 __all__ = [
@@ -109,6 +114,10 @@ __all__ = [
     "RunData",
     "account_owner",
     "alignment_frame",
+    "check_out_dir",
+    "check_out_file",
+    "folder_lock",
+    "lock_path",
     "merge_kpis",
     "new_scenario_tmp",
     "read_alignment",
@@ -130,4 +139,5 @@ __all__ = [
     "write_plan_files",
     "write_run",
     "write_sizing",
+    "writing",
 ]

@@ -30,6 +30,10 @@ BATCH_PLAN = "plan.json"
 BATCH_INDEX = "runs.parquet"
 DONE = "done.json"
 TMP_PREFIX = ".tmp-"
+#: The prefix of a run folder being built beside the one it replaces (never read).
+STAGING_PREFIX = ".staging-"
+#: The suffix of the lock file beside an output folder that one process writes at a time.
+LOCK_SUFFIX = ".lock"
 #: The summary of ``allocate size --out``.
 SIZING = "sizing.json"
 #: The suffix of each table of a sizing folder (see :func:`sizing_table`).

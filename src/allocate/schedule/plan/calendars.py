@@ -11,12 +11,17 @@ table, a path relative to the instance folder) is a table with a ``date`` column
 ``YYYY-MM-DD``) and an optional ``hours`` column: a row without hours (or with 0) is a day
 off, a row with hours caps that day. A calendar can only *lower* a day, and its week loses
 what the day loses of its share, so the weekly capacity ``capacity_h`` always holds.
+
+Public holidays (:func:`parse_holidays`) are dates, a file of dates, or a country's holidays
+(``FR``, ``US``, a subdivision such as ``US-CA``: any ISO code of the ``holidays`` package),
+for every year the plan's horizon touches (:func:`horizon_years`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,18 +196,93 @@ def _working_days(
     return cap
 
 
-def parse_holidays(spec: str | Path | None, base: Path | None = None) -> frozenset[dt.date]:
-    """Public holidays from a comma list of ISO dates or a table file with a ``date`` column.
+_COUNTRY = re.compile(r"^([A-Za-z]{2,3})(?:-([A-Za-z0-9]{1,12}))?$")
+
+
+def horizon_years(start: dt.date, weeks: int) -> range:
+    """The calendar years that a plan of ``weeks`` weeks from ``start`` touches.
+
+    Parameters
+    ----------
+    start
+        First day of the plan.
+    weeks
+        Its length in weeks.
+
+    Returns
+    -------
+    range
+        From ``start``'s year to the year of the plan's last day.
+    """
+    last = start + dt.timedelta(days=7 * weeks - 1)
+    return range(start.year, last.year + 1)
+
+
+def public_holidays(code: str, years: Iterable[int]) -> frozenset[dt.date]:
+    """A country's public holidays in ``years``, from the ``holidays`` package.
+
+    Parameters
+    ----------
+    code
+        An ISO 3166 country code (``FR``, ``USA``), optionally with a subdivision (``US-CA``,
+        ``DE-BY``), as the ``holidays`` package spells them.
+    years
+        The years to list.
+
+    Returns
+    -------
+    frozenset of datetime.date
+        The holidays (observed days included where the country moves them).
+
+    Raises
+    ------
+    InputError
+        (exit code 2) When the package knows neither the country nor the subdivision.
+    """
+    import holidays
+
+    m = _COUNTRY.match(code.strip())
+    if m is None:
+        raise InputError.single("--holidays", f"{code!r} is not a country code such as FR or US-CA")
+    country, subdiv = m.group(1).upper(), m.group(2)
+    known = holidays.list_supported_countries()
+    if country not in known:
+        raise InputError.single(
+            "--holidays",
+            f"unknown country {country!r}: give an ISO code that the holidays package knows (FR, US, DE ...)",
+        )
+    if subdiv is not None:
+        match = {str(s).upper(): str(s) for s in known[country]}.get(subdiv.upper())
+        if match is None:
+            raise InputError.single(
+                "--holidays",
+                f"{country} has no subdivision {subdiv!r}; known: {', '.join(map(str, known[country][:12]))}"
+                + (" ..." if len(known[country]) > 12 else ""),
+            )
+        subdiv = match
+    days = holidays.country_holidays(country, subdiv=subdiv, years=list(years))
+    return frozenset(days.keys())
+
+
+def parse_holidays(
+    spec: str | Path | None, base: Path | None = None, years: Iterable[int] = ()
+) -> frozenset[dt.date]:
+    """Public holidays from a table file with a ``date`` column, or a comma list of ISO dates
+    and country codes.
 
     ``spec`` is a path when such a file exists (relative to the working directory), else it
-    is read as ``2026-12-25,2027-01-01``. ``None`` or an empty string means no holidays.
+    is read as a list such as ``FR,2026-12-24``: each item an ISO date, or a country (or
+    subdivision) code whose holidays in ``years`` are added (:func:`public_holidays`).
+    ``None`` or an empty string means no holidays.
 
     Parameters
     ----------
     spec
-        A file path or a comma list of ISO dates.
+        A file path or a comma list of ISO dates and country codes.
     base
         Folder a relative path is resolved against (instead of the working directory).
+    years
+        The years a country's holidays are listed for (:func:`horizon_years` of the plan).
 
     Returns
     -------
@@ -212,7 +292,8 @@ def parse_holidays(spec: str | Path | None, base: Path | None = None) -> frozens
     Raises
     ------
     InputError
-        Naming each item that is neither a file nor an ISO date.
+        Naming each item that is neither a file, an ISO date nor a country code, or an
+        unknown country.
     """
     if spec is None or not str(spec).strip():
         return frozenset()
@@ -221,16 +302,24 @@ def parse_holidays(spec: str | Path | None, base: Path | None = None) -> frozens
         path = base / path
     if path.is_file():
         return frozenset(d.date for d in read_days_off(path))
-    out, problems = set(), []
+    out: set[dt.date] = set()
+    problems = []
+    years = list(years)
     for k, item in enumerate(str(spec).split(",")):
         text = item.strip()
         if not text:
+            continue
+        if _COUNTRY.match(text):
+            out |= public_holidays(text, years)
             continue
         try:
             out.add(dt.date.fromisoformat(text))
         except ValueError:
             problems.append(
-                Problem("--holidays", f"item {k + 1} {text!r} is neither a file nor an ISO date")
+                Problem(
+                    "--holidays",
+                    f"item {k + 1} {text!r} is neither a file, an ISO date nor a country code",
+                )
             )
     if problems:
         raise InputError(problems)
