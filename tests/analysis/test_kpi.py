@@ -156,22 +156,11 @@ def test_compute_kpis_reads_the_result(tiny):
     assert kp.totals["objective"] == pytest.approx(terms["travel"] + terms["imbalance"] + 1.0 * terms["moves"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="an alignment with an unserved item (seller -1, e.g. read back from an alignment.csv "
-    "with an empty seller_id) crashes np.bincount, so 'uncovered_items' can never be reported",
-)
 def test_uncovered_items_are_counted(tiny):
     kp = alignment_kpis(tiny, _geography([0, -1, 1, 1]), Scenario())
     assert kp.totals["uncovered_items"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scenario.circuity and Scenario.speed_kmh are validated and recorded in kpis.json but "
-    "never read: travel always comes from the instance's TravelModel (read_instance default)",
-)
 def test_scenario_travel_parameters_reach_the_travel_hours(tiny):
     base = alignment_kpis(tiny, _geography([0, 0, 1, 1]), Scenario()).totals["total_travel_h"]
     slow = alignment_kpis(tiny, _geography([0, 0, 1, 1]), Scenario(speed_kmh=35.0)).totals["total_travel_h"]

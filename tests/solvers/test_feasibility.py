@@ -21,12 +21,16 @@ def test_a_group_short_of_capacity() -> None:
 
 
 def test_items_without_seller_and_impossible_locks() -> None:
-    # item "a" has no candidate (an item without candidate *last* crashes reduceat today: see
-    # the report of the reorganization; behaviour is left as it is)
+    # item "a" has no candidate
     p = AssignmentProblem(
         np.ones(2), np.array([0, 0, 1]), np.array([0]), np.ones(1), np.ones(1), labels=("a", "b")
     )
     assert [s.group for s in capacity_shortfalls(p)] == ["a (no eligible seller)"]
+    # the same with the item without candidate last (used to raise IndexError in reduceat)
+    last = AssignmentProblem(
+        np.ones(2), np.array([0, 1, 1]), np.array([0]), np.ones(1), np.ones(1), labels=("a", "b")
+    )
+    assert [s.group for s in capacity_shortfalls(last)] == ["b (no eligible seller)"]
     locked = three_items(fixed=np.array([-1, -1, 1]), capacity=(4.0, 1.0))
     groups = [s.group for s in capacity_shortfalls(locked)]
     assert "locked accounts of seller 1" in groups

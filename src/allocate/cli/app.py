@@ -1,6 +1,7 @@
 """The Typer application, error-to-exit-code mapping and Ctrl-C handling shared by every command.
 
-Command-line interface (Typer). Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible.
+Command-line interface (Typer). Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible
+(proven), 4 no valid solution found (nothing proven), 130 interrupted.
 
 The CLI only orchestrates: it reads, calls the library, writes atomically and reports. User
 errors never show a Python traceback.
@@ -17,9 +18,9 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from allocate.core.errors import InfeasibleError, InputError
+from allocate.core.errors import InfeasibleError, InputError, NoSolutionError
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 
 app = typer.Typer(
     add_completion=False,
@@ -46,7 +47,8 @@ def run_guarded(fn: Callable[[], Any]) -> None:
     ------
     typer.Exit
         Code 2 for an :class:`~allocate.core.errors.InputError` or a refused option, 3 for an
-        :class:`~allocate.core.errors.InfeasibleError`, 130 for Ctrl-C, 1 for any other error
+        :class:`~allocate.core.errors.InfeasibleError`, 4 for a
+        :class:`~allocate.core.errors.NoSolutionError`, 130 for Ctrl-C, 1 for any other error
         (re-raised as is when ``ALLOCATE_DEBUG`` is set).
     """
     from pydantic import ValidationError
@@ -70,6 +72,11 @@ def run_guarded(fn: Callable[[], Any]) -> None:
         for s in exc.shortfalls:
             say("infeasible:", f"short: {s}")
         raise typer.Exit(EXIT_INFEASIBLE) from None
+    except NoSolutionError as exc:
+        say("no solution:", exc.reason)
+        for b in exc.breaches:
+            say("no solution:", f"breach: {b}")
+        raise typer.Exit(EXIT_NO_SOLUTION) from None
     except ValidationError as exc:  # a command-line option that the Scenario model refuses
         for e in exc.errors():
             field = ".".join(str(x) for x in e["loc"]) or exc.title

@@ -40,13 +40,14 @@ def capacity_shortfalls(problem: AssignmentProblem, unit: str = "h/week") -> lis
     """
     p = problem
     labels = p.labels or tuple("all items" for _ in range(p.n_items))
-    min_load = np.minimum.reduceat(p.load, p.indptr[:-1]) if p.nnz else np.zeros(p.n_items)
     empty = np.diff(p.indptr) == 0
     out: list[Shortfall] = []
     for i in np.flatnonzero(empty)[:20]:
         out.append(Shortfall(f"{labels[i]} (no eligible seller)", 0.0, 0.0))
     if len(out):
         return out
+    # every item has a candidate from here on, so every start index is a valid entry
+    min_load = np.minimum.reduceat(p.load, p.indptr[:-1]) if p.nnz else np.zeros(p.n_items)
     demand: dict[str, float] = defaultdict(float)
     sellers: dict[str, set[int]] = defaultdict(set)
     item_of = p.item_of
