@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 from allocate.core.groups import owner_segments
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment
-from allocate.core.scenario import Scenario
+from allocate.core.scenario import Scenario, scenario_instance
 from allocate.core.workload import account_workload, travel_minutes, visit_travel_h
 from allocate.organize.presets import ROLE_FALLBACK
 
@@ -131,7 +131,7 @@ def check_alignment(instance: Instance, alignment: Alignment, scenario: Scenario
     Parameters
     ----------
     instance
-        The instance solved (with the scenario's travel model applied, if any).
+        The instance solved (the scenario's travel parameters, when set, apply).
     alignment
         The alignment to check; a seller of ``-1`` is an unserved row.
     scenario
@@ -142,6 +142,7 @@ def check_alignment(instance: Instance, alignment: Alignment, scenario: Scenario
     CheckReport
         The breaches (empty when every hard rule holds), the bands and the split groups.
     """
+    instance = scenario_instance(instance, scenario)
     found: dict[str, list[str]] = defaultdict(list)
     acc, sel = instance.accounts, instance.sellers
     m = len(sel)
