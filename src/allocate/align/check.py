@@ -90,7 +90,7 @@ class BandReport:
     sellers_outside: int
 
     def as_dict(self) -> dict[str, float | int | bool]:
-        """The report as JSON-ready values (for ``kpis.json``)."""
+        """The report as JSON-ready values (for the run's KPIs)."""
         return {
             "tolerance": self.tolerance,
             "hard": self.hard,

@@ -79,9 +79,9 @@ def solve(
     # the truth: every hard rule recomputed from the alignment, independently of the solver
     report = check_alignment(instance, alignment, scenario)
     if not report.ok:
-        log.warning("the best alignment found breaks %d hard rule(s): no valid solution", len(report.breaches))
+        log.info("the best alignment found breaks %d hard rule(s): no valid solution", len(report.breaches))
         for line in report.breaches:
-            log.warning("  %s", line)
+            log.info("  %s", line)
         status = SolveStatus.UNKNOWN
     elif status is SolveStatus.UNKNOWN:
         status = SolveStatus.FEASIBLE  # the solver's own model was stricter; every rule holds
