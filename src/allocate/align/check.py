@@ -151,7 +151,7 @@ def check_alignment(instance: Instance, alignment: Alignment, scenario: Scenario
     s_of = np.asarray(alignment.seller, dtype=np.int64)
     keys = alignment.key
     _coverage(instance, alignment, found)
-    ok_row = (s_of >= 0) & (s_of < m)
+    ok_row = (s_of >= 0) & (s_of < m) & (a_of >= 0) & (a_of < len(acc))  # the others: coverage
     rows = np.flatnonzero(ok_row)
     a_r, s_r = a_of[rows], s_of[rows]
     desk, visits = _row_work(instance, alignment, rows)
