@@ -176,7 +176,9 @@ def solve_assignment(
     ------
     InfeasibleError
         When capacity is short for some group of accounts, the LP relaxation is infeasible
-        (the problems name the areas that lack capacity), or CP-SAT proves the model infeasible.
+        (the problems name the areas that lack capacity), or CP-SAT proves the model infeasible
+        (not when its hard bands were tightened for rounding: that is no proof, and the status
+        is unknown).
     """
     prm = params or SolveParams()
     t0 = time.perf_counter()
