@@ -177,7 +177,9 @@ class ContiguityStage:
                 )
         elif not sol.interrupted:
             left = max(1.0, sc.time_limit_s - (time.perf_counter() - t0))
-            repaired = contiguous_lns(p, graph, repaired, left, sc.seed, deterministic=sc.deterministic)
+            searched = contiguous_lns(p, graph, repaired, left, sc.seed, deterministic=sc.deterministic)
+            if self._keeps_rules(choice, searched):
+                repaired = searched  # else the repair's alignment, which breaks no rule
         if not np.array_equal(repaired, choice) and self._keeps_rules(choice, repaired):
             choice = repaired
             if status is SolveStatus.OPTIMAL:
