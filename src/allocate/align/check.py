@@ -157,8 +157,8 @@ def check_alignment(instance: Instance, alignment: Alignment, scenario: Scenario
     desk, visits = _row_work(instance, alignment, rows)
     tmin = travel_minutes(instance, s_r, a_r)
     work = desk + visit_travel_h(visits, tmin)
-    eligible = _eligibility(instance, scenario, model)
-    may = np.array([eligible(int(a), int(s), keys[r]) for r, a, s in zip(rows, a_r, s_r, strict=True)], dtype=bool)
+    eligible = _Eligibility(instance, scenario, model)
+    may = eligible.rows(a_r, s_r, [keys[r] for r in rows])
     for r in rows[~may]:
         found["eligibility"].append(
             f"{_row_name(instance, alignment, int(r))} may not be served by {sel.ids[s_of[r]]} under {model}"
@@ -201,12 +201,14 @@ def _coverage(instance: Instance, alignment: Alignment, found: dict[str, list[st
     served[a_of[~bad]] = True
     for a in np.flatnonzero(~served):
         found["coverage"].append(f"{acc.ids[a]} is not in the alignment")
-    seen: set[tuple[int, str]] = set()
-    for r in np.flatnonzero(~bad):
-        k = (int(a_of[r]), alignment.key[r])
-        if k in seen:
-            found["coverage"].append(f"{_row_name(instance, alignment, int(r))} appears twice")
-        seen.add(k)
+    good = np.flatnonzero(~bad)
+    codes: dict[str, int] = {}
+    key_code = np.array([codes.setdefault(alignment.key[r], len(codes)) for r in good], dtype=np.int64)
+    pair = a_of[good] * max(1, len(codes)) + key_code
+    order = np.argsort(pair, kind="stable")
+    again = order[1:][pair[order][1:] == pair[order][:-1]]
+    for r in good[np.sort(again)]:
+        found["coverage"].append(f"{_row_name(instance, alignment, int(r))} appears twice")
 
 
 def _serving_roles(instance: Instance) -> dict[str, str]:
@@ -244,48 +246,73 @@ def _row_work(instance: Instance, alignment: Alignment, rows: NDArray[np.int64])
     return desk, visits
 
 
-def _eligibility(instance: Instance, scenario: Scenario, model: str):  # -> Callable[[int, int, str], bool]
-    """The rule saying whether seller ``s`` may serve account ``a``'s row of key ``key``."""
-    sel, acc = instance.sellers, instance.accounts
-    generalists_only = scenario.respect_roles and model != "generalist" and model != "roles"
-    segments = owner_segments(instance)
-    outer = scenario.hybrid_outer if model == "hybrid" else model
+class _Eligibility:
+    """Whether seller ``s`` may serve account ``a``'s row of key ``key`` under a model.
 
-    def eligible(a: int, s: int, key: str) -> bool:
-        if generalists_only and sel.role[s] != "generalist":
-            return False
-        if outer == "size":
-            return sel.serves_segment(s, segments[a])
-        if outer == "value_proposition":
-            return key in acc.product_lines[a] and sel.serves_line(s, key)
-        if model == "roles":
-            return sel.role[s] == key
-        return True
+    Called on whole arrays of rows (:meth:`rows`); the tables are built once per check.
+    """
 
-    return eligible
+    def __init__(self, instance: Instance, scenario: Scenario, model: str) -> None:
+        sel, acc = instance.sellers, instance.accounts
+        self.acc = acc
+        self.model = model
+        self.outer = scenario.hybrid_outer if model == "hybrid" else model
+        generalists_only = scenario.respect_roles and model not in ("generalist", "roles")
+        self.role = np.array(sel.role, dtype=object)
+        self.pool = (self.role == "generalist") if generalists_only else np.ones(len(sel), dtype=bool)
+        if self.outer == "size":
+            segs = list(instance.nomenclature.segments)
+            for seg in set(acc.segment) - set(segs):
+                segs.append(seg)
+            index = {seg: k for k, seg in enumerate(segs)}
+            self.seg_of = np.array([index[seg] for seg in owner_segments(instance)], dtype=np.int64)
+            self.serves = np.array([[sel.serves_segment(x, seg) for seg in segs] for x in range(len(sel))], dtype=bool)
+        elif self.outer == "value_proposition":
+            self.lines = {line: k for k, line in enumerate(instance.product_lines)}
+            self.serves = np.array(
+                [[sel.serves_line(x, line) for line in self.lines] for x in range(len(sel))], dtype=bool
+            ).reshape(len(sel), len(self.lines))
+
+    def rows(self, a: NDArray[np.int64], s: NDArray[np.int64], keys: list[str]) -> NDArray[np.bool_]:
+        """The rule on rows (account ``a[k]``, seller ``s[k]``, key ``keys[k]``)."""
+        ok = self.pool[s].copy()
+        if self.outer == "size":
+            ok &= self.serves[s, self.seg_of[a]]
+        elif self.outer == "value_proposition":
+            line = np.array([self.lines.get(k, -1) for k in keys], dtype=np.int64)
+            has = np.array([k in self.acc.product_lines[x] for x, k in zip(a, keys, strict=True)], dtype=bool)
+            ok &= has & (line >= 0) & self.serves[s, np.maximum(line, 0)]
+        elif self.model == "roles":
+            ok &= self.role[s] == np.array(keys, dtype=object)
+        return ok
+
+    def __call__(self, a: int, s: int, key: str) -> bool:
+        return bool(self.rows(np.array([a]), np.array([s]), [key])[0])
 
 
 def _locks(instance, alignment, rows, eligible, found) -> None:
     """A locked account keeps its current seller on every row that seller may serve."""
     acc, sel = instance.accounts, instance.sellers
-    for r in rows:
-        a = int(alignment.account[r])
-        cur = int(acc.current_seller[a])
-        if acc.locked[a] and cur >= 0 and alignment.seller[r] != cur and eligible(a, cur, alignment.key[r]):
-            found["lock"].append(
-                f"{_row_name(instance, alignment, int(r))} is locked to {sel.ids[cur]} but served by "
-                f"{sel.ids[alignment.seller[r]]}"
-            )
-
+    a = alignment.account[rows]
+    cur = acc.current_seller[a]
+    away = rows[acc.locked[a] & (cur >= 0) & (alignment.seller[rows] != cur)]
+    if not len(away):
+        return
+    a, cur = alignment.account[away], acc.current_seller[alignment.account[away]]
+    for r in away[eligible.rows(a, cur, [alignment.key[r] for r in away])]:
+        c = int(acc.current_seller[alignment.account[r]])
+        found["lock"].append(
+            f"{_row_name(instance, alignment, int(r))} is locked to {sel.ids[c]} but served by "
+            f"{sel.ids[alignment.seller[r]]}"
+        )
 
 def _groups(instance, alignment, rows, found) -> tuple[str, ...]:
     """The sites of a multi-site group share one owner (per product line or role)."""
     acc, sel = instance.accounts, instance.sellers
     owners: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for r in rows:
+    for r in rows[acc.group[alignment.account[rows]] >= 0]:
         g = int(acc.group[alignment.account[r]])
-        if g >= 0:
-            owners[(g, alignment.key[r])].add(int(alignment.seller[r]))
+        owners[(g, alignment.key[r])].add(int(alignment.seller[r]))
     split = []
     for (g, key), ss in sorted(owners.items()):
         if len(ss) > 1:
@@ -303,8 +330,8 @@ def _capacity(instance, s_r, a_r, work, found) -> None:
     over = load > sel.capacity_h * (1 + REL_TOL) + REL_TOL
     for s in np.flatnonzero(over):
         found["capacity"].append(f"{sel.ids[s]} carries {load[s]:,.3f} h/week, capacity {sel.capacity_h[s]:g} h")
-    pairs = np.unique(np.c_[s_r, a_r], axis=0) if len(s_r) else np.zeros((0, 2), dtype=np.int64)
-    n_acc = np.bincount(pairs[:, 0], minlength=m)
+    pairs = np.unique(s_r * len(instance.accounts) + a_r)  # (seller, account) once each
+    n_acc = np.bincount(pairs // len(instance.accounts), minlength=m)
     for s in np.flatnonzero((sel.max_accounts >= 0) & (n_acc > sel.max_accounts)):
         found["max_accounts"].append(f"{sel.ids[s]} holds {n_acc[s]} accounts, max_accounts {sel.max_accounts[s]}")
 
@@ -327,17 +354,11 @@ def moved_accounts(instance: Instance, alignment: Alignment, eligible=None) -> i
         Accounts with at least one row that today's seller may serve and that someone else
         serves.
     """
-    cur = instance.accounts.current_seller
-    moved = set()
-    for r in range(len(alignment)):
-        a = int(alignment.account[r])
-        c = int(cur[a])
-        if c < 0 or alignment.seller[r] == c:
-            continue
-        if eligible is None or eligible(a, c, alignment.key[r]):
-            moved.add(a)
-    return len(moved)
-
+    cur = instance.accounts.current_seller[alignment.account]
+    away = np.flatnonzero((cur >= 0) & (alignment.seller != cur))
+    if eligible is not None and len(away):
+        away = away[eligible.rows(alignment.account[away], cur[away], [alignment.key[r] for r in away])]
+    return int(len(np.unique(alignment.account[away])))
 
 def _moves(instance, scenario, alignment, rows, eligible, found) -> None:
     """The cap on accounts moved (``max_moves`` or ``max_moves_share``)."""

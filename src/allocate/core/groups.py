@@ -12,6 +12,8 @@ who may own it follows the group.
 
 from __future__ import annotations
 
+import numpy as np
+
 from allocate.core.instance import Instance
 
 
@@ -29,10 +31,19 @@ def owner_segments(instance: Instance) -> tuple[str, ...]:
         Per account, the segment whose sellers may own it.
     """
     acc = instance.accounts
+    in_group = np.flatnonzero(acc.group >= 0)
+    if len(in_group) == 0:
+        return tuple(acc.segment)
     rank = {seg: k for k, seg in enumerate(instance.nomenclature.segments)}
+    seg_rank = np.array([rank.get(acc.segment[a], -1) for a in in_group], dtype=np.int64)
+    best = np.full(int(acc.group.max()) + 1, -2, dtype=np.int64)
+    np.maximum.at(best, acc.group[in_group], seg_rank)
     largest: dict[int, str] = {}
-    for a, seg in enumerate(acc.segment):
+    for a, r in zip(in_group, seg_rank, strict=True):
         g = int(acc.group[a])
-        if g >= 0 and (g not in largest or rank.get(seg, -1) > rank.get(largest[g], -1)):
-            largest[g] = seg
-    return tuple(largest[int(g)] if g >= 0 else seg for g, seg in zip(acc.group, acc.segment, strict=True))
+        if r == best[g] and g not in largest:
+            largest[g] = acc.segment[a]  # the first site of the largest segment names it
+    out = list(acc.segment)
+    for a in in_group:
+        out[a] = largest[int(acc.group[a])]
+    return tuple(out)
