@@ -143,3 +143,17 @@ def test_balance_groups_follow_the_model(tmp_path):
     assert [g.tolist() for g in balance_groups(inst, Scenario(), "geography")] == [[0, 1]]
     assert [g.tolist() for g in balance_groups(inst, Scenario(), "size")] == [[0], [1]]
     assert [g.tolist() for g in balance_groups(inst, Scenario(), "roles")] == [[0, 1]]
+
+
+@pytest.mark.parametrize("model", ["geography", "size", "value_proposition", "roles", "generalist", "hybrid"])
+def test_every_model_solution_passes_the_check(model):
+    # the check restates each model's rules without the solver's data: on the base instance
+    # (a locked multi-site group, locks, segments and roles) no model's solution shows a breach
+    from allocate.align.solve import solve
+    from tests.base_instance import BASE
+
+    inst = read_instance(BASE)
+    res = solve(inst, Scenario(model=model, time_limit_s=2, workers=1))
+    assert res.breaches == () and res.is_solution, res.breaches
+    again = check_alignment(inst, res.alignment, res.scenario)
+    assert again.ok and again.groups_split == ()
