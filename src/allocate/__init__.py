@@ -16,10 +16,11 @@ The package is layered (see the README's Layout): ``core`` (plain data), ``io`` 
 ``analysis``, ``publish``, then ``batch`` and ``cli``.
 """
 
+from allocate.align.check import CheckReport, check_alignment
 from allocate.align.solve import solve
 from allocate.analysis.kpi import Kpis, alignment_kpis, compute_kpis
 from allocate.analysis.sizing import size_sales_force
-from allocate.core.errors import AllocateError, InfeasibleError, InputError
+from allocate.core.errors import AllocateError, InfeasibleError, InputError, NoSolutionError
 from allocate.core.instance import Accounts, Instance, Sellers, TravelMatrix, Units
 from allocate.core.nomenclature import Nomenclature
 from allocate.core.result import Alignment, Result
@@ -38,10 +39,12 @@ __all__ = [
     "Accounts",
     "Alignment",
     "AllocateError",
+    "CheckReport",
     "InfeasibleError",
     "InputError",
     "Instance",
     "Kpis",
+    "NoSolutionError",
     "Nomenclature",
     "PlanConfig",
     "Result",
@@ -52,6 +55,7 @@ __all__ = [
     "TravelMatrix",
     "Units",
     "alignment_kpis",
+    "check_alignment",
     "check_instance",
     "compare",
     "compute_kpis",

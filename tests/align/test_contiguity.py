@@ -115,3 +115,25 @@ def test_neighbourhoods_reach_the_grid_optimum(grid, monkeypatch) -> None:
     assert a_cells(grid, result) in ({"00"}, {"20"})
     assert result.objective == pytest.approx(16.0)
     assert result.status.value == "feasible"  # no proof claimed by the neighbourhood search
+
+
+def test_a_contiguous_alignment_that_breaks_a_hard_rule_is_not_kept(grid, monkeypatch) -> None:
+    # the stage never trades a hard rule for contiguity: the pipeline's (split, valid)
+    # alignment stays when the contiguous one overloads a seller
+    import time
+
+    from allocate.solvers.contiguity.exact import ContiguousOutcome
+
+    stage = _plan(grid, grid_scenario())
+    sol = _split_solution(stage)
+    p = stage.mp.problem
+    a = list(grid.sellers.ids).index("A")
+    everything_to_a = np.array([p.candidate_index(b, a) for b in range(p.n_items)])
+    assert not evaluate(p, everything_to_a).feasible  # A (3 h) cannot carry all
+    monkeypatch.setattr(
+        stage_module, "solve_contiguous", lambda *args, **kw: ContiguousOutcome(everything_to_a, True, 0.0, 0.0, 0.1)
+    )
+    monkeypatch.setattr(stage_module, "repair_contiguity", lambda p, g, choice, **kw: everything_to_a)
+    kept = stage.run(sol, time.perf_counter())
+    assert kept.choice.tolist() == sol.choice.tolist() and evaluate(p, kept.choice).feasible
+    assert _enclaves(stage, kept.choice) == 1  # the split is kept, and reported

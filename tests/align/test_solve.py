@@ -80,3 +80,62 @@ def test_time_limit_is_honoured():
     inst = read_instance(BASE)
     res = solve(inst, Scenario(model="geography", time_limit_s=2))
     assert res.wall_s <= 2 * 1.1 + 2
+
+
+def _breaching_pipeline(status):
+    """A stand-in for the solver pipeline that returns every bundle on its first candidate
+    (a defect or a time-out): under a hard count band of 0 on the tiny instance that breaks
+    the band."""
+    from allocate.core.status import SolveStatus
+    from allocate.solvers.pipeline import AssignmentSolution
+
+    def fake(problem, params=None):
+        choice = problem.indptr[:-1].astype(np.int64)
+        sellers = problem.seller[choice]
+        assert len(set(sellers.tolist())) == 1 or status is SolveStatus.UNKNOWN
+        return AssignmentSolution(status, choice, 1.0, 0.0, 0.0, 0.1, True, 1.0)
+
+    return fake
+
+
+@pytest.mark.parametrize("claimed", ["unknown", "feasible", "optimal"])
+def test_a_breaching_alignment_is_never_a_solution(tiny, tmp_path, monkeypatch, claimed) -> None:
+    # issue 14 item 2: whatever the solver claims, the independent check decides
+    from allocate.core.errors import NoSolutionError
+    from allocate.core.scenario import BalanceSet, BalanceSpec
+    from allocate.core.status import SolveStatus
+    from allocate.io.runfolder import write_run
+
+    monkeypatch.setattr("allocate.align.solve.solve_assignment", _breaching_pipeline(SolveStatus(claimed)))
+    sc = Scenario(
+        model="generalist",
+        balance=BalanceSet(workload=None, potential=None, count=BalanceSpec(tolerance=0.0, hard=True)),
+    )
+    result = solve(tiny, sc)
+    assert result.status is SolveStatus.UNKNOWN and not result.is_solution
+    assert result.breaches and all(b.startswith("balance: count of") for b in result.breaches)
+    with pytest.raises(NoSolutionError) as info:
+        write_run(tmp_path / "run", tiny, result, None)  # type: ignore[arg-type]
+    assert info.value.breaches == list(result.breaches)
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_unknown_status_with_every_rule_met_is_feasible(tiny, monkeypatch) -> None:
+    # the solver's own model may be stricter than the rules (sparse candidates): the check says
+    from allocate.core.status import SolveStatus
+
+    monkeypatch.setattr("allocate.align.solve.solve_assignment", _breaching_pipeline(SolveStatus.UNKNOWN))
+    from allocate.core.scenario import BalanceSet
+
+    sc = Scenario(model="generalist", balance=BalanceSet(workload=None, potential=None, count=None))
+    result = solve(tiny, sc)
+    assert result.status is SolveStatus.FEASIBLE and result.is_solution and result.breaches == ()
+
+
+def test_the_bound_never_hides_a_gap() -> None:
+    from allocate.align.solve import honest_bound
+
+    assert honest_bound(90.0, 100.0) == 90.0  # a gap of 10 % stays 10 %
+    assert honest_bound(100.0 + 1e-3, 100.0) == 100.0  # CP-SAT's rounding: meets it
+    assert np.isnan(honest_bound(110.0, 100.0))  # no bound of this objective: gap unknown, not 0
+    assert honest_bound(float("-inf"), 100.0) == float("-inf")

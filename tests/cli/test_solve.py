@@ -105,3 +105,24 @@ def test_bad_option_value_is_bad_input(tiny_dir: Path, tmp_path: Path) -> None:
     result = _solve(tiny_dir, tmp_path / "run", "--model", "astrology")
     assert result.exit_code == 2 and "option model" in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_no_valid_solution_exits_4_and_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    # issue 14 item 2: a hard band broken by the best alignment found -> exit 4, no run folder
+    from allocate.core.status import SolveStatus
+    from allocate.solvers.pipeline import AssignmentSolution
+
+    def timed_out(problem, params=None):  # what a time-out without a valid alignment returns
+        choice = problem.indptr[:-1].astype(np.int64)
+        return AssignmentSolution(SolveStatus.UNKNOWN, choice, 1.0, 0.0, 0.0, 0.1, True, 1.0)
+
+    monkeypatch.setattr("allocate.align.solve.solve_assignment", timed_out)
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    scenario = tmp_path / "hard.yaml"
+    scenario.write_text("model: generalist\nbalance:\n  workload: null\n  potential: null\n"
+                        "  count: {tolerance: 0.0, hard: true}\n")
+    out = tmp_path / "run"
+    result = _solve(folder, out, "--scenario", scenario)
+    assert result.exit_code == 4, result.output
+    assert "no solution:" in result.output and "breach: balance: count of" in result.output
+    assert not out.exists()

@@ -287,12 +287,6 @@ def test_read_nomenclature(tiny_dir, tmp_path):
     assert first.message.startswith("unknown role 'boss'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pydantic also reports the enclosing tuples as empty ('Tuple should have at least "
-    "1 item after validation, not 0' on 'playbooks.0.operations' and 'playbooks') when one "
-    "operation is invalid: two misleading problems follow the real one",
-)
 def test_one_bad_operation_is_one_problem(tmp_path):
     bad = tmp_path / "nomenclature.yaml"
     bad.write_text("weeks_per_year: 46\nplaybooks:\n  - stage: lead\n    operations:\n"

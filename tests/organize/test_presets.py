@@ -87,3 +87,25 @@ def test_recomputed_objective_equals_solver_objective(tiny):
         # CP-SAT works on integers scaled by 1000: allow half a unit per term
         assert kpis.totals["objective"] == pytest.approx(res.solver_objective, abs=0.01)
         assert res.objective == pytest.approx(kpis.totals["objective"], rel=1e-12)
+
+
+@pytest.mark.parametrize("model", ["size", "hybrid"])
+def test_a_group_across_segments_keeps_one_owner(tmp_path, model):
+    # issue 14 item 6: G1 = A2 (small, Paris) + A3 (mid, Lyon); PAR serves small accounts only,
+    # LYO mid and large ones. Each site's own segment would split G1 (A2 -> PAR, A3 -> LYO);
+    # the group is owned as its largest site's segment (mid): both go to LYO.
+    accounts = [
+        TINY_ACCOUNTS[0],
+        TINY_ACCOUNTS[1],
+        "A2,Saint-Denis Co,48.9362,2.3574,small,20000,customer,payroll,G1,PAR,false,",
+        "A3,Villeurbanne Co,45.7719,4.8902,mid,30000,customer,hr,G1,LYO,false,",
+        TINY_ACCOUNTS[4],
+    ]
+    sellers = [TINY_SELLERS[0], "PAR,Paris Seller,48.8566,2.3522,CSM,40,micro;small,,,", "LYO,Lyon Seller,45.7640,4.8357,CSM,40,mid;large,,,"]
+    inst = read_instance(write_instance(tmp_path / "i", accounts, sellers))
+    res = solve(inst, Scenario(model=model, time_limit_s=5))
+    got = owners(inst, res)
+    assert got[("A2", "")] == got[("A3", "")] == "LYO"
+    assert got[("A1", "")] == got[("A4", "")] == "PAR"  # small single sites stay with PAR
+    totals = compute_kpis(inst, res).totals
+    assert totals["groups_split"] == 0 and totals["hard_rules_broken"] == 0

@@ -14,7 +14,9 @@ contiguous over the units of ``units.geojson``:
   model warm-started from the repair (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`)
   or runs the neighbourhood search from it
   (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`, skipped after a Ctrl-C), and says
-  which alignment, status and bound the solve keeps.
+  which alignment, status and bound the solve keeps. An alignment that breaks a hard rule
+  (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
+  the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.pipeline import AssignmentSolution
+from allocate.solvers.problem import evaluate
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,16 @@ class ContiguityStage:
             return cls(instance, scenario, mp, "lns", b_unit)
         return cls(instance, scenario, mp, "exact", b_unit)
 
+    def _keeps_rules(self, before: NDArray[np.int64], after: NDArray[np.int64]) -> bool:
+        """False when ``after`` breaks a hard rule (capacity, a hard band, the move cap, a
+        lock) that ``before`` met: contiguity never costs a hard rule; the split territories
+        are reported instead (KPI ``non_contiguous_territories``)."""
+        p = self.mp.problem
+        if not evaluate(p, before).feasible or evaluate(p, after).feasible:
+            return True
+        log.warning("contiguity: the contiguous alignment breaks a hard rule; the split territories are kept")
+        return False
+
     def time_s(self) -> float:
         """The stage's share of the time limit: max(5 s, half of it), at most 80 % of it.
 
@@ -156,7 +169,7 @@ class ContiguityStage:
                 deterministic=sc.deterministic,
                 lower_bound=sol.best_bound,
             )
-            if contiguous.choice is not None:
+            if contiguous.choice is not None and self._keeps_rules(choice, contiguous.choice):
                 return StageOutcome(
                     contiguous.choice,
                     SolveStatus.OPTIMAL if contiguous.optimal else SolveStatus.FEASIBLE,
@@ -164,8 +177,10 @@ class ContiguityStage:
                 )
         elif not sol.interrupted:
             left = max(1.0, sc.time_limit_s - (time.perf_counter() - t0))
-            repaired = contiguous_lns(p, graph, repaired, left, sc.seed, deterministic=sc.deterministic)
-        if not np.array_equal(repaired, choice):
+            searched = contiguous_lns(p, graph, repaired, left, sc.seed, deterministic=sc.deterministic)
+            if self._keeps_rules(choice, searched):
+                repaired = searched  # else the repair's alignment, which breaks no rule
+        if not np.array_equal(repaired, choice) and self._keeps_rules(choice, repaired):
             choice = repaired
             if status is SolveStatus.OPTIMAL:
                 status = SolveStatus.FEASIBLE  # contiguity moved items: optimality no longer proven

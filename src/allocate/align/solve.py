@@ -8,18 +8,23 @@ the alignment as a :class:`~allocate.core.result.Result`.
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
 
+from allocate.align.check import check_alignment
 from allocate.align.contiguity import ContiguityStage
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
-from allocate.core.scenario import Scenario
+from allocate.core.scenario import Scenario, scenario_instance
+from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.solvers.pipeline import SolveParams, solve_assignment
 from allocate.solvers.problem import evaluate
+
+log = logging.getLogger(__name__)
 
 
 def solve(
@@ -39,7 +44,10 @@ def solve(
     Returns
     -------
     Result
-        The alignment, its status, objective and bounds.
+        The alignment, its status, objective and bounds. Every hard rule of the alignment is
+        checked by :func:`~allocate.align.check.check_alignment`; when one is broken, the
+        status is ``unknown`` (no valid solution found) and ``breaches`` says which: such a
+        result is never written as a run (:func:`allocate.io.runfolder.write_run` refuses it).
 
     Raises
     ------
@@ -50,6 +58,7 @@ def solve(
     scenario = scenario or Scenario()
     if model is not None and model != scenario.model:
         scenario = scenario.model_copy(update={"model": model})
+    instance = scenario_instance(instance, scenario)
     mp = build_model(instance, scenario)
     t0 = time.perf_counter()
     stage = ContiguityStage.plan(instance, scenario, mp)
@@ -67,11 +76,20 @@ def solve(
         choice, status, best_bound = kept.choice, kept.status, kept.best_bound
     ev = evaluate(mp.problem, choice)
     alignment = alignment_from_choice(mp, choice)
+    # the truth: every hard rule recomputed from the alignment, independently of the solver
+    report = check_alignment(instance, alignment, scenario)
+    if not report.ok:
+        log.info("the best alignment found breaks %d hard rule(s): no valid solution", len(report.breaches))
+        for line in report.breaches:
+            log.info("  %s", line)
+        status = SolveStatus.UNKNOWN
+    elif status is SolveStatus.UNKNOWN:
+        status = SolveStatus.FEASIBLE  # the solver's own model was stricter; every rule holds
     return Result(
         status=status,
         objective=ev.objective,
-        best_bound=min(best_bound, ev.objective),
-        lp_bound=min(sol.lp_bound, ev.objective),
+        best_bound=honest_bound(best_bound, ev.objective),
+        lp_bound=honest_bound(sol.lp_bound, ev.objective),
         wall_s=max(sol.wall_s, time.perf_counter() - t0),
         alignment=alignment,
         scenario=scenario,
@@ -80,7 +98,42 @@ def solve(
         if np.array_equal(choice, sol.choice)
         else ev.objective,
         interrupted=sol.interrupted,
+        breaches=report.breaches,
     )
+
+
+#: A bound may exceed the objective by this share of it (rounding to CP-SAT's integers) and
+#: still count as meeting it; beyond, it is not a bound of the real objective.
+BOUND_ROUNDING = 1e-4
+
+
+def honest_bound(bound: float, objective: float) -> float:
+    """The bound to report with ``objective``: never one that makes the gap look smaller.
+
+    The solver's bounds are proven on the data as CP-SAT sees them (rounded to its integer
+    scale). A bound above the objective by no more than :data:`BOUND_ROUNDING` of it is that
+    rounding, and meets the objective (gap 0); further above, it is no bound of the real
+    objective at all, and the gap is unknown (NaN) rather than shown as 0.
+
+    Parameters
+    ----------
+    bound
+        The solver's best bound.
+    objective
+        The objective recomputed from the alignment.
+
+    Returns
+    -------
+    float
+        ``bound`` when it is below the objective, the objective when above by rounding
+        only, else NaN.
+    """
+    if not np.isfinite(bound) or not np.isfinite(objective) or bound <= objective:
+        return bound
+    if bound - objective <= BOUND_ROUNDING * max(1.0, abs(objective)):
+        return objective
+    log.warning("the bound %.6g is above the objective %.6g: not valid for the real data, gap unknown", bound, objective)
+    return float("nan")
 
 
 def alignment_from_choice(mp: ModelProblem, choice: np.ndarray) -> Alignment:

@@ -205,6 +205,13 @@ def run_model(
         if folder is not None:
             write_failure(folder, False, {"model": model, "error": explanation})
         return ModelRun(model, None, rec, explanation, folder)
+    if not result.is_solution:
+        # a breaching alignment is never written: the model has no valid solution
+        explanation = "no valid solution found: " + "; ".join(result.breaches[:5] or (result.status.value,))
+        if folder is not None:
+            write_failure(folder, False, {"model": model, "error": explanation, "breaches": list(result.breaches)})
+        rec = {"status": SolveStatus.UNKNOWN.value, "explanation": explanation, "wall_s": result.wall_s}
+        return ModelRun(model, SolveStatus.UNKNOWN, rec, explanation, folder)
     kpis = compute_kpis(instance, result)
     if folder is not None:
         write_run(folder, instance, result, kpis)

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocate.align.check import check_alignment
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
-from allocate.core.scenario import Scenario
+from allocate.core.scenario import Scenario, scenario_instance
 from allocate.core.workload import travel_minutes, visit_travel_h
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
@@ -151,7 +152,8 @@ def alignment_kpis(
     instance
         The instance.
     alignment
-        Who serves what; every row needs a seller (``-1`` is not supported).
+        Who serves what; a row with seller ``-1`` is unserved (counted in
+        ``uncovered_items``, no objective).
     scenario
         The scenario that builds the model problem (weights, balance).
     mp
@@ -162,23 +164,28 @@ def alignment_kpis(
     Kpis
         The per-seller table and the totals.
     """
+    instance = scenario_instance(instance, scenario)
     mp = mp or build_model(instance, scenario, alignment.model)
     acc, sel = instance.accounts, instance.sellers
     rows = mp.rows
-    # per row: travel and workload under this alignment
-    tmin = travel_minutes(instance, alignment.seller, alignment.account)
-    travel_h = visit_travel_h(rows.visits, tmin)
-    work_h = rows.desk_h + travel_h
     m = len(sel)
-    workload = np.bincount(alignment.seller, weights=work_h, minlength=m)
-    travel = np.bincount(alignment.seller, weights=travel_h, minlength=m)
+    # per row: travel and workload under this alignment; an unserved row (seller -1) counts
+    # as uncovered and adds to no seller
+    served = alignment.seller >= 0
+    s_of = alignment.seller[served]
+    a_of = alignment.account[served]
+    tmin = travel_minutes(instance, s_of, a_of)
+    travel_h = visit_travel_h(rows.visits[served], tmin)
+    work_h = rows.desk_h[served] + travel_h
+    workload = np.bincount(s_of, weights=work_h, minlength=m)
+    travel = np.bincount(s_of, weights=travel_h, minlength=m)
     per_account = np.bincount(alignment.account, minlength=len(acc))
-    potential = np.bincount(alignment.seller, weights=acc.potential[alignment.account] / per_account[alignment.account], minlength=m)
-    pairs = pd.DataFrame({"a": alignment.account, "s": alignment.seller}).drop_duplicates()
-    n_accounts = np.bincount(pairs["s"].to_numpy(), minlength=m)
+    potential = np.bincount(s_of, weights=acc.potential[a_of] / per_account[a_of], minlength=m)
+    pairs = pd.DataFrame({"a": a_of, "s": s_of}).drop_duplicates()
+    n_accounts = np.bincount(pairs["s"].to_numpy(dtype=np.int64), minlength=m)
     cur = acc.current_seller[alignment.account]
     moved_row = (cur >= 0) & (cur != alignment.seller)
-    moved_pairs = pd.DataFrame({"a": alignment.account[moved_row], "s": alignment.seller[moved_row]}).drop_duplicates()
+    moved_pairs = pd.DataFrame({"a": alignment.account[moved_row & served], "s": alignment.seller[moved_row & served]}).drop_duplicates()
     moves_in = np.bincount(moved_pairs["s"].to_numpy(dtype=np.int64), minlength=m)
     active = n_accounts > 0
     sellers_df = pd.DataFrame(
@@ -187,7 +194,7 @@ def alignment_kpis(
             "name": list(sel.names),
             "role": list(sel.role),
             "accounts": n_accounts,
-            "items": np.bincount(alignment.seller, minlength=m),
+            "items": np.bincount(s_of, minlength=m),
             "workload_h": workload.round(3),
             "capacity_h": sel.capacity_h,
             "utilization": (workload / sel.capacity_h).round(4),
@@ -204,6 +211,7 @@ def alignment_kpis(
             instance.units.neighbours, bundle_units(instance, mp), mp.problem.seller[choice]
         )
     moved_accounts = int(len(set(alignment.account[moved_row].tolist())))
+    check = check_alignment(instance, alignment, scenario)
     totals: dict[str, Any] = {
         "model": alignment.model,
         "accounts": int(len(acc)),
@@ -224,6 +232,9 @@ def alignment_kpis(
         "sellers_needed": sellers_needed(float(workload.sum()), sel.capacity_h),
         "locks_not_applied": len(mp.locks_not_applied),
         "non_contiguous_territories": enclaves,
+        "groups_split": len(check.groups_split),
+        "hard_rules_broken": len(check.breaches),
+        "balance": {name: band.as_dict() for name, band in check.bands.items()},
         "objective": ev.objective if ev else None,
         "objective_terms": {"travel": ev.cost, "imbalance": ev.imbalance, "moves": ev.moves} if ev else None,
     }

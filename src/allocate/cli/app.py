@@ -1,7 +1,8 @@
 """The Typer application, error-to-exit-code mapping and Ctrl-C handling shared by every command.
 
-Command-line interface (Typer). Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible,
-4 a batch with failed scenarios, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
+Command-line interface (Typer). Exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible
+(proven), 4 no valid result (``solve``: no valid solution found, nothing proven; ``batch``: one or
+more scenarios failed), 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
 
 SIGTERM (``kill``, a service manager, a container stopping) is handled like Ctrl-C: it calls
 whatever SIGINT handler is installed at that moment, so the first one stops a search and keeps
@@ -24,11 +25,11 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from allocate.core.errors import InfeasibleError, InputError
+from allocate.core.errors import InfeasibleError, InputError, NoSolutionError
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
-#: ``allocate batch``: every scenario ran, and at least one of them failed.
-EXIT_FAILED_SCENARIOS = 4
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+#: ``allocate batch``: every scenario ran, and at least one of them failed (no valid result).
+EXIT_FAILED_SCENARIOS = EXIT_NO_SOLUTION
 #: Stopped by Ctrl-C (128 + SIGINT) or by SIGTERM (128 + SIGTERM).
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
@@ -95,7 +96,8 @@ def run_guarded(fn: Callable[[], Any]) -> None:
     ------
     typer.Exit
         Code 2 for an :class:`~allocate.core.errors.InputError` or a refused option, 3 for an
-        :class:`~allocate.core.errors.InfeasibleError`, 130 for Ctrl-C, 143 for SIGTERM, 1 for
+        :class:`~allocate.core.errors.InfeasibleError`, 4 for a
+        :class:`~allocate.core.errors.NoSolutionError`, 130 for Ctrl-C, 143 for SIGTERM, 1 for
         any other error (re-raised as is when ``ALLOCATE_DEBUG`` is set).
     """
     from pydantic import ValidationError
@@ -120,6 +122,11 @@ def run_guarded(fn: Callable[[], Any]) -> None:
         for s in exc.shortfalls:
             say("infeasible:", f"short: {s}")
         raise typer.Exit(EXIT_INFEASIBLE) from None
+    except NoSolutionError as exc:
+        say("no solution:", exc.reason)
+        for b in exc.breaches:
+            say("no solution:", f"breach: {b}")
+        raise typer.Exit(EXIT_NO_SOLUTION) from None
     except ValidationError as exc:  # a command-line option that the Scenario model refuses
         for e in exc.errors():
             field = ".".join(str(x) for x in e["loc"]) or exc.title

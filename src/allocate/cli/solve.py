@@ -60,6 +60,9 @@ def solve(
             sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
             with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"), stop_on_sigint():
                 res = solve_fn(inst, sc)
+            if res.interrupted and not res.is_solution:
+                err_console.print("interrupted: no valid alignment had been found; nothing written")
+                raise typer.Exit(interrupted_code())
             kpis = compute_kpis(inst, res)
             quotas = _quotas(folder, inst, res, sc, scenario) if sc.quota is not None else None
             if quotas is not None:  # each seller's quota in sellers_kpis too

@@ -1,7 +1,9 @@
 """Errors that the CLI turns into exit codes.
 
 ``InputError`` (exit 2) names the file, the row and the column of a defect; ``InfeasibleError``
-(exit 3) says which group of sellers is short and by how many hours.
+(exit 3) says which group of sellers is short and by how many hours; ``NoSolutionError``
+(exit 4) says that no alignment meeting every hard rule was found, without a proof that none
+exists, and names the rules that the best alignment found breaks.
 """
 
 from __future__ import annotations
@@ -184,4 +186,31 @@ class InfeasibleError(AllocateError):
 
     def __str__(self) -> str:
         lines = [self.reason] + [f"  - {s}" for s in self.shortfalls]
+        return "\n".join(lines)
+
+
+@dataclass
+class NoSolutionError(AllocateError):
+    """No valid solution was found, and nothing was proven (CLI exit 4).
+
+    Raised instead of writing an alignment that breaks a hard rule: the independent checker
+    (:mod:`allocate.align.check`) found breaches in the best alignment the solve could find
+    in its time, or the solve found no alignment at all.
+
+    Parameters
+    ----------
+    reason
+        One line saying what was not found.
+    breaches
+        The hard rules the best alignment found breaks, one line each (at most a few dozen).
+    """
+
+    reason: str
+    breaches: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [self.reason] + [f"  - {b}" for b in self.breaches]
         return "\n".join(lines)

@@ -28,10 +28,18 @@ def read_only(a: ArrayLike, dtype: DTypeLike | None = None) -> NDArray:
     Returns
     -------
     numpy.ndarray
-        ``a`` itself when it already is such an array (it is then frozen in place), else a
-        converted copy; either way no longer writeable.
+        ``a`` itself when it already is such an array that owns its data (it is then frozen
+        in place), else a converted copy; either way no longer writeable. A view of a
+        writeable array is copied: freezing the view alone would leave its data writeable
+        through the base.
     """
     out = np.asarray(a, dtype=dtype, order="C")
+    base = out.base
+    while isinstance(base, np.ndarray):
+        if base.flags.writeable:
+            out = out.copy()
+            break
+        base = base.base
     out.setflags(write=False)
     return out
 

@@ -73,6 +73,10 @@ class Result:
         changed the alignment).
     interrupted
         True when the solve was stopped on request (Ctrl-C); the best alignment so far is kept.
+    breaches
+        The hard rules that ``alignment`` breaks, as found by the independent checker
+        (:mod:`allocate.align.check`); empty for a solution. A result with breaches has the
+        status ``unknown`` and is never written as a run.
     """
 
     status: SolveStatus
@@ -85,6 +89,12 @@ class Result:
     deterministic: bool
     solver_objective: float
     interrupted: bool = False
+    breaches: tuple[str, ...] = ()
+
+    @property
+    def is_solution(self) -> bool:
+        """True when the alignment meets every hard rule (optimal or feasible, no breach)."""
+        return self.status.has_solution and not self.breaches
 
     @property
     def gap(self) -> float:

@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import (
@@ -38,7 +39,9 @@ from pydantic import (
     model_validator,
 )
 
+from allocate.core.instance import Instance
 from allocate.core.quota import QuotaSpec
+from allocate.core.travel import TravelModel
 
 PRESETS = ("geography", "size", "value_proposition", "roles", "generalist", "hybrid")
 #: Largest seed: CP-SAT's ``random_seed`` is a 32-bit integer.
@@ -138,8 +141,10 @@ class Scenario(BaseModel):
     contiguity_budget
         Relative worsening of the objective that contiguity repair may spend (0.05 = 5 %).
     circuity, speed_kmh
-        Parameters of a travel-time estimate (see :class:`~allocate.core.travel.TravelModel`);
-        validated but not read at present: solves use the instance's ``travel`` model.
+        Parameters of the travel-time estimate (see :class:`~allocate.core.travel.TravelModel`).
+        When either differs from the default (1.3, 70 km/h), they replace the instance's
+        estimate in the solve, the KPIs and the check (:func:`scenario_instance`); at the
+        defaults, the instance's own estimate is kept (``read_instance(travel=...)``).
     time_limit_s, workers, seed, deterministic
         Solver limits and reproducibility.
     churn_rate
@@ -186,3 +191,27 @@ class Scenario(BaseModel):
         if self.max_moves is not None and self.max_moves_share is not None:
             raise ValueError("give max_moves or max_moves_share, not both")
         return self
+
+
+def scenario_instance(instance: Instance, scenario: Scenario) -> Instance:
+    """The instance as ``scenario`` sees it: with its travel-time estimate, when it sets one.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    scenario
+        The scenario; ``circuity`` and ``speed_kmh`` other than the defaults replace the
+        instance's :class:`~allocate.core.travel.TravelModel` (a travel matrix still wins
+        where it has a pair).
+
+    Returns
+    -------
+    Instance
+        ``instance`` itself when the scenario keeps the defaults or the instance's own
+        estimate, else a copy with the scenario's estimate.
+    """
+    wanted = TravelModel(circuity=scenario.circuity, speed_kmh=scenario.speed_kmh)
+    if wanted == TravelModel() or wanted == instance.travel:
+        return instance
+    return replace(instance, travel=wanted)

@@ -229,8 +229,13 @@ def validate_model(model: type[M], data: Any, node: yaml.Node | None, path: Path
         raise InputError.single(str(path), "the structure is nested too deeply") from None
     except ValidationError as err:
         problems = []
-        for e in err.errors():
+        errors = err.errors()
+        failed = [tuple(e["loc"]) for e in errors]
+        for e in errors:
             loc = tuple(e["loc"])
+            if e["type"] == "too_short" and any(f[: len(loc)] == loc and len(f) > len(loc) for f in failed):
+                continue  # a list emptied by its own invalid items: the items' problems say it
+
             field = ".".join(str(x) for x in loc) or None
             msg = e["msg"].removeprefix("Value error, ")
             problems.append(Problem(str(path), msg, row=line_of(node, loc), column=field))

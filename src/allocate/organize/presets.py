@@ -15,7 +15,9 @@ sparse :class:`~allocate.solvers.problem.AssignmentProblem` written out in
     of units (see :mod:`allocate.solvers.contiguity.repair`).
 ``size``
     An item is an account; seller *s* may serve it when its ``segments`` include the
-    account's segment. Balance groups: sellers with the same segment skills.
+    account's segment; the sites of a multi-site group all take the group's segment (its
+    largest site's, :mod:`allocate.core.groups`), so the group keeps one owner.
+    Balance groups: sellers with the same segment skills.
 ``value_proposition``
     An item is an (account, product line) pair; seller *s* may serve it when its
     ``product_lines`` include the line. The account's non-visit work is split evenly over its
@@ -39,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from allocate.core.errors import InfeasibleError, Shortfall
+from allocate.core.groups import owner_segments
 from allocate.core.instance import Instance
 from allocate.core.scenario import Scenario
 from allocate.core.workload import account_workload
@@ -193,7 +196,8 @@ def _one_group(instance: Instance, sellers: np.ndarray) -> list:
 def _size(instance: Instance, scenario: Scenario, by_unit: bool = False, name: str = "size") -> ModelProblem:
     sel = instance.sellers
     pool = _all_sellers(instance, scenario)
-    classes = [f"segment={seg}" for seg in instance.accounts.segment]
+    # a multi-site group is owned as its largest site's segment: one owner per group
+    classes = [f"segment={seg}" for seg in owner_segments(instance)]
     eligible = {}
     for seg in instance.nomenclature.segments:
         eligible[f"segment={seg}"] = np.array([s for s in pool if sel.serves_segment(int(s), seg)], dtype=np.int64)

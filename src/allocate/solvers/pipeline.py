@@ -176,7 +176,9 @@ def solve_assignment(
     ------
     InfeasibleError
         When capacity is short for some group of accounts, the LP relaxation is infeasible
-        (the problems name the areas that lack capacity), or CP-SAT proves the model infeasible.
+        (the problems name the areas that lack capacity), or CP-SAT proves the model infeasible
+        (not when its hard bands were tightened for rounding: that is no proof, and the status
+        is unknown).
     """
     prm = params or SolveParams()
     t0 = time.perf_counter()
@@ -301,10 +303,13 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> A
         model, max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search, cb
     )
     start_ev = evaluate(problem, start)
-    if out.status == cp_model.INFEASIBLE:
+    if out.status == cp_model.INFEASIBLE and not model.hard_tightened:
         raise InfeasibleError(
             "CP-SAT proved the model infeasible (balance, locks or move cap too tight)"
         )
+    if out.status == cp_model.INFEASIBLE:
+        # the hard bands were tightened for rounding: no proof for the real data
+        log.warning("no alignment within the hard balance bands (tightened for rounding)")
     if out.choice is None:  # CP-SAT found nothing: the start, if it is feasible
         ok = start_ev.feasible
         status = SolveStatus.FEASIBLE if ok else SolveStatus.UNKNOWN

@@ -35,3 +35,27 @@ def test_a_large_enclave_stays() -> None:
     # seller 0 holds {0, 1} and {3, 4}: halves of equal workload, neither is an enclave
     half = path_choice([0, 0, 1, 0, 0])
     assert repair_contiguity(path_problem(), path_graph(), half).tolist() == half.tolist()
+
+
+def test_the_repair_never_breaks_a_hard_band() -> None:
+    # issue 15: capacities 16 and 4 set count targets of 4 and 1 (±10 %): the split plan meets
+    # the band, handing the enclave over (3 and 2) would break it, so the split is kept and
+    # reported (as non_contiguous_territories) instead
+    from dataclasses import replace
+
+    import numpy as np
+
+    from allocate.solvers.problem import Balance, evaluate
+
+    p = replace(
+        path_problem(cap1=4.0),
+        capacity=np.array([16.0, 4.0]),
+        balance_groups=(np.array([0, 1]),),
+        balances=(Balance("count", 0.1, hard=True),),
+    )
+    assert evaluate(p, SPLIT).feasible
+    out = repair_contiguity(p, path_graph(), SPLIT)
+    assert out.tolist() == SPLIT.tolist() and evaluate(p, out).feasible
+    # without the band the same enclave moves
+    loose = replace(p, balances=(Balance("count", 0.1, hard=False, weight=0.0),))
+    assert repair_contiguity(loose, path_graph(), SPLIT).tolist() != SPLIT.tolist()

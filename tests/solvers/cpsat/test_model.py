@@ -95,3 +95,40 @@ def test_a_lower_bound_cuts_every_better_objective(problem) -> None:
     m = _model(problem)
     m.add_lower_bound(float("-inf"))  # nothing added
     assert len(m.model.Proto().constraints) == len(_model(problem).model.Proto().constraints)
+
+
+def _thirds(tolerance: float, load: float = 1.0):
+    """Three sellers of equal capacity (shares of 1/3), six items: a hard count band."""
+    from dataclasses import replace
+
+    from allocate.solvers.problem import Balance, dense_problem
+
+    rng = np.random.default_rng(3)
+    p = dense_problem(rng.integers(0, 9, size=(3, 6)).astype(float), np.full((3, 6), load), np.full(3, 10.0))
+    return replace(p, balance_groups=(np.arange(3),), balances=(Balance("count", tolerance, True),))
+
+
+def test_a_hard_band_of_thirds_is_exact() -> None:
+    # 2 items each meets a band of 0 exactly. A band multiplied out to 1/10,000 (1/3 -> 3333)
+    # allowed at most 1.9998 items per seller: "infeasible" without a proof.
+    p = _thirds(0.0)
+    model = AssignmentModel(p, scales_for(p))
+    out = solve_model(model, 5.0, 1, 0)
+    assert out.status == cp_model.OPTIMAL and not model.hard_tightened
+    assert np.bincount(p.seller[out.choice], minlength=3).tolist() == [2, 2, 2]
+
+
+def test_a_hard_band_on_rounded_loads_is_tightened_and_says_so() -> None:
+    # loads of 1.0004 h are 1.001 h for CP-SAT: the band leaves room for that rounding, and
+    # its infeasibility would be no proof
+    from dataclasses import replace
+
+    from allocate.solvers.problem import Balance
+
+    p = replace(_thirds(0.5, load=1.0004), balances=(Balance("load", 0.5, True),))
+    model = AssignmentModel(p, scales_for(p))
+    out = solve_model(model, 5.0, 1, 0)
+    assert model.hard_tightened and out.choice is not None
+    loads = np.bincount(p.seller[out.choice], weights=p.load[out.choice], minlength=3)
+    target = loads.sum() / 3
+    assert np.all(loads <= 1.5 * target + 1e-12) and np.all(loads >= 0.5 * target - 1e-12)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from allocate.core.errors import NoSolutionError
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
 from allocate.io.atomic import atomic_write_text, write_csv, write_json
@@ -75,7 +76,19 @@ def write_run(
     -------
     list of pathlib.Path
         :data:`ALIGNMENT`, :data:`SELLERS_KPIS`, :data:`KPIS` and :data:`TERRITORIES`.
+
+    Raises
+    ------
+    NoSolutionError
+        When ``result`` is no solution (its alignment breaks a hard rule, or its status is
+        neither optimal nor feasible): nothing is written.
     """
+    if not result.is_solution:
+        raise NoSolutionError(
+            f"no valid solution found ({result.status.value}): no alignment meeting every hard "
+            "rule was found in the time limit, and none was proven impossible",
+            list(result.breaches),
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []

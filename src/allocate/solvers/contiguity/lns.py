@@ -157,32 +157,38 @@ def contiguous_lns(
     Returns
     -------
     NDArray[np.int64]
-        The best alignment found: fewest split territories, then least overload, then
-        lowest objective.
+        The best alignment found: meeting the hard rules (capacity, hard bands, move cap)
+        when the given one does, then fewest split territories, least overload, lowest
+        objective.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     scales = scales_for(problem)
     p = snap(problem, scales)
     starts = contiguous_starts(p, graph, start_choice, min(0.1 * time_limit_s, 5.0))
-    current = min(starts, key=lambda c: _start_key(p, c))
     b_unit, comp_of, adj = graph.b_unit, graph.comp_of, graph.adj
     rng = np.random.default_rng(seed)
 
-    def score(choice: NDArray[np.int64]) -> tuple[int, float, float]:
+    def score(choice: NDArray[np.int64]) -> tuple[bool, int, float, float]:
+        # hard rules first (a grown start may break a hard balance band): never traded for
+        # contiguity; then split territories, overload, objective
         ev = evaluate(p, choice)
         return (
+            not ev.feasible,
             len(split_sellers(adj, b_unit, p.seller[choice], comp_of)),
             round(ev.overload, 9),
             ev.objective,
         )
 
-    cur_score = score(current)
+    # the given alignment is a start too: when every grown start breaks a hard rule it meets
+    scored = [(score(c), k) for k, c in enumerate([*starts, np.asarray(start_choice, dtype=np.int64)])]
+    cur_score, k_best = min(scored)
+    current = [*starts, np.asarray(start_choice, dtype=np.int64)][k_best]
     if log.isEnabledFor(logging.DEBUG):  # two full evaluations, for the log only
         for grown in starts:
             log.debug("contiguous start candidate: %s", evaluate(p, grown))
         log.debug("before contiguity: %s", evaluate(p, np.asarray(start_choice, dtype=np.int64)))
-    log.info("contiguous LNS start: %d split, overload %.3f, objective %.4f", *cur_score)
+    log.info("contiguous LNS start: %d split, overload %.3f, objective %.4f", *cur_score[1:])
     det_budget = max(0.0, deadline - time.perf_counter()) * DET_PER_SECOND
     det_used = 0.0
     order = list(rng.permutation(p.n_sellers))
@@ -234,11 +240,6 @@ def contiguous_lns(
         new_score = score(out.choice)
         if new_score < cur_score:
             current, cur_score = out.choice, new_score
-    log.info("contiguous LNS: %d steps, %d split, overload %.3f, objective %.4f", step, *cur_score)
+    log.info("contiguous LNS: %d steps, %d split, overload %.3f, objective %.4f", step, *cur_score[1:])
     return current
 
-
-def _start_key(p: AssignmentProblem, choice: NDArray[np.int64]) -> tuple[float, float]:
-    """Starts compare by overload, then objective."""
-    ev = evaluate(p, choice)
-    return (ev.overload, ev.objective)

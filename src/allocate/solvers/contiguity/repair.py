@@ -20,13 +20,15 @@ The repair, applied to the solver's alignment:
 2. Every other component (an *enclave*) of at most ``MAX_ENCLAVE_SHARE`` of the territory's
    workload is handed, whole, to a seller that owns a unit adjacent to it and may serve it,
    choosing the move with the best full objective (travel, balance, moves) that keeps the
-   receiver within capacity. Handing an enclave to a neighbour keeps the neighbour connected.
+   receiver within capacity and breaks no hard rule that held before the move (a hard
+   balance band, the move cap). Handing an enclave to a neighbour keeps the neighbour connected.
 3. Repeat until no enclave can move (at most ``rounds`` rounds). The repair may raise the
    objective by at most ``budget`` (default 5 %, scenario ``contiguity_budget``) in total.
 
 Key-account bundles (multi-site groups) and locked accounts are outside the unit graph and
-never move. Enclaves that cannot move without breaking a capacity stay and are counted in the
-KPI ``non_contiguous_territories``. The repair is a documented heuristic, not an exact
+never move. Enclaves that cannot move without breaking a capacity or a hard balance band stay
+and are counted in the KPI ``non_contiguous_territories``: a split is reported, a band is
+never broken. The repair is a documented heuristic, not an exact
 formulation: it never worsens feasibility, but it may raise travel slightly.
 """
 
@@ -80,8 +82,11 @@ def repair_contiguity(
     choice = choice.copy()
     b_unit = graph.b_unit
     nb = graph.adj
-    current_obj = evaluate(p, choice).objective
+    start = evaluate(p, choice)
+    current_obj = start.objective
     limit = current_obj + budget * abs(current_obj)
+    # a move may not break what held before: hard balance bands, the move cap, locks
+    keep_feasible = start.feasible
     for _ in range(rounds):
         b_seller = p.seller[choice]
         loads, counts = seller_totals(p, choice)
@@ -117,7 +122,10 @@ def repair_contiguity(
                         continue
                     trial = choice.copy()
                     trial[bundles] = entries
-                    delta = evaluate(p, trial).objective
+                    trial_ev = evaluate(p, trial)
+                    if keep_feasible and not trial_ev.feasible:
+                        continue
+                    delta = trial_ev.objective
                     if delta < best_cost and delta <= limit:
                         best, best_cost, best_entries = t, delta, entries
                 if best >= 0 and best_entries is not None:

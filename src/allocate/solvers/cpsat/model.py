@@ -88,6 +88,7 @@ class AssignmentModel:
         self.base_pot = np.bincount(
             fixed_sellers, weights=pot_int[fixed_items], minlength=m
         ).astype(np.int64)
+        self.base_items = np.bincount(fixed_sellers, minlength=m).astype(np.int64)
         moved_fixed = (p.current[fixed_items] >= 0) & (fixed_sellers != p.current[fixed_items])
         self.base_moves = int(p.count[fixed_items][moved_fixed].sum())
 
@@ -190,6 +191,9 @@ class AssignmentModel:
         """Each seller's workload, potential and count within ±τ of its group's weighted mean."""
         p = self.p
         self.balance_slacks: list[tuple[cp_model.IntVar, int]] = []
+        #: True when a hard band had to be tightened to absorb rounding: CP-SAT's
+        #: "infeasible" is then no proof for the real data (see :meth:`_hard_band`)
+        self.hard_tightened = False
         k_scale = 10_000
         for b in p.balances:
             expr, base = self._seller_measure(b.measure)
@@ -211,8 +215,7 @@ class AssignmentModel:
                     hi = int(round(k_scale * (1 + b.tolerance) * kappa))
                     lo = int(round(k_scale * (1 - b.tolerance) * kappa))
                     if b.hard:
-                        self.model.add(k_scale * q <= hi * total)
-                        self.model.add(k_scale * q >= lo * total)
+                        self._hard_band(b, g, s, q, total, total_ub)
                     else:
                         # slacks are in scaled measure units: k*q - hi*T <= k*over
                         over = self.model.new_int_var(0, max(total_ub, 1), "over")
@@ -231,6 +234,54 @@ class AssignmentModel:
                             self.model.add_hint(
                                 under, max(0, -((k_scale * qv - lo * t_val) // k_scale))
                             )
+
+    def _hard_band(self, b, g, s, q, total, total_ub: int) -> None:
+        """A hard band, exact in integers, tightened only by the rounding of the data.
+
+        With ``r = (1 ± τ) C_s / Σ_G C`` as a fraction ``num / den`` (capacities and τ are
+        decimals, so it is exact), ``q_s <= r T`` becomes ``den × q_s <= num × T``: no
+        rounding of the band itself. The measure's integers may still differ from the real
+        values by ``d`` units per item (loads rounded up to the load scale, potentials to the
+        potential scale; ``d = 0`` for counts and for data that the scale represents
+        exactly). Then the band is tightened by ``d`` per item of the seller and per item of
+        the problem in the total, so that every solution meets the band on the real values
+        (checked again by :mod:`allocate.align.check`); such a model's infeasibility is no
+        longer a proof (:attr:`hard_tightened`). When the fractions are too large for 64-bit
+        products, ``r`` is rounded inwards to a millionth instead.
+        """
+        from fractions import Fraction
+
+        p = self.p
+        d = self._measure_error(b.measure)
+        cap = [Fraction(repr(float(c))) for c in p.capacity[g]]
+        share = Fraction(repr(float(p.capacity[s]))) / sum(cap)
+        tau = Fraction(repr(float(b.tolerance)))
+        n_s = sum(self.x[k] for k in self.seller_entries.get(int(s), [])) + int(self.base_items[s])
+        slack_t = d * p.n_items
+        for sign in (1, -1):
+            r = (1 + sign * tau) * share
+            if r <= 0 and sign < 0:
+                continue  # a lower band at or below zero binds nothing
+            num, den = r.numerator, r.denominator
+            if max(num, den) * max(total_ub + slack_t, 1) > 2**61:
+                k = 10**6
+                num = (r * k).__floor__() if sign > 0 else (r * k).__ceil__()
+                den = k
+                self.hard_tightened = True
+            if sign > 0:
+                self.model.add(den * (q + d * n_s) <= num * (total - slack_t))
+            else:
+                self.model.add(den * (q - d * n_s) >= num * (total + slack_t))
+        if d:
+            self.hard_tightened = True
+
+    def _measure_error(self, measure: str) -> int:
+        """Most units by which one item's integer measure may differ from its real value."""
+        if measure == "load":
+            return 0 if self.sc.load == 1 else 1
+        if measure == "potential":
+            return 0 if self.sc.potential_exact else 1
+        return 0
 
     def _hint_measure(self, measure: str) -> NDArray[np.int64] | None:
         """Per-seller value of a measure (scaled integers) under the base choice, for hints."""
