@@ -1,14 +1,14 @@
 """Command-line interface: ``allocate COMMAND``. Each command group is a module with ``register(app)``.
 
 Registered in the order of ``allocate --help``: instance commands, ``solve``, ``schedule``,
-``map`` and ``report``, ``compare``, ``batch``, ``size``. Exit codes: 0 ok, 1 internal error,
+``map`` and ``report``, ``compare``, ``batch``, ``size``, ``serve``. Exit codes: 0 ok, 1 internal error,
 2 bad input, 3 infeasible (see :mod:`allocate.cli.app`).
 """
 
-from allocate.cli import batch, compare, instance, publish, schedule, size, solve
+from allocate.cli import batch, compare, instance, publish, schedule, serve, size, solve
 from allocate.cli.app import app, main
 
-for _group in (instance, solve, schedule, publish, compare, batch, size):
+for _group in (instance, solve, schedule, publish, compare, batch, size, serve):
     _group.register(app)
 
 __all__ = ["app", "main"]

@@ -10,6 +10,7 @@ one per kind of folder, write and read them. The layout of each kind of folder:
       RUN/KPIS            status, objective, best bound, gap, wall time, per-seller KPIs, totals
       RUN/SELLERS_KPIS    one row per seller
       RUN/TERRITORIES     one polygon per seller, with its KPIs (:mod:`~.territories`)
+      RUN/EDITS           a version saved by ``allocate serve``: the hand edits
 
   a model without an alignment leaves ``RUN/INFEASIBLE`` or ``RUN/ERROR`` instead
   (:func:`write_failure`); :data:`KPIS` is read and merged by :mod:`~.kpis`;
@@ -57,6 +58,7 @@ from allocate.io.runfolder.names import (
     COMPARISON_HTML,
     COMPARISON_MD,
     DONE,
+    EDITS,
     ERROR,
     FUNNEL,
     INFEASIBLE,
@@ -91,6 +93,7 @@ __all__ = [
     "COMPARISON_HTML",
     "COMPARISON_MD",
     "DONE",
+    "EDITS",
     "ERROR",
     "FUNNEL",
     "INFEASIBLE",

@@ -11,6 +11,8 @@ ALIGNMENT = "alignment.csv"
 KPIS = "kpis.json"
 SELLERS_KPIS = "sellers_kpis.csv"
 TERRITORIES = "territories.geojson"
+#: The hand edits of a version saved by ``allocate serve``.
+EDITS = "edits.csv"
 #: What a model leaves instead of an alignment (``compare``).
 INFEASIBLE = "infeasible.json"
 ERROR = "error.json"

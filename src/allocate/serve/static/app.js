@@ -1,0 +1,366 @@
+/* allocate serve: the territory editor page. Plain JS + Leaflet, served inline.
+ * Every string that comes from the data (names, ids, messages) is written with textContent
+ * or as a DOM text node, never parsed as HTML. */
+(function () {
+  "use strict";
+  var TOKEN = new URLSearchParams(location.search).get("token");
+  var S = { st: null, map: null, team: null, selected: new Set(), markers: {}, owner: {}, locked: {},
+            colors: {}, names: {}, job: null, pollTimer: null, layer: null, bases: null, marks: null };
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { e.textContent = attrs[k]; }
+      else if (k === "cls") { e.className = attrs[k]; }
+      else if (k === "style") { e.setAttribute("style", attrs[k]); }
+      else { e.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return e;
+  }
+  function clear(e) { while (e.firstChild) { e.removeChild(e.firstChild); } }
+  function fmt(x, d) { return (x === null || x === undefined || !isFinite(x)) ? "–" : Number(x).toFixed(d === undefined ? 1 : d); }
+  function say(text, bad) { var s = $("status"); s.textContent = text; s.style.color = bad ? "#b91c1c" : "#666"; }
+
+  function api(method, path, body) {
+    var headers = { "Content-Type": "application/json" };
+    if (TOKEN) { headers["X-Allocate-Token"] = TOKEN; }
+    var opts = { method: method, headers: headers, credentials: "same-origin" };
+    if (body !== undefined) { opts.body = JSON.stringify(body); }
+    var url = path + (TOKEN ? (path.indexOf("?") < 0 ? "?" : "&") + "token=" + encodeURIComponent(TOKEN) : "");
+    return fetch(url, opts).then(function (r) {
+      return r.json().then(function (data) {
+        if (!r.ok) { var err = new Error(data.detail || r.statusText); err.status = r.status; throw err; }
+        return data;
+      });
+    });
+  }
+  function teamQ() { return S.team === null ? "" : "?team=" + encodeURIComponent(S.team); }
+
+  // ---------------------------------------------------------------- map
+  function initMap() {
+    S.map = L.map("map", { preferCanvas: true, boxZoom: false, zoomSnap: 0.25, attributionControl: false });
+    S.renderer = L.canvas({ padding: 0.3, tolerance: 4 });
+    S.map.setView([46.5, 2.5], 5);
+    setupSelection();
+  }
+
+  function style(id) {
+    var sel = S.selected.has(id), lk = S.locked[id];
+    return { radius: sel ? 5 : 3.5, fillColor: S.colors[S.owner[id]] || "#999", fillOpacity: 0.85,
+             color: sel ? "#111" : (lk ? "#000" : "#fff"), weight: sel ? 2.5 : (lk ? 1.5 : 0.5), opacity: 1 };
+  }
+  function restyle(id) { var m = S.markers[id]; if (m) { m.setStyle(style(id)); } }
+
+  function loadMap() {
+    return api("GET", "/api/map" + teamQ()).then(function (d) {
+      S.team = d.team;
+      if (S.layer) { S.map.removeLayer(S.layer); }
+      if (S.bases) { S.map.removeLayer(S.bases); }
+      S.layer = L.layerGroup(); S.bases = L.layerGroup();
+      S.markers = {}; S.owner = {}; S.locked = {}; S.colors = {}; S.names = {};
+      d.sellers.forEach(function (s) { S.colors[s.id] = s.color; S.names[s.id] = s.name; });
+      var a = d.accounts;
+      for (var i = 0; i < a.id.length; i++) {
+        var id = a.id[i];
+        S.owner[id] = a.seller[i]; S.locked[id] = !!a.locked[i];
+        var m = L.circleMarker([a.lat[i], a.lon[i]], L.extend({ renderer: S.renderer }, style(id)));
+        m._aid = id; m._aname = a.name[i];
+        m.on("click", onMarkerClick);
+        m.on("contextmenu", onMarkerRightClick);
+        m.bindTooltip(tipFor(id, a.name[i]), { sticky: true });
+        S.markers[id] = m; S.layer.addLayer(m);
+      }
+      d.sellers.forEach(function (s) {
+        var b = L.circleMarker([s.lat, s.lon], { renderer: S.renderer, radius: 8, fillColor: s.color, fillOpacity: 1, color: "#111", weight: 2 });
+        b.bindTooltip(el("span", { text: s.name + " (" + s.role + ") base" }));
+        b.on("contextmenu", function (ev) { L.DomEvent.preventDefault(ev.originalEvent); assignTo(s.id); });
+        S.bases.addLayer(b);
+      });
+      S.layer.addTo(S.map); S.bases.addTo(S.map);
+      if (d.bounds) { S.map.fitBounds(d.bounds, { padding: [20, 20] }); }
+      S.selected.clear(); updateSelection();
+      document.body.setAttribute("data-map-ready", "1");
+    });
+  }
+  function tipFor(id, name) {
+    return function () { return el("span", { text: name + " · " + id + " · " + (S.names[S.owner[id]] || S.owner[id]) + (S.locked[id] ? " · locked" : "") }); };
+  }
+
+  function onMarkerClick(ev) {
+    var id = ev.target._aid;
+    if (ev.originalEvent && ev.originalEvent.shiftKey) {
+      if (S.selected.has(id)) { S.selected.delete(id); } else { S.selected.add(id); }
+      restyle(id);
+    } else {
+      var old = Array.from(S.selected); S.selected.clear(); old.forEach(restyle);
+      S.selected.add(id); restyle(id);
+    }
+    updateSelection();
+  }
+  function onMarkerRightClick(ev) {
+    L.DomEvent.preventDefault(ev.originalEvent);
+    assignTo(S.owner[ev.target._aid]);
+  }
+
+  // box (shift-drag) and lasso selection
+  function setupSelection() {
+    var map = S.map, pts = null, shape = null, box = false;
+    map.getContainer().addEventListener("contextmenu", function (e) { e.preventDefault(); });
+    map.on("mousedown", function (ev) {
+      var lasso = $("lasso").checked;
+      if (!(ev.originalEvent.shiftKey || lasso)) { return; }
+      box = !lasso; pts = [ev.latlng]; map.dragging.disable();
+      shape = box ? L.rectangle(L.latLngBounds(ev.latlng, ev.latlng), { color: "#111", weight: 1, dashArray: "4", fill: false })
+                  : L.polyline([ev.latlng], { color: "#111", weight: 1, dashArray: "4" });
+      shape.addTo(map);
+    });
+    map.on("mousemove", function (ev) {
+      if (!pts) { return; }
+      if (box) { pts[1] = ev.latlng; shape.setBounds(L.latLngBounds(pts[0], ev.latlng)); }
+      else { pts.push(ev.latlng); shape.addLatLng(ev.latlng); }
+    });
+    map.on("mouseup", function (ev) {
+      if (!pts) { return; }
+      map.dragging.enable();
+      if (box) { pts[1] = ev.latlng; }
+      var inside = box ? boxTest(L.latLngBounds(pts[0], pts[1])) : polyTest(pts);
+      map.removeLayer(shape); pts = null; shape = null;
+      var add = 0;
+      Object.keys(S.markers).forEach(function (id) {
+        if (inside(S.markers[id].getLatLng())) { if (!S.selected.has(id)) { S.selected.add(id); restyle(id); add++; } }
+      });
+      updateSelection();
+      say(add + " account(s) added to the selection");
+    });
+  }
+  function boxTest(b) { return function (ll) { return b.contains(ll); }; }
+  function polyTest(poly) {
+    return function (ll) {
+      var x = ll.lng, y = ll.lat, inside = false;
+      for (var i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+        var xi = poly[i].lng, yi = poly[i].lat, xj = poly[j].lng, yj = poly[j].lat;
+        if (((yi > y) !== (yj > y)) && (x < (xj - xi) * (y - yi) / (yj - yi) + xi)) { inside = !inside; }
+      }
+      return inside;
+    };
+  }
+  function updateSelection() { $("selcount").textContent = S.selected.size + " selected"; }
+
+  // ---------------------------------------------------------------- state
+  function applyChanges(changes) {
+    (changes || []).forEach(function (c) { S.owner[c.account_id] = c.seller_id; S.locked[c.account_id] = c.locked; restyle(c.account_id); });
+  }
+  function render(st) {
+    S.st = st;
+    $("source").textContent = "model " + st.model + " · from " + st.source + " · version " + st.version;
+    $("undo").disabled = !st.can_undo; $("redo").disabled = !st.can_redo;
+    renderTeams(st); renderTarget(st); renderSellers(st); renderTotals(st); renderBreaches(st);
+  }
+  function renderTeams(st) {
+    var box = $("teams"); clear(box);
+    if (st.teams.length < 2) { return; }
+    st.teams.forEach(function (t) {
+      var r = el("input", { type: "radio", name: "team", value: t });
+      r.checked = (t === st.team);
+      r.addEventListener("change", function () { S.team = t; refresh(true); });
+      box.appendChild(el("label", {}, [r, " " + t]));
+    });
+  }
+  function renderTarget(st) {
+    var sel = $("target"), keep = sel.value; clear(sel);
+    st.sellers.forEach(function (s) { sel.appendChild(el("option", { value: s.seller_id, text: s.name + " (" + s.seller_id + ")" })); });
+    if (keep) { sel.value = keep; }
+  }
+  function delta(v, d, digits, invert) {
+    if (d === null || d === undefined || Math.abs(d) < 1e-9) { return el("span", { cls: "delta", text: "" }); }
+    var up = d > 0;
+    return el("span", { cls: "delta " + ((up !== !!invert) ? "up" : "down"), text: (up ? "+" : "") + fmt(d, digits) });
+  }
+  function cell(v, d, digits) { return el("td", {}, [fmt(v, digits), delta(v, d, digits)]); }
+  function renderSellers(st) {
+    var tb = $("sellers").querySelector("tbody"); clear(tb);
+    st.sellers.forEach(function (s) {
+      var over = s.workload_h > s.capacity_h + 1e-6;
+      var frac = Math.min(1.3, s.workload_h / Math.max(s.capacity_h, 1e-9));
+      var bar = el("div", { cls: "bar", title: fmt(s.workload_h) + " of " + fmt(s.capacity_h) + " h/week" },
+        [el("i", { cls: over ? "over" : "", style: "width:" + (frac / 1.3 * 100).toFixed(1) + "%" }),
+         el("b", { style: "left:" + (1 / 1.3 * 100).toFixed(1) + "%" })]);
+      var wl = el("td", {}, [fmt(s.workload_h) + " / " + fmt(s.capacity_h, 0), bar, delta(s.workload_h, s.delta.workload_h, 1)]);
+      var tr = el("tr", { cls: over ? "over" : "", "data-seller": s.seller_id }, [
+        el("td", {}, [el("span", { cls: "swatch", style: "background:" + (S.colors[s.seller_id] || "#999") })]),
+        el("td", { text: s.name }), wl,
+        el("td", {}, [fmt(100 * s.utilization, 0) + "%", delta(0, 100 * s.delta.utilization, 0)]),
+        cell(s.travel_h, s.delta.travel_h, 1), cell(s.potential / 1000, s.delta.potential / 1000, 0),
+        cell(s.accounts, s.delta.accounts, 0), cell(s.moves_in, s.delta.moves_in, 0)]);
+      tr.addEventListener("click", function () { $("target").value = s.seller_id; });
+      tb.appendChild(tr);
+    });
+  }
+  var TOTALS = [["total_travel_h", "travel h/week", 1], ["total_workload_h", "workload h/week", 1],
+    ["workload_cv", "workload CV", 3], ["workload_max_min", "workload max/min", 2], ["moves", "accounts moved", 0],
+    ["overloaded_sellers", "overloaded sellers", 0], ["split_territories", "split territories", 0],
+    ["locked_items", "locked", 0], ["edited_items", "edited since opened", 0]];
+  function renderTotals(st) {
+    var t = $("totals"); clear(t);
+    TOTALS.forEach(function (k) {
+      t.appendChild(el("tr", { "data-total": k[0] }, [el("td", { text: k[1] }), cell(st.totals[k[0]], st.totals_delta[k[0]], k[2])]));
+    });
+  }
+  function renderBreaches(st) {
+    var ul = $("breaches"); clear(ul);
+    $("nbreach").textContent = st.breaches.length ? "(" + st.breaches.length + ")" : "";
+    if (!st.breaches.length) { ul.appendChild(el("li", { cls: "none", text: "none broken" })); return; }
+    st.breaches.forEach(function (b) {
+      var li = el("li", { cls: b.new ? "new" : "", "data-rule": b.rule, text: (b.new ? "NEW · " : "") + b.message });
+      if (b.account_ids.length) {
+        li.title = b.account_ids.join(", ");
+        li.addEventListener("click", function () { selectIds(b.account_ids); });
+      }
+      ul.appendChild(li);
+    });
+  }
+  function selectIds(ids) {
+    var old = Array.from(S.selected); S.selected.clear(); old.forEach(restyle);
+    ids.forEach(function (id) { if (S.markers[id]) { S.selected.add(id); restyle(id); } });
+    updateSelection();
+  }
+  function refresh(withMap) {
+    var p = api("GET", "/api/state" + teamQ()).then(render);
+    return withMap ? p.then(loadMap) : p;
+  }
+  function handle(err) {
+    say(err.message, true);
+    if (err.status === 409) { refresh(true); }
+  }
+
+  // ---------------------------------------------------------------- actions
+  function assignTo(sellerId) {
+    if (!S.selected.size) { say("select accounts first", true); return; }
+    var ids = Array.from(S.selected);
+    api("POST", "/api/assign", { account_ids: ids, seller_id: sellerId, version: S.st.version, team: S.team })
+      .then(function (st) { applyChanges(st.changes); render(st); say(ids.length + " account(s) given to " + (S.names[sellerId] || sellerId)); })
+      .catch(handle);
+  }
+  function post(path, body, withMap) {
+    return api("POST", path, body).then(function (st) { if (withMap) { render(st); return loadMap(); } applyChanges(st.changes); render(st); }).catch(handle);
+  }
+  function lockSel(flag) {
+    if (!S.selected.size) { say("select accounts first", true); return; }
+    post("/api/lock", { account_ids: Array.from(S.selected), locked: flag, version: S.st.version, team: S.team });
+  }
+
+  function startJob(path, body) {
+    api("POST", path, body).then(function (r) {
+      S.job = r.job_id; $("cancel").disabled = false; $("optimize").disabled = true; $("solve").disabled = true;
+      $("proposal").hidden = true; $("opt-panel").open = true; poll();
+    }).catch(handle);
+  }
+  function poll() {
+    if (!S.job) { return; }
+    api("GET", "/api/jobs/" + S.job).then(function (j) {
+      $("progress").value = j.progress;
+      if (j.status === "running") { say("solving… " + fmt(j.elapsed_s, 1) + " s"); S.pollTimer = setTimeout(poll, 300); return; }
+      $("cancel").disabled = true; $("optimize").disabled = false; $("solve").disabled = false;
+      if (j.status === "done") { showProposal(j); say("proposal ready"); }
+      else { say(j.status + (j.message ? ": " + j.message : ""), j.status === "failed"); S.job = null; }
+    }).catch(handle);
+  }
+  function showProposal(j) {
+    var p = j.proposal, now = S.st.totals;
+    $("proposal").hidden = false;
+    $("proposal-text").textContent = p.moves + " change(s) proposed (" + p.status + ", " + fmt(p.wall_s, 1) + " s)" +
+      (p.locks_not_applied.length ? "; locks not applied: " + p.locks_not_applied.length : "");
+    var t = $("proposal-totals"); clear(t);
+    t.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: "now" }), el("th", { text: "proposed" })]));
+    [["total_travel_h", "travel h/week", 1], ["moves", "accounts moved", 0], ["overloaded_sellers", "overloaded", 0]].forEach(function (k) {
+      t.appendChild(el("tr", {}, [el("td", { text: k[1] }), el("td", { text: fmt(now[k[0]], k[2]) }), el("td", { text: fmt(p.totals[k[0]], k[2]) })]));
+    });
+    t.appendChild(el("tr", {}, [el("td", { text: "workload CV" }), el("td", { text: fmt(now.workload_cv, 3) }), el("td", { text: fmt(p.totals.workload.cv, 3) })]));
+    var ul = $("proposal-list"); clear(ul);
+    p.changes.slice(0, 200).forEach(function (c) {
+      ul.appendChild(el("li", { text: c.account_id + (c.team ? " [" + c.team + "]" : "") + ": " + (S.names[c.from_seller] || c.from_seller) + " → " + (S.names[c.to_seller] || c.to_seller) }));
+    });
+    selectIds(p.changes.filter(function (c) { return !c.team || c.team === S.team; }).map(function (c) { return c.account_id; }));
+  }
+
+  function loadVersions() {
+    return api("GET", "/api/versions").then(function (d) {
+      var ul = $("versions"); clear(ul);
+      var a = $("cmp-a"), b = $("cmp-b"); clear(a); clear(b);
+      d.versions.forEach(function (v) {
+        var open = el("button", { text: "open" }), pub = el("button", { text: "publish" });
+        open.addEventListener("click", function () { post("/api/open", { name: v.name }, true).then(loadVersions); });
+        pub.addEventListener("click", function () { api("POST", "/api/publish", { name: v.name }).then(function (r) { say("published " + r.path); }).catch(handle); });
+        ul.appendChild(el("li", { "data-version": v.name }, [v.name + " · " + v.model + " · travel " + fmt(v.total_travel_h) + " · moves " + fmt(v.moves, 0) + (v.name === d.current ? " (open)" : "") + " ", open, pub]));
+        a.appendChild(el("option", { value: v.name, text: v.name })); b.appendChild(el("option", { value: v.name, text: v.name }));
+      });
+      if (d.versions.length > 1) { b.selectedIndex = d.versions.length - 1; }
+    });
+  }
+  function compare() {
+    api("GET", "/api/compare?a=" + encodeURIComponent($("cmp-a").value) + "&b=" + encodeURIComponent($("cmp-b").value)).then(function (c) {
+      var box = $("comparison"); clear(box);
+      var t = el("table");
+      t.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: c.a.name }), el("th", { text: c.b.name })]));
+      [["total_travel_h", "travel h/week", 1], ["moves", "moves", 0], ["workload_cv", "workload CV", 3], ["overloaded_sellers", "overloaded", 0]].forEach(function (k) {
+        t.appendChild(el("tr", {}, [el("td", { text: k[1] }), el("td", { text: fmt(c.a[k[0]], k[2]) }), el("td", { text: fmt(c.b[k[0]], k[2]) })]));
+      });
+      box.appendChild(t);
+      box.appendChild(el("p", { text: c.changed + " account(s) change owner between the two (outlined on the map)" }));
+      if (S.marks) { S.map.removeLayer(S.marks); }
+      S.marks = L.layerGroup();
+      c.changes.forEach(function (x) { if (!x.team || x.team === S.team) { S.marks.addLayer(L.circleMarker([x.lat, x.lon], { renderer: S.renderer, radius: 6, fill: false, color: "#c026d3", weight: 1.5, interactive: false })); } });
+      S.marks.addTo(S.map);
+    }).catch(handle);
+  }
+  function loadScenario() {
+    return api("GET", "/api/scenario").then(function (s) {
+      var m = $("sc-model"); clear(m);
+      s.models.forEach(function (x) { m.appendChild(el("option", { value: x, text: x })); });
+      m.value = s.model; $("sc-wl").value = s.workload_tolerance === null ? "" : s.workload_tolerance;
+      $("sc-pot").value = s.potential_tolerance === null ? "" : s.potential_tolerance;
+      $("sc-moves").value = s.max_moves === null ? "" : s.max_moves; $("sc-time").value = s.time_limit_s;
+    });
+  }
+  function num(id) { var v = $(id).value; return v === "" ? null : Number(v); }
+
+  function wire() {
+    $("assign").addEventListener("click", function () { assignTo($("target").value); });
+    $("undo").addEventListener("click", function () { post("/api/undo", { version: S.st.version, team: S.team }); });
+    $("redo").addEventListener("click", function () { post("/api/redo", { version: S.st.version, team: S.team }); });
+    $("reset").addEventListener("click", function () { post("/api/reset", { version: S.st.version, team: S.team }); });
+    $("lockbtn").addEventListener("click", function () { lockSel(true); });
+    $("unlockbtn").addEventListener("click", function () { lockSel(false); });
+    $("clearsel").addEventListener("click", function () { selectIds([]); });
+    $("lasso").addEventListener("change", function () { S.map.getContainer().classList.toggle("lasso", this.checked); });
+    $("optimize").addEventListener("click", function () { startJob("/api/optimize", { time_limit_s: num("opt-time") || 4, max_moves: num("opt-moves") }); });
+    $("solve").addEventListener("click", function () {
+      startJob("/api/solve", { model: $("sc-model").value, workload_tolerance: num("sc-wl"), potential_tolerance: num("sc-pot"), max_moves: num("sc-moves"), time_limit_s: num("sc-time") });
+    });
+    $("cancel").addEventListener("click", function () { if (S.job) { api("POST", "/api/jobs/" + S.job + "/cancel").catch(handle); } });
+    $("accept").addEventListener("click", function () {
+      var id = S.job; S.job = null; $("proposal").hidden = true;
+      api("POST", "/api/jobs/" + id + "/accept" + teamQ()).then(function (st) { S.team = st.team; render(st); return loadMap(); }).then(function () { say("proposal accepted"); }).catch(handle);
+    });
+    $("reject").addEventListener("click", function () {
+      var id = S.job; S.job = null; $("proposal").hidden = true;
+      api("POST", "/api/jobs/" + id + "/reject").then(function () { say("proposal rejected"); selectIds([]); }).catch(handle);
+    });
+    $("save").addEventListener("click", function () {
+      api("POST", "/api/save", { name: $("save-name").value }).then(function (r) { say("saved as " + r.name); return refresh(false).then(loadVersions); }).catch(handle);
+    });
+    $("compare").addEventListener("click", compare);
+    document.addEventListener("keydown", function (e) {
+      if (e.target.tagName === "INPUT") { return; }
+      if ((e.ctrlKey || e.metaKey) && e.key === "z") { $("undo").click(); }
+      if ((e.ctrlKey || e.metaKey) && e.key === "y") { $("redo").click(); }
+    });
+  }
+
+  initMap(); wire();
+  refresh(true).then(function () { return Promise.all([loadVersions(), loadScenario()]); })
+    .then(function () { document.body.setAttribute("data-ready", "1"); say("ready"); })
+    .catch(function (e) { say(e.message, true); });
+})();
