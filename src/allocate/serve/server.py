@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable
 
 import uvicorn
@@ -67,4 +69,24 @@ def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8765,
         await started()
 
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: a stop asked
+    # for is a normal end (exit 0), not an interruption
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if in_main else None
+    if in_main:
+        signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    announce("allocate serve: stopped")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)

@@ -359,6 +359,12 @@
     });
   }
 
+  // read-only handle for the browser tests and the first-paint benchmark
+  window.AllocateServe = { state: S, markerPoint: function (id) {
+    var m = S.markers[id]; if (!m) { return null; }
+    var p = S.map.latLngToContainerPoint(m.getLatLng()), r = S.map.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  } };
   initMap(); wire();
   refresh(true).then(function () { return Promise.all([loadVersions(), loadScenario()]); })
     .then(function () { document.body.setAttribute("data-ready", "1"); say("ready"); })
