@@ -10,11 +10,12 @@ solver enforces (:mod:`allocate.solvers.problem`), read from the same data:
 - **too far**: a one-way trip longer than the seller's ``max_travel_min``;
 - **group split**: the sites of one multi-site group (for one team) held by several sellers;
 - **non-contiguous**: a seller's units in more than one connected piece (geographic units),
-  counted with :func:`allocate.solvers.contiguity.graph.territory_components`.
+  counted by :class:`allocate.serve.territory.TerritoryPieces`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,6 @@ from numpy.typing import NDArray
 from allocate.core.instance import Instance
 from allocate.organize.items import ModelProblem
 from allocate.serve.live import LiveKpis
-from allocate.solvers.contiguity.graph import seller_units, territory_components
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ def find_breaches(
     live: LiveKpis,
     team_rows: NDArray[np.int64],
     eligibility: tuple[NDArray[np.int64], NDArray[np.bool_]],
+    pieces: Mapping[int, int],
     limit: int = 200,
 ) -> list[Breach]:
     """Every hard rule broken by the alignment in ``live``, for the rows of one team.
@@ -105,6 +106,9 @@ def find_breaches(
         holding one of them.
     eligibility
         :func:`eligible_matrix` of ``mp``.
+    pieces
+        Seller -> number of pieces of its territory, for the split ones
+        (:meth:`allocate.serve.territory.TerritoryPieces.split`).
     limit
         Most breaches returned.
 
@@ -142,7 +146,8 @@ def find_breaches(
             f"{len(hit)} account(s) lie beyond {sel.names[s]}'s longest trip of "
             f"{sel.max_travel_min[s]:.0f} min")))
     out += _group_splits(instance, account, seller)
-    out += _non_contiguous(instance, account, seller)
+    for s, n in sorted(pieces.items()):
+        out.append(Breach("non_contiguous", sel.ids[s], (), f"{sel.names[s]}'s territory is in {n} separate pieces"))
     return out[:limit]
 
 
@@ -165,21 +170,4 @@ def _group_splits(instance: Instance, account: NDArray[np.int64], seller: NDArra
         out.append(Breach("group_split", "", _ids(acc.ids, members), (
             f"multi-site group {acc.group_ids[gi]} is split between {', '.join(owners)}: "
             "one owner per group")))
-    return out
-
-
-def _non_contiguous(instance: Instance, account: NDArray[np.int64], seller: NDArray[np.int64]) -> list[Breach]:
-    units = instance.units
-    if units is None:
-        return []
-    acc = instance.accounts
-    u = acc.unit[account]
-    # multi-site groups span regions on purpose: as in the KPI count, they are left out
-    keep = (u >= 0) & (acc.group[account] < 0)
-    pieces = territory_components(units.neighbours, seller_units(u[keep], seller[keep]))
-    out = []
-    for s, comps in sorted(pieces.items()):
-        if len(comps) > 1:
-            out.append(Breach("non_contiguous", instance.sellers.ids[s], (), (
-                f"{instance.sellers.names[s]}'s territory is in {len(comps)} separate pieces")))
     return out

@@ -28,6 +28,7 @@ from allocate.core.scenario import Scenario
 from allocate.organize.items import ModelProblem
 from allocate.serve.live import LiveKpis
 from allocate.serve.rules import Breach, eligible_matrix, find_breaches
+from allocate.serve.territory import TerritoryPieces
 
 
 class StaleVersion(Exception):
@@ -154,6 +155,9 @@ class Session:
             where = np.full(n_acc, -1, dtype=np.int64)
             where[mp.rows.account[rr]] = rr
             self.row_of[t] = where
+        acc = instance.accounts
+        # unit of each row for the territory pieces; multi-site groups are left out
+        self._piece_unit = np.where(acc.group[mp.rows.account] >= 0, -1, acc.unit[mp.rows.account])
         self.account_pos = instance.account_index()
         self.seller_pos = instance.seller_index()
         self.version = 0
@@ -165,6 +169,11 @@ class Session:
         self.source = source
         self.base = np.array(sellers, dtype=np.int64)
         self.live = LiveKpis(self.instance, self.rows, self.base)
+        self.pieces: dict[str, TerritoryPieces] = {}
+        units = self.instance.units
+        if units is not None:
+            for t, rr in self.team_rows.items():
+                self.pieces[t] = TerritoryPieces(units.neighbours, self._piece_unit[rr], self.base[rr])
         self.base_locked = np.asarray(self.instance.accounts.locked)[self.rows.account].copy()
         self.locked = self.base_locked.copy()
         self.changed_at = np.zeros(len(self.rows))
@@ -221,8 +230,9 @@ class Session:
         key = (self.version, team)
         if key not in self._breach_cache:
             self._breach_cache = {k: v for k, v in self._breach_cache.items() if k[0] == self.version}
+            pieces = self.pieces[team].split() if team in self.pieces else {}
             self._breach_cache[key] = find_breaches(
-                self.instance, self.mp, self.live, self.team_rows[team], self.eligibility
+                self.instance, self.mp, self.live, self.team_rows[team], self.eligibility, pieces
             )
         return self._breach_cache[key]
 
@@ -418,6 +428,12 @@ class Session:
     def _apply(self, step: Step, forward: bool) -> None:
         sellers = step.seller_after if forward else step.seller_before
         locks = step.locked_after if forward else step.locked_before
+        old = self.live.seller[step.rows].copy()
+        for t, pieces in self.pieces.items():
+            mine = np.array([self.rows.key[r] == t for r in step.rows.tolist()], dtype=bool)
+            if mine.any():
+                rr = step.rows[mine]
+                pieces.move(self._piece_unit[rr], old[mine], np.asarray(sellers)[mine])
         self.live.move(step.rows, sellers)
         self.locked[step.rows] = locks
         self.changed_at[step.rows] = time.time()
