@@ -79,7 +79,7 @@ def test_edit_in_the_browser(server: str, browser, workspace, tmp_path: Path) ->
     owner = page.evaluate("() => window.AllocateServe.state.owner")
     # pick an account of S1 far from others is not needed: the canvas hit test takes the top one
     aid = next(a for a, s in owner.items() if s != "S2")
-    page.evaluate("id => { const s = window.AllocateServe.state; s.map.setView(s.markers[id].getLatLng(), 11); }", aid)
+    page.evaluate("id => { window.AllocateServe.state.map.setView(window.AllocateServe.latLng(id), 11, {animate: false}); }", aid)
     page.wait_for_timeout(300)
     _click_account(page, aid)
     assert page.locator("#selcount").inner_text() == "1 selected"
@@ -98,7 +98,7 @@ def test_edit_in_the_browser(server: str, browser, workspace, tmp_path: Path) ->
     page.wait_for_function(f"() => window.AllocateServe.state.owner['{selected[0]}'] !== '{target}'")
     assert _row_text(page, target) == before
     # lasso a group: a free shape around the middle of the map
-    page.evaluate("() => { const s = window.AllocateServe.state; s.map.fitBounds(s.layer.getLayers().map(m => m.getLatLng()).reduce((b, ll) => b.extend(ll), L.latLngBounds([]))); }")
+    page.evaluate("() => { const s = window.AllocateServe.state; s.map.fitBounds(s.acc.id.map(id => window.AllocateServe.latLng(id)).reduce((b, ll) => b.extend(ll), L.latLngBounds([])), {animate: false}); }")
     page.wait_for_timeout(300)
     page.click("#clearsel")
     page.check("#lasso")
@@ -134,9 +134,11 @@ def test_edit_in_the_browser(server: str, browser, workspace, tmp_path: Path) ->
     page.wait_for_function(f"() => document.getElementById('source').textContent.includes('from {original}')", timeout=20000)
     page.screenshot(path=str(shots / "5-reopened.png"))
     # a hostile account name is shown as text in its tooltip, never run
-    page.evaluate("() => { const s = window.AllocateServe.state; s.map.setView(s.markers['A0000'].getLatLng(), 12); }")
+    page.evaluate("() => { window.AllocateServe.state.map.setView(window.AllocateServe.latLng('A0000'), 12, {animate: false}); }")
     page.wait_for_timeout(300)
-    page.evaluate("() => { window.AllocateServe.state.markers['A0000'].openTooltip(); }")
+    pt = page.evaluate("() => window.AllocateServe.markerPoint('A0000')")
+    page.mouse.move(pt["x"], pt["y"])  # hovering shows the tooltip
+    page.wait_for_selector(".leaflet-tooltip")
     tip = page.locator(".leaflet-tooltip").first.inner_text()
     assert XSS in tip
     assert page.locator("img[src='x']").count() == 0

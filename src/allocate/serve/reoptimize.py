@@ -30,6 +30,7 @@ from allocate.organize.presets import build_model
 from allocate.serve.live import LiveKpis
 from allocate.serve.session import sellers_from_alignment
 from allocate.solvers.pipeline import SolveParams, solve_assignment
+from allocate.solvers.problem import evaluate
 
 
 #: Shortest time limit for which the geography model's contiguity stage runs after the solve.
@@ -170,7 +171,10 @@ def reoptimize(
         When the locks, the cap and the capacities cannot all hold.
     """
     t0 = time.perf_counter()
-    sc = scenario.model_copy(update={"time_limit_s": time_limit_s, "max_moves": max_moves, "max_moves_share": None})
+    # an interactive proposal is bound by the wall clock (deterministic budgets stretch under
+    # load): the user asked for an answer in ``time_limit_s``
+    sc = scenario.model_copy(update={"time_limit_s": time_limit_s, "max_moves": max_moves,
+                                     "max_moves_share": None, "deterministic": False})
     inst = locked_instance(instance, mp, seller, locked)
     mp2 = build_model(inst, sc, mp.name)
     mp2, lost = locked_problem(inst, mp2, _match(mp, mp2, seller), _match(mp, mp2, locked), max_moves)
@@ -181,6 +185,12 @@ def reoptimize(
         workers=sc.workers, seed=sc.seed, deterministic=sc.deterministic, on_solution=on_solution,
     )
     sol = solve_assignment(mp2.problem, params)
+    if not sol.status.has_solution and _keeps(mp2):
+        # the search found nothing better than what is there, which already holds every rule
+        return Proposal(rows=np.zeros(0, dtype=np.int64), before=np.zeros(0, dtype=np.int64),
+                        after=np.zeros(0, dtype=np.int64), status="no better alignment found",
+                        wall_s=time.perf_counter() - t0, totals=LiveKpis(instance, mp.rows, seller).totals(),
+                        locks_not_applied=lost, interrupted=sol.interrupted)
     if not sol.status.has_solution:
         raise NoProposal(
             f"no alignment keeping the {int((mp2.problem.fixed >= 0).sum())} locked items, the move cap and "
@@ -197,6 +207,14 @@ def reoptimize(
         wall_s=time.perf_counter() - t0, totals=LiveKpis(instance, mp.rows, after).totals(),
         locks_not_applied=lost, interrupted=sol.interrupted,
     )
+
+
+def _keeps(mp: ModelProblem) -> bool:
+    """Whether the current sellers of every bundle are a feasible answer of ``mp``'s problem."""
+    p = mp.problem
+    choice = np.array([p.candidate_index(b, int(p.current[b])) if p.current[b] >= 0 else -1
+                       for b in range(p.n_items)], dtype=np.int64)
+    return bool((choice >= 0).all()) and evaluate(p, choice).feasible
 
 
 def _match(mp: ModelProblem, mp2: ModelProblem, values: NDArray[Any]) -> NDArray[Any]:

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var TOKEN = new URLSearchParams(location.search).get("token");
-  var S = { st: null, map: null, team: null, selected: new Set(), markers: {}, owner: {}, locked: {},
+  var S = { st: null, map: null, team: null, selected: new Set(), idx: {}, acc: null, owner: {}, locked: {},
             colors: {}, names: {}, job: null, pollTimer: null, layer: null, bases: null, marks: null };
 
   function $(id) { return document.getElementById(id); }
@@ -39,69 +39,136 @@
   function teamQ() { return S.team === null ? "" : "?team=" + encodeURIComponent(S.team); }
 
   // ---------------------------------------------------------------- map
-  function initMap() {
-    S.map = L.map("map", { preferCanvas: true, boxZoom: false, zoomSnap: 0.25, attributionControl: false });
-    S.renderer = L.canvas({ padding: 0.3, tolerance: 4 });
-    S.map.setView([46.5, 2.5], 5);
-    setupSelection();
+  // All accounts are drawn on one canvas (20,000 Leaflet markers would take seconds to
+  // create); clicks, hovers and selections find the nearest point in screen space.
+  var Points = L.Layer.extend({
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "allocate-points leaflet-zoom-hide");
+      map.getPanes().overlayPane.appendChild(this._canvas);
+      map.on("moveend zoomend resize viewreset", this.redraw, this);
+      this.redraw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend zoomend resize viewreset", this.redraw, this);
+    },
+    redraw: function () {
+      var map = this._map; if (!map) { return; }
+      var size = map.getSize(), c = this._canvas, ratio = window.devicePixelRatio || 1;
+      c.width = size.x * ratio; c.height = size.y * ratio;
+      c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      var ctx = c.getContext("2d"); ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var A = S.acc, n = A.id.length;
+      S.px = new Float32Array(n); S.py = new Float32Array(n);
+      var byColor = {}, sel = [], locked = [];
+      for (var i = 0; i < n; i++) {
+        var p = map.latLngToContainerPoint([A.lat[i], A.lon[i]]);
+        S.px[i] = p.x; S.py[i] = p.y;
+        if (p.x < -10 || p.y < -10 || p.x > size.x + 10 || p.y > size.y + 10) { continue; }
+        var col = S.colors[S.owner[A.id[i]]] || "#999";
+        (byColor[col] = byColor[col] || []).push(i);
+        if (S.selected.has(A.id[i])) { sel.push(i); } else if (S.locked[A.id[i]]) { locked.push(i); }
+      }
+      var r = map.getZoom() >= 9 ? 5 : 3.5;
+      Object.keys(byColor).forEach(function (col) {
+        ctx.beginPath(); ctx.fillStyle = col;
+        byColor[col].forEach(function (i) { ctx.moveTo(S.px[i] + r, S.py[i]); ctx.arc(S.px[i], S.py[i], r, 0, 6.2832); });
+        ctx.fill();
+      });
+      ctx.lineWidth = 1.5; ctx.strokeStyle = "#000"; ctx.beginPath();
+      locked.forEach(function (i) { ctx.moveTo(S.px[i] + r, S.py[i]); ctx.arc(S.px[i], S.py[i], r, 0, 6.2832); });
+      ctx.stroke();
+      ctx.lineWidth = 2.5; ctx.strokeStyle = "#111"; ctx.beginPath();
+      sel.forEach(function (i) { ctx.moveTo(S.px[i] + r + 2, S.py[i]); ctx.arc(S.px[i], S.py[i], r + 2, 0, 6.2832); });
+      ctx.stroke();
+      S.painted = n;
+    }
+  });
+  var pending = false;
+  function repaint() {
+    if (pending) { return; }
+    pending = true;
+    requestAnimationFrame(function () { pending = false; if (S.layer) { S.layer.redraw(); } });
+  }
+  function nearest(pt, within) {
+    var best = -1, bd = within * within;
+    if (!S.px) { return -1; }
+    for (var i = 0; i < S.px.length; i++) {
+      var dx = S.px[i] - pt.x, dy = S.py[i] - pt.y, d = dx * dx + dy * dy;
+      if (d <= bd) { bd = d; best = i; }
+    }
+    return best;
   }
 
-  function style(id) {
-    var sel = S.selected.has(id), lk = S.locked[id];
-    return { radius: sel ? 5 : 3.5, fillColor: S.colors[S.owner[id]] || "#999", fillOpacity: 0.85,
-             color: sel ? "#111" : (lk ? "#000" : "#fff"), weight: sel ? 2.5 : (lk ? 1.5 : 0.5), opacity: 1 };
+  function initMap() {
+    S.map = L.map("map", { boxZoom: false, zoomSnap: 0.25, attributionControl: false });
+    S.renderer = L.canvas({ padding: 0.3, tolerance: 4 });
+    S.map.setView([46.5, 2.5], 5);
+    S.tip = L.tooltip({ direction: "top", offset: [0, -6] });
+    S.map.on("click", function (ev) {
+      var i = nearest(ev.containerPoint, 7);
+      if (i >= 0) { clickAccount(S.acc.id[i], ev.originalEvent && ev.originalEvent.shiftKey); }
+    });
+    S.map.on("contextmenu", function (ev) {
+      var b = nearestBase(ev.containerPoint);
+      if (b) { assignTo(b); return; }
+      var i = nearest(ev.containerPoint, 7);
+      if (i >= 0) { assignTo(S.owner[S.acc.id[i]]); }
+    });
+    S.map.on("mousemove", function (ev) {
+      var i = nearest(ev.containerPoint, 7);
+      if (i < 0) { S.map.closeTooltip(S.tip); return; }
+      showTip(S.acc.id[i]);
+    });
+    setupSelection();
   }
-  function restyle(id) { var m = S.markers[id]; if (m) { m.setStyle(style(id)); } }
+  function nearestBase(pt) {
+    var found = null;
+    (S.sellerList || []).forEach(function (s) {
+      var p = S.map.latLngToContainerPoint([s.lat, s.lon]);
+      if (Math.abs(p.x - pt.x) <= 9 && Math.abs(p.y - pt.y) <= 9) { found = s.id; }
+    });
+    return found;
+  }
+  function showTip(id) {
+    var i = S.idx[id]; if (i === undefined) { return; }
+    var A = S.acc;
+    S.tip.setLatLng([A.lat[i], A.lon[i]]);
+    S.tip.setContent(el("span", { text: A.name[i] + " · " + id + " · " + (S.names[S.owner[id]] || S.owner[id]) + (S.locked[id] ? " · locked" : "") }));
+    S.map.openTooltip(S.tip);
+  }
 
   function loadMap() {
     return api("GET", "/api/map" + teamQ()).then(function (d) {
       S.team = d.team;
       if (S.layer) { S.map.removeLayer(S.layer); }
       if (S.bases) { S.map.removeLayer(S.bases); }
-      S.layer = L.layerGroup(); S.bases = L.layerGroup();
-      S.markers = {}; S.owner = {}; S.locked = {}; S.colors = {}; S.names = {};
+      S.acc = d.accounts; S.idx = {}; S.owner = {}; S.locked = {}; S.colors = {}; S.names = {}; S.sellerList = d.sellers;
       d.sellers.forEach(function (s) { S.colors[s.id] = s.color; S.names[s.id] = s.name; });
       var a = d.accounts;
-      for (var i = 0; i < a.id.length; i++) {
-        var id = a.id[i];
-        S.owner[id] = a.seller[i]; S.locked[id] = !!a.locked[i];
-        var m = L.circleMarker([a.lat[i], a.lon[i]], L.extend({ renderer: S.renderer }, style(id)));
-        m._aid = id; m._aname = a.name[i];
-        m.on("click", onMarkerClick);
-        m.on("contextmenu", onMarkerRightClick);
-        m.bindTooltip(tipFor(id, a.name[i]), { sticky: true });
-        S.markers[id] = m; S.layer.addLayer(m);
-      }
+      for (var i = 0; i < a.id.length; i++) { S.idx[a.id[i]] = i; S.owner[a.id[i]] = a.seller[i]; S.locked[a.id[i]] = !!a.locked[i]; }
+      S.bases = L.layerGroup();
       d.sellers.forEach(function (s) {
         var b = L.circleMarker([s.lat, s.lon], { renderer: S.renderer, radius: 8, fillColor: s.color, fillOpacity: 1, color: "#111", weight: 2 });
         b.bindTooltip(el("span", { text: s.name + " (" + s.role + ") base" }));
-        b.on("contextmenu", function (ev) { L.DomEvent.preventDefault(ev.originalEvent); assignTo(s.id); });
         S.bases.addLayer(b);
       });
-      S.layer.addTo(S.map); S.bases.addTo(S.map);
-      if (d.bounds) { S.map.fitBounds(d.bounds, { padding: [20, 20] }); }
-      S.selected.clear(); updateSelection();
+      S.selected.clear();
+      if (d.bounds) { S.map.fitBounds(d.bounds, { padding: [20, 20], animate: false }); }
+      S.layer = new Points(); S.layer.addTo(S.map); S.bases.addTo(S.map);
+      updateSelection();
       document.body.setAttribute("data-map-ready", "1");
     });
   }
-  function tipFor(id, name) {
-    return function () { return el("span", { text: name + " · " + id + " · " + (S.names[S.owner[id]] || S.owner[id]) + (S.locked[id] ? " · locked" : "") }); };
-  }
 
-  function onMarkerClick(ev) {
-    var id = ev.target._aid;
-    if (ev.originalEvent && ev.originalEvent.shiftKey) {
+  function clickAccount(id, shift) {
+    if (shift) {
       if (S.selected.has(id)) { S.selected.delete(id); } else { S.selected.add(id); }
-      restyle(id);
     } else {
-      var old = Array.from(S.selected); S.selected.clear(); old.forEach(restyle);
-      S.selected.add(id); restyle(id);
+      S.selected.clear(); S.selected.add(id);
     }
-    updateSelection();
-  }
-  function onMarkerRightClick(ev) {
-    L.DomEvent.preventDefault(ev.originalEvent);
-    assignTo(S.owner[ev.target._aid]);
+    repaint(); updateSelection();
   }
 
   // box (shift-drag) and lasso selection
@@ -127,11 +194,11 @@
       if (box) { pts[1] = ev.latlng; }
       var inside = box ? boxTest(L.latLngBounds(pts[0], pts[1])) : polyTest(pts);
       map.removeLayer(shape); pts = null; shape = null;
-      var add = 0;
-      Object.keys(S.markers).forEach(function (id) {
-        if (inside(S.markers[id].getLatLng())) { if (!S.selected.has(id)) { S.selected.add(id); restyle(id); add++; } }
-      });
-      updateSelection();
+      var add = 0, A = S.acc;
+      for (var i = 0; i < A.id.length; i++) {
+        if (!S.selected.has(A.id[i]) && inside(L.latLng(A.lat[i], A.lon[i]))) { S.selected.add(A.id[i]); add++; }
+      }
+      repaint(); updateSelection();
       say(add + " account(s) added to the selection");
     });
   }
@@ -150,7 +217,8 @@
 
   // ---------------------------------------------------------------- state
   function applyChanges(changes) {
-    (changes || []).forEach(function (c) { S.owner[c.account_id] = c.seller_id; S.locked[c.account_id] = c.locked; restyle(c.account_id); });
+    (changes || []).forEach(function (c) { S.owner[c.account_id] = c.seller_id; S.locked[c.account_id] = c.locked; });
+    repaint();
   }
   function render(st) {
     S.st = st;
@@ -222,9 +290,9 @@
     });
   }
   function selectIds(ids) {
-    var old = Array.from(S.selected); S.selected.clear(); old.forEach(restyle);
-    ids.forEach(function (id) { if (S.markers[id]) { S.selected.add(id); restyle(id); } });
-    updateSelection();
+    S.selected.clear();
+    ids.forEach(function (id) { if (S.idx[id] !== undefined) { S.selected.add(id); } });
+    repaint(); updateSelection();
   }
   function refresh(withMap) {
     var p = api("GET", "/api/state" + teamQ()).then(render);
@@ -360,11 +428,17 @@
   }
 
   // read-only handle for the browser tests and the first-paint benchmark
-  window.AllocateServe = { state: S, markerPoint: function (id) {
-    var m = S.markers[id]; if (!m) { return null; }
-    var p = S.map.latLngToContainerPoint(m.getLatLng()), r = S.map.getContainer().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  } };
+  window.AllocateServe = {
+    state: S,
+    count: function () { return S.acc ? S.acc.id.length : 0; },
+    latLng: function (id) { var i = S.idx[id]; return i === undefined ? null : L.latLng(S.acc.lat[i], S.acc.lon[i]); },
+    markerPoint: function (id) {
+      var ll = this.latLng(id); if (!ll) { return null; }
+      var p = S.map.latLngToContainerPoint(ll), r = S.map.getContainer().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    },
+    showTip: showTip
+  };
   initMap(); wire();
   refresh(true).then(function () { return Promise.all([loadVersions(), loadScenario()]); })
     .then(function () { document.body.setAttribute("data-ready", "1"); say("ready"); })
