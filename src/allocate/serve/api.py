@@ -24,6 +24,7 @@ from allocate.serve.page import page_html
 from allocate.serve.session import BadEdit, StaleVersion
 from allocate.serve.workspace import Workspace
 
+
 class Json(JSONResponse):
     """A JSON response: NaN and infinities become ``null`` (no strict-JSON failure)."""
 

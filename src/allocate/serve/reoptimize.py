@@ -6,7 +6,10 @@ with :func:`~allocate.organize.presets.build_model` on an instance whose account
 owners and locks (locked accounts are then their own bundles and their seller a candidate),
 and each bundle's current and fixed seller is set from the session's rows. Then the usual
 stages run: :func:`~allocate.solvers.pipeline.solve_assignment` and, for the geography model,
-the :class:`~allocate.align.contiguity.ContiguityStage`. The answer is a :class:`Proposal`:
+the :class:`~allocate.align.contiguity.ContiguityStage` (time limits of 10 s and more). When the
+session's alignment already holds every rule and the model is small enough for CP-SAT whole,
+CP-SAT starts from it instead of the pipeline's LP rounding (:func:`_from_current`). The
+answer is a :class:`Proposal`:
 the rows whose seller would change, for the user to accept or reject.
 """
 
@@ -20,18 +23,23 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from ortools.sat.python import cp_model
 
 from allocate.align.contiguity import ContiguityStage
 from allocate.align.solve import alignment_from_choice
+from allocate.core.errors import InfeasibleError
 from allocate.core.instance import Instance
 from allocate.core.scenario import Scenario
+from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.serve.live import LiveKpis
 from allocate.serve.session import sellers_from_alignment
-from allocate.solvers.pipeline import SolveParams, solve_assignment
-from allocate.solvers.problem import evaluate
-
+from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
+from allocate.solvers.heuristics import repair
+from allocate.solvers.pipeline import AssignmentSolution, SolveParams, solve_assignment
+from allocate.solvers.problem import AssignmentProblem, evaluate
+from allocate.solvers.scaling import Scales, scales_for, snap
 
 #: Shortest time limit for which the geography model's contiguity stage runs after the solve.
 CONTIGUITY_MIN_S = 10.0
@@ -130,6 +138,8 @@ def locked_problem(instance: Instance, mp: ModelProblem, seller: NDArray[np.int6
                 fixed[b] = s
             else:
                 lost.append(instance.accounts.ids[rows.account[r]])
+    # a bundle with a locked row (a moved site of a multi-site group) is where its lock is
+    current = np.where(fixed >= 0, fixed, current)
     problem = dataclasses.replace(p, fixed=fixed, current=current, max_moves=max_moves)
     return dataclasses.replace(mp, problem=problem), tuple(lost)
 
@@ -184,8 +194,14 @@ def reoptimize(
         time_limit_s=max(0.5, time_limit_s - (time.perf_counter() - t0) - (stage.time_s() if stage else 0.0)),
         workers=sc.workers, seed=sc.seed, deterministic=sc.deterministic, on_solution=on_solution,
     )
-    sol = solve_assignment(mp2.problem, params)
-    if not sol.status.has_solution and _keeps(mp2):
+    scales = scales_for(mp2.problem)
+    snapped = snap(mp2.problem, scales)  # the data as CP-SAT sees it
+    keeps = _current_choice(snapped)
+    if keeps is not None and mp2.problem.nnz <= params.full_model_max_entries:
+        sol = _from_current(mp2.problem, snapped, scales, keeps, params, deadline=t0 + time_limit_s)
+    else:
+        sol = solve_assignment(mp2.problem, params)
+    if not sol.status.has_solution and keeps is not None and not (keeps != _plain(mp2.problem)).any():
         # the search found nothing better than what is there, which already holds every rule
         return Proposal(rows=np.zeros(0, dtype=np.int64), before=np.zeros(0, dtype=np.int64),
                         after=np.zeros(0, dtype=np.int64), status="no better alignment found",
@@ -209,12 +225,45 @@ def reoptimize(
     )
 
 
-def _keeps(mp: ModelProblem) -> bool:
-    """Whether the current sellers of every bundle are a feasible answer of ``mp``'s problem."""
-    p = mp.problem
-    choice = np.array([p.candidate_index(b, int(p.current[b])) if p.current[b] >= 0 else -1
-                       for b in range(p.n_items)], dtype=np.int64)
-    return bool((choice >= 0).all()) and evaluate(p, choice).feasible
+def _current_choice(p: AssignmentProblem) -> NDArray[np.int64] | None:
+    """Each bundle's current seller as a candidate entry, repaired for capacity if need be
+    (:func:`allocate.solvers.heuristics.repair`), when that is a feasible answer."""
+    choice = _plain(p)
+    if not bool((choice >= 0).all()):
+        return None
+    if not evaluate(p, choice).feasible:
+        choice = repair(p, choice, rounds=6)
+    return choice if evaluate(p, choice).feasible else None
+
+
+def _plain(p: AssignmentProblem) -> NDArray[np.int64]:
+    """Each bundle's current seller as a candidate entry (``-1`` where it is not one)."""
+    return np.array([p.candidate_index(b, int(p.current[b])) if p.current[b] >= 0 else -1
+                     for b in range(p.n_items)], dtype=np.int64)
+
+
+def _from_current(problem: AssignmentProblem, snapped: AssignmentProblem, scales: Scales,
+                  start: NDArray[np.int64], params: SolveParams, deadline: float) -> AssignmentSolution:
+    """CP-SAT on the whole model from the session's (feasible) alignment as its hint.
+
+    Around a few edits the session's alignment is a far better start than the pipeline's LP
+    rounding, and it skips the LP and the start heuristics, whose time grows with the model:
+    the answer comes within the time limit. CP-SAT keeps the hint when it finds nothing better.
+    """
+    t0 = time.perf_counter()
+    model = AssignmentModel(snapped, scales, base=start)
+    report = params.on_solution
+    cb = (lambda obj: report(time.perf_counter() - t0, obj)) if report is not None else None
+    # what is left of the user's limit once the model is built (a little kept to answer)
+    left = max(0.3, deadline - time.perf_counter() - 0.2)
+    out = solve_model(model, left, params.workers, params.seed, None, False, cb)
+    if out.status == cp_model.INFEASIBLE:
+        raise InfeasibleError("CP-SAT proved that the locks, the move cap and the balance cannot all hold")
+    choice = start if out.choice is None else out.choice
+    ev = evaluate(problem, choice)
+    status = SolveStatus.OPTIMAL if out.status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
+    return AssignmentSolution(status, choice, ev.objective, min(out.bound, ev.objective), float("nan"),
+                              time.perf_counter() - t0, False, out.objective, STOP.is_set())
 
 
 def _match(mp: ModelProblem, mp2: ModelProblem, values: NDArray[Any]) -> NDArray[Any]:

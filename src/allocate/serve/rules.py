@@ -145,7 +145,8 @@ def find_breaches(
         out.append(Breach("too_far", sel.ids[s], _ids(acc.ids, hit), (
             f"{len(hit)} account(s) lie beyond {sel.names[s]}'s longest trip of "
             f"{sel.max_travel_min[s]:.0f} min")))
-    out += _group_splits(instance, account, seller)
+    in_group = instance.accounts.group[account] >= 0
+    out += _group_splits(instance, account[in_group], seller[in_group])
     for s, n in sorted(pieces.items()):
         out.append(Breach("non_contiguous", sel.ids[s], (), f"{sel.names[s]}'s territory is in {n} separate pieces"))
     return out[:limit]
@@ -161,11 +162,12 @@ def _group_splits(instance: Instance, account: NDArray[np.int64], seller: NDArra
     inside = g >= 0
     if not inside.any():
         return []
-    gs = np.unique(np.c_[g[inside], seller[inside]], axis=0)
-    groups, counts = np.unique(gs[:, 0], return_counts=True)
+    pairs = np.unique(g[inside] * (int(seller.max()) + 1) + seller[inside])
+    pair_group, pair_seller = np.divmod(pairs, int(seller.max()) + 1)
+    groups, counts = np.unique(pair_group, return_counts=True)
     out = []
     for gi in groups[counts > 1].tolist():
-        owners = sorted({instance.sellers.names[int(s)] for s in gs[gs[:, 0] == gi, 1]})
+        owners = sorted({instance.sellers.names[int(s)] for s in pair_seller[pair_group == gi]})
         members = account[g == gi]
         out.append(Breach("group_split", "", _ids(acc.ids, members), (
             f"multi-site group {acc.group_ids[gi]} is split between {', '.join(owners)}: "

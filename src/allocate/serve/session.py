@@ -162,6 +162,7 @@ class Session:
         self.seller_pos = instance.seller_index()
         self.version = 0
         self._breach_cache: dict[tuple[int, str], list[Breach]] = {}
+        self._team_may: dict[str, NDArray[np.bool_]] = {}
         self._open(sellers, source)
 
     # -- opening, reset ---------------------------------------------------------------
@@ -219,10 +220,15 @@ class Session:
 
     def team_sellers(self, team: str) -> NDArray[np.int64]:
         """Sellers who may serve the team's rows, or hold some: the team's sellers."""
-        class_of_row, allowed = self.eligibility
-        rr = self.team_rows[team]
-        may = allowed[np.unique(class_of_row[rr])].any(axis=0)
-        may[np.unique(self.live.seller[rr])] = True
+        if team not in self._team_may:
+            class_of_row, allowed = self.eligibility
+            rows = self.team_rows[team]
+            self._team_may[team] = np.asarray(allowed[np.unique(class_of_row[rows])].any(axis=0), dtype=bool)
+        may = self._team_may[team].copy()
+        if len(self.teams) == 1:  # every row is the team's: its holders are the busy sellers
+            may |= self.live.items > 0
+        else:
+            may[np.unique(self.live.seller[self.team_rows[team]])] = True
         return np.flatnonzero(may)
 
     def breaches(self, team: str) -> list[Breach]:

@@ -22,10 +22,17 @@ import pandas as pd
 from allocate.analysis.kpi import alignment_kpis, choice_of
 from allocate.core.instance import Instance
 from allocate.core.result import Result
-from allocate.core.scenario import Scenario
+from allocate.core.scenario import PRESETS, Scenario
 from allocate.core.status import SolveStatus
 from allocate.io.atomic import atomic_rename_dir, write_csv
-from allocate.io.runfolder import ALIGNMENT, EDITS, KPIS, new_scenario_tmp, read_kpis, read_run, write_run
+from allocate.io.runfolder import (
+    ALIGNMENT,
+    EDITS,
+    new_scenario_tmp,
+    read_kpis,
+    read_run,
+    write_run,
+)
 from allocate.serve.session import BadEdit, Session
 from allocate.solvers.problem import evaluate
 
@@ -45,7 +52,8 @@ class Version:
     def describe(self) -> dict[str, Any]:
         """Name, model, edits and the headline KPIs from its :data:`KPIS` (JSON-ready)."""
         meta = read_kpis(self.path, strict=False)
-        totals = meta.get("totals") if isinstance(meta.get("totals"), dict) else {}
+        raw = meta.get("totals")
+        totals: dict[str, Any] = raw if isinstance(raw, dict) else {}
         return {
             "name": self.name,
             "model": meta.get("model", ""),
@@ -150,11 +158,8 @@ def scenario_of(run_dir: Path) -> Scenario:
     except ValueError:
         sc = Scenario()
     model = meta.get("model")
-    if isinstance(model, str) and model and model != sc.model:
-        try:
-            sc = sc.model_copy(update={"model": model})
-        except ValueError:
-            pass
+    if isinstance(model, str) and model in PRESETS and model != sc.model:
+        sc = sc.model_copy(update={"model": model})
     return sc
 
 
@@ -170,4 +175,4 @@ def read_version(path: Path, instance: Instance) -> tuple[Scenario, Any]:
     return scenario_of(path), run.alignment
 
 
-__all__ = ["EDIT_COLUMNS", "KPIS", "NAME_PATTERN", "Version", "VersionStore", "read_version", "scenario_of"]
+__all__ = ["EDIT_COLUMNS", "NAME_PATTERN", "Version", "VersionStore", "read_version", "scenario_of"]

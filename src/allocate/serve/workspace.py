@@ -26,7 +26,13 @@ from allocate.publish.maps.colors import greedy_colors
 from allocate.serve.jobs import Job, JobRunner
 from allocate.serve.live import LiveKpis
 from allocate.serve.reoptimize import Proposal, reoptimize
-from allocate.serve.session import BadEdit, Session, StaleVersion, initial_sellers, sellers_from_alignment
+from allocate.serve.session import (
+    BadEdit,
+    Session,
+    StaleVersion,
+    initial_sellers,
+    sellers_from_alignment,
+)
 from allocate.serve.versions import VersionStore, read_version
 
 
