@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from allocate.core.errors import InfeasibleError, InputError
@@ -187,7 +187,7 @@ def create_app(workspace: Workspace, guard: Guard) -> FastAPI:
 
     @app.get("/api/map")
     def map_data(team: str | None = None) -> JSONResponse:
-        return Json(ws.map_data(team))
+        return Response(ws.map_json(team), media_type="application/json")
 
     @app.post("/api/assign")
     def assign(body: AssignBody) -> JSONResponse:

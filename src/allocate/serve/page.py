@@ -48,7 +48,7 @@ def page_html(title: str) -> str:
     body = (STATIC / "body.html").read_text(encoding="utf-8")
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
         f"<title>allocate serve · {html.escape(title)}</title><style>{css}</style>"
         f"<script>{leaflet_js}</script></head><body>{body}<script>{app_js}</script></body></html>"
     )

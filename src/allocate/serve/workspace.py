@@ -7,6 +7,7 @@ goes through the workspace, which also answers the map and comparison payloads.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,7 @@ class Workspace:
         self.jobs = JobRunner()
         #: per solve job: where its model switch is left, and its scenario
         self.solves: dict[str, tuple[dict[str, ModelSwitch], Scenario]] = {}
+        self._map_cache: tuple[tuple[int, int, str], bytes] | None = None
 
     @classmethod
     def open(cls, instance_dir: Path, runs: list[Path], out: Path | None = None) -> Workspace:
@@ -95,9 +97,22 @@ class Workspace:
             sc = Scenario()
             mp = build_model(inst, sc)
             session = Session(inst, sc, mp, initial_sellers(inst, mp), "today")
-        return cls(inst, store, session)
+        ws = cls(inst, store, session)
+        ws.map_json(None)  # warm: the first page load finds the map ready
+        return ws
 
     # -- map ----------------------------------------------------------------------------
+    def map_json(self, team: str | None) -> bytes:
+        """:meth:`map_data` as JSON bytes, kept for the current version (the first paint
+        of a page opened right after start finds it ready: :meth:`open` warms it)."""
+        s = self.session
+        with s.lock:
+            key = (id(s), s.version, s.team(team))
+            if self._map_cache is None or self._map_cache[0] != key:
+                data = json.dumps(self.map_data(team), ensure_ascii=False, separators=(",", ":"))
+                self._map_cache = (key, data.encode("utf-8"))
+            return self._map_cache[1]
+
     def map_data(self, team: str | None) -> dict[str, Any]:
         """The accounts of one team with their owner, the sellers with colours, the bounds."""
         s = self.session

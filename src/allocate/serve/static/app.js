@@ -60,15 +60,19 @@
       L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
       var ctx = c.getContext("2d"); ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       var A = S.acc, n = A.id.length;
+      // Web Mercator by hand (S.mx, S.my in [0, 1], computed once per load): 20,000
+      // latLngToContainerPoint calls would allocate 40,000 objects per redraw
+      var scale = map.options.crs.scale(map.getZoom()), org = map.getPixelOrigin(), c0 = map.containerPointToLayerPoint([0, 0]);
+      var ox = org.x + c0.x, oy = org.y + c0.y;
       S.px = new Float32Array(n); S.py = new Float32Array(n);
       var byColor = {}, sel = [], locked = [];
       for (var i = 0; i < n; i++) {
-        var p = map.latLngToContainerPoint([A.lat[i], A.lon[i]]);
-        S.px[i] = p.x; S.py[i] = p.y;
-        if (p.x < -10 || p.y < -10 || p.x > size.x + 10 || p.y > size.y + 10) { continue; }
-        var col = S.colors[S.owner[A.id[i]]] || "#999";
+        var x = S.mx[i] * scale - ox, y = S.my[i] * scale - oy;
+        S.px[i] = x; S.py[i] = y;
+        if (x < -10 || y < -10 || x > size.x + 10 || y > size.y + 10) { continue; }
+        var id = A.id[i], col = S.colors[S.owner[id]] || "#999";
         (byColor[col] = byColor[col] || []).push(i);
-        if (S.selected.has(A.id[i])) { sel.push(i); } else if (S.locked[A.id[i]]) { locked.push(i); }
+        if (S.selected.has(id)) { sel.push(i); } else if (S.locked[id]) { locked.push(i); }
       }
       var r = map.getZoom() >= 9 ? 5 : 3.5;
       Object.keys(byColor).forEach(function (col) {
@@ -139,15 +143,24 @@
     S.map.openTooltip(S.tip);
   }
 
-  function loadMap() {
-    return api("GET", "/api/map" + teamQ()).then(function (d) {
+  function loadMap() { return api("GET", "/api/map" + teamQ()).then(applyMap); }
+  function applyMap(d) {
+    {
       S.team = d.team;
       if (S.layer) { S.map.removeLayer(S.layer); }
       if (S.bases) { S.map.removeLayer(S.bases); }
       S.acc = d.accounts; S.idx = {}; S.owner = {}; S.locked = {}; S.colors = {}; S.names = {}; S.sellerList = d.sellers;
       d.sellers.forEach(function (s) { S.colors[s.id] = s.color; S.names[s.id] = s.name; });
       var a = d.accounts;
-      for (var i = 0; i < a.id.length; i++) { S.idx[a.id[i]] = i; S.owner[a.id[i]] = a.seller[i]; S.locked[a.id[i]] = !!a.locked[i]; }
+      var n = a.id.length;
+      S.mx = new Float64Array(n); S.my = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        S.idx[a.id[i]] = i; S.owner[a.id[i]] = a.seller[i]; S.locked[a.id[i]] = !!a.locked[i];
+        // EPSG:3857 (the map's CRS) scaled to [0, 1], as L.CRS.EPSG3857 does it
+        var lat = Math.max(-85.0511287798, Math.min(85.0511287798, a.lat[i])) * Math.PI / 180;
+        S.mx[i] = a.lon[i] / 360 + 0.5;
+        S.my[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + lat / 2)) / (2 * Math.PI);
+      }
       S.bases = L.layerGroup();
       d.sellers.forEach(function (s) {
         var b = L.circleMarker([s.lat, s.lon], { renderer: S.renderer, radius: 8, fillColor: s.color, fillOpacity: 1, color: "#111", weight: 2 });
@@ -159,7 +172,7 @@
       S.layer = new Points(); S.layer.addTo(S.map); S.bases.addTo(S.map);
       updateSelection();
       document.body.setAttribute("data-map-ready", "1");
-    });
+    }
   }
 
   function clickAccount(id, shift) {
@@ -295,8 +308,15 @@
     repaint(); updateSelection();
   }
   function refresh(withMap) {
-    var p = api("GET", "/api/state" + teamQ()).then(render);
-    return withMap ? p.then(loadMap) : p;
+    if (!withMap) { return api("GET", "/api/state" + teamQ()).then(render); }
+    // state and map in parallel; the map first, so the panel gets the sellers' colours
+    return Promise.all([api("GET", "/api/state" + teamQ()), api("GET", "/api/map" + teamQ())])
+      .then(function (both) {
+        performance.mark("allocate-data");
+        applyMap(both[1]); performance.mark("allocate-map"); render(both[0]); performance.mark("allocate-panel");
+        // first paint: every account drawn and two frames on screen
+        requestAnimationFrame(function () { requestAnimationFrame(function () { performance.mark("allocate-painted"); }); });
+      });
   }
   function handle(err) {
     say(err.message, true);
@@ -312,7 +332,7 @@
       .catch(handle);
   }
   function post(path, body, withMap) {
-    return api("POST", path, body).then(function (st) { if (withMap) { render(st); return loadMap(); } applyChanges(st.changes); render(st); }).catch(handle);
+    return api("POST", path, body).then(function (st) { if (withMap) { S.team = st.team; return loadMap().then(function () { render(st); }); } applyChanges(st.changes); render(st); }).catch(handle);
   }
   function lockSel(flag) {
     if (!S.selected.size) { say("select accounts first", true); return; }
@@ -410,7 +430,7 @@
     $("cancel").addEventListener("click", function () { if (S.job) { api("POST", "/api/jobs/" + S.job + "/cancel").catch(handle); } });
     $("accept").addEventListener("click", function () {
       var id = S.job; S.job = null; $("proposal").hidden = true;
-      api("POST", "/api/jobs/" + id + "/accept" + teamQ()).then(function (st) { S.team = st.team; render(st); return loadMap(); }).then(function () { say("proposal accepted"); }).catch(handle);
+      api("POST", "/api/jobs/" + id + "/accept" + teamQ()).then(function (st) { S.team = st.team; return loadMap().then(function () { render(st); }); }).then(function () { say("proposal accepted"); }).catch(handle);
     });
     $("reject").addEventListener("click", function () {
       var id = S.job; S.job = null; $("proposal").hidden = true;
