@@ -12,7 +12,15 @@ from allocate.align.solve import solve as solve_fn
 from allocate.analysis.kpi import compute_kpis
 from allocate.cli.app import console, err_console, run_guarded, stop_on_sigint
 from allocate.io import read_instance
-from allocate.io.runfolder import ALIGNMENT, KPIS, SELLERS_KPIS, TERRITORIES, write_run
+from allocate.io.runfolder import (
+    ALIGNMENT,
+    EDITS,
+    KPIS,
+    SELLERS_KPIS,
+    TERRITORIES,
+    read_alignment,
+    write_run,
+)
 from allocate.io.scenario import read_scenario
 
 
@@ -35,6 +43,8 @@ def solve(
     workers: Annotated[int | None, typer.Option(help="CP-SAT workers")] = None,
     seed: Annotated[int | None, typer.Option()] = None,
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("run"),
+    from_run: Annotated[Path | None, typer.Option("--from", help="Start from this run: its owners become today's (warm start)")] = None,
+    edits: Annotated[Path | None, typer.Option(help=f"{EDITS} of a version saved by 'allocate serve': its locked edits are locked")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Align accounts to sellers with an organization model and write the run folder."""
@@ -44,8 +54,14 @@ def solve(
             logging.basicConfig(level=logging.INFO, format="%(message)s")
         inst = read_instance(folder)
         sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
+        solved = inst
+        if from_run is not None or edits is not None:
+            from allocate.serve.edits import edited_instance, read_edits
+
+            start = read_alignment(from_run / ALIGNMENT, inst) if from_run is not None else None
+            solved = edited_instance(inst, start, read_edits(edits, inst) if edits is not None else [])
         with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"), stop_on_sigint():
-            res = solve_fn(inst, sc)
+            res = solve_fn(solved, sc)
         kpis = compute_kpis(inst, res)
         write_run(out, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
         _print_result(res, kpis)

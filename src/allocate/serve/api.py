@@ -186,7 +186,7 @@ def create_app(workspace: Workspace, guard: Guard) -> FastAPI:
         return Json(ws.session.state(team))
 
     @app.get("/api/map")
-    def map_data(team: str | None = None) -> JSONResponse:
+    def map_data(team: str | None = None) -> Response:
         return Response(ws.map_json(team), media_type="application/json")
 
     @app.post("/api/assign")
