@@ -104,6 +104,7 @@ def test_bad_requests_are_4xx_with_a_message(client) -> None:
     r = client.post("/api/assign", json={"account_ids": ["A0002"], "seller_id": "S99", "version": v})
     assert r.status_code == 400 and "S99" in r.json()["detail"]
     assert client.post("/api/assign", json={"account_ids": "A0002", "seller_id": "S1", "version": v}).status_code == 422
+    assert client.post("/api/assign", json={"account_ids": [], "seller_id": "S1", "version": v}).status_code == 400
     assert client.post("/api/assign", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 422
     assert client.get("/api/state", params={"team": "nope"}).status_code == 400
     assert client.get("/api/jobs/nope").status_code == 404

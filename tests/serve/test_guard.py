@@ -16,7 +16,7 @@ def test_loopback_hosts() -> None:
 def test_loopback_reads_freely_but_changes_need_token_or_same_origin(workspace) -> None:
     c = TestClient(create_app(workspace, Guard.for_host("127.0.0.1", "t0k")))
     assert c.get("/api/state").status_code == 200
-    body = {"account_ids": [], "locked": True}
+    body = {"account_ids": ["A0003"], "locked": True}
     assert c.post("/api/lock", json=body).status_code == 403
     assert c.post("/api/lock", json=body, headers={"Origin": "http://evil.example"}).status_code == 403
     assert c.post("/api/lock", json=body, headers={"Origin": "http://testserver"}).status_code == 200

@@ -347,8 +347,12 @@ class Session:
         if unknown:
             shown = ", ".join(repr(a) for a in unknown[:5])
             raise BadEdit(f"unknown account id(s): {shown}" + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""))
+        if not account_ids:
+            raise BadEdit("no account given")
         idx = np.array([self.account_pos[a] for a in account_ids], dtype=np.int64)
         r = self.row_of[team][idx]
+        if not (r >= 0).any():
+            raise BadEdit(f"none of these accounts is served by team {team!r} in the {self.mp.name} model")
         return np.unique(r[r >= 0])
 
     def seller_index(self, seller_id: str) -> int:
