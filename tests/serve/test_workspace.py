@@ -27,3 +27,25 @@ def test_roles_model_has_one_team_per_role(small_run, tmp_path: Path) -> None:
     assert s.mp.name == "roles" and len(s.teams) > 1
     ae = ws.map_data("AE")
     assert {x["role"] for x in ae["sellers"]} <= {"AE", "generalist"}
+
+
+def test_units_outlines_are_geojson(small_run, tmp_path: Path) -> None:
+    import json
+
+    ws = Workspace.open(small_run["instance"], [], tmp_path / "v")
+    g = json.loads(ws.units_json())
+    assert g["type"] == "FeatureCollection" and g["features"] == []  # this instance has no units
+    assert ws.units_json() is ws.units_json()  # built once
+
+
+def test_units_outlines_with_units(tmp_path: Path) -> None:
+    import json
+
+    from tests.base_instance import BASE
+
+    ws = Workspace.open(BASE, [], tmp_path / "v")
+    g = json.loads(ws.units_json())
+    assert len(g["features"]) == len(ws.instance.units)
+    assert {f["geometry"]["type"] for f in g["features"]} <= {"Polygon", "MultiPolygon"}
+    m = ws.map_data(None)
+    assert all(u >= -1 for u in m["accounts"]["unit"]) and max(m["accounts"]["unit"]) >= 0

@@ -189,6 +189,10 @@ def create_app(workspace: Workspace, guard: Guard) -> FastAPI:
     def map_data(team: str | None = None) -> Response:
         return Response(ws.map_json(team), media_type="application/json")
 
+    @app.get("/api/units")
+    def units() -> Response:
+        return Response(ws.units_json(), media_type="application/json")
+
     @app.post("/api/assign")
     def assign(body: AssignBody) -> JSONResponse:
         s = ws.session

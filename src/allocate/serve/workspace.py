@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 from allocate.align.solve import solve as solve_workflow
@@ -35,6 +36,10 @@ from allocate.serve.session import (
     sellers_from_alignment,
 )
 from allocate.serve.versions import VersionStore, read_version
+
+
+#: Simplification of the unit outlines drawn by the page, in degrees (about 500 m).
+UNIT_TOLERANCE_DEG = 0.005
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Workspace:
         #: per solve job: where its model switch is left, and its scenario
         self.solves: dict[str, tuple[dict[str, ModelSwitch], Scenario]] = {}
         self._map_cache: tuple[tuple[int, int, str], bytes] | None = None
+        self._units_cache: bytes | None = None
 
     @classmethod
     def open(cls, instance_dir: Path, runs: list[Path], out: Path | None = None) -> Workspace:
@@ -113,6 +119,20 @@ class Workspace:
                 self._map_cache = (key, data.encode("utf-8"))
             return self._map_cache[1]
 
+    def units_json(self) -> bytes:
+        """The unit outlines as GeoJSON (simplified, 4 decimals), built once: the page fills
+        each unit with the colour of the seller holding most of its accounts."""
+        if self._units_cache is None:
+            units = self.instance.units
+            features = []
+            if units is not None:
+                for u, geom in enumerate(units.geometry):
+                    g = shapely.set_precision(shapely.simplify(geom, UNIT_TOLERANCE_DEG, preserve_topology=True), 1e-4)
+                    if not g.is_empty:
+                        features.append(f'{{"type":"Feature","id":{u},"properties":{{}},"geometry":{shapely.to_geojson(g)}}}')
+            self._units_cache = ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode("utf-8")
+        return self._units_cache
+
     def map_data(self, team: str | None) -> dict[str, Any]:
         """The accounts of one team with their owner, the sellers with colours, the bounds."""
         s = self.session
@@ -135,6 +155,7 @@ class Workspace:
                     "seller": [sel.ids[i] for i in owner.tolist()],
                     "locked": s.locked[rr].astype(int).tolist(),
                     "potential": np.round(acc.potential[a], 0).tolist(),
+                    "unit": acc.unit[a].tolist(),
                 },
                 "sellers": [
                     {"id": sel.ids[k], "name": sel.names[k], "role": sel.role[k], "lat": float(sel.lat[k]),

@@ -105,10 +105,43 @@
     return best;
   }
 
+  // unit outlines, filled with the colour of the seller holding most of their accounts
+  function countUnit(u, seller, k) {
+    var c = S.unitCount[u] = S.unitCount[u] || {};
+    c[seller] = (c[seller] || 0) + k;
+    if (c[seller] <= 0) { delete c[seller]; }
+  }
+  function unitOwner(u) {
+    var c = S.unitCount[u], best = null, n = 0;
+    if (!c) { return null; }
+    Object.keys(c).forEach(function (s) { if (c[s] > n) { n = c[s]; best = s; } });
+    return best;
+  }
+  function unitStyle(u) {
+    var o = unitOwner(u);
+    return { fillColor: o ? (S.colors[o] || "#999") : "#fff", fillOpacity: o ? 0.28 : 0.05, color: "#fff", weight: 0.6, opacity: 0.9 };
+  }
+  function recolorUnits(list) {
+    if (!S.unitLayers) { return; }
+    (list || Object.keys(S.unitLayers)).forEach(function (u) { var l = S.unitLayers[u]; if (l) { l.setStyle(unitStyle(u)); } });
+  }
+  function loadUnits() {
+    return api("GET", "/api/units").then(function (g) {
+      if (!g.features.length) { return; }
+      S.unitLayers = {};
+      var r = L.canvas({ pane: "units", padding: 0.3 });
+      S.unitLayer = L.geoJSON(g, { pane: "units", renderer: r, interactive: false,
+        style: function (f) { return unitStyle(f.id); },
+        onEachFeature: function (f, l) { S.unitLayers[f.id] = l; } });
+      S.unitLayer.addTo(S.map);
+    });
+  }
+
   function initMap() {
     S.map = L.map("map", { boxZoom: false, zoomSnap: 0.25, attributionControl: false });
     S.renderer = L.canvas({ padding: 0.3, tolerance: 4 });
     S.map.setView([46.5, 2.5], 5);
+    S.map.createPane("units").style.zIndex = 350;  // under the accounts (overlay pane: 400)
     S.tip = L.tooltip({ direction: "top", offset: [0, -6] });
     S.map.on("click", function (ev) {
       var i = nearest(ev.containerPoint, 7);
@@ -153,9 +186,11 @@
       d.sellers.forEach(function (s) { S.colors[s.id] = s.color; S.names[s.id] = s.name; });
       var a = d.accounts;
       var n = a.id.length;
+      S.unitCount = {};
       S.mx = new Float64Array(n); S.my = new Float64Array(n);
       for (var i = 0; i < n; i++) {
         S.idx[a.id[i]] = i; S.owner[a.id[i]] = a.seller[i]; S.locked[a.id[i]] = !!a.locked[i];
+        if (a.unit[i] >= 0) { countUnit(a.unit[i], a.seller[i], 1); }
         // EPSG:3857 (the map's CRS) scaled to [0, 1], as L.CRS.EPSG3857 does it
         var lat = Math.max(-85.0511287798, Math.min(85.0511287798, a.lat[i])) * Math.PI / 180;
         S.mx[i] = a.lon[i] / 360 + 0.5;
@@ -171,6 +206,7 @@
       if (d.bounds) { S.map.fitBounds(d.bounds, { padding: [20, 20], animate: false }); }
       S.layer = new Points(); S.layer.addTo(S.map); S.bases.addTo(S.map);
       updateSelection();
+      recolorUnits(null);
       document.body.setAttribute("data-map-ready", "1");
     }
   }
@@ -230,7 +266,15 @@
 
   // ---------------------------------------------------------------- state
   function applyChanges(changes) {
-    (changes || []).forEach(function (c) { S.owner[c.account_id] = c.seller_id; S.locked[c.account_id] = c.locked; });
+    var units = {};
+    (changes || []).forEach(function (c) {
+      var i = S.idx[c.account_id];
+      if (i !== undefined && S.acc.unit[i] >= 0) {
+        countUnit(S.acc.unit[i], S.owner[c.account_id], -1); countUnit(S.acc.unit[i], c.seller_id, 1); units[S.acc.unit[i]] = true;
+      }
+      S.owner[c.account_id] = c.seller_id; S.locked[c.account_id] = c.locked;
+    });
+    recolorUnits(Object.keys(units));
     repaint();
   }
   function render(st) {
@@ -460,7 +504,7 @@
     showTip: showTip
   };
   initMap(); wire();
-  refresh(true).then(function () { return Promise.all([loadVersions(), loadScenario()]); })
+  refresh(true).then(function () { return Promise.all([loadVersions(), loadScenario(), loadUnits()]); })
     .then(function () { document.body.setAttribute("data-ready", "1"); say("ready"); })
     .catch(function (e) { say(e.message, true); });
 })();
