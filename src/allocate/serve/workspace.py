@@ -37,7 +37,6 @@ from allocate.serve.session import (
 )
 from allocate.serve.versions import VersionStore, read_version
 
-
 #: Simplification of the unit outlines drawn by the page, in degrees (about 500 m).
 UNIT_TOLERANCE_DEG = 0.005
 
