@@ -204,6 +204,7 @@ def test_save_writes_a_new_run_folder_with_edits(client, workspace, small_run) -
     assert cmp["changed"] == 3
     pub = client.post("/api/publish", json={"name": "mine"}).json()
     assert Path(pub["path"]).is_file() and Path(pub["path"]).parent.parent == workspace.store.root
+    assert Path(pub["report"]).is_file() and Path(pub["report"]).parent.parent.parent == workspace.store.root
 
 
 def test_hostile_names_stay_data(client) -> None:

@@ -278,6 +278,7 @@ def create_app(workspace: Workspace, guard: Guard) -> FastAPI:
 
     @app.post("/api/publish")
     def publish(body: NameBody) -> JSONResponse:
-        return Json({"path": str(ws.publish(body.name))})
+        page, report = ws.publish(body.name)
+        return Json({"path": str(page), "report": str(report)})
 
     return app

@@ -25,6 +25,7 @@ from allocate.io.runfolder import read_run
 from allocate.organize.presets import build_model
 from allocate.publish.maps import save_run_map
 from allocate.publish.maps.colors import greedy_colors
+from allocate.publish.report import write_report
 from allocate.serve.jobs import Job, JobRunner
 from allocate.serve.live import LiveKpis
 from allocate.serve.reoptimize import Proposal, reoptimize
@@ -337,12 +338,19 @@ class Workspace:
         return {"a": va.describe(), "b": vb.describe(), "changed": len(changed), "changes": changed[:5000],
                 "sellers_a": ra.sellers.to_dict(orient="records"), "sellers_b": rb.sellers.to_dict(orient="records")}
 
-    def publish(self, name: str) -> Path:
-        """Draw the version ``name`` with the published-map writer (offline Leaflet)."""
+    def publish(self, name: str) -> tuple[Path, Path]:
+        """Publish the version ``name`` with the map and report writers (offline Leaflet).
+
+        Returns
+        -------
+        map, report : pathlib.Path
+            ``OUT/maps/NAME.html`` and the report's index page in ``OUT/reports/NAME/``.
+        """
         v = self.store.get(name)
         run = read_run(v.path, self.instance)
-        out = self.store.root / "maps" / f"{v.name}.html"
-        return save_run_map(out, self.instance, run, offline=True, tiles=None)
+        page = save_run_map(self.store.root / "maps" / f"{v.name}.html", self.instance, run, offline=True, tiles=None)
+        report = write_report([run], self.instance, self.store.root / "reports" / v.name, offline=True)
+        return page, report
 
 
 __all__ = ["BadEdit", "StaleVersion", "Workspace"]

@@ -424,7 +424,7 @@
       d.versions.forEach(function (v) {
         var open = el("button", { text: "open" }), pub = el("button", { text: "publish" });
         open.addEventListener("click", function () { post("/api/open", { name: v.name }, true).then(loadVersions); });
-        pub.addEventListener("click", function () { api("POST", "/api/publish", { name: v.name }).then(function (r) { say("published " + r.path); }).catch(handle); });
+        pub.addEventListener("click", function () { api("POST", "/api/publish", { name: v.name }).then(function (r) { say("published " + r.path + " and " + r.report); }).catch(handle); });
         ul.appendChild(el("li", { "data-version": v.name }, [v.name + " · " + v.model + " · travel " + fmt(v.total_travel_h) + " · moves " + fmt(v.moves, 0) + (v.name === d.current ? " (open)" : "") + " ", open, pub]));
         a.appendChild(el("option", { value: v.name, text: v.name })); b.appendChild(el("option", { value: v.name, text: v.name }));
       });
