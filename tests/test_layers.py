@@ -26,7 +26,7 @@ RANKS = {
     "schedule": 3, "sizing": 3, "align": 3,
     "analysis": 4,
     "publish": 5,
-    "batch": 6,
+    "batch": 6, "serve": 6,
     "cli": 7,  # the front door of batch (and of the web app): one step above them
 }
 ROOT_FILES = {"__init__.py", "__main__.py", "py.typed"}

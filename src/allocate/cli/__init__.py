@@ -1,15 +1,15 @@
 """Command-line interface: ``allocate COMMAND``. Each command group is a module with ``register(app)``.
 
 Registered in the order of ``allocate --help``: instance commands, ``import`` and ``export``, ``solve``, ``schedule``,
-``map`` and ``report``, ``compare``, ``batch``, ``size``. Exit codes: 0 ok, 1 internal error,
-2 bad input, 3 infeasible, 4 failed batch scenarios, 130 Ctrl-C, 143 SIGTERM (see
+``map`` and ``report``, ``compare``, ``batch``, ``size``, ``serve``. Exit codes: 0 ok, 1 internal
+error, 2 bad input, 3 infeasible (proven), 4 no valid result, 130 Ctrl-C, 143 SIGTERM (see
 :mod:`allocate.cli.app`).
 """
 
-from allocate.cli import batch, compare, crm, instance, publish, schedule, size, solve
+from allocate.cli import batch, compare, crm, instance, publish, schedule, serve, size, solve
 from allocate.cli.app import app, main
 
-for _group in (instance, crm, solve, schedule, publish, compare, batch, size):
+for _group in (instance, crm, solve, schedule, publish, compare, batch, size, serve):
     _group.register(app)
 
 __all__ = ["app", "main"]

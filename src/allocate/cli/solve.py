@@ -16,12 +16,14 @@ from allocate.io import read_instance
 from allocate.io.atomic import write_csv
 from allocate.io.runfolder import (
     ALIGNMENT,
+    EDITS,
     KPIS,
     QUOTAS,
     SELLERS_KPIS,
     TERRITORIES,
     check_out_dir,
     folder_lock,
+    read_alignment,
     write_run,
     writing,
 )
@@ -47,6 +49,8 @@ def solve(
     workers: Annotated[int | None, typer.Option(help="CP-SAT workers")] = None,
     seed: Annotated[int | None, typer.Option()] = None,
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("run"),
+    from_run: Annotated[Path | None, typer.Option("--from", help="Start from this run: its owners become today's (warm start)")] = None,
+    edits: Annotated[Path | None, typer.Option(help=f"{EDITS} of a version saved by 'allocate serve': its locked edits are locked")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Align accounts to sellers with an organization model and write the run folder."""
@@ -54,12 +58,18 @@ def solve(
     def go() -> None:
         if verbose:
             logging.basicConfig(level=logging.INFO, format="%(message)s")
-        check_out_dir(out, inputs=[folder, scenario])
+        check_out_dir(out, inputs=[folder, scenario, from_run, edits])
         with folder_lock(out):
             inst = read_instance(folder)
             sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
+            solved = inst
+            if from_run is not None or edits is not None:
+                from allocate.serve.edits import edited_instance, read_edits
+
+                start = read_alignment(from_run / ALIGNMENT, inst) if from_run is not None else None
+                solved = edited_instance(inst, start, read_edits(edits, inst) if edits is not None else [])
             with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"), stop_on_sigint():
-                res = solve_fn(inst, sc)
+                res = solve_fn(solved, sc)
             if res.interrupted and not res.is_solution:
                 err_console.print("interrupted: no valid alignment had been found; nothing written")
                 raise typer.Exit(interrupted_code())

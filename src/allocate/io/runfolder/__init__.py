@@ -11,6 +11,7 @@ one per kind of folder, write and read them. The layout of each kind of folder:
       RUN/SELLERS_KPIS    one row per seller
       RUN/TERRITORIES     one polygon per seller, with its KPIs (:mod:`~.territories`)
       RUN/QUOTAS          one quota per seller, when the scenario has ``quota``
+      RUN/EDITS           a version saved by ``allocate serve``: the hand edits
 
   a model without an alignment leaves ``RUN/INFEASIBLE`` or ``RUN/ERROR`` instead
   (:func:`write_failure`); :data:`KPIS` is read and merged by :mod:`~.kpis`;
@@ -62,6 +63,7 @@ from allocate.io.runfolder.names import (
     COMPARISON_HTML,
     COMPARISON_MD,
     DONE,
+    EDITS,
     ERROR,
     FUNNEL,
     INFEASIBLE,
@@ -98,6 +100,7 @@ __all__ = [
     "COMPARISON_HTML",
     "COMPARISON_MD",
     "DONE",
+    "EDITS",
     "ERROR",
     "FUNNEL",
     "INFEASIBLE",

@@ -13,6 +13,8 @@ SELLERS_KPIS = "sellers_kpis.csv"
 TERRITORIES = "territories.geojson"
 #: Seller quotas, when the scenario has a ``quota`` section (also copied by ``allocate export``).
 QUOTAS = "quotas.csv"
+#: The hand edits of a version saved by ``allocate serve``.
+EDITS = "edits.csv"
 #: What a model leaves instead of an alignment (``compare``).
 INFEASIBLE = "infeasible.json"
 ERROR = "error.json"

@@ -1,0 +1,34 @@
+"""CLI parity: ``allocate solve --from RUN --edits edits.csv`` keeps a saved version's locks."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from allocate.cli import app
+from allocate.io.runfolder import ALIGNMENT, EDITS
+
+
+def test_solve_from_a_saved_version_keeps_its_locked_edits(client, workspace, small_run, tmp_path: Path) -> None:
+    st = client.get("/api/state").json()
+    owner = dict(zip(*(client.get("/api/map").json()["accounts"][k] for k in ("id", "seller")), strict=True))
+    ids = [a for a, s in owner.items() if s != "S3"][:4]
+    client.post("/api/assign", json={"account_ids": ids, "seller_id": "S3", "version": st["version"]})
+    run = Path(client.post("/api/save", json={"name": "edited"}).json()["run_dir"])
+    out = tmp_path / "resolved"
+    r = CliRunner().invoke(app, ["solve", str(small_run["instance"]), "--model", "geography", "--time-limit", "2",
+                                 "--workers", "1", "--from", str(run), "--edits", str(run / EDITS), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    with (out / ALIGNMENT).open(encoding="utf-8") as fh:
+        got = {row["account_id"]: row["seller_id"] for row in csv.DictReader(fh)}
+    assert all(got[a] == "S3" for a in ids)
+
+
+def test_a_bad_edits_file_is_exit_2_with_row_and_column(small_run, tmp_path: Path) -> None:
+    bad = tmp_path / "edits.csv"
+    bad.write_text("account_id,from_seller,to_seller,at,note\nA0001,S1,S9,2026-01-01T00:00:00Z,manual; locked\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["solve", str(small_run["instance"]), "--edits", str(bad), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert "row 2" in r.output and "to_seller" in r.output and "S9" in r.output

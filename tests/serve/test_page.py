@@ -1,0 +1,148 @@
+"""The page in Debian's headless Chromium, network blocked: select, assign, lasso, undo,
+re-optimize, save and reopen, and hostile names shown as text. Screenshots are saved."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.publish.publishing import CHROMIUM, XSS, PageWatch, open_browser
+
+TOKEN = "page-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture()
+def server(workspace):
+    import uvicorn
+
+    from allocate.serve import Guard, create_app
+
+    port = _free_port()
+    app = create_app(workspace, Guard.for_host("127.0.0.1", TOKEN))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    yield f"http://127.0.0.1:{port}/"
+    srv.should_exit = True
+    t.join(10)
+
+
+@pytest.fixture()
+def browser(tmp_path: Path):
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
+    pytest.importorskip("playwright.sync_api")
+    pw, ctx = open_browser(tmp_path / "profile")
+    yield ctx
+    ctx.close()
+    pw.stop()
+
+
+def _row_text(page, seller: str) -> str:
+    return page.locator(f'#sellers tr[data-seller="{seller}"] td:nth-child(3)').inner_text()
+
+
+def _click_account(page, account_id: str, shift: bool = False) -> None:
+    pt = page.evaluate("id => window.AllocateServe.markerPoint(id)", account_id)
+    assert pt is not None
+    if shift:
+        page.keyboard.down("Shift")
+    page.mouse.click(pt["x"], pt["y"])
+    if shift:
+        page.keyboard.up("Shift")
+
+
+@pytest.mark.browser
+def test_edit_in_the_browser(server: str, browser, workspace, tmp_path: Path) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page = browser.new_page()
+    watch = PageWatch(page)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    page.screenshot(path=str(shots / "1-loaded.png"))
+    owner = page.evaluate("() => window.AllocateServe.state.owner")
+    # pick an account of S1 far from others is not needed: the canvas hit test takes the top one
+    aid = next(a for a, s in owner.items() if s != "S2")
+    page.evaluate("id => { window.AllocateServe.state.map.setView(window.AllocateServe.latLng(id), 11, {animate: false}); }", aid)
+    page.wait_for_timeout(300)
+    _click_account(page, aid)
+    assert page.locator("#selcount").inner_text() == "1 selected"
+    selected = page.evaluate("() => Array.from(window.AllocateServe.state.selected)")
+    target = "S2"
+    before = _row_text(page, target)
+    page.select_option("#target", target)
+    page.click("#assign")
+    page.wait_for_function(f"() => window.AllocateServe.state.owner['{selected[0]}'] === '{target}'")
+    after = _row_text(page, target)
+    assert after != before
+    assert "+" in page.locator(f'#sellers tr[data-seller="{target}"] td:nth-child(3) .delta').inner_text()
+    page.screenshot(path=str(shots / "2-assigned.png"))
+    # undo puts it back
+    page.click("#undo")
+    page.wait_for_function(f"() => window.AllocateServe.state.owner['{selected[0]}'] !== '{target}'")
+    assert _row_text(page, target) == before
+    # lasso a group: a free shape around the middle of the map
+    page.evaluate("() => { const s = window.AllocateServe.state; s.map.fitBounds(s.acc.id.map(id => window.AllocateServe.latLng(id)).reduce((b, ll) => b.extend(ll), L.latLngBounds([])), {animate: false}); }")
+    page.wait_for_timeout(300)
+    page.click("#clearsel")
+    page.check("#lasso")
+    box = page.locator("#map").bounding_box()
+    cx, cy, w, h = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"], box["height"]
+    page.mouse.move(cx - w * 0.4, cy - h * 0.4)
+    page.mouse.down()
+    for x, y in ((cx + w * 0.4, cy - h * 0.4), (cx + w * 0.4, cy + h * 0.4), (cx - w * 0.4, cy + h * 0.4), (cx - w * 0.4, cy - h * 0.39)):
+        page.mouse.move(x, y, steps=5)
+    page.mouse.up()
+    page.uncheck("#lasso")
+    n = int(page.locator("#selcount").inner_text().split()[0])
+    assert n > 5
+    page.screenshot(path=str(shots / "3-lasso.png"))
+    page.click("#lockbtn")
+    page.wait_for_function(f"() => Number(document.querySelector('#totals tr[data-total=locked_items] td:nth-child(2)').firstChild.textContent) >= {n}")
+    # re-optimize around the locks and accept
+    page.click("#opt-panel summary")
+    page.fill("#opt-time", "2")
+    page.click("#optimize")
+    page.wait_for_selector("#proposal:not([hidden])", timeout=60000)
+    page.screenshot(path=str(shots / "4-proposal.png"))
+    page.click("#accept")
+    page.wait_for_function("() => document.getElementById('status').textContent === 'proposal accepted'", timeout=20000)
+    # save, then reopen the original version
+    page.click("#versions-panel summary")
+    page.fill("#save-name", "from-browser")
+    page.click("#save")
+    page.wait_for_selector("#versions li[data-version='from-browser']", timeout=20000)
+    assert (workspace.store.root / "from-browser" / "edits.csv").is_file()
+    original = workspace.store.list()[0].name
+    page.locator(f"#versions li[data-version='{original}'] button", has_text="open").click()
+    page.wait_for_function(f"() => document.getElementById('source').textContent.includes('from {original}')", timeout=20000)
+    page.screenshot(path=str(shots / "5-reopened.png"))
+    # a hostile account name is shown as text in its tooltip, never run
+    page.evaluate("() => { window.AllocateServe.state.map.setView(window.AllocateServe.latLng('A0000'), 12, {animate: false}); }")
+    page.wait_for_timeout(300)
+    pt = page.evaluate("() => window.AllocateServe.markerPoint('A0000')")
+    page.mouse.move(pt["x"], pt["y"])  # hovering shows the tooltip
+    page.wait_for_selector(".leaflet-tooltip")
+    tip = page.locator(".leaflet-tooltip").first.inner_text()
+    assert XSS in tip
+    assert page.locator("img[src='x']").count() == 0
+    page.screenshot(path=str(shots / "6-hostile.png"))
+    assert watch.dialogs == [] and watch.errors == []
+    assert not [u for u in watch.blocked if not u.startswith("http://127.0.0.1")]  # nothing left the machine
+    assert len(list(shots.glob("*.png"))) == 6
