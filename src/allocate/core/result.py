@@ -73,6 +73,9 @@ class Result:
         changed the alignment).
     interrupted
         True when the solve was stopped on request (Ctrl-C); the best alignment so far is kept.
+    clock_stopped
+        The stages that the wall-clock safety net stopped before their deterministic budget
+        ran out (then ``deterministic`` is False).
     """
 
     status: SolveStatus
@@ -85,6 +88,7 @@ class Result:
     deterministic: bool
     solver_objective: float
     interrupted: bool = False
+    clock_stopped: tuple[str, ...] = ()
 
     @property
     def gap(self) -> float:
