@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 #: CP-SAT deterministic time units per second of search. One unit is about 0.5-1 s of one
 #: search thread on the quiet reference machine, up to 2.5 s under a load of 3 on 2 cores.
-CPSAT_DET_PER_S = 0.35
+CPSAT_DET_PER_S = 0.2
 #: GLOP deterministic time units per second (GLOP's unit runs 1-3 s of wall time).
 GLOP_DET_PER_S = 0.3
 #: PDLP iterations per second for one candidate entry (an iteration is two sparse products).

@@ -345,6 +345,14 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound, cloc
         model, max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search, cb
     )
     start_ev = evaluate(problem, start)
+    if out.status == cp_model.INFEASIBLE and np.isfinite(lp_bound):
+        # infeasible *with* the bound constraint proves nothing about the model itself (a
+        # bound a rounding above the optimum would do that): only the model alone may prove it
+        log.warning("CP-SAT found the model infeasible with the LP bound added: solving without it")
+        model = AssignmentModel(problem, scales, base=start)
+        out = solve_model(
+            model, _wall(prm, remaining, clock), prm.workers, prm.seed, det_left, prm.log_search, cb
+        )
     if out.status == cp_model.INFEASIBLE:
         raise InfeasibleError(
             "CP-SAT proved the model infeasible (balance, locks or move cap too tight)"

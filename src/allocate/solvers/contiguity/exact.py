@@ -52,7 +52,8 @@ class ContiguousOutcome:
     Attributes
     ----------
     choice
-        The contiguous alignment (candidate entry per item), ``None`` when none was found.
+        The contiguous alignment (candidate entry per item): CP-SAT's, else the feasible
+        contiguous warm start; ``None`` when neither exists.
     optimal
         CP-SAT proved the contiguous model optimal.
     objective, bound
@@ -140,6 +141,10 @@ def solve_contiguous(
     wall = time.perf_counter() - t0
     if out.choice is None:
         log.info("contiguous model: no solution in %.1fs (status %d)", wall, out.status)
+        if start_choice is not None and evaluate(p, start_choice).feasible:
+            # the contiguous warm start is a contiguous alignment too: better than none
+            ev = evaluate(problem, start_choice)
+            return ContiguousOutcome(start_choice, False, ev.objective, out.bound, wall)
         return ContiguousOutcome(None, False, float("nan"), out.bound, wall)
     optimal = out.status == cp_model.OPTIMAL
     log.info(
