@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, print_table, run_isolated, write_rows  # noqa: E402
+from allocate.io.runfolder import ALIGNMENT, KPIS  # noqa: E402
 
 #: A command may take the reading time plus the limit and this share of it.
 SLACK = 0.10
@@ -112,7 +113,7 @@ def main() -> None:
                 run = work / f"{model}-{limit:g}"
                 cmd = _allocate("solve", str(args.data), "--model", model, "--time-limit", f"{limit:g}",
                                 *common, "--out", str(run))  # fmt: skip
-                row = measure(f"{name}:solve:{model}@{limit:g}", cmd, limit, read_s, run / "kpis.json")
+                row = measure(f"{name}:solve:{model}@{limit:g}", cmd, limit, read_s, run / KPIS)
                 rows.append(row)
                 print(row, flush=True)
                 if first_run is None and row["exit"] == 0:
@@ -127,7 +128,7 @@ def main() -> None:
                 rows.append(row)
                 print(row, flush=True)
             if first_run is not None and not args.no_schedule:
-                cmd = _allocate("schedule", str(args.data), "--alignment", str(first_run / "alignment.csv"),
+                cmd = _allocate("schedule", str(args.data), "--alignment", str(first_run / ALIGNMENT),
                                 "--weeks", str(args.weeks), "--time-limit", f"{limit:g}",
                                 "--workers", str(args.workers), "--out", str(first_run))  # fmt: skip
                 row = measure(f"{name}:schedule@{limit:g}", cmd, limit, read_s, None)

@@ -105,3 +105,37 @@ def test_bad_option_value_is_bad_input(tiny_dir: Path, tmp_path: Path) -> None:
     result = _solve(tiny_dir, tmp_path / "run", "--model", "astrology")
     assert result.exit_code == 2 and "option model" in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_an_lp_stopped_by_its_budget_never_exits_3(tmp_path: Path, monkeypatch) -> None:
+    # issue 14: `solve fr-pme --model size --time-limit 3` exited 3 ("LP relaxation is
+    # infeasible") because the LP had stopped at its limit. Here every LP stops unfinished
+    # with overflow: the solve must go on, exit 0 and write a feasible alignment.
+    from allocate.solvers import lp as lp_module
+    from tests.solvers.test_lp import _StoppedSolver
+
+    stopped = lp_module.mbh.SolveStatus.FEASIBLE
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", lambda name: _StoppedSolver(name, stopped))
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    out = tmp_path / "run"
+    result = _solve(folder, out, "--model", "generalist")
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["status"] in ("optimal", "feasible")
+    assert kpis["totals"]["overloaded_sellers"] == 0  # recomputed from the alignment
+
+
+def test_a_run_stopped_by_the_clock_says_so(tmp_path: Path, monkeypatch) -> None:
+    # the safety net fires (here: a deadline already passed): kpis.json and the terminal say
+    # the run is not deterministic and which stage the clock stopped
+    from allocate.solvers import budget
+
+    monkeypatch.setattr(budget, "FINISH_S", 1e6)  # the searches' deadline is long gone
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    out = tmp_path / "run"
+    result = _solve(folder, out, "--model", "generalist")
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["deterministic"] is False
+    assert "safety net stopped" in kpis["deterministic_note"]
+    assert "not deterministic" in result.stderr
