@@ -44,8 +44,8 @@ OVERHEAD_S_PER_ENTRY = 6e-6
 #: ... plus this many seconds whatever the size.
 OVERHEAD_S = 0.4
 #: Seconds kept after the searches (KPIs, files) per candidate entry, and whatever the size.
-FINISH_S_PER_ENTRY = 5e-6
-FINISH_S = 0.3
+FINISH_S_PER_ENTRY = 6e-6
+FINISH_S = 0.6
 
 
 def overhead_s(nnz: int) -> float:

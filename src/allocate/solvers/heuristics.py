@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from allocate.solvers.budget import Clock
 from allocate.solvers.problem import AssignmentProblem, move_item, seller_totals
 
 
@@ -46,6 +47,7 @@ def repair(
     choice: NDArray[np.int64],
     rounds: int = 3,
     max_evals: int | None = None,
+    clock: Clock | None = None,
 ) -> NDArray[np.int64]:
     """Move items out of overloaded sellers (load or account count) at least cost per hour freed.
 
@@ -62,6 +64,8 @@ def repair(
     max_evals
         Largest number of candidate moves priced (a deterministic work budget; ``None``: no
         limit). The repair stops before the seller whose moves would pass it.
+    clock
+        Wall-clock safety net: checked before each seller; a stop is recorded on it.
 
     Returns
     -------
@@ -81,6 +85,9 @@ def repair(
             items = np.flatnonzero((s_of == s) & (p.fixed < 0))
             evals += int(width[items].sum())
             if evals > budget:
+                return choice
+            if clock is not None and clock.expired():
+                clock.fired("capacity repair")
                 return choice
             # candidate moves: (delta cost per load freed, item, entry)
             moves: list[tuple[float, int, int]] = []
@@ -110,6 +117,7 @@ def improve(
     choice: NDArray[np.int64],
     passes: int = 4,
     max_evals: int | None = None,
+    clock: Clock | None = None,
 ) -> NDArray[np.int64]:
     """Best-improvement shift moves on the full objective, keeping every capacity respected.
 
@@ -129,6 +137,8 @@ def improve(
         Largest number of passes over the items.
     max_evals
         Largest number of shifts priced (a deterministic work budget; ``None``: no limit).
+    clock
+        Wall-clock safety net: checked every 256 items; a stop is recorded on it.
 
     Returns
     -------
@@ -183,6 +193,9 @@ def improve(
                 continue
             evals += int(width[i])
             if evals > budget:
+                return choice
+            if clock is not None and i % 256 == 0 and clock.expired():
+                clock.fired("shift search")
                 return choice
             lo_e, hi_e = int(p.indptr[i]), int(p.indptr[i + 1])
             cur = int(choice[i])

@@ -223,8 +223,8 @@ def solve_assignment(
     log.info("LP bound %.4f in %.2fs", lp.bound, lp.wall_s)
     start = round_lp(problem, lp.x)
     evals = evaluations(HEURISTIC_SHARE * secs)
-    start = repair(problem, start, rounds=6, max_evals=evals)
-    start = improve(problem, start, max_evals=evals)
+    start = repair(problem, start, rounds=6, max_evals=evals, clock=clock)
+    start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
     if prm.on_solution is not None:
