@@ -64,7 +64,9 @@ def solve(
     clock = clock or Clock.after(scenario.time_limit_s, t0)
     mp = build_model(instance, scenario)
     # the searches end early enough for the KPIs and the files (same record of stops)
-    work = Clock(clock.deadline - finish_s(mp.problem.nnz), clock.stopped)
+    # (at most a quarter of the limit: a tiny limit on a small model still gets its searches)
+    reserve = min(finish_s(mp.problem.nnz), 0.25 * scenario.time_limit_s)
+    work = Clock(clock.deadline - reserve, clock.stopped)
     stage = ContiguityStage.plan(instance, scenario, mp)
     # the contiguity stage gets its share of the time limit after the pipeline, in budgets
     # and on the safety net's clock
