@@ -128,9 +128,12 @@ def test_an_lp_stopped_by_its_budget_never_exits_3(tmp_path: Path, monkeypatch) 
 def test_a_run_stopped_by_the_clock_says_so(tmp_path: Path, monkeypatch) -> None:
     # the safety net fires (here: a deadline already passed): kpis.json and the terminal say
     # the run is not deterministic and which stage the clock stopped
-    from allocate.solvers import budget
+    import time
 
-    monkeypatch.setattr(budget, "FINISH_S", 1e6)  # the searches' deadline is long gone
+    from allocate.solvers.budget import Clock
+
+    # the command's deadline is long gone when the solve starts
+    monkeypatch.setattr(Clock, "after", classmethod(lambda cls, _s, _start=None: cls(time.perf_counter() - 1)))
     folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
     out = tmp_path / "run"
     result = _solve(folder, out, "--model", "generalist")
