@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 #: search thread on the quiet reference machine, up to 2.5 s under a load of 3 on 2 cores.
 CPSAT_DET_PER_S = 0.2
 #: GLOP deterministic time units per second (GLOP's unit runs 1-3 s of wall time).
-GLOP_DET_PER_S = 0.3
+GLOP_DET_PER_S = 0.15
 #: PDLP iterations per second for one candidate entry (an iteration is two sparse products).
 PDLP_ENTRY_ITERS_PER_S = 2.0e6
 #: Elementary evaluations (one candidate priced) of the numpy/Python heuristics per second.
-EVALS_PER_S = 2.0e5
+EVALS_PER_S = 5.0e4
 #: Array elements that vectorized numpy passes (a few operations each) go through per second.
 NUMPY_ELEMENTS_PER_S = 2.0e7
 #: Fixed cost of a solve per candidate entry (model build, LP matrix, KPIs, writing): seconds.
