@@ -37,6 +37,9 @@ GLOP_MAX_ENTRIES = 40_000
 #: entries of fr-national under load): with a smaller budget it is skipped and the caller's
 #: Lagrangian bound (a count of subgradient steps) stands in.
 PDLP_MIN_S = 10.0
+#: Below this many seconds left on the safety net the LP is not started (nothing it could
+#: return that close to the deadline would be a proof or a finished bound).
+MIN_WALL_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -235,18 +238,26 @@ class _LpRun:
             solver.set_solver_specific_parameters(
                 f"use_dual_simplex: true max_deterministic_time: {glop_det(self.seconds)}"
             )
-        wall_limit = max(0.05, self.clock.left())
+        wall_limit = self.clock.left()
+        nothing = (np.zeros(p.nnz), np.zeros(p.n_sellers))
+        if wall_limit < MIN_WALL_S:
+            self.clock.fired("LP relaxation")
+            return LpResult(True, False, float("-inf"), *nothing, time.perf_counter() - self.t0)
         solver.set_time_limit_in_seconds(wall_limit)
         started = time.perf_counter()
         solver.solve(model)
         spent = time.perf_counter() - started
         wall = time.perf_counter() - self.t0
         status = solver.status()
-        nothing = (np.zeros(p.nnz), np.zeros(p.n_sellers))
+        if spent >= 0.9 * wall_limit:
+            # the wall clock may have interrupted the solver: whatever it says, no proof (a
+            # status reached near the limit under load has been seen to claim infeasibility)
+            if status != mbh.SolveStatus.OPTIMAL:
+                self.clock.fired("LP relaxation")
+            log.warning("LP relaxation reached the wall clock (status %s): no proof", status)
+            return LpResult(True, False, float("-inf"), *nothing, wall)
         if status == mbh.SolveStatus.INFEASIBLE:  # a proof from the solver
             return LpResult(False, True, float("inf"), *nothing, wall)
-        if status != mbh.SolveStatus.OPTIMAL and spent >= 0.95 * wall_limit:
-            self.clock.fired("LP relaxation")
         if status not in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE) or not solver.has_solution():
             log.warning("LP relaxation stopped with status %s after %.1fs", status, wall)
             return LpResult(True, False, float("-inf"), *nothing, wall)
