@@ -126,3 +126,40 @@ def test_no_valid_solution_exits_4_and_writes_nothing(tmp_path: Path, monkeypatc
     assert result.exit_code == 4, result.output
     assert "no solution:" in result.output and "breach: balance: count of" in result.output
     assert not out.exists()
+
+
+def test_an_lp_stopped_by_its_budget_never_exits_3(tmp_path: Path, monkeypatch) -> None:
+    # issue 14: `solve fr-pme --model size --time-limit 3` exited 3 ("LP relaxation is
+    # infeasible") because the LP had stopped at its limit. Here every LP stops unfinished
+    # with overflow: the solve must go on, exit 0 and write a feasible alignment.
+    from allocate.solvers import lp as lp_module
+    from tests.solvers.test_lp import _StoppedSolver
+
+    stopped = lp_module.mbh.SolveStatus.FEASIBLE
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", lambda name: _StoppedSolver(name, stopped))
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    out = tmp_path / "run"
+    result = _solve(folder, out, "--model", "generalist")
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["status"] in ("optimal", "feasible")
+    assert kpis["totals"]["overloaded_sellers"] == 0  # recomputed from the alignment
+
+
+def test_a_run_stopped_by_the_clock_says_so(tmp_path: Path, monkeypatch) -> None:
+    # the safety net fires (here: a deadline already passed): kpis.json and the terminal say
+    # the run is not deterministic and which stage the clock stopped
+    import time
+
+    from allocate.solvers.budget import Clock
+
+    # the command's deadline is long gone when the solve starts
+    monkeypatch.setattr(Clock, "after", classmethod(lambda cls, _s, _start=None: cls(time.perf_counter() - 1)))
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    out = tmp_path / "run"
+    result = _solve(folder, out, "--model", "generalist")
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["deterministic"] is False
+    assert "safety net stopped" in kpis["deterministic_note"]
+    assert "not deterministic" in result.stderr

@@ -35,3 +35,67 @@ def test_lagrangian_bound_by_hand() -> None:
     assert lagrangian_bound(p, np.zeros(2)) == pytest.approx(4.0)
     # λ = (1, 0): item costs at seller 0 rise by their 2 h: min(3, 5) + min(3, 4) + min(5, 2) - 3
     assert lagrangian_bound(p, np.array([1.0, 0.0])) == pytest.approx(5.0)
+
+
+class _StoppedSolver:
+    """A GLOP stand-in that stops at its budget with an unfinished point full of overflow."""
+
+    def __init__(self, _name: str, status=None) -> None:
+        self._status = status
+
+    def set_solver_specific_parameters(self, _text: str) -> None:
+        pass
+
+    def set_time_limit_in_seconds(self, _s: float) -> None:
+        pass
+
+    def solve(self, model) -> None:
+        self._n = model.num_variables()
+
+    def status(self):
+        return self._status
+
+    def has_solution(self) -> bool:
+        return True
+
+    def variable_values(self):
+        return np.full(self._n, 5.0)  # every overflow column at 5 h: "short" if believed
+
+    def objective_value(self) -> float:
+        return 1e9
+
+
+@pytest.mark.parametrize("status", ["FEASIBLE", "NOT_SOLVED", "ABNORMAL"])
+def test_an_lp_stopped_by_its_budget_proves_nothing(monkeypatch, status) -> None:
+    # issue 14: an unfinished LP's overflow was read as a proof of infeasibility (exit 3)
+    from allocate.solvers import lp as lp_module
+
+    code = getattr(lp_module.mbh.SolveStatus, status)
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", lambda name: _StoppedSolver(name, code))
+    lp = lp_relaxation(three_items(capacity=(3.0, 4.0)))
+    assert lp.feasible  # no proof either way
+    assert not lp.optimal  # and no bound: the caller falls back to the Lagrangian one
+
+
+def test_overflow_at_the_optimum_needs_the_overflow_only_lp_to_confirm(monkeypatch) -> None:
+    # the first LP "finishes" with overflow, the overflow-only LP finds none: not a proof
+    from allocate.solvers import lp as lp_module
+
+    calls = []
+
+    class Confirming(_StoppedSolver):
+        def variable_values(self):
+            calls.append(1)
+            return np.full(self._n, 5.0 if len(calls) == 1 else 0.0)
+
+    ok = lp_module.mbh.SolveStatus.OPTIMAL
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", lambda name: Confirming(name, ok))
+    lp = lp_relaxation(three_items(capacity=(3.0, 4.0)))
+    assert len(calls) == 2
+    assert lp.feasible and not lp.optimal
+
+
+def test_a_real_shortage_is_proven_by_the_overflow_only_lp() -> None:
+    lp = lp_relaxation(three_items(capacity=(2.0, 2.0)), seconds=0.01)  # smallest budget
+    assert not lp.feasible and lp.optimal
+    assert float(np.sum(lp.overflow)) == pytest.approx(2.0)  # 6 h on 4: the minimum overflow

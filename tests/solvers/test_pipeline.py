@@ -135,3 +135,50 @@ def test_capacity_shortfall_is_explained():
         solve_assignment(p, SolveParams(time_limit_s=2))
     assert "segment=large" in str(err.value)
     assert "short by 8.0 h" in str(err.value)
+
+
+def test_an_unfinished_lp_never_makes_a_feasible_problem_infeasible(monkeypatch):
+    # issue 14: `solve fr-pme --model size --time-limit 3` exited 3 because the LP stopped at
+    # its limit with overflow. Here the LP always stops at its budget with overflow everywhere.
+    from allocate.solvers import lp as lp_module
+    from tests.solvers.test_lp import _StoppedSolver
+
+    stopped = lp_module.mbh.SolveStatus.FEASIBLE
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", lambda name: _StoppedSolver(name, stopped))
+    p = random_problem(3, n=8, m=3)
+    sol = solve_assignment(p, SolveParams(time_limit_s=2, workers=1))
+    ev = evaluate(p, sol.choice)
+    assert ev.feasible  # recomputed: the problem was feasible all along
+    assert sol.objective == pytest.approx(brute_force(p), rel=1e-6) or sol.status.value == "feasible"
+    assert np.isfinite(sol.lp_bound) and sol.lp_bound <= ev.objective + 1e-6  # Lagrangian
+
+
+def test_the_deadline_is_a_recorded_safety_net():
+    from allocate.solvers.budget import Clock
+
+    p = random_problem(5, n=30, m=4)
+    clock = Clock.after(0.0)  # already passed: no search may start
+    sol = solve_assignment(p, SolveParams(time_limit_s=5, workers=1, clock=clock))
+    assert not sol.deterministic
+    assert clock.stopped and not clock.deterministic
+    assert "safety net" in clock.reason()
+    assert evaluate(p, sol.choice).objective == pytest.approx(sol.objective)
+
+
+def test_budgets_do_not_depend_on_the_time_already_spent(monkeypatch):
+    # the same problem, seed and limit give the same choice even when the clock runs slow
+    import time as time_module
+
+    p = random_problem(11, n=40, m=5)
+    a = solve_assignment(p, SolveParams(time_limit_s=3, workers=2, seed=4))
+    real = time_module.perf_counter
+    calls = {"n": 0}
+
+    def slow() -> float:  # every reading 2 ms later than the last: time "flies"
+        calls["n"] += 1
+        return real() + 0.002 * calls["n"]
+
+    monkeypatch.setattr(time_module, "perf_counter", slow)
+    b = solve_assignment(p, SolveParams(time_limit_s=3, workers=2, seed=4))
+    assert a.deterministic and b.deterministic
+    assert np.array_equal(a.choice, b.choice)

@@ -22,7 +22,6 @@ contiguous over the units of ``units.geojson``:
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,6 +33,7 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
+from allocate.solvers.budget import Clock, search_seconds
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
@@ -124,26 +124,31 @@ class ContiguityStage:
         return False
 
     def time_s(self) -> float:
-        """The stage's share of the time limit: max(5 s, half of it), at most 80 % of it.
+        """The stage's share of the search seconds: max(5 s, half of them), at most 80 %.
+
+        The search seconds are what the limit leaves once the fixed costs estimated from
+        the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
+        deterministic quantity, so the stage's budgets are too.
 
         Returns
         -------
         float
             Seconds kept from the pipeline for this stage.
         """
-        limit = self.scenario.time_limit_s
+        limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
         return min(max(5.0, 0.5 * limit), 0.8 * limit)
 
-    def run(self, sol: AssignmentSolution, t0: float) -> StageOutcome:
+    def run(self, sol: AssignmentSolution, clock: Clock) -> StageOutcome:
         """Make the pipeline's territories contiguous.
 
         Parameters
         ----------
         sol
             The pipeline's solution.
-        t0
-            ``time.perf_counter()`` at the start of the solve: the stage gets what is left
-            of the time limit (at least a second).
+        clock
+            The solve's wall-clock safety net. The stage's budgets are sized from
+            :meth:`time_s` (never from the time left, which varies from run to run); a stop
+            by the deadline is recorded on the clock.
 
         Returns
         -------
@@ -157,17 +162,18 @@ class ContiguityStage:
         graph = unit_graph(self.instance, self.b_unit)
         choice, status, best_bound = sol.choice, sol.status, sol.best_bound
         repaired = repair_contiguity(p, graph, choice, budget=sc.contiguity_budget)
+        secs = self.time_s()
         if self.mode == "exact":
-            left = max(1.0, sc.time_limit_s - (time.perf_counter() - t0))
             contiguous = solve_contiguous(
                 p,
                 graph,
                 repaired,
-                left,
+                secs,
                 sc.workers,
                 sc.seed,
                 deterministic=sc.deterministic,
                 lower_bound=sol.best_bound,
+                clock=clock,
             )
             if contiguous.choice is not None and self._keeps_rules(choice, contiguous.choice):
                 return StageOutcome(
@@ -176,8 +182,9 @@ class ContiguityStage:
                     max(best_bound, contiguous.bound),
                 )
         elif not sol.interrupted:
-            left = max(1.0, sc.time_limit_s - (time.perf_counter() - t0))
-            searched = contiguous_lns(p, graph, repaired, left, sc.seed, deterministic=sc.deterministic)
+            searched = contiguous_lns(
+                p, graph, repaired, secs, sc.seed, deterministic=sc.deterministic, clock=clock
+            )
             if self._keeps_rules(choice, searched):
                 repaired = searched  # else the repair's alignment, which breaks no rule
         if not np.array_equal(repaired, choice) and self._keeps_rules(choice, repaired):

@@ -21,6 +21,7 @@ from allocate.core.scenario import Scenario, scenario_instance
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
+from allocate.solvers.budget import Clock, finish_s
 from allocate.solvers.pipeline import SolveParams, solve_assignment
 from allocate.solvers.problem import evaluate
 
@@ -28,7 +29,11 @@ log = logging.getLogger(__name__)
 
 
 def solve(
-    instance: Instance, scenario: Scenario | None = None, *, model: str | None = None
+    instance: Instance,
+    scenario: Scenario | None = None,
+    *,
+    model: str | None = None,
+    clock: Clock | None = None,
 ) -> Result:
     """Align the accounts of ``instance`` under ``scenario``.
 
@@ -40,6 +45,11 @@ def solve(
         Options; defaults to :class:`Scenario()` (geography, soft balance).
     model
         Overrides ``scenario.model``.
+    clock
+        The command's wall-clock deadline (default: the time limit from now). The solve
+        keeps time for the KPIs and the files before it (:func:`~allocate.solvers.budget.finish_s`);
+        its stages stop on deterministic budgets sized from the limit, the deadline being
+        the safety net (a stage it stops makes the result non-deterministic, and says so).
 
     Returns
     -------
@@ -59,20 +69,28 @@ def solve(
     if model is not None and model != scenario.model:
         scenario = scenario.model_copy(update={"model": model})
     instance = scenario_instance(instance, scenario)
-    mp = build_model(instance, scenario)
     t0 = time.perf_counter()
+    clock = clock or Clock.after(scenario.time_limit_s, t0)
+    mp = build_model(instance, scenario)
+    # the searches end early enough for the KPIs and the files (same record of stops)
+    # (at most a quarter of the limit: a tiny limit on a small model still gets its searches)
+    reserve = min(finish_s(mp.problem.nnz), 0.25 * scenario.time_limit_s)
+    work = Clock(clock.deadline - reserve, clock.stopped)
     stage = ContiguityStage.plan(instance, scenario, mp)
-    # the contiguity stage gets its share of the time limit after the pipeline
+    # the contiguity stage gets its share of the time limit after the pipeline, in budgets
+    # and on the safety net's clock
+    stage_s = stage.time_s() if stage else 0.0
     params = SolveParams(
-        time_limit_s=scenario.time_limit_s - (stage.time_s() if stage else 0.0),
+        time_limit_s=scenario.time_limit_s - stage_s,
         workers=scenario.workers,
         seed=scenario.seed,
         deterministic=scenario.deterministic,
+        clock=Clock(work.deadline - stage_s, work.stopped),
     )
     sol = solve_assignment(mp.problem, params)
     choice, status, best_bound = sol.choice, sol.status, sol.best_bound
     if stage is not None:
-        kept = stage.run(sol, t0)
+        kept = stage.run(sol, work)
         choice, status, best_bound = kept.choice, kept.status, kept.best_bound
     ev = evaluate(mp.problem, choice)
     alignment = alignment_from_choice(mp, choice)
@@ -93,12 +111,13 @@ def solve(
         wall_s=max(sol.wall_s, time.perf_counter() - t0),
         alignment=alignment,
         scenario=scenario,
-        deterministic=sol.deterministic,
+        deterministic=sol.deterministic and work.deterministic,
         solver_objective=sol.solver_objective
         if np.array_equal(choice, sol.choice)
         else ev.objective,
         interrupted=sol.interrupted,
         breaches=report.breaches,
+        clock_stopped=tuple(work.stopped),
     )
 
 

@@ -28,6 +28,7 @@ from allocate.io.runfolder import (
     writing,
 )
 from allocate.io.scenario import read_scenario
+from allocate.solvers.budget import Clock
 
 
 def register(app: typer.Typer) -> None:
@@ -62,6 +63,8 @@ def solve(
         with folder_lock(out):
             inst = read_instance(folder)
             sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
+            # the limit counts from here (reading excluded): solving, KPIs and files fit in it
+            clock = Clock.after(sc.time_limit_s)
             solved = inst
             if from_run is not None or edits is not None:
                 from allocate.serve.edits import edited_instance, read_edits
@@ -69,7 +72,7 @@ def solve(
                 start = read_alignment(from_run / ALIGNMENT, inst) if from_run is not None else None
                 solved = edited_instance(inst, start, read_edits(edits, inst) if edits is not None else [])
             with console.status(f"solving {sc.model} on {inst.name} ({sc.time_limit_s:g}s limit)"), stop_on_sigint():
-                res = solve_fn(solved, sc)
+                res = solve_fn(solved, sc, clock=clock)
             if res.interrupted and not res.is_solution:
                 err_console.print("interrupted: no valid alignment had been found; nothing written")
                 raise typer.Exit(interrupted_code())
@@ -83,6 +86,7 @@ def solve(
                 if quotas is not None:
                     write_csv(Path(tmp) / QUOTAS, quotas)
         _print_result(res, kpis)
+        _warn(res)
         console.print(f"wrote {out}/{ALIGNMENT}, {KPIS}, {SELLERS_KPIS}, {TERRITORIES}")
         if quotas is not None:
             short = int((~quotas["attainable"]).sum())
@@ -103,6 +107,16 @@ def _quotas(folder: Path, inst: Any, res: Any, sc: Any, scenario: Path | None) -
 
     owner = account_owner(inst, res.alignment)
     return seller_quotas(inst, owner, sc.quota, read_history(folder, inst), source=str(scenario or "scenario"))
+
+
+def _warn(res: Any) -> None:
+    """Say plainly when the run is not reproducible (the wall-clock safety net fired)."""
+    if res.clock_stopped:
+        err_console.print(
+            "warning: not deterministic: the time limit stopped "
+            + ", ".join(res.clock_stopped)
+            + " before its deterministic budget (a rerun may differ)"
+        )
 
 
 def _print_result(res: Any, kpis: Any) -> None:

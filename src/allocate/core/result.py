@@ -77,6 +77,9 @@ class Result:
         The hard rules that ``alignment`` breaks, as found by the independent checker
         (:mod:`allocate.align.check`); empty for a solution. A result with breaches has the
         status ``unknown`` and is never written as a run.
+    clock_stopped
+        The stages that the wall-clock safety net stopped before their deterministic budget
+        ran out (then ``deterministic`` is False).
     """
 
     status: SolveStatus
@@ -90,6 +93,7 @@ class Result:
     solver_objective: float
     interrupted: bool = False
     breaches: tuple[str, ...] = ()
+    clock_stopped: tuple[str, ...] = ()
 
     @property
     def is_solution(self) -> bool:

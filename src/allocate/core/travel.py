@@ -119,17 +119,21 @@ def nearest_sellers(
     base_of = np.asarray(base_of).reshape(-1)
     if len(bases) < len(sel):
         idx_b, km_b = nearest_sellers(acc_lat, acc_lon, *_lat_lon(bases), k)
-        members = [np.flatnonzero(base_of == b) for b in range(len(bases))]
-        width = int(max(sum(len(members[b]) for b in row) for row in idx_b)) if len(idx_b) else 0
+        # the sellers of each base, in index order, padded with -1 to the largest base
+        size = np.bincount(base_of, minlength=len(bases))
+        by_base = np.argsort(base_of, kind="stable")
+        slot = np.arange(len(sel)) - np.repeat(np.cumsum(size) - size, size)
+        members = np.full((len(bases), int(size.max())), -1, dtype=np.int64)
+        members[base_of[by_base], slot] = by_base
         n = len(idx_b)
-        idx = np.full((n, width), -1, dtype=np.int64)
-        km = np.full((n, width), np.inf)
-        for i in range(n):
-            cols = np.concatenate([members[b] for b in idx_b[i]])
-            dist = np.repeat(km_b[i], [len(members[b]) for b in idx_b[i]])
-            idx[i, : len(cols)] = cols
-            km[i, : len(cols)] = dist
-        return idx, km
+        cols = members[idx_b].reshape(n, -1)  # each account's bases' sellers, nearest first
+        dist = np.repeat(km_b, members.shape[1], axis=1)
+        # move the padding to the end of each row, keeping the order of the sellers
+        pack = np.argsort(cols < 0, axis=1, kind="stable")
+        cols = np.take_along_axis(cols, pack, axis=1)
+        dist = np.where(cols >= 0, np.take_along_axis(dist, pack, axis=1), np.inf)
+        width = int((cols >= 0).sum(axis=1).max()) if n else 0
+        return cols[:, :width], dist[:, :width]
     k = int(min(k, len(sel)))
     if k <= 0:
         n = len(np.atleast_1d(acc_lat))

@@ -127,9 +127,13 @@ def build_problem(
     acc, sel = instance.accounts, instance.sellers
     n_b = int(rows.bundle.max()) + 1 if len(rows) else 0
     k = scenario.candidates
-    # candidate sellers per row: the k nearest eligible ones, today's seller and the lock
-    cand_rows: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * len(rows)
+    # candidate (row, seller) pairs: the k nearest eligible sellers, today's seller when
+    # eligible, and (below) a locked account's owner; arrays throughout (no loop over rows)
+    n_s = len(sel)
+    pair_r: list[NDArray[np.int64]] = []
+    pair_s: list[NDArray[np.int64]] = []
     labels_arr = np.array(rows.eligible_class, dtype=object)
+    owner_eligible = np.zeros(len(rows), dtype=bool)
     for label, sellers in eligible.items():
         r_idx = np.flatnonzero(labels_arr == label)
         if len(r_idx) == 0 or len(sellers) == 0:
@@ -141,36 +145,34 @@ def build_problem(
             far = km > scenario.radius_km
             far[:, 0] = False
             nn = np.where(far, -1, nn)
-        eligible_set = set(int(s) for s in sellers)
-        for j, r in enumerate(r_idx):
-            c = sellers[nn[j][nn[j] >= 0]]
-            extra = [int(acc.current_seller[rows.account[r]])]
-            c = np.unique(np.r_[c, [s for s in extra if s >= 0 and s in eligible_set]]).astype(np.int64)
-            cand_rows[r] = c
-    # bundle candidates = union of its rows' candidates (each bundle shares one eligibility class)
+        ok = nn >= 0
+        pair_r.append(np.repeat(r_idx, ok.sum(axis=1)))
+        pair_s.append(np.asarray(sellers, dtype=np.int64)[nn[ok]])
+        in_class = np.zeros(n_s, dtype=bool)
+        in_class[np.asarray(sellers, dtype=np.int64)] = True
+        cur = acc.current_seller[a_idx]
+        keep = (cur >= 0) & in_class[np.maximum(cur, 0)]
+        owner_eligible[r_idx[keep]] = True
+        pair_r.append(r_idx[keep])
+        pair_s.append(cur[keep].astype(np.int64))
+    # bundle candidates = union of its rows' candidates (each bundle shares one eligibility
+    # class); a locked account's owner must be a candidate of its bundle
+    r_all = np.concatenate(pair_r) if pair_r else np.zeros(0, dtype=np.int64)
+    s_all = np.concatenate(pair_s) if pair_s else np.zeros(0, dtype=np.int64)
+    lock_rows = np.flatnonzero(owner_eligible & acc.locked[rows.account])
+    r_all = np.r_[r_all, lock_rows].astype(np.int64)
+    s_all = np.r_[s_all, acc.current_seller[rows.account[lock_rows]]].astype(np.int64)
+    keys = np.sort(rows.bundle[r_all].astype(np.int64) * n_s + s_all)
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    seller_a = (keys % n_s).astype(np.int64) if n_s else keys
+    counts = np.bincount(keys // max(n_s, 1), minlength=n_b).astype(np.int64) if n_b else np.zeros(0, dtype=np.int64)
+    indptr_a = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    # loads: expand (bundle, seller) to (row, seller) pairs, bundle by bundle, row by row
     order = np.argsort(rows.bundle, kind="stable")
-    starts = np.searchsorted(rows.bundle[order], np.arange(n_b + 1))
-    indptr = [0]
-    cand_seller: list[int] = []
-    for b in range(n_b):
-        members = order[starts[b] : starts[b + 1]]
-        cs = np.unique(np.concatenate([cand_rows[r] for r in members])) if len(members) else np.zeros(0, dtype=np.int64)
-        # a locked account's owner must be a candidate of its bundle
-        for r in members:
-            a = rows.account[r]
-            lab = rows.eligible_class[r]
-            if acc.locked[a] and int(acc.current_seller[a]) in set(eligible.get(lab, np.zeros(0, dtype=np.int64)).tolist()):
-                cs = np.unique(np.r_[cs, acc.current_seller[a]])
-        cand_seller.extend(int(s) for s in cs)
-        indptr.append(len(cand_seller))
-    indptr_a = np.array(indptr, dtype=np.int64)
-    seller_a = np.array(cand_seller, dtype=np.int64)
-    # loads: expand (bundle, seller) to (row, seller) pairs
-    counts = np.diff(indptr_a)
-    row_rep = np.concatenate([np.repeat(order[starts[b] : starts[b + 1]], counts[b]) for b in range(n_b)]) if n_b else np.zeros(0, dtype=np.int64)
-    entry_rep = np.concatenate(
-        [np.tile(np.arange(indptr_a[b], indptr_a[b + 1]), starts[b + 1] - starts[b]) for b in range(n_b)]
-    ) if n_b else np.zeros(0, dtype=np.int64)
+    width = counts[rows.bundle[order]]
+    row_rep = np.repeat(order, width)
+    first = np.repeat(np.cumsum(width) - width, width)
+    entry_rep = np.repeat(indptr_a[rows.bundle[order]], width) + (np.arange(int(width.sum())) - first)
     pair_seller = seller_a[entry_rep]
     tmin = travel_minutes(instance, pair_seller, rows.account[row_rep])
     travel_h = visit_travel_h(rows.visits[row_rep], tmin)

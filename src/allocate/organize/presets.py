@@ -38,6 +38,9 @@ sparse :class:`~allocate.solvers.problem.AssignmentProblem` written out in
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import numpy as np
 
 from allocate.core.errors import InfeasibleError, Shortfall
@@ -80,6 +83,14 @@ def build_model(instance: Instance, scenario: Scenario, model: str | None = None
         When no seller may serve some eligibility class (a role, a segment...).
     """
     name = model or scenario.model
+    # The last model built is kept: the KPIs of a solve need the same model, and building it
+    # again costs seconds on large instances. Keyed by the instance object (weakly) and the
+    # scenario's content; the model is frozen.
+    key = (scenario.model_dump_json(), name)
+    with _LAST_LOCK:
+        last = _LAST.get("model")
+        if last is not None and last[0]() is instance and last[1] == key:
+            return last[2]
     builders = {
         "geography": _geography,
         "generalist": _generalist,
@@ -90,7 +101,14 @@ def build_model(instance: Instance, scenario: Scenario, model: str | None = None
     }
     if name not in builders:
         raise ValueError(f"unknown organization model {name!r}; expected one of {', '.join(builders)}")
-    return builders[name](instance, scenario)
+    built = builders[name](instance, scenario)
+    with _LAST_LOCK:
+        _LAST["model"] = (weakref.ref(instance), key, built)
+    return built
+
+
+_LAST: dict[str, tuple[weakref.ref, tuple[str, str], ModelProblem]] = {}
+_LAST_LOCK = threading.Lock()
 
 
 def _all_sellers(instance: Instance, scenario: Scenario) -> np.ndarray:

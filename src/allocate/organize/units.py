@@ -70,12 +70,14 @@ def base_units(instance: Instance, units: list[int]) -> NDArray[np.int64]:
     out = np.full(len(sel), -1, dtype=np.int64)
     if not geoms:
         return out
-    cent = shapely.centroid(np.array(geoms, dtype=object))
+    arr = np.array(geoms, dtype=object)
+    cent = shapely.centroid(arr)
     cx, cy = shapely.get_x(cent), shapely.get_y(cent)
+    shapely.prepare(arr)
     for s in range(len(sel)):
         pt = shapely.Point(float(sel.lon[s]), float(sel.lat[s]))
-        inside = [k for k, g in enumerate(geoms) if g.covers(pt)]  # type: ignore[attr-defined]
-        if inside:
+        inside = np.flatnonzero(shapely.covers(arr, pt))  # one vectorized test per seller
+        if len(inside):
             out[s] = units[inside[0]]
         else:
             coslat = np.cos(np.radians(float(sel.lat[s])))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from allocate.solvers.budget import Clock
 from allocate.solvers.problem import AssignmentProblem, move_item, seller_totals
 
 
@@ -29,19 +30,25 @@ def round_lp(problem: AssignmentProblem, x: NDArray[np.float64]) -> NDArray[np.i
         Candidate entry chosen per item (capacities may be exceeded).
     """
     p = problem
-    choice = np.empty(p.n_items, dtype=np.int64)
+    if p.n_items == 0:
+        return np.zeros(0, dtype=np.int64)
+    item_of = p.item_of
     score = np.asarray(x, dtype=float) - 1e-9 * (p.cost - p.cost.min(initial=0))
-    for i in range(p.n_items):
-        lo, hi = int(p.indptr[i]), int(p.indptr[i + 1])
-        if p.fixed[i] >= 0:
-            k = np.flatnonzero(p.seller[lo:hi] == p.fixed[i])
-            choice[i] = lo + int(k[0]) if len(k) else lo + int(np.argmax(score[lo:hi]))
-        else:
-            choice[i] = lo + int(np.argmax(score[lo:hi]))
-    return choice
+    # a lock's own entry wins over every other score
+    owner = (p.fixed[item_of] >= 0) & (p.seller == p.fixed[item_of])
+    score = np.where(owner, np.inf, score)
+    # per item, the first entry of the largest score: sort by (item, -score), stable
+    order = np.lexsort((np.arange(p.nnz), -score, item_of))
+    return order[p.indptr[:-1]].astype(np.int64)
 
 
-def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 3) -> NDArray[np.int64]:
+def repair(
+    problem: AssignmentProblem,
+    choice: NDArray[np.int64],
+    rounds: int = 3,
+    max_evals: int | None = None,
+    clock: Clock | None = None,
+) -> NDArray[np.int64]:
     """Move items out of overloaded sellers (load or account count) at least cost per hour freed.
 
     Each move goes to a candidate seller with enough room; items of locked accounts never move.
@@ -54,6 +61,11 @@ def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 
         Candidate entry per item; not modified.
     rounds
         Passes over the overloaded sellers.
+    max_evals
+        Largest number of candidate moves priced (a deterministic work budget; ``None``: no
+        limit). The repair stops before the seller whose moves would pass it.
+    clock
+        Wall-clock safety net: checked before each seller; a stop is recorded on it.
 
     Returns
     -------
@@ -62,12 +74,21 @@ def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 
     """
     p = problem
     choice, s_of, loads, counts, limit_n = _start(p, choice)
+    width = np.diff(p.indptr)
+    evals = 0
+    budget = np.inf if max_evals is None else max_evals
     for _ in range(rounds):
         over = np.flatnonzero((loads > p.capacity + 1e-9) | (counts > limit_n))
         if len(over) == 0:
             break
         for s in over[np.argsort(-(loads - p.capacity)[over], kind="stable")]:
             items = np.flatnonzero((s_of == s) & (p.fixed < 0))
+            evals += int(width[items].sum())
+            if evals > budget:
+                return choice
+            if clock is not None and clock.expired():
+                clock.fired("capacity repair")
+                return choice
             # candidate moves: (delta cost per load freed, item, entry)
             moves: list[tuple[float, int, int]] = []
             for i in items:
@@ -91,7 +112,13 @@ def repair(problem: AssignmentProblem, choice: NDArray[np.int64], rounds: int = 
     return choice
 
 
-def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int = 4) -> NDArray[np.int64]:
+def improve(
+    problem: AssignmentProblem,
+    choice: NDArray[np.int64],
+    passes: int = 4,
+    max_evals: int | None = None,
+    clock: Clock | None = None,
+) -> NDArray[np.int64]:
     """Best-improvement shift moves on the full objective, keeping every capacity respected.
 
     A shift moves one item to another candidate seller. Its gain counts the cost, the move
@@ -108,6 +135,10 @@ def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int =
         Candidate entry per item; not modified.
     passes
         Largest number of passes over the items.
+    max_evals
+        Largest number of shifts priced (a deterministic work budget; ``None``: no limit).
+    clock
+        Wall-clock safety net: checked every 256 items; a stop is recorded on it.
 
     Returns
     -------
@@ -125,6 +156,9 @@ def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int =
             group_of[members] = g
     balances = [b for b in p.balances]
     weights = np.array([1e6 if b.hard else b.weight for b in balances])
+    width = np.diff(p.indptr) * max(1, len(balances))
+    evals = 0
+    budget = np.inf if max_evals is None else max_evals
     for _ in range(passes):
         # per measure: the current per-seller totals and frozen band bounds
         q = []
@@ -157,6 +191,12 @@ def improve(problem: AssignmentProblem, choice: NDArray[np.int64], passes: int =
         for i in range(p.n_items):
             if p.fixed[i] >= 0:
                 continue
+            evals += int(width[i])
+            if evals > budget:
+                return choice
+            if clock is not None and i % 256 == 0 and clock.expired():
+                clock.fired("shift search")
+                return choice
             lo_e, hi_e = int(p.indptr[i]), int(p.indptr[i + 1])
             cur = int(choice[i])
             s = int(s_of[i])

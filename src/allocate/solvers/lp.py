@@ -6,9 +6,11 @@ bound on the integer optimum. The matrix is built in one go from numpy arrays
 entries is built in well under a second.
 
 Each capacity row also gets an *overflow* column priced at ``OVERFLOW_PRICE`` times the largest
-cost. With it the LP is always feasible; a positive overflow at the optimum proves that the
-capacities cannot carry the items (the LP with overflow fixed at 0 is infeasible), and tells
-which sellers' areas are short and by how many hours.
+cost. With it the LP is always feasible. A positive overflow at the optimum is only a hint (the
+price is finite), so it is checked by a second LP that minimizes the overflow alone: a positive
+minimum, at that LP's proven optimum, proves that the capacities cannot carry the items and
+tells which sellers' areas are short and by how many hours. An LP stopped by its budget proves
+nothing either way: the caller then falls back to a Lagrangian bound and the heuristics.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from numpy.typing import NDArray
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy.sparse import coo_matrix
 
+from allocate.solvers.budget import Clock, glop_det, pdlp_iterations
 from allocate.solvers.problem import AssignmentProblem
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,13 @@ OVERFLOW_PRICE = 1e3
 #: Above this many candidate entries the LP goes to PDLP (first-order, scales linearly) rather
 #: than GLOP (simplex); PDLP's bound is then certified by a Lagrangian dual (see below).
 GLOP_MAX_ENTRIES = 40_000
+#: PDLP spends seconds before its first iterations on large models (about 10 s on the 321k
+#: entries of fr-national under load): with a smaller budget it is skipped and the caller's
+#: Lagrangian bound (a count of subgradient steps) stands in.
+PDLP_MIN_S = 10.0
+#: Below this many seconds left on the safety net the LP is not started (nothing it could
+#: return that close to the deadline would be a proof or a finished bound).
+MIN_WALL_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -110,26 +120,40 @@ class _Builder:
         return h
 
 
-def lp_relaxation(problem: AssignmentProblem, time_limit_s: float = 60.0) -> LpResult:
-    """Solve the LP relaxation with GLOP.
+def lp_relaxation(
+    problem: AssignmentProblem, seconds: float = 60.0, clock: Clock | None = None
+) -> LpResult:
+    """Solve the LP relaxation with GLOP (dual simplex).
 
     Models above :data:`GLOP_MAX_ENTRIES` candidate entries go to PDLP with a reduced model
     (assignment, capacity, account limits) and a Lagrangian-certified bound.
+
+    The solver stops on a deterministic budget sized from ``seconds`` (GLOP's deterministic
+    time, PDLP's iteration count: see :mod:`allocate.solvers.budget`), so the same problem
+    gives the same LP whatever the load; ``clock``'s deadline is only a safety net.
 
     Parameters
     ----------
     problem
         The assignment problem.
-    time_limit_s
-        Wall-clock limit of the LP solver (at least 1 s).
+    seconds
+        Seconds the budget is sized from.
+    clock
+        The solve's wall-clock safety net (default: ``4 * seconds + 1`` from now).
 
     Returns
     -------
     LpResult
-        Bound, fractional guide and per-seller overflow.
+        Bound, fractional guide and per-seller overflow. ``feasible`` is False only on a
+        proof: GLOP/PDLP proved the LP infeasible, or the LP finished with overflow and a
+        second LP that minimizes the overflow alone finished with a positive minimum.
     """
     p = problem
     t0 = time.perf_counter()
+    clock = clock or Clock.after(4 * seconds + 1)
+    if p.nnz > GLOP_MAX_ENTRIES and seconds < PDLP_MIN_S:
+        log.info("LP budget %.1fs below %.0fs on %d entries: PDLP skipped", seconds, PDLP_MIN_S, p.nnz)
+        return LpResult(True, False, float("-inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), 0.0)
     b = _Builder()
     item_of = p.item_of
     locked = p.fixed[item_of] >= 0
@@ -160,50 +184,101 @@ def lp_relaxation(problem: AssignmentProblem, time_limit_s: float = 60.0) -> LpR
         b.terms(pos[p.seller[e]], x[e], p.count[item_of[e]].astype(float))
     moves_const = float(p.count[p.current >= 0].sum())
     use_pdlp = p.nnz > GLOP_MAX_ENTRIES
-    if use_pdlp:
-        # First-order methods are sensitive to badly scaled rows: large models get the core LP
-        # (assignment + capacity + max accounts, moves priced in the cost). Dropping the balance
-        # slacks (>= 0) and the move cap keeps it a valid relaxation of the full model.
-        model = b.model()
-        model.set_objective_offset(p.move_weight * moves_const)
-        return _solve(p, model, x, over, cap_rows, time_limit_s, t0, use_pdlp)
-    if p.max_moves is not None:
-        r = b.rows_([moves_const - p.max_moves], inf)
-        e = np.flatnonzero(stay)
-        b.terms(np.full(len(e), r[0]), x[e], p.count[item_of[e]].astype(float))
-    _balance(b, p, x, item_of)
+    # First-order methods are sensitive to badly scaled rows: PDLP gets the core LP
+    # (assignment + capacity + max accounts, moves priced in the cost). Dropping the balance
+    # slacks (>= 0) and the move cap keeps it a valid relaxation of the full model.
+    if not use_pdlp:
+        if p.max_moves is not None:
+            r = b.rows_([moves_const - p.max_moves], inf)
+            e = np.flatnonzero(stay)
+            b.terms(np.full(len(e), r[0]), x[e], p.count[item_of[e]].astype(float))
+        _balance(b, p, x, item_of)
     model = b.model()
     model.set_objective_offset(p.move_weight * moves_const)
-    return _solve(p, model, x, over, cap_rows, time_limit_s, t0, use_pdlp)
+    run = _LpRun(p, x, over, cap_rows, seconds, clock, t0, use_pdlp)
+    out = run.solve(model)
+    if out.feasible or not out.optimal:
+        return out
+    # Overflow at the optimum is a hint, not a proof (the overflow price is finite):
+    # minimize the overflow alone; a positive minimum proves that the capacities fall short.
+    model.clear_objective()
+    model.set_objective_coefficients(list(map(int, over)), [1.0] * len(over))
+    phase1 = run.solve(model, phase1=True)
+    if phase1.optimal and not phase1.feasible:
+        return LpResult(False, True, float("inf"), out.x, phase1.overflow, phase1.wall_s)
+    log.warning("LP overflow not confirmed by the overflow-only LP: no proof of infeasibility")
+    return LpResult(True, False, float("-inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), phase1.wall_s)
 
 
-def _solve(p, model, x, over, cap_rows, time_limit_s, t0, use_pdlp) -> LpResult:
-    solver = mbh.ModelSolverHelper("pdlp" if use_pdlp else "glop")
-    if use_pdlp:
-        solver.set_solver_specific_parameters(
-            "termination_criteria { simple_optimality_criteria "
-            "{ eps_optimal_relative: 1e-6 eps_optimal_absolute: 1e-6 } }"
-        )
-    solver.set_time_limit_in_seconds(max(1.0, float(time_limit_s)))
-    solver.solve(model)
-    wall = time.perf_counter() - t0
-    status = solver.status()
-    if status == mbh.SolveStatus.INFEASIBLE:
-        return LpResult(False, True, float("inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), wall)
-    if status not in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE) or not solver.has_solution():
-        log.warning("LP relaxation stopped with status %s after %.1fs", status, wall)
-        return LpResult(True, False, float("-inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), wall)
-    vals = np.asarray(solver.variable_values())
-    overflow = vals[over]
-    if overflow.sum() > 1e-4 * max(1.0, float(p.capacity.sum())) * (1e-2 if not use_pdlp else 1.0):
-        return LpResult(False, True, float("inf"), vals[x], overflow, wall)
-    if use_pdlp or status != mbh.SolveStatus.OPTIMAL:
-        # A first-order solution is only approximately optimal: certify the bound with the
-        # Lagrangian dual at PDLP's capacity multipliers (valid for any multipliers >= 0).
-        duals = np.asarray(solver.dual_values())[cap_rows]
-        bound = lagrangian_bound(p, np.maximum(0.0, -duals))
-        return LpResult(True, True, bound, np.clip(vals[x], 0, 1), overflow, wall)
-    return LpResult(True, True, float(solver.objective_value()), vals[x], overflow, wall)
+@dataclass(frozen=True)
+class _LpRun:
+    """One LP solve of the relaxation (GLOP or PDLP) on a deterministic budget."""
+
+    p: AssignmentProblem
+    x: NDArray[np.int64]
+    over: NDArray[np.int64]
+    cap_rows: NDArray[np.int64]
+    seconds: float
+    clock: Clock
+    t0: float
+    use_pdlp: bool
+
+    def solve(self, model: mbh.ModelBuilderHelper, phase1: bool = False) -> LpResult:
+        p, x, over = self.p, self.x, self.over
+        solver = mbh.ModelSolverHelper("pdlp" if self.use_pdlp else "glop")
+        if self.use_pdlp:
+            iters = pdlp_iterations(self.seconds, p.nnz)
+            solver.set_solver_specific_parameters(
+                "num_threads: 1 termination_criteria { "
+                f"iteration_limit: {iters} simple_optimality_criteria "
+                "{ eps_optimal_relative: 1e-6 eps_optimal_absolute: 1e-6 } }"
+            )
+        else:
+            # the dual simplex is 5-10x faster than the primal one on these models
+            solver.set_solver_specific_parameters(
+                f"use_dual_simplex: true max_deterministic_time: {glop_det(self.seconds)}"
+            )
+        wall_limit = self.clock.left()
+        nothing = (np.zeros(p.nnz), np.zeros(p.n_sellers))
+        if wall_limit < MIN_WALL_S:
+            self.clock.fired("LP relaxation")
+            return LpResult(True, False, float("-inf"), *nothing, time.perf_counter() - self.t0)
+        solver.set_time_limit_in_seconds(wall_limit)
+        started = time.perf_counter()
+        solver.solve(model)
+        spent = time.perf_counter() - started
+        wall = time.perf_counter() - self.t0
+        status = solver.status()
+        if spent >= 0.9 * wall_limit:
+            # the wall clock may have interrupted the solver: whatever it says, no proof (a
+            # status reached near the limit under load has been seen to claim infeasibility)
+            if status != mbh.SolveStatus.OPTIMAL:
+                self.clock.fired("LP relaxation")
+            log.warning("LP relaxation reached the wall clock (status %s): no proof", status)
+            return LpResult(True, False, float("-inf"), *nothing, wall)
+        if status == mbh.SolveStatus.INFEASIBLE:  # a proof from the solver
+            return LpResult(False, True, float("inf"), *nothing, wall)
+        if status not in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE) or not solver.has_solution():
+            log.warning("LP relaxation stopped with status %s after %.1fs", status, wall)
+            return LpResult(True, False, float("-inf"), *nothing, wall)
+        vals = np.asarray(solver.variable_values())
+        overflow = vals[over]
+        short = overflow.sum() > 1e-4 * max(1.0, float(p.capacity.sum())) * (1e-2 if not self.use_pdlp else 1.0)
+        # stopped by its budget: no proof either way; PDLP's point still certifies a
+        # Lagrangian bound (valid for any multipliers >= 0), GLOP's is not used
+        if status != mbh.SolveStatus.OPTIMAL and (not self.use_pdlp or phase1 or short):
+            return LpResult(True, False, float("-inf"), *nothing, wall)
+        if short:
+            return LpResult(False, True, float("inf"), vals[x], overflow, wall)
+        if phase1:
+            return LpResult(True, True, 0.0, vals[x], overflow, wall)
+        if self.use_pdlp or status != mbh.SolveStatus.OPTIMAL:
+            # A first-order solution is only approximately optimal: certify the bound with the
+            # Lagrangian dual at PDLP's capacity multipliers (valid for any multipliers >= 0).
+            duals = np.asarray(solver.dual_values())[self.cap_rows]
+            bound = lagrangian_bound(p, np.maximum(0.0, -duals))
+            return LpResult(True, True, bound, np.clip(vals[x], 0, 1), overflow, wall)
+        return LpResult(True, True, float(solver.objective_value()), vals[x], overflow, wall)
 
 
 def lagrangian_bound(problem: AssignmentProblem, lam: NDArray[np.float64]) -> float:
@@ -271,7 +346,7 @@ def _balance(b: _Builder, p: AssignmentProblem, x: NDArray[np.int64], item_of: N
 
 
 def subgradient_bound(
-    problem: AssignmentProblem, time_limit_s: float = 5.0, iterations: int = 300
+    problem: AssignmentProblem, iterations: int = 300, clock: Clock | None = None
 ) -> tuple[float, NDArray[np.float64]]:
     """Lagrangian dual of the capacities by projected subgradient (a fallback bound).
 
@@ -282,10 +357,11 @@ def subgradient_bound(
     ----------
     problem
         The assignment problem.
-    time_limit_s
-        Wall-clock limit; the loop stops after the iteration that passes it.
     iterations
-        Largest number of subgradient steps.
+        Number of subgradient steps: the deterministic budget.
+    clock
+        The wall-clock safety net (the loop stops after the step that passes its deadline,
+        and records it).
 
     Returns
     -------
@@ -295,7 +371,6 @@ def subgradient_bound(
         Its multipliers, one per seller.
     """
     p = problem
-    t0 = time.perf_counter()
     item_of = p.item_of
     moved = (p.current[item_of] >= 0) & (p.seller != p.current[item_of])
     base = p.cost_weight * p.cost + p.move_weight * np.where(moved, p.count[item_of], 0)
@@ -314,14 +389,13 @@ def subgradient_bound(
             best, best_lam = value, lam.copy()
         # the chosen candidate of each item (first minimum)
         is_min = c == np.repeat(mins, np.diff(p.indptr))
-        first = np.r_[True, item_of[1:] != item_of[:-1]]
         chosen = np.flatnonzero(is_min)
         chosen = chosen[np.r_[True, item_of[chosen][1:] != item_of[chosen][:-1]]] if len(chosen) else chosen
-        del first
         used = np.bincount(p.seller[chosen], weights=p.load[chosen], minlength=p.n_sellers)
         g = used - p.capacity
         lam = np.maximum(0.0, lam + step * g / max(1e-9, float(np.linalg.norm(g))))
         step *= 0.98
-        if time.perf_counter() - t0 > time_limit_s:
+        if clock is not None and clock.expired():
+            clock.fired("Lagrangian bound")
             break
     return best, best_lam

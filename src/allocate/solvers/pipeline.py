@@ -41,6 +41,7 @@ from ortools.sat.python import cp_model
 from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
 from allocate.solvers import tabu
+from allocate.solvers.budget import CPSAT_DET_PER_S, Clock, cpsat_det, evaluations, search_seconds
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
@@ -50,13 +51,20 @@ from allocate.solvers.scaling import scales_for, snap
 
 log = logging.getLogger(__name__)
 
-#: CP-SAT deterministic time units granted per second of the time limit. One unit is roughly
-#: one second of search on the 2-core reference machine; granting 0.6 leaves head-room, so the
-#: deterministic budget (reproducible) normally runs out before the wall clock (not reproducible).
-DET_PER_SECOND = 0.6
+#: CP-SAT deterministic time units granted per second of search (see
+#: :mod:`allocate.solvers.budget`, where every rate is calibrated).
+DET_PER_SECOND = CPSAT_DET_PER_S
 #: Tabu-search work units (entries priced, see :func:`tabu.work_per_iteration`) granted per
-#: second; about half of what the reference machine does, for the same head-room as above.
-TABU_WORK_PER_SECOND = 14e6
+#: second; about a fifth of what the quiet reference machine does, for the head-room that keeps
+#: the count (reproducible) ending before the wall clock (not reproducible) under load.
+TABU_WORK_PER_SECOND = 6e6
+#: Shares of the search seconds (:func:`~allocate.solvers.budget.search_seconds`) that size
+#: the deterministic budgets of the LP, the Lagrangian fallback and the start heuristics; the
+#: CP-SAT phases share what is left (``CP_SHARE``).
+LP_SHARE = 0.2
+LAGRANGE_SHARE = 0.05
+HEURISTIC_SHARE = 0.1
+CP_SHARE = 0.6
 #: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
 #: optimality in its full-model phase.
 TABU_SHARE = 0.35
@@ -88,6 +96,9 @@ class SolveParams:
         Print CP-SAT's search log.
     on_solution
         Called with (seconds since start, objective) at each improving feasible solution.
+    clock
+        The wall-clock safety net shared with the caller's other stages (default: the time
+        limit from the call); the stages it stops are recorded on it.
     """
     time_limit_s: float = 30.0
     workers: int = 2
@@ -99,6 +110,7 @@ class SolveParams:
     log_search: bool = False
     #: called with (seconds since start, objective) at each improving feasible solution
     on_solution: Callable[[float, float], None] | None = field(default=None, compare=False)
+    clock: Clock | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -182,7 +194,8 @@ def solve_assignment(
     """
     prm = params or SolveParams()
     t0 = time.perf_counter()
-    deadline = t0 + prm.time_limit_s
+    clock = prm.clock or Clock.after(prm.time_limit_s, t0)
+    deadline = clock.deadline
 
     shortfalls = capacity_shortfalls(problem)
     if shortfalls:
@@ -190,7 +203,10 @@ def solve_assignment(
 
     scales = scales_for(problem)
     problem = snap(problem, scales)
-    lp = lp_relaxation(problem, time_limit_s=max(1.0, 0.4 * prm.time_limit_s))
+    # every budget below is sized from the limit and the model size, never from the time
+    # already spent (which varies from run to run): see allocate.solvers.budget
+    secs = search_seconds(prm.time_limit_s, problem.nnz)
+    lp = lp_relaxation(problem, LP_SHARE * secs, clock)
     if not lp.feasible:
         raise InfeasibleError(
             "the capacity, balance, lock and move constraints cannot all hold (the LP "
@@ -200,15 +216,17 @@ def solve_assignment(
         )
     lp_bound = lp.bound
     if not lp.optimal:
-        # the LP ran out of time: a Lagrangian bound and guide instead
-        lp_bound, lam = subgradient_bound(problem, time_limit_s=max(1.0, 0.1 * prm.time_limit_s))
+        # the LP ran out of budget: a Lagrangian bound and guide instead
+        steps = int(np.clip(evaluations(LAGRANGE_SHARE * secs) * 50 / max(1, problem.nnz), 20, 300))
+        lp_bound, lam = subgradient_bound(problem, steps, clock)
         guide = -(problem.cost_weight * problem.cost + lam[problem.seller] * problem.load)
         lp = LpResult(True, False, lp_bound, guide, lp.overflow, lp.wall_s)
         log.info("LP did not finish; Lagrangian bound %.4f", lp_bound)
     log.info("LP bound %.4f in %.2fs", lp.bound, lp.wall_s)
     start = round_lp(problem, lp.x)
-    start = repair(problem, start, rounds=6)
-    start = improve(problem, start)
+    evals = evaluations(HEURISTIC_SHARE * secs)
+    start = repair(problem, start, rounds=6, max_evals=evals, clock=clock)
+    start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
     if prm.on_solution is not None:
@@ -219,8 +237,20 @@ def solve_assignment(
 
         prm = _replace(prm, on_solution=lambda _t, obj: user_cb(time.perf_counter() - t0, obj))
 
-    remaining = deadline - time.perf_counter()
-    det_left = remaining * DET_PER_SECOND if prm.deterministic else None
+    cp_secs = CP_SHARE * secs
+    det_left = cpsat_det(cp_secs) if prm.deterministic else None
+    # wall time of the CP-SAT phases: with deterministic budgets the clock is only the safety
+    # net (what is left of it); without, each phase gets its share of what is left
+    remaining = max(0.05, clock.left())
+    if clock.expired(0.05):
+        # the deadline came before any search: the heuristic start is the answer
+        if prm.deterministic:
+            clock.fired("CP-SAT (not started)")
+        status = SolveStatus.FEASIBLE if ev.feasible else SolveStatus.UNKNOWN
+        return AssignmentSolution(
+            status, start, ev.objective, lp_bound, lp_bound, time.perf_counter() - t0,
+            False, ev.objective, interrupted=STOP.is_set(),
+        )
     if problem.nnz <= prm.full_model_max_entries:
         # The whole model first (it may prove optimality and gives a bound). When it does not
         # and the objective is linear (tabu.applies), the tabu search looks for a better
@@ -228,18 +258,21 @@ def solve_assignment(
         # The LNS takes the rest of the time.
         share = 1.0 if problem.n_sellers <= 2 else FULL_SHARE
         det_full = det_left * share if det_left is not None else None
-        sol = _solve_full(problem, scales, start, prm, remaining * share, det_full, lp_bound)
+        sol = _solve_full(problem, scales, start, prm, _wall(prm, remaining * share, clock), det_full, lp_bound, clock)
         if (
             sol.status is SolveStatus.FEASIBLE
             and share < 1.0
             and tabu.applies(problem)
             and not STOP.is_set()
+            and not clock.expired(0.05)
         ):
             again_share = FULL_AGAIN_SHARE
             if sol.gap > TABU_MIN_GAP:
-                # wall clock: at most twice its share (the deterministic budget ends it first)
-                tabu_end = min(deadline - 0.5, time.perf_counter() + 2 * TABU_SHARE * remaining)
-                sol = _tabu_phase(problem, sol, prm, tabu_end, TABU_SHARE * remaining)
+                # its iteration count is sized from the limit; the deadline is the safety net
+                tabu_end = deadline - 0.1 if prm.deterministic else min(
+                    deadline - 0.1, time.perf_counter() + TABU_SHARE * remaining
+                )
+                sol = _tabu_phase(problem, sol, prm, tabu_end, TABU_SHARE * cp_secs, clock)
             else:
                 again_share += TABU_SHARE  # near the bound already: what is left is the proof
             # the full model again, from the tabu search's solution: a better incumbent prunes
@@ -250,9 +283,10 @@ def solve_assignment(
                 scales,
                 sol.choice,
                 prm,
-                max(0.05, min(remaining * again_share, deadline - time.perf_counter())),
+                _wall(prm, remaining * again_share, clock),
                 det_again,
                 sol.best_bound,
+                clock,
             )
             if again.objective <= sol.objective + 1e-9 or again.status is SolveStatus.OPTIMAL:
                 sol = AssignmentSolution(
@@ -266,9 +300,14 @@ def solve_assignment(
                     again.solver_objective,
                 )
             share += TABU_SHARE + FULL_AGAIN_SHARE
-        if sol.status is SolveStatus.FEASIBLE and share < 1.0 and not STOP.is_set():
+        if (
+            sol.status is SolveStatus.FEASIBLE
+            and share < 1.0
+            and not STOP.is_set()
+            and not clock.expired(0.05)
+        ):
             det_rest = det_left * (1 - share) if det_left is not None else None
-            lns = _solve_lns(problem, scales, sol.choice, prm, deadline, det_rest, sol.best_bound)
+            lns = _solve_lns(problem, scales, sol.choice, prm, clock, det_rest, sol.best_bound)
             if lns.objective < sol.objective - 1e-9:
                 sol = AssignmentSolution(
                     lns.status,
@@ -281,7 +320,7 @@ def solve_assignment(
                     lns.objective,
                 )
     else:
-        sol = _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound)
+        sol = _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound)
     return AssignmentSolution(
         status=sol.status,
         choice=sol.choice,
@@ -289,13 +328,18 @@ def solve_assignment(
         best_bound=sol.best_bound,
         lp_bound=lp_bound,
         wall_s=time.perf_counter() - t0,
-        deterministic=sol.deterministic and not STOP.is_set(),
+        deterministic=sol.deterministic and clock.deterministic and not STOP.is_set(),
         solver_objective=sol.solver_objective,
         interrupted=STOP.is_set(),
     )
 
 
-def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> AssignmentSolution:
+def _wall(prm: SolveParams, share_s: float, clock: Clock) -> float:
+    """Wall limit of one CP-SAT phase: the safety net when budgets are deterministic."""
+    return max(0.05, clock.left() if prm.deterministic else min(share_s, clock.left()))
+
+
+def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound, clock) -> AssignmentSolution:
     model = AssignmentModel(problem, scales, base=start)
     model.add_lower_bound(lp_bound)
     cb = (lambda obj: prm.on_solution(0.0, obj)) if prm.on_solution else None
@@ -303,6 +347,14 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> A
         model, max(0.05, remaining), prm.workers, prm.seed, det_left, prm.log_search, cb
     )
     start_ev = evaluate(problem, start)
+    if out.status == cp_model.INFEASIBLE and np.isfinite(lp_bound):
+        # infeasible *with* the bound constraint proves nothing about the model itself (a
+        # bound a rounding above the optimum would do that): only the model alone may prove it
+        log.warning("CP-SAT found the model infeasible with the LP bound added: solving without it")
+        model = AssignmentModel(problem, scales, base=start)
+        out = solve_model(
+            model, _wall(prm, remaining, clock), prm.workers, prm.seed, det_left, prm.log_search, cb
+        )
     if out.status == cp_model.INFEASIBLE and not model.hard_tightened:
         raise InfeasibleError(
             "CP-SAT proved the model infeasible (balance, locks or move cap too tight)"
@@ -320,7 +372,9 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> A
     ev = evaluate(problem, out.choice)
     status = SolveStatus.OPTIMAL if out.status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
     bound = max(lp_bound, out.bound) if status is not SolveStatus.OPTIMAL else out.objective
-    det_ok = det_left is None or out.wall_s < remaining * 0.98
+    det_ok = det_left is None or not out.clock_stopped
+    if not det_ok:
+        clock.fired("CP-SAT (full model)")
     return AssignmentSolution(
         status,
         out.choice,
@@ -334,7 +388,7 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound) -> A
 
 
 def _tabu_phase(
-    problem, sol: AssignmentSolution, prm: SolveParams, deadline: float, seconds: float
+    problem, sol: AssignmentSolution, prm: SolveParams, deadline: float, seconds: float, clock: Clock
 ) -> AssignmentSolution:
     """Run the tabu search from CP-SAT's solution; keep its result when it is better."""
     iterations = int(seconds * TABU_WORK_PER_SECOND / tabu.work_per_iteration(problem))
@@ -342,6 +396,8 @@ def _tabu_phase(
     ev = evaluate(problem, choice)
     log.info("tabu search: %d iterations, %.4f -> %.4f", iterations, sol.objective, ev.objective)
     deterministic = sol.deterministic and (finished or not prm.deterministic)
+    if not finished:
+        clock.fired("tabu search")
     if ev.feasible and ev.objective < sol.objective - 1e-9:
         if prm.on_solution is not None:
             prm.on_solution(0.0, ev.objective)
@@ -392,7 +448,7 @@ def _neighbour_sellers(
     return out
 
 
-def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> AssignmentSolution:
+def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> AssignmentSolution:
     """Large-neighbourhood search: re-optimize the items of a few related sellers at a time.
 
     A neighbourhood is a seed seller (taken in a seeded random order) plus sellers drawn from
@@ -405,6 +461,7 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
     tightly capacitated problems and large on easy ones.
     """
     p = problem
+    deadline = clock.deadline
     rng = np.random.default_rng(prm.seed)
     neighbours = _neighbour_sellers(p, rng)
     current = start
@@ -423,7 +480,9 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
             deterministic = False
             break
         if time.perf_counter() >= deadline - 0.2:
-            deterministic = det_left is None
+            if det_left is not None:
+                deterministic = False
+                clock.fired("LNS")
             break
         if det_used >= det_budget:
             break
@@ -462,7 +521,10 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
                 break
         step += 1
         step_det = min(prm.lns_step_s * DET_PER_SECOND, det_budget - det_used)
-        step_wall = min(prm.lns_step_s * 3, deadline - time.perf_counter())
+        # deterministic steps end on their budget; the wall limit is only the safety net
+        step_wall = deadline - time.perf_counter() if det_left is not None else min(
+            prm.lns_step_s * 3, deadline - time.perf_counter()
+        )
         jobs = []
         for k, group in enumerate(groups):
             free = np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0))
@@ -478,7 +540,10 @@ def _solve_lns(problem, scales, start, prm, deadline, det_left, lp_bound) -> Ass
                 )
         if not jobs:
             continue
-        outs = _solve_side_by_side(jobs, step_wall, step_det if det_left is not None else None)
+        outs = _solve_side_by_side(jobs, max(0.05, step_wall), step_det if det_left is not None else None)
+        if det_left is not None and any(o.clock_stopped for o in outs):
+            deterministic = False
+            clock.fired("LNS")
         det_used += max((o.det_time if det_left is not None else o.wall_s) for o in outs)
         solved = [o.status == cp_model.OPTIMAL for o in outs]
         log.debug(

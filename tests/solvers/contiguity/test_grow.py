@@ -85,3 +85,18 @@ def test_contiguous_starts_are_both_growth_variants_polished() -> None:
     assert [s.tolist() for s in starts] == [e.tolist() for e in expected]
     assert all(count_enclaves(graph.adj, graph.b_unit, p.seller[s]) == 0 for s in starts)
     assert not np.array_equal(starts[0], start)
+
+
+def test_a_small_budget_grows_one_start_and_a_clock_past_its_deadline_is_recorded() -> None:
+    from allocate.solvers.budget import Clock
+
+    p, graph = path_problem(cost1={2: 0.5}), path_graph()
+    start = path_choice([0, 1, 1, 1, 0])
+    one = contiguous_starts(p, graph, start, 0.5)
+    assert len(one) == 1
+    assert one[0].tolist() == contiguous_starts(p, graph, start, 1.0)[0].tolist()
+    # the trial budget is a count: the same budget gives the same start every time
+    assert improve_contiguous(p, graph, one[0], 0.5).tolist() == improve_contiguous(p, graph, one[0], 0.5).tolist()
+    late = Clock.after(-1.0)
+    improve_contiguous(p, graph, grow_contiguous(p, graph, start), 1.0, late)
+    assert late.stopped == ["contiguous start search"]

@@ -115,6 +115,10 @@ def write_run(
         "sellers": kpis.sellers.to_dict(orient="records"),
         "totals": kpis.totals,
     }
+    if result.clock_stopped:
+        data["deterministic_note"] = "the wall-clock safety net stopped: " + ", ".join(
+            result.clock_stopped
+        )
     if extra:
         data.update(extra)
     p = out / KPIS

@@ -31,11 +31,11 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
+from allocate.solvers.budget import Clock, cpsat_det
 from allocate.solvers.contiguity.flow import ContiguityFlow
 from allocate.solvers.contiguity.graph import UnitGraph
 from allocate.solvers.contiguity.grow import contiguous_starts
 from allocate.solvers.cpsat import AssignmentModel, solve_model
-from allocate.solvers.pipeline import DET_PER_SECOND
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -52,7 +52,8 @@ class ContiguousOutcome:
     Attributes
     ----------
     choice
-        The contiguous alignment (candidate entry per item), ``None`` when none was found.
+        The contiguous alignment (candidate entry per item): CP-SAT's, else the feasible
+        contiguous warm start; ``None`` when neither exists.
     optimal
         CP-SAT proved the contiguous model optimal.
     objective, bound
@@ -79,6 +80,7 @@ def solve_contiguous(
     *,
     deterministic: bool = True,
     lower_bound: float = float("-inf"),
+    clock: Clock | None = None,
 ) -> ContiguousOutcome:
     """Solve the assignment model with contiguous territories (see the module docstring).
 
@@ -91,10 +93,14 @@ def solve_contiguous(
     start_choice
         A complete assignment used as warm start (candidate entry per bundle), or ``None``.
     time_limit_s, workers, seed
-        CP-SAT budget, number of workers and random seed.
+        Seconds the budgets are sized from, number of workers and random seed.
     deterministic
-        Stop on a deterministic-time budget (``DET_PER_SECOND`` per second) so that the same
-        seed and worker count give the same alignment; the wall clock stays a safety net.
+        Stop on deterministic budgets sized from ``time_limit_s`` (CP-SAT's deterministic
+        time, a count of trial moves for the warm start), so that the same seed and worker
+        count give the same alignment; the wall clock stays a safety net.
+    clock
+        The safety net (default: ``time_limit_s`` from now); a stop by its deadline is
+        recorded on it.
     lower_bound
         A proven lower bound of the model *without* contiguity (e.g. the pipeline's): it
         also bounds the contiguous model, and lets CP-SAT stop once it reaches it.
@@ -105,11 +111,12 @@ def solve_contiguous(
         The best contiguous alignment found, and whether it is proven optimal.
     """
     t0 = time.perf_counter()
+    clock = clock or Clock.after(time_limit_s, t0)
     scales = scales_for(problem)
     p = snap(problem, scales)
     if start_choice is not None:
         # on the snapped data, so that what the heuristics call feasible CP-SAT does too
-        starts = contiguous_starts(p, graph, start_choice, min(0.3 * time_limit_s, 10.0) / 2)
+        starts = contiguous_starts(p, graph, start_choice, min(0.3 * time_limit_s, 10.0) / 2, clock)
         start_choice = min(starts, key=lambda c: _start_key(p, c))
         log.info("contiguous warm start: %s", evaluate(p, start_choice))
     model = AssignmentModel(p, scales, base=start_choice)
@@ -125,12 +132,19 @@ def solve_contiguous(
         len(flow.f),
         time.perf_counter() - t0,
     )
-    left = max(0.5, time_limit_s - (time.perf_counter() - t0))
-    det = left * DET_PER_SECOND if deterministic else None
-    out = solve_model(model, left, workers, seed, det)
+    search_s = time_limit_s - min(0.3 * time_limit_s, 10.0)
+    det = cpsat_det(search_s) if deterministic else None
+    wall = max(0.05, clock.left() if deterministic else min(search_s, clock.left()))
+    out = solve_model(model, wall, workers, seed, det)
+    if deterministic and out.clock_stopped:
+        clock.fired("contiguity (exact model)")
     wall = time.perf_counter() - t0
     if out.choice is None:
         log.info("contiguous model: no solution in %.1fs (status %d)", wall, out.status)
+        if start_choice is not None and evaluate(p, start_choice).feasible:
+            # the contiguous warm start is a contiguous alignment too: better than none
+            ev = evaluate(problem, start_choice)
+            return ContiguousOutcome(start_choice, False, ev.objective, out.bound, wall)
         return ContiguousOutcome(None, False, float("nan"), out.bound, wall)
     optimal = out.status == cp_model.OPTIMAL
     log.info(

@@ -10,15 +10,21 @@ connected. :func:`contiguous_starts` tries both growth variants.
 from __future__ import annotations
 
 import heapq
-import time
 from collections import defaultdict
 from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
 
+from allocate.solvers.budget import Clock, numpy_passes
 from allocate.solvers.contiguity.graph import UnitGraph, territory_components
 from allocate.solvers.problem import AssignmentProblem, evaluate, seller_totals
+
+#: Array elements one trial move of :func:`improve_contiguous` costs, per candidate entry
+#: (a full :func:`~allocate.solvers.problem.evaluate` and a copy).
+TRIAL_ELEMENTS = 8
+#: Seconds of improvement budget from which :func:`contiguous_starts` grows both variants.
+BOTH_STARTS_S = 1.0
 
 
 def grow_contiguous(
@@ -155,13 +161,16 @@ def improve_contiguous(
     problem: AssignmentProblem,
     graph: UnitGraph,
     choice: NDArray[np.int64],
-    time_limit_s: float = 2.0,
+    seconds: float = 2.0,
+    clock: Clock | None = None,
 ) -> NDArray[np.int64]:
     """Boundary local search that keeps territories contiguous (a better warm start).
 
     A unit on the border of two territories moves to the neighbour when that lowers the
     capacity overload, or else the full objective (travel, balance, moves) without raising the
-    overload, and leaves the giver connected. Passes repeat until none improves or the time is up.
+    overload, and leaves the giver connected. Passes repeat until none improves or the trial
+    budget (a count sized from ``seconds``, so that the result does not depend on the load) is
+    spent.
 
     Parameters
     ----------
@@ -171,26 +180,31 @@ def improve_contiguous(
         Its unit graph.
     choice
         A contiguous alignment (candidate entry per bundle).
-    time_limit_s
-        Wall-clock budget.
+    seconds
+        Sizes the number of trial moves (each one a full evaluation).
+    clock
+        Wall-clock safety net; a stop by its deadline is recorded on it.
 
     Returns
     -------
     NDArray[np.int64]
         The improved alignment (a new array).
     """
-    t_end = time.perf_counter() + time_limit_s
     p = problem
+    trials_left = numpy_passes(seconds, TRIAL_ELEMENTS * max(1, p.nnz), least=20)
     choice, bundles_of, owner = _unit_owners(p, graph, choice)
     adj = graph.adj
     ev = evaluate(p, choice)
     best = (ev.overload, ev.objective)
     improved = True
-    while improved and time.perf_counter() < t_end:
+    while improved and trials_left > 0:
         improved = False
         for u in graph.units:
-            if time.perf_counter() >= t_end:
+            if trials_left <= 0:
                 break
+            if clock is not None and clock.expired():
+                clock.fired("contiguous start search")
+                return choice
             s = owner[u]
             takers = sorted({owner[v] for v in adj[u]} - {s})
             if not takers or not _stays_connected(adj, owner, s, u):
@@ -199,6 +213,7 @@ def improve_contiguous(
                 es = _unit_entries(p, bundles_of[u], t)
                 if es is None:
                     continue
+                trials_left -= 1
                 trial = choice.copy()
                 trial[bundles_of[u]] = es
                 tev = evaluate(p, trial)
@@ -213,7 +228,11 @@ def improve_contiguous(
 
 
 def contiguous_starts(
-    problem: AssignmentProblem, graph: UnitGraph, choice: NDArray[np.int64], improve_s: float
+    problem: AssignmentProblem,
+    graph: UnitGraph,
+    choice: NDArray[np.int64],
+    improve_s: float,
+    clock: Clock | None = None,
 ) -> list[NDArray[np.int64]]:
     """Both contiguous warm starts from ``choice``: grown from the kept pieces, then from seeds.
 
@@ -226,20 +245,30 @@ def contiguous_starts(
     choice
         The alignment to start from.
     improve_s
-        Wall-clock budget of :func:`improve_contiguous` for each start.
+        Seconds that size the trial budget of :func:`improve_contiguous` for each start.
+    clock
+        Wall-clock safety net.
 
     Returns
     -------
     list of NDArray[np.int64]
-        :func:`grow_contiguous` without, then with ``seeds_only``, each polished by
-        :func:`improve_contiguous`; the caller keeps the one it prefers.
+        :func:`grow_contiguous` without, then (from :data:`BOTH_STARTS_S` of budget) with
+        ``seeds_only``, each polished by :func:`improve_contiguous`; the caller keeps the
+        one it prefers.
     """
     start = np.asarray(choice, dtype=np.int64)
+    # below BOTH_STARTS_S of budget only the first variant is grown (each growth costs seconds
+    # on thousands of units); a rule on the budget, not on the clock, so runs stay reproducible
+    variants = (False, True) if improve_s >= BOTH_STARTS_S else (False,)
     return [
         improve_contiguous(
-            problem, graph, grow_contiguous(problem, graph, start, seeds_only=seeds_only), improve_s
+            problem,
+            graph,
+            grow_contiguous(problem, graph, start, seeds_only=seeds_only),
+            improve_s,
+            clock,
         )
-        for seeds_only in (False, True)
+        for seeds_only in variants
     ]
 
 

@@ -40,6 +40,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
+from allocate.solvers.budget import Clock, cpsat_det
 from allocate.solvers.contiguity.flow import ContiguityFlow
 from allocate.solvers.contiguity.graph import (
     Adjacency,
@@ -49,7 +50,6 @@ from allocate.solvers.contiguity.graph import (
 )
 from allocate.solvers.contiguity.grow import contiguous_starts
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
-from allocate.solvers.pipeline import DET_PER_SECOND
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -135,6 +135,7 @@ def contiguous_lns(
     time_limit_s: float,
     seed: int = 0,
     deterministic: bool = True,
+    clock: Clock | None = None,
 ) -> NDArray[np.int64]:
     """A contiguous alignment near ``start_choice``, improved by exact steps on a few sellers.
 
@@ -147,12 +148,16 @@ def contiguous_lns(
     start_choice
         A complete assignment (candidate entry per bundle), e.g. the pipeline's after repair.
     time_limit_s
-        Wall-clock budget; with ``deterministic`` the steps stop on a deterministic budget
-        (``DET_PER_SECOND`` per second) first, so the same seed gives the same alignment.
+        Seconds the budgets are sized from: with ``deterministic`` the steps stop on a
+        deterministic budget (:func:`~allocate.solvers.budget.cpsat_det`) and the warm start
+        on a count of trial moves, so the same seed gives the same alignment.
     seed
         Seeds the neighbourhood order and the CP-SAT searches.
     deterministic
         Count the steps' deterministic time (else their wall time) against the budget.
+    clock
+        The wall-clock safety net (default: ``time_limit_s`` from now); a stop by its
+        deadline is recorded on it.
 
     Returns
     -------
@@ -162,10 +167,12 @@ def contiguous_lns(
         objective.
     """
     t0 = time.perf_counter()
-    deadline = t0 + time_limit_s
+    clock = clock or Clock.after(time_limit_s, t0)
+    deadline = clock.deadline
     scales = scales_for(problem)
     p = snap(problem, scales)
-    starts = contiguous_starts(p, graph, start_choice, min(0.1 * time_limit_s, 5.0))
+    start_s = min(0.1 * time_limit_s, 5.0)
+    starts = contiguous_starts(p, graph, start_choice, start_s, clock)
     b_unit, comp_of, adj = graph.b_unit, graph.comp_of, graph.adj
     rng = np.random.default_rng(seed)
 
@@ -189,11 +196,17 @@ def contiguous_lns(
             log.debug("contiguous start candidate: %s", evaluate(p, grown))
         log.debug("before contiguity: %s", evaluate(p, np.asarray(start_choice, dtype=np.int64)))
     log.info("contiguous LNS start: %d split, overload %.3f, objective %.4f", *cur_score[1:])
-    det_budget = max(0.0, deadline - time.perf_counter()) * DET_PER_SECOND
+    det_budget = cpsat_det(time_limit_s - start_s)
+    if not deterministic:
+        det_budget = max(0.0, deadline - time.perf_counter())  # counted in wall seconds
     det_used = 0.0
     order = list(rng.permutation(p.n_sellers))
     step = 0
-    while not STOP.is_set() and det_used < det_budget and time.perf_counter() < deadline - 0.5:
+    while not STOP.is_set() and det_used < det_budget:
+        if time.perf_counter() >= deadline - 0.2:
+            if deterministic:
+                clock.fired("contiguity (neighbourhood search)")
+            break
         b_seller = p.seller[current]
         split = sorted(split_sellers(adj, b_unit, b_seller, comp_of))
         loads = np.bincount(b_seller, weights=p.load[current], minlength=p.n_sellers)
@@ -220,11 +233,13 @@ def contiguous_lns(
         step_det = min(STEP_DET, det_budget - det_used)
         out = solve_model(
             model,
-            min(3 * STEP_DET, deadline - time.perf_counter()),
+            max(0.05, min(deadline - time.perf_counter(), 1e9 if deterministic else 3 * STEP_DET)),
             1,
             seed + step,
             step_det if deterministic else None,
         )
+        if deterministic and out.clock_stopped:
+            clock.fired("contiguity (neighbourhood search)")
         det_used += out.det_time if deterministic else out.wall_s
         log.debug(
             "contiguous LNS step %d: group %s, %d free, status %d, objective %.4f, det %.2f",

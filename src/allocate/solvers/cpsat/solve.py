@@ -35,6 +35,9 @@ class CpSatOutcome:
         Objective and best bound, scaled back to objective units (fixed items included).
     det_time, wall_s
         CP-SAT's deterministic time and wall time.
+    clock_stopped
+        True when the wall-clock limit (not the deterministic budget, a proof or a stop
+        request) ended the search: the result may then differ from run to run.
     """
 
     status: int
@@ -43,6 +46,7 @@ class CpSatOutcome:
     bound: float
     det_time: float
     wall_s: float
+    clock_stopped: bool = False
 
 
 def solve_model(
@@ -129,6 +133,7 @@ def _best_of(outs: list[CpSatOutcome]) -> CpSatOutcome:
             bound,
             max(o.det_time for o in outs),
             max(o.wall_s for o in outs),
+            any(o.clock_stopped for o in outs),
         )
     best = min(solved, key=lambda o: (o.status != cp_model.OPTIMAL, o.objective))
     status = cp_model.OPTIMAL if any(o.status == cp_model.OPTIMAL for o in outs) else best.status
@@ -141,6 +146,7 @@ def _best_of(outs: list[CpSatOutcome]) -> CpSatOutcome:
         else best.objective,  # type: ignore[arg-type]  # numpy/ortools stubs
         max(o.det_time for o in outs),
         max(o.wall_s for o in outs),
+        any(o.clock_stopped for o in outs),
     )
 
 
@@ -199,6 +205,11 @@ def _solve_once(
         choice[model.entry_item[vals]] = model.entries[vals]
         objective = solver.objective_value / model.sc.obj
     offset = model.offset()
+    proven = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
+    budget_spent = (
+        deterministic_time is not None
+        and solver.deterministic_time >= 0.999 * max(0.01, float(deterministic_time))
+    )
     return CpSatOutcome(
         status=int(status),
         choice=choice,
@@ -206,6 +217,7 @@ def _solve_once(
         bound=solver.best_objective_bound / model.sc.obj + offset,
         det_time=solver.deterministic_time,
         wall_s=solver.wall_time,
+        clock_stopped=not (proven or budget_spent or STOP.is_set()),
     )
 
 
