@@ -48,7 +48,7 @@ from allocate.solvers.contiguity.graph import (
     seller_units,
     territory_components,
 )
-from allocate.solvers.contiguity.grow import contiguous_starts
+from allocate.solvers.contiguity.grow import BOTH_STARTS_S, contiguous_starts
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
@@ -59,6 +59,15 @@ log = logging.getLogger(__name__)
 GROUP = 2
 #: Deterministic time per step (CP-SAT units).
 STEP_DET = 1.0
+#: What one step costs beyond CP-SAT's own deterministic time (building the sub-model and its
+#: flow, presolve, scoring), in seconds of the reference machine under a load of 2-3: CP-SAT
+#: counts almost none of it on these small sub-models (about 1e-4 units for 0.1 s of wall).
+STEP_FIXED_S = 0.05
+STEP_PER_FREE_S = 4e-4
+#: Seconds that growing a contiguous start costs per unit holding accounts (the growth has no
+#: budget of its own: about 2.3 ms per unit under a load of 2 on the reference machine);
+#: taken off the search's budget so that the wall clock need not stop it.
+GROW_S_PER_UNIT = 2.5e-3
 
 
 def touching_sellers(
@@ -196,7 +205,8 @@ def contiguous_lns(
             log.debug("contiguous start candidate: %s", evaluate(p, grown))
         log.debug("before contiguity: %s", evaluate(p, np.asarray(start_choice, dtype=np.int64)))
     log.info("contiguous LNS start: %d split, overload %.3f, objective %.4f", *cur_score[1:])
-    det_budget = cpsat_det(time_limit_s - start_s)
+    grow_s = GROW_S_PER_UNIT * len(np.unique(b_unit[b_unit >= 0])) * (2 if start_s >= BOTH_STARTS_S else 1)
+    det_budget = cpsat_det(max(0.0, time_limit_s - max(start_s, grow_s)))
     if not deterministic:
         det_budget = max(0.0, deadline - time.perf_counter())  # counted in wall seconds
     det_used = 0.0
@@ -226,6 +236,8 @@ def contiguous_lns(
         )
         group = np.array([seed_seller] + [touch[k] for k in pick], dtype=np.int64)
         free = np.flatnonzero(np.isin(b_seller, group) & (p.fixed < 0))
+        if deterministic:  # the step's own work, counted whatever CP-SAT counts
+            det_used += cpsat_det(STEP_FIXED_S + STEP_PER_FREE_S * len(free))
         if len(free) == 0:
             continue
         model = AssignmentModel(p, scales, free=free, base=current, sellers=group)
