@@ -28,6 +28,11 @@ BATCH_PLAN = "plan.json"
 BATCH_INDEX = "runs.parquet"
 DONE = "done.json"
 TMP_PREFIX = ".tmp-"
+#: Files of a territory design (``allocate design``).
+DESIGN = "design.json"
+DESIGN_UNITS = "design_units.csv"
+DESIGN_ACCOUNTS = "design_accounts.csv"
+DESIGN_TERRITORIES = "design_territories.csv"
 #: The summary of ``allocate size --out``.
 SIZING = "sizing.json"
 #: The suffix of each table of a sizing folder (see :func:`sizing_table`).

@@ -31,8 +31,9 @@ class Bands:
         mean = np.asarray(self.mean, dtype=np.float64)
         scale = np.where(mean > 0, mean, 1.0)
         object.__setattr__(self, "_scale", scale)
-        object.__setattr__(self, "_lo", mean * (1.0 - self.tolerance) + 1e-9 * scale)
-        object.__setattr__(self, "_hi", mean * (1.0 + self.tolerance) - 1e-9 * scale)
+        # a margin far below the checker's slack (1e-12 of the mean): exact bands stay usable
+        object.__setattr__(self, "_lo", mean * (1.0 - self.tolerance) - 1e-13 * scale)
+        object.__setattr__(self, "_hi", mean * (1.0 + self.tolerance) + 1e-13 * scale)
 
     @classmethod
     def of(cls, weights: NDArray[np.float64], k: int, tolerance: NDArray[np.float64] | float) -> Bands:
@@ -48,12 +49,12 @@ class Bands:
 
     @property
     def lo(self) -> NDArray[np.float64]:
-        """Lowest total allowed, per measure; the solver keeps a hair inside the band."""
+        """Lowest total allowed, per measure (the band, to 1e-13 of the mean)."""
         return self._lo  # type: ignore[attr-defined,no-any-return]
 
     @property
     def hi(self) -> NDArray[np.float64]:
-        """Highest total allowed, per measure; the solver keeps a hair inside the band."""
+        """Highest total allowed, per measure (the band, to 1e-13 of the mean)."""
         return self._hi  # type: ignore[attr-defined,no-any-return]
 
     def excess(self, totals: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -44,6 +44,7 @@ RECOM_EVERY = 25
 TRIO_SHARE = 0.3
 #: Iterations without any balanced partition before a new start.
 RESTART_ITERS = 2500
+RESTART_PER_UNIT = 25
 #: Every how many stalls the search goes back to the best partition before perturbing.
 RESTORE_EVERY = 4
 
@@ -318,7 +319,7 @@ class TabuSearch:
             st.ex[t] = self.bands.excess(st.tot[t])
         return True
 
-    def _recombine3(self, st: _State, x: int, lam: float, conf_mat: NDArray[np.float32]) -> bool:
+    def _recombine3(self, st: _State, x: int, lam: float, part_cost) -> bool:  # type: ignore[no-untyped-def]
         """Merge ``x``, a neighbour and a neighbour of both, and cut them again into three.
 
         Used while some band is broken: a territory enclosed by one neighbour can only be
@@ -344,7 +345,7 @@ class TabuSearch:
             for j in range(3):
                 m = members[labels == j]
                 total += lam * float(self.bands.excess(self.w[m].sum(axis=0)))
-                total += 0.5 * float(conf_mat[np.ix_(m, m)].sum())
+                total += part_cost(m)
             return total
 
         old_l = np.searchsorted(np.array(sorted(trio)), st.lab[members])
@@ -372,7 +373,7 @@ class TabuSearch:
         st = self._state(start)
         best_lab: NDArray[np.int64] | None = None
         best_score = np.inf
-        target = np.nextafter(dispersion_of(dist, st.lab, k).max(), np.inf)
+        target = np.inf  # balance first: no conflicts until a first balanced partition
         conf_mat = (dist >= target).astype(np.float32)
         onehot = np.zeros((n, k), dtype=np.float32)
         onehot[np.arange(n), st.lab] = 1.0
@@ -455,14 +456,14 @@ class TabuSearch:
                     best_pen, since = new_pen, 0
                 else:
                     since += 1
-            if best_lab is None and it - restarted >= RESTART_ITERS:
+            if best_lab is None and it - restarted >= min(RESTART_ITERS, RESTART_PER_UNIT * n):
                 # no balanced partition yet: a new start rather than more of the same
                 restarted = it
                 lam = LAM0
                 st = self._state(
                     tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng)
                 )
-                target = np.nextafter(dispersion_of(dist, st.lab, k).max(), np.inf)
+                target = np.inf  # balance first: no conflicts until a first balanced partition
                 conf_mat = (dist >= target).astype(np.float32)
                 since, best_pen = stall + 1, np.inf
             recom = since > stall or (RECOM_EVERY and it % RECOM_EVERY == 0)
@@ -476,7 +477,11 @@ class TabuSearch:
                 pair = self._pair(st, conf_t + lam * st.ex)
                 if st.ex.sum() > 0 and self.rng.random() < TRIO_SHARE:
                     bad = np.flatnonzero(st.ex > 0)
-                    self._recombine3(st, int(bad[self.rng.integers(len(bad))]), lam, conf_mat)
+                    cm = conf_mat
+                    self._recombine3(
+                        st, int(bad[self.rng.integers(len(bad))]), lam,
+                        lambda m, cm=cm: 0.5 * float(cm[np.ix_(m, m)].sum()),
+                    )
                 elif pair is not None:
                     self._recombine(st, pair[0], pair[1], lam, conf_mat, "pairs", only_better=not kick)
                 onehot[:] = 0
@@ -504,6 +509,9 @@ class TabuSearch:
         outside = 0
         stopped = "budget"
         scale = self.unit
+        medmat = self.mass[:, None] * dist / scale  # cost of serving i from c
+        restarted = 0
+        kicks = 0
 
         def cost_now() -> float:
             return float(np.sum(self.mass * dist[np.arange(n), cent[st.lab]])) / scale
@@ -533,6 +541,30 @@ class TabuSearch:
                 elif outside == 0:
                     lam = max(lam / 2.0, LAM_MIN)
                 outside = 0
+            if best_lab is None and it - restarted >= min(RESTART_ITERS, RESTART_PER_UNIT * n):
+                restarted = it
+                lam = LAM0
+                st = self._state(tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng))
+                since, best_pen = stall + 1, np.inf
+            if since > stall or (RECOM_EVERY and it % RECOM_EVERY == 0):
+                kick = since > stall
+                kicks += kick
+                if kick and best_lab is not None and kicks % RESTORE_EVERY == 0:
+                    st = self._state(best_lab)
+                per = np.zeros(k)
+                np.add.at(per, st.lab, medmat[np.arange(n), cent[st.lab]])
+                pair = self._pair(st, per + lam * st.ex)
+                if st.ex.sum() > 0 and self.rng.random() < TRIO_SHARE:
+                    bad = np.flatnonzero(st.ex > 0)
+                    self._recombine3(
+                        st, int(bad[self.rng.integers(len(bad))]), lam,
+                        lambda m: float(medmat[np.ix_(m, m)].sum(axis=0).min()),
+                    )
+                elif pair is not None:
+                    self._recombine(st, pair[0], pair[1], lam, medmat, "median", only_better=not kick)
+                cent[:] = centres_of(dist, st.lab, k, self.mass)
+                if kick:
+                    best_pen, since = np.inf, 0
             a, s, t = self._candidates(st)
             if len(a) == 0:
                 break
@@ -549,7 +581,7 @@ class TabuSearch:
             aspire = pen + delta < best_pen - 1e-9
             j = self._select(st, delta, a, s, t, tabu_until, it, aspire)
             if j < 0:
-                self._random_moves(st, 3, on_move)
+                since += 1
                 continue
             aj, sj, tj = int(a[j]), int(s[j]), int(t[j])
             self._apply(st, aj, tj)
@@ -560,10 +592,4 @@ class TabuSearch:
                 best_pen, since = new_pen, 0
             else:
                 since += 1
-            if since > stall:
-                if best_lab is not None:
-                    st = self._state(best_lab)
-                    cent = centres_of(dist, st.lab, k, self.mass)
-                self._random_moves(st, 5, on_move)
-                best_pen, since = np.inf, 0
         return best_lab, SearchStats(iterations=it, stopped_by=stopped, improvements=improvements)
