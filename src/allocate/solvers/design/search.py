@@ -40,11 +40,17 @@ LAM_MIN, LAM_MAX = 5.0, 1e4
 LAM_PERIOD = 50
 #: Iterations between two improving recombination attempts (0: only when stalled).
 RECOM_EVERY = 25
+#: Iterations without a better penalised score before a perturbation (a recombination).
+STALL = 150
 #: Share of the recombinations made on three territories while a band is broken.
 TRIO_SHARE = 0.3
+#: Spanning trees per cut of a three-territory recombination.
+TRIO_TREES = 8
 #: Iterations without any balanced partition before a new start.
 RESTART_ITERS = 2500
 RESTART_PER_UNIT = 25
+#: Best swaps checked for connectivity per swap repair.
+SWAP_CHECKS = 30
 #: Every how many stalls the search goes back to the best partition before perturbing.
 RESTORE_EVERY = 4
 
@@ -97,6 +103,20 @@ def _connected_without(nbrs: list[list[int]], lab: NDArray[np.int64], a: int, t:
                 seen.add(y)
                 stack.append(y)
     return False
+
+
+def _whole(nbrs: list[list[int]], lab: NDArray[np.int64], t: int, start: int) -> bool:
+    """True when territory ``t`` (which holds ``start``) is connected."""
+    size = int(np.sum(lab == t))
+    seen = {start}
+    stack = [start]
+    while stack:
+        x = stack.pop()
+        for y in nbrs[x]:
+            if y not in seen and lab[y] == t:
+                seen.add(y)
+                stack.append(y)
+    return len(seen) == size
 
 
 def dispersion_of(dist: NDArray[np.float64], lab: NDArray[np.int64], k: int) -> NDArray[np.float64]:
@@ -231,7 +251,7 @@ class TabuSearch:
 
     # -- the search -------------------------------------------------------------------------
     def run(
-        self, start: NDArray[np.int64], max_iters: int, deadline: float, stall: int = 400
+        self, start: NDArray[np.int64], max_iters: int, deadline: float, stall: int = STALL
     ) -> tuple[NDArray[np.int64] | None, SearchStats]:
         """Search from the connected partition ``start``.
 
@@ -319,6 +339,38 @@ class TabuSearch:
             st.ex[t] = self.bands.excess(st.tot[t])
         return True
 
+    def _swap_repair(self, st: _State, x: int) -> bool:
+        """Exchange one boundary unit of ``x`` with one of a neighbour, when that lowers the
+        amount outside the bands and both territories stay connected.
+
+        Swaps keep the sizes and shift the mix of the measures: what single moves cannot do
+        on sparse graphs where most boundary units are cut vertices.
+        """
+        la, lb = st.lab[self.src], st.lab[self.dst]
+        cand: list[tuple[float, int, int, int]] = []
+        for y in np.unique(lb[(la == x) & (lb != x)]).tolist():
+            ax = np.unique(self.src[(la == x) & (lb == y)])  # units of x touching y
+            by = np.unique(self.src[(la == y) & (lb == x)])  # units of y touching x
+            if len(ax) == 0 or len(by) == 0:
+                continue
+            dw = self.w[by][None, :, :] - self.w[ax][:, None, :]  # x gains b, loses a
+            new = self.bands.excess(st.tot[x] + dw) + self.bands.excess(st.tot[y] - dw)
+            gain = float(st.ex[x] + st.ex[y]) - new
+            ii, jj = np.nonzero(gain > 1e-12)
+            for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+                cand.append((-float(gain[i, j]), int(ax[i]), int(by[j]), int(y)))
+        cand.sort()
+        for _, a, b, y in cand[:SWAP_CHECKS]:
+            lab = st.lab
+            lab[a], lab[b] = y, x
+            ok = _whole(self.nbrs, lab, x, b) and _whole(self.nbrs, lab, y, a)
+            lab[a], lab[b] = x, y
+            if ok:
+                self._apply(st, a, y)
+                self._apply(st, b, x)
+                return True
+        return False
+
     def _recombine3(self, st: _State, x: int, lam: float, part_cost) -> bool:  # type: ignore[no-untyped-def]
         """Merge ``x``, a neighbour and a neighbour of both, and cut them again into three.
 
@@ -338,7 +390,7 @@ class TabuSearch:
         z = int(zs[self.rng.integers(len(zs))])
         trio = [x, y, z]
         members = np.flatnonzero(np.isin(st.lab, trio))
-        new = tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, 3, self.rng, 8, members)
+        new = tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, 3, self.rng, TRIO_TREES, members)
 
         def score(labels: NDArray[np.int64]) -> float:
             total = 0.0
@@ -475,6 +527,9 @@ class TabuSearch:
                 conf_t = np.zeros(k)
                 np.add.at(conf_t, st.lab, cmat[np.arange(n), st.lab])
                 pair = self._pair(st, conf_t + lam * st.ex)
+                if st.ex.sum() > 0:
+                    bad = np.flatnonzero(st.ex > 0)
+                    self._swap_repair(st, int(bad[self.rng.integers(len(bad))]))
                 if st.ex.sum() > 0 and self.rng.random() < TRIO_SHARE:
                     bad = np.flatnonzero(st.ex > 0)
                     cm = conf_mat
@@ -554,6 +609,9 @@ class TabuSearch:
                 per = np.zeros(k)
                 np.add.at(per, st.lab, medmat[np.arange(n), cent[st.lab]])
                 pair = self._pair(st, per + lam * st.ex)
+                if st.ex.sum() > 0:
+                    bad = np.flatnonzero(st.ex > 0)
+                    self._swap_repair(st, int(bad[self.rng.integers(len(bad))]))
                 if st.ex.sum() > 0 and self.rng.random() < TRIO_SHARE:
                     bad = np.flatnonzero(st.ex > 0)
                     self._recombine3(

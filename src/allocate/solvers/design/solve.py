@@ -25,7 +25,7 @@ from allocate.solvers.design.graph import DesignGraph
 from allocate.solvers.design.search import TabuSearch, centres_of
 
 #: Deterministic budget: search iterations per second of time limit.
-ITERS_PER_S = 400
+ITERS_PER_S = 800
 #: Seconds kept for the independent checker, per squared unit count.
 CHECK_S_PER_N2 = 3e-6
 
