@@ -37,7 +37,7 @@ def test_design_end_to_end(tmp_path: Path) -> None:
     res = runner.invoke(
         app,
         ["design", str(folder), "--territories", "3", "--balance", "count,potential=0.0", "--tolerance", "0",
-         "--staff", "centres", "--time-limit", "20", "--out", str(out)],
+         "--staff", "centres", "--time-limit", "3", "--out", str(out)],
         env={"COLUMNS": "200"},
     )
     assert res.exit_code == 0, res.output
@@ -57,3 +57,19 @@ def test_bad_measure_exits_2_and_infeasible_exits_3(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "nope" in res.output
     res = runner.invoke(app, ["design", str(folder), "-k", "20", "--out", str(tmp_path / "y")])
     assert res.exit_code == 3
+
+
+def test_levels_nest(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    out = tmp_path / "h"
+    res = runner.invoke(
+        app, ["design", str(folder), "--levels", "1,3", "--tolerance", "0", "--time-limit", "3", "--out", str(out)],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    units = pd.read_csv(out / DESIGN_UNITS)
+    assert set(units["level_1"]) == {0} and sorted(units["territory"].value_counts().tolist()) == [3, 3, 3]
+    summary = json.loads((out / DESIGN).read_text())
+    assert [lv["territories"] for lv in summary["levels"]] == [1, 3]
+    res = runner.invoke(app, ["design", str(folder), "--levels", "2,3", "--out", str(tmp_path / "bad")])
+    assert res.exit_code == 2

@@ -23,7 +23,7 @@ def grid(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("objective", ["median", "dispersion"])
 def test_three_rows_or_columns(grid, objective: str) -> None:
-    spec = DesignSpec(territories=3, balance={"count": 0.0}, objective=objective, time_limit_s=20, seed=1)
+    spec = DesignSpec(territories=3, balance={"count": 0.0}, objective=objective, time_limit_s=3, seed=1)
     d = design_territories(grid, spec)
     assert d.status == SolveStatus.FEASIBLE
     lab = d.solution.labels
@@ -37,7 +37,7 @@ def test_three_rows_or_columns(grid, objective: str) -> None:
 
 
 def test_staffing_with_sellers_matches_nearest_bases(grid) -> None:
-    spec = DesignSpec(territories=2, balance={"count": 0.15}, time_limit_s=20, staff="sellers")
+    spec = DesignSpec(territories=2, balance={"count": 0.15}, time_limit_s=3, staff="sellers")
     d = design_territories(grid, spec)
     assert d.status == SolveStatus.FEASIBLE
     ter = d.territories_frame()

@@ -55,6 +55,15 @@ def parse_balance(text: str, tolerance: float) -> dict[str, float]:
     return out
 
 
+def _levels(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise InputError.single("options", f"--levels must be integers separated by commas, got {text!r}") from None
+
+
 def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
     extra = [n for n in names if n not in BUILT_IN]
     if not extra:
@@ -78,7 +87,10 @@ def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
 
 def design(
     folder: Annotated[Path, typer.Argument(help="Instance folder")],
-    territories: Annotated[int, typer.Option("--territories", "-k", help="Number of territories")],
+    territories: Annotated[int | None, typer.Option("--territories", "-k", help="Number of territories")] = None,
+    levels: Annotated[
+        str | None, typer.Option(help="Nested levels, e.g. 4,20,100 (regions > districts > territories)")
+    ] = None,
     balance: Annotated[
         str, typer.Option(help="Measures kept within ±tolerance: count, potential, workload or an accounts column; name=tol sets one")
     ] = "count",
@@ -96,14 +108,18 @@ def design(
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
 
     def go() -> None:
+        lv = _levels(levels)
+        k = territories if territories is not None else (lv[-1] if lv else None)
+        if k is None:
+            raise InputError.single("options", "give --territories K or --levels A,B,...")
         inst = read_instance(folder)
         spec = DesignSpec(
-            territories=territories, balance=parse_balance(balance, tolerance), objective=objective,
+            territories=k, levels=lv, balance=parse_balance(balance, tolerance), objective=objective,
             time_limit_s=time_limit, seed=seed, disruption=disruption, staff=staff,
         )
         adj_path = adjacency if adjacency is not None else find_table(Path(folder), "adjacency", required=False)
         edges = read_adjacency(adj_path, node_ids(inst)) if adj_path is not None else None
-        with console.status(f"designing {territories} territories on {inst.name} ({time_limit:g}s limit)"):
+        with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
             res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
         write_design(out, res.summary(), res.units_frame(), res.accounts_frame(), res.territories_frame())
         sol = res.solution
@@ -114,7 +130,7 @@ def design(
         assert chk is not None
         console.print(
             f"[bold]design[/bold]: {sol.status.value} (checked), {spec.objective} {sol.value:,.3f}, "
-            f"{chk.connected}/{territories} connected, largest deviation {100 * chk.max_dev:.2f}%, "
+            f"{chk.connected}/{k} connected, largest deviation {100 * chk.max_dev:.2f}%, "
             f"{sol.time_s:.1f}s ({sol.stopped_by})"
         )
         console.print(f"wrote {out}/{DESIGN_UNITS}, {DESIGN_ACCOUNTS}, {DESIGN_TERRITORIES}, {DESIGN}")

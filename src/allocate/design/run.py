@@ -16,6 +16,7 @@ Staffing (optional):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,9 @@ from allocate.core.instance import Instance
 from allocate.core.status import SolveStatus
 from allocate.design.graph import UnitGraph, build_graph, haversine_km
 from allocate.design.measures import node_measures
-from allocate.solvers.design.search import dispersion_of
+from allocate.solvers.design.check import check_design
+from allocate.solvers.design.hierarchy import nested_partition
+from allocate.solvers.design.search import centres_of, dispersion_of
 from allocate.solvers.design.solve import DesignSolution, design_partition
 
 OBJECTIVES = ("median", "dispersion")
@@ -57,6 +60,10 @@ class DesignSpec:
         in the units of the objective; needs K = the number of sellers.
     staff
         None, ``sellers`` or ``centres``.
+    levels
+        Territories per level of a hierarchy (e.g. ``(4, 20, 100)``), the last being
+        ``territories``; each level connected and balanced on the same bands around its own
+        mean, each territory inside one territory of the level above.
     """
 
     territories: int
@@ -66,8 +73,17 @@ class DesignSpec:
     seed: int = 0
     disruption: float = 0.0
     staff: str | None = None
+    levels: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.levels is not None:
+            lv = list(self.levels)
+            if not lv or lv[-1] != self.territories or any(b % a for a, b in zip(lv, lv[1:], strict=False)) or min(lv) < 1:
+                raise InputError.single(
+                    "options", f"--levels {','.join(map(str, lv))}: each level a multiple of the one before, the last = territories"
+                )
+            if self.disruption > 0:
+                raise InputError.single("options", "--disruption is not available with --levels")
         if self.territories < 1:
             raise InputError.single("options", f"--territories must be >= 1, got {self.territories}")
         if self.objective not in OBJECTIVES:
@@ -107,6 +123,8 @@ class Design:
     solution: DesignSolution
     seller_of: NDArray[np.int64] | None
     instance: Instance = field(repr=False)
+    level_labels: list[NDArray[np.int64]] | None = None
+    level_checks: list[Any] | None = None
 
     @property
     def status(self) -> SolveStatus:
@@ -120,7 +138,10 @@ class Design:
             return None
         centres = set((self.solution.centres if self.solution.centres is not None else []).tolist())
         key = "unit_id" if self.graph.kind == "unit" else "account_id"
-        return pd.DataFrame({key: list(self.graph.ids), "territory": lab, "is_centre": [i in centres for i in range(len(lab))]})
+        df = pd.DataFrame({key: list(self.graph.ids), "territory": lab, "is_centre": [i in centres for i in range(len(lab))]})
+        for j, lv in enumerate((self.level_labels or [])[:-1]):
+            df[f"level_{j + 1}"] = lv
+        return df
 
     def accounts_frame(self) -> pd.DataFrame | None:
         """One row per account: id, its unit (if any), territory and seller when staffed."""
@@ -195,6 +216,13 @@ class Design:
                 "median": chk.median,
                 "problems": chk.problems,
             },
+            "levels": None
+            if self.level_checks is None
+            else [
+                {"territories": k, "feasible": c.feasible, "connected": c.connected, "max_dev_pct": 100 * c.max_dev}
+                for k, c in zip(spec.levels or (), self.level_checks, strict=False)
+                if c is not None
+            ],
             "staff": spec.staff,
             "disruption": spec.disruption,
             "time_limit_s": spec.time_limit_s,
@@ -276,13 +304,38 @@ def design_territories(
     k = spec.territories
     current = _current_labels(instance, g, k) if spec.disruption > 0 else None
     mass = np.bincount(g.account_node, minlength=len(g.ids)).astype(np.float64)
-    sol = design_partition(
-        g.graph, w, k, tol, spec.objective, spec.time_limit_s, spec.seed,
-        mass=mass, current=current, disruption=spec.disruption,
-    )
+    level_labels = level_checks = None
+    if spec.levels is not None and len(spec.levels) > 1:
+        sol, level_labels, level_checks = _nested(g, w, tol, mass, spec)
+    else:
+        sol = design_partition(
+            g.graph, w, k, tol, spec.objective, spec.time_limit_s, spec.seed,
+            mass=mass, current=current, disruption=spec.disruption,
+        )
     if sol.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(f"no design of {k} territories: {sol.reason}")
     seller_of = None
     if spec.staff == "sellers" and sol.centres is not None:
         seller_of = np.arange(k, dtype=np.int64) if current is not None else _staff(instance, g, sol.centres, k)
-    return Design(spec=spec, graph=g, measures=w, solution=sol, seller_of=seller_of, instance=instance)
+    return Design(
+        spec=spec, graph=g, measures=w, solution=sol, seller_of=seller_of, instance=instance,
+        level_labels=level_labels, level_checks=level_checks,
+    )
+
+
+def _nested(g: UnitGraph, w: NDArray[np.float64], tol: NDArray[np.float64], mass: NDArray[np.float64], spec: DesignSpec):  # type: ignore[no-untyped-def]
+    """The hierarchy: nested levels, then the finest level as the design, checked again whole."""
+    t0 = time.monotonic()
+    levels = list(spec.levels or ())
+    res = nested_partition(g.graph, w, levels, tol, spec.objective, spec.time_limit_s, spec.seed, mass=mass)
+    elapsed = time.monotonic() - t0
+    if res.status != SolveStatus.FEASIBLE:
+        return DesignSolution(res.status, None, float("nan"), None, None, time_s=elapsed, reason=res.reason), None, res.checks
+    lab = res.labels[-1]
+    assert lab is not None
+    edges = list(zip(g.graph.u.tolist(), g.graph.v.tolist(), g.graph.length.tolist(), strict=True))
+    verdict = check_design(g.graph.n, edges, w.tolist(), tol.tolist(), levels[-1], lab.tolist(), mass=mass.tolist())
+    value = verdict.dispersion if spec.objective == "dispersion" else verdict.median
+    centres = centres_of(g.graph.distances(), lab, levels[-1], mass)
+    sol = DesignSolution(SolveStatus.FEASIBLE, lab, value, centres, verdict, 0, "", elapsed)
+    return sol, [x for x in res.labels if x is not None], res.checks

@@ -76,6 +76,7 @@ def check_design(
     territory: Mapping[int, int] | Sequence[int],
     objective: bool = True,
     mass: Sequence[float] | None = None,
+    mean: Sequence[float] | None = None,
 ) -> DesignCheck:
     """Check a partition of the nodes ``0..n-1`` into ``k`` territories.
 
@@ -97,6 +98,8 @@ def check_design(
         False to skip the distances (dispersion and median are then NaN).
     mass
         Weight of each node in the median objective (1 each by default).
+    mean
+        The centre of each measure's band (default: the total over the nodes / k).
 
     Returns
     -------
@@ -140,10 +143,10 @@ def check_design(
     tol = [float(tolerance)] * n_meas if isinstance(tolerance, (int, float)) else [float(x) for x in tolerance]
     max_dev = 0.0
     for m in range(n_meas):
-        mean = sum(float(measures[i][m]) for i in range(n)) / k
+        mean_m = sum(float(measures[i][m]) for i in range(n)) / k if mean is None else float(mean[m])
         for t, mem in enumerate(members):
             total = sum(float(measures[i][m]) for i in mem)
-            dev = abs(total - mean) / mean if mean > 0 else (0.0 if total == 0 else float("inf"))
+            dev = abs(total - mean_m) / mean_m if mean_m > 0 else (0.0 if total == 0 else float("inf"))
             max_dev = max(max_dev, dev)
             if dev > tol[m] + 1e-12:
                 problems.append(f"territory {t}: measure {m} deviates {100 * dev:.3f}% (tolerance {100 * tol[m]:g}%)")

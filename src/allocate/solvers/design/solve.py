@@ -92,6 +92,7 @@ def design_partition(
     mass: NDArray[np.float64] | None = None,
     current: NDArray[np.int64] | None = None,
     disruption: float = 0.0,
+    mean: NDArray[np.float64] | None = None,
 ) -> DesignSolution:
     """Partition the units of ``graph`` into ``k`` connected, balanced, compact territories.
 
@@ -119,6 +120,9 @@ def design_partition(
         Weight of each unit in the median objective.
     current, disruption
         Today's territory of each unit (-1: none) and the cost per unit moved away from it.
+    mean
+        The centre of each band (default: total / k); a level of a hierarchy passes the mean
+        of the whole level, so that the bands stay those of the whole map.
 
     Returns
     -------
@@ -131,6 +135,8 @@ def design_partition(
     deadline = t0 + 0.95 * limit - min(0.25 * limit, CHECK_S_PER_N2 * graph.n**2)
     w = np.asarray(weights, dtype=np.float64).reshape(graph.n, -1)
     bands = Bands.of(w, k, tolerance)
+    if mean is not None:
+        bands = Bands(mean=np.asarray(mean, dtype=np.float64), tolerance=bands.tolerance)
     why = _proof(graph, w, k, bands)
     if why:
         return DesignSolution(SolveStatus.INFEASIBLE, None, float("nan"), None, None, reason=why)
@@ -160,7 +166,10 @@ def design_partition(
             reason="no balanced connected design found within the limits (not a proof)",
         )
     edges = list(zip(graph.u.tolist(), graph.v.tolist(), graph.length.tolist(), strict=True))
-    verdict = check_design(graph.n, edges, w.tolist(), bands.tolerance.tolist(), k, labels.tolist(), mass=None if mass is None else mass.tolist())
+    verdict = check_design(
+        graph.n, edges, w.tolist(), bands.tolerance.tolist(), k, labels.tolist(),
+        mass=None if mass is None else mass.tolist(), mean=None if mean is None else bands.mean.tolist(),
+    )
     if not verdict.feasible:
         return DesignSolution(
             SolveStatus.UNKNOWN, None, float("nan"), None, verdict, iters, stopped, elapsed,
