@@ -60,7 +60,9 @@ def _read_solution(path: Path, node_ids: list[str]) -> list[Any]:
     return lab
 
 
-def run_one(data_dir: Path, row: dict[str, str], time_limit: float, seed: int, sol_dir: Path) -> dict[str, Any]:
+def run_one(
+    data_dir: Path, row: dict[str, str], time_limit: float, seed: int, sol_dir: Path
+) -> dict[str, Any]:
     inst = read_dtdp(data_dir / row["file"])
     p, tau, known = int(row["p"]), float(row["tau"]), float(row["best_known"])
     graph = DesignGraph.from_edges(len(inst.node_ids), inst.edges, inst.length)
@@ -68,8 +70,12 @@ def run_one(data_dir: Path, row: dict[str, str], time_limit: float, seed: int, s
     sol = design_partition(graph, inst.measures, p, tau, "dispersion", time_limit, seed)
     elapsed = time.monotonic() - t0
     out: dict[str, Any] = {
-        "instance": row["instance"], "known": known, "time_s": round(elapsed, 2),
-        "status": str(sol.status), "iterations": sol.iterations, "stopped_by": sol.stopped_by,
+        "instance": row["instance"],
+        "known": known,
+        "time_s": round(elapsed, 2),
+        "status": str(sol.status),
+        "iterations": sol.iterations,
+        "stopped_by": sol.stopped_by,
     }
     path = sol_dir / f"{row['instance']}.csv"
     if sol.labels is None:
@@ -78,7 +84,9 @@ def run_one(data_dir: Path, row: dict[str, str], time_limit: float, seed: int, s
         return out
     _write_solution(path, inst.node_ids, sol.labels)
     labels = _read_solution(path, inst.node_ids)
-    edges = list(zip(inst.edges[:, 0].tolist(), inst.edges[:, 1].tolist(), inst.length.tolist(), strict=True))
+    edges = list(
+        zip(inst.edges[:, 0].tolist(), inst.edges[:, 1].tolist(), inst.length.tolist(), strict=True)
+    )
     verdict = check_design(len(labels), edges, inst.measures.tolist(), tau, p, labels)
     out.update(
         value=verdict.dispersion,
@@ -105,7 +113,9 @@ def main() -> None:
         keep = set(args.only.split(","))
         rows = [r for r in rows if r["instance"] in keep]
     args.solutions.mkdir(parents=True, exist_ok=True)
-    meta = machine({"time_limit_s": args.time_limit, "seed": args.seed, "data_dir": str(args.data_dir)})
+    meta = machine(
+        {"time_limit_s": args.time_limit, "seed": args.seed, "data_dir": str(args.data_dir)}
+    )
     results = []
     for r in rows:
         results.append(run_one(args.data_dir, r, args.time_limit, args.seed, args.solutions))

@@ -16,7 +16,9 @@ from tests.conftest import TINY_ACCOUNTS, TINY_SELLERS, write_instance
 def test_built_in_and_column_measures(tmp_path: Path) -> None:
     inst = read_instance(write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS))
     node = np.array([0, 0, 1, 1])
-    w = node_measures(inst, node, 2, ["count", "potential", "visits"], {"visits": np.array([1.0, 2.0, 3.0, 4.0])})
+    w = node_measures(
+        inst, node, 2, ["count", "potential", "visits"], {"visits": np.array([1.0, 2.0, 3.0, 4.0])}
+    )
     assert w.tolist() == [[2, 30000, 3], [2, 70000, 7]]
     wl = account_measure(inst, "workload", {})
     assert wl.shape == (4,) and np.all(wl > 0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -23,7 +21,9 @@ def grid(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("objective", ["median", "dispersion"])
 def test_three_rows_or_columns(grid, objective: str) -> None:
-    spec = DesignSpec(territories=3, balance={"count": 0.0}, objective=objective, time_limit_s=3, seed=1)
+    spec = DesignSpec(
+        territories=3, balance={"count": 0.0}, objective=objective, time_limit_s=3, seed=1
+    )
     d = design_territories(grid, spec)
     assert d.status == SolveStatus.FEASIBLE
     lab = d.solution.labels
@@ -44,7 +44,13 @@ def test_staffing_with_sellers_matches_nearest_bases(grid) -> None:
     assert sorted(ter["seller_id"]) == ["A", "B"]
     # the matching is the cheaper of the two possible ones (bases to centres, great circle)
     sel = grid.sellers
-    km = [[float(haversine_km(sel.lat[s], sel.lon[s], r.centre_lat, r.centre_lon)) for r in ter.itertuples()] for s in range(2)]
+    km = [
+        [
+            float(haversine_km(sel.lat[s], sel.lon[s], r.centre_lat, r.centre_lon))
+            for r in ter.itertuples()
+        ]
+        for s in range(2)
+    ]
     chosen = sum(ter["seller_to_centre_km"])
     assert chosen == pytest.approx(min(km[0][0] + km[1][1], km[0][1] + km[1][0]), abs=1e-2)
     acc = d.accounts_frame()

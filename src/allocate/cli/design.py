@@ -16,7 +16,13 @@ from allocate.design.graph import node_ids
 from allocate.design.measures import BUILT_IN
 from allocate.io import read_instance
 from allocate.io.adjacency import read_adjacency
-from allocate.io.runfolder import DESIGN, DESIGN_ACCOUNTS, DESIGN_TERRITORIES, DESIGN_UNITS, write_design
+from allocate.io.runfolder import (
+    DESIGN,
+    DESIGN_ACCOUNTS,
+    DESIGN_TERRITORIES,
+    DESIGN_UNITS,
+    write_design,
+)
 from allocate.io.tables import find_table, read_table
 
 #: Exit code of a design run that found no checked design (not a proof of infeasibility).
@@ -51,7 +57,9 @@ def parse_balance(text: str, tolerance: float) -> dict[str, float]:
         try:
             out[name] = float(tol) if tol.strip() else float(tolerance)
         except ValueError:
-            raise InputError.single("options", f"--balance: tolerance of {name!r} is not a number: {tol!r}") from None
+            raise InputError.single(
+                "options", f"--balance: tolerance of {name!r} is not a number: {tol!r}"
+            ) from None
     return out
 
 
@@ -61,7 +69,9 @@ def _levels(text: str | None) -> tuple[int, ...] | None:
     try:
         return tuple(int(x) for x in text.split(","))
     except ValueError:
-        raise InputError.single("options", f"--levels must be integers separated by commas, got {text!r}") from None
+        raise InputError.single(
+            "options", f"--levels must be integers separated by commas, got {text!r}"
+        ) from None
 
 
 def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
@@ -74,7 +84,11 @@ def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
     out = {}
     for name in extra:
         if name not in df.columns:
-            raise InputError.single(path.name, f"no column {name!r} to balance (built-in: {', '.join(BUILT_IN)})", column=name)
+            raise InputError.single(
+                path.name,
+                f"no column {name!r} to balance (built-in: {', '.join(BUILT_IN)})",
+                column=name,
+            )
         vals = []
         for r, v in enumerate(df[name].tolist(), start=2):
             try:
@@ -87,20 +101,35 @@ def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
 
 def design(
     folder: Annotated[Path, typer.Argument(help="Instance folder")],
-    territories: Annotated[int | None, typer.Option("--territories", "-k", help="Number of territories")] = None,
+    territories: Annotated[
+        int | None, typer.Option("--territories", "-k", help="Number of territories")
+    ] = None,
     levels: Annotated[
-        str | None, typer.Option(help="Nested levels, e.g. 4,20,100 (regions > districts > territories)")
+        str | None,
+        typer.Option(help="Nested levels, e.g. 4,20,100 (regions > districts > territories)"),
     ] = None,
     balance: Annotated[
-        str, typer.Option(help="Measures kept within ±tolerance: count, potential, workload or an accounts column; name=tol sets one")
+        str,
+        typer.Option(
+            help="Measures kept within ±tolerance: count, potential, workload or an accounts column; name=tol sets one"
+        ),
     ] = "count",
     tolerance: Annotated[float, typer.Option(help="Default relative tolerance of --balance")] = 0.1,
-    objective: Annotated[str, typer.Option(help="median (sum of distances to the centre) | dispersion")] = "median",
+    objective: Annotated[
+        str, typer.Option(help="median (sum of distances to the centre) | dispersion")
+    ] = "median",
     adjacency: Annotated[
-        Path | None, typer.Option(help="Adjacency table unit_a, unit_b[, distance] (default: FOLDER/adjacency.*, else polygons)")
+        Path | None,
+        typer.Option(
+            help="Adjacency table unit_a, unit_b[, distance] (default: FOLDER/adjacency.*, else polygons)"
+        ),
     ] = None,
-    disruption: Annotated[float, typer.Option(help="Cost per unit moved from today's seller (needs K = sellers)")] = 0.0,
-    staff: Annotated[str | None, typer.Option(help="sellers (match existing sellers) | centres (new bases)")] = None,
+    disruption: Annotated[
+        float, typer.Option(help="Cost per unit moved from today's seller (needs K = sellers)")
+    ] = 0.0,
+    staff: Annotated[
+        str | None, typer.Option(help="sellers (match existing sellers) | centres (new bases)")
+    ] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds")] = 30.0,
     seed: Annotated[int, typer.Option()] = 0,
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("design"),
@@ -114,17 +143,31 @@ def design(
             raise InputError.single("options", "give --territories K or --levels A,B,...")
         inst = read_instance(folder)
         spec = DesignSpec(
-            territories=k, levels=lv, balance=parse_balance(balance, tolerance), objective=objective,
-            time_limit_s=time_limit, seed=seed, disruption=disruption, staff=staff,
+            territories=k,
+            levels=lv,
+            balance=parse_balance(balance, tolerance),
+            objective=objective,
+            time_limit_s=time_limit,
+            seed=seed,
+            disruption=disruption,
+            staff=staff,
         )
-        adj_path = adjacency if adjacency is not None else find_table(Path(folder), "adjacency", required=False)
+        adj_path = (
+            adjacency
+            if adjacency is not None
+            else find_table(Path(folder), "adjacency", required=False)
+        )
         edges = read_adjacency(adj_path, node_ids(inst)) if adj_path is not None else None
         with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
             res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
-        write_design(out, res.summary(), res.units_frame(), res.accounts_frame(), res.territories_frame())
+        write_design(
+            out, res.summary(), res.units_frame(), res.accounts_frame(), res.territories_frame()
+        )
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:
-            err_console.print(f"no design: {sol.reason} (wrote {out}/{DESIGN})", highlight=False, markup=False)
+            err_console.print(
+                f"no design: {sol.reason} (wrote {out}/{DESIGN})", highlight=False, markup=False
+            )
             raise typer.Exit(EXIT_NO_DESIGN)
         chk = sol.check
         assert chk is not None
@@ -133,6 +176,8 @@ def design(
             f"{chk.connected}/{k} connected, largest deviation {100 * chk.max_dev:.2f}%, "
             f"{sol.time_s:.1f}s ({sol.stopped_by})"
         )
-        console.print(f"wrote {out}/{DESIGN_UNITS}, {DESIGN_ACCOUNTS}, {DESIGN_TERRITORIES}, {DESIGN}")
+        console.print(
+            f"wrote {out}/{DESIGN_UNITS}, {DESIGN_ACCOUNTS}, {DESIGN_TERRITORIES}, {DESIGN}"
+        )
 
     run_guarded(go)

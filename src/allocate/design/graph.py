@@ -66,7 +66,9 @@ def haversine_km(lat1: NDArray, lon1: NDArray, lat2: NDArray, lon2: NDArray) -> 
 
 
 def build_graph(
-    instance: Instance, adjacency: list[tuple[int, int, float | None]] | None = None, adjacency_file: str = "adjacency"
+    instance: Instance,
+    adjacency: list[tuple[int, int, float | None]] | None = None,
+    adjacency_file: str = "adjacency",
 ) -> UnitGraph:
     """The design graph of ``instance``.
 
@@ -96,15 +98,19 @@ def build_graph(
         missing = np.flatnonzero(acc.unit < 0)
         if len(missing):
             raise InputError.single(
-                "accounts", f"account {acc.ids[missing[0]]!r} has no unit ({len(missing)} such accounts)",
-                int(missing[0]) + 2, "unit_id",
+                "accounts",
+                f"account {acc.ids[missing[0]]!r} has no unit ({len(missing)} such accounts)",
+                int(missing[0]) + 2,
+                "unit_id",
             )
         import shapely
 
         cent = shapely.centroid(np.array(units.geometry, dtype=object))
         lon, lat = np.asarray(shapely.get_x(cent), float), np.asarray(shapely.get_y(cent), float)
         ids, kind, node = tuple(units.ids), "unit", np.asarray(acc.unit, dtype=np.int64)
-        pairs = [(a, b, None) for a, nb in enumerate(units.neighbours) for b in nb if a < b]
+        pairs: list[tuple[int, int, float | None]] = [
+            (a, b, None) for a, nb in enumerate(units.neighbours) for b in nb if a < b
+        ]
     else:
         lat, lon = np.asarray(acc.lat, float), np.asarray(acc.lon, float)
         ids, kind, node = tuple(acc.ids), "account", np.arange(len(acc), dtype=np.int64)
@@ -112,19 +118,34 @@ def build_graph(
     if adjacency is not None:
         pairs = list(adjacency)
     if not pairs and len(ids) > 1:
-        raise InputError.single(adjacency_file, f"no adjacency between the {len(ids)} {kind}s: give an adjacency table")
+        raise InputError.single(
+            adjacency_file, f"no adjacency between the {len(ids)} {kind}s: give an adjacency table"
+        )
     bridges = _bridges(len(ids), pairs, lat, lon)
     pairs = pairs + bridges
     a = np.array([p[0] for p in pairs], dtype=np.int64)
     b = np.array([p[1] for p in pairs], dtype=np.int64)
-    km = np.maximum(haversine_km(lat[a], lon[a], lat[b], lon[b]), MIN_KM) if len(pairs) else np.zeros(0)
-    length = np.array([km[i] if p[2] is None else float(p[2]) for i, p in enumerate(pairs)], dtype=np.float64)
-    graph = DesignGraph.from_edges(len(ids), np.c_[a, b] if len(pairs) else np.zeros((0, 2), np.int64), length)
-    return UnitGraph(ids=ids, kind=kind, graph=graph, account_node=node, lat=lat, lon=lon, bridges=len(bridges))
+    km = (
+        np.maximum(haversine_km(lat[a], lon[a], lat[b], lon[b]), MIN_KM)
+        if len(pairs)
+        else np.zeros(0)
+    )
+    length = np.array(
+        [km[i] if p[2] is None else float(p[2]) for i, p in enumerate(pairs)], dtype=np.float64
+    )
+    graph = DesignGraph.from_edges(
+        len(ids), np.c_[a, b] if len(pairs) else np.zeros((0, 2), np.int64), length
+    )
+    return UnitGraph(
+        ids=ids, kind=kind, graph=graph, account_node=node, lat=lat, lon=lon, bridges=len(bridges)
+    )
 
 
 def _bridges(
-    n: int, pairs: list[tuple[int, int, float | None]], lat: NDArray[np.float64], lon: NDArray[np.float64]
+    n: int,
+    pairs: list[tuple[int, int, float | None]],
+    lat: NDArray[np.float64],
+    lon: NDArray[np.float64],
 ) -> list[tuple[int, int, float | None]]:
     """Edges joining the components of the graph (islands): each time, the shortest
     great-circle link from the smallest component to a node outside it."""
@@ -162,7 +183,9 @@ def node_ids(instance: Instance) -> dict[str, int]:
     return {str(x): i for i, x in enumerate(ids)}
 
 
-def _nearest_pairs(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> list[tuple[int, int, float | None]]:
+def _nearest_pairs(
+    lat: NDArray[np.float64], lon: NDArray[np.float64]
+) -> list[tuple[int, int, float | None]]:
     from scipy.spatial import cKDTree
 
     n = len(lat)

@@ -21,7 +21,9 @@ from allocate.core.workload import account_workload
 BUILT_IN = ("count", "potential", "workload")
 
 
-def account_measure(instance: Instance, name: str, columns: Mapping[str, NDArray[np.float64]]) -> NDArray[np.float64]:
+def account_measure(
+    instance: Instance, name: str, columns: Mapping[str, NDArray[np.float64]]
+) -> NDArray[np.float64]:
     """The value of measure ``name`` for each account.
 
     Raises
@@ -38,12 +40,16 @@ def account_measure(instance: Instance, name: str, columns: Mapping[str, NDArray
         return np.asarray(account_workload(instance).total_desk_h, dtype=np.float64)
     if name not in columns:
         raise InputError.single(
-            "accounts", f"unknown measure {name!r}: use {', '.join(BUILT_IN)} or a numeric column of the accounts", column=name
+            "accounts",
+            f"unknown measure {name!r}: use {', '.join(BUILT_IN)} or a numeric column of the accounts",
+            column=name,
         )
     v = np.asarray(columns[name], dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(v) | (v < 0))
     if len(bad):
-        raise InputError.single("accounts", f"measure {name!r} needs a number >= 0", int(bad[0]) + 2, name)
+        raise InputError.single(
+            "accounts", f"measure {name!r} needs a number >= 0", int(bad[0]) + 2, name
+        )
     return v
 
 

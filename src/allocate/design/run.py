@@ -78,23 +78,38 @@ class DesignSpec:
     def __post_init__(self) -> None:
         if self.levels is not None:
             lv = list(self.levels)
-            if not lv or lv[-1] != self.territories or any(b % a for a, b in zip(lv, lv[1:], strict=False)) or min(lv) < 1:
+            if (
+                not lv
+                or lv[-1] != self.territories
+                or any(b % a for a, b in zip(lv, lv[1:], strict=False))
+                or min(lv) < 1
+            ):
                 raise InputError.single(
-                    "options", f"--levels {','.join(map(str, lv))}: each level a multiple of the one before, the last = territories"
+                    "options",
+                    f"--levels {','.join(map(str, lv))}: each level a multiple of the one before, the last = territories",
                 )
             if self.disruption > 0:
                 raise InputError.single("options", "--disruption is not available with --levels")
         if self.territories < 1:
-            raise InputError.single("options", f"--territories must be >= 1, got {self.territories}")
+            raise InputError.single(
+                "options", f"--territories must be >= 1, got {self.territories}"
+            )
         if self.objective not in OBJECTIVES:
-            raise InputError.single("options", f"--objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
+            raise InputError.single(
+                "options",
+                f"--objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}",
+            )
         if self.staff is not None and self.staff not in STAFFING:
-            raise InputError.single("options", f"--staff must be one of {', '.join(STAFFING)}, got {self.staff!r}")
+            raise InputError.single(
+                "options", f"--staff must be one of {', '.join(STAFFING)}, got {self.staff!r}"
+            )
         if not self.balance:
             raise InputError.single("options", "--balance needs at least one measure")
         for name, tol in self.balance.items():
             if not 0 <= tol < 1:
-                raise InputError.single("options", f"tolerance of {name!r} must be in [0, 1), got {tol}")
+                raise InputError.single(
+                    "options", f"tolerance of {name!r} must be in [0, 1), got {tol}"
+                )
         if self.disruption < 0 or self.time_limit_s <= 0:
             raise InputError.single("options", "--disruption must be >= 0 and --time-limit > 0")
 
@@ -136,9 +151,15 @@ class Design:
         lab = self.solution.labels
         if lab is None:
             return None
-        centres = set((self.solution.centres if self.solution.centres is not None else []).tolist())
+        centres = set() if self.solution.centres is None else set(self.solution.centres.tolist())
         key = "unit_id" if self.graph.kind == "unit" else "account_id"
-        df = pd.DataFrame({key: list(self.graph.ids), "territory": lab, "is_centre": [i in centres for i in range(len(lab))]})
+        df = pd.DataFrame(
+            {
+                key: list(self.graph.ids),
+                "territory": lab,
+                "is_centre": [i in centres for i in range(len(lab))],
+            }
+        )
         for j, lv in enumerate((self.level_labels or [])[:-1]):
             df[f"level_{j + 1}"] = lv
         return df
@@ -173,20 +194,38 @@ class Design:
         for t in range(k):
             m = lab == t
             c = int(sol.centres[t])
-            row: dict[str, Any] = {"territory": t, "nodes": int(m.sum()), "accounts": int(acc_count[t])}
+            row: dict[str, Any] = {
+                "territory": t,
+                "nodes": int(m.sum()),
+                "accounts": int(acc_count[t]),
+            }
             for j, name in enumerate(self.spec.balance):
                 tot = float(self.measures[m, j].sum())
                 row[f"{name}_total"] = round(tot, 6)
-                row[f"{name}_dev_pct"] = round(100 * (tot - mean[j]) / mean[j], 4) if mean[j] > 0 else 0.0
+                row[f"{name}_dev_pct"] = (
+                    round(100 * (tot - mean[j]) / mean[j], 4) if mean[j] > 0 else 0.0
+                )
             row["dispersion"] = round(float(disp[t]), 6)
             row["centre"] = self.graph.ids[c]
-            row["centre_lat"], row["centre_lon"] = float(self.graph.lat[c]), float(self.graph.lon[c])
+            row["centre_lat"], row["centre_lon"] = (
+                float(self.graph.lat[c]),
+                float(self.graph.lon[c]),
+            )
             if self.seller_of is not None:
                 s = int(self.seller_of[t])
                 sel = self.instance.sellers
                 row["seller_id"] = "" if s < 0 else sel.ids[s]
                 row["seller_to_centre_km"] = (
-                    None if s < 0 else round(float(haversine_km(sel.lat[s], sel.lon[s], self.graph.lat[c], self.graph.lon[c])), 3)
+                    None
+                    if s < 0
+                    else round(
+                        float(
+                            haversine_km(
+                                sel.lat[s], sel.lon[s], self.graph.lat[c], self.graph.lon[c]
+                            )
+                        ),
+                        3,
+                    )
                 )
             rows.append(row)
         return pd.DataFrame(rows)
@@ -219,7 +258,12 @@ class Design:
             "levels": None
             if self.level_checks is None
             else [
-                {"territories": k, "feasible": c.feasible, "connected": c.connected, "max_dev_pct": 100 * c.max_dev}
+                {
+                    "territories": k,
+                    "feasible": c.feasible,
+                    "connected": c.connected,
+                    "max_dev_pct": 100 * c.max_dev,
+                }
                 for k, c in zip(spec.levels or (), self.level_checks, strict=False)
                 if c is not None
             ],
@@ -238,7 +282,8 @@ def _current_labels(instance: Instance, g: UnitGraph, k: int) -> NDArray[np.int6
     """Today's territory of each node: the seller of most of its accounts (-1: none)."""
     if len(instance.sellers) != k:
         raise InputError.single(
-            "options", f"--disruption compares with today's sellers: needs --territories {len(instance.sellers)} (the number of sellers)"
+            "options",
+            f"--disruption compares with today's sellers: needs --territories {len(instance.sellers)} (the number of sellers)",
         )
     n = len(g.ids)
     votes = np.zeros((n, k), dtype=np.int64)
@@ -250,7 +295,9 @@ def _current_labels(instance: Instance, g: UnitGraph, k: int) -> NDArray[np.int6
     return out
 
 
-def _staff(instance: Instance, g: UnitGraph, centres: NDArray[np.int64], k: int) -> NDArray[np.int64]:
+def _staff(
+    instance: Instance, g: UnitGraph, centres: NDArray[np.int64], k: int
+) -> NDArray[np.int64]:
     from scipy.optimize import linear_sum_assignment
 
     sel = instance.sellers
@@ -258,7 +305,10 @@ def _staff(instance: Instance, g: UnitGraph, centres: NDArray[np.int64], k: int)
     if len(sel) == 0:
         return out
     cost = haversine_km(
-        np.asarray(sel.lat)[:, None], np.asarray(sel.lon)[:, None], g.lat[centres][None, :], g.lon[centres][None, :]
+        np.asarray(sel.lat)[:, None],
+        np.asarray(sel.lon)[:, None],
+        g.lat[centres][None, :],
+        g.lon[centres][None, :],
     )
     rows, cols = linear_sum_assignment(cost)
     out[cols] = rows
@@ -309,32 +359,66 @@ def design_territories(
         sol, level_labels, level_checks = _nested(g, w, tol, mass, spec)
     else:
         sol = design_partition(
-            g.graph, w, k, tol, spec.objective, spec.time_limit_s, spec.seed,
-            mass=mass, current=current, disruption=spec.disruption,
+            g.graph,
+            w,
+            k,
+            tol,
+            spec.objective,
+            spec.time_limit_s,
+            spec.seed,
+            mass=mass,
+            current=current,
+            disruption=spec.disruption,
         )
     if sol.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(f"no design of {k} territories: {sol.reason}")
     seller_of = None
     if spec.staff == "sellers" and sol.centres is not None:
-        seller_of = np.arange(k, dtype=np.int64) if current is not None else _staff(instance, g, sol.centres, k)
+        seller_of = (
+            np.arange(k, dtype=np.int64)
+            if current is not None
+            else _staff(instance, g, sol.centres, k)
+        )
     return Design(
-        spec=spec, graph=g, measures=w, solution=sol, seller_of=seller_of, instance=instance,
-        level_labels=level_labels, level_checks=level_checks,
+        spec=spec,
+        graph=g,
+        measures=w,
+        solution=sol,
+        seller_of=seller_of,
+        instance=instance,
+        level_labels=level_labels,
+        level_checks=level_checks,
     )
 
 
-def _nested(g: UnitGraph, w: NDArray[np.float64], tol: NDArray[np.float64], mass: NDArray[np.float64], spec: DesignSpec):  # type: ignore[no-untyped-def]
+def _nested(
+    g: UnitGraph,
+    w: NDArray[np.float64],
+    tol: NDArray[np.float64],
+    mass: NDArray[np.float64],
+    spec: DesignSpec,
+):  # type: ignore[no-untyped-def]
     """The hierarchy: nested levels, then the finest level as the design, checked again whole."""
     t0 = time.monotonic()
     levels = list(spec.levels or ())
-    res = nested_partition(g.graph, w, levels, tol, spec.objective, spec.time_limit_s, spec.seed, mass=mass)
+    res = nested_partition(
+        g.graph, w, levels, tol, spec.objective, spec.time_limit_s, spec.seed, mass=mass
+    )
     elapsed = time.monotonic() - t0
     if res.status != SolveStatus.FEASIBLE:
-        return DesignSolution(res.status, None, float("nan"), None, None, time_s=elapsed, reason=res.reason), None, res.checks
+        return (
+            DesignSolution(
+                res.status, None, float("nan"), None, None, time_s=elapsed, reason=res.reason
+            ),
+            None,
+            res.checks,
+        )
     lab = res.labels[-1]
     assert lab is not None
     edges = list(zip(g.graph.u.tolist(), g.graph.v.tolist(), g.graph.length.tolist(), strict=True))
-    verdict = check_design(g.graph.n, edges, w.tolist(), tol.tolist(), levels[-1], lab.tolist(), mass=mass.tolist())
+    verdict = check_design(
+        g.graph.n, edges, w.tolist(), tol.tolist(), levels[-1], lab.tolist(), mass=mass.tolist()
+    )
     value = verdict.dispersion if spec.objective == "dispersion" else verdict.median
     centres = centres_of(g.graph.distances(), lab, levels[-1], mass)
     sol = DesignSolution(SolveStatus.FEASIBLE, lab, value, centres, verdict, 0, "", elapsed)

@@ -41,12 +41,13 @@ def read_adjacency(path: Path, index: Mapping[str, int]) -> list[tuple[int, int,
     df = read_table(path)
     missing = [c for c in ("unit_a", "unit_b") if c not in df.columns]
     if missing:
-        raise InputError.single(name, f"missing column(s) {', '.join(missing)} (expected unit_a, unit_b[, distance])")
+        raise InputError.single(
+            name, f"missing column(s) {', '.join(missing)} (expected unit_a, unit_b[, distance])"
+        )
     has_d = "distance" in df.columns
     problems: list[Problem] = []
     edges: list[tuple[int, int, float | None]] = []
-    for r, row in enumerate(df.itertuples(index=False), start=2):
-        rec = row._asdict()
+    for r, rec in enumerate(df.to_dict(orient="records"), start=2):
         ends = []
         for col in ("unit_a", "unit_b"):
             key = str(rec[col]).strip()
@@ -60,7 +61,14 @@ def read_adjacency(path: Path, index: Mapping[str, int]) -> list[tuple[int, int,
             except ValueError:
                 dist = float("nan")
             if not math.isfinite(dist) or dist <= 0:
-                problems.append(Problem(name, f"distance must be a number > 0, got {rec['distance']!r}", r, "distance"))
+                problems.append(
+                    Problem(
+                        name,
+                        f"distance must be a number > 0, got {rec['distance']!r}",
+                        r,
+                        "distance",
+                    )
+                )
         if ends[0] >= 0 and ends[0] == ends[1]:
             problems.append(Problem(name, "a unit cannot be adjacent to itself", r, "unit_b"))
         if len(problems) > 200:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocate.io.runfolder import DESIGN, DESIGN_ACCOUNTS, DESIGN_TERRITORIES, DESIGN_UNITS, write_design
+from allocate.io.runfolder import (
+    DESIGN,
+    DESIGN_ACCOUNTS,
+    DESIGN_TERRITORIES,
+    DESIGN_UNITS,
+    write_design,
+)
 
 
 def test_writes_tables_then_summary(tmp_path: Path) -> None:

@@ -22,7 +22,9 @@ def connected(nbrs: list[list[int]], members: list[int]) -> bool:
     return len(seen) == len(inside)
 
 
-def best_partition(graph: DesignGraph, w: np.ndarray, k: int, tol: float, objective: str, mass=None):
+def best_partition(
+    graph: DesignGraph, w: np.ndarray, k: int, tol: float, objective: str, mass=None
+):
     """(best value, count of feasible partitions) over all partitions into k connected,
     balanced territories; labels canonical (first appearance order)."""
     n = graph.n

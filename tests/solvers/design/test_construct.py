@@ -39,7 +39,9 @@ def test_tree_cuts_on_a_subset() -> None:
     g = _grid(4)
     w = np.ones((g.n, 1))
     members = np.arange(8)  # the two first rows
-    lab = tree_cuts(g, w, np.array([8 / 3]), np.array([0.5]), 3, np.random.default_rng(0), members=members)
+    lab = tree_cuts(
+        g, w, np.array([8 / 3]), np.array([0.5]), 3, np.random.default_rng(0), members=members
+    )
     assert lab.shape == (8,) and set(lab.tolist()) == {0, 1, 2}
     for t in range(3):
         assert connected(g.neighbours, members[lab == t].tolist())

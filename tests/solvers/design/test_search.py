@@ -33,7 +33,9 @@ def test_search_from_voronoi_reaches_balance() -> None:
     d = g.distances()
     start = voronoi(g, spread_seeds(d, 4, np.random.default_rng(0)))
     for objective in ("dispersion", "median"):
-        lab, stats = TabuSearch(g, d, w, b, 4, objective=objective, seed=1).run(start, 400, time.monotonic() + 60)
+        lab, stats = TabuSearch(g, d, w, b, 4, objective=objective, seed=1).run(
+            start, 400, time.monotonic() + 60
+        )
         assert lab is not None and stats.iterations <= 400
         tot = np.array([w[lab == t].sum(axis=0) for t in range(4)])
         assert b.excess(tot).sum() == 0

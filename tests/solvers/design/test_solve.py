@@ -67,7 +67,10 @@ def test_disconnected_graph_is_not_called_infeasible_without_proof() -> None:
     sol = design_partition(g, np.ones((4, 1)), 2, 0.1, time_limit_s=5)
     assert sol.status == SolveStatus.UNKNOWN
     g3 = DesignGraph.from_edges(6, [(0, 1), (2, 3), (4, 5)])
-    assert design_partition(g3, np.ones((6, 1)), 2, 0.5, time_limit_s=5).status == SolveStatus.INFEASIBLE
+    assert (
+        design_partition(g3, np.ones((6, 1)), 2, 0.5, time_limit_s=5).status
+        == SolveStatus.INFEASIBLE
+    )
 
 
 def test_same_seed_same_design() -> None:

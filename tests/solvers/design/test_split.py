@@ -12,12 +12,27 @@ from tests.solvers.design.brute import connected
 
 def test_split_is_connected_cover_and_balanced_when_possible() -> None:
     # 2 x 4 ladder: an even split 4/4 exists
-    e = [(i, i + 1) for i in range(3)] + [(i, i + 1) for i in range(4, 7)] + [(i, i + 4) for i in range(4)]
+    e = (
+        [(i, i + 1) for i in range(3)]
+        + [(i, i + 1) for i in range(4, 7)]
+        + [(i, i + 4) for i in range(4)]
+    )
     g = DesignGraph.from_edges(8, e)
     w = np.ones((8, 1))
     b = Bands.of(w, 2, 0.0)
     members = np.arange(8)
-    val, a, c = best_split(members, g.u, g.v, w, b, 100.0, np.zeros((8, 8)), "pairs", np.random.default_rng(0), trees=30)
+    val, a, c = best_split(
+        members,
+        g.u,
+        g.v,
+        w,
+        b,
+        100.0,
+        np.zeros((8, 8)),
+        "pairs",
+        np.random.default_rng(0),
+        trees=30,
+    )
     assert sorted(np.concatenate([a, c]).tolist()) == list(range(8))
     assert connected(g.neighbours, a.tolist()) and connected(g.neighbours, c.tolist())
     assert val == 0.0 and len(a) == 4
@@ -29,6 +44,8 @@ def test_pairs_cost_separates_conflicts() -> None:
     b = Bands.of(w, 2, 1.0)  # any split balanced
     conflict = np.zeros((4, 4))
     conflict[0, 1] = conflict[1, 0] = 1.0  # 0 and 1 apart: only the cut 0 | 1-2-3 is free
-    val, a, c = best_split(np.arange(4), g.u, g.v, w, b, 1.0, conflict, "pairs", np.random.default_rng(0), trees=5)
+    val, a, c = best_split(
+        np.arange(4), g.u, g.v, w, b, 1.0, conflict, "pairs", np.random.default_rng(0), trees=5
+    )
     assert val == 0.0
     assert {tuple(sorted(a.tolist())), tuple(sorted(c.tolist()))} == {(0,), (1, 2, 3)}

@@ -69,7 +69,7 @@ def read_dtdp(path: str | Path) -> DtdpInstance:
     """
     path = Path(path)
     root = ET.parse(path).getroot()
-    keys = {k.get("id"): k.get("attr.name") for k in root.iter(f"{_NS}key")}
+    keys = {str(k.get("id")): str(k.get("attr.name")) for k in root.iter(f"{_NS}key")}
     graph = root.find(f"{_NS}graph")
     if graph is None:
         raise ValueError(f"{path}: no <graph> element")
@@ -77,7 +77,9 @@ def read_dtdp(path: str | Path) -> DtdpInstance:
     rows: list[dict[str, float]] = []
     for node in graph.iter(f"{_NS}node"):
         ids.append(str(node.get("id")))
-        rows.append({keys.get(d.get("key"), ""): float(d.text or "nan") for d in node.iter(f"{_NS}data")})
+        rows.append(
+            {keys.get(str(d.get("key")), ""): float(d.text or "nan") for d in node.iter(f"{_NS}data")}
+        )
     index = {nid: i for i, nid in enumerate(ids)}
     edges: list[tuple[int, int]] = []
     length: list[float] = []
@@ -85,7 +87,7 @@ def read_dtdp(path: str | Path) -> DtdpInstance:
         a, b = edge.get("source"), edge.get("target")
         if a not in index or b not in index:
             raise ValueError(f"{path}: edge {a}-{b} names an unknown node")
-        vals = {keys.get(d.get("key"), ""): float(d.text or "nan") for d in edge.iter(f"{_NS}data")}
+        vals = {keys.get(str(d.get("key")), ""): float(d.text or "nan") for d in edge.iter(f"{_NS}data")}
         if "distance" not in vals:
             raise ValueError(f"{path}: edge {a}-{b} has no distance")
         edges.append((index[a], index[b]))

@@ -39,7 +39,11 @@ def write_design(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, df in ((DESIGN_UNITS, units), (DESIGN_ACCOUNTS, accounts), (DESIGN_TERRITORIES, territories)):
+    for name, df in (
+        (DESIGN_UNITS, units),
+        (DESIGN_ACCOUNTS, accounts),
+        (DESIGN_TERRITORIES, territories),
+    ):
         if df is not None:
             write_csv(out / name, df)
             paths.append(out / name)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-
 #: Weight of the square term of :meth:`Bands.excess`.
 QUAD = 5.0
 
@@ -36,7 +35,9 @@ class Bands:
         object.__setattr__(self, "_hi", mean * (1.0 + self.tolerance) + 1e-13 * scale)
 
     @classmethod
-    def of(cls, weights: NDArray[np.float64], k: int, tolerance: NDArray[np.float64] | float) -> Bands:
+    def of(
+        cls, weights: NDArray[np.float64], k: int, tolerance: NDArray[np.float64] | float
+    ) -> Bands:
         """The bands of the measures ``weights`` (units x measures) for ``k`` territories."""
         w = np.asarray(weights, dtype=np.float64).reshape(len(weights), -1)
         tol = np.broadcast_to(np.asarray(tolerance, dtype=np.float64), (w.shape[1],)).copy()
@@ -65,7 +66,8 @@ class Bands:
         slightly outside its band to one far outside it an improvement. It is 0 exactly when
         every total is inside its band.
         """
-        over = (np.maximum(totals - self._hi, 0.0) + np.maximum(self._lo - totals, 0.0)) / self._scale  # type: ignore[attr-defined]
+        lo, hi, scale = self.lo, self.hi, self.scale
+        over = (np.maximum(totals - hi, 0.0) + np.maximum(lo - totals, 0.0)) / scale
         return (over + QUAD * over**2).sum(axis=-1)
 
 

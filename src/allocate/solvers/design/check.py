@@ -107,7 +107,11 @@ def check_design(
         The verdict and the recomputed values.
     """
     problems: list[str] = []
-    lab = [territory[i] if i in territory else None for i in range(n)] if isinstance(territory, Mapping) else list(territory)
+    lab = (
+        [territory.get(i, None) for i in range(n)]
+        if isinstance(territory, Mapping)
+        else list(territory)
+    )
     if len(lab) != n:
         problems.append(f"{len(lab)} labels for {n} nodes")
         lab = (lab + [None] * n)[:n]
@@ -138,18 +142,32 @@ def check_design(
         if len(seen) == len(inside):
             connected += 1
         else:
-            problems.append(f"territory {t} is not connected ({len(seen)} of {len(inside)} units reached)")
+            problems.append(
+                f"territory {t} is not connected ({len(seen)} of {len(inside)} units reached)"
+            )
     n_meas = len(measures[0]) if n else 0
-    tol = [float(tolerance)] * n_meas if isinstance(tolerance, (int, float)) else [float(x) for x in tolerance]
+    tol = (
+        [float(tolerance)] * n_meas
+        if isinstance(tolerance, (int, float))
+        else [float(x) for x in tolerance]
+    )
     max_dev = 0.0
     for m in range(n_meas):
-        mean_m = sum(float(measures[i][m]) for i in range(n)) / k if mean is None else float(mean[m])
+        mean_m = (
+            sum(float(measures[i][m]) for i in range(n)) / k if mean is None else float(mean[m])
+        )
         for t, mem in enumerate(members):
             total = sum(float(measures[i][m]) for i in mem)
-            dev = abs(total - mean_m) / mean_m if mean_m > 0 else (0.0 if total == 0 else float("inf"))
+            dev = (
+                abs(total - mean_m) / mean_m
+                if mean_m > 0
+                else (0.0 if total == 0 else float("inf"))
+            )
             max_dev = max(max_dev, dev)
             if dev > tol[m] + 1e-12:
-                problems.append(f"territory {t}: measure {m} deviates {100 * dev:.3f}% (tolerance {100 * tol[m]:g}%)")
+                problems.append(
+                    f"territory {t}: measure {m} deviates {100 * dev:.3f}% (tolerance {100 * tol[m]:g}%)"
+                )
     dispersion = median = float("nan")
     if objective and not any("not in" in p for p in problems):
         dispersion, median = 0.0, 0.0
@@ -163,5 +181,10 @@ def check_design(
             wt = [1.0] * n if mass is None else [float(x) for x in mass]
             median += min(sum(wt[j] * rows[c][j] for j in mem) for c in mem)
     return DesignCheck(
-        feasible=not problems, connected=connected, max_dev=max_dev, dispersion=dispersion, median=median, problems=problems
+        feasible=not problems,
+        connected=connected,
+        max_dev=max_dev,
+        dispersion=dispersion,
+        median=median,
+        problems=problems,
     )

@@ -167,7 +167,9 @@ def tree_cuts(
     from allocate.solvers.design.split import _preorder, _random_tree
 
     w_all = np.asarray(weights, dtype=np.float64).reshape(graph.n, -1)
-    bands = Bands(mean=np.asarray(mean, dtype=np.float64), tolerance=np.asarray(tolerance, dtype=np.float64))
+    bands = Bands(
+        mean=np.asarray(mean, dtype=np.float64), tolerance=np.asarray(tolerance, dtype=np.float64)
+    )
     lab = np.full(graph.n, k - 1, dtype=np.int64)
     rest = np.arange(graph.n) if members is None else np.asarray(members, dtype=np.int64)
     for t in range(k - 1):

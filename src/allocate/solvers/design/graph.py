@@ -33,7 +33,9 @@ class DesignGraph:
     def __post_init__(self) -> None:
         if not (len(self.u) == len(self.v) == len(self.length)):
             raise ValueError("u, v and length must have the same length")
-        if len(self.u) and (min(self.u.min(), self.v.min()) < 0 or max(self.u.max(), self.v.max()) >= self.n):
+        if len(self.u) and (
+            min(self.u.min(), self.v.min()) < 0 or max(self.u.max(), self.v.max()) >= self.n
+        ):
             raise ValueError("an edge names a node outside 0..n-1")
         if np.any(self.u == self.v):
             raise ValueError("an edge joins a node to itself")
@@ -47,7 +49,10 @@ class DesignGraph:
 
     @classmethod
     def from_edges(
-        cls, n: int, edges: list[tuple[int, int]] | NDArray[np.int64], length: NDArray[np.float64] | None = None
+        cls,
+        n: int,
+        edges: list[tuple[int, int]] | NDArray[np.int64],
+        length: NDArray[np.float64] | None = None,
     ) -> DesignGraph:
         """A graph from an edge list (lengths default to 1); duplicate edges keep the shortest."""
         e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)

@@ -78,7 +78,11 @@ def nested_partition(
     ValueError
         Levels that do not nest.
     """
-    if not levels or any(b % a for a, b in zip(levels, levels[1:], strict=False)) or any(x < 1 for x in levels):
+    if (
+        not levels
+        or any(b % a for a, b in zip(levels, levels[1:], strict=False))
+        or any(x < 1 for x in levels)
+    ):
         raise ValueError(f"levels {levels} must be >= 1, each a multiple of the one before")
     w = np.asarray(weights, dtype=np.float64).reshape(graph.n, -1)
     tol = np.broadcast_to(np.asarray(tolerance, dtype=np.float64), (w.shape[1],)).copy()
@@ -99,22 +103,48 @@ def nested_partition(
             local[nodes] = np.arange(len(nodes))
             keep = (local[graph.u] >= 0) & (local[graph.v] >= 0)
             sub = DesignGraph(
-                n=len(nodes), u=local[graph.u[keep]], v=local[graph.v[keep]], length=graph.length[keep]
+                n=len(nodes),
+                u=local[graph.u[keep]],
+                v=local[graph.v[keep]],
+                length=graph.length[keep],
             )
             sol = design_partition(
-                sub, w[nodes], per, tol, objective, share / prev_k, seed + 1000 * j + p,
-                mass=None if mass is None else mass[nodes], mean=mean,
+                sub,
+                w[nodes],
+                per,
+                tol,
+                objective,
+                share / prev_k,
+                seed + 1000 * j + p,
+                mass=None if mass is None else mass[nodes],
+                mean=mean,
             )
             if sol.labels is None:
                 out.append(None)
                 checks.append(None)
-                status = SolveStatus.INFEASIBLE if sol.status == SolveStatus.INFEASIBLE else SolveStatus.UNKNOWN
-                return NestedDesign(status, out, checks, f"level {j + 1} ({k}), inside territory {p} of the level above: {sol.reason}")
+                status = (
+                    SolveStatus.INFEASIBLE
+                    if sol.status == SolveStatus.INFEASIBLE
+                    else SolveStatus.UNKNOWN
+                )
+                return NestedDesign(
+                    status,
+                    out,
+                    checks,
+                    f"level {j + 1} ({k}), inside territory {p} of the level above: {sol.reason}",
+                )
             lab[nodes] = p * per + sol.labels
-        verdict = check_design(graph.n, edges, w.tolist(), tol.tolist(), k, lab.tolist(), objective=False)
+        verdict = check_design(
+            graph.n, edges, w.tolist(), tol.tolist(), k, lab.tolist(), objective=False
+        )
         out.append(lab)
         checks.append(verdict)
         if not verdict.feasible:
-            return NestedDesign(SolveStatus.UNKNOWN, out, checks, f"level {j + 1}: the checker rejected it: {verdict.problems[0]}")
+            return NestedDesign(
+                SolveStatus.UNKNOWN,
+                out,
+                checks,
+                f"level {j + 1}: the checker rejected it: {verdict.problems[0]}",
+            )
         parent, prev_k = lab, k
     return NestedDesign(SolveStatus.FEASIBLE, out, checks)

@@ -51,6 +51,9 @@ RESTART_ITERS = 2500
 RESTART_PER_UNIT = 25
 #: Best swaps checked for connectivity per swap repair.
 SWAP_CHECKS = 30
+#: Iterations without a better design before the same target is sought from a new start
+#: (0: never).
+RESTART_IDLE = 0
 #: Every how many stalls the search goes back to the best partition before perturbing.
 RESTORE_EVERY = 4
 
@@ -221,7 +224,9 @@ class TabuSearch:
         return self.value(lab) + self.disruption * self._moved(lab)
 
     # -- moves ------------------------------------------------------------------------------
-    def _candidates(self, st: _State) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    def _candidates(
+        self, st: _State
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         la, lb = st.lab[self.src], st.lab[self.dst]
         mask = la != lb
         return self.src[mask], la[mask], lb[mask]
@@ -307,7 +312,9 @@ class TabuSearch:
         i = int(self.rng.choice(len(code), p=w / w.sum()))
         return int(x[i]), int(y[i])
 
-    def _recombine(self, st: _State, x: int, y: int, lam: float, matrix, kind: str, only_better: bool) -> bool:  # type: ignore[no-untyped-def]
+    def _recombine(
+        self, st: _State, x: int, y: int, lam: float, matrix, kind: str, only_better: bool
+    ) -> bool:  # type: ignore[no-untyped-def]
         """Merge territories ``x`` and ``y`` and split them again along a random spanning tree.
 
         ``matrix`` is the cost matrix of the whole graph (see :func:`best_split`); the split
@@ -315,7 +322,9 @@ class TabuSearch:
         """
         members = np.flatnonzero((st.lab == x) | (st.lab == y))
         loc = matrix[np.ix_(members, members)]
-        found = best_split(members, self.graph.u, self.graph.v, self.w, self.bands, lam, loc, kind, self.rng)
+        found = best_split(
+            members, self.graph.u, self.graph.v, self.w, self.bands, lam, loc, kind, self.rng
+        )
         if found is None:
             return False
         val, a, b = found
@@ -324,11 +333,16 @@ class TabuSearch:
             if kind == "pairs":
                 cost = 0.5 * (loc[np.ix_(inx, inx)].sum() + loc[np.ix_(~inx, ~inx)].sum())
             else:
-                cost = loc[np.ix_(inx, inx)].sum(axis=0).min() + loc[np.ix_(~inx, ~inx)].sum(axis=0).min()
+                cost = (
+                    loc[np.ix_(inx, inx)].sum(axis=0).min()
+                    + loc[np.ix_(~inx, ~inx)].sum(axis=0).min()
+                )
             old = lam * float(st.ex[x] + st.ex[y]) + float(cost)
             if val >= old - 1e-9:
                 return False
-        if np.sum(st.lab[a] == x) + np.sum(st.lab[b] == y) < np.sum(st.lab[a] == y) + np.sum(st.lab[b] == x):
+        if np.sum(st.lab[a] == x) + np.sum(st.lab[b] == y) < np.sum(st.lab[a] == y) + np.sum(
+            st.lab[b] == x
+        ):
             a, b = b, a
         st.lab[a] = x
         st.lab[b] = y
@@ -390,7 +404,16 @@ class TabuSearch:
         z = int(zs[self.rng.integers(len(zs))])
         trio = [x, y, z]
         members = np.flatnonzero(np.isin(st.lab, trio))
-        new = tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, 3, self.rng, TRIO_TREES, members)
+        new = tree_cuts(
+            self.graph,
+            self.w,
+            self.bands.mean,
+            self.bands.tolerance,
+            3,
+            self.rng,
+            TRIO_TREES,
+            members,
+        )
 
         def score(labels: NDArray[np.int64]) -> float:
             total = 0.0
@@ -406,7 +429,9 @@ class TabuSearch:
             return False
         # keep each territory's label on the part that overlaps it most
         labels = np.array(sorted(trio))
-        overlap = np.array([[np.sum((new == j) & (old_l == i)) for i in range(3)] for j in range(3)])
+        overlap = np.array(
+            [[np.sum((new == j) & (old_l == i)) for i in range(3)] for j in range(3)]
+        )
         from scipy.optimize import linear_sum_assignment
 
         rows, cols = linear_sum_assignment(-overlap)
@@ -442,6 +467,7 @@ class TabuSearch:
         stopped = "budget"
         moved = self._moved(st.lab)
         restarted = 0
+        improved_at = 0
 
         def on_move(a: int, s: int, t: int) -> None:
             nonlocal conf, moved
@@ -465,6 +491,7 @@ class TabuSearch:
                 if total < best_score:
                     best_score, best_lab = total, st.lab.copy()
                     improvements += 1
+                    improved_at = it
                 # the next target: strictly below the current value
                 target = value
                 conf_mat = (dist >= target).astype(np.float32)
@@ -490,9 +517,11 @@ class TabuSearch:
             delta = dconf + lam * dex
             if self.disruption and cur is not None:
                 ca = cur[a]
-                delta = delta + self.disruption * ((ca >= 0) & (t != ca)).astype(float) - self.disruption * (
-                    (ca >= 0) & (s != ca)
-                ).astype(float)
+                delta = (
+                    delta
+                    + self.disruption * ((ca >= 0) & (t != ca)).astype(float)
+                    - self.disruption * ((ca >= 0) & (s != ca)).astype(float)
+                )
             pen = conf + lam * ex_total
             aspire = pen + delta < best_pen - 1e-9
             j = self._select(st, delta, a, s, t, tabu_until, it, aspire)
@@ -508,12 +537,28 @@ class TabuSearch:
                     best_pen, since = new_pen, 0
                 else:
                     since += 1
+            if (
+                best_lab is not None
+                and RESTART_IDLE
+                and it - max(improved_at, restarted) >= RESTART_IDLE
+            ):
+                # long without a better design: the same target from a new start
+                restarted = it
+                lam = LAM0
+                st = self._state(
+                    tree_cuts(
+                        self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng
+                    )
+                )
+                since, best_pen = stall + 1, np.inf
             if best_lab is None and it - restarted >= min(RESTART_ITERS, RESTART_PER_UNIT * n):
                 # no balanced partition yet: a new start rather than more of the same
                 restarted = it
                 lam = LAM0
                 st = self._state(
-                    tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng)
+                    tree_cuts(
+                        self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng
+                    )
                 )
                 target = np.inf  # balance first: no conflicts until a first balanced partition
                 conf_mat = (dist >= target).astype(np.float32)
@@ -534,11 +579,15 @@ class TabuSearch:
                     bad = np.flatnonzero(st.ex > 0)
                     cm = conf_mat
                     self._recombine3(
-                        st, int(bad[self.rng.integers(len(bad))]), lam,
+                        st,
+                        int(bad[self.rng.integers(len(bad))]),
+                        lam,
                         lambda m, cm=cm: 0.5 * float(cm[np.ix_(m, m)].sum()),
                     )
                 elif pair is not None:
-                    self._recombine(st, pair[0], pair[1], lam, conf_mat, "pairs", only_better=not kick)
+                    self._recombine(
+                        st, pair[0], pair[1], lam, conf_mat, "pairs", only_better=not kick
+                    )
                 onehot[:] = 0
                 onehot[np.arange(n), st.lab] = 1.0
                 cmat = conf_mat @ onehot
@@ -599,7 +648,11 @@ class TabuSearch:
             if best_lab is None and it - restarted >= min(RESTART_ITERS, RESTART_PER_UNIT * n):
                 restarted = it
                 lam = LAM0
-                st = self._state(tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng))
+                st = self._state(
+                    tree_cuts(
+                        self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng
+                    )
+                )
                 since, best_pen = stall + 1, np.inf
             if since > stall or (RECOM_EVERY and it % RECOM_EVERY == 0):
                 kick = since > stall
@@ -615,11 +668,15 @@ class TabuSearch:
                 if st.ex.sum() > 0 and self.rng.random() < TRIO_SHARE:
                     bad = np.flatnonzero(st.ex > 0)
                     self._recombine3(
-                        st, int(bad[self.rng.integers(len(bad))]), lam,
+                        st,
+                        int(bad[self.rng.integers(len(bad))]),
+                        lam,
                         lambda m: float(medmat[np.ix_(m, m)].sum(axis=0).min()),
                     )
                 elif pair is not None:
-                    self._recombine(st, pair[0], pair[1], lam, medmat, "median", only_better=not kick)
+                    self._recombine(
+                        st, pair[0], pair[1], lam, medmat, "median", only_better=not kick
+                    )
                 cent[:] = centres_of(dist, st.lab, k, self.mass)
                 if kick:
                     best_pen, since = np.inf, 0

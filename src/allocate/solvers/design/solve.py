@@ -142,7 +142,11 @@ def design_partition(
         return DesignSolution(SolveStatus.INFEASIBLE, None, float("nan"), None, None, reason=why)
     if graph.n_components() > 1:
         return DesignSolution(
-            SolveStatus.UNKNOWN, None, float("nan"), None, None,
+            SolveStatus.UNKNOWN,
+            None,
+            float("nan"),
+            None,
+            None,
             reason="the unit graph is not connected (give an adjacency joining its parts)",
         )
     dist = graph.distances()
@@ -154,31 +158,66 @@ def design_partition(
     else:
         start = tree_cuts(graph, w, bands.mean, bands.tolerance, k, rng)
         search = TabuSearch(
-            graph, dist, w, bands, k, objective=objective, mass=mass, current=current,
-            disruption=disruption, seed=int(rng.integers(1 << 31)),
+            graph,
+            dist,
+            w,
+            bands,
+            k,
+            objective=objective,
+            mass=mass,
+            current=current,
+            disruption=disruption,
+            seed=int(rng.integers(1 << 31)),
         )
         labels, stats = search.run(start, budget, deadline)
         iters, stopped = stats.iterations, stats.stopped_by
     elapsed = time.monotonic() - t0
     if labels is None:
         return DesignSolution(
-            SolveStatus.UNKNOWN, None, float("nan"), None, None, iters, stopped, elapsed,
+            SolveStatus.UNKNOWN,
+            None,
+            float("nan"),
+            None,
+            None,
+            iters,
+            stopped,
+            elapsed,
             reason="no balanced connected design found within the limits (not a proof)",
         )
     edges = list(zip(graph.u.tolist(), graph.v.tolist(), graph.length.tolist(), strict=True))
     verdict = check_design(
-        graph.n, edges, w.tolist(), bands.tolerance.tolist(), k, labels.tolist(),
-        mass=None if mass is None else mass.tolist(), mean=None if mean is None else bands.mean.tolist(),
+        graph.n,
+        edges,
+        w.tolist(),
+        bands.tolerance.tolist(),
+        k,
+        labels.tolist(),
+        mass=None if mass is None else mass.tolist(),
+        mean=None if mean is None else bands.mean.tolist(),
     )
     if not verdict.feasible:
         return DesignSolution(
-            SolveStatus.UNKNOWN, None, float("nan"), None, verdict, iters, stopped, elapsed,
+            SolveStatus.UNKNOWN,
+            None,
+            float("nan"),
+            None,
+            verdict,
+            iters,
+            stopped,
+            elapsed,
             reason="the checker rejected the design: " + "; ".join(verdict.problems[:3]),
         )
     value = verdict.dispersion if objective == "dispersion" else verdict.median
     m = np.ones(graph.n) if mass is None else np.asarray(mass, dtype=np.float64)
     return DesignSolution(
-        SolveStatus.FEASIBLE, labels, value, centres_of(dist, labels, k, m), verdict, iters, stopped, elapsed,
+        SolveStatus.FEASIBLE,
+        labels,
+        value,
+        centres_of(dist, labels, k, m),
+        verdict,
+        iters,
+        stopped,
+        elapsed,
         extra={"max_dev_pct": 100 * verdict.max_dev},
     )
 

@@ -129,11 +129,11 @@ def best_split(
         order, par = _preorder(adj, int(rng.integers(s)))
         size = [1] * s
         cols = [list(c) for c in wl]
-        for x in reversed(order[1:]):
-            p = par[x]
-            size[p] += size[x]
+        for u in reversed(order[1:]):
+            p = par[u]
+            size[p] += size[u]
             for c in cols:
-                c[p] += c[x]
+                c[p] += c[u]
         cut = np.array(order[1:], dtype=np.int64)
         sub = np.array(cols, dtype=np.float64).T[cut]
         pos = np.empty(s, dtype=np.int64)
@@ -141,7 +141,7 @@ def best_split(
         sz = np.array(size, dtype=np.int64)[cut]
         # x[i, j]: unit j is in the subtree cut off at cut[i]
         pc = pos[cut][:, None]
-        x = (pos[None, :] >= pc) & (pos[None, :] < pc + sz[:, None])
+        x: NDArray[np.bool_] = (pos[None, :] >= pc) & (pos[None, :] < pc + sz[:, None])
         xf = x.astype(np.float64)
         yf = 1.0 - xf
         if kind == "pairs":
