@@ -53,7 +53,7 @@ RESTART_PER_UNIT = 25
 SWAP_CHECKS = 30
 #: Iterations without a better design before the same target is sought from a new start
 #: (0: never).
-RESTART_IDLE = 0
+RESTART_IDLE = 1500
 #: Every how many stalls the search goes back to the best partition before perturbing.
 RESTORE_EVERY = 4
 
