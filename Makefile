@@ -56,6 +56,7 @@ bench: install
 	$(PY) benchmarks/map_scale.py $(BENCH_OUT)/map-instances --out $(BENCH_OUT)/map_scale.csv
 	$(PY) benchmarks/solve_memory.py instances/fr-national --models geography,roles --time-limit 60 --out $(BENCH_OUT)/solve_memory.csv
 	$(PY) benchmarks/serve_latency.py $(BENCH_OUT)/serve-instances --out $(BENCH_OUT)/serve_latency.csv
+	$(PY) benchmarks/territory_design.py $(BENCH_DATA)/territory_dtdp --time-limit 60 --out $(BENCH_OUT)/territory_design.csv --solutions $(BENCH_OUT)/territory_design
 
 clean:
 	rm -rf $(VENV) runs bench-results .pytest_cache

@@ -23,7 +23,7 @@ RANKS = {
     "core": 0,
     "io": 1, "solvers": 1,
     "organize": 2, "generate": 2,
-    "schedule": 3, "sizing": 3, "align": 3,
+    "schedule": 3, "sizing": 3, "align": 3, "design": 3,
     "analysis": 4,
     "publish": 5,
     "batch": 6, "serve": 6,

@@ -6,6 +6,7 @@ The public API, in the order data flows::
                   -> plan_actions                                (weekly action plans)
                   -> compare / size_sales_force                  (decide)
     generate_instance -> write_instance                          (realistic test instances)
+    design_territories(instance, DesignSpec(territories=K, ...))  (territory design)
 
 >>> from allocate import read_instance, solve, Scenario
 >>> inst = read_instance("instances/fr-pme")          # doctest: +SKIP
@@ -26,6 +27,7 @@ from allocate.core.nomenclature import Nomenclature
 from allocate.core.result import Alignment, Result
 from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
+from allocate.design import Design, DesignSpec, design_territories
 from allocate.generate import generate_instance, write_instance
 from allocate.io.instance import check_instance, read_instance
 from allocate.io.runfolder import read_alignment, write_run
@@ -40,6 +42,8 @@ __all__ = [
     "Alignment",
     "AllocateError",
     "CheckReport",
+    "Design",
+    "DesignSpec",
     "InfeasibleError",
     "InputError",
     "Instance",
@@ -59,6 +63,7 @@ __all__ = [
     "check_instance",
     "compare",
     "compute_kpis",
+    "design_territories",
     "generate_instance",
     "plan_actions",
     "read_alignment",

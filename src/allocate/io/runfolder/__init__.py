@@ -32,6 +32,13 @@ one per kind of folder, write and read them. The layout of each kind of folder:
       OUT/<scenario_id>/                  a run folder, complete once it holds DONE
       OUT/TMP_PREFIX<scenario_id>-<uid>/  a scenario being written (never read)
 
+* a **design** (``allocate design``; :mod:`~allocate.io.runfolder.design`)::
+
+      OUT/DESIGN_UNITS        unit_id, territory, is_centre
+      OUT/DESIGN_ACCOUNTS     account_id, unit_id, territory (+ seller_id when staffed)
+      OUT/DESIGN_TERRITORIES  one row per territory: totals, deviations, compactness, centre, seller
+      OUT/DESIGN              status, objective, checker verdict, settings
+
 * a **sizing** (``allocate size --out``; :mod:`~allocate.io.runfolder.sizing`)::
 
       OUT/<table>.csv     one per table (:func:`sizing_table`)
@@ -53,6 +60,7 @@ from allocate.io.runfolder.batch import (
     write_done,
 )
 from allocate.io.runfolder.comparison import write_comparison_files
+from allocate.io.runfolder.design import write_design
 from allocate.io.runfolder.kpis import Kpis, merge_kpis, read_kpis
 from allocate.io.runfolder.lock import folder_lock, lock_path
 from allocate.io.runfolder.names import (
@@ -62,6 +70,10 @@ from allocate.io.runfolder.names import (
     COMPARISON_CSV,
     COMPARISON_HTML,
     COMPARISON_MD,
+    DESIGN,
+    DESIGN_ACCOUNTS,
+    DESIGN_TERRITORIES,
+    DESIGN_UNITS,
     DONE,
     EDITS,
     ERROR,
@@ -99,6 +111,10 @@ __all__ = [
     "COMPARISON_CSV",
     "COMPARISON_HTML",
     "COMPARISON_MD",
+    "DESIGN",
+    "DESIGN_ACCOUNTS",
+    "DESIGN_TERRITORIES",
+    "DESIGN_UNITS",
     "DONE",
     "EDITS",
     "ERROR",
@@ -137,6 +153,7 @@ __all__ = [
     "write_batch_index",
     "write_batch_plan",
     "write_comparison_files",
+    "write_design",
     "write_done",
     "write_failure",
     "write_plan_files",

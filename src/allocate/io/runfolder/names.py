@@ -36,6 +36,11 @@ TMP_PREFIX = ".tmp-"
 STAGING_PREFIX = ".staging-"
 #: The suffix of the lock file beside an output folder that one process writes at a time.
 LOCK_SUFFIX = ".lock"
+#: Files of a territory design (``allocate design``).
+DESIGN = "design.json"
+DESIGN_UNITS = "design_units.csv"
+DESIGN_ACCOUNTS = "design_accounts.csv"
+DESIGN_TERRITORIES = "design_territories.csv"
 #: The summary of ``allocate size --out``.
 SIZING = "sizing.json"
 #: The suffix of each table of a sizing folder (see :func:`sizing_table`).

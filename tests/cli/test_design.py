@@ -1,0 +1,113 @@
+"""``allocate design``: end to end on the 3 x 3 grid, outputs re-checked from the files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from allocate.cli import app
+from allocate.io.runfolder import DESIGN, DESIGN_ACCOUNTS, DESIGN_TERRITORIES, DESIGN_UNITS
+from tests.unit_grid import write_grid
+
+runner = CliRunner()
+#: Rook adjacency of the grid, as its unit ids (c<row><col>).
+NEIGHBOURS = {
+    f"c{r}{c}": {
+        f"c{r + dr}{c + dc}"
+        for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0))
+        if 0 <= r + dr < 3 and 0 <= c + dc < 3
+    }
+    for r in range(3)
+    for c in range(3)
+}
+
+
+def _connected(units: list[str]) -> bool:
+    seen, stack = {units[0]}, [units[0]]
+    while stack:
+        for v in NEIGHBOURS[stack.pop()] & set(units):
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return len(seen) == len(units)
+
+
+def test_design_end_to_end(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    out = tmp_path / "d"
+    res = runner.invoke(
+        app,
+        [
+            "design",
+            str(folder),
+            "--territories",
+            "3",
+            "--balance",
+            "count,potential=0.0",
+            "--tolerance",
+            "0",
+            "--staff",
+            "centres",
+            "--time-limit",
+            "3",
+            "--out",
+            str(out),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    units = pd.read_csv(out / DESIGN_UNITS)
+    for _, grp in units.groupby("territory"):
+        assert len(grp) == 3 and _connected(grp["unit_id"].tolist())
+    acc = pd.read_csv(out / DESIGN_ACCOUNTS)
+    assert len(acc) == 9 and set(acc["territory"]) == {0, 1, 2}
+    assert len(pd.read_csv(out / DESIGN_TERRITORIES)) == 3
+    summary = json.loads((out / DESIGN).read_text())
+    assert summary["status"] == "feasible" and summary["checker"]["connected"] == 3
+
+
+def test_bad_measure_exits_2_and_infeasible_exits_3(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    res = runner.invoke(
+        app, ["design", str(folder), "-k", "2", "--balance", "nope", "--out", str(tmp_path / "x")]
+    )
+    assert res.exit_code == 2 and "nope" in res.output
+    res = runner.invoke(app, ["design", str(folder), "-k", "20", "--out", str(tmp_path / "y")])
+    assert res.exit_code == 3
+
+
+def test_levels_nest(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    out = tmp_path / "h"
+    res = runner.invoke(
+        app,
+        [
+            "design",
+            str(folder),
+            "--levels",
+            "1,3",
+            "--tolerance",
+            "0",
+            "--time-limit",
+            "3",
+            "--out",
+            str(out),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    units = pd.read_csv(out / DESIGN_UNITS)
+    assert set(units["level_1"]) == {0} and sorted(units["territory"].value_counts().tolist()) == [
+        3,
+        3,
+        3,
+    ]
+    summary = json.loads((out / DESIGN).read_text())
+    assert [lv["territories"] for lv in summary["levels"]] == [1, 3]
+    res = runner.invoke(
+        app, ["design", str(folder), "--levels", "2,3", "--out", str(tmp_path / "bad")]
+    )
+    assert res.exit_code == 2

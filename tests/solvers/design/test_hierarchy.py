@@ -1,0 +1,38 @@
+"""Nested levels: each connected and balanced on the whole level's mean, children inside parents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from allocate.core.status import SolveStatus
+from allocate.solvers.design.graph import DesignGraph
+from allocate.solvers.design.hierarchy import nested_partition
+from tests.solvers.design.brute import connected
+
+
+def _grid(n: int) -> DesignGraph:
+    e = [(r * n + c, r * n + c + 1) for r in range(n) for c in range(n - 1)]
+    e += [(r * n + c, (r + 1) * n + c) for r in range(n - 1) for c in range(n)]
+    return DesignGraph.from_edges(n * n, e)
+
+
+def test_two_levels_nest_and_balance() -> None:
+    g = _grid(6)
+    w = np.random.default_rng(2).integers(1, 6, size=(g.n, 2)).astype(float)
+    res = nested_partition(g, w, [2, 6], 0.2, "median", time_limit_s=6, seed=1)
+    assert res.status == SolveStatus.FEASIBLE, res.reason
+    top, low = res.labels
+    for k, lab in ((2, top), (6, low)):
+        mean = w.sum(axis=0) / k
+        for t in range(k):
+            m = np.flatnonzero(lab == t).tolist()
+            assert connected(g.neighbours, m)
+            assert np.all(np.abs(w[m].sum(axis=0) - mean) <= 0.2 * mean + 1e-9)
+    for t in range(6):  # a territory never straddles two regions
+        assert len(set(top[low == t].tolist())) == 1
+
+
+def test_levels_must_nest() -> None:
+    with pytest.raises(ValueError):
+        nested_partition(_grid(3), np.ones((9, 1)), [2, 3], 0.1)
