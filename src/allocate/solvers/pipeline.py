@@ -41,7 +41,14 @@ from ortools.sat.python import cp_model
 from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
 from allocate.solvers import tabu
-from allocate.solvers.budget import CPSAT_DET_PER_S, Clock, cpsat_det, evaluations, search_seconds
+from allocate.solvers.budget import (
+    CPSAT_DET_PER_S,
+    Clock,
+    cpsat_det,
+    evaluations,
+    lns_step_det,
+    search_seconds,
+)
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
@@ -538,6 +545,8 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
                         prm.seed + lanes * step + k,
                     )
                 )
+        if det_left is not None:  # the step's own work, counted whatever CP-SAT counts
+            det_used += lns_step_det(sum(len(job[0]) for job in jobs))
         if not jobs:
             continue
         outs = _solve_side_by_side(jobs, max(0.05, step_wall), step_det if det_left is not None else None)

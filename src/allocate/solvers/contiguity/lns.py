@@ -40,7 +40,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from allocate.solvers.budget import Clock, cpsat_det
+from allocate.solvers.budget import Clock, cpsat_det, lns_step_det
 from allocate.solvers.contiguity.flow import ContiguityFlow
 from allocate.solvers.contiguity.graph import (
     Adjacency,
@@ -59,11 +59,6 @@ log = logging.getLogger(__name__)
 GROUP = 2
 #: Deterministic time per step (CP-SAT units).
 STEP_DET = 1.0
-#: What one step costs beyond CP-SAT's own deterministic time (building the sub-model and its
-#: flow, presolve, scoring), in seconds of the reference machine under a load of 2-3: CP-SAT
-#: counts almost none of it on these small sub-models (about 1e-4 units for 0.1 s of wall).
-STEP_FIXED_S = 0.05
-STEP_PER_FREE_S = 4e-4
 #: Seconds that growing a contiguous start costs per unit holding accounts (the growth has no
 #: budget of its own: about 2.3 ms per unit under a load of 2 on the reference machine);
 #: taken off the search's budget so that the wall clock need not stop it.
@@ -237,7 +232,7 @@ def contiguous_lns(
         group = np.array([seed_seller] + [touch[k] for k in pick], dtype=np.int64)
         free = np.flatnonzero(np.isin(b_seller, group) & (p.fixed < 0))
         if deterministic:  # the step's own work, counted whatever CP-SAT counts
-            det_used += cpsat_det(STEP_FIXED_S + STEP_PER_FREE_S * len(free))
+            det_used += lns_step_det(len(free))
         if len(free) == 0:
             continue
         model = AssignmentModel(p, scales, free=free, base=current, sellers=group)
