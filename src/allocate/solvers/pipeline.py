@@ -68,10 +68,10 @@ TABU_WORK_PER_SECOND = 6e6
 #: Shares of the search seconds (:func:`~allocate.solvers.budget.search_seconds`) that size
 #: the deterministic budgets of the LP, the Lagrangian fallback and the start heuristics; the
 #: CP-SAT phases share what is left (``CP_SHARE``).
-LP_SHARE = 0.2
+LP_SHARE = 0.3
 LAGRANGE_SHARE = 0.05
 HEURISTIC_SHARE = 0.1
-CP_SHARE = 0.6
+CP_SHARE = 0.5
 #: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
 #: optimality in its full-model phase.
 TABU_SHARE = 0.35
