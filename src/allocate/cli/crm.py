@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,6 +56,18 @@ def import_(
     run_guarded(go)
 
 
+def _edited(run_dir: Path, inst: Any, owner: Any) -> frozenset[int]:
+    """The accounts of a version saved by ``allocate serve`` that were moved by hand to the
+    seller they have in it (the last edit of each account counts)."""
+    from allocate.io.runfolder import EDITS
+    from allocate.serve.edits import read_edits
+
+    if not (run_dir / EDITS).is_file():
+        return frozenset()
+    last = {e.account: e.to_seller for e in read_edits(run_dir / EDITS, inst)}
+    return frozenset(a for a, s in last.items() if s >= 0 and int(owner[a]) == s)
+
+
 def export(
     run_dir: Annotated[Path, typer.Argument(help="Run folder of allocate solve")],
     to: Annotated[str, typer.Option("--to", help="salesforce|hubspot|csv")] = "salesforce",
@@ -93,7 +105,10 @@ def export(
         if sc.quota is not None:
             owner = account_owner(inst, alignment)
             quotas = seller_quotas(inst, owner, sc.quota, read_history(folder, inst), source=where)
-        written = write_export(out, source, inst, alignment, quotas, read_seller_emails(folder, inst))
+        written = write_export(
+            out, source, inst, alignment, quotas, read_seller_emails(folder, inst),
+            _edited(Path(run_dir), inst, account_owner(inst, alignment)),
+        )
         console.print(f"wrote {', '.join(p.name for p in written)} to {out}", highlight=False)
 
     run_guarded(go)

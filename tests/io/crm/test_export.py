@@ -54,6 +54,10 @@ def test_change_log_reasons(tmp_path: Path) -> None:
     assert log.set_index("account_id")["reason"].to_dict() == {
         "0015e00000A1b2e": "lock", "00123": "new", "12345678901": "group", "A4": "group"}
     assert change_log(inst, np.array(inst.accounts.current_seller)).empty
+    # an account moved by hand (a version saved by `allocate serve`) says so, whatever else holds
+    edited = change_log(inst, np.array([0, 0, 1, 1]), frozenset({2}))
+    assert edited.set_index("account_id")["reason"].to_dict()["12345678901"] == "manual edit"
+    assert edited.set_index("account_id")["reason"].to_dict()["A4"] == "group"
 
 
 def test_salesforce_files_keep_ids_exactly(tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ the owner id of the owners export when the e-mail is unknown.
 
 Every export also writes ``changes.csv`` (``account_id, name, from_seller, to_seller, reason``),
 a file for spreadsheets whose text cells are neutralized against formulas; the reason is
-``group`` (a site that follows its multi-site group), ``lock`` (held by a lock), ``new`` (no
+``manual edit`` (moved by hand in ``allocate serve``), ``group`` (a site that follows its
+multi-site group), ``lock`` (held by a lock), ``new`` (no
 seller before) or ``model`` (the optimizer moved it).
 """
 
@@ -87,7 +88,9 @@ def developer_name(seller_id: str, taken: set[str]) -> str:
     return name
 
 
-def change_log(instance: Instance, owner: np.ndarray) -> pd.DataFrame:
+def change_log(
+    instance: Instance, owner: np.ndarray, edited: frozenset[int] = frozenset()
+) -> pd.DataFrame:
     """The accounts whose seller changes, with the reason.
 
     Parameters
@@ -96,6 +99,9 @@ def change_log(instance: Instance, owner: np.ndarray) -> pd.DataFrame:
         The instance (today's sellers, groups, locks).
     owner
         The new seller of each account (``-1``: none).
+    edited
+        The accounts that a person moved by hand to the seller they now have (a version saved
+        by ``allocate serve``): their reason is ``manual edit``.
 
     Returns
     -------
@@ -110,7 +116,9 @@ def change_log(instance: Instance, owner: np.ndarray) -> pd.DataFrame:
         cur, new = int(acc.current_seller[a]), int(owner[a])
         if cur == new:
             continue
-        if acc.locked[a]:
+        if a in edited:
+            reason = "manual edit"
+        elif acc.locked[a]:
             reason = "lock"
         elif cur < 0:
             reason = "new"
@@ -256,6 +264,7 @@ def write_export(
     alignment: Alignment,
     quotas: pd.DataFrame | None = None,
     emails: tuple[str, ...] | None = None,
+    edited: frozenset[int] = frozenset(),
 ) -> list[Path]:
     """Write the CRM files, the change log and the quotas into ``out`` (each atomically).
 
@@ -274,6 +283,8 @@ def write_export(
         The seller quotas (:func:`allocate.sizing.quota.seller_quotas`), or ``None``.
     emails
         Each seller's e-mail (:func:`allocate.io.crm.extras.read_seller_emails`), for HubSpot.
+    edited
+        The accounts moved by hand (see :func:`change_log`).
 
     Returns
     -------
@@ -288,7 +299,7 @@ def write_export(
         atomic_write_text(p, df.to_csv(index=False, lineterminator="\n"))
         written.append(p)
     p = out / CHANGES
-    write_csv(p, change_log(instance, account_owner(instance, alignment)))
+    write_csv(p, change_log(instance, account_owner(instance, alignment), edited))
     written.append(p)
     if quotas is not None:
         p = out / QUOTAS
