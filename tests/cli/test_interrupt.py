@@ -19,7 +19,7 @@ def test_sigint_keeps_best_solution(tmp_path):
     out = tmp_path / "run"
     cmd = [str(Path(sys.executable).parent / "allocate"), "solve", str(ROOT / "instances" / "fr-pme"),
            "--model", "generalist", "--time-limit", "120", "--out", str(out), "--verbose"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default,
                             env={**os.environ, "COLUMNS": "200"})
     # past reading and the LP (on a loaded machine that takes longer than any fixed sleep)
     seen = []
@@ -59,7 +59,7 @@ def test_sigint_during_schedule_writes_nothing(tmp_path):
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     proc = subprocess.Popen([exe, "schedule", str(inst), "--alignment", str(run / "alignment.csv"),
                              "--time-limit", "90", "--out", str(run)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default)
     # the sellers are being solved (a fixed sleep could end during the imports on a loaded machine)
     assert _wait_for(lambda: len(_children(proc.pid)) >= 2, 120), proc.communicate()
     time.sleep(1)
@@ -76,6 +76,16 @@ def test_sigint_during_schedule_writes_nothing(tmp_path):
 # --------------------------------------------------------------------------- SIGTERM (issue 14, item 14)
 
 _MAIN = "import sys; from allocate.cli import main; sys.argv[0] = 'allocate'; main()"
+
+
+def _sigint_default() -> None:
+    """Children start with Ctrl-C's default disposition even when the test run itself was
+    started with SIGINT ignored (a background job of a non-interactive shell passes SIG_IGN on)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _sigint_ignored() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _children(pid: int) -> list[int]:
@@ -134,11 +144,35 @@ def test_sigterm_in_the_middle_of_writing_a_solve_leaves_the_previous_run(tmp_pa
         "w.territories_geojson = killed\n" + _MAIN
     )
     proc = subprocess.run([sys.executable, "-c", code, "solve", str(inst), "--model", "geography", "--time-limit", "2",
-                           "--workers", "1", "--out", str(out)], capture_output=True, text=True, timeout=120)
+                           "--workers", "1", "--out", str(out)], capture_output=True, text=True, timeout=120,
+                           preexec_fn=_sigint_default)
     assert proc.returncode == 143, proc.stderr
     assert "Traceback" not in proc.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "tiny"]  # no staging folder or lock left
+
+
+def test_sigterm_terminates_even_when_sigint_is_ignored(tmp_path):
+    """A command started as a background job of a script (or under nohup) inherits SIGINT
+    ignored; SIGTERM, which defers to the SIGINT handler, used to be swallowed there."""
+    from tests.conftest import TINY_ACCOUNTS, TINY_SELLERS, write_instance
+
+    inst = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    out = tmp_path / "run"
+    code = (
+        "import os, signal\n"
+        "import allocate.io.runfolder.solve as w\n"
+        "def killed(*a, **k):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return '{}'\n"
+        "w.territories_geojson = killed\n" + _MAIN
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "solve", str(inst), "--model", "geography", "--time-limit", "2",
+                           "--workers", "1", "--out", str(out)], capture_output=True, text=True, timeout=120,
+                          preexec_fn=_sigint_ignored)
+    assert proc.returncode == 143, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
 
 
 def test_sigterm_stops_solve_like_ctrl_c(tmp_path):
@@ -147,7 +181,7 @@ def test_sigterm_stops_solve_like_ctrl_c(tmp_path):
     lock = tmp_path / ".run.lock"
     proc = subprocess.Popen([sys.executable, "-c", _MAIN, "solve", str(ROOT / "instances" / "fr-pme"), "--model",
                              "generalist", "--time-limit", "120", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default)
     _wait_for(lock.exists, 30)  # the command has started (it holds the folder's lock)
     time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
@@ -171,7 +205,7 @@ def _schedule(tmp_path: Path) -> tuple[subprocess.Popen, Path, dict[str, bytes]]
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     proc = subprocess.Popen([sys.executable, "-c", _MAIN, "schedule", str(inst), "--alignment", str(run / "alignment.csv"),
                              "--workers", "2", "--time-limit", "120", "--out", str(run)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default)
     return proc, run, before
 
 

@@ -52,7 +52,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     handler = signal.getsignal(signal.SIGINT)
     if callable(handler):
         handler(signal.SIGINT, frame)
-    elif handler != signal.SIG_IGN:
+    else:  # SIGINT ignored (a background job of a shell, nohup): SIGTERM still terminates
         raise KeyboardInterrupt
 
 
