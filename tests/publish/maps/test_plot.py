@@ -91,15 +91,16 @@ def test_comparison_counts_changes_and_outlines_them(published: dict[str, Path])
     seller[moved] = (seller[moved] + 1) % len(inst.sellers)
     size = dataclasses.replace(geo, model="moved", seller=seller)
     n = len(inst.accounts)
-    expected = sum(
-        a != b for a, b in zip(_first_owner(n, geo), _first_owner(n, size), strict=True)
-    )
+    expected = sum(a != b for a, b in zip(_first_owner(n, geo), _first_owner(n, size), strict=True))
     assert expected > 0
     page = render_html(
         plot_comparison(geo, size, inst, titles=(XSS, XSS), tiles=None), offline=True
     )
     # both panes: the count in the KPI card and in the outline's layer name
-    assert page.count(f"\\u003cb\\u003e{expected:,}\\u003c/b\\u003e\\u003cspan\\u003echange owner") == 2
+    assert (
+        page.count(f"\\u003cb\\u003e{expected:,}\\u003c/b\\u003e\\u003cspan\\u003echange owner")
+        == 2
+    )
     assert page.count(f"Area whose owner changes ({expected:,} accounts)") == 2
     # the rings of single accounts are there but off by default
     rings = re.findall(r"var (highlight_layer_\w+) =", page)

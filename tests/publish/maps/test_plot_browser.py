@@ -128,9 +128,6 @@ def test_hover_shows_escaped_name(browser, maps_dir: Path, published: dict[str, 
 def test_dual_map_two_synced_panes(
     browser, maps_dir: Path, published: dict[str, Path], tmp_path: Path
 ) -> None:  # noqa: ANN001
-    inst = read_instance(published["instance"])
-    runs = [read_run(published[k], inst).alignment for k in ("geo", "size")]
-    n_changed = int(changed_owner(inst, *runs).sum())
     page, watch = _open(browser, maps_dir / "vs.html")
     assert page.locator(".leaflet-container").count() == 2
     counts = page.evaluate(COUNT_JS)
@@ -149,7 +146,9 @@ def test_dual_map_two_synced_panes(
     page.close()
 
 
-def test_changed_owners_are_ringed_on_demand(browser, published: dict[str, Path], tmp_path: Path) -> None:  # noqa: ANN001
+def test_changed_owners_are_ringed_on_demand(
+    browser, published: dict[str, Path], tmp_path: Path
+) -> None:  # noqa: ANN001
     inst = read_instance(published["instance"])
     base = read_run(published["geo"], inst).alignment
     seller = np.array(base.seller)

@@ -360,9 +360,7 @@ def _add_changed_area(m: folium.Map, area: Any, n_changed: int) -> None:
     m.add_child(OutlineLayer(f"Area whose owner changes ({n_changed:,} accounts)", layer))
 
 
-def changed_territory(
-    left: dict[int, Any], right: dict[int, Any], min_area: float = 1e-9
-) -> Any:
+def changed_territory(left: dict[int, Any], right: dict[int, Any], min_area: float = 1e-9) -> Any:
     """The area whose territory owner differs between two sets of territories.
 
     Parameters
