@@ -54,6 +54,8 @@ DEFAULT_TILES = "OpenStreetMap"
 TILE_OPACITY = 0.5
 #: Geometry simplification (degrees, about 100 m) that keeps large maps small.
 SIMPLIFY_DEG = 0.001
+#: Top margin (pixels) of the fitted view: the KPI card sits there.
+FRAME_TOP_PX = 120
 _SEGMENT_ORDER = ("micro", "small", "mid", "large")
 
 
@@ -100,7 +102,9 @@ def _frame(m: folium.Map, instance: Instance) -> None:
         lon = np.concatenate([acc.lon, instance.sellers.lon])
         m.fit_bounds(
             [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]],
-            padding=(20, 20),
+            # room for the KPI card above and the folded legend below
+            padding_top_left=(20, FRAME_TOP_PX),
+            padding_bottom_right=(20, 40),
         )
 
 
