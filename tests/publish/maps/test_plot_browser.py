@@ -59,13 +59,17 @@ def test_map_draws_layers_offline(
 ) -> None:  # noqa: ANN001
     inst = read_instance(published["instance"])
     owner = account_owner(inst, read_run(published["geo"], inst).alignment)
-    n_terr = len(territory_polygons(inst, owner))
+    terr_roles = sorted(inst.sellers.role[s] for s in territory_polygons(inst, owner))
+    teams = sorted(set(terr_roles))
     page, watch = _open(browser, maps_dir / "geo.html")
     (counts,) = page.evaluate(COUNT_JS)
     # every account is a row of a canvas point layer, none a Leaflet marker of its own
     assert counts["points"] == len(inst.accounts) and counts["circles"] == 0
     assert 0 < counts["painted"] <= len(inst.accounts)
-    assert counts["polygons"] >= n_terr  # multi-polygons count once per part
+    # one team's territories at a time (multi-polygons count once per part)
+    assert len(teams) >= 2
+    assert terr_roles.count(teams[0]) <= counts["polygons"] < len(terr_roles)
+    assert page.locator(".leaflet-control-layers-base input[type=radio]").count() == len(teams)
     assert counts["lines"] >= 1  # multi-site group links
     assert page.locator(".allocate-base").count() >= 1
     assert page.locator(".leaflet-control-layers-overlays label").count() >= 4
@@ -84,6 +88,10 @@ def test_map_draws_layers_offline(
     shot = tmp_path / "map.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 20_000
+    page.locator(".leaflet-control-layers-base input[type=radio]").nth(1).check()
+    page.wait_for_timeout(100)
+    (switched,) = page.evaluate(COUNT_JS)
+    assert terr_roles.count(teams[1]) <= switched["polygons"] < len(terr_roles)
     assert not watch.errors and not watch.dialogs
     assert all(u.startswith("http") for u in watch.blocked)  # only tiles were refused
     page.close()
@@ -120,16 +128,13 @@ def test_hover_shows_escaped_name(browser, maps_dir: Path, published: dict[str, 
 def test_dual_map_two_synced_panes(
     browser, maps_dir: Path, published: dict[str, Path], tmp_path: Path
 ) -> None:  # noqa: ANN001
-    inst = read_instance(published["instance"])
-    runs = [read_run(published[k], inst).alignment for k in ("geo", "size")]
-    n_changed = int(changed_owner(inst, *runs).sum())
     page, watch = _open(browser, maps_dir / "vs.html")
     assert page.locator(".leaflet-container").count() == 2
     counts = page.evaluate(COUNT_JS)
     assert len(counts) == 2 and all(c["points"] > 0 and c["polygons"] > 0 for c in counts)
     assert counts[0]["points"] == counts[1]["points"]
-    # both panes ring the same changed accounts
-    assert counts[0]["rings"] == counts[1]["rings"] == n_changed
+    # rings of single accounts are off by default: the changed area is outlined instead
+    assert counts[0]["rings"] == counts[1]["rings"] == 0
     page.evaluate(
         "() => { Object.values(window).filter(v => v instanceof L.Map)[0].setZoom(9, {animate: false}); }"
     )
@@ -141,7 +146,9 @@ def test_dual_map_two_synced_panes(
     page.close()
 
 
-def test_changed_owners_are_ringed(browser, published: dict[str, Path], tmp_path: Path) -> None:  # noqa: ANN001
+def test_changed_owners_are_ringed_on_demand(
+    browser, published: dict[str, Path], tmp_path: Path
+) -> None:  # noqa: ANN001
     inst = read_instance(published["instance"])
     base = read_run(published["geo"], inst).alignment
     seller = np.array(base.seller)
@@ -152,6 +159,12 @@ def test_changed_owners_are_ringed(browser, published: dict[str, Path], tmp_path
     assert n_changed == 12
     save_map(plot_comparison(base, other, inst, tiles=None), tmp_path / "vs.html", offline=True)
     page, watch = _open(browser, tmp_path / "vs.html")
+    assert [c["rings"] for c in page.evaluate(COUNT_JS)] == [0, 0]
+    labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    assert sum(f"Area whose owner changes ({n_changed} accounts)" in t for t in labels) == 2
+    page.evaluate("""() => document.querySelectorAll('.leaflet-control-layers-overlays label').forEach(l => {
+        if (l.textContent.includes('Accounts that change owner')) l.querySelector('input').click(); })""")
+    page.wait_for_timeout(200)
     counts = page.evaluate(COUNT_JS)
     assert [c["rings"] for c in counts] == [n_changed, n_changed]
     rings = page.evaluate("""() => [...document.querySelectorAll('canvas.allocate-rings')].map(c => {

@@ -63,7 +63,9 @@ MAP_CSS = """
 .leaflet-container { background: #eef1f4; font-family: 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; }
 .allocate-box { background: rgba(255,255,255,0.94); border-radius: 8px; padding: 8px 12px;
   box-shadow: 0 1px 6px rgba(0,0,0,0.25); font-size: 12px; color: #1f2937; line-height: 1.35; }
-.allocate-title h1 { font-size: 16px; margin: 0 0 2px 0; font-weight: 650; }
+.allocate-box summary { cursor: pointer; }
+.allocate-title h1 { font-size: 16px; margin: 0 0 2px 0; font-weight: 650; display: inline; }
+.allocate-legend summary h2 { display: inline; }
 .allocate-title .sub { color: #4b5563; font-size: 12px; }
 .allocate-title .kpis { display: flex; gap: 14px; margin-top: 6px; }
 .allocate-title .kpi b { display: block; font-size: 15px; color: #111827; }
@@ -329,8 +331,8 @@ window.allocatePointsClass = function () {
 class JsonLayer(Layer):
     """A feature group filled by a script from one JSON payload (base class)."""
 
-    def __init__(self, name: str, payload: Any, show: bool = True) -> None:
-        super().__init__(name=esc(name), overlay=True, control=True, show=show)
+    def __init__(self, name: str, payload: Any, show: bool = True, overlay: bool = True) -> None:
+        super().__init__(name=esc(name), overlay=overlay, control=True, show=show)
         self._name = type(self).__name__
         self.payload = js_data(payload)
 
@@ -388,6 +390,25 @@ class TerritoryLayer(JsonLayer):
             l.bindTooltip(f.properties.tip, {sticky: true, opacity: 0.97, className: 'allocate-under-tip'});
             l.on('mouseover', function () { l.setStyle({fillOpacity: 0.38, weight: 3}); });
             l.on('mouseout', function () { l.setStyle({fillOpacity: 0.22, weight: 2}); });
+          }
+        });
+        {% endmacro %}
+        """
+    )
+
+
+class OutlineLayer(JsonLayer):
+    """Dashed outlines without fill (e.g. the area whose owner changes); payload: GeoJSON with
+    ``color`` and escaped ``tip`` properties."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.payload }}, {
+          style: function (f) { return {color: f.properties.color, weight: 3, opacity: 0.95,
+                                         dashArray: '6 4', fill: false}; },
+          onEachFeature: function (f, l) {
+            l.bindTooltip(f.properties.tip, {sticky: true, opacity: 0.97, className: 'allocate-under-tip'});
           }
         });
         {% endmacro %}

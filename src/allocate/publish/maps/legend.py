@@ -11,7 +11,7 @@ import pandas as pd
 from allocate.core.instance import Instance
 from allocate.publish.text import esc, fmt_num
 
-#: Ring colour of the accounts that change owner in a comparison.
+#: Colour of what changes owner in a comparison (area outline, optional account rings).
 CHANGED_COLOR = "#d6246e"
 
 
@@ -22,7 +22,7 @@ def title_html(
     totals: dict[str, Any] | None,
     changed: np.ndarray | None,
 ) -> str:
-    """The title box: model name, instance, and headline KPIs.
+    """The title box (foldable under its title): model name, instance, and headline KPIs.
 
     Parameters
     ----------
@@ -58,13 +58,16 @@ def title_html(
     elif "moves" in totals:
         kpis.append((f"{int(totals['moves']):,}", "moved vs today"))
     cells = "".join(f'<div class="kpi"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for v, k in kpis)
-    return f'<h1>{esc(name)}</h1><div class="sub">{esc(instance.name)}</div><div class="kpis">{cells}</div>'
+    return (
+        f"<details open><summary><h1>{esc(name)}</h1></summary>"
+        f'<div class="sub">{esc(instance.name)}</div><div class="kpis">{cells}</div></details>'
+    )
 
 
 def legend_html(
     instance: Instance, colors: Sequence[str], table: pd.DataFrame, show_changed: bool
 ) -> str:
-    """The legend: one row per seller (colour, workload against capacity, utilization), then the symbols.
+    """The legend, folded by default: one row per seller (colour, workload against capacity, utilization), then the symbols.
 
     Parameters
     ----------
@@ -75,7 +78,7 @@ def legend_html(
     table
         The per-seller table.
     show_changed
-        Explain the ring of the accounts that change owner.
+        Explain the outline of the area whose owner changes.
 
     Returns
     -------
@@ -104,14 +107,14 @@ def legend_html(
     ]
     if show_changed:
         sym.append(
-            f'<div><svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="none" stroke="{CHANGED_COLOR}" '
-            'stroke-width="2"/></svg> account that changes owner</div>'
+            f'<div><svg width="28" height="10"><rect x="1" y="1" width="26" height="8" fill="none" stroke="{CHANGED_COLOR}" '
+            'stroke-width="2" stroke-dasharray="6 4"/></svg> area whose owner changes</div>'
         )
     return (
-        "<h2>Sellers · workload per week</h2><table>"
+        f"<details><summary><h2>Sellers · workload per week ({len(sel):,})</h2></summary><table>"
         + "".join(rows)
         + "</table>"
         + '<div class="allocate-sym">'
         + "".join(sym)
-        + "</div>"
+        + "</div></details>"
     )

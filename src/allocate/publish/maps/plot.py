@@ -4,8 +4,9 @@ A map shows one alignment: territories coloured per seller (neighbours never sha
 see :mod:`allocate.publish.maps.colors`), accounts as points sized by potential and coloured by
 their seller (one canvas layer per segment, drawn in one pass, see
 :class:`~allocate.publish.maps.elements.AccountLayer`), multi-site groups linked by thin dashed lines and seller bases as
-dark square badges. Accounts are split into one layer per segment and territories into one
-layer per role, so that each can be shown or hidden.
+dark square badges. Accounts are split into one layer per segment, so that each can be shown or
+hidden; territories into one base layer per role (team), so that one team is shown at a time
+(the radio buttons of the layer control): AE and CSM territories overlap by design.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element, Figure
 from folium.plugins import DualMap
 from shapely.geometry import mapping
@@ -37,6 +39,7 @@ from allocate.publish.maps.elements import (
     GroupLinkLayer,
     HighlightLayer,
     HtmlControl,
+    OutlineLayer,
     TerritoryLayer,
 )
 from allocate.publish.maps.legend import CHANGED_COLOR, legend_html, title_html
@@ -51,6 +54,8 @@ DEFAULT_TILES = "OpenStreetMap"
 TILE_OPACITY = 0.5
 #: Geometry simplification (degrees, about 100 m) that keeps large maps small.
 SIMPLIFY_DEG = 0.001
+#: Top margin (pixels) of the fitted view: the KPI card sits there.
+FRAME_TOP_PX = 120
 _SEGMENT_ORDER = ("micro", "small", "mid", "large")
 
 
@@ -97,7 +102,9 @@ def _frame(m: folium.Map, instance: Instance) -> None:
         lon = np.concatenate([acc.lon, instance.sellers.lon])
         m.fit_bounds(
             [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]],
-            padding=(20, 20),
+            # room for the KPI card above and the folded legend below
+            padding_top_left=(20, FRAME_TOP_PX),
+            padding_bottom_right=(20, 40),
         )
 
 
@@ -130,6 +137,7 @@ def plot_territories(
     title: str | None = None,
     colors: Sequence[str] | None = None,
     changed: np.ndarray | None = None,
+    changed_area: Any = None,
     tiles: str | None = DEFAULT_TILES,
     legend: bool = True,
     collapsed_layers: bool = False,
@@ -154,7 +162,11 @@ def plot_territories(
     colors
         One colour per seller; default: greedy colouring of the territory adjacency.
     changed
-        Boolean mask of the accounts to ring (accounts that change owner in a comparison).
+        Boolean mask of the accounts that change owner in a comparison: counted in the title
+        box and ringed in a layer that is off by default (1,000 rings hide the map).
+    changed_area
+        Shapely geometry of the area whose territory owner changes (see
+        :func:`changed_territory`), drawn as a dashed outline.
     tiles
         Background tiles (folium name or URL); ``None`` for none.
     legend
@@ -180,6 +192,8 @@ def plot_territories(
     _add_territories(m, instance, territories, colors, table)
     _add_group_links(m, instance, owner)
     _add_accounts(m, instance, owner, colors)
+    if changed_area is not None and not changed_area.is_empty:
+        _add_changed_area(m, changed_area, 0 if changed is None else int(np.sum(changed)))
     if changed is not None and np.any(changed):
         _add_changed(m, instance, np.asarray(changed, dtype=bool))
     _add_bases(m, instance, colors, table)
@@ -212,7 +226,7 @@ def _add_territories(
     colors: Sequence[str],
     table: pd.DataFrame,
 ) -> None:
-    """One layer per role so that, e.g., AE and CSM territories can be compared."""
+    """One base layer per role: the layer control shows one team at a time (the first one first)."""
     sel = instance.sellers
     by_role: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s, geom in territories.items():
@@ -232,10 +246,13 @@ def _add_territories(
                 "geometry": round_floats(mapping(simple), 4),
             }
         )
-    for role in sorted(by_role):
+    for k, role in enumerate(sorted(by_role)):
         m.add_child(
             TerritoryLayer(
-                f"Territories · {role}", {"type": "FeatureCollection", "features": by_role[role]}
+                f"Territories · {role}",
+                {"type": "FeatureCollection", "features": by_role[role]},
+                show=k == 0,
+                overlay=False,
             )
         )
 
@@ -332,7 +349,44 @@ def _add_changed(m: folium.Map, instance: Instance, changed: np.ndarray) -> None
         "lon": np.round(np.asarray(acc.lon, dtype=float)[idx], 5).tolist(),
         "r": radius[idx].tolist(),
     }
-    m.add_child(HighlightLayer(f"Change owner ({len(idx):,})", payload))
+    m.add_child(HighlightLayer(f"Accounts that change owner ({len(idx):,})", payload, show=False))
+
+
+def _add_changed_area(m: folium.Map, area: Any, n_changed: int) -> None:
+    simple = area.simplify(SIMPLIFY_DEG, preserve_topology=True)
+    tip = f'<div class="allocate-tip"><b>Owner changes here</b><br>{n_changed:,} accounts change owner in all</div>'
+    feature = {
+        "type": "Feature",
+        "properties": {"color": CHANGED_COLOR, "tip": tip},
+        "geometry": round_floats(mapping(simple), 4),
+    }
+    layer = {"type": "FeatureCollection", "features": [feature]}
+    m.add_child(OutlineLayer(f"Area whose owner changes ({n_changed:,} accounts)", layer))
+
+
+def changed_territory(left: dict[int, Any], right: dict[int, Any], min_area: float = 1e-9) -> Any:
+    """The area whose territory owner differs between two sets of territories.
+
+    Parameters
+    ----------
+    left, right
+        Seller index -> territory polygon (:func:`allocate.core.geo.territory_polygons`).
+    min_area
+        Slivers smaller than this (square degrees) are dropped.
+
+    Returns
+    -------
+    shapely geometry
+        The union over sellers of the symmetric difference of their two territories (empty
+        when nothing changes).
+    """
+    empty = shapely.Polygon()
+    parts = []
+    for s in sorted(set(left) | set(right)):
+        diff = left.get(s, empty).symmetric_difference(right.get(s, empty))
+        if diff.area > min_area:
+            parts.append(diff)
+    return shapely.union_all(parts) if parts else empty
 
 
 def _initials(name: str) -> str:
@@ -395,7 +449,7 @@ def plot_comparison(
     titles: tuple[str | None, str | None] = (None, None),
     tiles: str | None = DEFAULT_TILES,
 ) -> DualMap:
-    """Two organization models side by side, synced, with the accounts that change owner ringed.
+    """Two organization models side by side, synced, with the area that changes owner outlined.
 
     Colours are computed once on the union of both territory adjacencies, so a seller keeps
     its colour on both panes and neighbours differ on each.
@@ -420,6 +474,7 @@ def plot_comparison(
     terr = [territory_polygons(instance, o) for o in owners]
     colors = seller_colors(len(instance.sellers), *terr)
     changed = owners[0] != owners[1]
+    area = changed_territory(terr[0], terr[1])
     acc = instance.accounts
     dual = DualMap(
         location=[float(np.mean(acc.lat)), float(np.mean(acc.lon))],
@@ -440,6 +495,7 @@ def plot_comparison(
             title=titles[side],
             colors=colors,
             changed=changed,
+            changed_area=area,
             collapsed_layers=True,
         )
     return dual
