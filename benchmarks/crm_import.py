@@ -108,7 +108,8 @@ def main() -> None:
     from allocate.core.scenario import Scenario
     from allocate.core.travel import haversine_km
     from allocate.io import read_instance
-    from allocate.io.crm import import_export, write_export as write_crm
+    from allocate.io.crm import import_export
+    from allocate.io.crm import write_export as write_crm
     from allocate.io.crm.mapping import Source
 
     rows = []
