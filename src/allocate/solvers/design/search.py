@@ -207,6 +207,12 @@ class TabuSearch:
         size = np.bincount(lab, minlength=self.k).astype(np.int64)
         return _State(lab=lab.copy(), tot=tot, size=size, ex=self.bands.excess(tot))
 
+    def _fresh_state(self, k: int) -> _State:
+        """A new balanced start: ``k`` parts cut from a random spanning tree."""
+        return self._state(
+            tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng)
+        )
+
     def _moved(self, lab: NDArray[np.int64]) -> int:
         if self.current is None:
             return 0
@@ -545,21 +551,13 @@ class TabuSearch:
                 # long without a better design: the same target from a new start
                 restarted = it
                 lam = LAM0
-                st = self._state(
-                    tree_cuts(
-                        self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng
-                    )
-                )
+                st = self._fresh_state(k)
                 since, best_pen = stall + 1, np.inf
             if best_lab is None and it - restarted >= min(RESTART_ITERS, RESTART_PER_UNIT * n):
                 # no balanced partition yet: a new start rather than more of the same
                 restarted = it
                 lam = LAM0
-                st = self._state(
-                    tree_cuts(
-                        self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng
-                    )
-                )
+                st = self._fresh_state(k)
                 target = np.inf  # balance first: no conflicts until a first balanced partition
                 conf_mat = (dist >= target).astype(np.float32)
                 since, best_pen = stall + 1, np.inf
@@ -648,11 +646,7 @@ class TabuSearch:
             if best_lab is None and it - restarted >= min(RESTART_ITERS, RESTART_PER_UNIT * n):
                 restarted = it
                 lam = LAM0
-                st = self._state(
-                    tree_cuts(
-                        self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng
-                    )
-                )
+                st = self._fresh_state(k)
                 since, best_pen = stall + 1, np.inf
             if since > stall or (RECOM_EVERY and it % RECOM_EVERY == 0):
                 kick = since > stall
