@@ -111,3 +111,24 @@ def test_display_rows_mark_the_best_value_of_models_with_a_solution() -> None:
     assert rows["total workload"] == (["10.0", "12.0", "1.0"], {0})  # the error model is not ranked
     assert rows["status"] == (["optimal", "feasible", "error"], set())
     assert "10.0 h/week under a and 12.0 h/week under b" in headline(comp)
+
+
+def test_compare_writes_its_folder_as_one_unit(instance, tmp_path: Path) -> None:
+    # a comparison stopped after its first model leaves the previous folder as it was
+    from allocate.publish.comparison import pages
+
+    out = tmp_path / "cmp"
+    sc = Scenario(time_limit_s=0.5, workers=1)
+    first = compare(instance, ["geography"], sc, out, pages=pages)
+    assert first.runs[0].folder == out / "geography"  # the final place, not the staged one
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+
+    def stop(run):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        compare(instance, ["size", "geography"], sc, out, on_model=stop, pages=pages)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    compare(instance, ["size"], sc, out, pages=pages)
+    assert not (out / "geography").exists() and (out / "size").is_dir()

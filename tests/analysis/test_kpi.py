@@ -190,11 +190,12 @@ def test_kpis_json_is_what_the_written_alignment_gives(tiny, tmp_path):
     from allocate.io.runfolder import ALIGNMENT, KPIS, read_alignment, write_run
 
     res = solve(tiny, Scenario(model="size", time_limit_s=5, workers=1))
-    write_run(tmp_path, tiny, res, compute_kpis(tiny, res))
-    again = alignment_kpis(tiny, read_alignment(tmp_path / ALIGNMENT, tiny), res.scenario)
+    run = tmp_path / "run"
+    write_run(run, tiny, res, compute_kpis(tiny, res))
+    again = alignment_kpis(tiny, read_alignment(run / ALIGNMENT, tiny), res.scenario)
     from allocate.core.nested import flatten
 
-    written = flatten(json.loads((tmp_path / KPIS).read_text())["totals"])
+    written = flatten(json.loads((run / KPIS).read_text())["totals"])
     recomputed = flatten(json.loads(json.dumps(again.totals, default=float)))
     assert written.keys() == recomputed.keys()
     for key, value in written.items():

@@ -21,7 +21,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,14 @@ from allocate.core.nested import flatten
 from allocate.core.result import Result
 from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
-from allocate.io.runfolder import read_kpis, write_comparison_files, write_failure, write_run
+from allocate.io.runfolder import (
+    check_out_dir,
+    read_kpis,
+    write_comparison_files,
+    write_failure,
+    write_run_files,
+    writing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +221,7 @@ def run_model(
         return ModelRun(model, SolveStatus.UNKNOWN, rec, explanation, folder)
     kpis = compute_kpis(instance, result)
     if folder is not None:
-        write_run(folder, instance, result, kpis)
+        write_run_files(folder, instance, result, kpis)
         if schedule is not None:
             schedule(instance, result, folder)
     rec = _record(result, kpis)
@@ -300,7 +307,28 @@ def compare(
     scenario = scenario or Scenario()
     if len(set(models)) != len(models):
         raise ValueError("a model is listed twice")
-    root = Path(out) if out is not None else None
+    if out is None:
+        return _compare_into(instance, models, scenario, None, schedule, on_model, pages)
+    root = check_out_dir(Path(out), option="compare(out)")
+    # every model's folder and the comparison files are built beside ``out`` and swapped in
+    # together: a reader, or a run stopped at any moment, sees the old folder or the new one
+    with writing(root) as tmp:
+        comp = _compare_into(instance, models, scenario, tmp, schedule, on_model, pages)
+    return replace(comp, runs=tuple(
+        replace(r, folder=root / r.folder.name) if r.folder is not None else r for r in comp.runs
+    ))
+
+
+def _compare_into(
+    instance: Instance,
+    models: list[str] | tuple[str, ...],
+    scenario: Scenario,
+    root: Path | None,
+    schedule: ScheduleHook | None,
+    on_model: Callable[[ModelRun], None] | None,
+    pages: PagesHook | None,
+) -> Comparison:
+    """:func:`compare` writing into ``root`` (a staged folder) or nowhere."""
     runs = []
     for m in models:
         log.info("comparing: solving %s", m)

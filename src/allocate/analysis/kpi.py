@@ -7,6 +7,7 @@ rebuilt from the instance and scenario, so a test can check that it equals the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,10 +18,13 @@ from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
 from allocate.core.scenario import Scenario, scenario_instance
 from allocate.core.workload import travel_minutes, visit_travel_h
+from allocate.io.crm.extras import read_history
+from allocate.io.runfolder import account_owner
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.organize.units import bundle_units
 from allocate.solvers.contiguity.graph import count_enclaves
+from allocate.sizing.quota import seller_quotas
 from allocate.solvers.problem import evaluate
 
 
@@ -111,10 +115,14 @@ class Kpis:
     totals
         Global indicators (JSON-ready): totals, spreads, moves, overloaded sellers, sellers
         needed, objective and its terms.
+    quotas
+        One quota per seller (:func:`allocate.sizing.quota.seller_quotas`) when the scenario
+        has a ``quota`` section, else ``None``; written as the run folder's quota table.
     """
 
     sellers: pd.DataFrame
     totals: dict[str, Any]
+    quotas: pd.DataFrame | None = None
 
 
 def compute_kpis(instance: Instance, result: Result, mp: ModelProblem | None = None) -> Kpis:
@@ -132,9 +140,43 @@ def compute_kpis(instance: Instance, result: Result, mp: ModelProblem | None = N
     Returns
     -------
     Kpis
-        See :func:`alignment_kpis`.
+        See :func:`alignment_kpis`; when the scenario has a ``quota`` section, each seller's
+        quota (:mod:`allocate.sizing.quota`, history read from the instance's folder) is in
+        ``quotas`` and its ``quota``, ``reachable`` and ``attainable`` columns in ``sellers``.
+
+    Raises
+    ------
+    InputError
+        When the quota method needs a ``history`` column the instance's accounts lack, or the
+        floor or cap cannot be met.
     """
-    return alignment_kpis(instance, result.alignment, result.scenario, mp)
+    kpis = alignment_kpis(instance, result.alignment, result.scenario, mp)
+    spec = result.scenario.quota
+    if spec is None:
+        return kpis
+    quotas = seller_quotas(instance, account_owner(instance, result.alignment), spec,
+                           quota_history(instance), source="scenario")
+    sellers = kpis.sellers.merge(quotas[["seller_id", "quota", "reachable", "attainable"]],
+                                 on="seller_id", how="left")
+    return Kpis(sellers, kpis.totals, quotas)
+
+
+def quota_history(instance: Instance) -> np.ndarray | None:
+    """Last period's won revenue per account (the ``history`` column), or ``None``.
+
+    Parameters
+    ----------
+    instance
+        An instance; its folder (``source_dir``) is read, when it has one.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        One amount per account in instance order, or ``None`` without a folder or column.
+    """
+    if not instance.source_dir:
+        return None
+    return read_history(Path(instance.source_dir), instance)
 
 
 def alignment_kpis(

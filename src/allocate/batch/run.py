@@ -107,7 +107,7 @@ def _solve_into(spec: ScenarioSpec, folder: Path) -> tuple[str, str, dict[str, A
     from allocate.align.solve import solve
     from allocate.analysis.kpi import compute_kpis
     from allocate.core.errors import InfeasibleError
-    from allocate.io.runfolder import write_run
+    from allocate.io.runfolder import write_run_files
 
     try:
         inst = _read_instance_cached(spec.instance_path, _folder_stamp(spec.instance_path))
@@ -116,7 +116,7 @@ def _solve_into(spec: ScenarioSpec, folder: Path) -> tuple[str, str, dict[str, A
         result = solve(inst, scenario)
         kpis = compute_kpis(inst, result)
         extra = {"scenario_id": spec.scenario_id, "params": spec.params}
-        write_run(folder, inst, result, kpis, extra=extra)
+        write_run_files(folder, inst, result, kpis, extra=extra)
         totals = dict(kpis.totals)
         totals.update(status=result.status.value, gap=result.gap, wall_s=result.wall_s)
         totals["seller_count"] = len(inst.sellers)

@@ -24,7 +24,6 @@ from allocate.io.runfolder import (
     COMPARISON_MD,
     check_out_dir,
     folder_lock,
-    writing,
 )
 from allocate.io.scenario import read_scenario
 from allocate.publish.comparison import pages
@@ -86,12 +85,13 @@ def compare_cmd(
         with folder_lock(out):
             inst = read_instance(folder)
             sc = read_scenario(scenario, time_limit_s=time_limit, workers=workers, seed=seed)
-            # every model's folder and the comparison files are swapped in together
-            with contextlib.ExitStack() as stack, writing(out) as tmp:
+            # compare() builds every model's folder and the comparison files beside ``out``
+            # and swaps them in together
+            with contextlib.ExitStack() as stack:
                 if scheduler is not None and hook is not None:
                     client = stack.enter_context(dask_client(scheduler, sc.workers))
                     hook = functools.partial(hook, mapper=dask_map(client))
-                comp = _run_compare(inst, names, sc, tmp, hook)
+                comp = _run_compare(inst, names, sc, out, hook)
         print_comparison(comp, console)
         console.print(headline(comp))
         console.print(

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from allocate.align.solve import solve as solve_fn
-from allocate.analysis.kpi import compute_kpis
+from allocate.analysis.kpi import compute_kpis, quota_history
 from allocate.cli.app import console, err_console, interrupted_code, run_guarded, stop_on_sigint
 from allocate.io import read_instance
-from allocate.io.atomic import write_csv
 from allocate.io.runfolder import (
     ALIGNMENT,
     EDITS,
@@ -24,10 +22,11 @@ from allocate.io.runfolder import (
     check_out_dir,
     folder_lock,
     read_alignment,
-    write_run,
+    write_run_files,
     writing,
 )
 from allocate.io.scenario import read_scenario
+from allocate.sizing.quota import check_quota
 from allocate.solvers.budget import Clock
 
 
@@ -63,6 +62,9 @@ def solve(
         with folder_lock(out):
             inst = read_instance(folder)
             sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
+            if sc.quota is not None:  # a quota no split can meet is refused before solving
+                check_quota(sc.quota, len(inst.sellers), quota_history(inst) is not None,
+                            source=str(scenario or "scenario"))
             # the limit counts from here (reading excluded): solving, KPIs and files fit in it
             clock = Clock.after(sc.time_limit_s)
             solved = inst
@@ -76,15 +78,11 @@ def solve(
             if res.interrupted and not res.is_solution:
                 err_console.print("interrupted: no valid alignment had been found; nothing written")
                 raise typer.Exit(interrupted_code())
-            kpis = compute_kpis(inst, res)
-            quotas = _quotas(folder, inst, res, sc, scenario) if sc.quota is not None else None
-            if quotas is not None:  # each seller's quota in sellers_kpis too
-                kpis = replace(kpis, sellers=kpis.sellers.merge(
-                    quotas[["seller_id", "quota", "reachable", "attainable"]], on="seller_id", how="left"))
-            with writing(out) as tmp:  # the previous run, or this one: never a mix
-                write_run(tmp, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
-                if quotas is not None:
-                    write_csv(Path(tmp) / QUOTAS, quotas)
+            kpis = compute_kpis(inst, res)  # with each seller's quota when the scenario sets them
+            quotas = kpis.quotas
+            # one unit: the previous run, or this one (quotas included), never a mix
+            with writing(out) as tmp:
+                write_run_files(tmp, inst, res, kpis, extra={"instance_dir": str(Path(folder).resolve())})
         _print_result(res, kpis)
         _warn(res)
         console.print(f"wrote {out}/{ALIGNMENT}, {KPIS}, {SELLERS_KPIS}, {TERRITORIES}")
@@ -97,16 +95,6 @@ def solve(
             raise typer.Exit(interrupted_code())
 
     run_guarded(go)
-
-
-def _quotas(folder: Path, inst: Any, res: Any, sc: Any, scenario: Path | None) -> Any:
-    """The scenario's seller quotas for the new territories (see :mod:`allocate.sizing.quota`)."""
-    from allocate.io.crm import read_history
-    from allocate.io.runfolder import account_owner
-    from allocate.sizing.quota import seller_quotas
-
-    owner = account_owner(inst, res.alignment)
-    return seller_quotas(inst, owner, sc.quota, read_history(folder, inst), source=str(scenario or "scenario"))
 
 
 def _warn(res: Any) -> None:

@@ -31,7 +31,7 @@ from allocate.io.runfolder import (
     new_scenario_tmp,
     read_kpis,
     read_run,
-    write_run,
+    write_run_files,
 )
 from allocate.serve.session import BadEdit, Session
 from allocate.solvers.problem import evaluate
@@ -139,7 +139,7 @@ class VersionStore:
             while True:
                 final = self.root / self.free_name(name)
                 tmp = new_scenario_tmp(self.root, final.name)
-                write_run(tmp, inst, result, kpis, extra={
+                write_run_files(tmp, inst, result, kpis, extra={
                     "instance_dir": inst.source_dir, "edited_from": session.source, "edits": len(edits),
                 })
                 write_csv(tmp / EDITS, pd.DataFrame(edits, columns=EDIT_COLUMNS))

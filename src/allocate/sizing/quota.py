@@ -177,6 +177,35 @@ def _round_shares(
     return base * r
 
 
+def check_quota(spec: QuotaSpec, sellers: int, has_history: bool, *, source: str = "scenario") -> None:
+    """Refuse, before any solving, a quota section that no alignment can satisfy.
+
+    Parameters
+    ----------
+    spec
+        The ``quota`` section.
+    sellers
+        The number of sellers.
+    has_history
+        Whether the accounts have a ``history`` column.
+    source
+        The file named in an error (the scenario).
+
+    Raises
+    ------
+    InputError
+        When the method needs a history that is missing, or ``sellers · floor > total`` or
+        ``sellers · cap < total``.
+    """
+    if spec.method != "potential" and not has_history:
+        raise InputError.single(
+            source,
+            f"quota method {spec.method!r} needs the accounts' 'history' column (won revenue)",
+            column="quota.method",
+        )
+    split_target(spec.total, np.ones(sellers), spec.floor, spec.cap, None, source=source)
+
+
 def seller_quotas(
     instance: Instance,
     owner: NDArray[np.int64],

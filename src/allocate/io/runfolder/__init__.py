@@ -100,7 +100,7 @@ from allocate.io.runfolder.run import (
     resolve_instance_dir,
 )
 from allocate.io.runfolder.sizing import write_sizing
-from allocate.io.runfolder.solve import alignment_frame, write_failure, write_run
+from allocate.io.runfolder.solve import alignment_frame, write_failure, write_run, write_run_files
 from allocate.io.runfolder.target import check_out_dir, check_out_file, writing
 from allocate.io.runfolder.territories import account_owner, territories_geojson
 
@@ -158,6 +158,7 @@ __all__ = [
     "write_failure",
     "write_plan_files",
     "write_run",
+    "write_run_files",
     "write_sizing",
     "writing",
 ]

@@ -21,7 +21,10 @@ from allocate.io.runfolder.names import KPIS
 
 
 class Kpis(Protocol):
-    """What the run folder needs of the indicators (:class:`allocate.analysis.kpi.Kpis`)."""
+    """What the run folder needs of the indicators (:class:`allocate.analysis.kpi.Kpis`).
+
+    An optional ``quotas`` attribute (a table, or ``None``) is written as the quota table of the run folder.
+    """
 
     @property
     def sellers(self) -> pd.DataFrame:

@@ -1,8 +1,11 @@
 """Writing a solve's run folder: the alignment, the indicators, and what a failed model leaves.
 
 ``allocate solve``, each model of ``compare`` and each batch scenario write :data:`ALIGNMENT`,
-:data:`SELLERS_KPIS`, :data:`KPIS` and :data:`TERRITORIES` (:func:`write_run`); a model without
-an alignment leaves :data:`INFEASIBLE` or :data:`ERROR` instead (:func:`write_failure`).
+:data:`SELLERS_KPIS`, :data:`KPIS`, :data:`TERRITORIES` and, when the scenario sets quotas,
+:data:`QUOTAS`: :func:`write_run` writes them as one unit (built beside the folder and swapped
+in), :func:`write_run_files` into a folder that its caller already stages (a comparison, a batch
+scenario, a saved version). A model without an alignment leaves :data:`INFEASIBLE` or
+:data:`ERROR` instead (:func:`write_failure`).
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from allocate.io.runfolder.names import (
     ERROR,
     INFEASIBLE,
     KPIS,
+    QUOTAS,
     SELLERS_KPIS,
     TERRITORIES,
 )
+from allocate.io.runfolder.target import check_out_dir, writing
 from allocate.io.runfolder.territories import territories_geojson
 
 
@@ -57,39 +62,86 @@ def alignment_frame(instance: Instance, alignment: Alignment) -> pd.DataFrame:
 def write_run(
     out: Path, instance: Instance, result: Result, kpis: Kpis, extra: dict[str, Any] | None = None
 ) -> list[Path]:
-    """Write the outputs of one solve into ``out`` (each file atomically).
+    """Write the outputs of one solve as the run folder ``out``, as one unit.
+
+    The files are built in a folder beside ``out`` and swapped in at the end
+    (:func:`~allocate.io.runfolder.target.writing`): a reader, or a process killed at any
+    moment, sees the previous run or this one, never a mix. ``out`` is checked first
+    (:func:`~allocate.io.runfolder.target.check_out_dir`): an existing folder is replaced only
+    when empty or written by allocate.
 
     Parameters
     ----------
     out
-        The run folder (created).
+        The run folder (created or replaced).
     instance
         The instance that was solved.
     result
         The solve's result.
     kpis
-        Its indicators (``sellers`` table and ``totals``).
+        Its indicators (``sellers`` table and ``totals``, and ``quotas`` when the scenario
+        sets quotas).
     extra
         Keys added to :data:`KPIS` (e.g. ``instance_dir``, a batch scenario's id).
 
     Returns
     -------
     list of pathlib.Path
-        :data:`ALIGNMENT`, :data:`SELLERS_KPIS`, :data:`KPIS` and :data:`TERRITORIES`.
+        :data:`ALIGNMENT`, :data:`SELLERS_KPIS`, :data:`KPIS`, :data:`TERRITORIES` (and
+        :data:`QUOTAS`), at their final place.
 
     Raises
     ------
     NoSolutionError
         When ``result`` is no solution (its alignment breaks a hard rule, or its status is
         neither optimal nor feasible): nothing is written.
+    InputError
+        When ``out`` cannot be written or is a folder that allocate did not write.
     """
+    _check_solution(result)
+    out = check_out_dir(Path(out), option="write_run(out)")
+    with writing(out) as tmp:
+        names = [p.name for p in write_run_files(tmp, instance, result, kpis, extra)]
+    return [out / n for n in names]
+
+
+def _check_solution(result: Result) -> None:
     if not result.is_solution:
         raise NoSolutionError(
             f"no valid solution found ({result.status.value}): no alignment meeting every hard "
             "rule was found in the time limit, and none was proven impossible",
             list(result.breaches),
         )
-    out = Path(out)
+
+
+def write_run_files(
+    folder: Path, instance: Instance, result: Result, kpis: Kpis, extra: dict[str, Any] | None = None
+) -> list[Path]:
+    """Write the files of one solve into ``folder``, a folder its caller stages (each file atomically).
+
+    :func:`write_run` without the swap: for a run folder that is part of a larger unit (a
+    model of a comparison, a batch scenario, a saved version) or that ``allocate solve``
+    already builds under :func:`~allocate.io.runfolder.target.writing`.
+
+    Parameters
+    ----------
+    folder
+        Where to write (created).
+    instance, result, kpis, extra
+        As :func:`write_run`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Raises
+    ------
+    NoSolutionError
+        When ``result`` is no solution: nothing is written.
+    """
+    _check_solution(result)
+    out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     p = out / ALIGNMENT
@@ -127,6 +179,11 @@ def write_run(
     p = out / TERRITORIES
     atomic_write_text(p, territories_geojson(instance, result.alignment, kpis))
     written.append(p)
+    quotas = getattr(kpis, "quotas", None)
+    if quotas is not None:
+        p = out / QUOTAS
+        write_csv(p, quotas)
+        written.append(p)
     return written
 
 
