@@ -23,8 +23,8 @@ from allocate.io.runfolder import account_owner
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.organize.units import bundle_units
-from allocate.solvers.contiguity.graph import count_enclaves
 from allocate.sizing.quota import seller_quotas
+from allocate.solvers.contiguity.graph import count_enclaves
 from allocate.solvers.problem import evaluate
 
 
