@@ -136,3 +136,18 @@ def test_quotas_also_in_sellers_kpis(sf_round: Path) -> None:
     kpis = pd.read_csv(sf_round / "run" / "sellers_kpis.csv", dtype={"seller_id": str})
     q = pd.read_csv(sf_round / "run" / "quotas.csv", dtype={"seller_id": str})
     assert kpis.set_index("seller_id")["quota"].to_dict() == q.set_index("seller_id")["quota"].to_dict()
+
+
+def test_quotas_in_the_report_and_the_map_tooltips(sf_round: Path) -> None:
+    out = sf_round / "report"
+    r = _run("report", sf_round / "run", "--out", out)
+    assert r.exit_code == 0, r.output
+    page = (out / "index.html").read_text(encoding="utf-8")
+    q = pd.read_csv(sf_round / "run" / "quotas.csv")
+    assert "<h3>Quotas</h3>" in page and "team target 1,000,000" in page
+    table = page.split('class="kpis quotas"')[1].split("</table>")[0]
+    assert table.count("<tr>") + table.count('<tr class="short">') == len(q) + 1  # header + sellers
+    for quota in q["quota"]:
+        assert f"<td>{quota:,.0f}</td>" in table
+    maps = [p for p in out.glob("map_*.html")]
+    assert maps and f"quota {q['quota'].iloc[0]:,.0f}" in maps[0].read_text(encoding="utf-8")

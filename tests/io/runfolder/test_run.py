@@ -101,3 +101,18 @@ def test_seller_kpis_keep_their_types(tmp_path: Path) -> None:
     (tmp_path / KPIS).write_text(json.dumps({"sellers": [1, "x"]}))
     with pytest.raises(InputError, match="column 'sellers': not a list of objects"):
         read_seller_kpis(tmp_path)
+
+
+def test_the_attainable_flag_of_quotas_reads_as_one_and_zero(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest as _pytest
+
+    from allocate.core.errors import InputError
+    from allocate.io.runfolder.names import SELLERS_KPIS
+    from allocate.io.runfolder.run import read_seller_kpis
+
+    (tmp_path / SELLERS_KPIS).write_text("seller_id,quota,attainable\nS1,100,True\nS2,200,False\nS3,,\n")
+    df = read_seller_kpis(tmp_path)
+    assert df["attainable"].tolist()[:2] == [1.0, 0.0] and df["attainable"].isna().tolist()[2]
+    (tmp_path / SELLERS_KPIS).write_text("seller_id,quota,attainable\nS1,100,maybe\n")
+    with _pytest.raises(InputError, match="row 2, column 'attainable'"):
+        read_seller_kpis(tmp_path)

@@ -96,6 +96,9 @@ def read_seller_kpis(folder: Path, kpis: Mapping[str, Any] | None = None) -> pd.
 
 #: The text columns of the per-seller KPIs; every other column holds numbers.
 _TEXT_KPIS = ("seller_id", "name", "role")
+#: Yes/no columns (a quota's ``attainable``), read as 1 and 0.
+_FLAG_KPIS = ("attainable",)
+_FLAGS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0}
 
 
 def _numeric_kpis(df: pd.DataFrame, file: str, *, header_row: bool) -> pd.DataFrame:
@@ -106,6 +109,8 @@ def _numeric_kpis(df: pd.DataFrame, file: str, *, header_row: bool) -> pd.DataFr
             out[col] = out[col].map(lambda v: "" if v is None else str(v))
             continue
         raw = out[col]
+        if col in _FLAG_KPIS:
+            raw = raw.map(lambda v: _FLAGS.get(str(v).strip().lower(), v) if v is not None else v)
         num = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
         bad = np.flatnonzero((num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")).to_numpy())
         if bad.size:

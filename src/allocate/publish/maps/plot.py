@@ -219,6 +219,16 @@ def plot_territories(
     return m
 
 
+def _quota_line(r: pd.Series) -> str:
+    """The quota of a seller's tooltip (empty without one), flagged when above its reach."""
+    quota = r.get("quota", np.nan)
+    if pd.isna(quota):
+        return ""
+    reach = r.get("reachable", np.nan)
+    short = "" if pd.isna(reach) or quota <= reach + 1e-6 else " <b>above reach</b>"
+    return f"<br>quota {fmt_num(quota, 0)}{short}"
+
+
 def _add_territories(
     m: folium.Map,
     instance: Instance,
@@ -236,7 +246,7 @@ def _add_territories(
             f"workload {fmt_num(r['workload_h'])} h/week of {fmt_num(r['capacity_h'])} h<br>"
             f"utilization {fmt_num(100 * r['utilization'], 0)} %<br>"
             f"potential {fmt_num(r['potential'], 0)}<br>"
-            f"{fmt_num(r['accounts'], 0)} accounts</div>"
+            f"{fmt_num(r['accounts'], 0)} accounts{_quota_line(r)}</div>"
         )
         simple = geom.simplify(SIMPLIFY_DEG, preserve_topology=True)  # type: ignore[attr-defined]
         by_role[sel.role[s]].append(

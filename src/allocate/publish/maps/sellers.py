@@ -34,7 +34,10 @@ def alignment_of(result: Result | Alignment) -> Alignment:
 def seller_table(
     instance: Instance, result: Result | Alignment, seller_kpis: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Per seller: ``workload_h, capacity_h, utilization, potential, accounts`` (index = seller index).
+    """Per seller: ``workload_h, capacity_h, utilization, potential, accounts, quota, reachable``.
+
+    The index is the seller index; ``quota`` and ``reachable`` are NaN unless ``seller_kpis``
+    has them (a run whose scenario sets quotas).
 
     Uses ``seller_kpis`` (e.g. the per-seller KPIs of a run) when given, the exact KPIs of a
     :class:`Result` otherwise, and for a bare :class:`Alignment` an estimate: desk hours plus one
@@ -67,6 +70,8 @@ def seller_table(
             "utilization": np.nan,
             "potential": np.nan,
             "accounts": 0,
+            "quota": np.nan,
+            "reachable": np.nan,
         },
         index=range(m),
     )
@@ -76,7 +81,7 @@ def seller_table(
             s = pos.get(str(r["seller_id"]))
             if s is None:
                 continue
-            for col in ("workload_h", "capacity_h", "utilization", "potential", "accounts"):
+            for col in ("workload_h", "capacity_h", "utilization", "potential", "accounts", "quota", "reachable"):
                 if col in r.index and pd.notna(r[col]) and r[col] != "":
                     out.loc[s, col] = float(r[col])
         return out

@@ -1,4 +1,4 @@
-"""Static HTML report comparing runs: KPI table, per-seller bars, schedule, funnel and maps.
+"""Static HTML report comparing runs: KPI table, per-seller bars, quotas, schedule, funnel and maps.
 
 The report is one folder: ``index.html`` plus one map file per run (and a side-by-side
 comparison of the first two runs), embedded with ``<iframe>``. Charts are inline SVG
@@ -22,6 +22,7 @@ from allocate.publish.maps.runs import save_run_map
 from allocate.publish.maps.sellers import seller_table
 from allocate.publish.report import charts
 from allocate.publish.report.gallery import INDEX_PAGE
+from allocate.publish.report.quota import quota_section
 from allocate.publish.text import esc, fmt_num
 
 #: (label, getter on totals, digits, lower is better?)
@@ -99,7 +100,7 @@ def kpi_table(runs: Sequence[RunData]) -> str:
 def run_section(
     run: RunData, instance: Instance, colors: Sequence[str], map_file: str | None
 ) -> str:
-    """Everything about one run: bars, schedule, funnel and its map.
+    """Everything about one run: bars, quotas, schedule, funnel and its map.
 
     Parameters
     ----------
@@ -115,8 +116,9 @@ def run_section(
     Returns
     -------
     str
-        An HTML ``<section>``; the weekly load, Gantt and funnel appear only when the run
-        folder holds a schedule.
+        An HTML ``<section>``; the quotas appear only when the run folder holds a quota table
+        (:mod:`allocate.publish.report.quota`), the weekly load, Gantt and funnel only when it
+        holds a schedule.
     """
     table = seller_table(instance, run.alignment, run.sellers if len(run.sellers) else None)
     names = [
@@ -149,6 +151,7 @@ def run_section(
         )
     )
     parts.append("</div>")
+    parts.append(quota_section(run, by_id))
     load = read_plan_table(
         run.path, LOAD, ("seller_id", "week", "planned_h", "capacity_h", "utilization")
     )
@@ -194,6 +197,7 @@ table.kpis th, table.kpis td { padding: 6px 14px; border-bottom: 1px solid #e5e7
 table.kpis tbody th { text-align: left; font-weight: 500; color: #374151; }
 table.kpis thead th { border-bottom: 2px solid #111827; vertical-align: bottom; }
 table.kpis td.best { font-weight: 700; color: #047857; }
+table.quotas tr.short td { color: #b42318; }
 .charts { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 .scroll { overflow-x: auto; }
 iframe.map { width: 100%; height: 620px; border: 1px solid #e5e7eb; border-radius: 8px; }
