@@ -151,3 +151,79 @@ def test_quotas_in_the_report_and_the_map_tooltips(sf_round: Path) -> None:
         assert f"<td>{quota:,.0f}</td>" in table
     maps = [p for p in out.glob("map_*.html")]
     assert maps and f"quota {q['quota'].iloc[0]:,.0f}" in maps[0].read_text(encoding="utf-8")
+
+
+def _fake_org_ids(territory_csv: Path, dest: Path, skip: str = "") -> Path:
+    """What Data Loader exports after inserting Territory2.csv: upper-case headers, 18-char ids."""
+    dev = [d for d in _csv(territory_csv)["DeveloperName"] if d != skip]
+    lines = ['"ID","DEVELOPERNAME"'] + [f'"0MI5e00000{i:05d}GAK","{d}"' for i, d in enumerate(dev)]
+    dest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dest
+
+
+def test_team_hierarchy_then_territory_ids_then_reimport(sf_round: Path) -> None:
+    out = sf_round / "sf_team"
+    r = _run("export", sf_round / "run", "--to", "salesforce", "--hierarchy", "team", "--out", out)
+    assert r.exit_code == 0, r.output
+    ter = _csv(out / "Territory2.csv")
+    seen: set[str] = set()
+    for dev, parent in zip(ter["DeveloperName"], ter["ParentTerritory2DeveloperName"], strict=True):
+        assert parent == "" or parent in seen  # parents first: Data Loader inserts in file order
+        seen.add(dev)
+    teams = dict(zip(_csv(sf_round / "inst" / "sellers.csv")["seller_id"],
+                     _csv(sf_round / "inst" / "sellers.csv")["team"], strict=True))
+    assert set(teams.values()) >= {"Paris & North", "South-East"}  # Department imported as the team
+    names = dict(zip(ter["DeveloperName"], ter["Name"], strict=True))
+    users = _csv(out / "UserTerritory2Association.csv")
+    parent = dict(zip(ter["DeveloperName"], ter["ParentTerritory2DeveloperName"], strict=True))
+    for uid, dev in zip(users["UserId"], users["Territory2DeveloperName"], strict=True):
+        assert names[parent[dev]] == teams[uid] if teams[uid] else parent[dev] == ""
+    # the org's ids: every association gets its Territory2Id, the parents an update by id
+    ids = _fake_org_ids(out / "Territory2.csv", sf_round / "Territory2_export.csv")
+    r = _run("export", sf_round / "run", "--to", "salesforce", "--hierarchy", "team", "--territory-ids", ids,
+             "--out", out)
+    assert r.exit_code == 0, r.output
+    by_dev = dict(zip(_csv(ids)["DEVELOPERNAME"], _csv(ids)["ID"], strict=True))
+    for name in ("UserTerritory2Association.csv", "ObjectTerritory2Association.csv"):
+        df = _csv(out / name)
+        assert df["Territory2Id"].tolist() == [by_dev[d] for d in df["Territory2DeveloperName"]]
+    upd = _csv(out / "Territory2_parent_update.csv")
+    children = ter[ter["ParentTerritory2DeveloperName"] != ""]
+    assert upd.values.tolist() == [[by_dev[c], by_dev[p]] for c, p in
+                                   zip(children["DeveloperName"], children["ParentTerritory2DeveloperName"],
+                                       strict=True)]
+    # re-importing the association files, now with Territory2Id, gives the alignment back
+    again = sf_round / "again_ids"
+    r = _run("import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv",
+             out / "ObjectTerritory2Association.csv", out / "UserTerritory2Association.csv",
+             "--units", SF / "units.geojson", "--out", again)
+    assert r.exit_code == 0, r.output
+    current = _csv(again / "accounts.csv").set_index("account_id")["current_seller_id"]
+    alignment = _csv(sf_round / "run" / "alignment.csv").set_index("account_id")["seller_id"]
+    assert current.to_dict() == alignment.to_dict()
+
+
+def test_a_territory_missing_from_the_ids_exits_2_and_keeps_the_export(sf_round: Path) -> None:
+    out = sf_round / "sf_role"
+    r = _run("export", sf_round / "run", "--to", "salesforce", "--hierarchy", "role", "--out", out)
+    assert r.exit_code == 0, r.output
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    ids = _fake_org_ids(out / "Territory2.csv", sf_round / "partial.csv", skip="Role_AE")
+    r = _run("export", sf_round / "run", "--to", "salesforce", "--hierarchy", "role", "--territory-ids", ids,
+             "--out", out)
+    assert r.exit_code == 2, r.output
+    assert "partial.csv" in r.output and "column 'DeveloperName'" in r.output and "Role_AE" in r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--hierarchy", "galaxy"], "--hierarchy"),
+    (["--to", "hubspot", "--hierarchy", "role"], "for Salesforce"),
+    (["--design", "nowhere"], "--design"),
+])
+def test_bad_export_options_exit_2(sf_round: Path, args: list, needle: str) -> None:
+    r = _run("export", sf_round / "run", *args, "--out", sf_round / "bad_export")
+    assert r.exit_code == 2, r.output
+    assert needle in r.output and "Traceback" not in r.output
+    assert not (sf_round / "bad_export").exists()

@@ -74,6 +74,11 @@ def export(
     instance: Annotated[Path | None, typer.Option(help="Instance folder (default: the one the run recorded)")] = None,
     scenario: Annotated[Path | None, typer.Option(help="Scenario YAML with a quota section "
                                                        "(default: the run's scenario)")] = None,
+    hierarchy: Annotated[str, typer.Option(help="Salesforce parent territories: flat|role|team|design")] = "flat",
+    design: Annotated[Path | None, typer.Option(help="Folder of allocate design --levels: its levels are the "
+                                                     "parents (implies --hierarchy design)")] = None,
+    territory_ids: Annotated[Path | None, typer.Option("--territory-ids", help="Data Loader export of Territory2 "
+                                                       "(Id, DeveloperName): fills Territory2Id")] = None,
     out: Annotated[Path, typer.Option(help="Folder to write")] = Path("export"),
 ) -> None:
     """Write an alignment back as CRM files (Salesforce ETM, HubSpot owners, CSV), a change log and quotas."""
@@ -82,18 +87,32 @@ def export(
         from allocate.core.scenario import Scenario
         from allocate.io import read_instance
         from allocate.io.crm import read_history, read_seller_emails, write_export
+        from allocate.io.crm.export import territory_names
+        from allocate.io.crm.extras import read_seller_teams
+        from allocate.io.crm.hierarchy import Hierarchy, build_tree
+        from allocate.io.crm.names import CHANGES
+        from allocate.io.crm.territory_ids import read_territory_ids, territory_id_of
         from allocate.io.runfolder import (
             KPIS,
             account_owner,
+            check_out_dir,
             read_alignment,
             read_kpis,
             resolve_instance_dir,
+            writing,
         )
         from allocate.io.runfolder.names import ALIGNMENT
         from allocate.io.scenario import read_scenario
+        from allocate.io.tables import find_table
         from allocate.sizing.quota import seller_quotas
 
         source = _source(to, "--to")
+        kind = _hierarchy(hierarchy, design)
+        if source.value != "salesforce" and (kind != Hierarchy.FLAT or territory_ids is not None):
+            raise InputError.single("--to", f"--hierarchy, --design and --territory-ids are for Salesforce, "
+                                    f"not {source.value}")
+        # an export folder holds changes.csv: it may be replaced, a folder of other files may not
+        check_out_dir(out, markers=(CHANGES,), inputs=[run_dir, instance, scenario, design, territory_ids])
         folder = resolve_instance_dir(run_dir, instance)
         inst = read_instance(folder)
         alignment = read_alignment(Path(run_dir) / ALIGNMENT, inst)
@@ -101,14 +120,42 @@ def export(
             sc, where = read_scenario(scenario), str(scenario)
         else:
             sc, where = Scenario.model_validate(read_kpis(Path(run_dir)).get("scenario") or {}), str(Path(run_dir) / KPIS)
+        owner = account_owner(inst, alignment)
         quotas = None
         if sc.quota is not None:
-            owner = account_owner(inst, alignment)
             quotas = seller_quotas(inst, owner, sc.quota, read_history(folder, inst), source=where)
-        written = write_export(
-            out, source, inst, alignment, quotas, read_seller_emails(folder, inst),
-            _edited(Path(run_dir), inst, account_owner(inst, alignment)),
-        )
+        used = sorted({int(s) for s in alignment.seller if s >= 0})
+        tree = build_tree(kind, inst, owner, used, set(), teams=read_seller_teams(folder, inst), design=design,
+                          teams_source=str(find_table(Path(folder), "sellers")))
+        ids = None
+        if territory_ids is not None:
+            ids = territory_id_of(read_territory_ids(territory_ids), territory_names(inst, alignment, tree),
+                                  territory_ids)
+        with writing(out) as tmp:  # one unit: the previous export or this one
+            written = write_export(
+                tmp, source, inst, alignment, quotas, read_seller_emails(folder, inst),
+                _edited(Path(run_dir), inst, owner), tree, ids,
+            )
         console.print(f"wrote {', '.join(p.name for p in written)} to {out}", highlight=False)
+        if tree.parents:
+            console.print(f"{len(tree.parents)} parent territories ({kind.value}) come first in Territory2.csv",
+                          highlight=False)
+        if ids is None and source.value == "salesforce":
+            console.print("Territory2Id: insert Territory2.csv, export Territory2 (Id, DeveloperName) with Data "
+                          "Loader and rerun with --territory-ids FILE", highlight=False)
 
     run_guarded(go)
+
+
+def _hierarchy(value: str, design: Path | None):  # -> allocate.io.crm.hierarchy.Hierarchy
+    from allocate.io.crm.hierarchy import Hierarchy
+
+    try:
+        kind = Hierarchy(value.lower())
+    except ValueError:
+        raise InputError.single("--hierarchy", unknown_choice("hierarchy", value, [h.value for h in Hierarchy])) from None
+    if design is not None:
+        if kind not in (Hierarchy.FLAT, Hierarchy.DESIGN):
+            raise InputError.single("--design", f"gives the design's levels as parents, not with --hierarchy {kind.value}")
+        return Hierarchy.DESIGN
+    return kind

@@ -49,7 +49,7 @@ class ImportResult:
     ----------
     accounts, sellers
         The rows of the instance's accounts and sellers files, with the extra columns
-        ``history`` and ``email`` (see :mod:`allocate.io.crm.extras`).
+        ``history``, ``email`` and ``team`` (see :mod:`allocate.io.crm.extras`).
     origins
         For ``account`` and ``seller``: the input file, row and location column of each row of
         those tables (to name the input in a problem found later).
@@ -235,7 +235,7 @@ def build_import(
     res.accounts = _drop_single_groups(res.accounts)
     res.sellers = pd.DataFrame(seller_rows, columns=["seller_id", "name", "lat", "lon", "role", "capacity_h",
                                                      "segments", "product_lines", "max_accounts",
-                                                     "max_travel_min", "daily_h", "email"])
+                                                     "max_travel_min", "daily_h", "email", "team"])
     if res.sellers.empty:
         raise InputError.single(str(users.path), "no user could be located: the instance would have no seller")
     if res.accounts.empty:
@@ -350,6 +350,7 @@ def _seller_rows(
             "segments": "", "product_lines": "", "max_accounts": "", "max_travel_min": "",
             # a day must be able to hold a fifth of the week
             "daily_h": max(mapping.defaults.daily_h, capacity / 5), "email": users.cell(i, "email"),
+            "team": users.cell(i, "team"),
         })
         kept.add(uid)
         res.origins["seller"].append((str(users.path), i + 2, _where(users, place.method)))

@@ -6,15 +6,22 @@ Salesforce ids and HubSpot numeric ids come back unchanged.
 **Salesforce** (Enterprise Territory Management, inserted with Data Loader in this order):
 
 * ``Territory2.csv``: ``DeveloperName, Name, Territory2ModelId, Territory2TypeId,
-  ParentTerritory2DeveloperName, Description``; one territory per seller. ``Territory2ModelId``
-  and ``Territory2TypeId`` hold placeholders to replace with the ids of your model and type;
+  ParentTerritory2DeveloperName, Description``; one territory per seller, under the parents of
+  the hierarchy chosen (:mod:`allocate.io.crm.hierarchy`: none, per role, per team or the
+  levels of ``allocate design --levels``), parents first (Data Loader inserts in file order).
+  ``Territory2ModelId`` and ``Territory2TypeId`` hold placeholders to replace with the ids of
+  your model and type;
 * ``UserTerritory2Association.csv``: ``UserId, Territory2DeveloperName, RoleInTerritory2``
   (our role: AE, CSM...; it must be a value of your ``RoleInTerritory2`` picklist);
 * ``ObjectTerritory2Association.csv``: ``ObjectId, Territory2DeveloperName,
-  AssociationCause`` (always ``Territory2Manual``).
-  Data Loader needs ``Territory2Id``: after inserting ``Territory2.csv``, look the new ids up
-  by ``DeveloperName`` in its success file. ``allocate import`` reads either column back;
+  AssociationCause`` (always ``Territory2Manual``);
 * ``Account_owner_update.csv``: ``Id, OwnerId`` for orgs without territories (an update).
+
+Data Loader needs ``Territory2Id`` in the association files and ``ParentTerritory2Id`` for a
+parent: ids that exist once ``Territory2.csv`` is inserted. Given the org's ``Territory2`` ids
+(``--territory-ids``, :mod:`allocate.io.crm.territory_ids`), both association files get a
+``Territory2Id`` column and ``Territory2_parent_update.csv`` (``Id, ParentTerritory2Id``) sets
+the parents. ``allocate import`` reads either column back.
 
 **HubSpot**: ``hubspot_company_owner_update.csv`` (``Record ID, Company name, Company owner``),
 for the import tool's *update existing companies* on ``Record ID``; the owner is the user's
@@ -32,7 +39,6 @@ seller before) or ``model`` (the optimizer moved it).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +47,7 @@ import pandas as pd
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment
 from allocate.io.atomic import atomic_write_text, write_csv
+from allocate.io.crm.hierarchy import Tree, clean_devname
 from allocate.io.crm.mapping import Source
 from allocate.io.crm.names import (
     CHANGES,
@@ -48,6 +55,7 @@ from allocate.io.crm.names import (
     HUBSPOT_OWNER_UPDATE,
     SF_OBJECT_TERRITORY,
     SF_OWNER_UPDATE,
+    SF_PARENT_UPDATE,
     SF_TERRITORY,
     SF_USER_TERRITORY,
 )
@@ -58,7 +66,6 @@ from allocate.io.runfolder.territories import account_owner
 MODEL_PLACEHOLDER = "REPLACE_WITH_Territory2ModelId"
 TYPE_PLACEHOLDER = "REPLACE_WITH_Territory2TypeId"
 MANUAL = "Territory2Manual"
-_DEVNAME_MAX = 80
 
 
 def developer_name(seller_id: str, taken: set[str]) -> str:
@@ -79,13 +86,7 @@ def developer_name(seller_id: str, taken: set[str]) -> str:
     str
         ``T_<id>`` cleaned, with ``_2``, ``_3``... when needed.
     """
-    base = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9]", "_", f"T_{seller_id}")).strip("_")
-    base = base[: _DEVNAME_MAX - 6].rstrip("_")
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base}_{k}", k + 1
-    taken.add(name)
-    return name
+    return clean_devname(f"T_{seller_id}", taken)
 
 
 def change_log(
@@ -132,8 +133,13 @@ def change_log(
     return pd.DataFrame(rows, columns=["account_id", "name", "from_seller", "to_seller", "reason"])
 
 
-def salesforce_tables(instance: Instance, alignment: Alignment) -> dict[str, pd.DataFrame]:
-    """The four Salesforce files of an alignment.
+def salesforce_tables(
+    instance: Instance,
+    alignment: Alignment,
+    tree: Tree | None = None,
+    territory_ids: dict[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The Salesforce files of an alignment.
 
     Parameters
     ----------
@@ -141,23 +147,34 @@ def salesforce_tables(instance: Instance, alignment: Alignment) -> dict[str, pd.
         The instance solved.
     alignment
         Its alignment (an account may sit in several territories in split models).
+    tree
+        The parent territories (:func:`allocate.io.crm.hierarchy.build_tree`); ``None``: none.
+        Its DeveloperNames must not be those of the sellers' territories (``T_...``).
+    territory_ids
+        DeveloperName → ``Territory2`` id of the org, for every territory written
+        (:func:`allocate.io.crm.territory_ids.territory_id_of`), or ``None``.
 
     Returns
     -------
     dict
-        File name → table.
+        File name → table: the four files, and the parent update with ``territory_ids`` and a
+        hierarchy.
     """
     sel, acc = instance.sellers, instance.accounts
+    tree = tree or Tree((), {})
     used = sorted({int(s) for s in alignment.seller if s >= 0})
-    taken: set[str] = set()
+    taken = {p.developer_name for p in tree.parents}
     dev = {s: developer_name(sel.ids[s], taken) for s in used}
+    rows = [(p.developer_name, p.name, p.parent, p.description) for p in tree.parents]
+    rows += [(dev[s], f"{sel.names[s] or sel.ids[s]}", tree.seller_parent.get(s, ""),
+              f"allocate {alignment.model}: {sel.role[s]} {sel.ids[s]}") for s in used]
     territory = pd.DataFrame({
-        "DeveloperName": [dev[s] for s in used],
-        "Name": [f"{sel.names[s] or sel.ids[s]}" for s in used],
+        "DeveloperName": [r[0] for r in rows],
+        "Name": [r[1] for r in rows],
         "Territory2ModelId": MODEL_PLACEHOLDER,
         "Territory2TypeId": TYPE_PLACEHOLDER,
-        "ParentTerritory2DeveloperName": "",
-        "Description": [f"allocate {alignment.model}: {sel.role[s]} {sel.ids[s]}" for s in used],
+        "ParentTerritory2DeveloperName": [r[2] for r in rows],
+        "Description": [r[3] for r in rows],
     }, columns=["DeveloperName", "Name", "Territory2ModelId", "Territory2TypeId",
                 "ParentTerritory2DeveloperName", "Description"])
     users = pd.DataFrame({
@@ -176,8 +193,33 @@ def salesforce_tables(instance: Instance, alignment: Alignment) -> dict[str, pd.
     has = np.flatnonzero(owner >= 0)
     owners = pd.DataFrame({"Id": [acc.ids[a] for a in has], "OwnerId": [sel.ids[owner[a]] for a in has]},
                           columns=["Id", "OwnerId"])
-    return {SF_TERRITORY: territory, SF_USER_TERRITORY: users, SF_OBJECT_TERRITORY: objects,
-            SF_OWNER_UPDATE: owners}
+    out = {SF_TERRITORY: territory, SF_USER_TERRITORY: users, SF_OBJECT_TERRITORY: objects,
+           SF_OWNER_UPDATE: owners}
+    if territory_ids is not None:
+        for df in (users, objects):
+            df.insert(1, "Territory2Id", [territory_ids[d] for d in df["Territory2DeveloperName"]])
+        child = territory[territory["ParentTerritory2DeveloperName"] != ""]
+        out[SF_PARENT_UPDATE] = pd.DataFrame({
+            "Id": [territory_ids[d] for d in child["DeveloperName"]],
+            "ParentTerritory2Id": [territory_ids[d] for d in child["ParentTerritory2DeveloperName"]],
+        }, columns=["Id", "ParentTerritory2Id"])
+    return out
+
+
+def territory_names(instance: Instance, alignment: Alignment, tree: Tree | None = None) -> list[str]:
+    """The DeveloperNames of every territory :func:`salesforce_tables` writes, parents first.
+
+    Parameters
+    ----------
+    instance, alignment, tree
+        As :func:`salesforce_tables`.
+
+    Returns
+    -------
+    list of str
+        The ``DeveloperName`` column of ``Territory2.csv``.
+    """
+    return list(salesforce_tables(instance, alignment, tree)[SF_TERRITORY]["DeveloperName"])
 
 
 def hubspot_tables(
@@ -232,7 +274,12 @@ def csv_tables(instance: Instance, alignment: Alignment) -> dict[str, pd.DataFra
 
 
 def export_tables(
-    source: Source, instance: Instance, alignment: Alignment, emails: tuple[str, ...] | None = None
+    source: Source,
+    instance: Instance,
+    alignment: Alignment,
+    emails: tuple[str, ...] | None = None,
+    tree: Tree | None = None,
+    territory_ids: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The CRM files of ``source`` for an alignment (without the change log).
 
@@ -244,6 +291,8 @@ def export_tables(
         The instance and its alignment.
     emails
         Each seller's e-mail, for HubSpot.
+    tree, territory_ids
+        The hierarchy and the org's territory ids, for Salesforce (see :func:`salesforce_tables`).
 
     Returns
     -------
@@ -253,7 +302,7 @@ def export_tables(
     if source == Source.HUBSPOT:
         return hubspot_tables(instance, alignment, emails)
     if source == Source.SALESFORCE:
-        return salesforce_tables(instance, alignment)
+        return salesforce_tables(instance, alignment, tree, territory_ids)
     return csv_tables(instance, alignment)
 
 
@@ -265,6 +314,8 @@ def write_export(
     quotas: pd.DataFrame | None = None,
     emails: tuple[str, ...] | None = None,
     edited: frozenset[int] = frozenset(),
+    tree: Tree | None = None,
+    territory_ids: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write the CRM files, the change log and the quotas into ``out`` (each atomically).
 
@@ -285,6 +336,8 @@ def write_export(
         Each seller's e-mail (:func:`allocate.io.crm.extras.read_seller_emails`), for HubSpot.
     edited
         The accounts moved by hand (see :func:`change_log`).
+    tree, territory_ids
+        The hierarchy and the org's territory ids, for Salesforce (see :func:`salesforce_tables`).
 
     Returns
     -------
@@ -294,7 +347,7 @@ def write_export(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, df in export_tables(source, instance, alignment, emails).items():
+    for name, df in export_tables(source, instance, alignment, emails, tree, territory_ids).items():
         p = out / name
         atomic_write_text(p, df.to_csv(index=False, lineterminator="\n"))
         written.append(p)

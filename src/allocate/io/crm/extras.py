@@ -2,7 +2,9 @@
 
 * ``accounts.history``: last period's won revenue (the won opportunities of each account), read
   by quotas of method ``history`` or ``blend``;
-* ``sellers.email``: the user's e-mail, which HubSpot's import tool wants as the owner.
+* ``sellers.email``: the user's e-mail, which HubSpot's import tool wants as the owner;
+* ``sellers.team``: the user's team (Salesforce ``Department``/``Division``, HubSpot ``Teams``),
+  the parents of ``allocate export --hierarchy team``.
 """
 
 from __future__ import annotations
@@ -80,4 +82,28 @@ def read_seller_emails(folder: Path, instance: Instance) -> tuple[str, ...] | No
     if "email" not in df.columns:
         return None
     by_id = {str(s).strip(): str(e).strip() for s, e in zip(df["seller_id"], df["email"], strict=True)}
+    return tuple(by_id.get(s, "") for s in instance.sellers.ids)
+
+
+def read_seller_teams(folder: Path, instance: Instance) -> tuple[str, ...] | None:
+    """The ``team`` of each seller of ``instance``, in instance order, or ``None``.
+
+    Parameters
+    ----------
+    folder
+        The instance folder.
+    instance
+        The instance read from it.
+
+    Returns
+    -------
+    tuple of str or None
+        One team per seller (``""`` when none); ``None`` when the column is absent.
+    """
+    path = find_table(Path(folder), "sellers")
+    assert path is not None
+    df = read_table(path)
+    if "team" not in df.columns:
+        return None
+    by_id = {str(s).strip(): str(t).strip() for s, t in zip(df["seller_id"], df["team"], strict=True)}
     return tuple(by_id.get(s, "") for s in instance.sellers.ids)

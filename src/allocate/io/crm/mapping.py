@@ -67,7 +67,7 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
     ),
     Kind.SELLER: (
         "id", "name", "first_name", "last_name", "email", "role", "lat", "lon", "city",
-        "region", "postcode", "country", "capacity_h", "active",
+        "region", "postcode", "country", "capacity_h", "active", "team",
     ),
     Kind.OPPORTUNITY: ("account", "stage", "amount"),
     Kind.OBJECT_TERRITORY: ("object", "territory"),
@@ -282,6 +282,7 @@ _SALESFORCE: dict[str, Any] = {
             "email": "Email", "role": ["UserRole.Name", "UserRoleName", "Role", "UserRoleId"],
             "city": "City", "region": "State", "postcode": "PostalCode", "country": "Country",
             "lat": "Latitude", "lon": "Longitude", "active": "IsActive",
+            "team": ["Department", "Division"],
         },
         Kind.OPPORTUNITY: {"account": "AccountId", "stage": "StageName", "amount": "Amount"},
         Kind.OBJECT_TERRITORY: {
@@ -314,7 +315,7 @@ _HUBSPOT: dict[str, Any] = {
             "id": ["Owner ID", "User ID", "ID"], "name": "Name", "first_name": "First Name",
             "last_name": "Last Name", "email": "Email", "role": ["Role", "Team", "Job title"],
             "city": "City", "region": "State/Region", "postcode": "Postal Code",
-            "country": "Country/Region",
+            "country": "Country/Region", "team": ["Teams", "Team", "Primary team"],
         },
     },
     "values": {

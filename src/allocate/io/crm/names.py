@@ -19,6 +19,8 @@ SF_TERRITORY = "Territory2.csv"
 SF_USER_TERRITORY = "UserTerritory2Association.csv"
 SF_OBJECT_TERRITORY = "ObjectTerritory2Association.csv"
 SF_OWNER_UPDATE = "Account_owner_update.csv"
+#: The parents of a hierarchy by id (an update), written with ``--territory-ids``.
+SF_PARENT_UPDATE = "Territory2_parent_update.csv"
 #: HubSpot company owner update (import tool, companies, matched on Record ID).
 HUBSPOT_OWNER_UPDATE = "hubspot_company_owner_update.csv"
 #: Generic CSV: one row per account and its new seller.
