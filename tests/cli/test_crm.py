@@ -227,3 +227,19 @@ def test_bad_export_options_exit_2(sf_round: Path, args: list, needle: str) -> N
     assert r.exit_code == 2, r.output
     assert needle in r.output and "Traceback" not in r.output
     assert not (sf_round / "bad_export").exists()
+
+
+def test_design_levels_as_parents(tmp_path: Path) -> None:
+    from tests.unit_grid import write_grid
+
+    grid = write_grid(tmp_path / "grid")
+    r = _run("design", grid, "--levels", "1,3", "--tolerance", "0", "--time-limit", "3", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    r = _run("solve", grid, "--time-limit", "3", "--workers", "1", "--seed", "1", "--out", tmp_path / "run")
+    assert r.exit_code == 0, r.output
+    r = _run("export", tmp_path / "run", "--design", tmp_path / "d", "--out", tmp_path / "sf")
+    assert r.exit_code == 0, r.output
+    ter = _csv(tmp_path / "sf" / "Territory2.csv")
+    assert ter["DeveloperName"].iloc[0] == "Level1_0" and ter["ParentTerritory2DeveloperName"].iloc[0] == ""
+    sellers = ter[ter["DeveloperName"].str.startswith("T_")]
+    assert len(sellers) >= 1 and set(sellers["ParentTerritory2DeveloperName"]) == {"Level1_0"}

@@ -7,7 +7,9 @@
 * :mod:`~.build`: the accounts and sellers tables and the import report;
 * :mod:`~.importer`: the whole import, checked before written;
 * :mod:`~.export`: the Salesforce ETM, HubSpot and CSV files and the change log;
-* :mod:`~.extras`: the extra columns of an import (won revenue, e-mails);
+* :mod:`~.hierarchy`: the parent territories of a Salesforce export (role, team, design levels);
+* :mod:`~.territory_ids`: the org's ``Territory2`` ids (a Data Loader export) for the export;
+* :mod:`~.extras`: the extra columns of an import (won revenue, e-mails, teams);
 * :mod:`~.names`: the file names written.
 """
 
