@@ -3,6 +3,7 @@
 * :mod:`~.mapping`: the built-in column mappings and ``mapping.yaml``;
 * :mod:`~.sources`: reading the files and recognising each one's kind;
 * :mod:`~.geocode`: offline geocoding (units file, US ZIP codes, towns);
+* :mod:`~.regions`: region names and codes (France, US) → the admin-1 codes of the towns;
 * :mod:`~.derive`: segment, stage, role, owner and group derivations;
 * :mod:`~.build`: the accounts and sellers tables and the import report;
 * :mod:`~.importer`: the whole import, checked before written;

