@@ -65,6 +65,9 @@ def test_derivations(tmp_path: Path) -> None:
         ("Id,Name,OwnerId\nA1,X,U1\nA1,Y,U2\n", 3, "Id", "duplicate id 'A1'"),
         ("Id,Name,OwnerId\n,X,U1\n", 2, "Id", "empty id"),
         ("Id,Name,OwnerId\nA1,X,U9\n", 2, "OwnerId", "not in the users file"),
+        # one record given as its 18- and its 15-character id, in either order
+        ("Id,Name,OwnerId\n001Aa000001AbCeIAK,X,U1\n001Aa000001AbCe,Y,U2\n", 3, "Id", "same Salesforce record"),
+        ("Id,Name,OwnerId\n001Aa000001AbCe,X,U1\n001Aa000001AbCeIAK,Y,U2\n", 3, "Id", "15- and 18-character"),
     ],
 )
 def test_bad_accounts(tmp_path: Path, accounts: str, row: int, column: str, message: str) -> None:
@@ -72,6 +75,21 @@ def test_bad_accounts(tmp_path: Path, accounts: str, row: int, column: str, mess
         _build(tmp_path, accounts, USERS)
     p = err.value.problems[0]
     assert (p.row, p.column) == (row, column) and message in p.message and p.file.endswith("Account.csv")
+
+
+def test_ids_that_differ_only_in_case_are_two_records(tmp_path: Path) -> None:
+    # 15-character ids are case-sensitive: 001aa... and 001AA... are two accounts
+    res = _build(tmp_path, "Id,Name,OwnerId,BillingLatitude,BillingLongitude\n"
+                           "001Aa000001AbCe,X,U1,48,2\n001AA000001ABCE,Y,U2,45,4\n", USERS)
+    assert res.accounts["account_id"].tolist() == ["001Aa000001AbCe", "001AA000001ABCE"]
+
+
+def test_a_user_given_twice_in_two_id_forms_is_refused(tmp_path: Path) -> None:
+    users = "Id,Name,Latitude,Longitude\n005Aa000000XyZ1IAQ,Ann,48.85,2.35\n005Aa000000XyZ1,Ann,48.85,2.35\n"
+    with pytest.raises(InputError) as err:
+        _build(tmp_path, "Id,Name,OwnerId,BillingLatitude,BillingLongitude\nA1,X,005Aa000000XyZ1,48,2\n", users)
+    p = err.value.problems[0]
+    assert (p.row, p.column) == (3, "Id") and p.file.endswith("User.csv")
 
 
 def test_bad_opportunity_amount(tmp_path: Path) -> None:

@@ -46,6 +46,9 @@ def test_developer_names_follow_salesforce_rules() -> None:
     names = [developer_name(s, taken) for s in ("S-1", "S_1", "é__x_", "9" * 100, "S-1")]
     assert len(set(names)) == 5
     assert all(DEVNAME.match(n) for n in names), names
+    # 15-character ids differ by case only; Salesforce API names do not: two names still
+    two = [developer_name(s, set_) for set_ in [set()] for s in ("005Aa000000XyZ1", "005AA000000XYZ1")]
+    assert len({n.casefold() for n in two}) == 2, two
 
 
 def test_change_log_reasons(tmp_path: Path) -> None:

@@ -134,14 +134,23 @@ def _ids(f: ExportFile, field_name: str, problems: list[Problem]) -> list[str]:
     """The ids of a file, with empty and duplicate ones reported as problems."""
     ids = [f.cell(i, field_name) for i in range(len(f))]
     first: dict[str, int] = {}
+    # a 15-character Salesforce id and the 18-character id that starts with it are one record
+    short: dict[str, int] = {}
     for i, v in enumerate(ids):
+        k = v[:15] if SFID.match(v) else None
         if not v:
             problems.append(Problem(str(f.path), "empty id", row=i + 2, column=f.column(field_name)))
         elif v in first:
             problems.append(Problem(str(f.path), f"duplicate id {v!r} (first on row {first[v] + 2})",
                                     row=i + 2, column=f.column(field_name)))
+        elif k is not None and k in short and len(ids[short[k]]) != len(v):
+            problems.append(Problem(str(f.path), f"duplicate id {v!r}: the same Salesforce record as "
+                                    f"{ids[short[k]]!r} on row {short[k] + 2} (15- and 18-character forms)",
+                                    row=i + 2, column=f.column(field_name)))
         else:
             first[v] = i
+            if k is not None:
+                short.setdefault(k, i)
     return ids
 
 

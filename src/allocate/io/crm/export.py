@@ -79,7 +79,7 @@ def developer_name(seller_id: str, taken: set[str]) -> str:
     seller_id
         The seller's id.
     taken
-        Names already used (the new name is added).
+        Names already used, case-folded (the new name is added).
 
     Returns
     -------
@@ -163,7 +163,7 @@ def salesforce_tables(
     sel, acc = instance.sellers, instance.accounts
     tree = tree or Tree((), {})
     used = sorted({int(s) for s in alignment.seller if s >= 0})
-    taken = {p.developer_name for p in tree.parents}
+    taken = {p.developer_name.casefold() for p in tree.parents}
     dev = {s: developer_name(sel.ids[s], taken) for s in used}
     rows = [(p.developer_name, p.name, p.parent, p.description) for p in tree.parents]
     rows += [(dev[s], f"{sel.names[s] or sel.ids[s]}", tree.seller_parent.get(s, ""),

@@ -48,14 +48,16 @@ def clean_devname(text: str, taken: set[str]) -> str:
     """A Salesforce ``DeveloperName`` made of ``text``, unique in ``taken`` (which it joins).
 
     Letters, digits and single underscores, starting with a letter, not ending with an
-    underscore, at most 80 characters; ``_2``, ``_3``... are added when needed.
+    underscore, at most 80 characters; ``_2``, ``_3``... are added when needed. Salesforce
+    compares API names without regard to case, so ``taken`` holds them case-folded: the
+    territories of two 15-character ids that differ only in case get two names.
 
     Parameters
     ----------
     text
         The wished name (e.g. ``T_<seller id>``); it must start with a letter.
     taken
-        Names already used (the new name is added).
+        Names already used, case-folded (the new name is added).
 
     Returns
     -------
@@ -67,9 +69,9 @@ def clean_devname(text: str, taken: set[str]) -> str:
         base = f"T_{base}"
     base = base[: _DEVNAME_MAX - 6].rstrip("_")
     name, k = base, 2
-    while name in taken:
+    while name.casefold() in taken:
         name, k = f"{base}_{k}", k + 1
-    taken.add(name)
+    taken.add(name.casefold())
     return name
 
 
@@ -115,7 +117,7 @@ def build_tree(
     sellers
         The sellers that have a territory.
     taken
-        ``DeveloperName`` values already used (the parents' are added).
+        ``DeveloperName`` values already used, case-folded (the parents' are added).
     teams
         Each seller's team (``team``), ``None`` when the sellers file has no ``team`` column.
     design
