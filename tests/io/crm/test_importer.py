@@ -95,3 +95,33 @@ def test_segments_outside_the_nomenclature_name_the_mapping(tmp_path: Path) -> N
     with pytest.raises(InputError) as err:
         prepare_import(Source.SALESFORCE, SF_FILES, mapping_path=m)
     assert (err.value.problems[0].file, err.value.problems[0].column) == (str(m), "segments")
+
+
+def test_a_salesforce_report_export_is_read_by_its_labels(tmp_path: Path) -> None:
+    from allocate.core.nomenclature import Nomenclature, default_nomenclature_dict
+    from allocate.io.crm.build import build_import
+    from allocate.io.crm.geocode import Geocoder
+    from allocate.io.crm.mapping import Source, preset
+    from allocate.io.crm.sources import read_exports
+
+    files = {
+        "acc.csv": '"Account ID","Account Name","Billing City","Billing State/Province","Billing Country",'
+                   '"Account Owner","Employees","Type"\n'
+                   '"001Aa000001AbCdIAK","Dupont SA","Paris","Île-de-France","France","Élodie Martin","12",'
+                   '"Customer - Direct"\n',
+        "usr.csv": '"User ID","Full Name","Role","City","Country","Active"\n'
+                   '"005Aa000000XyZ1IAQ","Élodie Martin","Account Executive","Paris","France","1"\n',
+        "opp.csv": '"Opportunity Name","Account Name","Account ID","Stage","Amount"\n'
+                   '"Deal","Dupont SA","001Aa000001AbCd","Closed Won","12000"\n',
+    }
+    paths = []
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(("\ufeff" + text).encode("utf-8"))
+        paths.append(tmp_path / name)
+    m = preset(Source.SALESFORCE)
+    res = build_import(read_exports(paths, m, Source.SALESFORCE), m,
+                       Nomenclature.model_validate(default_nomenclature_dict()), Geocoder())
+    acc = res.accounts.iloc[0]
+    assert acc["account_id"] == "001Aa000001AbCdIAK" and acc["current_seller_id"] == "005Aa000000XyZ1IAQ"
+    assert acc["potential"] == 12000 and acc["stage"] == "customer" and acc["segment"] == "small"
+    assert res.sellers.iloc[0]["role"] == "AE"

@@ -24,8 +24,9 @@ def test_every_preset_is_valid_and_has_default_segments(source: Source) -> None:
 
 def test_salesforce_preset_uses_the_real_column_names() -> None:
     m = preset(Source.SALESFORCE)
-    assert m.candidates(Kind.ACCOUNT, "owner") == ["OwnerId"]
-    assert m.candidates(Kind.ACCOUNT, "parent") == ["ParentId"]
+    # the API name first, then the labels of a report export
+    assert m.candidates(Kind.ACCOUNT, "owner") == ["OwnerId", "Account Owner ID", "Account Owner"]
+    assert m.candidates(Kind.ACCOUNT, "parent") == ["ParentId", "Parent Account ID"]
     assert m.candidates(Kind.OBJECT_TERRITORY, "object") == ["ObjectId"]
 
 

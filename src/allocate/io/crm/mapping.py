@@ -270,21 +270,28 @@ _COUNTRIES = {
 
 _SALESFORCE: dict[str, Any] = {
     "columns": {
+        # API names (Data Loader), then the labels of a report export
         Kind.ACCOUNT: {
-            "id": "Id", "name": "Name", "city": "BillingCity", "region": "BillingState",
-            "postcode": "BillingPostalCode", "country": "BillingCountry",
-            "lat": "BillingLatitude", "lon": "BillingLongitude", "owner": "OwnerId",
-            "revenue": "AnnualRevenue", "employees": "NumberOfEmployees", "stage": "Type",
-            "parent": "ParentId",
+            "id": ["Id", "Account ID"], "name": ["Name", "Account Name"],
+            "city": ["BillingCity", "Billing City"],
+            "region": ["BillingState", "Billing State/Province", "Billing State"],
+            "postcode": ["BillingPostalCode", "Billing Zip/Postal Code", "Billing Postal Code"],
+            "country": ["BillingCountry", "Billing Country"],
+            "lat": ["BillingLatitude", "Billing Latitude"], "lon": ["BillingLongitude", "Billing Longitude"],
+            "owner": ["OwnerId", "Account Owner ID", "Account Owner"],
+            "revenue": ["AnnualRevenue", "Annual Revenue"], "employees": ["NumberOfEmployees", "Employees"],
+            "stage": ["Type", "Account Type"], "parent": ["ParentId", "Parent Account ID"],
         },
         Kind.SELLER: {
-            "id": "Id", "name": "Name", "first_name": "FirstName", "last_name": "LastName",
+            "id": ["Id", "User ID"], "name": ["Name", "Full Name"], "first_name": ["FirstName", "First Name"],
+            "last_name": ["LastName", "Last Name"],
             "email": "Email", "role": ["UserRole.Name", "UserRoleName", "Role", "UserRoleId"],
-            "city": "City", "region": "State", "postcode": "PostalCode", "country": "Country",
-            "lat": "Latitude", "lon": "Longitude", "active": "IsActive",
+            "city": "City", "region": ["State", "State/Province"], "postcode": ["PostalCode", "Zip/Postal Code"],
+            "country": "Country", "lat": "Latitude", "lon": "Longitude", "active": ["IsActive", "Active"],
             "team": ["Department", "Division"],
         },
-        Kind.OPPORTUNITY: {"account": "AccountId", "stage": "StageName", "amount": "Amount"},
+        Kind.OPPORTUNITY: {"account": ["AccountId", "Account ID"], "stage": ["StageName", "Stage"],
+                           "amount": "Amount"},
         Kind.OBJECT_TERRITORY: {
             "object": "ObjectId", "territory": ["Territory2Id", "Territory2DeveloperName"],
         },
@@ -321,8 +328,8 @@ _HUBSPOT: dict[str, Any] = {
     "values": {
         "stage": {
             "Subscriber": "lead", "Lead": "lead", "Marketing Qualified Lead": "lead",
-            "marketingqualifiedlead": "lead", "Sales Qualified Lead": "prospect",
-            "salesqualifiedlead": "prospect", "Opportunity": "opportunity",
+            "marketingqualifiedlead": "lead", "MQL": "lead", "Sales Qualified Lead": "prospect",
+            "salesqualifiedlead": "prospect", "SQL": "prospect", "Opportunity": "opportunity",
             "Customer": "customer", "Evangelist": "customer", "Other": "lead",
         },
     },
