@@ -72,3 +72,5 @@ def test_two_account_files_or_no_users_are_refused() -> None:
 def test_missing_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         read_export(tmp_path / "gone.csv", preset(Source.CSV), Source.CSV)
+    with pytest.raises(InputError, match="is a folder"):
+        read_export(tmp_path, preset(Source.CSV), Source.CSV)

@@ -188,6 +188,8 @@ def read_export(path: Path, mapping: Mapping, source: Source) -> ExportFile:
     """
     path = Path(path)
     file = str(path)
+    if path.is_dir():
+        raise InputError.single(file, "is a folder; give the export's files (e.g. Account.csv User.csv)")
     if not path.is_file():
         raise InputError.single(file, "file not found")
     table = read_table(path)
