@@ -243,3 +243,12 @@ def test_design_levels_as_parents(tmp_path: Path) -> None:
     assert ter["DeveloperName"].iloc[0] == "Level1_0" and ter["ParentTerritory2DeveloperName"].iloc[0] == ""
     sellers = ter[ter["DeveloperName"].str.startswith("T_")]
     assert len(sellers) >= 1 and set(sellers["ParentTerritory2DeveloperName"]) == {"Level1_0"}
+
+
+def test_export_refuses_a_folder_it_did_not_write(sf_round: Path) -> None:
+    mine = sf_round / "my_documents"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    r = _run("export", sf_round / "run", "--to", "csv", "--out", mine)
+    assert r.exit_code == 2 and "did not write" in r.output, r.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
