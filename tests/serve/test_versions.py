@@ -26,3 +26,20 @@ def test_scenario_and_model_are_kept(workspace) -> None:
 
     assert scenario_of(path).model == workspace.session.mp.name
     assert workspace.store.get("kept").describe()["edited_from"] == workspace.store.list()[0].name
+
+
+def test_a_version_of_a_quota_scenario_has_its_quotas(workspace) -> None:
+    import pandas as pd
+
+    from allocate.core.quota import QuotaSpec
+    from allocate.io.runfolder import QUOTAS
+
+    session = workspace.session
+    session.scenario = session.scenario.model_copy(update={"quota": QuotaSpec(total=50_000, rounding=100)})
+    path = workspace.store.save(session, "quota")
+    q = pd.read_csv(path / QUOTAS)
+    assert q["quota"].sum() == 50_000 and len(q) == len(session.instance.sellers)
+    # a method that needs a history the instance lacks: the version is saved, without quotas
+    session.scenario = session.scenario.model_copy(update={"quota": QuotaSpec(total=50_000, method="history")})
+    path = workspace.store.save(session, "no-history")
+    assert (path / EDITS).is_file() and not (path / QUOTAS).exists()

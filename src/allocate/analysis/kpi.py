@@ -151,10 +151,33 @@ def compute_kpis(instance: Instance, result: Result, mp: ModelProblem | None = N
         floor or cap cannot be met.
     """
     kpis = alignment_kpis(instance, result.alignment, result.scenario, mp)
-    spec = result.scenario.quota
+    return with_quotas(instance, result.alignment, result.scenario, kpis)
+
+
+def with_quotas(instance: Instance, alignment: Alignment, scenario: Scenario, kpis: Kpis) -> Kpis:
+    """``kpis`` with each seller's quota when ``scenario`` has a ``quota`` section.
+
+    Parameters
+    ----------
+    instance
+        The instance (its folder gives the accounts' ``history``).
+    alignment
+        The alignment whose territories get the quotas.
+    scenario
+        The scenario.
+    kpis
+        The indicators of the alignment.
+
+    Returns
+    -------
+    Kpis
+        ``kpis`` itself without a ``quota`` section; else with ``quotas`` and the ``quota``,
+        ``reachable`` and ``attainable`` columns in ``sellers``.
+    """
+    spec = scenario.quota
     if spec is None:
         return kpis
-    quotas = seller_quotas(instance, account_owner(instance, result.alignment), spec,
+    quotas = seller_quotas(instance, account_owner(instance, alignment), spec,
                            quota_history(instance), source="scenario")
     sellers = kpis.sellers.merge(quotas[["seller_id", "quota", "reachable", "attainable"]],
                                  on="seller_id", how="left")

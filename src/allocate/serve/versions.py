@@ -11,6 +11,7 @@ no request reaches outside the versions folder.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from allocate.analysis.kpi import alignment_kpis, choice_of
+from allocate.analysis.kpi import alignment_kpis, choice_of, with_quotas
+from allocate.core.errors import InputError
 from allocate.core.instance import Instance
 from allocate.core.result import Result
 from allocate.core.scenario import PRESETS, Scenario
@@ -35,6 +37,8 @@ from allocate.io.runfolder import (
 )
 from allocate.serve.session import BadEdit, Session
 from allocate.solvers.problem import evaluate
+
+logger = logging.getLogger(__name__)
 
 #: A version's folder name: letters, digits, ``.``, ``_`` and ``-``; no leading dot.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -127,6 +131,10 @@ class VersionStore:
             inst, sc, mp = session.instance, session.scenario, session.mp
             alignment = session.alignment()
             kpis = alignment_kpis(inst, alignment, sc, mp)
+            try:  # the quotas of the edited territories, as a solve writes them
+                kpis = with_quotas(inst, alignment, sc, kpis)
+            except InputError as exc:  # a version is saved all the same, without quotas
+                logger.warning("version saved without quotas: %s", exc)
             choice = choice_of(mp, alignment)
             ev = evaluate(mp.problem, choice) if (choice >= 0).all() else None
             objective = ev.objective if ev else math.nan
