@@ -218,7 +218,7 @@ def _design_tree(folder: Path, instance: Instance, owner: np.ndarray, sellers: l
         s = int(owner[a])
         if s in votes:
             votes[s][acc_labels[ids[a]][-1]] += 1
-    used = [set() for _ in levels]
+    used: list[set[str]] = [set() for _ in levels]
     seller_label: dict[int, str] = {}
     for s, c in votes.items():
         if c:

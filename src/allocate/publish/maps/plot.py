@@ -219,7 +219,7 @@ def plot_territories(
     return m
 
 
-def _quota_line(r: pd.Series) -> str:
+def _quota_line(r: Any) -> str:
     """The quota of a seller's tooltip (empty without one), flagged when above its reach."""
     quota = r.get("quota", np.nan)
     if pd.isna(quota):

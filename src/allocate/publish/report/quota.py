@@ -118,7 +118,7 @@ def quota_table(quotas: pd.DataFrame, spec: dict[str, Any], names: dict[str, str
     total = _num(spec.get("total"))
     floor, cap = _num(spec.get("floor")), _num(spec.get("cap"))
     rows = []
-    for i, r in quotas.reset_index(drop=True).iterrows():
+    for i, (_, r) in enumerate(quotas.reset_index(drop=True).iterrows()):
         sid = str(r["seller_id"])
         name = str(r["name"]) if "name" in r.index and pd.notna(r["name"]) else names.get(sid, sid)
         role = str(r["role"]) if "role" in r.index and pd.notna(r["role"]) else ""
