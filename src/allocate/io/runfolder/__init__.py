@@ -47,7 +47,9 @@ one per kind of folder, write and read them. The layout of each kind of folder:
 Every file is written atomically (:mod:`allocate.io.atomic`). A command checks its output path
 before any work and writes a folder as one unit, built beside it and swapped in
 (:mod:`~allocate.io.runfolder.target`), while holding the folder's lock
-(:mod:`~allocate.io.runfolder.lock`). The public names below are this package's API: importers
+(:mod:`~allocate.io.runfolder.lock`). The library's :func:`write_run` (and
+:func:`allocate.compare` with ``out``) do the same; :func:`write_run_files` writes into a folder
+that its caller stages. The public names below are this package's API: importers
 write ``from allocate.io.runfolder import X``.
 """
 
