@@ -153,3 +153,13 @@ def test_18_char_references_find_15_char_accounts(tmp_path: Path) -> None:
     res = _build(tmp_path, accounts, USERS, **{"Opportunity.csv": opp})
     assert res.accounts["account_id"].tolist() == ["0015e00000A1b2e"]
     assert res.accounts["history"].tolist() == [700.0] and res.accounts["stage"].tolist() == ["customer"]
+
+
+def test_state_and_country_picklist_codes_place_the_town(tmp_path: Path) -> None:
+    # orgs with State and Country Picklists export BillingStateCode / BillingCountryCode
+    m = preset(Source.SALESFORCE)
+    accounts = ("Id,Name,BillingCity,BillingStateCode,BillingCountryCode,OwnerId\n"
+                "A1,X,Saint-Vallier,26,FR,U1\nA2,Y,Saint-Vallier,FR-BFC,FR,U1\n")
+    res = build_import(read_exports(_files(tmp_path, accounts, USERS), m, Source.SALESFORCE), m, NOM, Geocoder())
+    lat = res.accounts.set_index("account_id")["lat"].astype(float)
+    assert lat["A1"] == pytest.approx(45.17, abs=0.05) and lat["A2"] == pytest.approx(46.64, abs=0.05)
