@@ -191,11 +191,12 @@ class Workspace:
         s = self.session
         with s.lock:
             seller, locked, version = s.live.seller.copy(), s.locked.copy(), s.version
+            edited = (seller != s.base) | (locked != s.base_locked)
             inst, sc, mp = s.instance, s.scenario, s.mp
 
         def work(on_solution: Any) -> Proposal:
             return reoptimize(inst, sc, mp, seller, locked, time_limit_s=time_limit_s,
-                              max_moves=max_moves, on_solution=on_solution)
+                              max_moves=max_moves, on_solution=on_solution, edited=edited)
 
         return self.jobs.start("optimize", version, time_limit_s, work)
 
@@ -273,6 +274,7 @@ class Workspace:
             for r, b, a in zip(p.rows[:2000].tolist(), p.before[:2000].tolist(), p.after[:2000].tolist(), strict=True)
         ]
         return {"moves": len(p.rows), "changes": changes, "status": p.status, "wall_s": round(p.wall_s, 3),
+                "free_items": p.free_items,
                 "totals": p.totals, "locks_not_applied": list(p.locks_not_applied), "interrupted": p.interrupted}
 
     # -- scenario ------------------------------------------------------------------------
