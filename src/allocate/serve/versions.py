@@ -1,8 +1,9 @@
 """Versions of an edited alignment: run folders, saved whole and never overwritten.
 
 A version is an ordinary run folder (the files of ``allocate solve``, so ``map``, ``report``
-and ``schedule`` read it) plus :data:`~allocate.io.runfolder.EDITS`, the hand edits since
-the version it was opened from. It is written into a private temporary folder and published
+and ``schedule`` read it) plus :data:`~allocate.io.runfolder.EDITS`, the journal of the hand
+edits (every assign, lock, unlock, undo... since the version was first edited, see
+:mod:`allocate.serve.edits`). It is written into a private temporary folder and published
 with one ``rename`` (:func:`allocate.io.atomic.atomic_rename_dir`): a server killed while
 saving leaves the previous versions whole and no half-written one. A name already taken gets
 a ``-2``, ``-3``... suffix; request names are checked against :data:`NAME_PATTERN` so that
@@ -140,7 +141,7 @@ class VersionStore:
                 final = self.root / self.free_name(name)
                 tmp = new_scenario_tmp(self.root, final.name)
                 write_run(tmp, inst, result, kpis, extra={
-                    "instance_dir": inst.source_dir, "edited_from": session.source, "edits": len(edits),
+                    "instance_dir": inst.source_dir, "edited_from": session.opened_from, "edits": len(edits),
                 })
                 write_csv(tmp / EDITS, pd.DataFrame(edits, columns=EDIT_COLUMNS))
                 if atomic_rename_dir(tmp, final):

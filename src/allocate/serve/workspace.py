@@ -21,11 +21,12 @@ from allocate.align.solve import solve as solve_workflow
 from allocate.core.instance import Instance
 from allocate.core.scenario import PRESETS, BalanceSpec, Scenario
 from allocate.io import read_instance
-from allocate.io.runfolder import read_run
+from allocate.io.runfolder import EDITS, read_run
 from allocate.organize.presets import build_model
 from allocate.publish.maps import save_run_map
 from allocate.publish.maps.colors import greedy_colors
 from allocate.publish.report import write_report
+from allocate.serve.edits import read_history
 from allocate.serve.jobs import Job, JobRunner
 from allocate.serve.live import LiveKpis
 from allocate.serve.reoptimize import Proposal, reoptimize
@@ -98,7 +99,8 @@ class Workspace:
         if runs:
             sc, alignment = read_version(runs[0], inst)
             mp = build_model(inst, sc)
-            session = Session(inst, sc, mp, sellers_from_alignment(mp, alignment), runs[0].resolve().name)
+            session = Session(inst, sc, mp, sellers_from_alignment(mp, alignment), runs[0].resolve().name,
+                              read_history(runs[0] / EDITS))
         else:
             sc = Scenario()
             mp = build_model(inst, sc)
@@ -314,14 +316,15 @@ class Workspace:
         """Open the version called ``name`` (its model may differ: a new session then)."""
         v = self.store.get(name)
         sc, alignment = read_version(v.path, self.instance)
+        history = read_history(v.path / EDITS)
         s = self.session
         with s.lock:
             if sc.model == s.mp.name:
-                s.reopen(sellers_from_alignment(s.mp, alignment), v.name)
+                s.reopen(sellers_from_alignment(s.mp, alignment), v.name, history)
                 s.scenario = sc
             else:
                 mp = build_model(self.instance, sc)
-                self.session = Session(self.instance, sc, mp, sellers_from_alignment(mp, alignment), v.name)
+                self.session = Session(self.instance, sc, mp, sellers_from_alignment(mp, alignment), v.name, history)
                 self.session.version = s.version + 1
         return self.session
 
