@@ -226,3 +226,19 @@ def test_scenario_panel_solves_with_progress(client, workspace) -> None:
     st = client.post(f"/api/jobs/{job_id}/accept").json()
     assert st["model"] == "size"
     assert client.get("/api/scenario").json()["workload_tolerance"] == 0.2
+
+
+def test_a_version_breaking_hard_rules_is_saved_and_says_so(client, workspace) -> None:
+    import json
+
+    st = _state(client)
+    # every account to S1: far over its capacity (an edit is never refused, nor its save)
+    ids = list(workspace.instance.accounts.ids)
+    st = client.post("/api/assign", json={"account_ids": ids, "seller_id": "S1", "version": st["version"]}).json()
+    assert any(b["rule"] == "over_capacity" for b in st["breaches"])
+    r = client.post("/api/save", json={"name": "overloaded"})
+    assert r.status_code == 200, r.text
+    meta = json.loads((Path(r.json()["run_dir"]) / "kpis.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "unknown" and any(b.startswith("capacity: S1") for b in meta["breaches"])
+    listed = {v["name"]: v for v in client.get("/api/versions").json()["versions"]}
+    assert listed["overloaded"]["breaches"] >= 1 and listed["overloaded"]["status"] == "unknown"

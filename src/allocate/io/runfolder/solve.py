@@ -55,7 +55,12 @@ def alignment_frame(instance: Instance, alignment: Alignment) -> pd.DataFrame:
 
 
 def write_run(
-    out: Path, instance: Instance, result: Result, kpis: Kpis, extra: dict[str, Any] | None = None
+    out: Path,
+    instance: Instance,
+    result: Result,
+    kpis: Kpis,
+    extra: dict[str, Any] | None = None,
+    hand_edited: bool = False,
 ) -> list[Path]:
     """Write the outputs of one solve into ``out`` (each file atomically).
 
@@ -71,6 +76,10 @@ def write_run(
         Its indicators (``sellers`` table and ``totals``).
     extra
         Keys added to :data:`KPIS` (e.g. ``instance_dir``, a batch scenario's id).
+    hand_edited
+        An alignment edited by hand (a version saved by ``allocate serve``): written even
+        when it breaks hard rules (the user's choice, shown to them), with its status (not
+        a solution: ``unknown``) and the ``breaches`` listed in :data:`KPIS`.
 
     Returns
     -------
@@ -81,9 +90,9 @@ def write_run(
     ------
     NoSolutionError
         When ``result`` is no solution (its alignment breaks a hard rule, or its status is
-        neither optimal nor feasible): nothing is written.
+        neither optimal nor feasible) and not ``hand_edited``: nothing is written.
     """
-    if not result.is_solution:
+    if not result.is_solution and not hand_edited:
         raise NoSolutionError(
             f"no valid solution found ({result.status.value}): no alignment meeting every hard "
             "rule was found in the time limit, and none was proven impossible",
@@ -115,6 +124,8 @@ def write_run(
         "sellers": kpis.sellers.to_dict(orient="records"),
         "totals": kpis.totals,
     }
+    if result.breaches:
+        data["breaches"] = list(result.breaches)
     if result.clock_stopped:
         data["deterministic_note"] = "the wall-clock safety net stopped: " + ", ".join(
             result.clock_stopped

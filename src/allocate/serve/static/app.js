@@ -425,7 +425,7 @@
         var open = el("button", { text: "open" }), pub = el("button", { text: "publish" });
         open.addEventListener("click", function () { post("/api/open", { name: v.name }, true).then(loadVersions); });
         pub.addEventListener("click", function () { api("POST", "/api/publish", { name: v.name }).then(function (r) { say("published " + r.path + " and " + r.report); }).catch(handle); });
-        ul.appendChild(el("li", { "data-version": v.name }, [v.name + " · " + v.model + " · travel " + fmt(v.total_travel_h) + " · moves " + fmt(v.moves, 0) + (v.name === d.current ? " (open)" : "") + " ", open, pub]));
+        ul.appendChild(el("li", { "data-version": v.name }, [v.name + " · " + v.model + " · travel " + fmt(v.total_travel_h) + " · moves " + fmt(v.moves, 0) + (v.breaches ? " · " + v.breaches + " hard rule(s) broken" : "") + (v.name === d.current ? " (open)" : "") + " ", open, pub]));
         a.appendChild(el("option", { value: v.name, text: v.name })); b.appendChild(el("option", { value: v.name, text: v.name }));
       });
       if (d.versions.length > 1) { b.selectedIndex = d.versions.length - 1; }
