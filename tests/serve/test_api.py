@@ -242,3 +242,20 @@ def test_a_version_breaking_hard_rules_is_saved_and_says_so(client, workspace) -
     assert meta["status"] == "unknown" and any(b.startswith("capacity: S1") for b in meta["breaches"])
     listed = {v["name"]: v for v in client.get("/api/versions").json()["versions"]}
     assert listed["overloaded"]["breaches"] >= 1 and listed["overloaded"]["status"] == "unknown"
+
+
+def test_a_solve_without_a_valid_alignment_fails_with_a_reason(client, workspace, monkeypatch) -> None:
+    import dataclasses
+
+    from allocate.core.status import SolveStatus
+    from allocate.serve import workspace as ws_module
+
+    real = ws_module.solve_workflow
+    monkeypatch.setattr(ws_module, "solve_workflow",
+                        lambda inst, sc: dataclasses.replace(real(inst, sc), status=SolveStatus.UNKNOWN))
+    job_id = client.post("/api/solve", json={"time_limit_s": 1}).json()["job_id"]
+    workspace.jobs.wait(job_id, 60)
+    job = client.get(f"/api/jobs/{job_id}").json()
+    assert job["status"] == "failed" and "no alignment meeting every hard rule" in job["message"]
+    assert "proposal" not in job
+    assert client.post(f"/api/jobs/{job_id}/accept").status_code == 400

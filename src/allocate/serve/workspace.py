@@ -29,7 +29,7 @@ from allocate.publish.report import write_report
 from allocate.serve.edits import read_history
 from allocate.serve.jobs import Job, JobRunner
 from allocate.serve.live import LiveKpis
-from allocate.serve.reoptimize import Proposal, reoptimize
+from allocate.serve.reoptimize import NoProposal, Proposal, reoptimize
 from allocate.serve.session import (
     BadEdit,
     Session,
@@ -215,6 +215,12 @@ class Workspace:
             t0 = time.perf_counter()
             mp = build_model(inst, scenario)
             res = solve_workflow(inst, scenario)
+            if not res.is_solution:  # never offer an alignment that breaks the rules as a proposal
+                raise NoProposal(
+                    f"no alignment meeting every hard rule was found in {scenario.time_limit_s:g} s "
+                    f"({res.status.value}): allow more time or loosen the scenario"
+                    + (f"; {res.breaches[0]}" if res.breaches else "")
+                )
             after = sellers_from_alignment(mp, res.alignment)
             if same:
                 changed = np.flatnonzero(after != seller)
@@ -340,8 +346,15 @@ class Workspace:
             if before is not None and before != s:
                 changed.append({"account_id": acc.ids[x], "team": k, "lat": float(acc.lat[x]), "lon": float(acc.lon[x]),
                                 "a_seller": sel.ids[before] if before >= 0 else "", "b_seller": sel.ids[s] if s >= 0 else ""})
-        return {"a": va.describe(), "b": vb.describe(), "changed": len(changed), "changes": changed[:5000],
-                "sellers_a": ra.sellers.to_dict(orient="records"), "sellers_b": rb.sellers.to_dict(orient="records")}
+        names = dict(zip(sel.ids, sel.names, strict=True))
+        tables = []
+        for r in (ra, rb):
+            rec = r.sellers.to_dict(orient="records")
+            for x in rec:
+                x.setdefault("name", names.get(str(x.get("seller_id")), ""))
+            tables.append(rec)
+        return {"a": _headline(va.describe(), ra.totals), "b": _headline(vb.describe(), rb.totals), "changed": len(changed),
+                "changes": changed[:5000], "sellers_a": tables[0], "sellers_b": tables[1]}
 
     def publish(self, name: str) -> tuple[Path, Path]:
         """Publish the version ``name`` with the map and report writers (offline Leaflet).
@@ -356,6 +369,14 @@ class Workspace:
         page = save_run_map(self.store.root / "maps" / f"{v.name}.html", self.instance, run, offline=True, tiles=None)
         report = write_report([run], self.instance, self.store.root / "reports" / v.name, offline=True)
         return page, report
+
+
+def _headline(described: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
+    """A version's description with the other totals the panel shows (from its :data:`KPIS`)."""
+    wl = totals.get("workload")
+    return {**described, "total_workload_h": totals.get("total_workload_h"),
+            "workload_max_min": wl.get("max_min_ratio") if isinstance(wl, dict) else None,
+            "split_territories": totals.get("non_contiguous_territories")}
 
 
 __all__ = ["BadEdit", "StaleVersion", "Workspace"]

@@ -118,8 +118,9 @@
     return best;
   }
   function unitStyle(u) {
-    var o = unitOwner(u);
-    return { fillColor: o ? (S.colors[o] || "#999") : "#fff", fillOpacity: o ? 0.28 : 0.05, color: "#fff", weight: 0.6, opacity: 0.9 };
+    var o = unitOwner(u), hit = S.cmpUnits && S.cmpUnits[u];
+    return { fillColor: o ? (S.colors[o] || "#999") : "#fff", fillOpacity: o ? 0.28 : 0.05,
+             color: hit ? "#c026d3" : "#fff", weight: hit ? 2.5 : 0.6, opacity: hit ? 1 : 0.9 };
   }
   function recolorUnits(list) {
     if (!S.unitLayers) { return; }
@@ -431,20 +432,61 @@
       if (d.versions.length > 1) { b.selectedIndex = d.versions.length - 1; }
     });
   }
+  // two versions side by side: the panel's KPIs for each, the sellers' workload and accounts,
+  // and on the map the units holding accounts that change owner outlined (rings only when few)
+  var CMP = [["total_travel_h", "travel h/week", 1], ["total_workload_h", "workload h/week", 1],
+    ["workload_cv", "workload CV", 3], ["workload_max_min", "workload max/min", 2], ["moves", "accounts moved", 0],
+    ["overloaded_sellers", "overloaded sellers", 0], ["split_territories", "split territories", 0],
+    ["breaches", "hard rules broken", 0]];
+  function clearCompare() {
+    if (S.marks) { S.map.removeLayer(S.marks); S.marks = null; }
+    var had = S.cmpUnits; S.cmpUnits = null;
+    if (had) { recolorUnits(Object.keys(had)); }
+    clear($("comparison"));
+  }
   function compare() {
     api("GET", "/api/compare?a=" + encodeURIComponent($("cmp-a").value) + "&b=" + encodeURIComponent($("cmp-b").value)).then(function (c) {
-      var box = $("comparison"); clear(box);
-      var t = el("table");
-      t.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: c.a.name }), el("th", { text: c.b.name })]));
-      [["total_travel_h", "travel h/week", 1], ["moves", "moves", 0], ["workload_cv", "workload CV", 3], ["overloaded_sellers", "overloaded", 0]].forEach(function (k) {
-        t.appendChild(el("tr", {}, [el("td", { text: k[1] }), el("td", { text: fmt(c.a[k[0]], k[2]) }), el("td", { text: fmt(c.b[k[0]], k[2]) })]));
+      clearCompare();
+      var box = $("comparison");
+      var t = el("table", { id: "cmp-totals" });
+      t.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: c.a.name }), el("th", { text: c.b.name }), el("th", { text: "change" })]));
+      CMP.forEach(function (k) {
+        var va = c.a[k[0]], vb = c.b[k[0]], d = (isFinite(va) && isFinite(vb) && va !== null && vb !== null) ? vb - va : null;
+        t.appendChild(el("tr", { "data-total": k[0] }, [el("td", { text: k[1] }), el("td", { text: fmt(va, k[2]) }), el("td", { text: fmt(vb, k[2]) }), el("td", {}, [delta(0, d, k[2])])]));
       });
       box.appendChild(t);
-      box.appendChild(el("p", { text: c.changed + " account(s) change owner between the two (outlined on the map)" }));
-      if (S.marks) { S.map.removeLayer(S.marks); }
+      var mine = c.changes.filter(function (x) { return !x.team || x.team === S.team; });
+      box.appendChild(el("p", { id: "cmp-count", text: c.changed + " account row(s) change owner between the two" +
+        (c.changed !== mine.length ? " (" + mine.length + " in team " + S.team + ")" : "") + ": their units are outlined on the map" }));
+      var sb = {}; c.sellers_b.forEach(function (r) { sb[r.seller_id] = r; });
+      var st = el("table", { id: "cmp-sellers" });
+      st.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: "seller" }), el("th", { text: "workload " + c.a.name }),
+        el("th", { text: "workload " + c.b.name }), el("th", { text: "acc. " + c.a.name }), el("th", { text: "acc. " + c.b.name })]));
+      c.sellers_a.forEach(function (r) {
+        if (S.colors[r.seller_id] === undefined) { return; }  // another team's seller
+        var q = sb[r.seller_id] || {};
+        st.appendChild(el("tr", { "data-seller": r.seller_id }, [
+          el("td", {}, [el("span", { cls: "swatch", style: "background:" + S.colors[r.seller_id] })]), el("td", { text: r.name || r.seller_id }),
+          el("td", { text: fmt(r.workload_h, 1) }), el("td", {}, [fmt(q.workload_h, 1), delta(0, q.workload_h - r.workload_h, 1)]),
+          el("td", { text: fmt(r.accounts, 0) }), el("td", {}, [fmt(q.accounts, 0), delta(0, q.accounts - r.accounts, 0)])]));
+      });
+      box.appendChild(st);
+      var clr = el("button", { text: "Clear comparison", id: "cmp-clear" });
+      clr.addEventListener("click", clearCompare);
+      box.appendChild(clr);
+      S.cmpUnits = {};
+      var loose = [];
+      mine.forEach(function (x) {
+        var i = S.idx[x.account_id];
+        if (i !== undefined && S.acc.unit[i] >= 0) { S.cmpUnits[S.acc.unit[i]] = true; } else { loose.push(x); }
+      });
+      recolorUnits(Object.keys(S.cmpUnits));
+      // rings for accounts without a unit, and for all of them when they are few
+      var ringed = mine.length <= 200 ? mine : loose;
       S.marks = L.layerGroup();
-      c.changes.forEach(function (x) { if (!x.team || x.team === S.team) { S.marks.addLayer(L.circleMarker([x.lat, x.lon], { renderer: S.renderer, radius: 6, fill: false, color: "#c026d3", weight: 1.5, interactive: false })); } });
+      ringed.forEach(function (x) { S.marks.addLayer(L.circleMarker([x.lat, x.lon], { renderer: S.renderer, radius: 6, fill: false, color: "#c026d3", weight: 1.5, interactive: false })); });
       S.marks.addTo(S.map);
+      document.body.setAttribute("data-compared", String(c.changed));
     }).catch(handle);
   }
   function loadScenario() {
