@@ -22,7 +22,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
+def workspace(small_run, tmp_path_factory: pytest.TempPathFactory):
+    """One workspace for the module's browser tests (they run in order on one server)."""
+    from allocate.serve import Workspace
+
+    return Workspace.open(small_run["instance"], [small_run["run"]], tmp_path_factory.mktemp("page") / "versions")
+
+
+@pytest.fixture(scope="module")
 def server(workspace):
     import uvicorn
 
@@ -42,12 +50,12 @@ def server(workspace):
     t.join(10)
 
 
-@pytest.fixture()
-def browser(tmp_path: Path):
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
     pytest.importorskip("playwright.sync_api")
-    pw, ctx = open_browser(tmp_path / "profile")
+    pw, ctx = open_browser(tmp_path_factory.mktemp("profile"))
     yield ctx
     ctx.close()
     pw.stop()
@@ -146,3 +154,58 @@ def test_edit_in_the_browser(server: str, browser, workspace, tmp_path: Path) ->
     assert watch.dialogs == [] and watch.errors == []
     assert not [u for u in watch.blocked if not u.startswith("http://127.0.0.1")]  # nothing left the machine
     assert len(list(shots.glob("*.png"))) == 6
+
+
+@pytest.mark.browser
+def test_compare_two_versions_outlines_the_changed_owners(server: str, browser, workspace, tmp_path: Path) -> None:
+    import json
+    import urllib.request
+
+    def post(path: str, body: dict) -> dict:
+        req = urllib.request.Request(server.rstrip("/") + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", "X-Allocate-Token": TOKEN})
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read())
+
+    s = workspace.session
+    post("/api/open", {"name": workspace.store.list()[0].name})
+    base = workspace.store.list()[0].name
+    owner = {workspace.instance.accounts.ids[s.rows.account[r]]: workspace.instance.sellers.ids[s.live.seller[r]]
+             for r in range(len(s.rows))}
+    ids = [a for a, o in owner.items() if o != "S2"][:6]
+    post("/api/assign", {"account_ids": ids, "seller_id": "S2", "version": s.version})
+    name = post("/api/save", {"name": "cmp"})["name"]
+    expected = sum(1 for a, b in zip(*(_owners(workspace, v) for v in (base, name)), strict=True) if a != b)
+    assert expected == len(ids)
+    page = browser.new_page()
+    watch = PageWatch(page)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    page.click("#versions-panel summary")
+    page.select_option("#cmp-a", base)
+    page.select_option("#cmp-b", name)
+    page.click("#compare")
+    page.wait_for_selector("body[data-compared]", timeout=10000)
+    assert page.get_attribute("body", "data-compared") == str(expected)
+    # the panel's totals for both, and each seller of the team in both
+    assert page.locator("#cmp-totals tr[data-total]").count() == 8
+    assert page.locator("#cmp-sellers tr[data-seller='S2']").count() == 1
+    assert page.locator("#cmp-count").inner_text().startswith(f"{expected} account row(s) change owner")
+    # the units of the moved accounts are outlined (the page's own set, checked against the data)
+    units = page.evaluate("() => Object.keys(window.AllocateServe.state.cmpUnits || {}).map(Number).sort((a, b) => a - b)")
+    acc = workspace.instance.accounts
+    pos = workspace.instance.account_index()
+    assert units == sorted({int(acc.unit[pos[a]]) for a in ids if acc.unit[pos[a]] >= 0})
+    page.screenshot(path=str(tmp_path / "compare.png"))
+    page.click("#cmp-clear")
+    assert page.evaluate("() => window.AllocateServe.state.cmpUnits") is None
+    assert watch.dialogs == [] and watch.errors == []
+    page.close()
+
+
+def _owners(workspace, name: str) -> list[str]:
+    from allocate.io.runfolder import read_run
+
+    run = read_run(workspace.store.get(name).path, workspace.instance)
+    order = sorted(zip(run.alignment.account.tolist(), run.alignment.seller.tolist(), strict=True))
+    return [workspace.instance.sellers.ids[s] for _, s in order]
