@@ -403,7 +403,8 @@
   function showProposal(j) {
     var p = j.proposal, now = S.st.totals;
     $("proposal").hidden = false;
-    $("proposal-text").textContent = p.moves + " change(s) proposed (" + p.status + ", " + fmt(p.wall_s, 1) + " s)" +
+    $("proposal-text").textContent = p.moves + " change(s) proposed (" + p.status + ", " + fmt(p.wall_s, 1) + " s" +
+      (p.free_items ? ", the " + p.free_items + " items nearest to your edits re-optimized" : "") + ")" +
       (p.locks_not_applied.length ? "; locks not applied: " + p.locks_not_applied.length : "");
     var t = $("proposal-totals"); clear(t);
     t.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: "now" }), el("th", { text: "proposed" })]));
