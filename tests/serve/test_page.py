@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.publish.publishing import CHROMIUM, XSS, PageWatch, open_browser
@@ -22,12 +23,36 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _with_units(src: Path, dst: Path) -> Path:
+    """A copy of the instance ``src`` with units: squares of 0.25 degrees around its accounts."""
+    import json
+
+    import pandas as pd
+
+    shutil.copytree(src, dst)
+    acc = pd.read_csv(dst / "accounts.csv", dtype=str, keep_default_na=False)
+    cell = [(int(np.floor(float(a) * 4)), int(np.floor(float(b) * 4))) for a, b in zip(acc["lat"], acc["lon"], strict=True)]
+    acc["unit_id"] = [f"U{i}_{j}" for i, j in cell]
+    acc.to_csv(dst / "accounts.csv", index=False)
+    features = [
+        {"type": "Feature", "properties": {"unit_id": f"U{i}_{j}"},
+         "geometry": {"type": "Polygon", "coordinates": [[[j / 4, i / 4], [(j + 1) / 4, i / 4], [(j + 1) / 4, (i + 1) / 4],
+                                                          [j / 4, (i + 1) / 4], [j / 4, i / 4]]]}}
+        for i, j in sorted(set(cell))
+    ]
+    (dst / "units.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return dst
+
+
 @pytest.fixture(scope="module")
 def workspace(small_run, tmp_path_factory: pytest.TempPathFactory):
-    """One workspace for the module's browser tests (they run in order on one server)."""
+    """One workspace for the module's browser tests (they run in order on one server): the
+    small instance with units, from its solved run."""
     from allocate.serve import Workspace
 
-    return Workspace.open(small_run["instance"], [small_run["run"]], tmp_path_factory.mktemp("page") / "versions")
+    root = tmp_path_factory.mktemp("page")
+    inst = _with_units(small_run["instance"], root / "inst")
+    return Workspace.open(inst, [small_run["run"]], root / "versions")
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +234,26 @@ def _owners(workspace, name: str) -> list[str]:
     run = read_run(workspace.store.get(name).path, workspace.instance)
     order = sorted(zip(run.alignment.account.tolist(), run.alignment.seller.tolist(), strict=True))
     return [workspace.instance.sellers.ids[s] for _, s in order]
+
+
+@pytest.mark.browser
+def test_a_click_on_a_unit_selects_its_accounts(server: str, browser, workspace) -> None:
+    page = browser.new_page()
+    watch = PageWatch(page)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    acc = workspace.instance.accounts
+    team = set(page.evaluate("() => window.AllocateServe.state.acc.id"))
+    units, counts = np.unique(acc.unit[acc.unit >= 0], return_counts=True)
+    for u in units[np.argsort(-counts)][:5].tolist():  # the busiest units first
+        pt = page.evaluate("u => window.AllocateServe.unitClickPoint(u)", u)
+        if pt is not None:
+            break
+    assert pt is not None
+    page.wait_for_timeout(200)
+    page.mouse.click(pt["x"], pt["y"])
+    expected = sorted(a for a, x in zip(acc.ids, acc.unit.tolist(), strict=True) if x == u and a in team)
+    page.wait_for_function(f"() => window.AllocateServe.state.selected.size === {len(expected)}", timeout=5000)
+    assert sorted(page.evaluate("() => Array.from(window.AllocateServe.state.selected)")) == expected
+    assert watch.dialogs == [] and watch.errors == []
+    page.close()

@@ -144,9 +144,13 @@
     S.map.setView([46.5, 2.5], 5);
     S.map.createPane("units").style.zIndex = 350;  // under the accounts (overlay pane: 400)
     S.tip = L.tooltip({ direction: "top", offset: [0, -6] });
+    // a click selects the account under the mouse, else the accounts of the unit under it
     S.map.on("click", function (ev) {
-      var i = nearest(ev.containerPoint, 7);
-      if (i >= 0) { clickAccount(S.acc.id[i], ev.originalEvent && ev.originalEvent.shiftKey); }
+      if (S.dragged) { return; }  // the end of a box or lasso is no click
+      var i = nearest(ev.containerPoint, 7), shift = ev.originalEvent && ev.originalEvent.shiftKey;
+      if (i >= 0) { clickAccount(S.acc.id[i], shift); return; }
+      var u = unitAt(ev.latlng);
+      if (u !== null) { selectUnit(u, shift); }
     });
     S.map.on("contextmenu", function (ev) {
       var b = nearestBase(ev.containerPoint);
@@ -212,6 +216,32 @@
     }
   }
 
+  function unitAt(ll) {
+    if (!S.unitLayers) { return null; }
+    var keys = Object.keys(S.unitLayers);
+    for (var k = 0; k < keys.length; k++) {
+      var l = S.unitLayers[keys[k]];
+      if (l.getBounds && l.getBounds().contains(ll) && inPolygons(l.getLatLngs(), ll)) { return Number(keys[k]); }
+    }
+    return null;
+  }
+  // Leaflet's rings: [outer, hole...] for a polygon, a list of those for a multipolygon
+  function inPolygons(rings, ll) {
+    if (!rings.length) { return false; }
+    if (Array.isArray(rings[0]) && Array.isArray(rings[0][0])) {
+      return rings.some(function (poly) { return inPolygons(poly, ll); });
+    }
+    if (!Array.isArray(rings[0])) { return polyTest(rings)(ll); }
+    if (!polyTest(rings[0])(ll)) { return false; }
+    return !rings.slice(1).some(function (hole) { return polyTest(hole)(ll); });
+  }
+  function selectUnit(u, shift) {
+    if (!shift) { S.selected.clear(); }
+    var A = S.acc, n = 0;
+    for (var i = 0; i < A.id.length; i++) { if (A.unit[i] === u) { S.selected.add(A.id[i]); n++; } }
+    repaint(); updateSelection();
+    say(n + " account(s) of the unit " + (shift ? "added to the selection" : "selected"));
+  }
   function clickAccount(id, shift) {
     if (shift) {
       if (S.selected.has(id)) { S.selected.delete(id); } else { S.selected.add(id); }
@@ -244,6 +274,7 @@
       if (box) { pts[1] = ev.latlng; }
       var inside = box ? boxTest(L.latLngBounds(pts[0], pts[1])) : polyTest(pts);
       map.removeLayer(shape); pts = null; shape = null;
+      S.dragged = true; setTimeout(function () { S.dragged = false; }, 50);
       var add = 0, A = S.acc;
       for (var i = 0; i < A.id.length; i++) {
         if (!S.selected.has(A.id[i]) && inside(L.latLng(A.lat[i], A.lon[i]))) { S.selected.add(A.id[i]); add++; }
@@ -544,7 +575,22 @@
       var p = S.map.latLngToContainerPoint(ll), r = S.map.getContainer().getBoundingClientRect();
       return { x: r.left + p.x, y: r.top + p.y };
     },
-    showTip: showTip
+    showTip: showTip,
+    // a page point inside unit u, 8 px or more from any account (the map is fitted to the unit)
+    unitClickPoint: function (u) {
+      var l = S.unitLayers && S.unitLayers[u]; if (!l) { return null; }
+      S.map.fitBounds(l.getBounds(), { animate: false }); S.layer.redraw();
+      var b = l.getBounds(), r = S.map.getContainer().getBoundingClientRect();
+      var inside = function (ll) { return unitAt(ll) === u; };
+      for (var a = 1; a < 20; a++) {
+        for (var c = 1; c < 20; c++) {
+          var ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * a / 20, b.getWest() + (b.getEast() - b.getWest()) * c / 20);
+          var p = S.map.latLngToContainerPoint(ll);
+          if (inside(ll) && nearest(p, 8) < 0) { return { x: r.left + p.x, y: r.top + p.y }; }
+        }
+      }
+      return null;
+    }
   };
   initMap(); wire();
   refresh(true).then(function () { return Promise.all([loadVersions(), loadScenario(), loadUnits()]); })
