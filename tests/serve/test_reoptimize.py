@@ -32,8 +32,20 @@ def test_neighbourhood_of_edits_keeps_every_rule(workspace, monkeypatch) -> None
     edited = (s.live.seller != s.base) | (s.locked != s.base_locked)
     free = ro.edit_neighbourhood(s.instance, s.mp, edited, 8)
     assert free is not None and len(free) == 8
-    # the edited items first, then their nearest neighbours
-    assert set(s.rows.bundle[edited].tolist()) <= set(free.tolist())
+    # with the edited items locked, none of the budget is spent on them
+    import dataclasses
+
+    fixed = np.full(s.mp.problem.n_items, -1, dtype=np.int64)
+    fixed[s.rows.bundle[edited]] = s.live.seller[edited]
+    locked_mp = dataclasses.replace(s.mp, problem=dataclasses.replace(s.mp.problem, fixed=fixed))
+    free_locked = ro.edit_neighbourhood(s.instance, locked_mp, edited, 8)
+    assert free_locked is not None and len(free_locked) == 8 and not (fixed[free_locked] >= 0).any()
+    # and the items freed lie near the edits
+    acc_lat = s.instance.accounts.lat[s.rows.account]
+    edited_lat = acc_lat[edited]
+    free_rows = np.flatnonzero(np.isin(s.rows.bundle, free))
+    spread = float(np.ptp(acc_lat))
+    assert np.abs(acc_lat[free_rows][:, None] - edited_lat[None, :]).min(axis=1).max() < spread / 2
     monkeypatch.setattr(ro, "WHOLE_MODEL_ENTRIES", 0)
     monkeypatch.setattr(ro, "NEIGHBOURHOOD_ITEMS", 8)
     seller, locked = s.live.seller.copy(), s.locked.copy()

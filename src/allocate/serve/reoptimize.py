@@ -10,7 +10,7 @@ the :class:`~allocate.align.contiguity.ContiguityStage` (time limits of 10 s and
 session's alignment already holds every rule and the model is small enough for CP-SAT whole,
 CP-SAT starts from it instead of the pipeline's LP rounding (:func:`_from_current`). Around
 a few hand edits on a larger model, only the *neighbourhood* of the edits is free
-(:func:`edit_neighbourhood`: the items nearest to each edited account, at most
+(:func:`edit_neighbourhood`: the unlocked items nearest to each edited account, at most
 :data:`NEIGHBOURHOOD_ITEMS`); every other item keeps its seller and enters the CP-SAT model
 as a constant. The model is then a fraction of the whole one (built in a fraction of the
 time) and CP-SAT often proves the neighbourhood optimal well before the time limit. The
@@ -248,18 +248,21 @@ def reoptimize(
 
 def edit_neighbourhood(instance: Instance, mp: ModelProblem, edited: NDArray[np.bool_],
                        size: int) -> NDArray[np.int64] | None:
-    """The items nearest to the edited rows: what a re-optimization around the edits may move.
+    """The unlocked items nearest to the edited rows: what a re-optimization around the edits
+    may move.
 
-    The edited items (bundles) first, then each one's nearest items in turn (straight-line
-    distance between the items' mean positions), ``size`` items in all at most: the
-    territories around each edit may rebalance with their neighbours.
+    Each edited item (bundle) in turn takes its nearest unlocked item not taken yet
+    (straight-line distance between the items' mean positions; an unlocked edited item is its
+    own nearest), until ``size`` items: the territories around each edit may rebalance with
+    their neighbours. Locked items are fixed whatever the neighbourhood, so none is spent on
+    them; with more edited items than ``size``, every k-th one is a seed.
 
     Parameters
     ----------
     instance
         The instance (account positions).
     mp
-        The model problem.
+        The model problem (its ``fixed`` items are the locked ones).
     edited
         Mask over the rows of ``mp``.
     size
@@ -268,27 +271,25 @@ def edit_neighbourhood(instance: Instance, mp: ModelProblem, edited: NDArray[np.
     Returns
     -------
     numpy.ndarray or None
-        Sorted item indices; ``None`` when nothing is edited or the neighbourhood would be
-        (nearly) the whole model.
+        Sorted item indices; ``None`` when nothing is edited or when every unlocked item fits
+        in ``size`` (the whole model is then re-optimized).
     """
     rows, p = mp.rows, mp.problem
     seeds = np.unique(rows.bundle[np.asarray(edited, dtype=bool)])
-    if len(seeds) == 0 or p.n_items <= size:
+    movable = np.flatnonzero(p.fixed < 0)
+    if len(seeds) == 0 or len(movable) <= size:
         return None
     acc = instance.accounts
     lat, lon = acc.lat[rows.account], acc.lon[rows.account]
     n = np.bincount(rows.bundle, minlength=p.n_items).clip(1)
     y = np.bincount(rows.bundle, weights=lat, minlength=p.n_items) / n
     x = np.bincount(rows.bundle, weights=lon, minlength=p.n_items) / n * np.cos(np.radians(np.mean(y)))
-    if len(seeds) >= size:
-        return np.sort(seeds[:size])
+    seeds = seeds[:: -(-len(seeds) // size)]
     from scipy.spatial import cKDTree
 
-    k = min(p.n_items, max(1, -(-size // len(seeds))))
-    _, near = cKDTree(np.c_[x, y]).query(np.c_[x[seeds], y[seeds]], k=k)
-    near = np.asarray(near).reshape(len(seeds), -1)
-    # the seeds, then round-robin over them, nearest first, until ``size`` items
-    order = np.concatenate([seeds, near.T.ravel()])
+    k = min(len(movable), 3 * -(-size // len(seeds)))  # neighbours overlap: ask for more
+    _, near = cKDTree(np.c_[x[movable], y[movable]]).query(np.c_[x[seeds], y[seeds]], k=k)
+    order = movable[np.asarray(near).reshape(len(seeds), -1).T.ravel()]  # round-robin, nearest first
     _, first = np.unique(order, return_index=True)
     return np.sort(order[np.sort(first)][:size])
 
