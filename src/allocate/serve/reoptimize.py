@@ -40,6 +40,7 @@ from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.serve.live import LiveKpis
 from allocate.serve.session import sellers_from_alignment
+from allocate.solvers.budget import Clock
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.heuristics import repair
 from allocate.solvers.pipeline import AssignmentSolution, SolveParams, solve_assignment
@@ -218,7 +219,8 @@ def reoptimize(
     if keeps is not None and edited is not None and mp2.problem.nnz > WHOLE_MODEL_ENTRIES:
         free = edit_neighbourhood(inst, mp2, _match(mp, mp2, edited), NEIGHBOURHOOD_ITEMS)
     if keeps is not None and (free is not None or mp2.problem.nnz <= params.full_model_max_entries):
-        sol = _from_current(mp2.problem, snapped, scales, keeps, params, deadline=t0 + time_limit_s, free=free)
+        sol = _from_current(mp2.problem, snapped, scales, keeps, params, free=free,
+                            deadline=t0 + time_limit_s - (stage.time_s() if stage else 0.0))
     else:
         sol = solve_assignment(mp2.problem, params)
     if not sol.status.has_solution and keeps is not None and not (keeps != _plain(mp2.problem)).any():
@@ -236,7 +238,7 @@ def reoptimize(
         )
     choice = sol.choice
     if stage is not None and not sol.interrupted:
-        choice = stage.run(sol, t0).choice
+        choice = stage.run(sol, Clock.after(time_limit_s, t0)).choice
     after = sellers_from_alignment(mp, alignment_from_choice(mp2, choice))
     changed = np.flatnonzero(after != seller)
     return Proposal(

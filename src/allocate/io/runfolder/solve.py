@@ -107,7 +107,7 @@ def write_run(
     p = out / SELLERS_KPIS
     write_csv(p, kpis.sellers)
     written.append(p)
-    data = {
+    data: dict[str, Any] = {
         "instance": instance.name,
         "instance_dir": instance.source_dir,
         "model": result.alignment.model,

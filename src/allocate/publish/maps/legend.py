@@ -95,8 +95,10 @@ def legend_html(
     """
     sel = instance.sellers
     many = teams is not None and len(teams) > 1
-    groups = list(teams) if many else [("", range(len(sel)))]
-    rows = []
+    groups: list[tuple[str, Sequence[int]]] = (
+        list(teams) if teams is not None and many else [("", range(len(sel)))]
+    )
+    rows: list[str] = []
     for k, (team, members) in enumerate(groups):
         attrs = f' data-team="{esc(team)}"' if many else ""
         attrs += ' style="display:none"' if k > 0 else ""
