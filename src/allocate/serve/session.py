@@ -187,8 +187,6 @@ class Session:
         self._replay_locks(self.history)
         self.locked = self.base_locked.copy()
         self.journal: list[tuple[Step, bool, NDArray[np.int64], NDArray[np.bool_], float]] = []
-        self.changed_at = np.zeros(len(self.rows))
-        self.note = np.array([""] * len(self.rows), dtype=object)
         self.undo_stack: list[Step] = []
         self.redo_stack: list[Step] = []
         self.version += 1
@@ -472,8 +470,6 @@ class Session:
                 pieces.move(self._piece_unit[rr], old[mine], np.asarray(sellers)[mine])
         self.live.move(step.rows, sellers)
         self.locked[step.rows] = locks
-        self.changed_at[step.rows] = time.time()
-        self.note[step.rows] = step.note if forward else "undo " + step.note
         self.journal.append((step, forward, old, old_locks, time.time()))
         self.version += 1
 
