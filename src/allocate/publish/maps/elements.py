@@ -280,7 +280,8 @@ window.allocatePointsClass = function () {
         ctx.strokeStyle = this._d.color; ctx.globalAlpha = 1; ctx.stroke();
         return;
       }
-      ctx.globalAlpha = 0.85;
+      // in a split model an account without a row in the team shown is faint (not uncovered)
+      ctx.globalAlpha = col < 0 && this._d.ts ? 0.25 : 0.85;
       ctx.fillStyle = col >= 0 ? this._d.colors[col] : '#6b7280';
       ctx.fill();
       ctx.globalAlpha = 0.9;
