@@ -259,3 +259,20 @@ def test_a_solve_without_a_valid_alignment_fails_with_a_reason(client, workspace
     assert job["status"] == "failed" and "no alignment meeting every hard rule" in job["message"]
     assert "proposal" not in job
     assert client.post(f"/api/jobs/{job_id}/accept").status_code == 400
+
+
+def test_versions_of_models_split_differently_compare_by_account(client, workspace) -> None:
+    from allocate.io.runfolder import account_owner, read_run
+
+    # a roles version beside the geography run: rows keyed by role against whole accounts
+    r = client.post("/api/solve", json={"model": "roles", "time_limit_s": 2}).json()
+    workspace.jobs.wait(r["job_id"], 60)
+    assert client.get(f"/api/jobs/{r['job_id']}").json()["status"] == "done"
+    assert client.post(f"/api/jobs/{r['job_id']}/accept").json()["model"] == "roles"
+    name = client.post("/api/save", json={"name": "roles-v"}).json()["name"]
+    base = workspace.store.list()[0].name
+    cmp = client.get("/api/compare", params={"a": base, "b": name}).json()
+    assert cmp["by_account"] is True
+    inst = workspace.instance
+    own = [account_owner(inst, read_run(workspace.store.get(v).path, inst).alignment) for v in (base, name)]
+    assert cmp["changed"] == int((own[0] != own[1]).sum())

@@ -21,7 +21,7 @@ from allocate.align.solve import solve as solve_workflow
 from allocate.core.instance import Instance
 from allocate.core.scenario import PRESETS, BalanceSpec, Scenario
 from allocate.io import read_instance
-from allocate.io.runfolder import EDITS, read_run
+from allocate.io.runfolder import EDITS, account_owner, read_run
 from allocate.organize.presets import build_model
 from allocate.publish.maps import save_run_map
 from allocate.publish.maps.colors import greedy_colors
@@ -335,26 +335,38 @@ class Workspace:
         return self.session
 
     def compare(self, a: str, b: str) -> dict[str, Any]:
-        """Two versions side by side: their KPIs and the accounts whose owner differs."""
+        """Two versions side by side: their KPIs and the accounts whose owner differs.
+
+        Rows are matched by account and team; two versions whose rows are keyed differently
+        (models that split accounts in other ways) are compared on each account's first
+        owner (``by_account`` is then true), with ``team`` empty.
+        """
         va, vb = self.store.get(a), self.store.get(b)
         ra, rb = read_run(va.path, self.instance), read_run(vb.path, self.instance)
         acc, sel = self.instance.accounts, self.instance.sellers
-        own_a = {(int(x), k): int(s) for x, k, s in zip(ra.alignment.account, ra.alignment.key, ra.alignment.seller, strict=True)}
+        by_account = ra.alignment.key_kind != rb.alignment.key_kind
+        if by_account:
+            pairs_a = [((x, ""), s_) for x, s_ in enumerate(account_owner(self.instance, ra.alignment).tolist())]
+            pairs_b = [((x, ""), s_) for x, s_ in enumerate(account_owner(self.instance, rb.alignment).tolist())]
+        else:
+            pairs_a = [((int(x), k), int(s_)) for x, k, s_ in zip(ra.alignment.account, ra.alignment.key, ra.alignment.seller, strict=True)]
+            pairs_b = [((int(x), k), int(s_)) for x, k, s_ in zip(rb.alignment.account, rb.alignment.key, rb.alignment.seller, strict=True)]
+        own_a = dict(pairs_a)
         changed = []
-        for x, k, s in zip(rb.alignment.account.tolist(), rb.alignment.key, rb.alignment.seller.tolist(), strict=True):
+        for (x, k), s_ in pairs_b:
             before = own_a.get((x, k))
-            if before is not None and before != s:
+            if before is not None and before != s_:
                 changed.append({"account_id": acc.ids[x], "team": k, "lat": float(acc.lat[x]), "lon": float(acc.lon[x]),
-                                "a_seller": sel.ids[before] if before >= 0 else "", "b_seller": sel.ids[s] if s >= 0 else ""})
+                                "a_seller": sel.ids[before] if before >= 0 else "", "b_seller": sel.ids[s_] if s_ >= 0 else ""})
         names = dict(zip(sel.ids, sel.names, strict=True))
         tables = []
         for r in (ra, rb):
             rec = r.sellers.to_dict(orient="records")
-            for x in rec:
-                x.setdefault("name", names.get(str(x.get("seller_id")), ""))
+            for row in rec:
+                row.setdefault("name", names.get(str(row.get("seller_id")), ""))
             tables.append(rec)
         return {"a": _headline(va.describe(), ra.totals), "b": _headline(vb.describe(), rb.totals), "changed": len(changed),
-                "changes": changed[:5000], "sellers_a": tables[0], "sellers_b": tables[1]}
+                "changes": changed[:5000], "sellers_a": tables[0], "sellers_b": tables[1], "by_account": by_account}
 
     def publish(self, name: str) -> tuple[Path, Path]:
         """Publish the version ``name`` with the map and report writers (offline Leaflet).

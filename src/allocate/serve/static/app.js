@@ -489,7 +489,8 @@
       box.appendChild(t);
       var mine = c.changes.filter(function (x) { return !x.team || x.team === S.team; });
       box.appendChild(el("p", { id: "cmp-count", text: c.changed + " account row(s) change owner between the two" +
-        (c.changed !== mine.length ? " (" + mine.length + " in team " + S.team + ")" : "") + ": their units are outlined on the map" }));
+        (c.changed !== mine.length ? " (" + mine.length + " in team " + S.team + ")" : "") + ": their units are outlined on the map" +
+        (c.by_account ? " (the two models split accounts differently: each account's first owner is compared)" : "") }));
       var sb = {}; c.sellers_b.forEach(function (r) { sb[r.seller_id] = r; });
       var st = el("table", { id: "cmp-sellers" });
       st.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: "seller" }), el("th", { text: "workload " + c.a.name }),
