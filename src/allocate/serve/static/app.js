@@ -311,6 +311,7 @@
   }
   function render(st) {
     S.st = st;
+    S.dirty = Object.keys(st.totals_delta).some(function (k) { var d = st.totals_delta[k]; return d !== null && Math.abs(d) > 1e-9; });
     $("source").textContent = "model " + st.model + " · from " + st.source + " · version " + st.version;
     $("undo").disabled = !st.can_undo; $("redo").disabled = !st.can_redo;
     renderTeams(st); renderTarget(st); renderSellers(st); renderTotals(st); renderBreaches(st);
@@ -330,8 +331,11 @@
     st.sellers.forEach(function (s) { sel.appendChild(el("option", { value: s.seller_id, text: s.name + " (" + s.seller_id + ")" })); });
     if (keep) { sel.value = keep; }
   }
+  // the change since the last save under each figure; once anything changed, an unchanged
+  // figure says so (±0) rather than leaving a blank
   function delta(v, d, digits, invert) {
-    if (d === null || d === undefined || Math.abs(d) < 1e-9) { return el("span", { cls: "delta", text: "" }); }
+    if (d === null || d === undefined || !isFinite(d)) { return el("span", { cls: "delta", text: "" }); }
+    if (Number(fmt(Math.abs(d), digits)) === 0) { return el("span", { cls: "delta", text: S.dirty ? "±0" : "" }); }
     var up = d > 0;
     return el("span", { cls: "delta " + ((up !== !!invert) ? "up" : "down"), text: (up ? "+" : "") + fmt(d, digits) });
   }
