@@ -226,3 +226,53 @@ def test_scenario_panel_solves_with_progress(client, workspace) -> None:
     st = client.post(f"/api/jobs/{job_id}/accept").json()
     assert st["model"] == "size"
     assert client.get("/api/scenario").json()["workload_tolerance"] == 0.2
+
+
+def test_a_version_breaking_hard_rules_is_saved_and_says_so(client, workspace) -> None:
+    import json
+
+    st = _state(client)
+    # every account to S1: far over its capacity (an edit is never refused, nor its save)
+    ids = list(workspace.instance.accounts.ids)
+    st = client.post("/api/assign", json={"account_ids": ids, "seller_id": "S1", "version": st["version"]}).json()
+    assert any(b["rule"] == "over_capacity" for b in st["breaches"])
+    r = client.post("/api/save", json={"name": "overloaded"})
+    assert r.status_code == 200, r.text
+    meta = json.loads((Path(r.json()["run_dir"]) / "kpis.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "unknown" and any(b.startswith("capacity: S1") for b in meta["breaches"])
+    listed = {v["name"]: v for v in client.get("/api/versions").json()["versions"]}
+    assert listed["overloaded"]["breaches"] >= 1 and listed["overloaded"]["status"] == "unknown"
+
+
+def test_a_solve_without_a_valid_alignment_fails_with_a_reason(client, workspace, monkeypatch) -> None:
+    import dataclasses
+
+    from allocate.core.status import SolveStatus
+    from allocate.serve import workspace as ws_module
+
+    real = ws_module.solve_workflow
+    monkeypatch.setattr(ws_module, "solve_workflow",
+                        lambda inst, sc: dataclasses.replace(real(inst, sc), status=SolveStatus.UNKNOWN))
+    job_id = client.post("/api/solve", json={"time_limit_s": 1}).json()["job_id"]
+    workspace.jobs.wait(job_id, 60)
+    job = client.get(f"/api/jobs/{job_id}").json()
+    assert job["status"] == "failed" and "no alignment meeting every hard rule" in job["message"]
+    assert "proposal" not in job
+    assert client.post(f"/api/jobs/{job_id}/accept").status_code == 400
+
+
+def test_versions_of_models_split_differently_compare_by_account(client, workspace) -> None:
+    from allocate.io.runfolder import account_owner, read_run
+
+    # a roles version beside the geography run: rows keyed by role against whole accounts
+    r = client.post("/api/solve", json={"model": "roles", "time_limit_s": 2}).json()
+    workspace.jobs.wait(r["job_id"], 60)
+    assert client.get(f"/api/jobs/{r['job_id']}").json()["status"] == "done"
+    assert client.post(f"/api/jobs/{r['job_id']}/accept").json()["model"] == "roles"
+    name = client.post("/api/save", json={"name": "roles-v"}).json()["name"]
+    base = workspace.store.list()[0].name
+    cmp = client.get("/api/compare", params={"a": base, "b": name}).json()
+    assert cmp["by_account"] is True
+    inst = workspace.instance
+    own = [account_owner(inst, read_run(workspace.store.get(v).path, inst).alignment) for v in (base, name)]
+    assert cmp["changed"] == int((own[0] != own[1]).sum())

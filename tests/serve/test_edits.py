@@ -32,3 +32,30 @@ def test_a_bad_edits_file_is_exit_2_with_row_and_column(small_run, tmp_path: Pat
     r = CliRunner().invoke(app, ["solve", str(small_run["instance"]), "--edits", str(bad), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2
     assert "row 2" in r.output and "to_seller" in r.output and "S9" in r.output
+
+
+def test_an_unlock_line_unlocks_an_account_locked_in_the_instance(workspace, tmp_path: Path) -> None:
+    import dataclasses
+
+    import numpy as np
+
+    from allocate.serve.edits import edited_instance, read_edits
+
+    inst = workspace.instance
+    a = inst.account_index()
+    locked = np.array(inst.accounts.locked, dtype=bool)
+    locked[[a["A0001"], a["A0002"]]] = True
+    inst = dataclasses.replace(inst, accounts=dataclasses.replace(inst.accounts, locked=locked))
+    f = tmp_path / "edits.csv"
+    f.write_text("account_id,from_seller,to_seller,at,note\n"
+                 "A0001,S1,S1,2026-01-01T00:00:00Z,unlock; unlocked\n"
+                 "A0003,S1,S2,2026-01-01T00:00:01Z,assign; locked\n"
+                 "A0003,S2,S3,2026-01-01T00:00:02Z,assign; unlocked\n"
+                 "A0004,S1,S2,2026-01-01T00:00:03Z,manual\n", encoding="utf-8")
+    edits = read_edits(f, inst)
+    assert [e.locked for e in edits] == [False, True, False, None]
+    assert [e.moved for e in edits] == [False, True, True, True]
+    out = edited_instance(inst, None, edits)
+    got = {k: bool(out.accounts.locked[a[k]]) for k in ("A0001", "A0002", "A0003", "A0004")}
+    assert got == {"A0001": False, "A0002": True, "A0003": False, "A0004": False}
+    assert inst.sellers.ids[out.accounts.current_seller[a["A0003"]]] == "S3"

@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.publish.publishing import CHROMIUM, XSS, PageWatch, open_browser
@@ -22,7 +23,39 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture()
+def _with_units(src: Path, dst: Path) -> Path:
+    """A copy of the instance ``src`` with units: squares of 0.25 degrees around its accounts."""
+    import json
+
+    import pandas as pd
+
+    shutil.copytree(src, dst)
+    acc = pd.read_csv(dst / "accounts.csv", dtype=str, keep_default_na=False)
+    cell = [(int(np.floor(float(a) * 4)), int(np.floor(float(b) * 4))) for a, b in zip(acc["lat"], acc["lon"], strict=True)]
+    acc["unit_id"] = [f"U{i}_{j}" for i, j in cell]
+    acc.to_csv(dst / "accounts.csv", index=False)
+    features = [
+        {"type": "Feature", "properties": {"unit_id": f"U{i}_{j}"},
+         "geometry": {"type": "Polygon", "coordinates": [[[j / 4, i / 4], [(j + 1) / 4, i / 4], [(j + 1) / 4, (i + 1) / 4],
+                                                          [j / 4, (i + 1) / 4], [j / 4, i / 4]]]}}
+        for i, j in sorted(set(cell))
+    ]
+    (dst / "units.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return dst
+
+
+@pytest.fixture(scope="module")
+def workspace(small_run, tmp_path_factory: pytest.TempPathFactory):
+    """One workspace for the module's browser tests (they run in order on one server): the
+    small instance with units, from its solved run."""
+    from allocate.serve import Workspace
+
+    root = tmp_path_factory.mktemp("page")
+    inst = _with_units(small_run["instance"], root / "inst")
+    return Workspace.open(inst, [small_run["run"]], root / "versions")
+
+
+@pytest.fixture(scope="module")
 def server(workspace):
     import uvicorn
 
@@ -42,12 +75,12 @@ def server(workspace):
     t.join(10)
 
 
-@pytest.fixture()
-def browser(tmp_path: Path):
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
     pytest.importorskip("playwright.sync_api")
-    pw, ctx = open_browser(tmp_path / "profile")
+    pw, ctx = open_browser(tmp_path_factory.mktemp("profile"))
     yield ctx
     ctx.close()
     pw.stop()
@@ -146,3 +179,81 @@ def test_edit_in_the_browser(server: str, browser, workspace, tmp_path: Path) ->
     assert watch.dialogs == [] and watch.errors == []
     assert not [u for u in watch.blocked if not u.startswith("http://127.0.0.1")]  # nothing left the machine
     assert len(list(shots.glob("*.png"))) == 6
+
+
+@pytest.mark.browser
+def test_compare_two_versions_outlines_the_changed_owners(server: str, browser, workspace, tmp_path: Path) -> None:
+    import json
+    import urllib.request
+
+    def post(path: str, body: dict) -> dict:
+        req = urllib.request.Request(server.rstrip("/") + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", "X-Allocate-Token": TOKEN})
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read())
+
+    s = workspace.session
+    post("/api/open", {"name": workspace.store.list()[0].name})
+    base = workspace.store.list()[0].name
+    owner = {workspace.instance.accounts.ids[s.rows.account[r]]: workspace.instance.sellers.ids[s.live.seller[r]]
+             for r in range(len(s.rows))}
+    ids = [a for a, o in owner.items() if o != "S2"][:6]
+    post("/api/assign", {"account_ids": ids, "seller_id": "S2", "version": s.version})
+    name = post("/api/save", {"name": "cmp"})["name"]
+    expected = sum(1 for a, b in zip(*(_owners(workspace, v) for v in (base, name)), strict=True) if a != b)
+    assert expected == len(ids)
+    page = browser.new_page()
+    watch = PageWatch(page)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    page.click("#versions-panel summary")
+    page.select_option("#cmp-a", base)
+    page.select_option("#cmp-b", name)
+    page.click("#compare")
+    page.wait_for_selector("body[data-compared]", timeout=10000)
+    assert page.get_attribute("body", "data-compared") == str(expected)
+    # the panel's totals for both, and each seller of the team in both
+    assert page.locator("#cmp-totals tr[data-total]").count() == 8
+    assert page.locator("#cmp-sellers tr[data-seller='S2']").count() == 1
+    assert page.locator("#cmp-count").inner_text().startswith(f"{expected} account row(s) change owner")
+    # the units of the moved accounts are outlined (the page's own set, checked against the data)
+    units = page.evaluate("() => Object.keys(window.AllocateServe.state.cmpUnits || {}).map(Number).sort((a, b) => a - b)")
+    acc = workspace.instance.accounts
+    pos = workspace.instance.account_index()
+    assert units == sorted({int(acc.unit[pos[a]]) for a in ids if acc.unit[pos[a]] >= 0})
+    page.screenshot(path=str(tmp_path / "compare.png"))
+    page.click("#cmp-clear")
+    assert page.evaluate("() => window.AllocateServe.state.cmpUnits") is None
+    assert watch.dialogs == [] and watch.errors == []
+    page.close()
+
+
+def _owners(workspace, name: str) -> list[str]:
+    from allocate.io.runfolder import read_run
+
+    run = read_run(workspace.store.get(name).path, workspace.instance)
+    order = sorted(zip(run.alignment.account.tolist(), run.alignment.seller.tolist(), strict=True))
+    return [workspace.instance.sellers.ids[s] for _, s in order]
+
+
+@pytest.mark.browser
+def test_a_click_on_a_unit_selects_its_accounts(server: str, browser, workspace) -> None:
+    page = browser.new_page()
+    watch = PageWatch(page)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    acc = workspace.instance.accounts
+    team = set(page.evaluate("() => window.AllocateServe.state.acc.id"))
+    units, counts = np.unique(acc.unit[acc.unit >= 0], return_counts=True)
+    for u in units[np.argsort(-counts)][:5].tolist():  # the busiest units first
+        pt = page.evaluate("u => window.AllocateServe.unitClickPoint(u)", u)
+        if pt is not None:
+            break
+    assert pt is not None
+    page.wait_for_timeout(200)
+    page.mouse.click(pt["x"], pt["y"])
+    expected = sorted(a for a, x in zip(acc.ids, acc.unit.tolist(), strict=True) if x == u and a in team)
+    page.wait_for_function(f"() => window.AllocateServe.state.selected.size === {len(expected)}", timeout=5000)
+    assert sorted(page.evaluate("() => Array.from(window.AllocateServe.state.selected)")) == expected
+    assert watch.dialogs == [] and watch.errors == []
+    page.close()

@@ -64,7 +64,7 @@ def _edited(run_dir: Path, inst: Any, owner: Any) -> frozenset[int]:
 
     if not (run_dir / EDITS).is_file():
         return frozenset()
-    last = {e.account: e.to_seller for e in read_edits(run_dir / EDITS, inst)}
+    last = {e.account: e.to_seller for e in read_edits(run_dir / EDITS, inst) if e.moved}
     return frozenset(a for a, s in last.items() if s >= 0 and int(owner[a]) == s)
 
 

@@ -8,9 +8,14 @@ and each bundle's current and fixed seller is set from the session's rows. Then 
 stages run: :func:`~allocate.solvers.pipeline.solve_assignment` and, for the geography model,
 the :class:`~allocate.align.contiguity.ContiguityStage` (time limits of 10 s and more). When the
 session's alignment already holds every rule and the model is small enough for CP-SAT whole,
-CP-SAT starts from it instead of the pipeline's LP rounding (:func:`_from_current`). The
-answer is a :class:`Proposal`:
-the rows whose seller would change, for the user to accept or reject.
+CP-SAT starts from it instead of the pipeline's LP rounding (:func:`_from_current`). Around
+a few hand edits on a larger model, only the *neighbourhood* of the edits is free
+(:func:`edit_neighbourhood`: the unlocked items nearest to each edited account, at most
+:data:`NEIGHBOURHOOD_ITEMS`); every other item keeps its seller and enters the CP-SAT model
+as a constant. The model is then a fraction of the whole one (built in a fraction of the
+time) and CP-SAT often proves the neighbourhood optimal well before the time limit. The
+answer is a :class:`Proposal`: the rows whose seller would change, for the user to accept or
+reject.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.serve.live import LiveKpis
 from allocate.serve.session import sellers_from_alignment
+from allocate.solvers.budget import Clock
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.heuristics import repair
 from allocate.solvers.pipeline import AssignmentSolution, SolveParams, solve_assignment
@@ -43,6 +49,10 @@ from allocate.solvers.scaling import Scales, scales_for, snap
 
 #: Shortest time limit for which the geography model's contiguity stage runs after the solve.
 CONTIGUITY_MIN_S = 10.0
+#: Most items freed around the hand edits; a model with fewer candidate entries than
+#: :data:`WHOLE_MODEL_ENTRIES` (or without edits) is re-optimized whole.
+NEIGHBOURHOOD_ITEMS = 400
+WHOLE_MODEL_ENTRIES = 6_000
 
 
 class NoProposal(ValueError):
@@ -67,6 +77,9 @@ class Proposal:
         Account ids whose lock the model could not keep (their seller is not a candidate).
     interrupted
         True when the search was stopped early.
+    free_items
+        Items the solver could move (the neighbourhood of the edits); ``0`` when the
+        whole model was free.
     """
 
     rows: NDArray[np.int64]
@@ -77,6 +90,7 @@ class Proposal:
     totals: dict[str, Any]
     locks_not_applied: tuple[str, ...]
     interrupted: bool
+    free_items: int = 0
 
 
 def locked_instance(instance: Instance, mp: ModelProblem, seller: NDArray[np.int64],
@@ -154,6 +168,7 @@ def reoptimize(
     time_limit_s: float,
     max_moves: int | None,
     on_solution: Callable[[float, float], None] | None = None,
+    edited: NDArray[np.bool_] | None = None,
 ) -> Proposal:
     """Solve again around the locked rows, from the session's alignment.
 
@@ -169,6 +184,9 @@ def reoptimize(
         Most rows' accounts moved further (``None``: no cap beyond the scenario's weights).
     on_solution
         Called with (seconds, objective) at each improving solution.
+    edited
+        Rows changed by hand (a mask over the rows of ``mp``): their neighbourhood is what
+        moves on a large model (``None`` or none edited: the whole model).
 
     Returns
     -------
@@ -197,8 +215,12 @@ def reoptimize(
     scales = scales_for(mp2.problem)
     snapped = snap(mp2.problem, scales)  # the data as CP-SAT sees it
     keeps = _current_choice(snapped)
-    if keeps is not None and mp2.problem.nnz <= params.full_model_max_entries:
-        sol = _from_current(mp2.problem, snapped, scales, keeps, params, deadline=t0 + time_limit_s)
+    free = None
+    if keeps is not None and edited is not None and mp2.problem.nnz > WHOLE_MODEL_ENTRIES:
+        free = edit_neighbourhood(inst, mp2, _match(mp, mp2, edited), NEIGHBOURHOOD_ITEMS)
+    if keeps is not None and (free is not None or mp2.problem.nnz <= params.full_model_max_entries):
+        sol = _from_current(mp2.problem, snapped, scales, keeps, params, free=free,
+                            deadline=t0 + time_limit_s - (stage.time_s() if stage else 0.0))
     else:
         sol = solve_assignment(mp2.problem, params)
     if not sol.status.has_solution and keeps is not None and not (keeps != _plain(mp2.problem)).any():
@@ -206,7 +228,8 @@ def reoptimize(
         return Proposal(rows=np.zeros(0, dtype=np.int64), before=np.zeros(0, dtype=np.int64),
                         after=np.zeros(0, dtype=np.int64), status="no better alignment found",
                         wall_s=time.perf_counter() - t0, totals=LiveKpis(instance, mp.rows, seller).totals(),
-                        locks_not_applied=lost, interrupted=sol.interrupted)
+                        locks_not_applied=lost, interrupted=sol.interrupted,
+                        free_items=0 if free is None else len(free))
     if not sol.status.has_solution:
         raise NoProposal(
             f"no alignment keeping the {int((mp2.problem.fixed >= 0).sum())} locked items, the move cap and "
@@ -215,14 +238,62 @@ def reoptimize(
         )
     choice = sol.choice
     if stage is not None and not sol.interrupted:
-        choice = stage.run(sol, t0).choice
+        choice = stage.run(sol, Clock.after(time_limit_s, t0)).choice
     after = sellers_from_alignment(mp, alignment_from_choice(mp2, choice))
     changed = np.flatnonzero(after != seller)
     return Proposal(
         rows=changed, before=seller[changed], after=after[changed], status=sol.status.value,
         wall_s=time.perf_counter() - t0, totals=LiveKpis(instance, mp.rows, after).totals(),
-        locks_not_applied=lost, interrupted=sol.interrupted,
+        locks_not_applied=lost, interrupted=sol.interrupted, free_items=0 if free is None else len(free),
     )
+
+
+def edit_neighbourhood(instance: Instance, mp: ModelProblem, edited: NDArray[np.bool_],
+                       size: int) -> NDArray[np.int64] | None:
+    """The unlocked items nearest to the edited rows: what a re-optimization around the edits
+    may move.
+
+    Each edited item (bundle) in turn takes its nearest unlocked item not taken yet
+    (straight-line distance between the items' mean positions; an unlocked edited item is its
+    own nearest), until ``size`` items: the territories around each edit may rebalance with
+    their neighbours. Locked items are fixed whatever the neighbourhood, so none is spent on
+    them; with more edited items than ``size``, every k-th one is a seed.
+
+    Parameters
+    ----------
+    instance
+        The instance (account positions).
+    mp
+        The model problem (its ``fixed`` items are the locked ones).
+    edited
+        Mask over the rows of ``mp``.
+    size
+        Most items freed.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Sorted item indices; ``None`` when nothing is edited or when every unlocked item fits
+        in ``size`` (the whole model is then re-optimized).
+    """
+    rows, p = mp.rows, mp.problem
+    seeds = np.unique(rows.bundle[np.asarray(edited, dtype=bool)])
+    movable = np.flatnonzero(p.fixed < 0)
+    if len(seeds) == 0 or len(movable) <= size:
+        return None
+    acc = instance.accounts
+    lat, lon = acc.lat[rows.account], acc.lon[rows.account]
+    n = np.bincount(rows.bundle, minlength=p.n_items).clip(1)
+    y = np.bincount(rows.bundle, weights=lat, minlength=p.n_items) / n
+    x = np.bincount(rows.bundle, weights=lon, minlength=p.n_items) / n * np.cos(np.radians(np.mean(y)))
+    seeds = seeds[:: -(-len(seeds) // size)]
+    from scipy.spatial import cKDTree
+
+    k = min(len(movable), 3 * -(-size // len(seeds)))  # neighbours overlap: ask for more
+    _, near = cKDTree(np.c_[x[movable], y[movable]]).query(np.c_[x[seeds], y[seeds]], k=k)
+    order = movable[np.asarray(near).reshape(len(seeds), -1).T.ravel()]  # round-robin, nearest first
+    _, first = np.unique(order, return_index=True)
+    return np.sort(order[np.sort(first)][:size])
 
 
 def _current_choice(p: AssignmentProblem) -> NDArray[np.int64] | None:
@@ -243,26 +314,34 @@ def _plain(p: AssignmentProblem) -> NDArray[np.int64]:
 
 
 def _from_current(problem: AssignmentProblem, snapped: AssignmentProblem, scales: Scales,
-                  start: NDArray[np.int64], params: SolveParams, deadline: float) -> AssignmentSolution:
-    """CP-SAT on the whole model from the session's (feasible) alignment as its hint.
+                  start: NDArray[np.int64], params: SolveParams, deadline: float,
+                  free: NDArray[np.int64] | None = None) -> AssignmentSolution:
+    """CP-SAT from the session's (feasible) alignment as its hint, on the whole model or on
+    the ``free`` items only (the others keep their seller).
 
     Around a few edits the session's alignment is a far better start than the pipeline's LP
     rounding, and it skips the LP and the start heuristics, whose time grows with the model:
     the answer comes within the time limit. CP-SAT keeps the hint when it finds nothing better.
+    On a neighbourhood, CP-SAT's "optimal" and "infeasible" are the neighbourhood's only:
+    the answer is then "feasible" (the start is feasible, so it stands), with no bound.
     """
     t0 = time.perf_counter()
-    model = AssignmentModel(snapped, scales, base=start)
+    model = AssignmentModel(snapped, scales, free=free, base=start)
     report = params.on_solution
     cb = (lambda obj: report(time.perf_counter() - t0, obj)) if report is not None else None
     # what is left of the user's limit once the model is built (a little kept to answer)
     left = max(0.3, deadline - time.perf_counter() - 0.2)
     out = solve_model(model, left, params.workers, params.seed, None, False, cb)
-    if out.status == cp_model.INFEASIBLE:
+    whole = free is None
+    if out.status == cp_model.INFEASIBLE and whole:
         raise InfeasibleError("CP-SAT proved that the locks, the move cap and the balance cannot all hold")
     choice = start if out.choice is None else out.choice
     ev = evaluate(problem, choice)
-    status = SolveStatus.OPTIMAL if out.status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
-    return AssignmentSolution(status, choice, ev.objective, min(out.bound, ev.objective), float("nan"),
+    if not ev.feasible:  # never propose worse than the feasible start
+        choice, ev = start, evaluate(problem, start)
+    status = SolveStatus.OPTIMAL if out.status == cp_model.OPTIMAL and whole else SolveStatus.FEASIBLE
+    bound = min(out.bound, ev.objective) if whole else float("nan")
+    return AssignmentSolution(status, choice, ev.objective, bound, float("nan"),
                               time.perf_counter() - t0, False, out.objective, STOP.is_set())
 
 

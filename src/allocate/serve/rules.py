@@ -127,7 +127,7 @@ def find_breaches(
         if live.workload[s] > sel.capacity_h[s] + 1e-6:
             out.append(Breach("over_capacity", sel.ids[s], (), (
                 f"{sel.names[s]} carries {live.workload[s]:.1f} h/week for a capacity of "
-                f"{sel.capacity_h[s]:.1f} h/week (over by {live.workload[s] - sel.capacity_h[s]:.1f} h)")))
+                f"{sel.capacity_h[s]:.1f} h/week (over by {_hours(live.workload[s] - sel.capacity_h[s])})")))
         if sel.max_accounts[s] >= 0 and live.accounts[s] > sel.max_accounts[s]:
             out.append(Breach("max_accounts", sel.ids[s], (), (
                 f"{sel.names[s]} holds {live.accounts[s]} accounts, more than the {sel.max_accounts[s]} allowed")))
@@ -173,3 +173,10 @@ def _group_splits(instance: Instance, account: NDArray[np.int64], seller: NDArra
             f"multi-site group {acc.group_ids[gi]} is split between {', '.join(owners)}: "
             "one owner per group")))
     return out
+
+
+def _hours(h: float) -> str:
+    """A small excess written so that it never reads ``0.0 h`` (two decimals, or ``< 0.01 h``)."""
+    if h >= 0.05:
+        return f"{h:.1f} h"
+    return f"{h:.2f} h" if h >= 0.005 else "< 0.01 h"

@@ -3,9 +3,11 @@
 The session holds the organization model's rows (:class:`~allocate.organize.items.Rows`), the
 seller of each row, a lock per row and the :class:`~allocate.serve.live.LiveKpis` of that
 alignment. Every change is a :class:`Step` (the rows, their sellers and locks before and
-after), so undo and redo replay a step backwards or forwards. ``version`` counts the changes:
-a client that sends an older version gets :class:`StaleVersion` (HTTP 409), so two browser
-tabs never overwrite each other's edits unknowingly.
+after), so undo and redo replay a step backwards or forwards, and every step applied (undo and
+redo too) is written in the session's journal, saved as a version's edits file (see
+:mod:`allocate.serve.edits`). ``version`` counts the changes: a client that sends an older
+version gets :class:`StaleVersion` (HTTP 409), so two browser tabs never overwrite each
+other's edits unknowingly.
 
 A *team* is the key of the rows (a role in the roles model, a product line in the
 value-proposition model; one team ``""`` for whole-account models): one team is shown at a
@@ -26,6 +28,7 @@ from allocate.core.instance import Instance
 from allocate.core.result import Alignment
 from allocate.core.scenario import Scenario
 from allocate.organize.items import ModelProblem
+from allocate.serve.edits import note_words, parse_note
 from allocate.serve.live import LiveKpis
 from allocate.serve.rules import Breach, eligible_matrix, find_breaches
 from allocate.serve.territory import TerritoryPieces
@@ -134,10 +137,13 @@ class Session:
         Seller of each row of ``mp`` at the start (a saved version or today's).
     source
         Label of where that alignment came from (a run folder, or ``today``).
+    history
+        The journal of that version (its edits file's lines): kept at the head of this
+        session's journal, and its last lock state of each row applied.
     """
 
     def __init__(self, instance: Instance, scenario: Scenario, mp: ModelProblem,
-                 sellers: NDArray[np.int64], source: str) -> None:
+                 sellers: NDArray[np.int64], source: str, history: list[dict[str, Any]] | None = None) -> None:
         self.lock = threading.RLock()
         self.instance = instance
         self.scenario = scenario
@@ -163,11 +169,12 @@ class Session:
         self.version = 0
         self._breach_cache: dict[tuple[int, str], list[Breach]] = {}
         self._team_may: dict[str, NDArray[np.bool_]] = {}
-        self._open(sellers, source)
+        self._open(sellers, source, history)
 
     # -- opening, reset ---------------------------------------------------------------
-    def _open(self, sellers: NDArray[np.int64], source: str) -> None:
+    def _open(self, sellers: NDArray[np.int64], source: str, history: list[dict[str, Any]] | None = None) -> None:
         self.source = source
+        self.opened_from = source
         self.base = np.array(sellers, dtype=np.int64)
         self.live = LiveKpis(self.instance, self.rows, self.base)
         self.pieces: dict[str, TerritoryPieces] = {}
@@ -176,16 +183,30 @@ class Session:
             for t, rr in self.team_rows.items():
                 self.pieces[t] = TerritoryPieces(units.neighbours, self._piece_unit[rr], self.base[rr])
         self.base_locked = np.asarray(self.instance.accounts.locked)[self.rows.account].copy()
+        self.history = list(history or [])
+        self._replay_locks(self.history)
         self.locked = self.base_locked.copy()
-        self.changed_at = np.zeros(len(self.rows))
-        self.note = np.array([""] * len(self.rows), dtype=object)
+        self.journal: list[tuple[Step, bool, NDArray[np.int64], NDArray[np.bool_], float]] = []
         self.undo_stack: list[Step] = []
         self.redo_stack: list[Step] = []
         self.version += 1
         self.mark_saved()
 
-    def reopen(self, sellers: NDArray[np.int64], source: str) -> None:
-        """Start over from another alignment (a saved version); history is cleared.
+    def _replay_locks(self, history: list[dict[str, Any]]) -> None:
+        """Each row's last lock state in ``history`` (lines naming unknown accounts are skipped)."""
+        for rec in history:
+            a = self.account_pos.get(str(rec.get("account_id", "")))
+            key, locked = parse_note(str(rec.get("note", "")))
+            if a is None or locked is None:
+                continue
+            for t, where in self.row_of.items():
+                if key is None or key == t:
+                    r = int(where[a])
+                    if r >= 0:
+                        self.base_locked[r] = locked
+
+    def reopen(self, sellers: NDArray[np.int64], source: str, history: list[dict[str, Any]] | None = None) -> None:
+        """Start over from another alignment (a saved version); undo and redo are cleared.
 
         Parameters
         ----------
@@ -193,9 +214,11 @@ class Session:
             Seller of each row.
         source
             Where it comes from.
+        history
+            Its journal (see :class:`Session`).
         """
         with self.lock:
-            self._open(sellers, source)
+            self._open(sellers, source, history)
 
     def mark_saved(self) -> None:
         """Take the current indicators as the reference of "change since the last save"."""
@@ -362,7 +385,7 @@ class Session:
         return self.seller_pos[seller_id]
 
     def assign(self, account_ids: list[str], seller_id: str, version: int | None,
-               team: str | None = None, lock: bool = True, note: str = "manual") -> NDArray[np.int64]:
+               team: str | None = None, lock: bool = True, note: str = "assign") -> NDArray[np.int64]:
         """Give the accounts' rows of ``team`` to ``seller_id`` (locked by default).
 
         Returns
@@ -439,6 +462,7 @@ class Session:
         sellers = step.seller_after if forward else step.seller_before
         locks = step.locked_after if forward else step.locked_before
         old = self.live.seller[step.rows].copy()
+        old_locks = self.locked[step.rows].copy()
         for t, pieces in self.pieces.items():
             mine = np.array([self.rows.key[r] == t for r in step.rows.tolist()], dtype=bool)
             if mine.any():
@@ -446,35 +470,36 @@ class Session:
                 pieces.move(self._piece_unit[rr], old[mine], np.asarray(sellers)[mine])
         self.live.move(step.rows, sellers)
         self.locked[step.rows] = locks
-        self.changed_at[step.rows] = time.time()
-        self.note[step.rows] = step.note if forward else "undo " + step.note
+        self.journal.append((step, forward, old, old_locks, time.time()))
         self.version += 1
 
     def edit_records(self) -> list[dict[str, Any]]:
-        """The rows edited since the version was opened: owner changes and new locks.
+        """The journal: the opened version's lines, then one line per row changed by each step.
 
         Returns
         -------
         list of dict
             ``account_id, from_seller, to_seller, at, note`` (``at`` in UTC ISO 8601; the
-            note names the team of a split model and ``locked`` when the row is locked).
+            note names the team of a split model, the action and the row's lock after it,
+            see :func:`allocate.serve.edits.note_words`). A row whose seller and lock a step
+            left as they were gets no line.
         """
-        acc, sel = self.instance.accounts, self.instance.sellers
-        out = []
-        changed = (self.live.seller != self.base) | (self.locked & ~self.base_locked)
-        for r in np.flatnonzero(changed).tolist():
-            note = [str(self.note[r])] if self.note[r] else []
-            if self.rows.key[r]:
-                note.insert(0, f"{self.rows.key_kind}={self.rows.key[r]}")
-            if self.locked[r]:
-                note.append("locked")
-            out.append({
-                "account_id": acc.ids[self.rows.account[r]],
-                "from_seller": sel.ids[self.base[r]],
-                "to_seller": sel.ids[self.live.seller[r]],
-                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.changed_at[r])),
-                "note": "; ".join(note),
-            })
+        acc, sel, rows = self.instance.accounts, self.instance.sellers, self.rows
+        out = [dict(rec) for rec in self.history]
+        for step, forward, old, old_locks, at in self.journal:
+            new = step.seller_after if forward else step.seller_before
+            locks = step.locked_after if forward else step.locked_before
+            action = step.note if forward else "undo " + step.note
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+            for k in np.flatnonzero((old != new) | (old_locks != locks)).tolist():
+                r = int(step.rows[k])
+                out.append({
+                    "account_id": acc.ids[rows.account[r]],
+                    "from_seller": sel.ids[old[k]],
+                    "to_seller": sel.ids[new[k]],
+                    "at": stamp,
+                    "note": note_words(rows.key_kind, rows.key[r], action, bool(locks[k])),
+                })
         return out
 
 

@@ -1,8 +1,9 @@
 """Versions of an edited alignment: run folders, saved whole and never overwritten.
 
 A version is an ordinary run folder (the files of ``allocate solve``, so ``map``, ``report``
-and ``schedule`` read it) plus :data:`~allocate.io.runfolder.EDITS`, the hand edits since
-the version it was opened from. It is written into a private temporary folder and published
+and ``schedule`` read it) plus :data:`~allocate.io.runfolder.EDITS`, the journal of the hand
+edits (every assign, lock, unlock, undo... since the version was first edited, see
+:mod:`allocate.serve.edits`). It is written into a private temporary folder and published
 with one ``rename`` (:func:`allocate.io.atomic.atomic_rename_dir`): a server killed while
 saving leaves the previous versions whole and no half-written one. A name already taken gets
 a ``-2``, ``-3``... suffix; request names are checked against :data:`NAME_PATTERN` so that
@@ -20,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from allocate.align.check import check_alignment
 from allocate.analysis.kpi import alignment_kpis, choice_of, with_quotas
 from allocate.core.errors import InputError
 from allocate.core.instance import Instance
@@ -54,7 +56,8 @@ class Version:
     path: Path
 
     def describe(self) -> dict[str, Any]:
-        """Name, model, edits and the headline KPIs from its :data:`KPIS` (JSON-ready)."""
+        """Name, model, edits, status, hard rules broken and the headline KPIs from its
+        :data:`KPIS` (JSON-ready)."""
         meta = read_kpis(self.path, strict=False)
         raw = meta.get("totals")
         totals: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -67,6 +70,8 @@ class Version:
             "moves": totals.get("moves"),
             "workload_cv": (totals.get("workload") or {}).get("cv"),
             "overloaded_sellers": totals.get("overloaded_sellers"),
+            "status": meta.get("status"),
+            "breaches": len(meta.get("breaches") or []),
         }
 
 
@@ -138,18 +143,23 @@ class VersionStore:
             choice = choice_of(mp, alignment)
             ev = evaluate(mp.problem, choice) if (choice >= 0).all() else None
             objective = ev.objective if ev else math.nan
-            status = SolveStatus.FEASIBLE if ev is not None and ev.feasible else SolveStatus.UNKNOWN
+            # hand edits may break hard rules (shown, never refused): saved all the same,
+            # "feasible" only when the independent checker finds no breach
+            report = check_alignment(inst, alignment, sc)
+            ok = ev is not None and ev.feasible and report.ok
+            status = SolveStatus.FEASIBLE if ok else SolveStatus.UNKNOWN
+            breaches = report.breaches or (() if ok else ("the model's constraints are not all met",))
             result = Result(status=status, objective=objective, best_bound=math.nan, lp_bound=math.nan,
                             wall_s=0.0, alignment=alignment, scenario=sc, deterministic=True,
-                            solver_objective=objective)
+                            solver_objective=objective, breaches=breaches)
             edits = session.edit_records()
             self.root.mkdir(parents=True, exist_ok=True)
             while True:
                 final = self.root / self.free_name(name)
                 tmp = new_scenario_tmp(self.root, final.name)
                 write_run_files(tmp, inst, result, kpis, extra={
-                    "instance_dir": inst.source_dir, "edited_from": session.source, "edits": len(edits),
-                })
+                    "instance_dir": inst.source_dir, "edited_from": session.opened_from, "edits": len(edits),
+                }, hand_edited=True)
                 write_csv(tmp / EDITS, pd.DataFrame(edits, columns=EDIT_COLUMNS))
                 if atomic_rename_dir(tmp, final):
                     break

@@ -21,14 +21,15 @@ from allocate.align.solve import solve as solve_workflow
 from allocate.core.instance import Instance
 from allocate.core.scenario import PRESETS, BalanceSpec, Scenario
 from allocate.io import read_instance
-from allocate.io.runfolder import read_run
+from allocate.io.runfolder import EDITS, account_owner, read_run
 from allocate.organize.presets import build_model
 from allocate.publish.maps import save_run_map
 from allocate.publish.maps.colors import greedy_colors
 from allocate.publish.report import write_report
+from allocate.serve.edits import read_history
 from allocate.serve.jobs import Job, JobRunner
 from allocate.serve.live import LiveKpis
-from allocate.serve.reoptimize import Proposal, reoptimize
+from allocate.serve.reoptimize import NoProposal, Proposal, reoptimize
 from allocate.serve.session import (
     BadEdit,
     Session,
@@ -98,7 +99,8 @@ class Workspace:
         if runs:
             sc, alignment = read_version(runs[0], inst)
             mp = build_model(inst, sc)
-            session = Session(inst, sc, mp, sellers_from_alignment(mp, alignment), runs[0].resolve().name)
+            session = Session(inst, sc, mp, sellers_from_alignment(mp, alignment), runs[0].resolve().name,
+                              read_history(runs[0] / EDITS))
         else:
             sc = Scenario()
             mp = build_model(inst, sc)
@@ -191,11 +193,12 @@ class Workspace:
         s = self.session
         with s.lock:
             seller, locked, version = s.live.seller.copy(), s.locked.copy(), s.version
+            edited = (seller != s.base) | (locked != s.base_locked)
             inst, sc, mp = s.instance, s.scenario, s.mp
 
         def work(on_solution: Any) -> Proposal:
             return reoptimize(inst, sc, mp, seller, locked, time_limit_s=time_limit_s,
-                              max_moves=max_moves, on_solution=on_solution)
+                              max_moves=max_moves, on_solution=on_solution, edited=edited)
 
         return self.jobs.start("optimize", version, time_limit_s, work)
 
@@ -212,6 +215,12 @@ class Workspace:
             t0 = time.perf_counter()
             mp = build_model(inst, scenario)
             res = solve_workflow(inst, scenario)
+            if not res.is_solution:  # never offer an alignment that breaks the rules as a proposal
+                raise NoProposal(
+                    f"no alignment meeting every hard rule was found in {scenario.time_limit_s:g} s "
+                    f"({res.status.value}): allow more time or loosen the scenario"
+                    + (f"; {res.breaches[0]}" if res.breaches else "")
+                )
             after = sellers_from_alignment(mp, res.alignment)
             if same:
                 changed = np.flatnonzero(after != seller)
@@ -273,6 +282,7 @@ class Workspace:
             for r, b, a in zip(p.rows[:2000].tolist(), p.before[:2000].tolist(), p.after[:2000].tolist(), strict=True)
         ]
         return {"moves": len(p.rows), "changes": changes, "status": p.status, "wall_s": round(p.wall_s, 3),
+                "free_items": p.free_items,
                 "totals": p.totals, "locks_not_applied": list(p.locks_not_applied), "interrupted": p.interrupted}
 
     # -- scenario ------------------------------------------------------------------------
@@ -312,31 +322,51 @@ class Workspace:
         """Open the version called ``name`` (its model may differ: a new session then)."""
         v = self.store.get(name)
         sc, alignment = read_version(v.path, self.instance)
+        history = read_history(v.path / EDITS)
         s = self.session
         with s.lock:
             if sc.model == s.mp.name:
-                s.reopen(sellers_from_alignment(s.mp, alignment), v.name)
+                s.reopen(sellers_from_alignment(s.mp, alignment), v.name, history)
                 s.scenario = sc
             else:
                 mp = build_model(self.instance, sc)
-                self.session = Session(self.instance, sc, mp, sellers_from_alignment(mp, alignment), v.name)
+                self.session = Session(self.instance, sc, mp, sellers_from_alignment(mp, alignment), v.name, history)
                 self.session.version = s.version + 1
         return self.session
 
     def compare(self, a: str, b: str) -> dict[str, Any]:
-        """Two versions side by side: their KPIs and the accounts whose owner differs."""
+        """Two versions side by side: their KPIs and the accounts whose owner differs.
+
+        Rows are matched by account and team; two versions whose rows are keyed differently
+        (models that split accounts in other ways) are compared on each account's first
+        owner (``by_account`` is then true), with ``team`` empty.
+        """
         va, vb = self.store.get(a), self.store.get(b)
         ra, rb = read_run(va.path, self.instance), read_run(vb.path, self.instance)
         acc, sel = self.instance.accounts, self.instance.sellers
-        own_a = {(int(x), k): int(s) for x, k, s in zip(ra.alignment.account, ra.alignment.key, ra.alignment.seller, strict=True)}
+        by_account = ra.alignment.key_kind != rb.alignment.key_kind
+        if by_account:
+            pairs_a = [((x, ""), s_) for x, s_ in enumerate(account_owner(self.instance, ra.alignment).tolist())]
+            pairs_b = [((x, ""), s_) for x, s_ in enumerate(account_owner(self.instance, rb.alignment).tolist())]
+        else:
+            pairs_a = [((int(x), k), int(s_)) for x, k, s_ in zip(ra.alignment.account, ra.alignment.key, ra.alignment.seller, strict=True)]
+            pairs_b = [((int(x), k), int(s_)) for x, k, s_ in zip(rb.alignment.account, rb.alignment.key, rb.alignment.seller, strict=True)]
+        own_a = dict(pairs_a)
         changed = []
-        for x, k, s in zip(rb.alignment.account.tolist(), rb.alignment.key, rb.alignment.seller.tolist(), strict=True):
+        for (x, k), s_ in pairs_b:
             before = own_a.get((x, k))
-            if before is not None and before != s:
+            if before is not None and before != s_:
                 changed.append({"account_id": acc.ids[x], "team": k, "lat": float(acc.lat[x]), "lon": float(acc.lon[x]),
-                                "a_seller": sel.ids[before] if before >= 0 else "", "b_seller": sel.ids[s] if s >= 0 else ""})
-        return {"a": va.describe(), "b": vb.describe(), "changed": len(changed), "changes": changed[:5000],
-                "sellers_a": ra.sellers.to_dict(orient="records"), "sellers_b": rb.sellers.to_dict(orient="records")}
+                                "a_seller": sel.ids[before] if before >= 0 else "", "b_seller": sel.ids[s_] if s_ >= 0 else ""})
+        names = dict(zip(sel.ids, sel.names, strict=True))
+        tables = []
+        for r in (ra, rb):
+            rec = r.sellers.to_dict(orient="records")
+            for row in rec:
+                row.setdefault("name", names.get(str(row.get("seller_id")), ""))
+            tables.append(rec)
+        return {"a": _headline(va.describe(), ra.totals), "b": _headline(vb.describe(), rb.totals), "changed": len(changed),
+                "changes": changed[:5000], "sellers_a": tables[0], "sellers_b": tables[1], "by_account": by_account}
 
     def publish(self, name: str) -> tuple[Path, Path]:
         """Publish the version ``name`` with the map and report writers (offline Leaflet).
@@ -351,6 +381,14 @@ class Workspace:
         page = save_run_map(self.store.root / "maps" / f"{v.name}.html", self.instance, run, offline=True, tiles=None)
         report = write_report([run], self.instance, self.store.root / "reports" / v.name, offline=True)
         return page, report
+
+
+def _headline(described: dict[str, Any], totals: dict[str, Any]) -> dict[str, Any]:
+    """A version's description with the other totals the panel shows (from its :data:`KPIS`)."""
+    wl = totals.get("workload")
+    return {**described, "total_workload_h": totals.get("total_workload_h"),
+            "workload_max_min": wl.get("max_min_ratio") if isinstance(wl, dict) else None,
+            "split_territories": totals.get("non_contiguous_territories")}
 
 
 __all__ = ["BadEdit", "StaleVersion", "Workspace"]

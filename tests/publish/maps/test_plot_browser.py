@@ -13,7 +13,7 @@ from allocate.cli import app
 from allocate.core.geo import territory_polygons
 from allocate.io import read_instance
 from allocate.io.runfolder import account_owner, read_run
-from allocate.publish.maps import changed_owner, plot_comparison, save_map
+from allocate.publish.maps import changed_owner, plot_comparison, plot_territories, save_map
 from tests.publish.publishing import COUNT_JS, PIXELS_JS, XSS, PageWatch
 
 pytestmark = pytest.mark.browser
@@ -171,5 +171,48 @@ def test_changed_owners_are_ringed_on_demand(
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
         for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] > 150 && d[i + 2] > 60) n++; return n; })""")
     assert len(rings) == 2 and all(n > 12 * 20 for n in rings)  # magenta rings on both panes
+    assert not watch.errors and not watch.dialogs
+    page.close()
+
+
+def test_switching_team_filters_the_legend_and_recolours_accounts(
+    browser, published: dict[str, Path], tmp_path: Path
+) -> None:  # noqa: ANN001
+    inst = read_instance(published["instance"])
+    base = read_run(published["geo"], inst).alignment
+    n = len(inst.accounts)
+    # a split alignment: an AE row (S1 or S2) and a CSM row (S3) per account
+    acc = np.arange(n)
+    ae = np.where(acc % 2 == 0, 0, 1)
+    split = dataclasses.replace(
+        base,
+        model="roles",
+        account=np.r_[acc, acc],
+        seller=np.r_[ae, np.full(n, 2)],
+        key=tuple(["AE"] * n + ["CSM"] * n),
+        key_kind="role",
+    )
+    save_map(plot_territories(split, inst, tiles=None), tmp_path / "roles.html", offline=True)
+    page, watch = _open(browser, tmp_path / "roles.html")
+    names = inst.sellers.names
+
+    def legend() -> list[str]:
+        return page.evaluate(
+            """() => Array.from(document.querySelectorAll('.allocate-legend tr'))
+                .filter(r => r.style.display !== 'none').map(r => r.cells[1].textContent)"""
+        )
+
+    def colours() -> set[int]:
+        return set(page.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
+            const out = []; m.eachLayer(l => { if (l._d && l._d.ts) out.push(...l._d.s); }); return out; }"""))
+
+    # AE first: its two sellers only, and every account in an AE seller's colour
+    assert sorted(x.split(" ")[0] for x in legend()) == sorted(names[s].split(" ")[0] for s in (0, 1))
+    assert colours() == {0, 1}
+    page.locator(".leaflet-control-layers-base input[type=radio]").nth(1).check()
+    page.wait_for_timeout(100)
+    assert [x.split(" ")[0] for x in legend()] == [names[2].split(" ")[0]]
+    assert colours() == {2}
+    assert page.locator(".allocate-legend .allocate-team-n").first.text_content() == "1"
     assert not watch.errors and not watch.dialogs
     page.close()

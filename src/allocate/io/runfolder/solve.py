@@ -60,7 +60,12 @@ def alignment_frame(instance: Instance, alignment: Alignment) -> pd.DataFrame:
 
 
 def write_run(
-    out: Path, instance: Instance, result: Result, kpis: Kpis, extra: dict[str, Any] | None = None
+    out: Path,
+    instance: Instance,
+    result: Result,
+    kpis: Kpis,
+    extra: dict[str, Any] | None = None,
+    hand_edited: bool = False,
 ) -> list[Path]:
     """Write the outputs of one solve as the run folder ``out``, as one unit.
 
@@ -83,6 +88,10 @@ def write_run(
         sets quotas).
     extra
         Keys added to :data:`KPIS` (e.g. ``instance_dir``, a batch scenario's id).
+    hand_edited
+        An alignment edited by hand (a version saved by ``allocate serve``): written even
+        when it breaks hard rules (the user's choice, shown to them), with its status (not
+        a solution: ``unknown``) and the ``breaches`` listed in :data:`KPIS`.
 
     Returns
     -------
@@ -94,19 +103,19 @@ def write_run(
     ------
     NoSolutionError
         When ``result`` is no solution (its alignment breaks a hard rule, or its status is
-        neither optimal nor feasible): nothing is written.
+        neither optimal nor feasible) and not ``hand_edited``: nothing is written.
     InputError
         When ``out`` cannot be written or is a folder that allocate did not write.
     """
-    _check_solution(result)
+    _check_solution(result, hand_edited)
     out = check_out_dir(Path(out), option="write_run(out)")
     with writing(out) as tmp:
-        names = [p.name for p in write_run_files(tmp, instance, result, kpis, extra)]
+        names = [p.name for p in write_run_files(tmp, instance, result, kpis, extra, hand_edited)]
     return [out / n for n in names]
 
 
-def _check_solution(result: Result) -> None:
-    if not result.is_solution:
+def _check_solution(result: Result, hand_edited: bool = False) -> None:
+    if not result.is_solution and not hand_edited:
         raise NoSolutionError(
             f"no valid solution found ({result.status.value}): no alignment meeting every hard "
             "rule was found in the time limit, and none was proven impossible",
@@ -115,7 +124,12 @@ def _check_solution(result: Result) -> None:
 
 
 def write_run_files(
-    folder: Path, instance: Instance, result: Result, kpis: Kpis, extra: dict[str, Any] | None = None
+    folder: Path,
+    instance: Instance,
+    result: Result,
+    kpis: Kpis,
+    extra: dict[str, Any] | None = None,
+    hand_edited: bool = False,
 ) -> list[Path]:
     """Write the files of one solve into ``folder``, a folder its caller stages (each file atomically).
 
@@ -127,7 +141,7 @@ def write_run_files(
     ----------
     folder
         Where to write (created).
-    instance, result, kpis, extra
+    instance, result, kpis, extra, hand_edited
         As :func:`write_run`.
 
     Returns
@@ -138,9 +152,9 @@ def write_run_files(
     Raises
     ------
     NoSolutionError
-        When ``result`` is no solution: nothing is written.
+        When ``result`` is no solution and not ``hand_edited``: nothing is written.
     """
-    _check_solution(result)
+    _check_solution(result, hand_edited)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -150,7 +164,7 @@ def write_run_files(
     p = out / SELLERS_KPIS
     write_csv(p, kpis.sellers)
     written.append(p)
-    data = {
+    data: dict[str, Any] = {
         "instance": instance.name,
         "instance_dir": instance.source_dir,
         "model": result.alignment.model,
@@ -167,6 +181,8 @@ def write_run_files(
         "sellers": kpis.sellers.to_dict(orient="records"),
         "totals": kpis.totals,
     }
+    if result.breaches:
+        data["breaches"] = list(result.breaches)
     if result.clock_stopped:
         data["deterministic_note"] = "the wall-clock safety net stopped: " + ", ".join(
             result.clock_stopped

@@ -280,7 +280,8 @@ window.allocatePointsClass = function () {
         ctx.strokeStyle = this._d.color; ctx.globalAlpha = 1; ctx.stroke();
         return;
       }
-      ctx.globalAlpha = 0.85;
+      // in a split model an account without a row in the team shown is faint (not uncovered)
+      ctx.globalAlpha = col < 0 && this._d.ts ? 0.25 : 0.85;
       ctx.fillStyle = col >= 0 ? this._d.colors[col] : '#6b7280';
       ctx.fill();
       ctx.globalAlpha = 0.9;
@@ -487,6 +488,48 @@ class HtmlControl(MacroElement):
         self.payload = js_data(html_text)
         self.position = position
         self.css_class = css_class
+
+
+class TeamSwitch(MacroElement):
+    """Shows one team everywhere when its territories are picked in the layer control.
+
+    On ``baselayerchange`` to the layer called ``layer_names[k]``: the legend rows of the
+    other teams are hidden (rows carry ``data-team``, see
+    :func:`~allocate.publish.maps.legend.legend_html`), and account layers that carry ``ts``
+    (an owner per team, split models) take ``ts[k]`` as their colours and redraw.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var map = {{ this._parent.get_name() }}, names = {{ this.names }}, teams = {{ this.teams }};
+          map.on('baselayerchange', function (e) {
+            var k = names.indexOf(e.name);
+            if (k < 0) { return; }
+            var box = map.getContainer(), n = 0;
+            box.querySelectorAll('tr[data-team]').forEach(function (row) {
+              var mine = row.getAttribute('data-team') === teams[k];
+              row.style.display = mine ? '' : 'none';
+              if (mine) { n++; }
+            });
+            box.querySelectorAll('.allocate-team-n').forEach(function (el) { el.textContent = n; });
+            map.eachLayer(function (l) {
+              if (l._d && l._d.ts) { l._d.s = l._d.ts[k]; if (l._draw) { l._draw(); } }
+            });
+            map.allocateTeam = teams[k];
+          });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer_names: list[str], teams: list[str]) -> None:
+        super().__init__()
+        self._name = "TeamSwitch"
+        # folium hands the layer control the escaped names: compare with those
+        self.names = js_data([esc(n) for n in layer_names])
+        self.teams = js_data(list(teams))
 
 
 class DrawnFlag(MacroElement):

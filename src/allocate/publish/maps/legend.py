@@ -65,7 +65,11 @@ def title_html(
 
 
 def legend_html(
-    instance: Instance, colors: Sequence[str], table: pd.DataFrame, show_changed: bool
+    instance: Instance,
+    colors: Sequence[str],
+    table: pd.DataFrame,
+    show_changed: bool,
+    teams: Sequence[tuple[str, Sequence[int]]] | None = None,
 ) -> str:
     """The legend, folded by default: one row per seller (colour, workload against capacity, utilization), then the symbols.
 
@@ -79,6 +83,10 @@ def legend_html(
         The per-seller table.
     show_changed
         Explain the outline of the area whose owner changes.
+    teams
+        Per team shown on the map, its name and its sellers: the rows carry the team
+        (``data-team``) and only the first team's are shown at first (the page shows the
+        team picked in the layer control). ``None``: every seller, once.
 
     Returns
     -------
@@ -86,17 +94,15 @@ def legend_html(
         HTML.
     """
     sel = instance.sellers
-    rows = []
-    for s in range(len(sel)):
-        r = table.loc[s]
-        util = r["utilization"]
-        over = ' class="num over"' if pd.notna(util) and util > 1.0 + 1e-6 else ' class="num"'
-        rows.append(
-            f'<tr><td><span class="allocate-swatch" style="background:{esc(colors[s])}"></span></td>'
-            f'<td>{esc(sel.names[s])} <span style="color:#6b7280">{esc(sel.role[s])}</span></td>'
-            f'<td class="num">{fmt_num(r["workload_h"])}/{fmt_num(r["capacity_h"], 0)} h</td>'
-            f"<td{over}>{fmt_num(100 * util, 0)} %</td></tr>"
-        )
+    many = teams is not None and len(teams) > 1
+    groups: list[tuple[str, Sequence[int]]] = (
+        list(teams) if teams is not None and many else [("", range(len(sel)))]
+    )
+    rows: list[str] = []
+    for k, (team, members) in enumerate(groups):
+        attrs = f' data-team="{esc(team)}"' if many else ""
+        attrs += ' style="display:none"' if k > 0 else ""
+        rows.extend(_seller_row(instance, colors, table, s, attrs) for s in members)
     sym = [
         '<div><svg width="14" height="14"><circle cx="7" cy="7" r="3" fill="#6b7280"/></svg>'
         '<svg width="16" height="16"><circle cx="8" cy="8" r="7" fill="#6b7280"/></svg> account, size = potential</div>',
@@ -111,10 +117,27 @@ def legend_html(
             'stroke-width="2" stroke-dasharray="6 4"/></svg> area whose owner changes</div>'
         )
     return (
-        f"<details><summary><h2>Sellers · workload per week ({len(sel):,})</h2></summary><table>"
+        "<details><summary><h2>Sellers · workload per week "
+        f'(<span class="allocate-team-n">{len(groups[0][1]):,}</span>)</h2></summary><table>'
         + "".join(rows)
         + "</table>"
         + '<div class="allocate-sym">'
         + "".join(sym)
         + "</div></details>"
+    )
+
+
+def _seller_row(
+    instance: Instance, colors: Sequence[str], table: pd.DataFrame, s: int, attrs: str
+) -> str:
+    """One legend row: colour, name and role, workload against capacity, utilization."""
+    sel = instance.sellers
+    r = table.loc[s]
+    util = r["utilization"]
+    over = ' class="num over"' if pd.notna(util) and util > 1.0 + 1e-6 else ' class="num"'
+    return (
+        f'<tr{attrs}><td><span class="allocate-swatch" style="background:{esc(colors[s])}"></span></td>'
+        f'<td>{esc(sel.names[s])} <span style="color:#6b7280">{esc(sel.role[s])}</span></td>'
+        f'<td class="num">{fmt_num(r["workload_h"])}/{fmt_num(r["capacity_h"], 0)} h</td>'
+        f"<td{over}>{fmt_num(100 * util, 0)} %</td></tr>"
     )

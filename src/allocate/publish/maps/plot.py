@@ -5,8 +5,12 @@ see :mod:`allocate.publish.maps.colors`), accounts as points sized by potential 
 their seller (one canvas layer per segment, drawn in one pass, see
 :class:`~allocate.publish.maps.elements.AccountLayer`), multi-site groups linked by thin dashed lines and seller bases as
 dark square badges. Accounts are split into one layer per segment, so that each can be shown or
-hidden; territories into one base layer per role (team), so that one team is shown at a time
-(the radio buttons of the layer control): AE and CSM territories overlap by design.
+hidden; territories into one base layer per team, so that one team is shown at a time (the
+radio buttons of the layer control): AE and CSM territories overlap by design. A team is the
+row key of a split model (a role in ``roles``, a product line in ``value_proposition``: each
+team has its own owner per account, see :func:`team_owners`) or, in whole-account models, the
+sellers' role. Switching team (:class:`~allocate.publish.maps.elements.TeamSwitch`) recolours
+the accounts by their owner in that team and shows only that team's sellers in the legend.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -40,6 +45,7 @@ from allocate.publish.maps.elements import (
     HighlightLayer,
     HtmlControl,
     OutlineLayer,
+    TeamSwitch,
     TerritoryLayer,
 )
 from allocate.publish.maps.legend import CHANGED_COLOR, legend_html, title_html
@@ -122,6 +128,51 @@ def _radius(potential: np.ndarray) -> np.ndarray:
     return np.round(2.5 + 6.5 * np.sqrt(np.clip(potential / top, 0.0, 1.0)), 1)
 
 
+@dataclass(frozen=True)
+class Team:
+    """One team of a map: its name, the seller of each account in it, its territories."""
+
+    name: str
+    owner: np.ndarray
+    territories: dict[int, object]
+
+
+def team_owners(instance: Instance, alignment: Alignment) -> list[Team]:
+    """The teams of an alignment, in the order of the layer control (the first one shown first).
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    alignment
+        The alignment drawn.
+
+    Returns
+    -------
+    list of Team
+        Split models (a row key): one team per key, each account's owner the seller of its
+        row of that key (``-1`` without one). Whole-account models: one team per role of the
+        sellers holding a territory, all with the account's one owner; one team named ``""``
+        when no seller holds a territory.
+    """
+    sel = instance.sellers
+    if alignment.key_kind:
+        out = []
+        keys = np.asarray(alignment.key, dtype=object)
+        for k in sorted(set(alignment.key)):
+            owner = np.full(len(instance.accounts), -1, dtype=np.int64)
+            rows = np.flatnonzero(keys == k)
+            owner[alignment.account[rows]] = alignment.seller[rows]
+            out.append(Team(str(k), owner, territory_polygons(instance, owner)))
+        return out
+    owner = account_owner(instance, alignment)
+    territories = territory_polygons(instance, owner)
+    by_role: dict[str, dict[int, object]] = defaultdict(dict)
+    for s_, geom in territories.items():
+        by_role[sel.role[s_]][s_] = geom
+    return [Team(role, owner, by_role[role]) for role in sorted(by_role)] or [Team("", owner, {})]
+
+
 def _segment_order(segments: Sequence[str]) -> list[str]:
     seen = sorted(set(segments))
     return [s for s in _SEGMENT_ORDER if s in seen] + [s for s in seen if s not in _SEGMENT_ORDER]
@@ -181,17 +232,22 @@ def plot_territories(
     """
     alignment = alignment_of(result)
     acc, sel = instance.accounts, instance.sellers
-    owner = account_owner(instance, alignment)
-    territories = territory_polygons(instance, owner)
-    colors = list(colors) if colors is not None else seller_colors(len(sel), territories)
+    teams = team_owners(instance, alignment)
+    owner = teams[0].owner
+    n_territories = sum(len(t.territories) for t in teams)
+    colors = (
+        list(colors)
+        if colors is not None
+        else seller_colors(len(sel), *(t.territories for t in teams))
+    )
     table = seller_table(instance, result, seller_kpis)
     if m is None:
         m = new_map(instance, tiles)
     _add_page_assets(m)
 
-    _add_territories(m, instance, territories, colors, table)
+    _add_territories(m, instance, teams, colors, table)
     _add_group_links(m, instance, owner)
-    _add_accounts(m, instance, owner, colors)
+    _add_accounts(m, instance, teams, colors, split=bool(alignment.key_kind))
     if changed_area is not None and not changed_area.is_empty:
         _add_changed_area(m, changed_area, 0 if changed is None else int(np.sum(changed)))
     if changed is not None and np.any(changed):
@@ -206,15 +262,23 @@ def plot_territories(
         )
         m.add_child(
             HtmlControl(
-                legend_html(instance, colors, table, changed is not None),
+                legend_html(
+                    instance,
+                    colors,
+                    table,
+                    changed is not None,
+                    teams=[(t.name, _team_sellers(instance, t)) for t in teams],
+                ),
                 "bottomright",
                 "allocate-legend",
             )
         )
     folium.LayerControl(position="topright", collapsed=collapsed_layers).add_to(m)
+    if len(teams) > 1:
+        m.add_child(TeamSwitch([_layer_name(t.name) for t in teams], [t.name for t in teams]))
     m.add_child(DrawnFlag())
     logger.info(
-        "map of %s: %d accounts, %d territories", alignment.model, len(acc), len(territories)
+        "map of %s: %d accounts, %d territories", alignment.model, len(acc), n_territories
     )
     return m
 
@@ -229,42 +293,60 @@ def _quota_line(r: Any) -> str:
     return f"<br>quota {fmt_num(quota, 0)}{short}"
 
 
+def _layer_name(team: str) -> str:
+    return f"Territories · {team}" if team else "Territories"
+
+
+def _team_sellers(instance: Instance, team: Team) -> list[int]:
+    """The sellers a team's legend lists: those holding accounts in it, and (whole-account
+    models, or idle sellers of a role named like the team) the sellers of its role."""
+    sel = instance.sellers
+    held = set(np.unique(team.owner[team.owner >= 0]).tolist())
+    return [s for s in range(len(sel)) if s in held or (team.name and sel.role[s] == team.name)]
+
+
 def _add_territories(
     m: folium.Map,
     instance: Instance,
-    territories: dict[int, object],
+    teams: list[Team],
     colors: Sequence[str],
     table: pd.DataFrame,
 ) -> None:
-    """One base layer per role: the layer control shows one team at a time (the first one first)."""
-    sel = instance.sellers
-    by_role: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for s, geom in territories.items():
-        r = table.loc[s]
-        tip = (
-            f'<div class="allocate-tip"><b>{esc(sel.names[s])}</b> <span class="muted">{esc(sel.role[s])}</span><br>'
-            f"workload {fmt_num(r['workload_h'])} h/week of {fmt_num(r['capacity_h'])} h<br>"
-            f"utilization {fmt_num(100 * r['utilization'], 0)} %<br>"
-            f"potential {fmt_num(r['potential'], 0)}<br>"
-            f"{fmt_num(r['accounts'], 0)} accounts{_quota_line(r)}</div>"
-        )
-        simple = geom.simplify(SIMPLIFY_DEG, preserve_topology=True)  # type: ignore[attr-defined]
-        by_role[sel.role[s]].append(
-            {
-                "type": "Feature",
-                "properties": {"color": colors[s], "tip": tip},
-                "geometry": round_floats(mapping(simple), 4),
-            }
-        )
-    for k, role in enumerate(sorted(by_role)):
+    """One base layer per team: the layer control shows one team at a time (the first one first)."""
+    for k, team in enumerate(teams):
+        features = [
+            _territory_feature(instance, s, geom, colors, table)
+            for s, geom in team.territories.items()
+        ]
         m.add_child(
             TerritoryLayer(
-                f"Territories · {role}",
-                {"type": "FeatureCollection", "features": by_role[role]},
+                _layer_name(team.name),
+                {"type": "FeatureCollection", "features": features},
                 show=k == 0,
                 overlay=False,
             )
         )
+
+
+def _territory_feature(
+    instance: Instance, s: int, geom: Any, colors: Sequence[str], table: pd.DataFrame
+) -> dict[str, Any]:
+    """A seller's territory as a GeoJSON feature with its tooltip (escaped)."""
+    sel = instance.sellers
+    r = table.loc[s]
+    tip = (
+        f'<div class="allocate-tip"><b>{esc(sel.names[s])}</b> <span class="muted">{esc(sel.role[s])}</span><br>'
+        f"workload {fmt_num(r['workload_h'])} h/week of {fmt_num(r['capacity_h'])} h<br>"
+        f"utilization {fmt_num(100 * r['utilization'], 0)} %<br>"
+        f"potential {fmt_num(r['potential'], 0)}<br>"
+        f"{fmt_num(r['accounts'], 0)} accounts{_quota_line(r)}</div>"
+    )
+    simple = geom.simplify(SIMPLIFY_DEG, preserve_topology=True)
+    return {
+        "type": "Feature",
+        "properties": {"color": colors[s], "tip": tip},
+        "geometry": round_floats(mapping(simple), 4),
+    }
 
 
 def _add_group_links(m: folium.Map, instance: Instance, owner: np.ndarray) -> None:
@@ -297,10 +379,15 @@ def _add_group_links(m: folium.Map, instance: Instance, owner: np.ndarray) -> No
 
 
 def _add_accounts(
-    m: folium.Map, instance: Instance, owner: np.ndarray, colors: Sequence[str]
+    m: folium.Map, instance: Instance, teams: list[Team], colors: Sequence[str], split: bool
 ) -> None:
-    """One point layer per segment; columns of numbers plus lookup tables keep the page small."""
+    """One point layer per segment; columns of numbers plus lookup tables keep the page small.
+
+    In a split model each layer also carries ``ts``, the owner of its accounts in every team:
+    :class:`~allocate.publish.maps.elements.TeamSwitch` recolours by the team shown.
+    """
     acc, sel = instance.accounts, instance.sellers
+    owner = teams[0].owner
     n = len(acc)
     travel = np.full(n, -1, dtype=np.int64)
     has = np.flatnonzero(owner >= 0)
@@ -345,6 +432,8 @@ def _add_accounts(
             "grp": np.asarray(acc.group)[members].astype(int).tolist(),
             "cur": np.asarray(acc.current_seller)[members].astype(int).tolist(),
         }
+        if split:
+            payload["ts"] = [t.owner[members].astype(int).tolist() for t in teams]
         m.add_child(AccountLayer(f"Accounts · {seg} ({len(members):,})", payload))
 
 

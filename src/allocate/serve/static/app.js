@@ -118,8 +118,9 @@
     return best;
   }
   function unitStyle(u) {
-    var o = unitOwner(u);
-    return { fillColor: o ? (S.colors[o] || "#999") : "#fff", fillOpacity: o ? 0.28 : 0.05, color: "#fff", weight: 0.6, opacity: 0.9 };
+    var o = unitOwner(u), hit = S.cmpUnits && S.cmpUnits[u];
+    return { fillColor: o ? (S.colors[o] || "#999") : "#fff", fillOpacity: o ? 0.28 : 0.05,
+             color: hit ? "#c026d3" : "#fff", weight: hit ? 2.5 : 0.6, opacity: hit ? 1 : 0.9 };
   }
   function recolorUnits(list) {
     if (!S.unitLayers) { return; }
@@ -143,9 +144,13 @@
     S.map.setView([46.5, 2.5], 5);
     S.map.createPane("units").style.zIndex = 350;  // under the accounts (overlay pane: 400)
     S.tip = L.tooltip({ direction: "top", offset: [0, -6] });
+    // a click selects the account under the mouse, else the accounts of the unit under it
     S.map.on("click", function (ev) {
-      var i = nearest(ev.containerPoint, 7);
-      if (i >= 0) { clickAccount(S.acc.id[i], ev.originalEvent && ev.originalEvent.shiftKey); }
+      if (S.dragged) { return; }  // the end of a box or lasso is no click
+      var i = nearest(ev.containerPoint, 7), shift = ev.originalEvent && ev.originalEvent.shiftKey;
+      if (i >= 0) { clickAccount(S.acc.id[i], shift); return; }
+      var u = unitAt(ev.latlng);
+      if (u !== null) { selectUnit(u, shift); }
     });
     S.map.on("contextmenu", function (ev) {
       var b = nearestBase(ev.containerPoint);
@@ -211,6 +216,32 @@
     }
   }
 
+  function unitAt(ll) {
+    if (!S.unitLayers) { return null; }
+    var keys = Object.keys(S.unitLayers);
+    for (var k = 0; k < keys.length; k++) {
+      var l = S.unitLayers[keys[k]];
+      if (l.getBounds && l.getBounds().contains(ll) && inPolygons(l.getLatLngs(), ll)) { return Number(keys[k]); }
+    }
+    return null;
+  }
+  // Leaflet's rings: [outer, hole...] for a polygon, a list of those for a multipolygon
+  function inPolygons(rings, ll) {
+    if (!rings.length) { return false; }
+    if (Array.isArray(rings[0]) && Array.isArray(rings[0][0])) {
+      return rings.some(function (poly) { return inPolygons(poly, ll); });
+    }
+    if (!Array.isArray(rings[0])) { return polyTest(rings)(ll); }
+    if (!polyTest(rings[0])(ll)) { return false; }
+    return !rings.slice(1).some(function (hole) { return polyTest(hole)(ll); });
+  }
+  function selectUnit(u, shift) {
+    if (!shift) { S.selected.clear(); }
+    var A = S.acc, n = 0;
+    for (var i = 0; i < A.id.length; i++) { if (A.unit[i] === u) { S.selected.add(A.id[i]); n++; } }
+    repaint(); updateSelection();
+    say(n + " account(s) of the unit " + (shift ? "added to the selection" : "selected"));
+  }
   function clickAccount(id, shift) {
     if (shift) {
       if (S.selected.has(id)) { S.selected.delete(id); } else { S.selected.add(id); }
@@ -243,6 +274,7 @@
       if (box) { pts[1] = ev.latlng; }
       var inside = box ? boxTest(L.latLngBounds(pts[0], pts[1])) : polyTest(pts);
       map.removeLayer(shape); pts = null; shape = null;
+      S.dragged = true; setTimeout(function () { S.dragged = false; }, 50);
       var add = 0, A = S.acc;
       for (var i = 0; i < A.id.length; i++) {
         if (!S.selected.has(A.id[i]) && inside(L.latLng(A.lat[i], A.lon[i]))) { S.selected.add(A.id[i]); add++; }
@@ -279,6 +311,7 @@
   }
   function render(st) {
     S.st = st;
+    S.dirty = Object.keys(st.totals_delta).some(function (k) { var d = st.totals_delta[k]; return d !== null && Math.abs(d) > 1e-9; });
     $("source").textContent = "model " + st.model + " · from " + st.source + " · version " + st.version;
     $("undo").disabled = !st.can_undo; $("redo").disabled = !st.can_redo;
     renderTeams(st); renderTarget(st); renderSellers(st); renderTotals(st); renderBreaches(st);
@@ -298,8 +331,11 @@
     st.sellers.forEach(function (s) { sel.appendChild(el("option", { value: s.seller_id, text: s.name + " (" + s.seller_id + ")" })); });
     if (keep) { sel.value = keep; }
   }
+  // the change since the last save under each figure; once anything changed, an unchanged
+  // figure says so (±0) rather than leaving a blank
   function delta(v, d, digits, invert) {
-    if (d === null || d === undefined || Math.abs(d) < 1e-9) { return el("span", { cls: "delta", text: "" }); }
+    if (d === null || d === undefined || !isFinite(d)) { return el("span", { cls: "delta", text: "" }); }
+    if (Number(fmt(Math.abs(d), digits)) === 0) { return el("span", { cls: "delta", text: S.dirty ? "±0" : "" }); }
     var up = d > 0;
     return el("span", { cls: "delta " + ((up !== !!invert) ? "up" : "down"), text: (up ? "+" : "") + fmt(d, digits) });
   }
@@ -402,7 +438,8 @@
   function showProposal(j) {
     var p = j.proposal, now = S.st.totals;
     $("proposal").hidden = false;
-    $("proposal-text").textContent = p.moves + " change(s) proposed (" + p.status + ", " + fmt(p.wall_s, 1) + " s)" +
+    $("proposal-text").textContent = p.moves + " change(s) proposed (" + p.status + ", " + fmt(p.wall_s, 1) + " s" +
+      (p.free_items ? ", the " + p.free_items + " items nearest to your edits re-optimized" : "") + ")" +
       (p.locks_not_applied.length ? "; locks not applied: " + p.locks_not_applied.length : "");
     var t = $("proposal-totals"); clear(t);
     t.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: "now" }), el("th", { text: "proposed" })]));
@@ -425,26 +462,68 @@
         var open = el("button", { text: "open" }), pub = el("button", { text: "publish" });
         open.addEventListener("click", function () { post("/api/open", { name: v.name }, true).then(loadVersions); });
         pub.addEventListener("click", function () { api("POST", "/api/publish", { name: v.name }).then(function (r) { say("published " + r.path + " and " + r.report); }).catch(handle); });
-        ul.appendChild(el("li", { "data-version": v.name }, [v.name + " · " + v.model + " · travel " + fmt(v.total_travel_h) + " · moves " + fmt(v.moves, 0) + (v.name === d.current ? " (open)" : "") + " ", open, pub]));
+        ul.appendChild(el("li", { "data-version": v.name }, [v.name + " · " + v.model + " · travel " + fmt(v.total_travel_h) + " · moves " + fmt(v.moves, 0) + (v.breaches ? " · " + v.breaches + " hard rule(s) broken" : "") + (v.name === d.current ? " (open)" : "") + " ", open, pub]));
         a.appendChild(el("option", { value: v.name, text: v.name })); b.appendChild(el("option", { value: v.name, text: v.name }));
       });
       if (d.versions.length > 1) { b.selectedIndex = d.versions.length - 1; }
     });
   }
+  // two versions side by side: the panel's KPIs for each, the sellers' workload and accounts,
+  // and on the map the units holding accounts that change owner outlined (rings only when few)
+  var CMP = [["total_travel_h", "travel h/week", 1], ["total_workload_h", "workload h/week", 1],
+    ["workload_cv", "workload CV", 3], ["workload_max_min", "workload max/min", 2], ["moves", "accounts moved", 0],
+    ["overloaded_sellers", "overloaded sellers", 0], ["split_territories", "split territories", 0],
+    ["breaches", "hard rules broken", 0]];
+  function clearCompare() {
+    if (S.marks) { S.map.removeLayer(S.marks); S.marks = null; }
+    var had = S.cmpUnits; S.cmpUnits = null;
+    if (had) { recolorUnits(Object.keys(had)); }
+    clear($("comparison"));
+  }
   function compare() {
     api("GET", "/api/compare?a=" + encodeURIComponent($("cmp-a").value) + "&b=" + encodeURIComponent($("cmp-b").value)).then(function (c) {
-      var box = $("comparison"); clear(box);
-      var t = el("table");
-      t.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: c.a.name }), el("th", { text: c.b.name })]));
-      [["total_travel_h", "travel h/week", 1], ["moves", "moves", 0], ["workload_cv", "workload CV", 3], ["overloaded_sellers", "overloaded", 0]].forEach(function (k) {
-        t.appendChild(el("tr", {}, [el("td", { text: k[1] }), el("td", { text: fmt(c.a[k[0]], k[2]) }), el("td", { text: fmt(c.b[k[0]], k[2]) })]));
+      clearCompare();
+      var box = $("comparison");
+      var t = el("table", { id: "cmp-totals" });
+      t.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: c.a.name }), el("th", { text: c.b.name }), el("th", { text: "change" })]));
+      CMP.forEach(function (k) {
+        var va = c.a[k[0]], vb = c.b[k[0]], d = (isFinite(va) && isFinite(vb) && va !== null && vb !== null) ? vb - va : null;
+        t.appendChild(el("tr", { "data-total": k[0] }, [el("td", { text: k[1] }), el("td", { text: fmt(va, k[2]) }), el("td", { text: fmt(vb, k[2]) }), el("td", {}, [delta(0, d, k[2])])]));
       });
       box.appendChild(t);
-      box.appendChild(el("p", { text: c.changed + " account(s) change owner between the two (outlined on the map)" }));
-      if (S.marks) { S.map.removeLayer(S.marks); }
+      var mine = c.changes.filter(function (x) { return !x.team || x.team === S.team; });
+      box.appendChild(el("p", { id: "cmp-count", text: c.changed + " account row(s) change owner between the two" +
+        (c.changed !== mine.length ? " (" + mine.length + " in team " + S.team + ")" : "") + ": their units are outlined on the map" +
+        (c.by_account ? " (the two models split accounts differently: each account's first owner is compared)" : "") }));
+      var sb = {}; c.sellers_b.forEach(function (r) { sb[r.seller_id] = r; });
+      var st = el("table", { id: "cmp-sellers" });
+      st.appendChild(el("tr", {}, [el("th", { text: "" }), el("th", { text: "seller" }), el("th", { text: "workload " + c.a.name }),
+        el("th", { text: "workload " + c.b.name }), el("th", { text: "acc. " + c.a.name }), el("th", { text: "acc. " + c.b.name })]));
+      c.sellers_a.forEach(function (r) {
+        if (S.colors[r.seller_id] === undefined) { return; }  // another team's seller
+        var q = sb[r.seller_id] || {};
+        st.appendChild(el("tr", { "data-seller": r.seller_id }, [
+          el("td", {}, [el("span", { cls: "swatch", style: "background:" + S.colors[r.seller_id] })]), el("td", { text: r.name || r.seller_id }),
+          el("td", { text: fmt(r.workload_h, 1) }), el("td", {}, [fmt(q.workload_h, 1), delta(0, q.workload_h - r.workload_h, 1)]),
+          el("td", { text: fmt(r.accounts, 0) }), el("td", {}, [fmt(q.accounts, 0), delta(0, q.accounts - r.accounts, 0)])]));
+      });
+      box.appendChild(st);
+      var clr = el("button", { text: "Clear comparison", id: "cmp-clear" });
+      clr.addEventListener("click", clearCompare);
+      box.appendChild(clr);
+      S.cmpUnits = {};
+      var loose = [];
+      mine.forEach(function (x) {
+        var i = S.idx[x.account_id];
+        if (i !== undefined && S.acc.unit[i] >= 0) { S.cmpUnits[S.acc.unit[i]] = true; } else { loose.push(x); }
+      });
+      recolorUnits(Object.keys(S.cmpUnits));
+      // rings for accounts without a unit, and for all of them when they are few
+      var ringed = mine.length <= 200 ? mine : loose;
       S.marks = L.layerGroup();
-      c.changes.forEach(function (x) { if (!x.team || x.team === S.team) { S.marks.addLayer(L.circleMarker([x.lat, x.lon], { renderer: S.renderer, radius: 6, fill: false, color: "#c026d3", weight: 1.5, interactive: false })); } });
+      ringed.forEach(function (x) { S.marks.addLayer(L.circleMarker([x.lat, x.lon], { renderer: S.renderer, radius: 6, fill: false, color: "#c026d3", weight: 1.5, interactive: false })); });
       S.marks.addTo(S.map);
+      document.body.setAttribute("data-compared", String(c.changed));
     }).catch(handle);
   }
   function loadScenario() {
@@ -501,7 +580,22 @@
       var p = S.map.latLngToContainerPoint(ll), r = S.map.getContainer().getBoundingClientRect();
       return { x: r.left + p.x, y: r.top + p.y };
     },
-    showTip: showTip
+    showTip: showTip,
+    // a page point inside unit u, 8 px or more from any account (the map is fitted to the unit)
+    unitClickPoint: function (u) {
+      var l = S.unitLayers && S.unitLayers[u]; if (!l) { return null; }
+      S.map.fitBounds(l.getBounds(), { animate: false }); S.layer.redraw();
+      var b = l.getBounds(), r = S.map.getContainer().getBoundingClientRect();
+      var inside = function (ll) { return unitAt(ll) === u; };
+      for (var a = 1; a < 20; a++) {
+        for (var c = 1; c < 20; c++) {
+          var ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * a / 20, b.getWest() + (b.getEast() - b.getWest()) * c / 20);
+          var p = S.map.latLngToContainerPoint(ll);
+          if (inside(ll) && nearest(p, 8) < 0) { return { x: r.left + p.x, y: r.top + p.y }; }
+        }
+      }
+      return null;
+    }
   };
   initMap(); wire();
   refresh(true).then(function () { return Promise.all([loadVersions(), loadScenario(), loadUnits()]); })
