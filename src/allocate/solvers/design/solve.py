@@ -5,8 +5,9 @@ improves it with the tabu search of :mod:`allocate.solvers.design.search` (bound
 merge-and-split recombinations), and then hands the best partition to the independent checker
 (:mod:`allocate.solvers.design.check`). The status says ``feasible`` only when the checker
 agrees; ``infeasible`` only with a proof (a unit heavier than a band allows, more components
-than territories, more territories than units); otherwise ``unknown``. It is never
-``optimal``: no lower bound is computed.
+than territories, more territories than units, or units that the cut vertices of the graph
+force into one territory above a band: :mod:`allocate.solvers.design.proof`); otherwise
+``unknown``. It is never ``optimal``: no lower bound is computed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from allocate.solvers.design.balance import Bands, deviations
 from allocate.solvers.design.check import DesignCheck, check_design
 from allocate.solvers.design.construct import tree_cuts
 from allocate.solvers.design.graph import DesignGraph
+from allocate.solvers.design.proof import band_proof
 from allocate.solvers.design.search import TabuSearch, centres_of
 
 #: Deterministic budget: search iterations per second of time limit.
@@ -149,6 +151,9 @@ def design_partition(
             None,
             reason="the unit graph is not connected (give an adjacency joining its parts)",
         )
+    why = band_proof(graph, w, bands)
+    if why:
+        return DesignSolution(SolveStatus.INFEASIBLE, None, float("nan"), None, None, reason=why)
     dist = graph.distances()
     rng = np.random.default_rng(seed)
     budget = int(max_iters if max_iters is not None else ITERS_PER_S * time_limit_s)
