@@ -27,7 +27,7 @@ def test_hand_checked_infeasible_path_is_proven() -> None:
     bands = Bands.of(w, 2, 0.1)
     _, count = best_partition(g, w, 2, 0.1, "dispersion")
     assert count == 0
-    why = band_proof(g, w, bands, ["customers", "demand"])
+    why = band_proof(g, w, bands, 2, ["customers", "demand"])
     assert "cut vertex" in why and "customers" in why
 
 
@@ -38,7 +38,7 @@ def test_forced_group_stops_at_a_feasible_territory() -> None:
     # {0} cannot hold a territory (1 of 2): it joins 1; {2, 3} can: the group stops there
     assert sorted(np.flatnonzero(inside).tolist()) == [0, 1]
     assert total.tolist() == [2.0, 2.0]
-    assert band_proof(g, w, Bands.of(w, 2, 0.1)) == ""
+    assert band_proof(g, w, Bands.of(w, 2, 0.1), 2) == ""
 
 
 def test_design_reports_the_proof_as_infeasible() -> None:
@@ -51,7 +51,7 @@ def test_design_reports_the_proof_as_infeasible() -> None:
 def test_negative_measures_prove_nothing() -> None:
     g, w = _lollipop()
     w[1, 1] = -0.5
-    assert band_proof(g, w, Bands.of(w, 2, 0.1)) == ""
+    assert band_proof(g, w, Bands.of(w, 2, 0.1), 2) == ""
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -72,7 +72,31 @@ def test_property_a_proof_is_never_wrong(n: int, extra: int, k: int, tol: float,
     g = DesignGraph.from_edges(n, edges)
     w = rng.integers(0, 6, size=(n, 2)).astype(float)
     w[0] += 1.0  # no measure of total zero
-    why = band_proof(g, w, Bands.of(w, k, tol))
+    why = band_proof(g, w, Bands.of(w, k, tol), k)
     if why:
         _, count = best_partition(g, w, k, tol, "dispersion")
         assert count == 0, why
+
+
+def test_counting_argument_on_a_hand_checked_tree() -> None:
+    # a tree of 7 units around unit 2 (arms 0-1, 3-4, 5-6), 3 territories at ±30 %: no part
+    # is too light to hold a territory, yet no count of whole territories per arm leaves
+    # unit 2's territory within its bands; brute force agrees that no design exists
+    edges = [(0, 1), (1, 2), (2, 3), (3, 4), (2, 5), (5, 6)]
+    g = DesignGraph.from_edges(7, edges)
+    w = np.array([[5, 5], [1, 3], [4, 2], [2, 4], [5, 3], [1, 4], [5, 2]], dtype=float)
+    why = band_proof(g, w, Bands.of(w, 3, 0.3), 3)
+    assert "no count" in why and "cut vertex 2" in why
+    assert best_partition(g, w, 3, 0.3, "dispersion")[1] == 0
+
+
+def test_proofs_agree_with_brute_force_on_a_sweep() -> None:
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n, k = 7, 3
+        edges = [(int(rng.integers(i)), i) for i in range(1, n)]
+        g = DesignGraph.from_edges(n, edges)
+        w = rng.integers(1, 6, size=(n, 2)).astype(float)
+        why = band_proof(g, w, Bands.of(w, k, 0.4), k)
+        if why:
+            assert best_partition(g, w, k, 0.4, "dispersion")[1] == 0, (seed, why)

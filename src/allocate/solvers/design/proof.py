@@ -11,11 +11,19 @@ A set of units ``F`` that must lie in one territory (a *forced group*) grows by 
    is in that territory: ``u`` joins ``F``.
 
 Starting from each cut vertex alone, a forced group whose total of some measure is above its
-upper band proves that no design meets the bands (whatever the objective). The argument
-stops at the first rule that no longer applies: a group it does not refute proves nothing.
+upper band proves that no design meets the bands (whatever the objective).
+
+A counting argument then refutes more: every territory other than ``F``'s lies wholly inside
+one component ``C`` of the graph without ``F``; if ``C`` holds ``j`` of them, what remains of
+``C`` (in ``F``'s territory) has, on each measure, a total between ``C - j x upper band`` (at
+least 0) and ``C - j x lower band`` (which must not be negative). No choice of the ``j``
+summing to ``K - 1`` that leaves ``F``'s territory able to reach its band on every measure
+proves that no design exists. A group that neither argument refutes proves nothing.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +33,8 @@ from allocate.solvers.design.graph import DesignGraph
 
 #: Most (cut vertices x units) examined: a deterministic bound on the work of a proof.
 MAX_WORK = 4_000_000
+#: Most combinations of territory counts tried by the counting argument.
+MAX_COMBOS = 20_000
 
 
 def _components(nbrs: list[list[int]], inside: NDArray[np.bool_]) -> list[list[int]]:
@@ -119,8 +129,43 @@ def forced_group(
             return inside, total
 
 
+def counts_fit(
+    f_total: NDArray[np.float64], comp_totals: list[NDArray[np.float64]], k: int, bands: Bands
+) -> bool:
+    """False when no split of the other ``k - 1`` territories among the components lets the
+    forced group's territory meet its band on every measure (see the module doc); True when
+    one may, or when there are too many combinations to try."""
+    lo, hi = bands.lo, bands.hi
+    ranges: list[list[int]] = []
+    for c in comp_totals:
+        fit = np.where(lo > 0, c / np.where(lo > 0, lo, 1.0), np.inf)
+        top = int(np.floor(min(float(fit.min()), k - 1)))
+        ranges.append(list(range(0, top + 1)))
+    combos = 1
+    for r in ranges:
+        combos *= len(r)
+        if combos > MAX_COMBOS:
+            return True
+    comps = np.array(comp_totals).reshape(len(comp_totals), -1)
+    for js in itertools.product(*ranges):
+        if sum(js) != k - 1:
+            continue
+        j = np.array(js, dtype=np.float64)[:, None]
+        r_hi = comps - j * lo
+        if np.any(r_hi < 0):
+            continue
+        r_lo = np.maximum(comps - j * hi, 0.0)
+        if np.all(f_total + r_lo.sum(axis=0) <= hi) and np.all(f_total + r_hi.sum(axis=0) >= lo):
+            return True
+    return False
+
+
 def band_proof(
-    graph: DesignGraph, weights: NDArray[np.float64], bands: Bands, names: list[str] | None = None
+    graph: DesignGraph,
+    weights: NDArray[np.float64],
+    bands: Bands,
+    k: int,
+    names: list[str] | None = None,
 ) -> str:
     """A reason why no connected design meets the bands, or ``""`` when none is found.
 
@@ -132,6 +177,8 @@ def band_proof(
         Measures of each unit (units x measures).
     bands
         The balance bands.
+    k
+        Number of territories.
     names
         Measure names for the message (default: their positions).
 
@@ -155,5 +202,12 @@ def band_proof(
                 f"{int(inside.sum())} units around cut vertex {v} must share one territory "
                 f"(the parts they enclose cannot hold a whole territory) and their {label} "
                 f"is {share:+.1f}% of the mean, above the band"
+            )
+        comps = _components(graph.neighbours, inside)
+        if not counts_fit(total, [w[c].sum(axis=0) for c in comps], k, bands):
+            return (
+                f"{int(inside.sum())} units around cut vertex {v} must share one territory, "
+                f"and no count of whole territories in the {len(comps)} parts around them "
+                "leaves that territory within its bands"
             )
     return ""

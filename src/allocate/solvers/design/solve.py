@@ -151,7 +151,7 @@ def design_partition(
             None,
             reason="the unit graph is not connected (give an adjacency joining its parts)",
         )
-    why = band_proof(graph, w, bands)
+    why = band_proof(graph, w, bands, k)
     if why:
         return DesignSolution(SolveStatus.INFEASIBLE, None, float("nan"), None, None, reason=why)
     dist = graph.distances()
