@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocate.core.status import SolveStatus
 from allocate.solvers.design.balance import Bands
 from allocate.solvers.design.graph import DesignGraph
-from allocate.solvers.design.proof import band_proof, forced_group
+from allocate.solvers.design.proof import band_proof, forced_group, whole_territories
 from allocate.solvers.design.solve import design_partition
 from tests.solvers.design.brute import best_partition
 
@@ -100,3 +101,30 @@ def test_proofs_agree_with_brute_force_on_a_sweep() -> None:
         why = band_proof(g, w, Bands.of(w, k, 0.4), k)
         if why:
             assert best_partition(g, w, k, 0.4, "dispersion")[1] == 0, (seed, why)
+
+
+def test_whole_territories_on_a_path() -> None:
+    # path 0-..-5, unit weights, 3 territories of exactly 2: unit 0 cannot hold a territory,
+    # so {0, 1} share one; it is full (unit 2 would exceed the band): a whole territory
+    g = DesignGraph.from_edges(6, [(i, i + 1) for i in range(5)])
+    w = np.ones((6, 1))
+    groups = whole_territories(g, w, Bands.of(w, 3, 0.0), 3)
+    assert [sorted(x.tolist()) for x in groups] == [[0, 1]]
+
+
+def test_design_with_a_whole_territory_matches_brute_force() -> None:
+    # a star of paths around unit 0; weights chosen so that the arm 1-2 is a whole territory
+    edges = [(0, 1), (1, 2), (0, 3), (3, 4), (0, 5), (5, 6)]
+    g = DesignGraph.from_edges(7, edges, np.arange(1, 7, dtype=float))
+    w = np.array([[2, 1], [1, 2], [2, 1], [1, 1], [1, 1], [2, 1], [1, 2]], dtype=float)
+    k, tol = 3, 0.25
+    groups = whole_territories(g, w, Bands.of(w, k, tol), k)
+    best, count = best_partition(g, w, k, tol, "dispersion")
+    sol = design_partition(g, w, k, tol, time_limit_s=10, max_iters=400)
+    if count == 0:
+        assert sol.status != SolveStatus.FEASIBLE
+    else:
+        assert sol.status == SolveStatus.FEASIBLE
+        assert sol.value == pytest.approx(best)
+    for f in groups:  # every feasible design keeps each group whole and alone
+        assert sol.labels is None or len(set(sol.labels[f].tolist())) == 1
