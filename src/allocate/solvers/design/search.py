@@ -59,8 +59,8 @@ RESTART_IDLE = 1500
 RESTORE_EVERY = 4
 #: Ejection-chain repair (:mod:`allocate.solvers.design.repair`) of a conflict-free
 #: partition outside its bands: iterations per call, and iterations between two calls.
-REPAIR_ITERS = 30
-REPAIR_GAP = 120
+REPAIR_ITERS = 10
+REPAIR_GAP = 300
 
 
 @dataclass(frozen=True)
