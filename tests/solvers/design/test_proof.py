@@ -128,3 +128,18 @@ def test_design_with_a_whole_territory_matches_brute_force() -> None:
         assert sol.value == pytest.approx(best)
     for f in groups:  # every feasible design keeps each group whole and alone
         assert sol.labels is None or len(set(sol.labels[f].tolist())) == 1
+
+
+def test_whole_territory_proofs_agree_with_brute_force() -> None:
+    # tight bands on tiny trees: most proofs go through a whole territory and the rest
+    whole = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n, k, tol = 7, 3, 0.15
+        g = DesignGraph.from_edges(n, [(int(rng.integers(i)), i) for i in range(1, n)])
+        w = rng.integers(1, 6, size=(n, 2)).astype(float)
+        why = band_proof(g, w, Bands.of(w, k, tol), k)
+        if why:
+            whole += "whole territory" in why
+            assert best_partition(g, w, k, tol, "dispersion")[1] == 0, (seed, why)
+    assert whole > 0
