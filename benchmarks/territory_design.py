@@ -76,6 +76,7 @@ def run_one(
         "status": str(sol.status),
         "iterations": sol.iterations,
         "stopped_by": sol.stopped_by,
+        "reason": sol.reason,
     }
     path = sol_dir / f"{row['instance']}.csv"
     if sol.labels is None:
@@ -122,6 +123,9 @@ def main() -> None:
         print_table("territory design (DTDP)", results[-1:], COLUMNS)
         write_rows(args.out, results, meta)
     feas = [r for r in results if r["feasible"]]
+    proven = [r["instance"] for r in results if r["status"] == "infeasible"]
+    if proven:
+        print(f"proven infeasible {len(proven)}: {', '.join(proven)}")
     print_table("territory design (DTDP)", results, COLUMNS + ["iterations", "stopped_by"])
     if feas:
         print(

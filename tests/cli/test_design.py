@@ -9,7 +9,13 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from allocate.cli import app
-from allocate.io.runfolder import DESIGN, DESIGN_ACCOUNTS, DESIGN_TERRITORIES, DESIGN_UNITS
+from allocate.io.runfolder import (
+    DESIGN,
+    DESIGN_ACCOUNTS,
+    DESIGN_LEVELS,
+    DESIGN_TERRITORIES,
+    DESIGN_UNITS,
+)
 from tests.unit_grid import write_grid
 
 runner = CliRunner()
@@ -107,6 +113,17 @@ def test_levels_nest(tmp_path: Path) -> None:
     ]
     summary = json.loads((out / DESIGN).read_text())
     assert [lv["territories"] for lv in summary["levels"]] == [1, 3]
+    # KPIs per level, recomputed from the units table: counts, parents, deviations
+    lv = pd.read_csv(out / DESIGN_LEVELS)
+    assert lv.groupby("level")["territory"].count().to_dict() == {1: 1, 2: 3}
+    fine = lv[lv["level"] == 2].set_index("territory")
+    sizes = units["territory"].value_counts()
+    for t, row in fine.iterrows():
+        assert row["nodes"] == sizes[t] and row["parent"] == 0
+    assert (lv[lv["level"] == 1]["nodes"] == len(units)).all()
+    dev_cols = [c for c in lv.columns if c.endswith("_dev_pct")]
+    assert dev_cols and (lv.loc[lv["level"] == 1, dev_cols].abs() < 1e-9).all().all()
+    assert (fine[dev_cols].abs() <= 1e-6).all().all()  # tolerance 0
     res = runner.invoke(
         app, ["design", str(folder), "--levels", "2,3", "--out", str(tmp_path / "bad")]
     )

@@ -19,6 +19,7 @@ from allocate.io.adjacency import read_adjacency
 from allocate.io.runfolder import (
     DESIGN,
     DESIGN_ACCOUNTS,
+    DESIGN_LEVELS,
     DESIGN_TERRITORIES,
     DESIGN_UNITS,
     write_design,
@@ -160,8 +161,14 @@ def design(
         edges = read_adjacency(adj_path, node_ids(inst)) if adj_path is not None else None
         with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
             res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
+        levels_table = res.levels_frame()
         write_design(
-            out, res.summary(), res.units_frame(), res.accounts_frame(), res.territories_frame()
+            out,
+            res.summary(),
+            res.units_frame(),
+            res.accounts_frame(),
+            res.territories_frame(),
+            levels_table,
         )
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:
@@ -176,8 +183,9 @@ def design(
             f"{chk.connected}/{k} connected, largest deviation {100 * chk.max_dev:.2f}%, "
             f"{sol.time_s:.1f}s ({sol.stopped_by})"
         )
+        more = f", {DESIGN_LEVELS}" if levels_table is not None else ""
         console.print(
-            f"wrote {out}/{DESIGN_UNITS}, {DESIGN_ACCOUNTS}, {DESIGN_TERRITORIES}, {DESIGN}"
+            f"wrote {out}/{DESIGN_UNITS}, {DESIGN_ACCOUNTS}, {DESIGN_TERRITORIES}{more}, {DESIGN}"
         )
 
     run_guarded(go)

@@ -230,6 +230,43 @@ class Design:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def levels_frame(self) -> pd.DataFrame | None:
+        """One row per territory of every level of a hierarchy (None without one).
+
+        Columns: ``level`` (1 = coarsest), ``territories`` (count at that level),
+        ``territory``, ``parent`` (its territory one level up, -1 at the top), ``nodes``,
+        ``accounts``, each measure's total and deviation from that level's mean (%), and the
+        dispersion (largest shortest-path distance between two of its units).
+        """
+        if not self.level_labels or self.solution.labels is None:
+            return None
+        dist = self.graph.graph.distances()
+        rows: list[dict[str, Any]] = []
+        for j, (k, lab) in enumerate(zip(self.spec.levels or (), self.level_labels, strict=True)):
+            mean = self.measures.sum(axis=0) / k
+            acc_count = np.bincount(lab[self.graph.account_node], minlength=k)
+            disp = dispersion_of(dist, lab, k)
+            up = self.level_labels[j - 1] if j > 0 else None
+            for t in range(k):
+                m = lab == t
+                row: dict[str, Any] = {
+                    "level": j + 1,
+                    "territories": k,
+                    "territory": t,
+                    "parent": -1 if up is None else int(up[np.argmax(m)]),
+                    "nodes": int(m.sum()),
+                    "accounts": int(acc_count[t]),
+                }
+                for i, name in enumerate(self.spec.balance):
+                    tot = float(self.measures[m, i].sum())
+                    row[f"{name}_total"] = round(tot, 6)
+                    row[f"{name}_dev_pct"] = (
+                        round(100 * (tot - mean[i]) / mean[i], 4) if mean[i] > 0 else 0.0
+                    )
+                row["dispersion"] = round(float(disp[t]), 6)
+                rows.append(row)
+        return pd.DataFrame(rows)
+
     def summary(self) -> dict[str, Any]:
         """The content of the design summary file."""
         sol, spec = self.solution, self.spec

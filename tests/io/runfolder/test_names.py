@@ -15,7 +15,7 @@ FILE_NAMES = {k: v for k, v in vars(names).items() if k.isupper() and isinstance
 
 
 def test_every_file_name_is_distinct_and_plain() -> None:
-    assert len(FILE_NAMES) == len(set(FILE_NAMES.values())) == 23
+    assert len(FILE_NAMES) == len(set(FILE_NAMES.values())) == 24
     for value in FILE_NAMES.values():
         assert "/" not in value and "\\" not in value and Path(value).suffix
     assert names.TMP_PREFIX.startswith(".")  # hidden, and never a scenario id

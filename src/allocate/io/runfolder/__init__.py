@@ -37,6 +37,7 @@ one per kind of folder, write and read them. The layout of each kind of folder:
       OUT/DESIGN_UNITS        unit_id, territory, is_centre
       OUT/DESIGN_ACCOUNTS     account_id, unit_id, territory (+ seller_id when staffed)
       OUT/DESIGN_TERRITORIES  one row per territory: totals, deviations, compactness, centre, seller
+      OUT/DESIGN_LEVELS       with --levels: one row per territory of every level (KPIs per level)
       OUT/DESIGN              status, objective, checker verdict, settings
 
 * a **sizing** (``allocate size --out``; :mod:`~allocate.io.runfolder.sizing`)::
@@ -74,6 +75,7 @@ from allocate.io.runfolder.names import (
     COMPARISON_MD,
     DESIGN,
     DESIGN_ACCOUNTS,
+    DESIGN_LEVELS,
     DESIGN_TERRITORIES,
     DESIGN_UNITS,
     DONE,
@@ -115,6 +117,7 @@ __all__ = [
     "COMPARISON_MD",
     "DESIGN",
     "DESIGN_ACCOUNTS",
+    "DESIGN_LEVELS",
     "DESIGN_TERRITORIES",
     "DESIGN_UNITS",
     "DONE",

@@ -9,7 +9,13 @@ from typing import Any
 import pandas as pd
 
 from allocate.io.atomic import write_csv, write_json
-from allocate.io.runfolder.names import DESIGN, DESIGN_ACCOUNTS, DESIGN_TERRITORIES, DESIGN_UNITS
+from allocate.io.runfolder.names import (
+    DESIGN,
+    DESIGN_ACCOUNTS,
+    DESIGN_LEVELS,
+    DESIGN_TERRITORIES,
+    DESIGN_UNITS,
+)
 
 
 def write_design(
@@ -18,6 +24,7 @@ def write_design(
     units: pd.DataFrame | None,
     accounts: pd.DataFrame | None,
     territories: pd.DataFrame | None,
+    levels: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write the tables that exist, then :data:`DESIGN` (written last: a folder holding it is complete).
 
@@ -30,6 +37,8 @@ def write_design(
     units, accounts, territories
         The tables of :data:`DESIGN_UNITS`, :data:`DESIGN_ACCOUNTS`, :data:`DESIGN_TERRITORIES`
         (None when there is no design).
+    levels
+        The table of :data:`DESIGN_LEVELS` (None without a hierarchy).
 
     Returns
     -------
@@ -43,6 +52,7 @@ def write_design(
         (DESIGN_UNITS, units),
         (DESIGN_ACCOUNTS, accounts),
         (DESIGN_TERRITORIES, territories),
+        (DESIGN_LEVELS, levels),
     ):
         if df is not None:
             write_csv(out / name, df)

@@ -41,6 +41,8 @@ DESIGN = "design.json"
 DESIGN_UNITS = "design_units.csv"
 DESIGN_ACCOUNTS = "design_accounts.csv"
 DESIGN_TERRITORIES = "design_territories.csv"
+#: One row per territory of every level of a hierarchy (``allocate design --levels``).
+DESIGN_LEVELS = "design_levels.csv"
 #: The summary of ``allocate size --out``.
 SIZING = "sizing.json"
 #: The suffix of each table of a sizing folder (see :func:`sizing_table`).

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from allocate.solvers.design.balance import Bands
 from allocate.solvers.design.construct import tree_cuts
 from allocate.solvers.design.graph import DesignGraph
+from allocate.solvers.design.repair import repair_balance
 from allocate.solvers.design.split import best_split
 
 #: Penalty per unit of amount outside the bands (a share of the mean) at the start.
@@ -56,6 +57,10 @@ SWAP_CHECKS = 30
 RESTART_IDLE = 1500
 #: Every how many stalls the search goes back to the best partition before perturbing.
 RESTORE_EVERY = 4
+#: Ejection-chain repair (:mod:`allocate.solvers.design.repair`) of a conflict-free
+#: partition outside its bands: iterations per call, and iterations between two calls.
+REPAIR_ITERS = 10
+REPAIR_GAP = 300
 
 
 @dataclass(frozen=True)
@@ -474,6 +479,9 @@ class TabuSearch:
         moved = self._moved(st.lab)
         restarted = 0
         improved_at = 0
+        repaired_at = -REPAIR_GAP
+        conflict: NDArray[np.bool_] | None = None
+        conflict_at = np.inf
 
         def on_move(a: int, s: int, t: int) -> None:
             nonlocal conf, moved
@@ -486,7 +494,7 @@ class TabuSearch:
 
         it = 0
         while it < max_iters:
-            if it % 32 == 0 and time.monotonic() > deadline:
+            if time.monotonic() > deadline:
                 stopped = "wall_clock"
                 break
             it += 1
@@ -506,6 +514,31 @@ class TabuSearch:
                 cmat = conf_mat @ onehot
                 conf = 0.5 * float(cmat[np.arange(n), st.lab].sum())
                 best_pen, since, kicks = np.inf, 0, 0
+            if conf == 0 and ex_total > 0 and REPAIR_ITERS and it - repaired_at >= REPAIR_GAP:
+                # conflict-free but outside a band: ejection chains that keep it conflict-free
+                repaired_at = it
+                if conflict is None or conflict_at != target:
+                    conflict, conflict_at = dist >= target, target
+                fix = repair_balance(
+                    self.graph,
+                    self.w,
+                    self.bands,
+                    k,
+                    st.lab,
+                    REPAIR_ITERS,
+                    self.rng,
+                    deadline,
+                    conflict=conflict if np.isfinite(target) else None,
+                )
+                it += fix.iterations
+                if fix.excess < ex_total:
+                    st = self._state(fix.labels)
+                    onehot[:] = 0
+                    onehot[np.arange(n), st.lab] = 1.0
+                    cmat = conf_mat @ onehot
+                    conf = 0.5 * float(cmat[np.arange(n), st.lab].sum())
+                    moved = self._moved(st.lab)
+                    continue
             outside += ex_total > 0
             if it % LAM_PERIOD == 0:
                 if outside > LAM_PERIOD // 2:

@@ -5,14 +5,15 @@ improves it with the tabu search of :mod:`allocate.solvers.design.search` (bound
 merge-and-split recombinations), and then hands the best partition to the independent checker
 (:mod:`allocate.solvers.design.check`). The status says ``feasible`` only when the checker
 agrees; ``infeasible`` only with a proof (a unit heavier than a band allows, more components
-than territories, more territories than units); otherwise ``unknown``. It is never
-``optimal``: no lower bound is computed.
+than territories, more territories than units, or units that the cut vertices of the graph
+force into one territory above a band: :mod:`allocate.solvers.design.proof`); otherwise
+``unknown``. It is never ``optimal``: no lower bound is computed.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +23,7 @@ from allocate.solvers.design.balance import Bands, deviations
 from allocate.solvers.design.check import DesignCheck, check_design
 from allocate.solvers.design.construct import tree_cuts
 from allocate.solvers.design.graph import DesignGraph
+from allocate.solvers.design.proof import band_proof, induced, whole_territories
 from allocate.solvers.design.search import TabuSearch, centres_of
 
 #: Deterministic budget: search iterations per second of time limit.
@@ -149,11 +151,41 @@ def design_partition(
             None,
             reason="the unit graph is not connected (give an adjacency joining its parts)",
         )
+    why = band_proof(graph, w, bands, k)
+    if why:
+        return DesignSolution(SolveStatus.INFEASIBLE, None, float("nan"), None, None, reason=why)
     dist = graph.distances()
     rng = np.random.default_rng(seed)
     budget = int(max_iters if max_iters is not None else ITERS_PER_S * time_limit_s)
-    if k == 1:
-        labels: NDArray[np.int64] | None = np.zeros(graph.n, dtype=np.int64)
+    fixed = whole_territories(graph, w, bands, k) if k > 2 and current is None else []
+    if fixed:
+        # every design has these groups as territories: design the rest with k - len(fixed)
+        keep = np.ones(graph.n, dtype=bool)
+        for f in fixed:
+            keep[f] = False
+        sub, idx = induced(graph, keep)
+        rest = design_partition(
+            sub,
+            w[idx],
+            k - len(fixed),
+            bands.tolerance,
+            objective,
+            max(0.1, deadline - time.monotonic()),
+            seed,
+            budget,
+            None if mass is None else np.asarray(mass, dtype=np.float64)[idx],
+            mean=bands.mean,
+        )
+        note = f"{len(fixed)} groups of units must be whole territories; in the rest: "
+        if rest.labels is None:
+            return replace(rest, reason=note + rest.reason, time_s=time.monotonic() - t0)
+        labels = np.empty(graph.n, dtype=np.int64)
+        for i, f in enumerate(fixed):
+            labels[f] = i
+        labels[idx] = rest.labels + len(fixed)
+        iters, stopped = rest.iterations, rest.stopped_by
+    elif k == 1:
+        labels = np.zeros(graph.n, dtype=np.int64)
         iters, stopped = 0, "budget"
     else:
         start = tree_cuts(graph, w, bands.mean, bands.tolerance, k, rng)
@@ -169,21 +201,22 @@ def design_partition(
             disruption=disruption,
             seed=int(rng.integers(1 << 31)),
         )
-        labels, stats = search.run(start, budget, deadline)
+        found, stats = search.run(start, budget, deadline)
+        if found is None:
+            return DesignSolution(
+                SolveStatus.UNKNOWN,
+                None,
+                float("nan"),
+                None,
+                None,
+                stats.iterations,
+                stats.stopped_by,
+                time.monotonic() - t0,
+                reason="no balanced connected design found within the limits (not a proof)",
+            )
+        labels = found
         iters, stopped = stats.iterations, stats.stopped_by
     elapsed = time.monotonic() - t0
-    if labels is None:
-        return DesignSolution(
-            SolveStatus.UNKNOWN,
-            None,
-            float("nan"),
-            None,
-            None,
-            iters,
-            stopped,
-            elapsed,
-            reason="no balanced connected design found within the limits (not a proof)",
-        )
     edges = list(zip(graph.u.tolist(), graph.v.tolist(), graph.length.tolist(), strict=True))
     verdict = check_design(
         graph.n,
