@@ -182,3 +182,51 @@ def test_budgets_do_not_depend_on_the_time_already_spent(monkeypatch):
     b = solve_assignment(p, SolveParams(time_limit_s=3, workers=2, seed=4))
     assert a.deterministic and b.deterministic
     assert np.array_equal(a.choice, b.choice)
+
+
+class _ClockEatingLp:
+    """A GLOP/PDLP stand-in that spends all the wall time it is given and finishes nothing
+    (the LP of a loaded machine cut by the safety net)."""
+
+    def __init__(self, _name: str) -> None:
+        self._s = 0.0
+
+    def set_solver_specific_parameters(self, _text: str) -> None:
+        pass
+
+    def set_time_limit_in_seconds(self, s: float) -> None:
+        self._s = s
+
+    def solve(self, _model) -> None:
+        import time
+
+        time.sleep(self._s)
+
+    def status(self):
+        from allocate.solvers import lp as lp_module
+
+        return lp_module.mbh.SolveStatus.NOT_SOLVED
+
+    def has_solution(self) -> bool:
+        return False
+
+
+def test_an_lp_cut_by_the_clock_still_leaves_an_alignment_within_capacity(monkeypatch):
+    # issue 14: under load the LP ran into the wall clock, nothing after it had time, and the
+    # capacity repair could not restore capacity: no valid alignment (exit 4). Feasibility now
+    # comes first, before the LP: a capacity-tight problem still ends feasible.
+    from allocate.solvers import lp as lp_module
+    from allocate.solvers.budget import Clock
+    from allocate.solvers.problem import seller_totals
+    from tests.solvers.test_construct import planted
+
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", _ClockEatingLp)
+    p, hidden = planted(1, n=300, m=10, slack=1.02)
+    assert evaluate(p, hidden).feasible
+    clock = Clock.after(1.0)
+    sol = solve_assignment(p, SolveParams(time_limit_s=1.0, workers=1, clock=clock))
+    loads, _ = seller_totals(p, sol.choice)
+    assert np.all(loads <= p.capacity + 1e-9)  # recomputed from the choice
+    assert evaluate(p, sol.choice).feasible
+    assert sol.status.value == "feasible"  # valid, nothing proven
+    assert "LP relaxation" in clock.stopped and not sol.deterministic

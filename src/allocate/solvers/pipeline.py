@@ -47,8 +47,10 @@ from allocate.solvers.budget import (
     cpsat_det,
     evaluations,
     lns_step_det,
+    numpy_passes,
     search_seconds,
 )
+from allocate.solvers.construct import cheapest, restore_capacity
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
@@ -71,6 +73,11 @@ TABU_WORK_PER_SECOND = 6e6
 LP_SHARE = 0.3
 LAGRANGE_SHARE = 0.05
 HEURISTIC_SHARE = 0.1
+#: Share of the search seconds for the feasibility-first restoration of capacity (run before
+#: the LP, from each item's cheapest candidate: see :mod:`allocate.solvers.construct`), and of
+#: the time limit it may run past the deadline (a valid alignment is worth it).
+FEASIBLE_SHARE = 0.4
+FEASIBLE_GRACE = 0.05
 CP_SHARE = 0.5
 #: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
 #: optimality in its full-model phase.
@@ -213,6 +220,11 @@ def solve_assignment(
     # every budget below is sized from the limit and the model size, never from the time
     # already spent (which varies from run to run): see allocate.solvers.budget
     secs = search_seconds(prm.time_limit_s, problem.nnz)
+    # feasibility first: an alignment within capacity before any bound or search, so that a
+    # short limit or a loaded machine still ends with a valid answer
+    first = _feasible_first(problem, cheapest(problem), FEASIBLE_SHARE * secs, clock, prm.time_limit_s)
+    first_ev = evaluate(problem, first)
+    log.info("feasibility first: objective %.4f, feasible %s", first_ev.objective, first_ev.feasible)
     lp = lp_relaxation(problem, LP_SHARE * secs, clock)
     if not lp.feasible:
         raise InfeasibleError(
@@ -233,6 +245,10 @@ def solve_assignment(
     start = round_lp(problem, lp.x)
     evals = evaluations(HEURISTIC_SHARE * secs)
     start = repair(problem, start, rounds=6, max_evals=evals, clock=clock)
+    if not evaluate(problem, start).feasible and not clock.expired():
+        start = _feasible_first(problem, start, FEASIBLE_SHARE * secs, clock, 0.0)
+    if _better(evaluate(problem, first), evaluate(problem, start)):
+        start = first  # the LP's rounding is worse than (or not as feasible as) the first one
     start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
@@ -339,6 +355,17 @@ def solve_assignment(
         solver_objective=sol.solver_objective,
         interrupted=STOP.is_set(),
     )
+
+
+def _feasible_first(problem, choice, seconds: float, clock: Clock, limit_s: float):
+    """``choice`` with its capacity violations removed on a budget of ``seconds``."""
+    work = numpy_passes(seconds, 1, least=200_000)
+    return restore_capacity(problem, choice, work, clock, grace_s=FEASIBLE_GRACE * limit_s)
+
+
+def _better(a, b) -> bool:
+    """Whether evaluation ``a`` beats ``b``: feasible first, then the lower objective."""
+    return (a.feasible, -a.objective) > (b.feasible, -b.objective)
 
 
 def _wall(prm: SolveParams, share_s: float, clock: Clock) -> float:
