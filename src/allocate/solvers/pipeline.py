@@ -113,6 +113,11 @@ class SolveParams:
     clock
         The wall-clock safety net shared with the caller's other stages (default: the time
         limit from the call); the stages it stops are recorded on it.
+    feasible_s, feasible_grace_s
+        Seconds the feasibility-first budget is sized from (default: ``FEASIBLE_SHARE`` of
+        the search seconds), and how long it may run past ``clock``'s deadline (default:
+        ``FEASIBLE_GRACE`` of the limit). A caller whose own stages come after the solve
+        (contiguity) lends their time: they are worth nothing without a valid start.
     """
     time_limit_s: float = 30.0
     workers: int = 2
@@ -125,6 +130,8 @@ class SolveParams:
     #: called with (seconds since start, objective) at each improving feasible solution
     on_solution: Callable[[float, float], None] | None = field(default=None, compare=False)
     clock: Clock | None = field(default=None, compare=False)
+    feasible_s: float | None = None
+    feasible_grace_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -222,7 +229,9 @@ def solve_assignment(
     secs = search_seconds(prm.time_limit_s, problem.nnz)
     # feasibility first: an alignment within capacity before any bound or search, so that a
     # short limit or a loaded machine still ends with a valid answer
-    first = _feasible_first(problem, cheapest(problem), FEASIBLE_SHARE * secs, clock, prm.time_limit_s)
+    feasible_s = prm.feasible_s if prm.feasible_s is not None else FEASIBLE_SHARE * secs
+    grace = prm.feasible_grace_s if prm.feasible_grace_s is not None else FEASIBLE_GRACE * prm.time_limit_s
+    first = _feasible_first(problem, cheapest(problem), feasible_s, clock, grace)
     first_ev = evaluate(problem, first)
     log.info("feasibility first: objective %.4f, feasible %s", first_ev.objective, first_ev.feasible)
     lp = lp_relaxation(problem, LP_SHARE * secs, clock)
@@ -246,7 +255,7 @@ def solve_assignment(
     evals = evaluations(HEURISTIC_SHARE * secs)
     start = repair(problem, start, rounds=6, max_evals=evals, clock=clock)
     if not evaluate(problem, start).feasible and not clock.expired():
-        start = _feasible_first(problem, start, FEASIBLE_SHARE * secs, clock, 0.0)
+        start = _feasible_first(problem, start, feasible_s, clock, 0.0)
     if _better(evaluate(problem, first), evaluate(problem, start)):
         start = first  # the LP's rounding is worse than (or not as feasible as) the first one
     start = improve(problem, start, max_evals=evals, clock=clock)
@@ -357,10 +366,10 @@ def solve_assignment(
     )
 
 
-def _feasible_first(problem, choice, seconds: float, clock: Clock, limit_s: float):
+def _feasible_first(problem, choice, seconds: float, clock: Clock, grace_s: float):
     """``choice`` with its capacity violations removed on a budget of ``seconds``."""
     work = numpy_passes(seconds, 1, least=200_000)
-    return restore_capacity(problem, choice, work, clock, grace_s=FEASIBLE_GRACE * limit_s)
+    return restore_capacity(problem, choice, work, clock, grace_s=grace_s)
 
 
 def _better(a, b) -> bool:
