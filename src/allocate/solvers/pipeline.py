@@ -72,6 +72,9 @@ TABU_WORK_PER_SECOND = 6e6
 #: CP-SAT phases share what is left (``CP_SHARE``).
 LP_SHARE = 0.3
 LAGRANGE_SHARE = 0.05
+#: Share of the wall time left when the LP starts that its safety net lets it take (its
+#: deterministic budget normally ends it well before, see :mod:`allocate.solvers.budget`).
+LP_WALL_SHARE = 0.7
 HEURISTIC_SHARE = 0.1
 #: Share of the search seconds for the feasibility-first restoration of capacity (run before
 #: the LP, from each item's cheapest candidate: see :mod:`allocate.solvers.construct`), and of
@@ -234,7 +237,10 @@ def solve_assignment(
     first = _feasible_first(problem, cheapest(problem), feasible_s, clock, grace)
     first_ev = evaluate(problem, first)
     log.info("feasibility first: objective %.4f, feasible %s", first_ev.objective, first_ev.feasible)
-    lp = lp_relaxation(problem, LP_SHARE * secs, clock)
+    # the LP's safety net leaves part of what is left to the searches after it: with a valid
+    # start in hand, an LP that a loaded machine slows down must not take all the time
+    lp_clock = Clock(min(clock.deadline, time.perf_counter() + LP_WALL_SHARE * clock.left()), clock.stopped)
+    lp = lp_relaxation(problem, LP_SHARE * secs, lp_clock)
     if not lp.feasible:
         raise InfeasibleError(
             "the capacity, balance, lock and move constraints cannot all hold (the LP "
