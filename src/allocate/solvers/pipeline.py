@@ -1,15 +1,21 @@
-"""The solve pipeline: capacity check → LP bound → rounding + repair → CP-SAT (full or LNS).
+"""The solve pipeline: capacity check → feasible start → LP bound → rounding + repair → CP-SAT.
 
 1. :func:`~allocate.solvers.feasibility.capacity_shortfalls` explains obvious infeasibility.
-2. GLOP solves the LP relaxation: a lower bound and a fractional guide.
-3. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint.
-4. Small models (``nnz <= full_model_max_entries``) go to CP-SAT whole, with that hint, for
+2. Feasibility first: each item's cheapest candidate, its capacity violations removed by
+   :func:`~allocate.solvers.construct.restore_capacity`. A valid alignment exists from here
+   on, whatever happens to the stages after it on a loaded machine.
+3. GLOP solves the LP relaxation: a lower bound and a fractional guide. Its safety net leaves
+   ``1 - LP_WALL_SHARE`` of the time left to the searches.
+4. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint (the
+   start of step 2 when the rounding is worse).
+5. Small models (``nnz <= full_model_max_entries``, and a build that fits in
+   ``FULL_BUILD_SHARE`` of the search seconds) go to CP-SAT whole, with that hint, for
    ``FULL_SHARE`` of the time. If that does not prove optimality, the objective is linear
    (no balance bands, no move cap) and the gap is above ``TABU_MIN_GAP``, the tabu search of
    :mod:`allocate.solvers.tabu` (capacity crossed on purpose, for tight problems) looks for
    a better incumbent, and CP-SAT runs the whole model again from the best one (a better
    incumbent prunes more: most proofs on tight problems come from this second run).
-5. Then, and directly for larger models, large-neighbourhood search: each step frees the
+6. Then, and directly for larger models, large-neighbourhood search: each step frees the
    items of a few neighbouring sellers (sellers that share candidate items), lets them move
    among those sellers only and re-optimizes them with CP-SAT, every other item fixed. One
    neighbourhood per worker is solved at a time, on disjoint sellers, and their improvements
@@ -44,6 +50,7 @@ from allocate.solvers import tabu
 from allocate.solvers.budget import (
     CPSAT_DET_PER_S,
     Clock,
+    cpsat_build_s,
     cpsat_det,
     evaluations,
     lns_step_det,
@@ -85,6 +92,9 @@ CP_SHARE = 0.5
 #: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
 #: optimality in its full-model phase.
 TABU_SHARE = 0.35
+#: Largest share of the search seconds that building the full CP-SAT model may take (see
+#: :func:`~allocate.solvers.budget.cpsat_build_s`); beyond, the LNS's smaller models only.
+FULL_BUILD_SHARE = 0.5
 #: Share of the time limit for CP-SAT's first run on the full model.
 FULL_SHARE = 0.25
 #: ... and for the second run of the full model, from the tabu search's solution.
@@ -289,7 +299,10 @@ def solve_assignment(
             status, start, ev.objective, lp_bound, lp_bound, time.perf_counter() - t0,
             False, ev.objective, interrupted=STOP.is_set(),
         )
-    if problem.nnz <= prm.full_model_max_entries:
+    # the whole model only when building it fits in a share of the search seconds (a
+    # deterministic rule: the same limit and size always take the same path)
+    full = problem.nnz <= prm.full_model_max_entries and cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
+    if full:
         # The whole model first (it may prove optimality and gives a bound). When it does not
         # and the objective is linear (tabu.applies), the tabu search looks for a better
         # incumbent and the full model runs again from it (a better incumbent prunes more).
@@ -524,11 +537,13 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
     cursor = 0
     step = 0
     n_free_all = p.n_items - int((p.fixed >= 0).sum())
+    last_step_s = 0.0
     while True:
         if STOP.is_set():
             deterministic = False
             break
-        if time.perf_counter() >= deadline - 0.2:
+        # a step that cannot end before the deadline is not started (its cost: the last one's)
+        if time.perf_counter() >= deadline - max(0.2, last_step_s):
             if det_left is not None:
                 deterministic = False
                 clock.fired("LNS")
@@ -570,10 +585,7 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
                 break
         step += 1
         step_det = min(prm.lns_step_s * DET_PER_SECOND, det_budget - det_used)
-        # deterministic steps end on their budget; the wall limit is only the safety net
-        step_wall = deadline - time.perf_counter() if det_left is not None else min(
-            prm.lns_step_s * 3, deadline - time.perf_counter()
-        )
+        step_start = time.perf_counter()
         jobs = []
         for k, group in enumerate(groups):
             free = np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0))
@@ -591,7 +603,13 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
             det_used += lns_step_det(sum(len(job[0]) for job in jobs))
         if not jobs:
             continue
+        # deterministic steps end on their budget; the wall limit (what is left once the
+        # sub-models are built) is only the safety net
+        step_wall = deadline - time.perf_counter() if det_left is not None else min(
+            prm.lns_step_s * 3, deadline - time.perf_counter()
+        )
         outs = _solve_side_by_side(jobs, max(0.05, step_wall), step_det if det_left is not None else None)
+        last_step_s = time.perf_counter() - step_start
         if det_left is not None and any(o.clock_stopped for o in outs):
             deterministic = False
             clock.fired("LNS")
@@ -644,7 +662,10 @@ def _solve_side_by_side(jobs, wall_s: float, det_s: float | None) -> list:
     from concurrent.futures import ThreadPoolExecutor, wait
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = [pool.submit(solve_model, model, wall_s, 1, seed, det_s) for _, model, seed in jobs]
+        futures = [
+            pool.submit(solve_model, model, wall_s, 1, seed, det_s, light_presolve=True)
+            for _, model, seed in jobs
+        ]
         while wait(futures, timeout=0.2).not_done:
             pass  # short slices, so that a Ctrl-C handler runs (see cpsat.request_stop)
         return [f.result() for f in futures]
