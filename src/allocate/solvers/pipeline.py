@@ -402,6 +402,12 @@ def _wall(prm: SolveParams, share_s: float, clock: Clock) -> float:
 
 
 def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound, clock) -> AssignmentSolution:
+    if clock.left() < cpsat_build_s(problem.nnz):
+        # building the model alone would pass the deadline: the start is the answer
+        clock.fired("CP-SAT (full model)")
+        ev = evaluate(problem, start)
+        status = SolveStatus.FEASIBLE if ev.feasible else SolveStatus.UNKNOWN
+        return AssignmentSolution(status, start, ev.objective, lp_bound, lp_bound, 0.0, False, ev.objective)
     model = AssignmentModel(problem, scales, base=start)
     model.add_lower_bound(lp_bound)
     cb = (lambda obj: prm.on_solution(0.0, obj)) if prm.on_solution else None
@@ -537,6 +543,7 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
     cursor = 0
     step = 0
     n_free_all = p.n_items - int((p.fixed >= 0).sum())
+    width = np.diff(p.indptr)
     last_step_s = 0.0
     while True:
         if STOP.is_set():
@@ -587,8 +594,15 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
         step_det = min(prm.lns_step_s * DET_PER_SECOND, det_budget - det_used)
         step_start = time.perf_counter()
         jobs = []
+        frees = [np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0)) for group in groups]
+        if not last_step_s and clock.left() < cpsat_build_s(sum(int(width[f].sum()) for f in frees)):
+            # the first step: its models alone would pass the deadline
+            if det_left is not None:
+                deterministic = False
+                clock.fired("LNS")
+            break
         for k, group in enumerate(groups):
-            free = np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0))
+            free = frees[k]
             if len(free):
                 jobs.append(
                     (
