@@ -230,3 +230,19 @@ def test_an_lp_cut_by_the_clock_still_leaves_an_alignment_within_capacity(monkey
     assert evaluate(p, sol.choice).feasible
     assert sol.status.value in ("optimal", "feasible")
     assert "LP relaxation" in clock.stopped and not sol.deterministic
+
+
+def test_no_model_is_built_that_would_pass_the_deadline(monkeypatch):
+    # under load, building the full model started 0.7 s before the deadline and ended 2 s
+    # after it: a build estimated longer than the time left is not started, the start stands
+    from allocate.solvers import pipeline
+    from allocate.solvers.budget import Clock
+
+    p = random_problem(5, n=30, m=4)
+    monkeypatch.setattr(pipeline, "cpsat_build_s", lambda n: 1e6 if n else 0.0)
+    monkeypatch.setattr(pipeline, "FULL_BUILD_SHARE", 1e9)  # the full model is the planned path
+    clock = Clock.after(3.0)
+    sol = solve_assignment(p, SolveParams(time_limit_s=3, workers=1, clock=clock))
+    assert "CP-SAT (full model)" in clock.stopped and not sol.deterministic
+    assert evaluate(p, sol.choice).feasible and sol.status.value == "feasible"
+    assert clock.left() > 1.0  # nothing waited for the deadline
