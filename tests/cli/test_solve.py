@@ -146,6 +146,49 @@ def test_an_lp_stopped_by_its_budget_never_exits_3(tmp_path: Path, monkeypatch) 
     assert kpis["totals"]["overloaded_sellers"] == 0  # recomputed from the alignment
 
 
+# Three Paris sellers whose capacities cannot take every Paris account each: the cheapest
+# choice (every account to the nearest seller) overloads them; the Lyon seller has room.
+TIGHT_SELLERS = [
+    "seller_id,name,lat,lon,role,capacity_h,segments,product_lines,max_accounts,max_travel_min",
+    "P1,Paris One,48.8566,2.3522,CSM,4,,,,",
+    "P2,Paris Two,48.8600,2.3400,CSM,4,,,,",
+    "LYO,Lyon Seller,45.7640,4.8357,CSM,60,,,,",
+]
+TIGHT_ACCOUNTS = [
+    "account_id,name,lat,lon,segment,potential,stage,product_lines,group_id,current_seller_id,locked,unit_id",
+    "A1,Versailles Co,48.8049,2.1204,small,10000,customer,payroll,,,false,",
+    "A2,Saint-Denis Co,48.9362,2.3574,small,20000,customer,payroll,,,false,",
+    "A3,Montreuil Co,48.8638,2.4485,small,30000,customer,hr,,,false,",
+    "A4,Boulogne Co,48.8397,2.2399,small,40000,customer,payroll,,,false,",
+    "A5,Nanterre Co,48.8924,2.2071,small,40000,customer,payroll,,,false,",
+]
+
+
+def test_an_lp_cut_by_the_clock_still_writes_a_valid_alignment(tmp_path: Path, monkeypatch) -> None:
+    # issue 14: under load the LP ran into the wall clock, nothing after it had time and the
+    # repair did not restore capacity: exit 4 on a capacity-tight scenario. Feasibility now
+    # comes first: the run is valid, every hard rule checked again from the written file.
+    from allocate.align.check import check_alignment
+    from allocate.io.runfolder import read_alignment
+    from allocate.solvers import lp as lp_module
+    from tests.solvers.test_pipeline import _ClockEatingLp
+
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", _ClockEatingLp)
+    folder = write_instance(tmp_path / "tight", TIGHT_ACCOUNTS, TIGHT_SELLERS)
+    inst = read_instance(folder)
+    scenario = Scenario(model="generalist")
+    mp = build_model(inst, scenario)
+    nearest = np.minimum.reduceat(np.arange(mp.problem.nnz), mp.problem.indptr[:-1])
+    assert not evaluate(mp.problem, nearest).feasible  # the cheapest choice overloads Paris
+    out = tmp_path / "run"
+    result = _solve(folder, out, "--model", "generalist", "--time-limit", "2")
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["status"] in ("optimal", "feasible") and kpis["totals"]["overloaded_sellers"] == 0
+    report = check_alignment(inst, read_alignment(out / "alignment.csv", inst), scenario)
+    assert report.ok, report.breaches
+
+
 def test_a_run_stopped_by_the_clock_says_so(tmp_path: Path, monkeypatch) -> None:
     # the safety net fires (here: a deadline already passed): kpis.json and the terminal say
     # the run is not deterministic and which stage the clock stopped

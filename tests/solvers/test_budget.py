@@ -70,3 +70,15 @@ def test_clock_is_shared_by_threads() -> None:
     for t in threads:
         t.join()
     assert sorted(clock.stopped) == ["s0", "s1", "s2"]
+
+
+def test_the_model_build_estimate_grows_with_the_entries() -> None:
+    from allocate.solvers.budget import cpsat_build_s
+
+    assert cpsat_build_s(0) == 0.0
+    assert 0 < cpsat_build_s(1_000) < cpsat_build_s(60_000)
+    # fr-national's geography model (58,710 entries) is not built whole for a 5 s search
+    from allocate.solvers.pipeline import FULL_BUILD_SHARE
+
+    assert cpsat_build_s(58_710) > FULL_BUILD_SHARE * 5.0
+    assert cpsat_build_s(23_088) <= FULL_BUILD_SHARE * 5.0  # fr-pme's largest at 6 s is

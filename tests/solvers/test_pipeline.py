@@ -182,3 +182,67 @@ def test_budgets_do_not_depend_on_the_time_already_spent(monkeypatch):
     b = solve_assignment(p, SolveParams(time_limit_s=3, workers=2, seed=4))
     assert a.deterministic and b.deterministic
     assert np.array_equal(a.choice, b.choice)
+
+
+class _ClockEatingLp:
+    """A GLOP/PDLP stand-in that spends all the wall time it is given and finishes nothing
+    (the LP of a loaded machine cut by the safety net)."""
+
+    def __init__(self, _name: str) -> None:
+        self._s = 0.0
+
+    def set_solver_specific_parameters(self, _text: str) -> None:
+        pass
+
+    def set_time_limit_in_seconds(self, s: float) -> None:
+        self._s = s
+
+    def solve(self, _model) -> None:
+        import time
+
+        time.sleep(self._s)
+
+    def status(self):
+        from allocate.solvers import lp as lp_module
+
+        return lp_module.mbh.SolveStatus.NOT_SOLVED
+
+    def has_solution(self) -> bool:
+        return False
+
+
+def test_an_lp_cut_by_the_clock_still_leaves_an_alignment_within_capacity(monkeypatch):
+    # issue 14: under load the LP ran into the wall clock, nothing after it had time, and the
+    # capacity repair could not restore capacity: no valid alignment (exit 4). Feasibility now
+    # comes first, before the LP: a capacity-tight problem still ends feasible.
+    from allocate.solvers import lp as lp_module
+    from allocate.solvers.budget import Clock
+    from allocate.solvers.problem import seller_totals
+    from tests.solvers.test_construct import planted
+
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", _ClockEatingLp)
+    p, hidden = planted(1, n=300, m=10, slack=1.02)
+    assert evaluate(p, hidden).feasible
+    clock = Clock.after(1.0)
+    sol = solve_assignment(p, SolveParams(time_limit_s=1.0, workers=1, clock=clock))
+    loads, _ = seller_totals(p, sol.choice)
+    assert np.all(loads <= p.capacity + 1e-9)  # recomputed from the choice
+    assert evaluate(p, sol.choice).feasible
+    assert sol.status.value in ("optimal", "feasible")
+    assert "LP relaxation" in clock.stopped and not sol.deterministic
+
+
+def test_no_model_is_built_that_would_pass_the_deadline(monkeypatch):
+    # under load, building the full model started 0.7 s before the deadline and ended 2 s
+    # after it: a build estimated longer than the time left is not started, the start stands
+    from allocate.solvers import pipeline
+    from allocate.solvers.budget import Clock
+
+    p = random_problem(5, n=30, m=4)
+    monkeypatch.setattr(pipeline, "cpsat_build_s", lambda n: 1e6 if n else 0.0)
+    monkeypatch.setattr(pipeline, "FULL_BUILD_SHARE", 1e9)  # the full model is the planned path
+    clock = Clock.after(3.0)
+    sol = solve_assignment(p, SolveParams(time_limit_s=3, workers=1, clock=clock))
+    assert "CP-SAT (full model)" in clock.stopped and not sol.deterministic
+    assert evaluate(p, sol.choice).feasible and sol.status.value == "feasible"
+    assert clock.left() > 1.0  # nothing waited for the deadline

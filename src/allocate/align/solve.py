@@ -21,8 +21,8 @@ from allocate.core.scenario import Scenario, scenario_instance
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
-from allocate.solvers.budget import Clock, finish_s
-from allocate.solvers.pipeline import SolveParams, solve_assignment
+from allocate.solvers.budget import Clock, finish_s, search_seconds
+from allocate.solvers.pipeline import FEASIBLE_GRACE, FEASIBLE_SHARE, SolveParams, solve_assignment
 from allocate.solvers.problem import evaluate
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,10 @@ def solve(
         seed=scenario.seed,
         deterministic=scenario.deterministic,
         clock=Clock(work.deadline - stage_s, work.stopped),
+        # feasibility first: its budget is sized from the whole limit, and it may run into
+        # the contiguity stage's time (which is worth nothing without a valid start)
+        feasible_s=FEASIBLE_SHARE * search_seconds(scenario.time_limit_s, mp.problem.nnz),
+        feasible_grace_s=stage_s + FEASIBLE_GRACE * scenario.time_limit_s,
     )
     sol = solve_assignment(mp.problem, params)
     choice, status, best_bound = sol.choice, sol.status, sol.best_bound

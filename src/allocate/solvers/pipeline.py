@@ -1,15 +1,21 @@
-"""The solve pipeline: capacity check → LP bound → rounding + repair → CP-SAT (full or LNS).
+"""The solve pipeline: capacity check → feasible start → LP bound → rounding + repair → CP-SAT.
 
 1. :func:`~allocate.solvers.feasibility.capacity_shortfalls` explains obvious infeasibility.
-2. GLOP solves the LP relaxation: a lower bound and a fractional guide.
-3. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint.
-4. Small models (``nnz <= full_model_max_entries``) go to CP-SAT whole, with that hint, for
+2. Feasibility first: each item's cheapest candidate, its capacity violations removed by
+   :func:`~allocate.solvers.construct.restore_capacity`. A valid alignment exists from here
+   on, whatever happens to the stages after it on a loaded machine.
+3. GLOP solves the LP relaxation: a lower bound and a fractional guide. Its safety net leaves
+   ``1 - LP_WALL_SHARE`` of the time left to the searches.
+4. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint (the
+   start of step 2 when the rounding is worse).
+5. Small models (``nnz <= full_model_max_entries``, and a build that fits in
+   ``FULL_BUILD_SHARE`` of the search seconds) go to CP-SAT whole, with that hint, for
    ``FULL_SHARE`` of the time. If that does not prove optimality, the objective is linear
    (no balance bands, no move cap) and the gap is above ``TABU_MIN_GAP``, the tabu search of
    :mod:`allocate.solvers.tabu` (capacity crossed on purpose, for tight problems) looks for
    a better incumbent, and CP-SAT runs the whole model again from the best one (a better
    incumbent prunes more: most proofs on tight problems come from this second run).
-5. Then, and directly for larger models, large-neighbourhood search: each step frees the
+6. Then, and directly for larger models, large-neighbourhood search: each step frees the
    items of a few neighbouring sellers (sellers that share candidate items), lets them move
    among those sellers only and re-optimizes them with CP-SAT, every other item fixed. One
    neighbourhood per worker is solved at a time, on disjoint sellers, and their improvements
@@ -44,11 +50,14 @@ from allocate.solvers import tabu
 from allocate.solvers.budget import (
     CPSAT_DET_PER_S,
     Clock,
+    cpsat_build_s,
     cpsat_det,
     evaluations,
     lns_step_det,
+    numpy_passes,
     search_seconds,
 )
+from allocate.solvers.construct import cheapest, restore_capacity
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
@@ -70,11 +79,22 @@ TABU_WORK_PER_SECOND = 6e6
 #: CP-SAT phases share what is left (``CP_SHARE``).
 LP_SHARE = 0.3
 LAGRANGE_SHARE = 0.05
+#: Share of the wall time left when the LP starts that its safety net lets it take (its
+#: deterministic budget normally ends it well before, see :mod:`allocate.solvers.budget`).
+LP_WALL_SHARE = 0.7
 HEURISTIC_SHARE = 0.1
+#: Share of the search seconds for the feasibility-first restoration of capacity (run before
+#: the LP, from each item's cheapest candidate: see :mod:`allocate.solvers.construct`), and of
+#: the time limit it may run past the deadline (a valid alignment is worth it).
+FEASIBLE_SHARE = 0.4
+FEASIBLE_GRACE = 0.05
 CP_SHARE = 0.5
 #: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
 #: optimality in its full-model phase.
 TABU_SHARE = 0.35
+#: Largest share of the search seconds that building the full CP-SAT model may take (see
+#: :func:`~allocate.solvers.budget.cpsat_build_s`); beyond, the LNS's smaller models only.
+FULL_BUILD_SHARE = 0.5
 #: Share of the time limit for CP-SAT's first run on the full model.
 FULL_SHARE = 0.25
 #: ... and for the second run of the full model, from the tabu search's solution.
@@ -106,6 +126,11 @@ class SolveParams:
     clock
         The wall-clock safety net shared with the caller's other stages (default: the time
         limit from the call); the stages it stops are recorded on it.
+    feasible_s, feasible_grace_s
+        Seconds the feasibility-first budget is sized from (default: ``FEASIBLE_SHARE`` of
+        the search seconds), and how long it may run past ``clock``'s deadline (default:
+        ``FEASIBLE_GRACE`` of the limit). A caller whose own stages come after the solve
+        (contiguity) lends their time: they are worth nothing without a valid start.
     """
     time_limit_s: float = 30.0
     workers: int = 2
@@ -118,6 +143,8 @@ class SolveParams:
     #: called with (seconds since start, objective) at each improving feasible solution
     on_solution: Callable[[float, float], None] | None = field(default=None, compare=False)
     clock: Clock | None = field(default=None, compare=False)
+    feasible_s: float | None = None
+    feasible_grace_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -213,7 +240,17 @@ def solve_assignment(
     # every budget below is sized from the limit and the model size, never from the time
     # already spent (which varies from run to run): see allocate.solvers.budget
     secs = search_seconds(prm.time_limit_s, problem.nnz)
-    lp = lp_relaxation(problem, LP_SHARE * secs, clock)
+    # feasibility first: an alignment within capacity before any bound or search, so that a
+    # short limit or a loaded machine still ends with a valid answer
+    feasible_s = prm.feasible_s if prm.feasible_s is not None else FEASIBLE_SHARE * secs
+    grace = prm.feasible_grace_s if prm.feasible_grace_s is not None else FEASIBLE_GRACE * prm.time_limit_s
+    first = _feasible_first(problem, cheapest(problem), feasible_s, clock, grace)
+    first_ev = evaluate(problem, first)
+    log.info("feasibility first: objective %.4f, feasible %s", first_ev.objective, first_ev.feasible)
+    # the LP's safety net leaves part of what is left to the searches after it: with a valid
+    # start in hand, an LP that a loaded machine slows down must not take all the time
+    lp_clock = Clock(min(clock.deadline, time.perf_counter() + LP_WALL_SHARE * clock.left()), clock.stopped)
+    lp = lp_relaxation(problem, LP_SHARE * secs, lp_clock)
     if not lp.feasible:
         raise InfeasibleError(
             "the capacity, balance, lock and move constraints cannot all hold (the LP "
@@ -233,6 +270,10 @@ def solve_assignment(
     start = round_lp(problem, lp.x)
     evals = evaluations(HEURISTIC_SHARE * secs)
     start = repair(problem, start, rounds=6, max_evals=evals, clock=clock)
+    if not evaluate(problem, start).feasible and not clock.expired():
+        start = _feasible_first(problem, start, feasible_s, clock, 0.0)
+    if _better(evaluate(problem, first), evaluate(problem, start)):
+        start = first  # the LP's rounding is worse than (or not as feasible as) the first one
     start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
@@ -258,7 +299,10 @@ def solve_assignment(
             status, start, ev.objective, lp_bound, lp_bound, time.perf_counter() - t0,
             False, ev.objective, interrupted=STOP.is_set(),
         )
-    if problem.nnz <= prm.full_model_max_entries:
+    # the whole model only when building it fits in a share of the search seconds (a
+    # deterministic rule: the same limit and size always take the same path)
+    full = problem.nnz <= prm.full_model_max_entries and cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
+    if full:
         # The whole model first (it may prove optimality and gives a bound). When it does not
         # and the objective is linear (tabu.applies), the tabu search looks for a better
         # incumbent and the full model runs again from it (a better incumbent prunes more).
@@ -341,12 +385,29 @@ def solve_assignment(
     )
 
 
+def _feasible_first(problem, choice, seconds: float, clock: Clock, grace_s: float):
+    """``choice`` with its capacity violations removed on a budget of ``seconds``."""
+    work = numpy_passes(seconds, 1, least=200_000)
+    return restore_capacity(problem, choice, work, clock, grace_s=grace_s)
+
+
+def _better(a, b) -> bool:
+    """Whether evaluation ``a`` beats ``b``: feasible first, then the lower objective."""
+    return (a.feasible, -a.objective) > (b.feasible, -b.objective)
+
+
 def _wall(prm: SolveParams, share_s: float, clock: Clock) -> float:
     """Wall limit of one CP-SAT phase: the safety net when budgets are deterministic."""
     return max(0.05, clock.left() if prm.deterministic else min(share_s, clock.left()))
 
 
 def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound, clock) -> AssignmentSolution:
+    if clock.left() < cpsat_build_s(problem.nnz):
+        # building the model alone would pass the deadline: the start is the answer
+        clock.fired("CP-SAT (full model)")
+        ev = evaluate(problem, start)
+        status = SolveStatus.FEASIBLE if ev.feasible else SolveStatus.UNKNOWN
+        return AssignmentSolution(status, start, ev.objective, lp_bound, lp_bound, 0.0, False, ev.objective)
     model = AssignmentModel(problem, scales, base=start)
     model.add_lower_bound(lp_bound)
     cb = (lambda obj: prm.on_solution(0.0, obj)) if prm.on_solution else None
@@ -482,11 +543,14 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
     cursor = 0
     step = 0
     n_free_all = p.n_items - int((p.fixed >= 0).sum())
+    width = np.diff(p.indptr)
+    last_step_s = 0.0
     while True:
         if STOP.is_set():
             deterministic = False
             break
-        if time.perf_counter() >= deadline - 0.2:
+        # a step that cannot end before the deadline is not started (its cost: the last one's)
+        if time.perf_counter() >= deadline - max(0.2, last_step_s):
             if det_left is not None:
                 deterministic = False
                 clock.fired("LNS")
@@ -528,13 +592,17 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
                 break
         step += 1
         step_det = min(prm.lns_step_s * DET_PER_SECOND, det_budget - det_used)
-        # deterministic steps end on their budget; the wall limit is only the safety net
-        step_wall = deadline - time.perf_counter() if det_left is not None else min(
-            prm.lns_step_s * 3, deadline - time.perf_counter()
-        )
+        step_start = time.perf_counter()
         jobs = []
+        frees = [np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0)) for group in groups]
+        if not last_step_s and clock.left() < cpsat_build_s(sum(int(width[f].sum()) for f in frees)):
+            # the first step: its models alone would pass the deadline
+            if det_left is not None:
+                deterministic = False
+                clock.fired("LNS")
+            break
         for k, group in enumerate(groups):
-            free = np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0))
+            free = frees[k]
             if len(free):
                 jobs.append(
                     (
@@ -549,7 +617,13 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
             det_used += lns_step_det(sum(len(job[0]) for job in jobs))
         if not jobs:
             continue
+        # deterministic steps end on their budget; the wall limit (what is left once the
+        # sub-models are built) is only the safety net
+        step_wall = deadline - time.perf_counter() if det_left is not None else min(
+            prm.lns_step_s * 3, deadline - time.perf_counter()
+        )
         outs = _solve_side_by_side(jobs, max(0.05, step_wall), step_det if det_left is not None else None)
+        last_step_s = time.perf_counter() - step_start
         if det_left is not None and any(o.clock_stopped for o in outs):
             deterministic = False
             clock.fired("LNS")
@@ -602,7 +676,10 @@ def _solve_side_by_side(jobs, wall_s: float, det_s: float | None) -> list:
     from concurrent.futures import ThreadPoolExecutor, wait
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = [pool.submit(solve_model, model, wall_s, 1, seed, det_s) for _, model, seed in jobs]
+        futures = [
+            pool.submit(solve_model, model, wall_s, 1, seed, det_s, light_presolve=True)
+            for _, model, seed in jobs
+        ]
         while wait(futures, timeout=0.2).not_done:
             pass  # short slices, so that a Ctrl-C handler runs (see cpsat.request_stop)
         return [f.result() for f in futures]

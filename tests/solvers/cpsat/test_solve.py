@@ -31,6 +31,15 @@ def test_fixed_items_are_copied_and_counted(problem) -> None:
     assert out.objective == pytest.approx(4.0)  # fixed items' cost included
 
 
+def test_a_light_presolve_still_solves_a_neighbourhood(problem) -> None:
+    # the LNS's neighbourhoods skip inclusion detection and probing (seconds on fr-national)
+    base = np.array([0, 2, 4])
+    out = solve_model(_model(problem, free=np.array([1, 2]), base=base), 5.0, 1, 0, 1.0, light_presolve=True)
+    assert out.status == cp_model.OPTIMAL
+    assert out.choice.tolist() == [0, 2, 5]
+    assert out.objective == pytest.approx(4.0)
+
+
 def test_the_deterministic_portfolio_is_reproducible(problem) -> None:
     outs = [solve_model(_model(problem), 5.0, 2, 3, deterministic_time=1.0) for _ in range(2)]
     assert all(o.status == cp_model.OPTIMAL for o in outs)
