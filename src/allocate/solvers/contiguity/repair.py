@@ -20,7 +20,8 @@ The repair, on the incremental totals of :class:`~allocate.solvers.contiguity.te
    that territory connected, so every hand-over removes a piece.
 3. **Ejection.** When every adjacent seller is full, one of them makes room: it hands some of
    its own border units (whose loss keeps it connected, away from the enclave) to its other
-   neighbours, cheapest first, then takes the enclave; undone when the room is not found.
+   neighbours, cheapest first, then takes the enclave; a full neighbour of it may itself hand
+   a unit on first (a chain of :data:`CHAIN_DEPTH`); undone when the room is not found.
 4. **Dissolution.** Else the units of an enclave (of at most :data:`MAX_DISSOLVE` units) go
    one at a time to adjacent sellers (each such move keeps the receiver connected); undone
    when a unit finds no taker.
@@ -53,6 +54,10 @@ log = logging.getLogger(__name__)
 
 #: Border units a full neighbour may hand on to make room for an enclave.
 MAX_EJECTIONS = 6
+#: Length of an ejection chain: a full neighbour's unit may go to a neighbour that first hands
+#: on one of its own (2), and how many such chains are tried per ejection.
+CHAIN_DEPTH = 2
+CHAIN_TRIES = 3
 #: Largest enclave (units) dissolved unit by unit: each unit of a larger one would price the
 #: whole border again.
 MAX_DISSOLVE = 40
@@ -114,46 +119,71 @@ class _Repair:
                 best = (trial.delta, r)
         return None if best is None else (best[1], best[0])
 
+    def _move(self, units: list[int], r: int, done: list[tuple[int, int]]) -> None:
+        """Hand ``units`` to ``r``, recording them in ``done`` (unit, seller before) for an undo."""
+        done.extend((u, self.t.owner[u]) for u in units)
+        self.t.move(units, r)
+
+    def _undo(self, done: list[tuple[int, int]], mark: int) -> None:
+        """Undo the moves of ``done`` after position ``mark``."""
+        while len(done) > mark:
+            u, back = done.pop()
+            self.t.move([u], back)
+
+    def _eject_one(self, r: int, avoid: set[int], depth: int, done: list[tuple[int, int]]) -> bool:
+        """Hand one border unit of ``r`` (not in ``avoid``, ``r`` staying connected) to a
+        neighbour, the cheapest that worsens no hard rule; with ``depth`` > 1 a full
+        neighbour may first make room the same way (an ejection chain)."""
+        t = self.t
+        if len(t.members[r]) <= 1:
+            return False
+        offers: list[tuple[bool, float, int, int]] = []
+        for u in sorted(t.members[r]):
+            if u in avoid:
+                continue
+            for q in t.neighbours_of([u], r):  # q may own the enclave: u joins it elsewhere
+                self._tick()
+                tr = t.price([u], r, q)
+                if tr is not None:
+                    offers.append((tr.worsens, tr.delta, u, q))
+        chained = 0
+        for worsens, _, u, q in sorted(offers):
+            if not t.stays_connected(r, u):
+                continue
+            if not worsens:
+                self._move([u], q, done)
+                return True
+            if depth <= 1 or chained >= CHAIN_TRIES:
+                break
+            chained += 1
+            mark = len(done)
+            keep = avoid | {u} | set(t.graph.adj[u])  # q keeps a unit next to u
+            if self._eject_one(q, keep | set(t.members[r]), depth - 1, done):
+                tr = t.price([u], r, q)
+                if tr is not None and not tr.worsens:
+                    self._move([u], q, done)
+                    return True
+            self._undo(done, mark)
+        return False
+
     def _eject_for(self, piece: set[int], s: int) -> bool:
         """Make room at a full neighbour by handing on its border units, then give it ``piece``."""
         t = self.t
         units = sorted(piece)
         near = {v for u in units for v in t.graph.adj[u]}
         for r in t.neighbours_of(units, s):
-            take = [t.offer(u, r) for u in units]
-            if any(o is None for o in take):
+            if any(t.offer(u, r) is None for u in units):
                 continue
-            done: list[tuple[int, int]] = []  # (unit, its seller before) to undo
-            ok = False
+            done: list[tuple[int, int]] = []
             for _ in range(MAX_EJECTIONS):
                 self._tick()
                 trial = t.price(units, s, r)
                 if trial is not None and not trial.worsens and t.objective() + trial.delta <= self.limit + EPS:
                     t.move(units, r)
-                    ok = True
+                    return True
+                if not self._eject_one(r, near | piece, CHAIN_DEPTH, done):
                     break
-                # r's cheapest border unit, away from the enclave, that leaves r connected
-                # (priced first: the connectivity test runs on the cheapest ones only)
-                offers: list[tuple[float, int, int]] = []
-                for u in sorted(t.members[r]):
-                    if u in near or len(t.members[r]) <= 1:
-                        continue
-                    for q in t.neighbours_of([u], r):
-                        if q == s:
-                            continue
-                        self._tick()
-                        tr = t.price([u], r, q)
-                        if tr is not None and not tr.worsens:
-                            offers.append((tr.delta, u, q))
-                best = next((o for o in sorted(offers) if t.stays_connected(r, o[1])), None)
-                if best is None:
-                    break
-                t.move([best[1]], best[2])
-                done.append((best[1], r))
-            if ok:
-                return True
-            for u, back in reversed(done):
-                t.move([u], back)
+            self._undo(done, 0)
         return False
 
     def _dissolve(self, piece: set[int], s: int) -> bool:
