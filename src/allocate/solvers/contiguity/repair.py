@@ -12,8 +12,8 @@ neighbourhood search (:mod:`allocate.solvers.contiguity.lns`) from its result.
 The repair, on the incremental totals of :class:`~allocate.solvers.contiguity.territories.Territories`:
 
 1. **Pieces.** For each seller and each component of the unit graph, the *core* is the piece
-   holding the seller's base unit, else the one with most workload; every other piece is an
-   *enclave*. Enclaves are handled smallest (workload) first.
+   with the most workload; every other piece is an *enclave*. Enclaves are handled smallest
+   (workload) first, in rounds, until a round moves none.
 2. **Whole hand-over.** The enclave goes, whole, to the seller owning an adjacent unit that
    may serve all its items, worsens no hard rule (capacity, account limit, move cap, hard
    balance band) and raises the objective least. Giving a piece to an adjacent territory keeps
@@ -239,6 +239,7 @@ class _Repair:
                     stuck.add((s, frozenset(piece)))
             if not moved:
                 return
+            stuck.clear()  # room may have opened next to the enclaves that found none
 
     # -- polish -------------------------------------------------------------------------------
 

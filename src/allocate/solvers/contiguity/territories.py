@@ -237,7 +237,8 @@ class Territories:
     def split_pieces(self, s: int) -> list[set[int]]:
         """The pieces of ``s`` to hand over: all but one per component of the unit graph.
 
-        The piece kept in a component holds the seller's base unit, else the most workload.
+        The piece kept in a component is the one with the most workload (then the one
+        holding the seller's base unit): the others are the cheaper ones to hand over.
         A territory with one piece per component it spans is contiguous there (a piece alone
         in another component, e.g. an island, is no split).
         """
@@ -249,7 +250,7 @@ class Territories:
         for plist in by_comp.values():
             if len(plist) < 2:
                 continue
-            core = max(plist, key=lambda c: (home in c, self.load_of(c, s), len(c), -min(c)))
+            core = max(plist, key=lambda c: (self.load_of(c, s), home in c, len(c), -min(c)))
             out.extend(c for c in plist if c is not core)
         return out
 
