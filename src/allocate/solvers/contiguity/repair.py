@@ -24,7 +24,8 @@ The repair, on the incremental totals of :class:`~allocate.solvers.contiguity.te
    a unit on first (a chain of :data:`CHAIN_DEPTH`); undone when the room is not found.
 4. **Dissolution.** Else the units of an enclave (of at most :data:`MAX_DISSOLVE` units) go
    one at a time to adjacent sellers (each such move keeps the receiver connected); undone
-   when a unit finds no taker.
+   when a unit finds no taker. A territory in two pieces whose enclave finds no taker may
+   give its core away instead, by the same steps.
 5. **Polish.** Border units then move to a neighbouring territory when that lowers the
    objective, keeps both territories connected and worsens no hard rule.
 
@@ -210,6 +211,16 @@ class _Repair:
             done.append(best[1])
         return True
 
+    def _give_away(self, piece: set[int], s: int) -> bool:
+        """Steps 2-4 for one piece of ``s``: whole, after an ejection, or unit by unit."""
+        found = self._best_receiver(piece, s, spend=True)
+        if found is not None:
+            self.t.move(sorted(piece), found[0])
+            return True
+        if self.whole_only:
+            return False
+        return self._eject_for(piece, s) or (len(piece) <= MAX_DISSOLVE and self._dissolve(piece, s))
+
     def hand_over(self) -> None:
         """Steps 1-4: until no enclave moves."""
         t = self.t
@@ -227,13 +238,13 @@ class _Repair:
             for _, _, s, piece in sorted(enclaves, key=lambda e: e[:3]):
                 if not piece <= t.members.get(s, set()):
                     continue  # an earlier hand-over changed this territory: next round
-                found = self._best_receiver(piece, s, spend=True)
-                if found is not None:
-                    t.move(sorted(piece), found[0])
+                if self._give_away(piece, s):
                     moved = True
-                elif self.whole_only:
-                    stuck.add((s, frozenset(piece)))
-                elif self._eject_for(piece, s) or (len(piece) <= MAX_DISSOLVE and self._dissolve(piece, s)):
+                    continue
+                # a territory in two pieces may keep the enclave and give the core away instead
+                comp = t.graph.comp_of[min(piece)]
+                others = [c for c in t.pieces(s) if c != piece and t.graph.comp_of[min(c)] == comp]
+                if len(others) == 1 and self._give_away(others[0], s):
                     moved = True
                 else:
                     stuck.add((s, frozenset(piece)))
