@@ -35,7 +35,8 @@ def test_no_room_at_the_neighbour_keeps_the_enclave() -> None:
 
 
 def test_the_budget_caps_the_objective_increase() -> None:
-    p = path_problem(cost1={4: 1.2})  # the move costs 0.2 on an objective of 5: 4 %
+    # the move costs 0.2 on an objective of 5: 4 % (giving the core {0, 1, 2} away costs 3)
+    p = path_problem(cost1={4: 1.2, 0: 2.0, 1: 2.0, 2: 2.0})
     assert repair_contiguity(p, path_graph(), SPLIT, budget=0.05).tolist() != SPLIT.tolist()
     assert repair_contiguity(p, path_graph(), SPLIT, budget=0.03).tolist() == SPLIT.tolist()
     # contiguity first: the uncapped pass hands it over anyway
