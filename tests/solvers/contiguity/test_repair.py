@@ -68,7 +68,7 @@ def test_the_repair_never_breaks_a_hard_band() -> None:
     assert repair_contiguity(loose, path_graph(), SPLIT).tolist() != SPLIT.tolist()
 
 
-# -- a path of six units and three sellers: A = {0, 1} + enclave {5}, C = {2}, B = {3, 4} --
+# -- a path of six units, three sellers: A = {0, 1} + enclave {5}, C = {2}, B = {3, 4} --
 
 SIX = [[1], [0, 2], [1, 3], [2, 4], [3, 5], [4]]
 
@@ -76,7 +76,7 @@ SIX = [[1], [0, 2], [1, 3], [2, 4], [3, 5], [4]]
 def _six(cap_b: float) -> tuple[AssignmentProblem, UnitGraph]:
     n, m = 6, 3
     p = AssignmentProblem(
-        capacity=np.array([10.0, cap_b, 10.0]),
+        capacity=np.array([10.0, cap_b, 2.0]),
         indptr=np.arange(0, m * n + 1, m),
         seller=np.tile(np.arange(m), n),
         cost=np.ones(m * n),
@@ -91,8 +91,9 @@ def _six_choice(sellers: list[int]) -> np.ndarray:
 
 
 def test_a_full_neighbour_makes_room_by_ejection() -> None:
-    # regression (issue 15): the enclave {5} borders only B, full at 2 units; the old repair
-    # (whole hand-overs only) left A split. B hands its border unit 3 on to C, then takes 5.
+    # regression (issue 15): the enclave {5} borders only B, full at 2 units, and C (room for
+    # one more unit) cannot take A's core {0, 1}; the old repair (whole hand-overs only) left
+    # A split. B hands its border unit 3 on to C, then takes 5.
     p, graph = _six(cap_b=2.0)
     start = _six_choice([0, 0, 2, 1, 1, 0])
     assert count_enclaves(SIX, graph.b_unit, p.seller[start]) == 1 and evaluate(p, start).feasible
