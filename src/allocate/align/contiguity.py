@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
 #: the exact model or the neighbourhood search gets the rest.
-REPAIR_SHARE = 0.6
+REPAIR_SHARE = 0.75
 
 
 @dataclass(frozen=True)

@@ -255,29 +255,45 @@ class _Repair:
     # -- polish -------------------------------------------------------------------------------
 
     def polish(self) -> None:
-        """Step 5: border moves that lower the objective and keep both territories connected."""
+        """Step 5: border moves that lower the objective and keep both territories connected.
+
+        A pass over every unit, then passes over the units next to a unit that moved (the
+        others' prices changed only through the balance targets) until one moves none; again
+        until a pass over every unit moves none.
+        """
         t = self.t
-        improved = True
-        while improved:
-            improved = False
-            for u in t.graph.units:
-                s = t.owner[u]
-                if len(t.members[s]) <= 1:
+        adj = t.graph.adj
+        todo = list(t.graph.units)
+        while todo:
+            todo = self._polish_pass(todo)
+            if not todo:
+                break
+            while todo:
+                todo = self._polish_pass(todo)
+            todo = list(t.graph.units)
+
+    def _polish_pass(self, todo: list[int]) -> list[int]:
+        """One pass of border moves over ``todo``; the units next to those that moved, sorted."""
+        t = self.t
+        adj = t.graph.adj
+        touched: set[int] = set()
+        for u in todo:
+            s = t.owner[u]
+            if len(t.members[s]) <= 1:
+                continue
+            best: tuple[float, int] | None = None
+            for r in t.neighbours_of([u], s):
+                self._tick()
+                tr = t.price([u], s, r)
+                if tr is None or tr.worsens or tr.delta >= -EPS:
                     continue
-                takers = t.neighbours_of([u], s)
-                best: tuple[float, int] | None = None
-                for r in takers:
-                    self._tick()
-                    tr = t.price([u], s, r)
-                    if tr is None or tr.worsens or tr.delta >= -EPS:
-                        continue
-                    if best is None or (tr.delta, r) < best:
-                        best = (tr.delta, r)
-                if best is not None and not t.stays_connected(s, u):
-                    best = None
-                if best is not None:
-                    t.move([u], best[1])
-                    improved = True
+                if best is None or (tr.delta, r) < best:
+                    best = (tr.delta, r)
+            if best is not None and t.stays_connected(s, u):
+                t.move([u], best[1])
+                touched.add(u)
+                touched.update(adj[u])
+        return sorted(touched)
 
 
 def repair_contiguity(
