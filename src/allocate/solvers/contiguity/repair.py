@@ -262,7 +262,6 @@ class _Repair:
         until a pass over every unit moves none.
         """
         t = self.t
-        adj = t.graph.adj
         todo = list(t.graph.units)
         while todo:
             todo = self._polish_pass(todo)

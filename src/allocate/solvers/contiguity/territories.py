@@ -143,16 +143,20 @@ class Territories:
         """
         self.trials += 1
         p = self.p
-        give = [self.offer(u, s) for u in units]
-        take = [self.offer(u, t) for u in units]
-        if any(o is None for o in take):
-            return None
-        g_load = sum(o.load for o in give)  # type: ignore[union-attr]  # an owner serves its units
-        t_load = sum(o.load for o in take)  # type: ignore[union-attr]
-        n = sum(o.count for o in take)  # type: ignore[union-attr]
-        pot = sum(o.potential for o in take)  # type: ignore[union-attr]
-        d_cost = sum(o.cost for o in take) - sum(o.cost for o in give)  # type: ignore[union-attr]
-        d_moves = sum(o.moved for o in take) - sum(o.moved for o in give)  # type: ignore[union-attr]
+        units = list(units)
+        take: list[Offer] = []
+        for u in units:
+            o = self.offer(u, t)
+            if o is None:
+                return None
+            take.append(o)
+        give = [o for u in units if (o := self.offer(u, s)) is not None]  # an owner serves its units
+        g_load = sum(o.load for o in give)
+        t_load = sum(o.load for o in take)
+        n = sum(o.count for o in take)
+        pot = sum(o.potential for o in take)
+        d_cost = sum(o.cost for o in take) - sum(o.cost for o in give)
+        d_moves = sum(o.moved for o in take) - sum(o.moved for o in give)
         cap = p.capacity
         worse = self.loads[t] + t_load > cap[t] + EPS and t_load > EPS
         mx = p.max_items[t]
