@@ -187,8 +187,9 @@ def contiguous_lns(
 
     def score(choice: NDArray[np.int64]) -> tuple[bool, int, float, float]:
         # hard rules first (a grown start may break a hard balance band): never traded for
-        # contiguity; then split territories, overload, objective
-        ev = evaluate(p, choice)
+        # contiguity; then split territories, overload, objective. On the real data, not the
+        # snapped one: rounding may put a plan that meets every capacity a hair above one
+        ev = evaluate(problem, choice)
         return (
             not ev.feasible,
             len(split_sellers(adj, b_unit, p.seller[choice], comp_of)),
