@@ -6,7 +6,10 @@
 DATA_DIR caches the generated instances (``allocate generate``, FR, seed 11). Each size runs
 in its own process so that peak memory (``ru_maxrss``) is that run's. ``known`` is the LP lower
 bound (GLOP below 40k candidate entries, otherwise PDLP certified by a Lagrangian dual), and
-``gap`` is the objective's distance above it.
+``gap`` is the objective's distance above it. ``split`` counts the territories that are not
+one connected set of units (KPI ``non_contiguous_territories``, recomputed from the written
+alignment; 0 for models without units), ``split_islands`` those split only across separate
+parts of the unit graph (islands: justified).
 
 Scenarios: ``core`` is the model the issue measured naively (nearest bases as candidates,
 capacity only, travel cost): balance and move terms off. ``default`` is the product's default
@@ -61,6 +64,11 @@ def one(data_dir: Path, n: int, m: int, limit: float, scenario: str, export: Pat
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "overloaded": k.totals["overloaded_sellers"],
         "workload_cv": k.totals["workload"]["cv"],
+        # recomputed from the alignment (KPIs): split territories, and those split only across
+        # separate parts of the unit graph (islands, justified)
+        "split": k.totals["non_contiguous_territories"],
+        "split_islands": k.totals.get("non_contiguous_islands"),
+        "deterministic": res.deterministic,
     }
 
 
@@ -104,6 +112,9 @@ def main() -> None:
             "peak_mb": r["peak_mb"],
             "overloaded_sellers": r["overloaded"],
             "workload_cv": r["workload_cv"],
+            "split": r["split"],
+            "split_islands": r["split_islands"],
+            "deterministic": r["deterministic"],
         }
         if not args.no_peer:
             peer = Path(__file__).resolve().parent / "peers" / "highs_assign.py"
@@ -111,7 +122,7 @@ def main() -> None:
             row.update(highs_value=res.get("value"), highs_status=res.get("status"), highs_time_s=res.get("time_s"))
         rows.append(row)
         print_table(f"{n}x{m}", [row], list(row))
-    print_table(f"Alignment scale ({args.scenario})", rows, ["instance", "known", "value", "gap", "time_s", "status", "peak_mb", "highs_value", "highs_status"])
+    print_table(f"Alignment scale ({args.scenario})", rows, ["instance", "known", "value", "gap", "time_s", "status", "split", "split_islands", "peak_mb", "highs_value", "highs_status"])
     write_rows(args.out, rows, machine({"scenario": args.scenario, "sizes": args.sizes, "time_limits": limits}))
 
 

@@ -10,7 +10,8 @@ contiguous over the units of ``units.geojson``:
   ``"lns"`` (the flow model a few sellers at a time, above);
 * :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
 * :meth:`ContiguityStage.run` repairs the pipeline's alignment
-  (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`), then solves the exact
+  (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`, on a budget of priced moves:
+  :data:`REPAIR_SHARE` of the stage's seconds), then solves the exact
   model warm-started from the repair (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`)
   or runs the neighbourhood search from it
   (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`, skipped after a Ctrl-C), and says
@@ -33,7 +34,7 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
-from allocate.solvers.budget import Clock, search_seconds
+from allocate.solvers.budget import Clock, repair_trials, search_seconds
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
@@ -41,6 +42,10 @@ from allocate.solvers.pipeline import AssignmentSolution
 from allocate.solvers.problem import evaluate
 
 log = logging.getLogger(__name__)
+
+#: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
+#: the exact model or the neighbourhood search gets the rest.
+REPAIR_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -161,8 +166,21 @@ class ContiguityStage:
         p = self.mp.problem
         graph = unit_graph(self.instance, self.b_unit)
         choice, status, best_bound = sol.choice, sol.status, sol.best_bound
-        repaired = repair_contiguity(p, graph, choice, budget=sc.contiguity_budget)
         secs = self.time_s()
+        repair_s = REPAIR_SHARE * secs
+        # the scenario's contiguity_budget caps what the repair spends when the user sets it;
+        # by default the enclaves left then move whatever the cost (contiguity first, as in
+        # the exact model), hard rules always kept
+        repaired = repair_contiguity(
+            p,
+            graph,
+            choice,
+            budget=sc.contiguity_budget,
+            trials=repair_trials(repair_s),
+            clock=clock,
+            then_any_cost="contiguity_budget" not in sc.model_fields_set,
+        )
+        secs -= repair_s
         if self.mode == "exact":
             contiguous = solve_contiguous(
                 p,

@@ -24,7 +24,7 @@ from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.organize.units import bundle_units
 from allocate.sizing.quota import seller_quotas
-from allocate.solvers.contiguity.graph import count_enclaves
+from allocate.solvers.contiguity.graph import count_enclaves, count_island_splits
 from allocate.solvers.problem import evaluate
 
 
@@ -270,11 +270,13 @@ def alignment_kpis(
     )
     choice = choice_of(mp, alignment)
     ev = evaluate(mp.problem, choice) if (choice >= 0).all() else None
-    enclaves = None
+    enclaves = islands = None
     if ev is not None:
-        enclaves = 0 if instance.units is None else count_enclaves(
-            instance.units.neighbours, bundle_units(instance, mp), mp.problem.seller[choice]
-        )
+        enclaves = islands = 0
+        if instance.units is not None:
+            b_unit, b_seller = bundle_units(instance, mp), mp.problem.seller[choice]
+            enclaves = count_enclaves(instance.units.neighbours, b_unit, b_seller)
+            islands = count_island_splits(instance.units.neighbours, b_unit, b_seller) if enclaves else 0
     moved_accounts = int(len(set(alignment.account[moved_row].tolist())))
     check = check_alignment(instance, alignment, scenario)
     totals: dict[str, Any] = {
@@ -297,6 +299,8 @@ def alignment_kpis(
         "sellers_needed": sellers_needed(float(workload.sum()), sel.capacity_h),
         "locks_not_applied": len(mp.locks_not_applied),
         "non_contiguous_territories": enclaves,
+        # of which split only across separate parts of the unit graph (islands): justified
+        "non_contiguous_islands": islands,
         "groups_split": len(check.groups_split),
         "hard_rules_broken": len(check.breaches),
         "balance": {name: band.as_dict() for name, band in check.bands.items()},

@@ -139,7 +139,10 @@ class Scenario(BaseModel):
     contiguity
         Make territories contiguous (``None``: when the instance has units).
     contiguity_budget
-        Relative worsening of the objective that contiguity repair may spend (0.05 = 5 %).
+        Relative worsening of the objective that the contiguity repair spends first (0.05 =
+        5 %): the enclaves that fit in it are handed over first. When the scenario leaves it
+        unset, the enclaves left are then handed over whatever the cost (contiguity before
+        the objective, as in the exact model); when it sets it, it is a cap.
     circuity, speed_kmh
         Parameters of the travel-time estimate (see :class:`~allocate.core.travel.TravelModel`).
         When either differs from the default (1.3, 70 km/h), they replace the instance's

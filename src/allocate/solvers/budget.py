@@ -9,7 +9,8 @@ varies from run to run):
 * GLOP: its own ``max_deterministic_time`` (:data:`GLOP_DET_PER_S`); PDLP: an iteration count
   proportional to the seconds and inverse to the matrix size (:data:`PDLP_ENTRY_ITERS_PER_S`);
 * numpy/Python heuristics (shift search, repair, subgradient, tabu, contiguous growing): counts
-  of evaluations or iterations (:data:`EVALS_PER_S`).
+  of evaluations or iterations (:data:`EVALS_PER_S`); the contiguity repair: priced unit
+  moves (:data:`REPAIR_TRIALS_PER_S`).
 
 The rates are calibrated on the 2-core reference machine so that each budget normally runs
 out *before* the wall clock also under a background load of 2-3 (about 2.5 times slower than a
@@ -131,6 +132,16 @@ def pdlp_iterations(seconds: float, nnz: int) -> int:
 def evaluations(seconds: float) -> int:
     """Heuristic evaluations (candidates priced) for ``seconds`` (at least 1,000)."""
     return max(1000, int(EVALS_PER_S * seconds))
+
+
+#: Unit moves the contiguity repair prices per second (each one a few dictionary look-ups and a
+#: numpy pass over the sellers' balance groups: about 100-250 µs on a quiet reference machine).
+REPAIR_TRIALS_PER_S = 3.0e3
+
+
+def repair_trials(seconds: float) -> int:
+    """Unit moves the contiguity repair may price in ``seconds`` (at least 200)."""
+    return max(200, int(REPAIR_TRIALS_PER_S * seconds))
 
 
 def numpy_passes(seconds: float, size: int, least: int = 1) -> int:

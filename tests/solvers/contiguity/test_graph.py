@@ -79,3 +79,17 @@ def test_unit_graph_is_shared_not_copied() -> None:
     b_unit = np.arange(9)
     graph = UnitGraph.build(nb, b_unit, base_unit=np.array([0, 0]), centroid=np.zeros((9, 2)))
     assert graph.b_unit is b_unit
+
+
+def test_island_splits_are_told_apart() -> None:
+    from allocate.solvers.contiguity.graph import count_enclaves, count_island_splits
+
+    # items in units 0, 1, 2 (bottom row) and 8 (cut off once the middle row holds none)
+    b_unit = np.array([0, 1, 2, 8])
+    nb = grid_neighbours()
+    # seller 0: {0} and the island {8}; seller 1: {1, 2}
+    assert count_enclaves(nb, b_unit, np.array([0, 1, 1, 0])) == 1
+    assert count_island_splits(nb, b_unit, np.array([0, 1, 1, 0])) == 1
+    # seller 0: {0, 2}, split within the bottom row: no island justifies it
+    assert count_enclaves(nb, b_unit, np.array([0, 1, 0, 1])) == 2
+    assert count_island_splits(nb, b_unit, np.array([0, 1, 0, 1])) == 1  # seller 1: {1}, {8}

@@ -42,6 +42,7 @@ KPI_ROWS: tuple[tuple[str, str, int, bool | None], ...] = (
     ("uncovered items", "uncovered_items", 0, True),
     ("sellers needed (build-up)", "sellers_needed", 0, True),
     ("non-contiguous territories", "non_contiguous_territories", 0, True),
+    ("  of which across islands", "non_contiguous_islands", 0, None),
     ("solve time (s)", "wall_s", 1, None),
 )
 

@@ -120,6 +120,36 @@ def count_enclaves(adj: Adjacency, b_unit: NDArray[np.int64], b_seller: NDArray[
     return sum(1 for comps in pieces.values() if len(comps) > 1)
 
 
+def count_island_splits(adj: Adjacency, b_unit: NDArray[np.int64], b_seller: NDArray[np.int64]) -> int:
+    """The split territories whose every piece lies in its own part of the unit graph.
+
+    The unit graph here is the graph of the units holding items: a territory that spans two
+    of its components (an island, a patch cut off by units without accounts) cannot be one
+    piece, and is contiguous within each part it spans. Such a split is justified; the others
+    (:func:`count_enclaves` minus this count) are not.
+
+    Parameters
+    ----------
+    adj
+        Neighbours of each unit.
+    b_unit
+        Unit of each item (``-1`` outside the graph).
+    b_seller
+        Seller of each item.
+
+    Returns
+    -------
+    int
+        How many territories are split only across components of the graph.
+    """
+    comp_of = {u: c for c, comp in enumerate(components(adj, held_units(b_unit))) for u in comp}
+    out = 0
+    for comps in territory_components(adj, seller_units(b_unit, b_seller)).values():
+        if len(comps) > 1 and len({comp_of[min(c)] for c in comps}) == len(comps):
+            out += 1
+    return out
+
+
 def held_units(b_unit: NDArray[np.int64]) -> list[int]:
     """The units holding items, sorted.
 

@@ -4,8 +4,9 @@ Beyond :data:`~allocate.solvers.contiguity.exact.EXACT_MAX_UNITS` units the flow
 :mod:`allocate.solvers.contiguity.exact` over every seller is too large for the product's
 time budgets. This module keeps its formulation but applies it to neighbourhoods:
 
-1. **Contiguous start.** The solver's alignment (after the enclave repair of
-   :mod:`allocate.solvers.contiguity.repair`) is made contiguous by
+1. **Contiguous start.** The solver's alignment after the enclave repair of
+   :mod:`allocate.solvers.contiguity.repair` (kept as it is when the repair left no split) is
+   made contiguous by
    :func:`~allocate.solvers.contiguity.grow.grow_contiguous` (each seller keeps its heaviest
    piece per component of the unit graph; freed units go one by one to an adjacent seller with
    room) and polished by :func:`~allocate.solvers.contiguity.grow.improve_contiguous`
@@ -175,15 +176,20 @@ def contiguous_lns(
     deadline = clock.deadline
     scales = scales_for(problem)
     p = snap(problem, scales)
-    start_s = min(0.1 * time_limit_s, 5.0)
-    starts = contiguous_starts(p, graph, start_choice, start_s, clock)
     b_unit, comp_of, adj = graph.b_unit, graph.comp_of, graph.adj
+    # a start that the enclave repair made contiguous needs no grown one (growing costs
+    # seconds per thousand units and cannot lower the splits below none)
+    given = np.asarray(start_choice, dtype=np.int64)
+    grow = bool(split_sellers(adj, b_unit, p.seller[given], comp_of))
+    start_s = min(0.1 * time_limit_s, 5.0) if grow else 0.0
+    starts = contiguous_starts(p, graph, start_choice, start_s, clock) if grow else []
     rng = np.random.default_rng(seed)
 
     def score(choice: NDArray[np.int64]) -> tuple[bool, int, float, float]:
         # hard rules first (a grown start may break a hard balance band): never traded for
-        # contiguity; then split territories, overload, objective
-        ev = evaluate(p, choice)
+        # contiguity; then split territories, overload, objective. On the real data, not the
+        # snapped one: rounding may put a plan that meets every capacity a hair above one
+        ev = evaluate(problem, choice)
         return (
             not ev.feasible,
             len(split_sellers(adj, b_unit, p.seller[choice], comp_of)),
@@ -200,7 +206,11 @@ def contiguous_lns(
             log.debug("contiguous start candidate: %s", evaluate(p, grown))
         log.debug("before contiguity: %s", evaluate(p, np.asarray(start_choice, dtype=np.int64)))
     log.info("contiguous LNS start: %d split, overload %.3f, objective %.4f", *cur_score[1:])
-    grow_s = GROW_S_PER_UNIT * len(np.unique(b_unit[b_unit >= 0])) * (2 if start_s >= BOTH_STARTS_S else 1)
+    grow_s = (
+        GROW_S_PER_UNIT * len(np.unique(b_unit[b_unit >= 0])) * (2 if start_s >= BOTH_STARTS_S else 1)
+        if grow
+        else 0.0
+    )
     det_budget = cpsat_det(max(0.0, time_limit_s - max(start_s, grow_s)))
     if not deterministic:
         det_budget = max(0.0, deadline - time.perf_counter())  # counted in wall seconds
