@@ -93,13 +93,13 @@ def test_geography_kpis_by_hand(tiny):
     # the travel term is the travel of the KPIs (the compactness term is apart from it)
     assert terms["travel"] == pytest.approx(t_par + t_lyo)
     # the objective is the weighted sum of its terms (travel weight 1, compactness 0.2, and
-    # move weight 0.1: geography's default)
+    # move weight 0.15: geography's default)
     assert t["objective"] == pytest.approx(
-        terms["travel"] + 0.2 * terms["compactness"] + terms["imbalance"] + 0.1 * terms["moves"]
+        terms["travel"] + 0.2 * terms["compactness"] + terms["imbalance"] + 0.15 * terms["moves"]
     )
     breakdown = {row["key"]: row for row in t["objective_breakdown"]}
     assert set(breakdown) == {"travel", "compactness", "balance_load", "balance_potential", "moves"}
-    assert breakdown["moves"]["weight"] == 0.1 and breakdown["moves"]["amount"] == 2
+    assert breakdown["moves"]["weight"] == 0.15 and breakdown["moves"]["amount"] == 2
     assert sum(row["value"] for row in breakdown.values()) == pytest.approx(t["objective"])
 
 

@@ -15,7 +15,7 @@ def test_defaults():
     assert sc.model == "geography"
     assert sc.weights == Weights(travel=1.0, move=None, compactness=0.2)
     # the weight of a move is the model's unless set: geography is the redesign for travel
-    assert sc.weights.move_for("geography") == 0.1
+    assert sc.weights.move_for("geography") == 0.15
     assert sc.weights.move_for("size") == 0.25
     assert Weights(move=0.3).move_for("geography") == 0.3
     assert sc.balance.workload == BalanceSpec(tolerance=0.15, hard=False, weight=2.0)
@@ -102,7 +102,7 @@ def test_the_largest_accepted_values_are_accepted():
 def test_resolved_writes_the_model_default_and_keeps_a_set_weight():
     from allocate.core.scenario import resolved
 
-    assert resolved(Scenario(model="geography")).weights.move == 0.1
+    assert resolved(Scenario(model="geography")).weights.move == 0.15
     assert resolved(Scenario(model="size")).weights.move == 0.25
     assert resolved(Scenario(model="geography"), "roles").weights.move == 0.25
     set_ = Scenario(model="geography", weights={"move": 0.5})
