@@ -53,6 +53,7 @@ from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lp import LpResult, lp_relaxation, subgradient_bound
+from allocate.solvers.movecap import restore_moves
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -234,6 +235,7 @@ def solve_assignment(
     evals = evaluations(HEURISTIC_SHARE * secs)
     start = repair(problem, start, rounds=6, max_evals=evals, clock=clock)
     start = improve(problem, start, max_evals=evals, clock=clock)
+    start = restore_moves(problem, start)  # the shifts above do not count the move cap
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
     if prm.on_solution is not None:
