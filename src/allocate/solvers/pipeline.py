@@ -268,6 +268,7 @@ def solve_assignment(
         share = 1.0 if problem.n_sellers <= 2 else FULL_SHARE
         det_full = det_left * share if det_left is not None else None
         sol = _solve_full(problem, scales, start, prm, _wall(prm, remaining * share, clock), det_full, lp_bound, clock)
+        log.info("CP-SAT on the whole model: objective %.4f, bound %.4f (%s)", sol.objective, sol.best_bound, sol.status.value)
         if (
             sol.status is SolveStatus.FEASIBLE
             and share < 1.0
@@ -317,6 +318,7 @@ def solve_assignment(
         ):
             det_rest = det_left * (1 - share) if det_left is not None else None
             lns = _solve_lns(problem, scales, sol.choice, prm, clock, det_rest, sol.best_bound)
+            log.info("LNS: objective %.4f", lns.objective)
             if lns.objective < sol.objective - 1e-9:
                 sol = AssignmentSolution(
                     lns.status,
