@@ -173,3 +173,57 @@ def test_same_seed_same_alignment_file_under_a_background_load(fr300, tmp_path, 
     a = _alignment_bytes(fr300, first, tmp_path / "a")
     b = _alignment_bytes(fr300, second, tmp_path / "b")
     assert a == b
+
+
+def _objective_from_files(inst, run_dir, scenario) -> float:
+    """The objective recomputed from the written alignment and per-seller table alone.
+
+    Travel and workload per seller come from ``sellers_kpis.csv``; moves from
+    ``alignment.csv`` against today's sellers; the bands are priced here from the scenario
+    (one balance group: every seller). No solver code is used.
+    """
+    import pandas as pd
+
+    from allocate.io.runfolder import ALIGNMENT, SELLERS_KPIS
+
+    al = pd.read_csv(run_dir / ALIGNMENT, dtype=str, keep_default_na=False)
+    sellers = pd.read_csv(run_dir / SELLERS_KPIS)
+    today = dict(zip(inst.accounts.ids, [inst.sellers.ids[s] if s >= 0 else "" for s in inst.accounts.current_seller], strict=True))
+    moves = sum(1 for a, s in zip(al["account_id"], al["seller_id"], strict=True) if today[a] and today[a] != s)
+    cap = sellers["capacity_h"].to_numpy(float)
+    share = cap / cap.sum()
+
+    def outside(q: np.ndarray, tol: float) -> float:
+        target = share * q.sum()
+        return float(np.maximum(q - (1 + tol) * target, 0).sum() + np.maximum((1 - tol) * target - q, 0).sum())
+
+    w = scenario.weights
+    bal = scenario.balance
+    return (
+        w.travel * float(sellers["travel_h"].sum())
+        + bal.workload.weight * outside(sellers["workload_h"].to_numpy(float), bal.workload.tolerance)
+        + bal.potential.weight / 1000 * outside(sellers["potential"].to_numpy(float), bal.potential.tolerance)
+        + w.move_for(scenario.model) * moves
+    )
+
+
+@pytest.mark.parametrize("model", ["geography", "size", "generalist"])
+def test_the_bound_is_below_the_objective_recomputed_from_the_files(fr300, tmp_path, model) -> None:
+    # the default objective (soft bands, moves at the model's weight) without the compactness
+    # term, which needs the territory anchors: everything else is recomputed from the files
+    from allocate.analysis.kpi import compute_kpis
+    from allocate.io.runfolder import write_run
+
+    acc = fr300.accounts
+    towns = {(int(u), int(s)) for u, s in zip(acc.unit, acc.current_seller, strict=True) if u >= 0 and s >= 0}
+    # towns whose accounts have several sellers today: a town moved whole moves only some
+    assert len(towns) > len({u for u, _ in towns})
+    scenario = Scenario(model=model, weights={"compactness": 0.0}, time_limit_s=3, workers=1, seed=1)
+    res = solve(fr300, scenario)
+    out = tmp_path / model
+    write_run(out, fr300, res, compute_kpis(fr300, res))
+    objective = _objective_from_files(fr300, out, scenario)
+    # the workload and potential per seller are rounded in the CSV (3 and 2 decimals)
+    assert res.objective == pytest.approx(objective, rel=1e-4, abs=0.05)
+    assert res.best_bound <= objective + 1e-6
+    assert res.lp_bound <= objective + 1e-6

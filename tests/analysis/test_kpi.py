@@ -90,8 +90,17 @@ def test_geography_kpis_by_hand(tiny):
     assert t["potential"]["mean"] == 50000.0 and t["potential"]["gini"] == pytest.approx(0.2)
     terms = t["objective_terms"]
     assert terms["moves"] == 2
-    # the objective is the weighted sum of its terms (travel weight 1, move weight 0.25)
-    assert t["objective"] == pytest.approx(terms["travel"] + terms["imbalance"] + 0.25 * terms["moves"])
+    # the travel term is the travel of the KPIs (the compactness term is apart from it)
+    assert terms["travel"] == pytest.approx(t_par + t_lyo)
+    # the objective is the weighted sum of its terms (travel weight 1, compactness 0.2, and
+    # move weight 0.15: geography's default)
+    assert t["objective"] == pytest.approx(
+        terms["travel"] + 0.2 * terms["compactness"] + terms["imbalance"] + 0.15 * terms["moves"]
+    )
+    breakdown = {row["key"]: row for row in t["objective_breakdown"]}
+    assert set(breakdown) == {"travel", "compactness", "balance_load", "balance_potential", "moves"}
+    assert breakdown["moves"]["weight"] == 0.15 and breakdown["moves"]["amount"] == 2
+    assert sum(row["value"] for row in breakdown.values()) == pytest.approx(t["objective"])
 
 
 def test_today_alignment_has_no_move_and_long_drives(tiny):
@@ -153,7 +162,9 @@ def test_compute_kpis_reads_the_result(tiny):
     ref = alignment_kpis(tiny, al, sc)
     assert kp.totals == ref.totals
     terms = kp.totals["objective_terms"]
-    assert kp.totals["objective"] == pytest.approx(terms["travel"] + terms["imbalance"] + 1.0 * terms["moves"])
+    assert kp.totals["objective"] == pytest.approx(
+        terms["travel"] + 0.2 * terms["compactness"] + terms["imbalance"] + 1.0 * terms["moves"]
+    )
 
 
 def test_uncovered_items_are_counted(tiny):

@@ -13,7 +13,11 @@ from allocate.core.scenario import PRESETS, BalanceSet, BalanceSpec, Scenario, W
 def test_defaults():
     sc = Scenario()
     assert sc.model == "geography"
-    assert sc.weights == Weights(travel=1.0, move=0.25, compactness=0.2)
+    assert sc.weights == Weights(travel=1.0, move=None, compactness=0.2)
+    # the weight of a move is the model's unless set: geography is the redesign for travel
+    assert sc.weights.move_for("geography") == 0.15
+    assert sc.weights.move_for("size") == 0.25
+    assert Weights(move=0.3).move_for("geography") == 0.3
     assert sc.balance.workload == BalanceSpec(tolerance=0.15, hard=False, weight=2.0)
     assert sc.balance.potential == BalanceSpec(tolerance=0.30, weight=0.05)
     assert sc.balance.count is None
@@ -93,3 +97,13 @@ def test_the_largest_accepted_values_are_accepted():
 
     sc = Scenario(seed=MAX_SEED, time_limit_s=MAX_TIME_LIMIT_S, weights=Weights(travel=MAX_WEIGHT))
     assert sc.seed == 2**31 - 1
+
+
+def test_resolved_writes_the_model_default_and_keeps_a_set_weight():
+    from allocate.core.scenario import resolved
+
+    assert resolved(Scenario(model="geography")).weights.move == 0.15
+    assert resolved(Scenario(model="size")).weights.move == 0.25
+    assert resolved(Scenario(model="geography"), "roles").weights.move == 0.25
+    set_ = Scenario(model="geography", weights={"move": 0.5})
+    assert resolved(set_) is set_

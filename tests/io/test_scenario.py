@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from allocate.core.errors import InputError
 from allocate.core.scenario import Scenario
-from allocate.io.scenario import read_scenario
+from allocate.io.scenario import cap_moves, read_scenario
 
 
 def test_no_file_gives_the_defaults():
@@ -54,3 +54,15 @@ def test_a_bad_override_is_a_validation_error(tmp_path):
         read_scenario(path, max_moves_share=0.5)
     with pytest.raises(ValidationError):
         read_scenario(None, workers=0)
+
+
+def test_cap_moves_takes_a_count_or_a_share():
+    sc = Scenario(max_moves_share=0.5)
+    assert cap_moves(sc, None) is sc
+    by_count = cap_moves(sc, "300")
+    assert (by_count.max_moves, by_count.max_moves_share) == (300, None)
+    by_share = cap_moves(Scenario(max_moves=10), " 20% ")
+    assert (by_share.max_moves, by_share.max_moves_share) == (None, 0.2)
+    for bad in ("3x", "-1", "120%", "nan%", ""):
+        with pytest.raises(InputError, match="--max-moves"):
+            cap_moves(sc, bad)

@@ -92,3 +92,35 @@ def test_move_item_updates_the_totals() -> None:
     want_loads, want_counts = seller_totals(p, choice)
     assert loads.tolist() == want_loads.tolist() == [2.0, 3.0]
     assert counts.tolist() == want_counts.tolist() == [3.0, 3.0]
+
+
+def test_moves_count_the_accounts_that_leave_their_seller_today() -> None:
+    # item 0 bundles 3 accounts: 2 with seller 0 today, 1 with seller 1; item 1 has none
+    from allocate.solvers.problem import AssignmentProblem, evaluate
+
+    p = AssignmentProblem(
+        capacity=np.array([10.0, 10.0]),
+        indptr=np.array([0, 2, 4]),
+        seller=np.array([0, 1, 0, 1]),
+        cost=np.zeros(4),
+        load=np.ones(4),
+        count=np.array([3, 1]),
+        stays=np.array([2, 1, 0, 0]),
+        movable=np.array([3, 0]),
+        move_weight=0.5,
+    )
+    assert p.entry_moves.tolist() == [1, 2, 0, 0]
+    assert evaluate(p, np.array([0, 2])).moves == 1  # the account of seller 1 moves
+    assert evaluate(p, np.array([1, 3])).moves == 2
+    assert evaluate(p, np.array([1, 3])).objective == pytest.approx(1.0)
+    # without stays, they follow ``current``: the whole item stays or moves
+    q = AssignmentProblem(
+        capacity=np.array([10.0, 10.0]), indptr=np.array([0, 2]), seller=np.array([0, 1]),
+        cost=np.zeros(2), load=np.ones(2), count=np.array([3]), current=np.array([1]),
+    )
+    assert q.stays.tolist() == [0, 3] and q.movable.tolist() == [3]
+    with pytest.raises(ValueError, match="stays"):
+        AssignmentProblem(
+            capacity=np.array([1.0]), indptr=np.array([0, 1]), seller=np.array([0]),
+            cost=np.zeros(1), load=np.ones(1), stays=np.array([1, 1]),
+        )

@@ -17,7 +17,7 @@ from allocate.align.check import check_alignment
 from allocate.align.contiguity import ContiguityStage
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
-from allocate.core.scenario import Scenario, scenario_instance
+from allocate.core.scenario import Scenario, resolved, scenario_instance
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
@@ -68,6 +68,8 @@ def solve(
     scenario = scenario or Scenario()
     if model is not None and model != scenario.model:
         scenario = scenario.model_copy(update={"model": model})
+    # the model's defaults written out: the run records the weights it was solved with
+    scenario = resolved(scenario)
     instance = scenario_instance(instance, scenario)
     t0 = time.perf_counter()
     clock = clock or Clock.after(scenario.time_limit_s, t0)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocate.align.check import check_alignment
+from allocate.analysis.objective import ObjectiveTerm, objective_terms
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
 from allocate.core.scenario import Scenario, scenario_instance
@@ -278,6 +279,7 @@ def alignment_kpis(
             enclaves = count_enclaves(instance.units.neighbours, b_unit, b_seller)
             islands = count_island_splits(instance.units.neighbours, b_unit, b_seller) if enclaves else 0
     moved_accounts = int(len(set(alignment.account[moved_row].tolist())))
+    terms = objective_terms(mp, choice) if ev is not None else []
     check = check_alignment(instance, alignment, scenario)
     totals: dict[str, Any] = {
         "model": alignment.model,
@@ -305,9 +307,26 @@ def alignment_kpis(
         "hard_rules_broken": len(check.breaches),
         "balance": {name: band.as_dict() for name, band in check.bands.items()},
         "objective": ev.objective if ev else None,
-        "objective_terms": {"travel": ev.cost, "imbalance": ev.imbalance, "moves": ev.moves} if ev else None,
+        "objective_terms": _terms_summary(terms) if terms else None,
+        # every term of the objective with its meaning, amount, weight and value (reports)
+        "objective_breakdown": [t.as_dict() for t in terms] if terms else None,
     }
     return Kpis(sellers_df, totals)
+
+
+def _terms_summary(terms: list[ObjectiveTerm]) -> dict[str, float | int]:
+    """Travel and compactness hours, the soft imbalance penalty and the moves, as before.
+
+    ``objective = w_travel × travel + w_travel × w_compactness × compactness + imbalance +
+    w_move × moves`` (``compactness`` is 0 in the models without it).
+    """
+    by_key = {t.key: t for t in terms}
+    return {
+        "travel": by_key["travel"].amount,
+        "compactness": by_key["compactness"].amount if "compactness" in by_key else 0.0,
+        "imbalance": float(sum(t.value for t in terms if t.key.startswith("balance_"))),
+        "moves": int(by_key["moves"].amount),
+    }
 
 
 def sellers_needed(total_workload_h: float, capacity_h: np.ndarray) -> int:

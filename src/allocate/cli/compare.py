@@ -25,7 +25,7 @@ from allocate.io.runfolder import (
     check_out_dir,
     folder_lock,
 )
-from allocate.io.scenario import read_scenario
+from allocate.io.scenario import cap_moves, read_scenario
 from allocate.publish.comparison import pages
 from allocate.schedule import schedule_run
 
@@ -63,6 +63,7 @@ def compare_cmd(
         str | None,
         typer.Option(help="With --schedule: plan the sellers on this Dask scheduler (tcp://HOST:8786)"),
     ] = None,
+    max_moves: Annotated[str | None, typer.Option("--max-moves", help="Most accounts moved from their seller today: a number (300) or a share (20%); default: no cap, each move priced by weights.move")] = None,
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("compare"),
 ) -> None:
     """Run several organization models on one instance and compare their KPIs side by side."""
@@ -84,7 +85,9 @@ def compare_cmd(
         check_out_dir(out, inputs=[folder, scenario])
         with folder_lock(out):
             inst = read_instance(folder)
-            sc = read_scenario(scenario, time_limit_s=time_limit, workers=workers, seed=seed)
+            sc = cap_moves(
+                read_scenario(scenario, time_limit_s=time_limit, workers=workers, seed=seed), max_moves
+            )
             # compare() builds every model's folder and the comparison files beside ``out``
             # and swaps them in together
             with contextlib.ExitStack() as stack:

@@ -25,7 +25,7 @@ from allocate.io.runfolder import (
     write_run_files,
     writing,
 )
-from allocate.io.scenario import read_scenario
+from allocate.io.scenario import cap_moves, read_scenario
 from allocate.sizing.quota import check_quota
 from allocate.solvers.budget import Clock
 
@@ -51,6 +51,7 @@ def solve(
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("run"),
     from_run: Annotated[Path | None, typer.Option("--from", help="Start from this run: its owners become today's (warm start)")] = None,
     edits: Annotated[Path | None, typer.Option(help=f"{EDITS} of a version saved by 'allocate serve': its locked edits are locked")] = None,
+    max_moves: Annotated[str | None, typer.Option("--max-moves", help="Most accounts moved from their seller today: a number (300) or a share (20%); default: no cap, each move priced by weights.move")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Align accounts to sellers with an organization model and write the run folder."""
@@ -61,7 +62,10 @@ def solve(
         check_out_dir(out, inputs=[folder, scenario, from_run, edits])
         with folder_lock(out):
             inst = read_instance(folder)
-            sc = read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed)
+            sc = cap_moves(
+                read_scenario(scenario, model=model, time_limit_s=time_limit, workers=workers, seed=seed),
+                max_moves,
+            )
             if sc.quota is not None:  # a quota no split can meet is refused before solving
                 check_quota(sc.quota, len(inst.sellers), quota_history(inst) is not None,
                             source=str(scenario or "scenario"))
@@ -115,5 +119,6 @@ def _print_result(res: Any, kpis: Any) -> None:
     )
     console.print(
         f"workload {t['total_workload_h']:,.1f} h/week (travel {t['total_travel_h']:,.1f} h), "
-        f"CV {t['workload']['cv']:.3f}, max/min {t['workload']['max_min_ratio']:.2f}, moves {t['moves']}"
+        f"CV {t['workload']['cv']:.3f}, max/min {t['workload']['max_min_ratio']:.2f}, "
+        f"moves {t['moves']} ({t['moves_share']:.0%} of the accounts)"
     )

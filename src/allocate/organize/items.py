@@ -10,7 +10,7 @@ by construction.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +49,10 @@ class ModelProblem:
     problem: AssignmentProblem
     sellers: NDArray[np.int64]  # the instance sellers taking part (problem seller k = sellers[k])
     locks_not_applied: tuple[str, ...] = ()  # locked accounts whose seller may not serve them here
+    #: per candidate entry, the compactness hours (unweighted) folded into ``problem.cost``
+    #: (empty when the model has no compactness term): ``cost = travel + w × compactness``
+    compactness_h: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    compactness_weight: float = 0.0  # its weight in ``problem.cost``
 
 
 def bundle_rows(instance: Instance, account: NDArray[np.int64], key: tuple[str, ...], by_unit: bool) -> NDArray[np.int64]:
@@ -180,11 +184,13 @@ def build_problem(
     nnz = len(seller_a)
     load = np.bincount(entry_rep, weights=load_pair, minlength=nnz)
     cost = np.bincount(entry_rep, weights=travel_h, minlength=nnz)
+    compact: NDArray[np.float64] = np.zeros(0)
     if anchors is not None and scenario.weights.compactness > 0:
         # compactness: distance from the seller's territory anchor, priced like travel
         akm = haversine_km(anchors[0][pair_seller], anchors[1][pair_seller], acc.lat[rows.account[row_rep]], acc.lon[rows.account[row_rep]])
         anchor_h = visit_travel_h(np.maximum(rows.visits[row_rep], 0.05), instance.travel.minutes(akm))
-        cost = cost + scenario.weights.compactness * np.bincount(entry_rep, weights=anchor_h, minlength=nnz)
+        compact = np.bincount(entry_rep, weights=anchor_h, minlength=nnz).astype(float)
+        cost = cost + scenario.weights.compactness * compact  # type: ignore[assignment]  # numpy/ortools stubs
     # max_travel_min: drop candidates that some row cannot reach
     too_far = np.bincount(entry_rep, weights=(tmin > sel.max_travel_min[pair_seller]).astype(float), minlength=nnz) > 0
     locked_entry = np.zeros(nnz, dtype=bool)
@@ -198,6 +204,8 @@ def build_problem(
     eligible_sets = {lab: set(int(s) for s in ss) for lab, ss in eligible.items()}
     rows_per_account = np.bincount(rows.account, minlength=len(acc))
     lock_held = np.zeros(len(acc), dtype=bool)
+    b_movable = np.zeros(n_b, dtype=np.int64)
+    stay_pairs: dict[tuple[int, int], int] = {}  # (bundle, seller today) -> accounts
     for r in range(len(rows)):  # type: ignore[assignment]  # numpy/ortools stubs
         b = int(rows.bundle[r])
         a = int(rows.account[r])
@@ -206,6 +214,12 @@ def build_problem(
             seen_acc.add((b, a))
             b_count[b] += 1
             b_pot[b] += acc.potential[a] / max(1, int(rows_per_account[a]))
+            if owner_ok:
+                # an account counts as moved when it leaves its own seller today, whatever
+                # the other accounts of its bundle (the town, the group) do
+                b_movable[b] += 1
+                key_bs = (b, int(acc.current_seller[a]))
+                stay_pairs[key_bs] = stay_pairs.get(key_bs, 0) + 1
         if acc.locked[a] and owner_ok:
             b_fixed[b] = acc.current_seller[a]
         if acc.locked[a] and owner_ok:
@@ -233,6 +247,18 @@ def build_problem(
         new_counts = np.bincount(bundle_of_entry[keep], minlength=n_b)
         indptr_a = np.r_[0, np.cumsum(new_counts)].astype(np.int64)
         seller_a, load, cost = seller_a[keep], load[keep], cost[keep]
+        compact = compact[keep] if len(compact) else compact
+    # accounts of each entry's bundle that are with the entry's seller today
+    entry_bundle = np.repeat(np.arange(n_b), np.diff(indptr_a))
+    stays = np.zeros(len(seller_a), dtype=np.int64)
+    if stay_pairs:
+        pair_keys = np.array([b * n_s + s for b, s in stay_pairs], dtype=np.int64)
+        pair_vals = np.array(list(stay_pairs.values()), dtype=np.int64)
+        order_k = np.argsort(pair_keys)
+        pair_keys, pair_vals = pair_keys[order_k], pair_vals[order_k]
+        ekeys = entry_bundle * n_s + seller_a
+        pos = np.clip(np.searchsorted(pair_keys, ekeys), 0, len(pair_keys) - 1)
+        stays = np.where(pair_keys[pos] == ekeys, pair_vals[pos], 0).astype(np.int64)
     # map instance sellers -> problem sellers (all sellers take part; unused ones just idle)
     balances = []
     bs = scenario.balance
@@ -258,12 +284,17 @@ def build_problem(
         max_items=sel.max_accounts.astype(np.int64),
         fixed=b_fixed,
         current=b_current,
+        stays=stays,
+        movable=b_movable,
         balance_groups=tuple(np.array(g, dtype=np.int64) for g in groups.values()),
         balances=tuple(balances),
         cost_weight=scenario.weights.travel,
-        move_weight=scenario.weights.move,
+        move_weight=scenario.weights.move_for(name),
         max_moves=max_moves,
         labels=tuple(b_label),
         seller_labels=tuple(sel.ids),
     )
-    return ModelProblem(name, rows, problem, np.arange(len(sel), dtype=np.int64), tuple(acc.ids[a] for a in lost))
+    return ModelProblem(
+        name, rows, problem, np.arange(len(sel), dtype=np.int64), tuple(acc.ids[a] for a in lost), compact,
+        scenario.weights.compactness if len(compact) else 0.0,
+    )

@@ -154,7 +154,9 @@ def locked_problem(instance: Instance, mp: ModelProblem, seller: NDArray[np.int6
                 lost.append(instance.accounts.ids[rows.account[r]])
     # a bundle with a locked row (a moved site of a multi-site group) is where its lock is
     current = np.where(fixed >= 0, fixed, current)
-    problem = dataclasses.replace(p, fixed=fixed, current=current, max_moves=max_moves)
+    # the moves are counted from this ``current`` again (stays and movable derived from it)
+    empty = np.zeros(0, dtype=np.int64)
+    problem = dataclasses.replace(p, fixed=fixed, current=current, max_moves=max_moves, stays=empty, movable=empty)
     return dataclasses.replace(mp, problem=problem), tuple(lost)
 
 

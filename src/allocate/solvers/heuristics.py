@@ -147,9 +147,7 @@ def improve(
     """
     p = problem
     choice, s_of, loads, counts, limit_n = _start(p, choice)
-    item_of = p.item_of
-    stay = (p.current[item_of] >= 0) & (p.seller == p.current[item_of])
-    unit_cost = p.cost_weight * p.cost - p.move_weight * np.where(stay, p.count[item_of], 0)
+    unit_cost = p.cost_weight * p.cost + p.move_weight * p.entry_moves
     group_of = np.full(p.n_sellers, -1, dtype=np.int64)
     for g, members in enumerate(p.balance_groups):
         if len(members) >= 2:

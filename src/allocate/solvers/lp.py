@@ -158,8 +158,8 @@ def lp_relaxation(
     item_of = p.item_of
     locked = p.fixed[item_of] >= 0
     ub = np.where(locked & (p.seller != p.fixed[item_of]), 0.0, 1.0)
-    stay = (p.current[item_of] >= 0) & (p.seller == p.current[item_of])
-    coef = p.cost_weight * p.cost - p.move_weight * np.where(stay, p.count[item_of], 0)
+    moved = p.entry_moves
+    coef = p.cost_weight * p.cost + p.move_weight * moved
     x = b.columns(0.0, ub, coef)
     big = OVERFLOW_PRICE * max(1.0, float(np.abs(coef).max(initial=1.0)))
     # PDLP handles a big-M column badly: large models get no overflow columns (ub 0)
@@ -182,19 +182,17 @@ def lp_relaxation(
         pos[lim] = r
         e = np.flatnonzero(pos[p.seller] >= 0)
         b.terms(pos[p.seller[e]], x[e], p.count[item_of[e]].astype(float))
-    moves_const = float(p.count[p.current >= 0].sum())
     use_pdlp = p.nnz > GLOP_MAX_ENTRIES
     # First-order methods are sensitive to badly scaled rows: PDLP gets the core LP
     # (assignment + capacity + max accounts, moves priced in the cost). Dropping the balance
     # slacks (>= 0) and the move cap keeps it a valid relaxation of the full model.
     if not use_pdlp:
         if p.max_moves is not None:
-            r = b.rows_([moves_const - p.max_moves], inf)
-            e = np.flatnonzero(stay)
-            b.terms(np.full(len(e), r[0]), x[e], p.count[item_of[e]].astype(float))
+            r = b.rows_([-inf], float(p.max_moves))
+            e = np.flatnonzero(moved)
+            b.terms(np.full(len(e), r[0]), x[e], moved[e].astype(float))
         _balance(b, p, x, item_of)
     model = b.model()
-    model.set_objective_offset(p.move_weight * moves_const)
     run = _LpRun(p, x, over, cap_rows, seconds, clock, t0, use_pdlp)
     out = run.solve(model)
     if out.feasible or not out.optimal:
@@ -302,8 +300,7 @@ def lagrangian_bound(problem: AssignmentProblem, lam: NDArray[np.float64]) -> fl
     """
     p = problem
     item_of = p.item_of
-    moved = (p.current[item_of] >= 0) & (p.seller != p.current[item_of])
-    c = p.cost_weight * p.cost + p.move_weight * np.where(moved, p.count[item_of], 0)
+    c = p.cost_weight * p.cost + p.move_weight * p.entry_moves
     c = c + lam[p.seller] * p.load
     locked = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
     c = np.where(locked, np.inf, c)
@@ -372,8 +369,7 @@ def subgradient_bound(
     """
     p = problem
     item_of = p.item_of
-    moved = (p.current[item_of] >= 0) & (p.seller != p.current[item_of])
-    base = p.cost_weight * p.cost + p.move_weight * np.where(moved, p.count[item_of], 0)
+    base = p.cost_weight * p.cost + p.move_weight * p.entry_moves
     locked = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
     base = np.where(locked, np.inf, base)
     lam = np.zeros(p.n_sellers)

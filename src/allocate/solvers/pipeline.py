@@ -62,6 +62,7 @@ from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lp import LpResult, lp_relaxation, subgradient_bound
+from allocate.solvers.movecap import restore_moves
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -275,6 +276,7 @@ def solve_assignment(
     if _better(evaluate(problem, first), evaluate(problem, start)):
         start = first  # the LP's rounding is worse than (or not as feasible as) the first one
     start = improve(problem, start, max_evals=evals, clock=clock)
+    start = restore_moves(problem, start)  # the shifts above do not count the move cap
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
     if prm.on_solution is not None:
@@ -310,6 +312,7 @@ def solve_assignment(
         share = 1.0 if problem.n_sellers <= 2 else FULL_SHARE
         det_full = det_left * share if det_left is not None else None
         sol = _solve_full(problem, scales, start, prm, _wall(prm, remaining * share, clock), det_full, lp_bound, clock)
+        log.info("CP-SAT on the whole model: objective %.4f, bound %.4f (%s)", sol.objective, sol.best_bound, sol.status.value)
         if (
             sol.status is SolveStatus.FEASIBLE
             and share < 1.0
@@ -359,6 +362,7 @@ def solve_assignment(
         ):
             det_rest = det_left * (1 - share) if det_left is not None else None
             lns = _solve_lns(problem, scales, sol.choice, prm, clock, det_rest, sol.best_bound)
+            log.info("LNS: objective %.4f", lns.objective)
             if lns.objective < sol.objective - 1e-9:
                 sol = AssignmentSolution(
                     lns.status,

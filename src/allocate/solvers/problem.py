@@ -7,18 +7,21 @@ travel hours per week) and ``load`` (capacity units, e.g. workload hours per wee
 
 Mathematical model (solved by :mod:`allocate.solvers.pipeline`)::
 
-    min   w_c Σ_{i,s} c_is x_is  +  w_b Σ_{m,s} (u_ms + o_ms)  +  w_m Σ_i n_i (1 - x_{i,cur(i)})
+    min   w_c Σ_{i,s} c_is x_is  +  w_b Σ_{m,s} (u_ms + o_ms)  +  w_m Σ_i (n_i - Σ_s r_is x_is)
     s.t.  Σ_s x_is = 1                                   every item once
           Σ_i l_is x_is <= C_s                           capacity
           Σ_i n_i x_is <= N_s                            max accounts
           x_{i,fix(i)} = 1                               locks
-          Σ_i n_i (1 - x_{i,cur(i)}) <= M                move cap
+          Σ_i (n_i - Σ_s r_is x_is) <= M                   move cap
           for each balance group G, measure m in {load, potential, count}, s in G:
             q_ms <= (1 + τ_m) κ_s Σ_{s' in G} q_ms' + o_ms     (κ_s = C_s / Σ_{G} C)
             q_ms >= (1 - τ_m) κ_s Σ_{s' in G} q_ms' - u_ms
           x binary, u, o >= 0 (u = o = 0 when the balance is hard)
 
-where ``q_ms`` is seller *s*'s total of measure *m*. The mean of a group is a linear
+where ``q_ms`` is seller *s*'s total of measure *m*, ``n_i`` the accounts of item *i* that
+have a seller today (:attr:`AssignmentProblem.movable`) and ``r_is`` those of them whose
+seller today is *s* (:attr:`AssignmentProblem.stays`): an item bundling the accounts of
+a town moves exactly the accounts that leave their own seller, not the whole town. The mean of a group is a linear
 expression of ``x``, so the balance band stays linear even though travel makes the total
 workload depend on the assignment.
 """
@@ -57,6 +60,12 @@ class AssignmentProblem:
     max_items: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     fixed: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     current: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: per candidate entry, the item's accounts whose seller today is the entry's seller
+    #: (default: ``count`` on the entry of ``current``, else 0)
+    stays: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: per item, its accounts that have a seller today (default: ``count`` when ``current``
+    #: is set, else 0); ``movable - stays[choice]`` accounts move
+    movable: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     balance_groups: tuple[NDArray[np.int64], ...] = ()
     balances: tuple[Balance, ...] = ()
     cost_weight: float = 1.0
@@ -78,13 +87,23 @@ class AssignmentProblem:
         for name, default in defaults.items():
             if len(getattr(self, name)) == 0 and len(default) > 0:
                 object.__setattr__(self, name, default)
-        for name in ("capacity", "indptr", "seller", "cost", "load", "count", "potential", "max_items", "fixed", "current"):
+        nnz_ = int(self.indptr[-1]) if n >= 0 else 0
+        if len(self.movable) == 0 and n > 0:
+            object.__setattr__(self, "movable", np.where(self.current >= 0, self.count, 0).astype(np.int64))
+        if len(self.stays) == 0 and nnz_ > 0:
+            item_of = np.repeat(np.arange(n), np.diff(self.indptr))
+            cur = self.current[item_of]
+            stay = (cur >= 0) & (self.seller == cur)
+            object.__setattr__(self, "stays", np.where(stay, self.count[item_of], 0).astype(np.int64))
+        for name in ("capacity", "indptr", "seller", "cost", "load", "count", "potential", "max_items", "fixed", "current", "stays", "movable"):
             object.__setattr__(self, name, read_only(getattr(self, name)))
         nnz = int(self.indptr[-1]) if n >= 0 else 0
         if not (len(self.seller) == len(self.cost) == len(self.load) == nnz):
             raise ValueError("seller, cost and load must have indptr[-1] entries")
         if len(self.count) != n or len(self.potential) != n or len(self.fixed) != n or len(self.current) != n:
             raise ValueError("per-item arrays must have one entry per item")
+        if len(self.stays) != nnz or len(self.movable) != n:
+            raise ValueError("stays must have one entry per candidate entry, movable one per item")
         if len(self.max_items) != m:
             raise ValueError("max_items must have one entry per seller")
         if nnz and (self.seller.min() < 0 or self.seller.max() >= m):
@@ -106,6 +125,11 @@ class AssignmentProblem:
     def nnz(self) -> int:
         """Number of candidate (item, seller) entries."""
         return int(self.indptr[-1])
+
+    @property
+    def entry_moves(self) -> NDArray[np.int64]:
+        """Accounts that move when each candidate entry is chosen (``movable - stays``)."""
+        return self.movable[self.item_of] - self.stays
 
     @property
     def item_of(self) -> NDArray[np.int64]:
@@ -186,8 +210,7 @@ def evaluate(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Evaluatio
     overload = float(np.maximum(loads - p.capacity, 0).sum())
     over_count = p.max_items >= 0
     overload += float(np.maximum(counts - p.max_items, 0)[over_count].sum())
-    moved = (p.current >= 0) & (s_of != p.current)
-    moves = int(p.count[moved].sum())
+    moves = int(p.movable.sum() - p.stays[choice].sum())
     feasible = overload <= 1e-9 and bool(np.all((p.fixed < 0) | (s_of == p.fixed)))
     if p.max_moves is not None and moves > p.max_moves:
         feasible = False

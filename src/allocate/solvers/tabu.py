@@ -131,8 +131,7 @@ def tabu_search(
     rng = np.random.default_rng(seed)
     n, m = p.n_items, p.n_sellers
     items = p.item_of
-    stay = (p.current[items] >= 0) & (p.seller == p.current[items])
-    unit = p.cost_weight * p.cost - p.move_weight * np.where(stay, p.count[items], 0)
+    unit = p.cost_weight * p.cost + p.move_weight * p.entry_moves
     cost = np.full((n, m), np.inf)
     cost[items, p.seller] = unit
     load = np.zeros((n, m))

@@ -45,6 +45,37 @@ def test_report_sections(report: Path, published: dict[str, Path]) -> None:
     assert 'href="models/index.html"' in index
 
 
+def test_report_explains_each_term_of_the_objective(report: Path) -> None:
+    page = (report / "index.html").read_text()
+    # once per run: the objective, term by term, with the bound and the gap
+    assert page.count("Objective, term by term") == 2
+    for label in ("travel", "compactness", "workload balance", "potential balance", "moves", "best bound"):
+        assert f"<th>{label}</th>" in page, label
+    assert "accounts taken away from their seller today" in page
+
+
+def test_objective_table_escapes_and_sums(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from allocate.core.result import Alignment
+    from allocate.io.runfolder import RunData
+    from allocate.publish.report.build import objective_table
+
+    terms = [
+        {"key": "travel", "label": "<b>travel</b>", "meaning": "a < b", "amount": 10.0, "unit": "h/week", "weight": 1.0, "value": 10.0},
+        {"key": "moves", "label": "moves", "meaning": "m", "amount": 8.0, "unit": "accounts", "weight": 0.25, "value": 2.0},
+    ]
+    al = Alignment("size", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), (), "")
+    run = RunData(tmp_path, al, pd.DataFrame(), {"objective": 12.0, "best_bound": 11.0, "gap": 1 / 12, "totals": {"objective_breakdown": terms}})
+    html = objective_table(run)
+    assert "<b>travel</b>" not in html and "&lt;b&gt;travel&lt;/b&gt;" in html and "a &lt; b" in html
+    assert "83%" in html and "17%" in html  # each term's share of the objective
+    assert "gap 8.3%" in html
+    old = RunData(tmp_path, al, pd.DataFrame(), {"objective": 12.0, "totals": {}})
+    assert "no breakdown" in objective_table(old)
+
+
 @pytest.mark.browser
 def test_report_draws_offline(browser, report: Path, tmp_path: Path) -> None:  # noqa: ANN001
     page = browser.new_page()

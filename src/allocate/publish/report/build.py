@@ -98,6 +98,53 @@ def kpi_table(runs: Sequence[RunData]) -> str:
     return f'<table class="kpis"><thead><tr><th>KPI</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def objective_table(run: RunData) -> str:
+    """What the run's objective is made of: one row per term, with its weight and value.
+
+    Parameters
+    ----------
+    run
+        The run folder's data (``totals.objective_breakdown`` of its KPIs).
+
+    Returns
+    -------
+    str
+        An HTML table (travel, compactness, balance penalties, move penalty, then the
+        objective, the best bound and the gap), or a note when the run folder predates the
+        breakdown.
+    """
+    terms = run.totals.get("objective_breakdown")
+    if not isinstance(terms, list) or not terms:
+        return '<p class="muted">This run folder has no breakdown of its objective (solve it again to see one).</p>'
+    objective = run.meta.get("objective")
+    rows = []
+    for t in terms:
+        if not isinstance(t, dict):
+            continue
+        value = float(t.get("value", 0.0))
+        share = f"{value / objective:.0%}" if isinstance(objective, (int, float)) and objective else ""
+        rows.append(
+            f"<tr><th>{esc(str(t.get('label', '')))}</th><td class=\"meaning\">{esc(str(t.get('meaning', '')))}</td>"
+            f"<td>{esc(fmt_num(float(t.get('amount', 0.0)), 1))} {esc(str(t.get('unit', '')))}</td>"
+            f"<td>× {esc(fmt_num(float(t.get('weight', 0.0)), 3))}</td>"
+            f"<td>{esc(fmt_num(value, 2))}</td><td>{esc(share)}</td></tr>"
+        )
+    bound = run.meta.get("best_bound")
+    gap = run.meta.get("gap")
+    foot = [f"<tr><th>objective</th><td class=\"meaning\">the sum minimized</td><td></td><td></td><td>{esc(fmt_num(float(objective), 2)) if isinstance(objective, (int, float)) else ''}</td><td></td></tr>"]
+    if isinstance(bound, (int, float)):
+        gap_txt = f"gap {gap:.1%}" if isinstance(gap, (int, float)) and gap == gap else "gap unknown"
+        foot.append(
+            f"<tr><th>best bound</th><td class=\"meaning\">no alignment can score below it (proven): {esc(gap_txt)}</td>"
+            f"<td></td><td></td><td>{esc(fmt_num(float(bound), 2))}</td><td></td></tr>"
+        )
+    head = "<tr><th>term</th><th>what it measures</th><th>amount</th><th>weight</th><th>value</th><th>share</th></tr>"
+    return (
+        '<h3>Objective, term by term</h3><table class="kpis objective">'
+        f"<thead>{head}</thead><tbody>{''.join(rows)}{''.join(foot)}</tbody></table>"
+    )
+
+
 def run_section(
     run: RunData, instance: Instance, colors: Sequence[str], map_file: str | None
 ) -> str:
@@ -129,6 +176,7 @@ def run_section(
     parts = [
         f'<section class="run" id="{esc(_slug(run.path.name))}"><h2>{esc(run.label)} '
         f'<span class="muted">{esc(run.path.name)}</span></h2>',
+        objective_table(run),
         '<div class="charts">',
     ]
     parts.append(
@@ -201,6 +249,7 @@ table.kpis td.best { font-weight: 700; color: #047857; }
 table.quotas tr.short td { color: #b42318; }
 .charts { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 .scroll { overflow-x: auto; }
+table.objective td.meaning { text-align: left; color: #6b7280; max-width: 520px; }
 iframe.map { width: 100%; height: 620px; border: 1px solid #e5e7eb; border-radius: 8px; }
 """
 

@@ -89,8 +89,7 @@ class AssignmentModel:
             fixed_sellers, weights=pot_int[fixed_items], minlength=m
         ).astype(np.int64)
         self.base_items = np.bincount(fixed_sellers, minlength=m).astype(np.int64)
-        moved_fixed = (p.current[fixed_items] >= 0) & (fixed_sellers != p.current[fixed_items])
-        self.base_moves = int(p.count[fixed_items][moved_fixed].sum())
+        self.base_moves = int(p.movable[fixed_items].sum() - p.stays[fixed_choice].sum())
 
     def _variables(self, sellers: NDArray[np.int64] | None) -> None:
         """x[k]: the free item of candidate entry k goes to the entry's seller."""
@@ -159,20 +158,15 @@ class AssignmentModel:
         """Count accounts moved away from today's seller; cap them when asked."""
         p = self.p
         self.move_terms: list[tuple[int, int]] = []  # (coef, x index) for 'stays' literals
-        constant = 0
-        for i in self.free:
-            if p.current[i] < 0:
-                continue
-            constant += int(p.count[i])
-        for k, e in enumerate(self.entries):
-            i = self.entry_item[k]
-            if p.current[i] >= 0 and p.seller[e] == p.current[i]:
-                self.move_terms.append((int(p.count[i]), k))
+        constant = int(p.movable[self.free].sum())
+        stays = p.stays[self.entries]
+        for k in np.flatnonzero(stays > 0):
+            self.move_terms.append((int(stays[k]), int(k)))
         self.move_constant = constant  # moves among free items = constant - Σ stays
         if p.max_moves is not None:
             room = p.max_moves - self.base_moves
-            stays = sum(c * self.x[k] for c, k in self.move_terms)
-            self.model.add(constant - stays <= room)
+            kept = sum(c * self.x[k] for c, k in self.move_terms)
+            self.model.add(constant - kept <= room)
 
     def _seller_measure(
         self, measure: str
