@@ -444,9 +444,7 @@ def _nested(
     elapsed = time.monotonic() - t0
     if res.status != SolveStatus.FEASIBLE:
         return (
-            DesignSolution(
-                res.status, None, float("nan"), None, None, time_s=elapsed, reason=res.reason
-            ),
+            DesignSolution(res.status, time_s=elapsed, reason=res.reason),
             None,
             res.checks,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from allocate.core.errors import InputError, Problem
@@ -76,13 +77,7 @@ def read_seller_emails(folder: Path, instance: Instance) -> tuple[str, ...] | No
     tuple of str or None
         One e-mail per seller (``""`` when unknown); ``None`` when the column is absent.
     """
-    path = find_table(Path(folder), "sellers")
-    assert path is not None
-    df = read_table(path)
-    if "email" not in df.columns:
-        return None
-    by_id = {str(s).strip(): str(e).strip() for s, e in zip(df["seller_id"], df["email"], strict=True)}
-    return tuple(by_id.get(s, "") for s in instance.sellers.ids)
+    return _seller_column(folder, instance, "email")
 
 
 def read_seller_teams(folder: Path, instance: Instance) -> tuple[str, ...] | None:
@@ -100,10 +95,16 @@ def read_seller_teams(folder: Path, instance: Instance) -> tuple[str, ...] | Non
     tuple of str or None
         One team per seller (``""`` when none); ``None`` when the column is absent.
     """
+    return _seller_column(folder, instance, "team")
+
+
+def _seller_column(folder: Path, instance: Instance, column: str) -> tuple[str, ...] | None:
+    """An optional text column of the sellers file, per seller of ``instance`` (blank: ``""``)."""
     path = find_table(Path(folder), "sellers")
     assert path is not None
     df = read_table(path)
-    if "team" not in df.columns:
+    if column not in df.columns:
         return None
-    by_id = {str(s).strip(): str(t).strip() for s, t in zip(df["seller_id"], df["team"], strict=True)}
+    values = ("" if pd.isna(v) else str(v).strip() for v in df[column])
+    by_id = dict(zip((str(s).strip() for s in df["seller_id"]), values, strict=True))
     return tuple(by_id.get(s, "") for s in instance.sellers.ids)

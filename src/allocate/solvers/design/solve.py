@@ -56,10 +56,10 @@ class DesignSolution:
     """
 
     status: SolveStatus
-    labels: NDArray[np.int64] | None
-    value: float
-    centres: NDArray[np.int64] | None
-    check: DesignCheck | None
+    labels: NDArray[np.int64] | None = None
+    value: float = float("nan")
+    centres: NDArray[np.int64] | None = None
+    check: DesignCheck | None = None
     iterations: int = 0
     stopped_by: str = ""
     time_s: float = 0.0
@@ -141,19 +141,15 @@ def design_partition(
         bands = Bands(mean=np.asarray(mean, dtype=np.float64), tolerance=bands.tolerance)
     why = _proof(graph, w, k, bands)
     if why:
-        return DesignSolution(SolveStatus.INFEASIBLE, None, float("nan"), None, None, reason=why)
+        return DesignSolution(SolveStatus.INFEASIBLE, reason=why)
     if graph.n_components() > 1:
         return DesignSolution(
             SolveStatus.UNKNOWN,
-            None,
-            float("nan"),
-            None,
-            None,
             reason="the unit graph is not connected (give an adjacency joining its parts)",
         )
     why = band_proof(graph, w, bands, k)
     if why:
-        return DesignSolution(SolveStatus.INFEASIBLE, None, float("nan"), None, None, reason=why)
+        return DesignSolution(SolveStatus.INFEASIBLE, reason=why)
     dist = graph.distances()
     rng = np.random.default_rng(seed)
     budget = int(max_iters if max_iters is not None else ITERS_PER_S * time_limit_s)
@@ -205,13 +201,9 @@ def design_partition(
         if found is None:
             return DesignSolution(
                 SolveStatus.UNKNOWN,
-                None,
-                float("nan"),
-                None,
-                None,
-                stats.iterations,
-                stats.stopped_by,
-                time.monotonic() - t0,
+                iterations=stats.iterations,
+                stopped_by=stats.stopped_by,
+                time_s=time.monotonic() - t0,
                 reason="no balanced connected design found within the limits (not a proof)",
             )
         labels = found
@@ -231,13 +223,10 @@ def design_partition(
     if not verdict.feasible:
         return DesignSolution(
             SolveStatus.UNKNOWN,
-            None,
-            float("nan"),
-            None,
-            verdict,
-            iters,
-            stopped,
-            elapsed,
+            check=verdict,
+            iterations=iters,
+            stopped_by=stopped,
+            time_s=elapsed,
             reason="the checker rejected the design: " + "; ".join(verdict.problems[:3]),
         )
     value = verdict.dispersion if objective == "dispersion" else verdict.median
