@@ -1,5 +1,6 @@
 """The page in Debian's headless Chromium, network blocked: select, assign, lasso, undo,
-re-optimize, save and reopen, and hostile names shown as text. Screenshots are saved."""
+re-optimize, save, publish and reopen, and hostile names shown as text; a click-and-assign on
+fr-pme. Screenshots are saved."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -55,8 +58,9 @@ def workspace(small_run, tmp_path_factory: pytest.TempPathFactory):
     return Workspace.open(inst, [small_run["run"]], root / "versions")
 
 
-@pytest.fixture(scope="module")
-def server(workspace):
+@contextmanager
+def _serving(workspace) -> Iterator[str]:
+    """The app of ``workspace`` on a free loopback port, in a thread; yields its address."""
     import uvicorn
 
     from allocate.serve import Guard, create_app
@@ -70,9 +74,17 @@ def server(workspace):
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert srv.started
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    t.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        srv.should_exit = True
+        t.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(workspace):
+    with _serving(workspace) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +174,11 @@ def test_edit_in_the_browser(server: str, browser, workspace, tmp_path: Path) ->
     page.click("#save")
     page.wait_for_selector("#versions li[data-version='from-browser']", timeout=20000)
     assert (workspace.store.root / "from-browser" / "edits.csv").is_file()
+    # publish the saved version with the map and report writers, from the versions list
+    page.locator("#versions li[data-version='from-browser'] button", has_text="publish").click()
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('published')", timeout=60000)
+    assert (workspace.store.root / "maps" / "from-browser.html").is_file()
+    assert (workspace.store.root / "reports" / "from-browser" / "index.html").is_file()
     original = workspace.store.list()[0].name
     page.locator(f"#versions li[data-version='{original}'] button", has_text="open").click()
     page.wait_for_function(f"() => document.getElementById('source').textContent.includes('from {original}')", timeout=20000)
@@ -257,3 +274,51 @@ def test_a_click_on_a_unit_selects_its_accounts(server: str, browser, workspace)
     assert sorted(page.evaluate("() => Array.from(window.AllocateServe.state.selected)")) == expected
     assert watch.dialogs == [] and watch.errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_fr_pme_click_an_account_and_assign_it(browser, tmp_path: Path) -> None:
+    """The demo instance as shipped (2,000 accounts, from today's owners): the view is fitted
+    to the accounts; one account clicked on the map and given to another seller from the
+    dropdown moves that seller's workload in the panel to the server's new figure."""
+    from allocate.serve import Workspace
+
+    root = Path(__file__).resolve().parents[2] / "instances" / "fr-pme"
+    ws = Workspace.open(root, [], tmp_path / "versions")
+    with _serving(ws) as url:
+        page = browser.new_page()
+        watch = PageWatch(page)
+        page.goto(url)
+        page.wait_for_selector("body[data-ready='1']", timeout=30000)
+        S = "window.AllocateServe.state"
+        # the view holds every account of the team
+        inside = page.evaluate(f"() => {{ const b = {S}.map.getBounds(); "
+                               f"return {S}.acc.id.filter(id => !b.contains(window.AllocateServe.latLng(id))).length; }}")
+        assert inside == 0
+        owner = page.evaluate(f"() => {S}.owner")
+        assert len(owner) == len(ws.instance.accounts)
+        acc = ws.instance.accounts
+        # a large customer: enough hours to show in the panel's one-decimal figures
+        aid = next(a for a, seg, st in zip(acc.ids, acc.segment, acc.stage, strict=True)
+                   if seg == "large" and st == "customer" and a in owner)
+        page.evaluate(f"id => {{ {S}.map.setView(window.AllocateServe.latLng(id), 14, {{animate: false}}); }}", aid)
+        page.wait_for_timeout(300)
+        _click_account(page, aid)
+        assert page.locator("#selcount").inner_text() == "1 selected"
+        [picked] = page.evaluate(f"() => Array.from({S}.selected)")
+        target = next(s for s in ws.instance.sellers.ids if s != owner[picked])
+        def workload() -> float:
+            return next(r["workload_h"] for r in ws.session.state()["sellers"] if r["seller_id"] == target)
+
+        before, before_h = _row_text(page, target), workload()
+        page.select_option("#target", target)
+        page.click("#assign")
+        page.wait_for_function(f"() => {S}.owner['{picked}'] === '{target}'")
+        after, after_h = _row_text(page, target), workload()
+        assert after_h > before_h + 0.05
+        assert after != before and after.startswith(f"{after_h:.1f}") and before.startswith(f"{before_h:.1f}")
+        assert "+" in page.locator(f'#sellers tr[data-seller="{target}"] td:nth-child(3) .delta').inner_text()
+        page.screenshot(path=str(tmp_path / "fr-pme-assigned.png"))
+        assert watch.dialogs == [] and watch.errors == []
+        assert not [u for u in watch.blocked if not u.startswith("http://127.0.0.1")]
+        page.close()

@@ -49,6 +49,22 @@ def test_owner_given_as_18_chars_maps_to_the_15_char_user(sf_result) -> None:
     assert acc.loc["0015e00000A1b2e", "current_seller_id"] == "0055e000001AbCf"
 
 
+def test_an_account_without_owner_says_so(sf_result, tmp_path: Path) -> None:
+    rep = {r["record_id"]: r for r in sf_result.report if r["kind"] == "account"}
+    assert "no current seller (empty owner cell)" in rep["0015e00000A1b2nAAB"]["detail"]  # OwnerId left blank
+    # an export without its owner column: every account says why it has no seller today
+    text = (SF / "Account.csv").read_text(encoding="utf-8-sig")
+    header, *rows = text.splitlines()
+    cols = header.split(";")
+    drop = cols.index("OwnerId")
+    keep = [";".join(c for k, c in enumerate(line.split(";")) if k != drop) for line in [header, *rows]]
+    (tmp_path / "Account.csv").write_text("\n".join(keep) + "\n", encoding="utf-8")
+    res = prepare_import(Source.SALESFORCE, [tmp_path / "Account.csv", SF / "User.csv"])[0]
+    imported = [r for r in res.report if r["kind"] == "account" and r["action"] == "imported"]
+    assert imported and all("no current seller (the file has no owner column)" in r["detail"] for r in imported)
+    assert (res.accounts["current_seller_id"] == "").all()
+
+
 def test_import_writes_a_valid_instance(tmp_path: Path) -> None:
     out = tmp_path / "inst"
     import_export(out, Source.SALESFORCE, SF_FILES, units_path=SF / "units.geojson")

@@ -212,7 +212,7 @@ def build_import(
         cell = accts.cell(i, "owner")
         if not cell:
             owner_of.append("")
-            owner_how.append("no owner")
+            owner_how.append("empty owner cell" if "owner" in accts.columns else "the file has no owner column")
             continue
         uid, how = owners.find(cell)
         if uid is None:
@@ -291,6 +291,8 @@ def _account_rows(
             notes.append(f"current seller {current} from the territory associations")
         elif owner_of[i]:
             notes.append(f"owner matched by {owner_how[i]}")
+        else:  # never silent: the account starts without a seller today (a 'new' change on export)
+            notes.append(f"no current seller ({owner_how[i]})")
         if i in cyc:
             notes.append("parent chain loops; group cut where it closes")
         lines = accts.cell(i, "product_lines")
