@@ -6,6 +6,7 @@ the ETM association files as the current alignment gives back the solved alignme
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -89,6 +90,55 @@ def test_reimporting_the_etm_files_gives_zero_moves(sf_round: Path) -> None:
     assert current.to_dict() == alignment.to_dict()
 
 
+def _without_coordinates(src: Path, dst: Path) -> Path:
+    """``src`` (the Salesforce Account fixture: BOM, ``;``) without its two Billing coordinate columns."""
+    lines = src.read_text(encoding="utf-8-sig").splitlines()
+    cols = lines[0].split(";")
+    drop = {cols.index("BillingLatitude"), cols.index("BillingLongitude")}
+    dst.write_text("\ufeff" + "".join(";".join(c for k, c in enumerate(line.split(";")) if k not in drop) + "\n"
+                                       for line in lines), encoding="utf-8")
+    return dst
+
+
+def test_an_export_without_coordinates_goes_round_the_loop(tmp_path: Path) -> None:
+    """The issue's acceptance: a Salesforce export with no coordinates at all (no units file
+    either) is imported, solved and exported; re-importing the ETM files as today's alignment
+    and solving with no move allowed gives the same alignment, zero moves, an empty change log."""
+    accounts = _without_coordinates(SF / "Account.csv", tmp_path / "Account.csv")
+    assert "Latitude" not in accounts.read_text(encoding="utf-8")
+    r = _run("import", "--from", "salesforce", accounts, SF / "User.csv", SF / "Opportunity.csv", "--out", tmp_path / "inst")
+    assert r.exit_code == 0, r.output
+    rep = _csv(tmp_path / "inst" / "import_report.csv")
+    acc_rows = rep[rep["kind"] == "account"]
+    assert len(acc_rows) == 12 and "given" not in set(acc_rows["method"])  # every point geocoded, said how
+    assert set(acc_rows.loc[acc_rows["action"] == "imported", "method"]) == {"city"}
+    (tmp_path / "scenario.yaml").write_text(SCENARIO, encoding="utf-8")
+    r = _run("solve", tmp_path / "inst", "--scenario", tmp_path / "scenario.yaml", "--time-limit", "5", "--workers", "1",
+             "--seed", "1", "--out", tmp_path / "run")
+    assert r.exit_code == 0, r.output
+    r = _run("export", tmp_path / "run", "--to", "salesforce", "--out", tmp_path / "sf")
+    assert r.exit_code == 0, r.output
+    for name in ("Territory2.csv", "UserTerritory2Association.csv", "ObjectTerritory2Association.csv",
+                 "Account_owner_update.csv", "changes.csv", "quotas.csv"):
+        assert (tmp_path / "sf" / name).is_file(), name
+    solved = _csv(tmp_path / "run" / "alignment.csv").set_index("account_id")["seller_id"].to_dict()
+    assert _csv(tmp_path / "sf" / "Account_owner_update.csv").set_index("Id")["OwnerId"].to_dict() == solved
+    # round trip: the association files back as today's alignment
+    r = _run("import", "--from", "salesforce", accounts, SF / "User.csv", SF / "Opportunity.csv",
+             tmp_path / "sf" / "ObjectTerritory2Association.csv", tmp_path / "sf" / "UserTerritory2Association.csv",
+             "--out", tmp_path / "again")
+    assert r.exit_code == 0, r.output
+    assert _csv(tmp_path / "again" / "accounts.csv").set_index("account_id")["current_seller_id"].to_dict() == solved
+    r = _run("solve", tmp_path / "again", "--scenario", tmp_path / "scenario.yaml", "--max-moves", "0",
+             "--time-limit", "5", "--workers", "1", "--seed", "1", "--out", tmp_path / "run2")
+    assert r.exit_code == 0, r.output
+    assert _csv(tmp_path / "run2" / "alignment.csv").set_index("account_id")["seller_id"].to_dict() == solved
+    assert json.loads((tmp_path / "run2" / "kpis.json").read_text(encoding="utf-8"))["totals"]["moves"] == 0
+    r = _run("export", tmp_path / "run2", "--to", "salesforce", "--out", tmp_path / "sf2")
+    assert r.exit_code == 0, r.output
+    assert _csv(tmp_path / "sf2" / "changes.csv").empty
+
+
 def test_hubspot_import_solve_export(tmp_path: Path) -> None:
     r = _run("import", "--from", "hubspot", HS / "companies.csv", HS / "owners.csv", "--out", tmp_path / "inst")
     assert r.exit_code == 0, r.output
@@ -101,6 +151,35 @@ def test_hubspot_import_solve_export(tmp_path: Path) -> None:
     assert set(hub["Record ID"]) <= set(_csv(HS / "companies.csv")["Record ID"])
     assert set(hub["Company owner"]) <= set(_csv(HS / "owners.csv")["Email"])  # HubSpot wants the e-mail
     assert "12345678901" in set(hub["Record ID"])  # a big numeric id, not 1.2345678901e10
+
+
+def test_a_name_like_a_formula_goes_back_to_the_crm_unchanged(tmp_path: Path) -> None:
+    """The instance's CSV files neutralize '@Home Services' ('@Home...); the HubSpot update
+    gives the company its own name back (it would rename it otherwise); the change log, for
+    spreadsheets, keeps it neutralized."""
+    companies = tmp_path / "companies.csv"
+    text = (HS / "companies.csv").read_text(encoding="utf-8-sig")
+    assert "Cascade Foods" in text
+    companies.write_text(text.replace("Cascade Foods", "@Home Services"), encoding="utf-8")
+    r = _run("import", "--from", "hubspot", companies, HS / "owners.csv", "--out", tmp_path / "inst")
+    assert r.exit_code == 0, r.output
+    assert "'@Home Services" in set(_csv(tmp_path / "inst" / "accounts.csv")["name"])
+    acc = _csv(tmp_path / "inst" / "accounts.csv").set_index("name")
+    home = acc.loc["'@Home Services", "account_id"]
+    owners = _csv(HS / "owners.csv")
+    other = next(o for o in owners["Owner ID"] if o != acc.loc["'@Home Services", "current_seller_id"])
+    r = _run("solve", tmp_path / "inst", "--model", "generalist", "--time-limit", "5", "--workers", "1", "--out", tmp_path / "run")
+    assert r.exit_code == 0, r.output
+    al = tmp_path / "run" / "alignment.csv"
+    rows = _csv(al)
+    rows.loc[rows["account_id"] == home, "seller_id"] = other  # moved: a line of the change log
+    rows.to_csv(al, index=False)
+    r = _run("export", tmp_path / "run", "--to", "hubspot", "--out", tmp_path / "hs")
+    assert r.exit_code == 0, r.output
+    hub = _csv(tmp_path / "hs" / "hubspot_company_owner_update.csv").set_index("Record ID")
+    assert hub.loc[home, "Company name"] == "@Home Services"
+    changes = _csv(tmp_path / "hs" / "changes.csv").set_index("account_id")
+    assert changes.loc[home, "name"] == "'@Home Services"
 
 
 def test_csv_import_with_mapping(tmp_path: Path) -> None:

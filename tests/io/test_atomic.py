@@ -21,6 +21,7 @@ from allocate.io.atomic import (
     atomic_write_text,
     atomic_write_with,
     neutralize_cell,
+    restore_cell,
     safe_child,
 )
 
@@ -97,6 +98,12 @@ def test_failed_write_keeps_old_file(tmp_path):
 )
 def test_neutralize_cell(value, expected):
     assert neutralize_cell(value) == expected
+    assert restore_cell(neutralize_cell(value)) == value  # the CRM files take the value back
+
+
+@pytest.mark.parametrize("value", ["'quoted", "''=x", "'", "O'Neil", 3])  # apostrophes not added by neutralizing
+def test_restore_cell_keeps_other_apostrophes(value):
+    assert restore_cell(value) == value
 
 
 def test_solve_exports_neutralized_names(tmp_path):

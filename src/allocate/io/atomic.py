@@ -315,6 +315,27 @@ def neutralize_cell(value: Any) -> Any:
     return value
 
 
+def restore_cell(value: Any) -> Any:
+    """Undo :func:`neutralize_cell`: the text as it was before its apostrophe was added.
+
+    For a file that goes back into a CRM, where the value must be the record's own (a company
+    named ``@Home`` imported into ``accounts.csv`` as ``'@Home`` is ``@Home`` again).
+
+    Parameters
+    ----------
+    value
+        A cell, maybe read from a neutralized file.
+
+    Returns
+    -------
+    Any
+        ``value`` without the apostrophe that :func:`neutralize_cell` puts before a formula start.
+    """
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells and column names are neutralized.
 

@@ -28,6 +28,9 @@ for the import tool's *update existing companies* on ``Record ID``; the owner is
 e-mail, as HubSpot's import wants it (HubSpot knowledge base, *Set up your import files*), or
 the owner id of the owners export when the e-mail is unknown.
 
+The files for the CRM give names as the CRM has them: the apostrophe that the instance's CSV
+files put before a name starting like a formula (``'@Home``) is taken off again (``@Home``).
+
 **CSV**: ``assignments.csv`` (``account_id, name, seller_id, seller_name, current_seller_id``).
 
 Every export also writes ``changes.csv`` (``account_id, name, from_seller, to_seller, reason``),
@@ -46,7 +49,7 @@ import pandas as pd
 
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment
-from allocate.io.atomic import atomic_write_text, write_csv
+from allocate.io.atomic import atomic_write_text, restore_cell, write_csv
 from allocate.io.crm.hierarchy import Tree, clean_devname
 from allocate.io.crm.mapping import Source
 from allocate.io.crm.names import (
@@ -166,7 +169,7 @@ def salesforce_tables(
     taken = {p.developer_name.casefold() for p in tree.parents}
     dev = {s: developer_name(sel.ids[s], taken) for s in used}
     rows = [(p.developer_name, p.name, p.parent, p.description) for p in tree.parents]
-    rows += [(dev[s], f"{sel.names[s] or sel.ids[s]}", tree.seller_parent.get(s, ""),
+    rows += [(dev[s], restore_cell(sel.names[s] or sel.ids[s]), tree.seller_parent.get(s, ""),
               f"allocate {alignment.model}: {sel.role[s]} {sel.ids[s]}") for s in used]
     territory = pd.DataFrame({
         "DeveloperName": [r[0] for r in rows],
@@ -243,7 +246,7 @@ def hubspot_tables(
     owner = account_owner(instance, alignment)
     has = np.flatnonzero(owner >= 0)
     who = [(emails[s] if emails and emails[s] else sel.ids[s]) for s in range(len(sel))]
-    df = pd.DataFrame({"Record ID": [acc.ids[a] for a in has], "Company name": [acc.names[a] for a in has],
+    df = pd.DataFrame({"Record ID": [acc.ids[a] for a in has], "Company name": [restore_cell(acc.names[a]) for a in has],
                        "Company owner": [who[owner[a]] for a in has]},
                       columns=["Record ID", "Company name", "Company owner"])
     return {HUBSPOT_OWNER_UPDATE: df}
