@@ -98,6 +98,20 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     pw.stop()
 
 
+#: An account of the view, not in the given list and not of the given seller, with no other
+#: account within 10 px (a click there can only hit it); ``null`` when there is none.
+ALONE_IN_VIEW = """([not, seller]) => {
+  const A = window.AllocateServe, S = A.state, size = S.map.getSize();
+  const pts = S.acc.id.map(id => [id, S.map.latLngToContainerPoint(A.latLng(id))]);
+  const seen = pts.filter(([, p]) => p.x > 20 && p.y > 20 && p.x < size.x - 20 && p.y < size.y - 20);
+  for (const [id, p] of seen) {
+    if (not.includes(id) || S.owner[id] === seller) continue;
+    if (pts.every(([o, q]) => o === id || Math.hypot(q.x - p.x, q.y - p.y) > 10)) return id;
+  }
+  return null;
+}"""
+
+
 def _row_text(page, seller: str) -> str:
     return page.locator(f'#sellers tr[data-seller="{seller}"] td:nth-child(3)').inner_text()
 
@@ -306,18 +320,41 @@ def test_fr_pme_click_an_account_and_assign_it(browser, tmp_path: Path) -> None:
         _click_account(page, aid)
         assert page.locator("#selcount").inner_text() == "1 selected"
         [picked] = page.evaluate(f"() => Array.from({S}.selected)")
-        target = next(s for s in ws.instance.sellers.ids if s != owner[picked])
+        sel = ws.instance.sellers
+        # the target's base stands alone (several sellers share a town's base: a right-click
+        # there goes to one of them)
+        alone = [k for k in range(len(sel.ids))
+                 if all(j == k or abs(sel.lat[j] - sel.lat[k]) + abs(sel.lon[j] - sel.lon[k]) > 0.1 for j in range(len(sel.ids)))]
+        target = next(sel.ids[k] for k in alone if sel.ids[k] not in (owner[picked], owner.get(aid)))
+        # shift-click adds a second account (one with no other account within 10 px)
+        page.evaluate(f"id => {{ {S}.map.setView(window.AllocateServe.latLng(id), 10, {{animate: false}}); }}", aid)
+        page.wait_for_timeout(300)
+        second = page.evaluate(ALONE_IN_VIEW, [[picked], target])
+        assert second is not None
+        _click_account(page, second, shift=True)
+        assert page.locator("#selcount").inner_text() == "2 selected"
         def workload() -> float:
             return next(r["workload_h"] for r in ws.session.state()["sellers"] if r["seller_id"] == target)
 
         before, before_h = _row_text(page, target), workload()
         page.select_option("#target", target)
         page.click("#assign")
-        page.wait_for_function(f"() => {S}.owner['{picked}'] === '{target}'")
+        page.wait_for_function(f"() => {S}.owner['{picked}'] === '{target}' && {S}.owner['{second}'] === '{target}'")
         after, after_h = _row_text(page, target), workload()
         assert after_h > before_h + 0.05
         assert after != before and after.startswith(f"{after_h:.1f}") and before.startswith(f"{before_h:.1f}")
         assert "+" in page.locator(f'#sellers tr[data-seller="{target}"] td:nth-child(3) .delta').inner_text()
+        # a right-click on the target's base gives it the selection (a third account)
+        third = page.evaluate(ALONE_IN_VIEW, [[picked, second], target])
+        assert third is not None
+        _click_account(page, third)
+        assert page.locator("#selcount").inner_text() == "1 selected"
+        base = next(r for r in page.evaluate(f"() => {S}.sellerList") if r["id"] == target)
+        page.evaluate(f"ll => {{ {S}.map.setView(ll, 12, {{animate: false}}); }}", [base["lat"], base["lon"]])
+        page.wait_for_timeout(300)
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, button="right")
+        page.wait_for_function(f"() => {S}.owner['{third}'] === '{target}'")
         page.screenshot(path=str(tmp_path / "fr-pme-assigned.png"))
         assert watch.dialogs == [] and watch.errors == []
         assert not [u for u in watch.blocked if not u.startswith("http://127.0.0.1")]

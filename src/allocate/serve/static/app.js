@@ -253,12 +253,12 @@
 
   // box (shift-drag) and lasso selection
   function setupSelection() {
-    var map = S.map, pts = null, shape = null, box = false;
+    var map = S.map, pts = null, shape = null, box = false, start = null;
     map.getContainer().addEventListener("contextmenu", function (e) { e.preventDefault(); });
     map.on("mousedown", function (ev) {
       var lasso = $("lasso").checked;
       if (!(ev.originalEvent.shiftKey || lasso)) { return; }
-      box = !lasso; pts = [ev.latlng]; map.dragging.disable();
+      box = !lasso; pts = [ev.latlng]; start = ev.containerPoint; map.dragging.disable();
       shape = box ? L.rectangle(L.latLngBounds(ev.latlng, ev.latlng), { color: "#111", weight: 1, dashArray: "4", fill: false })
                   : L.polyline([ev.latlng], { color: "#111", weight: 1, dashArray: "4" });
       shape.addTo(map);
@@ -271,6 +271,10 @@
     map.on("mouseup", function (ev) {
       if (!pts) { return; }
       map.dragging.enable();
+      if (box && ev.containerPoint.distanceTo(start) < 4) {
+        // a shift-click, not a drag: the click handler adds the account or unit under it
+        map.removeLayer(shape); pts = null; shape = null; return;
+      }
       if (box) { pts[1] = ev.latlng; }
       var inside = box ? boxTest(L.latLngBounds(pts[0], pts[1])) : polyTest(pts);
       map.removeLayer(shape); pts = null; shape = null;
