@@ -294,7 +294,8 @@ def test_a_click_on_a_unit_selects_its_accounts(server: str, browser, workspace)
 def test_fr_pme_click_an_account_and_assign_it(browser, tmp_path: Path) -> None:
     """The demo instance as shipped (2,000 accounts, from today's owners): the view is fitted
     to the accounts; one account clicked on the map and given to another seller from the
-    dropdown moves that seller's workload in the panel to the server's new figure."""
+    dropdown moves that seller's workload in the panel to the server's new figure; shift-click
+    adds to the selection, a right-click on a base gives it the selection, shift-drag boxes."""
     from allocate.serve import Workspace
 
     root = Path(__file__).resolve().parents[2] / "instances" / "fr-pme"
@@ -356,6 +357,24 @@ def test_fr_pme_click_an_account_and_assign_it(browser, tmp_path: Path) -> None:
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, button="right")
         page.wait_for_function(f"() => {S}.owner['{third}'] === '{target}'")
         page.screenshot(path=str(tmp_path / "fr-pme-assigned.png"))
+        # shift-drag draws a box: the accounts inside it are selected
+        page.click("#clearsel")
+        x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+        x1, y1 = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7
+        expected = page.evaluate(
+            f"""([a, b]) => {{ const r = {S}.map.getContainer().getBoundingClientRect();
+              const ll = p => {S}.map.containerPointToLatLng([p[0] - r.left, p[1] - r.top]);
+              const bounds = L.latLngBounds(ll(a), ll(b));
+              return {S}.acc.id.filter(id => bounds.contains(window.AllocateServe.latLng(id))).length; }}""",
+            [[x0, y0], [x1, y1]])
+        assert expected > 0
+        page.keyboard.down("Shift")
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move(x1, y1, steps=5)
+        page.mouse.up()
+        page.keyboard.up("Shift")
+        assert page.locator("#selcount").inner_text() == f"{expected} selected"
         assert watch.dialogs == [] and watch.errors == []
         assert not [u for u in watch.blocked if not u.startswith("http://127.0.0.1")]
         page.close()
