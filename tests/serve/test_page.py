@@ -291,6 +291,42 @@ def test_a_click_on_a_unit_selects_its_accounts(server: str, browser, workspace)
 
 
 @pytest.mark.browser
+def test_two_tabs_never_lose_an_edit(server: str, browser, workspace) -> None:
+    """Two tabs on one session: the second edits an older version, gets 409, says so in red and
+    reloads (showing the first tab's edit); its edit made again then applies. Nothing is lost."""
+    S = "window.AllocateServe.state"
+    tabs = [browser.new_page() for _ in range(2)]
+    watches = [PageWatch(t) for t in tabs]
+    for t in tabs:
+        t.goto(server)
+        t.wait_for_selector("body[data-ready='1']", timeout=20000)
+    owner = tabs[0].evaluate(f"() => {S}.owner")
+    x, y = sorted(owner)[:2]
+    tx = next(s for s in workspace.instance.sellers.ids if s != owner[x])
+    ty = next(s for s in workspace.instance.sellers.ids if s != owner[y])
+
+    def assign(tab, account: str, seller: str) -> None:
+        tab.evaluate(f"id => {{ {S}.selected.clear(); {S}.selected.add(id); }}", account)
+        tab.select_option("#target", seller)
+        tab.click("#assign")
+
+    assign(tabs[0], x, tx)
+    tabs[0].wait_for_function(f"() => {S}.owner['{x}'] === '{tx}'")
+    assign(tabs[1], y, ty)  # this tab still holds the version before the first tab's edit
+    tabs[1].wait_for_function(f"() => {S}.owner['{x}'] === '{tx}'", timeout=10000)  # reloaded
+    assert "stale" in tabs[1].locator("#status").inner_text()
+    assert tabs[1].evaluate(f"() => {S}.owner['{y}']") == owner[y]
+    assign(tabs[1], y, ty)
+    tabs[1].wait_for_function(f"() => {S}.owner['{y}'] === '{ty}'")
+    m = workspace.map_data(None)  # the server's owners: both edits
+    server_owner = dict(zip(m["accounts"]["id"], m["accounts"]["seller"], strict=True))
+    assert (server_owner[x], server_owner[y]) == (tx, ty)
+    for t, w in zip(tabs, watches, strict=True):
+        assert w.dialogs == [] and w.errors == []
+        t.close()
+
+
+@pytest.mark.browser
 def test_fr_pme_click_an_account_and_assign_it(browser, tmp_path: Path) -> None:
     """The demo instance as shipped (2,000 accounts, from today's owners): the view is fitted
     to the accounts; one account clicked on the map and given to another seller from the
