@@ -106,6 +106,11 @@ def test_bad_requests_are_4xx_with_a_message(client) -> None:
     assert client.post("/api/assign", json={"account_ids": "A0002", "seller_id": "S1", "version": v}).status_code == 422
     assert client.post("/api/assign", json={"account_ids": [], "seller_id": "S1", "version": v}).status_code == 400
     assert client.post("/api/assign", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 422
+    # a body of the wrong shape: one line naming the field (the page shows it as it is)
+    r = client.post("/api/optimize", json={"time_limit_s": 4, "max_moves": -5})
+    assert r.status_code == 422 and r.json()["detail"] == "body.max_moves: Input should be greater than or equal to 0"
+    r = client.post("/api/assign", json={"account_ids": ["A0002"], "seller_id": "S1"})
+    assert r.status_code == 422 and r.json()["detail"] == "body.version: Field required"
     assert client.get("/api/state", params={"team": "nope"}).status_code == 400
     assert client.get("/api/jobs/nope").status_code == 404
     for name in ("../escape", "/abs", ".hidden", "a/b", "x" * 65):

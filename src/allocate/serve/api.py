@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -162,11 +163,21 @@ def create_app(workspace: Workspace, guard: Guard) -> FastAPI:
     async def infeasible(request: Request, exc: InfeasibleError) -> JSONResponse:
         return fail(409, exc)
 
+    def first_error(errors: Any, default: str) -> str:
+        """``field: message`` of the first validation error (the page shows it as it is)."""
+        first = errors[0] if errors else {"loc": (), "msg": default}
+        field = ".".join(str(x) for x in first.get("loc", ()))
+        return " ".join(f"{field}: {first.get('msg', '')}".split())[:300]
+
     @app.exception_handler(ValidationError)
     async def invalid(request: Request, exc: ValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
-        field = ".".join(str(x) for x in first["loc"])
-        return JSONResponse({"detail": f"{field}: {first['msg']}"}, status_code=400)
+        return JSONResponse({"detail": first_error(exc.errors(), str(exc))}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # a body of the wrong shape: one line naming the field, not pydantic's list (the page
+        # would show "[object Object]"), and never the input echoed back
+        return JSONResponse({"detail": first_error(exc.errors(), "malformed request")}, status_code=422)
 
     @app.exception_handler(KeyError)
     async def missing(request: Request, exc: KeyError) -> JSONResponse:
