@@ -60,3 +60,22 @@ def test_neighbourhood_of_edits_keeps_every_rule(workspace, monkeypatch) -> None
     inst = ro.locked_instance(s.instance, s.mp, seller, locked)
     report = check_alignment(inst, Alignment(s.mp.name, s.rows.account, after, s.rows.key, s.rows.key_kind), s.scenario)
     assert report.ok, report.breaches
+
+
+def test_a_move_cap_that_cannot_hold_is_named(workspace) -> None:
+    """Hand edits overload a seller; with no further move allowed nothing can relieve it: the
+    error names the cap (the model's advice alone speaks of candidates and capacity)."""
+    import pytest
+
+    from allocate.core.errors import InfeasibleError
+
+    s = workspace.session
+    acc = s.instance.accounts
+    cap = {r["seller_id"]: r["capacity_h"] for r in s.state()["sellers"]}
+    for r in range(len(s.rows)):  # accounts to S4 until it is over capacity
+        if next(x["workload_h"] for x in s.state()["sellers"] if x["seller_id"] == "S4") > cap["S4"]:
+            break
+        s.assign([acc.ids[s.rows.account[r]]], "S4", s.version)
+    with pytest.raises(InfeasibleError) as err:  # the LP relaxation proves it
+        reoptimize(s.instance, s.scenario, s.mp, s.live.seller.copy(), s.locked.copy(), time_limit_s=2, max_moves=0)
+    assert "at most 0 further move(s) were allowed" in str(err.value)

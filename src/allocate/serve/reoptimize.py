@@ -200,6 +200,31 @@ def reoptimize(
     InfeasibleError
         When the locks, the cap and the capacities cannot all hold.
     """
+    try:
+        return _reoptimize(instance, scenario, mp, seller, locked, time_limit_s=time_limit_s, max_moves=max_moves,
+                           on_solution=on_solution, edited=edited)
+    except InfeasibleError as exc:
+        if max_moves is None:
+            raise
+        # the cap is one of the constraints that cannot all hold: say so, since the model's
+        # own advice (candidates, capacity, balance) does not name it
+        raise dataclasses.replace(exc, reason=f"{exc.reason}; at most {max_moves} further move(s) were "
+                                              "allowed: a larger move cap, or none, may make room") from exc
+
+
+def _reoptimize(
+    instance: Instance,
+    scenario: Scenario,
+    mp: ModelProblem,
+    seller: NDArray[np.int64],
+    locked: NDArray[np.bool_],
+    *,
+    time_limit_s: float,
+    max_moves: int | None,
+    on_solution: Callable[[float, float], None] | None,
+    edited: NDArray[np.bool_] | None,
+) -> Proposal:
+    """:func:`reoptimize` (its error without the move-cap hint)."""
     t0 = time.perf_counter()
     # an interactive proposal is bound by the wall clock (deterministic budgets stretch under
     # load): the user asked for an answer in ``time_limit_s``
