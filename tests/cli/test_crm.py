@@ -40,13 +40,18 @@ def sf_round(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert r.exit_code == 0, r.output
     r = _run("validate", root / "inst")
     assert r.exit_code == 0, r.output
+    _solve_and_export(root)
+    return root
+
+
+def _solve_and_export(root: Path, *extra: object) -> None:
+    """``solve`` ROOT/inst with the quota scenario into ROOT/run, ``export`` it to ROOT/sf."""
     (root / "scenario.yaml").write_text(SCENARIO, encoding="utf-8")
     r = _run("solve", root / "inst", "--scenario", root / "scenario.yaml", "--time-limit", "5", "--workers", "1",
-             "--seed", "1", "--out", root / "run")
+             "--seed", "1", *extra, "--out", root / "run")
     assert r.exit_code == 0, r.output
     r = _run("export", root / "run", "--to", "salesforce", "--out", root / "sf")
     assert r.exit_code == 0, r.output
-    return root
 
 
 def test_ids_round_trip_exactly(sf_round: Path) -> None:
@@ -112,12 +117,7 @@ def test_an_export_without_coordinates_goes_round_the_loop(tmp_path: Path) -> No
     acc_rows = rep[rep["kind"] == "account"]
     assert len(acc_rows) == 12 and "given" not in set(acc_rows["method"])  # every point geocoded, said how
     assert set(acc_rows.loc[acc_rows["action"] == "imported", "method"]) == {"city"}
-    (tmp_path / "scenario.yaml").write_text(SCENARIO, encoding="utf-8")
-    r = _run("solve", tmp_path / "inst", "--scenario", tmp_path / "scenario.yaml", "--time-limit", "5", "--workers", "1",
-             "--seed", "1", "--out", tmp_path / "run")
-    assert r.exit_code == 0, r.output
-    r = _run("export", tmp_path / "run", "--to", "salesforce", "--out", tmp_path / "sf")
-    assert r.exit_code == 0, r.output
+    _solve_and_export(tmp_path)
     for name in ("Territory2.csv", "UserTerritory2Association.csv", "ObjectTerritory2Association.csv",
                  "Account_owner_update.csv", "changes.csv", "quotas.csv"):
         assert (tmp_path / "sf" / name).is_file(), name
@@ -126,17 +126,14 @@ def test_an_export_without_coordinates_goes_round_the_loop(tmp_path: Path) -> No
     # round trip: the association files back as today's alignment
     r = _run("import", "--from", "salesforce", accounts, SF / "User.csv", SF / "Opportunity.csv",
              tmp_path / "sf" / "ObjectTerritory2Association.csv", tmp_path / "sf" / "UserTerritory2Association.csv",
-             "--out", tmp_path / "again")
+             "--out", tmp_path / "again" / "inst")
     assert r.exit_code == 0, r.output
-    assert _csv(tmp_path / "again" / "accounts.csv").set_index("account_id")["current_seller_id"].to_dict() == solved
-    r = _run("solve", tmp_path / "again", "--scenario", tmp_path / "scenario.yaml", "--max-moves", "0",
-             "--time-limit", "5", "--workers", "1", "--seed", "1", "--out", tmp_path / "run2")
-    assert r.exit_code == 0, r.output
-    assert _csv(tmp_path / "run2" / "alignment.csv").set_index("account_id")["seller_id"].to_dict() == solved
-    assert json.loads((tmp_path / "run2" / "kpis.json").read_text(encoding="utf-8"))["totals"]["moves"] == 0
-    r = _run("export", tmp_path / "run2", "--to", "salesforce", "--out", tmp_path / "sf2")
-    assert r.exit_code == 0, r.output
-    assert _csv(tmp_path / "sf2" / "changes.csv").empty
+    again = tmp_path / "again"
+    assert _csv(again / "inst" / "accounts.csv").set_index("account_id")["current_seller_id"].to_dict() == solved
+    _solve_and_export(again, "--max-moves", "0")
+    assert _csv(again / "run" / "alignment.csv").set_index("account_id")["seller_id"].to_dict() == solved
+    assert json.loads((again / "run" / "kpis.json").read_text(encoding="utf-8"))["totals"]["moves"] == 0
+    assert _csv(again / "sf" / "changes.csv").empty
 
 
 def test_hubspot_import_solve_export(tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,31 +201,6 @@ def reoptimize(
     InfeasibleError
         When the locks, the cap and the capacities cannot all hold.
     """
-    try:
-        return _reoptimize(instance, scenario, mp, seller, locked, time_limit_s=time_limit_s, max_moves=max_moves,
-                           on_solution=on_solution, edited=edited)
-    except InfeasibleError as exc:
-        if max_moves is None:
-            raise
-        # the cap is one of the constraints that cannot all hold: say so, since the model's
-        # own advice (candidates, capacity, balance) does not name it
-        raise dataclasses.replace(exc, reason=f"{exc.reason}; at most {max_moves} further move(s) were "
-                                              "allowed: a larger move cap, or none, may make room") from exc
-
-
-def _reoptimize(
-    instance: Instance,
-    scenario: Scenario,
-    mp: ModelProblem,
-    seller: NDArray[np.int64],
-    locked: NDArray[np.bool_],
-    *,
-    time_limit_s: float,
-    max_moves: int | None,
-    on_solution: Callable[[float, float], None] | None,
-    edited: NDArray[np.bool_] | None,
-) -> Proposal:
-    """:func:`reoptimize` (its error without the move-cap hint)."""
     t0 = time.perf_counter()
     # an interactive proposal is bound by the wall clock (deterministic budgets stretch under
     # load): the user asked for an answer in ``time_limit_s``
@@ -232,7 +208,8 @@ def _reoptimize(
                                      "max_moves_share": None, "deterministic": False})
     inst = locked_instance(instance, mp, seller, locked)
     mp2 = build_model(inst, sc, mp.name)
-    mp2, lost = locked_problem(inst, mp2, _match(mp, mp2, seller), _match(mp, mp2, locked), max_moves)
+    with _cap_named(max_moves):
+        mp2, lost = locked_problem(inst, mp2, _match(mp, mp2, seller), _match(mp, mp2, locked), max_moves)
     # the contiguity stage needs several seconds: only for longer re-optimizations
     stage = ContiguityStage.plan(inst, sc, mp2) if time_limit_s >= CONTIGUITY_MIN_S else None
     params = SolveParams(
@@ -245,11 +222,12 @@ def _reoptimize(
     free = None
     if keeps is not None and edited is not None and mp2.problem.nnz > WHOLE_MODEL_ENTRIES:
         free = edit_neighbourhood(inst, mp2, _match(mp, mp2, edited), NEIGHBOURHOOD_ITEMS)
-    if keeps is not None and (free is not None or mp2.problem.nnz <= params.full_model_max_entries):
-        sol = _from_current(mp2.problem, snapped, scales, keeps, params, free=free,
-                            deadline=t0 + time_limit_s - (stage.time_s() if stage else 0.0))
-    else:
-        sol = solve_assignment(mp2.problem, params)
+    with _cap_named(max_moves):
+        if keeps is not None and (free is not None or mp2.problem.nnz <= params.full_model_max_entries):
+            sol = _from_current(mp2.problem, snapped, scales, keeps, params, free=free,
+                                deadline=t0 + time_limit_s - (stage.time_s() if stage else 0.0))
+        else:
+            sol = solve_assignment(mp2.problem, params)
     if not sol.status.has_solution and keeps is not None and not (keeps != _plain(mp2.problem)).any():
         # the search found nothing better than what is there, which already holds every rule
         return Proposal(rows=np.zeros(0, dtype=np.int64), before=np.zeros(0, dtype=np.int64),
@@ -273,6 +251,19 @@ def _reoptimize(
         wall_s=time.perf_counter() - t0, totals=LiveKpis(instance, mp.rows, after).totals(),
         locks_not_applied=lost, interrupted=sol.interrupted, free_items=0 if free is None else len(free),
     )
+
+
+@contextmanager
+def _cap_named(max_moves: int | None) -> Iterator[None]:
+    """Add the move cap to a proof of infeasibility: it is one of the constraints that cannot
+    all hold, and the model's own advice (candidates, capacity, balance) does not name it."""
+    try:
+        yield
+    except InfeasibleError as exc:
+        if max_moves is None:
+            raise
+        raise dataclasses.replace(exc, reason=f"{exc.reason}; at most {max_moves} further move(s) were "
+                                              "allowed: a larger move cap, or none, may make room") from exc
 
 
 def edit_neighbourhood(instance: Instance, mp: ModelProblem, edited: NDArray[np.bool_],
