@@ -358,8 +358,8 @@ def test_fr_pme_click_an_account_and_assign_it(browser, tmp_path: Path) -> None:
         assert page.locator("#selcount").inner_text() == "1 selected"
         [picked] = page.evaluate(f"() => Array.from({S}.selected)")
         sel = ws.instance.sellers
-        # the target's base stands alone (several sellers share a town's base: a right-click
-        # there goes to one of them)
+        # the target's base stands alone (a right-click on a shared base asks which seller:
+        # tested below)
         alone = [k for k in range(len(sel.ids))
                  if all(j == k or abs(sel.lat[j] - sel.lat[k]) + abs(sel.lon[j] - sel.lon[k]) > 0.1 for j in range(len(sel.ids)))]
         target = next(sel.ids[k] for k in alone if sel.ids[k] not in (owner[picked], owner.get(aid)))
@@ -411,6 +411,23 @@ def test_fr_pme_click_an_account_and_assign_it(browser, tmp_path: Path) -> None:
         page.mouse.up()
         page.keyboard.up("Shift")
         assert page.locator("#selcount").inner_text() == f"{expected} selected"
+        # a right-click on a base that several sellers share asks which of them (no guess)
+        shown = page.evaluate(f"() => {S}.sellerList")
+        by_place: dict[tuple[float, float], list[str]] = {}
+        for r in shown:
+            by_place.setdefault((round(r["lat"], 4), round(r["lon"], 4)), []).append(r["id"])
+        shared = next(ids for ids in by_place.values() if len(ids) > 1)
+        chosen = shared[-1]
+        boxed = page.evaluate(f"() => Array.from({S}.selected)")
+        page.evaluate(f"ll => {{ {S}.map.setView(ll, 12, {{animate: false}}); }}",
+                      next([r["lat"], r["lon"]] for r in shown if r["id"] == chosen))
+        page.wait_for_timeout(300)
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, button="right")
+        choices = page.locator(".base-choice button")
+        choices.first.wait_for(timeout=5000)
+        assert sorted(choices.evaluate_all("bs => bs.map(b => b.dataset.seller)")) == sorted(shared)
+        page.click(f'.base-choice button[data-seller="{chosen}"]')
+        page.wait_for_function(f"ids => ids.every(id => {S}.owner[id] === '{chosen}')", arg=boxed)
         assert watch.dialogs == [] and watch.errors == []
         assert not [u for u in watch.blocked if not u.startswith("http://127.0.0.1")]
         page.close()

@@ -153,8 +153,9 @@
       if (u !== null) { selectUnit(u, shift); }
     });
     S.map.on("contextmenu", function (ev) {
-      var b = nearestBase(ev.containerPoint);
-      if (b) { assignTo(b); return; }
+      var b = nearestBases(ev.containerPoint);
+      if (b.length === 1) { assignTo(b[0]); return; }
+      if (b.length > 1) { chooseBase(ev.latlng, b); return; }
       var i = nearest(ev.containerPoint, 7);
       if (i >= 0) { assignTo(S.owner[S.acc.id[i]]); }
     });
@@ -165,13 +166,25 @@
     });
     setupSelection();
   }
-  function nearestBase(pt) {
-    var found = null;
+  // the sellers whose base is under the mouse (several sellers may share a town's office)
+  function nearestBases(pt) {
+    var found = [];
     (S.sellerList || []).forEach(function (s) {
       var p = S.map.latLngToContainerPoint([s.lat, s.lon]);
-      if (Math.abs(p.x - pt.x) <= 9 && Math.abs(p.y - pt.y) <= 9) { found = s.id; }
+      if (Math.abs(p.x - pt.x) <= 9 && Math.abs(p.y - pt.y) <= 9) { found.push(s.id); }
     });
     return found;
+  }
+  // a shared base: the user picks the seller from a small list, never a silent guess
+  function chooseBase(latlng, ids) {
+    var box = el("div", { cls: "base-choice" }, [el("div", { text: "Give the selection to:" })]);
+    var pop = L.popup({ closeButton: true, autoPan: false }).setLatLng(latlng);
+    ids.forEach(function (id) {
+      var btn = el("button", { type: "button", "data-seller": id, text: S.names[id] || id });
+      btn.addEventListener("click", function () { S.map.closePopup(pop); assignTo(id); });
+      box.appendChild(el("div", {}, [btn]));
+    });
+    pop.setContent(box).openOn(S.map);
   }
   function showTip(id) {
     var i = S.idx[id]; if (i === undefined) { return; }
