@@ -206,3 +206,23 @@ def test_a_run_stopped_by_the_clock_says_so(tmp_path: Path, monkeypatch) -> None
     assert kpis["deterministic"] is False
     assert "safety net stopped" in kpis["deterministic_note"]
     assert "not deterministic" in result.stderr
+
+
+def test_piped_messages_stay_one_line_each(tmp_path: Path) -> None:
+    """Read by a script (stdout a pipe, no COLUMNS), a message longer than 80 characters is one
+    line, not folded at 80 columns as rich does for an unknown width."""
+    import os
+    import subprocess
+    import sys
+
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    out = tmp_path / ("a-run-folder-with-a-long-name-" + "x" * 40)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    res = subprocess.run(
+        [sys.executable, "-c", "from allocate.cli import main; main()", "solve", str(folder), "--out", str(out),
+         "--model", "generalist", "--time-limit", "5", "--workers", "1", "--seed", "1"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert res.returncode == 0, res.stderr
+    [wrote] = [line for line in res.stdout.splitlines() if line.startswith("wrote ")]
+    assert len(wrote) > 80 and wrote.endswith("territories.geojson")

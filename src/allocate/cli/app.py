@@ -41,6 +41,10 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+# Piped into a file or a script, a message stays one line however long: rich would otherwise
+# fold it at 80 columns. In a terminal, rich folds words to the terminal's width.
+for _c in (console, err_console):
+    _c.soft_wrap = not _c.is_terminal
 
 
 _TERMINATED: list[int] = []  # SIGTERMs received by this command
