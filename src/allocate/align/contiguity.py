@@ -34,8 +34,10 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
-from allocate.solvers.budget import Clock, repair_trials, search_seconds
+from allocate.solvers.budget import Clock, anneal_trials, repair_trials, search_seconds
+from allocate.solvers.contiguity.anneal import anneal_contiguous
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
+from allocate.solvers.contiguity.graph import UnitGraph, count_enclaves, count_island_splits
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.pipeline import AssignmentSolution
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
 #: the exact model or the neighbourhood search gets the rest.
 REPAIR_SHARE = 0.75
+#: Starting temperature of the second border annealing, as a share of the first's.
+REHEAT = 0.1
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,35 @@ class ContiguityStage:
         log.warning("contiguity: the contiguous alignment breaks a hard rule; the split territories are kept")
         return False
 
+    def _split(self, graph: UnitGraph, choice: NDArray[np.int64]) -> int:
+        """Territories split within a part of the unit graph (island splits not counted)."""
+        adj, b_seller = graph.adj, self.mp.problem.seller[choice]
+        return count_enclaves(adj, self.b_unit, b_seller) - count_island_splits(adj, self.b_unit, b_seller)
+
+    def _anneal(
+        self,
+        graph: UnitGraph,
+        before: NDArray[np.int64],
+        choice: NDArray[np.int64],
+        seconds: float,
+        clock: Clock,
+        heat: float = 1.0,
+    ) -> NDArray[np.int64]:
+        """``choice`` after :func:`~allocate.solvers.contiguity.anneal.anneal_contiguous` on a
+        budget sized from ``seconds``, unless that breaks a hard rule ``before`` met."""
+        trials = anneal_trials(seconds)
+        if trials <= 0:
+            return choice
+        p = self.mp.problem
+        annealed = anneal_contiguous(p, graph, choice, trials, self.scenario.seed, clock, heat)
+        log.info(
+            "contiguity: border annealing (%d priced moves): objective %.4f -> %.4f",
+            trials,
+            evaluate(p, choice).objective,
+            evaluate(p, annealed).objective,
+        )
+        return annealed if self._keeps_rules(before, annealed) else choice
+
     def time_s(self) -> float:
         """The stage's share of the search seconds: max(5 s, half of them), at most 80 %.
 
@@ -171,16 +204,28 @@ class ContiguityStage:
         # the scenario's contiguity_budget caps what the repair spends when the user sets it;
         # by default the enclaves left then move whatever the cost (contiguity first, as in
         # the exact model), hard rules always kept
+        trials = repair_trials(repair_s)
+        spent = [trials]
         repaired = repair_contiguity(
             p,
             graph,
             choice,
             budget=sc.contiguity_budget,
-            trials=repair_trials(repair_s),
+            trials=trials,
             clock=clock,
             then_any_cost="contiguity_budget" not in sc.model_fields_set,
+            spent=spent,
         )
         secs -= repair_s
+        # the border annealing gets what the repair left of its budget; above the exact
+        # model's size, also the neighbourhood search's share once no territory is split (the
+        # search's steps join pieces, but rarely lower the objective): a cooler second run
+        if not sol.interrupted:
+            anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
+            repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
+            if self.mode == "lns" and self._split(graph, repaired) == 0:
+                repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
+                secs = 0.0
         if self.mode == "exact":
             contiguous = solve_contiguous(
                 p,
@@ -199,7 +244,7 @@ class ContiguityStage:
                     SolveStatus.OPTIMAL if contiguous.optimal else SolveStatus.FEASIBLE,
                     max(best_bound, contiguous.bound),
                 )
-        elif not sol.interrupted:
+        elif not sol.interrupted and secs > 0:
             searched = contiguous_lns(
                 p, graph, repaired, secs, sc.seed, deterministic=sc.deterministic, clock=clock
             )
