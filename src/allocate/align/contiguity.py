@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
 #: the exact model or the neighbourhood search gets the rest.
 REPAIR_SHARE = 0.75
+#: Share of the objective by which CP-SAT's bound may exceed the real objective and still
+#: count (its integer rounding; :data:`allocate.align.solve.BOUND_ROUNDING`).
+BOUND_ROUNDING = 1e-4
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
 
@@ -239,10 +242,14 @@ class ContiguityStage:
                 clock=clock,
             )
             if contiguous.choice is not None and self._keeps_rules(choice, contiguous.choice):
+                # CP-SAT's bound is proven on its rounded data: above the real objective by
+                # more than that rounding it bounds nothing, and proves no optimum
+                real = evaluate(p, contiguous.choice).objective
+                proven = contiguous.bound <= real + BOUND_ROUNDING * max(1.0, abs(real))
                 return StageOutcome(
                     contiguous.choice,
-                    SolveStatus.OPTIMAL if contiguous.optimal else SolveStatus.FEASIBLE,
-                    max(best_bound, contiguous.bound),
+                    SolveStatus.OPTIMAL if contiguous.optimal and proven else SolveStatus.FEASIBLE,
+                    max(best_bound, min(contiguous.bound, real)) if proven else best_bound,
                 )
         elif not sol.interrupted and secs > 0:
             searched = contiguous_lns(

@@ -114,10 +114,10 @@ def anneal_contiguous(
     while t.trials < stop:
         # edges in batches of draws (most join units of one territory and cost nothing)
         for e, coin in zip(rng.integers(0, len(edges), size=DRAWS), rng.random(size=DRAWS), strict=True):
-            draws += 1
             if clock is not None and draws % CLOCK_EVERY == 0 and clock.expired():
                 clock.fired("contiguity (border annealing)")
                 return best_choice
+            draws += 1
             u, v = int(edges[e, 0]), int(edges[e, 1])
             s, r = owner[u], owner[v]
             if s == r or len(members[s]) <= 1:
