@@ -23,7 +23,7 @@ contiguous over the units of ``units.geojson``:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -242,6 +242,13 @@ class ContiguityStage:
                 clock=clock,
             )
             if contiguous.choice is not None and self._keeps_rules(choice, contiguous.choice):
+                if (
+                    not contiguous.optimal
+                    and self._split(graph, repaired) == 0
+                    and self._keeps_rules(choice, repaired)
+                    and evaluate(p, repaired).objective < evaluate(p, contiguous.choice).objective
+                ):
+                    contiguous = replace(contiguous, choice=repaired)  # the annealed one is better
                 # CP-SAT's bound is proven on its rounded data: above the real objective by
                 # more than that rounding it bounds nothing, and proves no optimum
                 real = evaluate(p, contiguous.choice).objective
