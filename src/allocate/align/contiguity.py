@@ -37,7 +37,7 @@ from allocate.organize.units import bundle_units, unit_graph
 from allocate.solvers.budget import Clock, anneal_trials, repair_trials, search_seconds
 from allocate.solvers.contiguity.anneal import anneal_contiguous
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
-from allocate.solvers.contiguity.graph import UnitGraph, count_enclaves, count_island_splits
+from allocate.solvers.contiguity.graph import UnitGraph, split_sellers
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.pipeline import AssignmentSolution
@@ -137,8 +137,7 @@ class ContiguityStage:
 
     def _split(self, graph: UnitGraph, choice: NDArray[np.int64]) -> int:
         """Territories split within a part of the unit graph (island splits not counted)."""
-        adj, b_seller = graph.adj, self.mp.problem.seller[choice]
-        return count_enclaves(adj, self.b_unit, b_seller) - count_island_splits(adj, self.b_unit, b_seller)
+        return len(split_sellers(graph.adj, self.b_unit, self.mp.problem.seller[choice], graph.comp_of))
 
     def _anneal(
         self,

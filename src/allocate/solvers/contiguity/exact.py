@@ -33,7 +33,7 @@ from ortools.sat.python import cp_model
 
 from allocate.solvers.budget import Clock, cpsat_det
 from allocate.solvers.contiguity.flow import ContiguityFlow
-from allocate.solvers.contiguity.graph import UnitGraph, seller_units, territory_components
+from allocate.solvers.contiguity.graph import UnitGraph, split_sellers
 from allocate.solvers.contiguity.grow import contiguous_starts
 from allocate.solvers.cpsat import AssignmentModel, solve_model
 from allocate.solvers.problem import AssignmentProblem, evaluate
@@ -117,7 +117,7 @@ def solve_contiguous(
     if start_choice is not None:
         # on the snapped data, so that what the heuristics call feasible CP-SAT does too
         starts = contiguous_starts(p, graph, start_choice, min(0.3 * time_limit_s, 10.0) / 2, clock)
-        if _contiguous(p, graph, start_choice):
+        if not split_sellers(graph.adj, graph.b_unit, p.seller[start_choice], graph.comp_of):
             # a contiguous start (e.g. annealed) is a candidate as it is: regrowing it may only
             # lose what the search before found
             starts.append(np.asarray(start_choice, dtype=np.int64))
@@ -168,8 +168,3 @@ def _start_key(p: AssignmentProblem, choice: NDArray[np.int64]) -> tuple[float, 
     ev = evaluate(p, choice)
     return (ev.overload, not ev.feasible, ev.objective)
 
-
-def _contiguous(p: AssignmentProblem, graph: UnitGraph, choice: NDArray[np.int64]) -> bool:
-    """Every territory is one piece per component of the unit graph it spans."""
-    pieces = territory_components(graph.adj, seller_units(graph.b_unit, p.seller[choice]))
-    return all(len(parts) == len({graph.comp_of[min(c)] for c in parts}) for parts in pieces.values())
