@@ -51,6 +51,8 @@ REPAIR_SHARE = 0.75
 #: Share of the objective by which CP-SAT's bound may exceed the real objective and still
 #: count (its integer rounding; :data:`allocate.align.solve.BOUND_ROUNDING`).
 BOUND_ROUNDING = 1e-4
+#: Share of the neighbourhood search's seconds given to a border annealing after it.
+ANNEAL_AFTER_LNS = 0.5
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
 
@@ -258,11 +260,14 @@ class ContiguityStage:
                     max(best_bound, min(contiguous.bound, real)) if proven else best_bound,
                 )
         elif not sol.interrupted and secs > 0:
+            # the search joins the pieces left (from grown, contiguous starts); the annealing
+            # then polishes what it kept, on the other part of the time
             searched = contiguous_lns(
-                p, graph, repaired, secs, sc.seed, deterministic=sc.deterministic, clock=clock
+                p, graph, repaired, (1 - ANNEAL_AFTER_LNS) * secs, sc.seed, deterministic=sc.deterministic, clock=clock
             )
             if self._keeps_rules(choice, searched):
                 repaired = searched  # else the repair's alignment, which breaks no rule
+            repaired = self._anneal(graph, choice, repaired, ANNEAL_AFTER_LNS * secs, clock)
         if not np.array_equal(repaired, choice) and self._keeps_rules(choice, repaired):
             choice = repaired
             if status is SolveStatus.OPTIMAL:
