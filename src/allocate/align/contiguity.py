@@ -51,8 +51,8 @@ REPAIR_SHARE = 0.75
 #: Share of the objective by which CP-SAT's bound may exceed the real objective and still
 #: count (its integer rounding; :data:`allocate.align.solve.BOUND_ROUNDING`).
 BOUND_ROUNDING = 1e-4
-#: Share of the neighbourhood search's seconds given to a border annealing after it.
-ANNEAL_AFTER_LNS = 0.5
+#: A border annealing after the neighbourhood search, on this share of the search's seconds.
+ANNEAL_AFTER_LNS = 0.25
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
 
@@ -260,10 +260,11 @@ class ContiguityStage:
                     max(best_bound, min(contiguous.bound, real)) if proven else best_bound,
                 )
         elif not sol.interrupted and secs > 0:
-            # the search joins the pieces left (from grown, contiguous starts); the annealing
-            # then polishes what it kept, on the other part of the time
+            # the search joins the pieces left (from grown, contiguous starts); an annealing
+            # then polishes what it kept (its steps rarely lower the objective), on a share of
+            # the search's seconds beyond them: the wall clock stops it when they were spent
             searched = contiguous_lns(
-                p, graph, repaired, (1 - ANNEAL_AFTER_LNS) * secs, sc.seed, deterministic=sc.deterministic, clock=clock
+                p, graph, repaired, secs, sc.seed, deterministic=sc.deterministic, clock=clock
             )
             if self._keeps_rules(choice, searched):
                 repaired = searched  # else the repair's alignment, which breaks no rule
