@@ -11,11 +11,18 @@ contiguous over the units of ``units.geojson``:
 * :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
 * :meth:`ContiguityStage.run` repairs the pipeline's alignment
   (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`, on a budget of priced moves:
-  :data:`REPAIR_SHARE` of the stage's seconds), then solves the exact
-  model warm-started from the repair (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`)
-  or runs the neighbourhood search from it
-  (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`, skipped after a Ctrl-C), and says
-  which alignment, status and bound the solve keeps. An alignment that breaks a hard rule
+  :data:`REPAIR_SHARE` of the stage's seconds), improves it by border moves that keep every
+  territory connected (:func:`~allocate.solvers.contiguity.anneal.anneal_contiguous`, on
+  what the repair left of its budget), then solves the exact model warm-started from it
+  (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`) or, above the exact size,
+  runs the neighbourhood search (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`)
+  while a territory is still split, followed by a shorter annealing
+  (:data:`ANNEAL_AFTER_LNS`), else gives the search's share to a cooler second annealing
+  (:data:`REHEAT`); all of it skipped after a Ctrl-C but the repair. It says which alignment,
+  status and bound the solve keeps: the bound is the pipeline's (the model without
+  contiguity, a relaxation), raised by the exact model's only within CP-SAT's rounding of
+  the real objective (:data:`BOUND_ROUNDING`), so the gap is never shown smaller than it is.
+  An alignment that breaks a hard rule
   (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
   the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
 """
