@@ -30,7 +30,7 @@ contiguous over the units of ``units.geojson``:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -249,21 +249,23 @@ class ContiguityStage:
                 lower_bound=sol.best_bound,
                 clock=clock,
             )
-            if contiguous.choice is not None and self._keeps_rules(choice, contiguous.choice):
+            kept = contiguous.choice
+            if kept is not None and self._keeps_rules(choice, kept):
                 if (
                     not contiguous.optimal
                     and self._split(graph, repaired) == 0
                     and self._keeps_rules(choice, repaired)
-                    and evaluate(p, repaired).objective < evaluate(p, contiguous.choice).objective
+                    and evaluate(p, repaired).objective < evaluate(p, kept).objective
                 ):
-                    contiguous = replace(contiguous, choice=repaired)  # the annealed one is better
+                    kept = repaired  # the annealed alignment is better than CP-SAT's
                 # CP-SAT's bound is proven on its rounded data: above the real objective by
                 # more than that rounding it bounds nothing, and proves no optimum
-                real = evaluate(p, contiguous.choice).objective
+                real = evaluate(p, kept).objective
                 proven = contiguous.bound <= real + BOUND_ROUNDING * max(1.0, abs(real))
+                optimal = contiguous.optimal and proven and kept is contiguous.choice
                 return StageOutcome(
-                    contiguous.choice,
-                    SolveStatus.OPTIMAL if contiguous.optimal and proven else SolveStatus.FEASIBLE,
+                    kept,
+                    SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
                     max(best_bound, min(contiguous.bound, real)) if proven else best_bound,
                 )
         elif not sol.interrupted and secs > 0:
