@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import numpy as np
@@ -140,3 +141,36 @@ def test_a_contiguous_alignment_that_breaks_a_hard_rule_is_not_kept(grid, monkey
     kept = stage.run(sol, time.perf_counter())
     assert kept.choice.tolist() == sol.choice.tolist() and evaluate(p, kept.choice).feasible
     assert _enclaves(stage, kept.choice) == 1  # the split is kept, and reported
+
+
+def _contiguous_optimum(instance, mp) -> float:
+    """Brute force: the best feasible alignment whose territories are connected (2^9 on the grid)."""
+    p, b_unit = mp.problem, bundle_units(instance, mp)
+    best = np.inf
+    for sellers in itertools.product(range(p.n_sellers), repeat=p.n_items):
+        choice = np.array([p.candidate_index(b, s) for b, s in enumerate(sellers)])
+        if (choice < 0).any():
+            continue
+        ev = evaluate(p, choice)
+        if ev.feasible and count_enclaves(instance.units.neighbours, b_unit, p.seller[choice]) == 0:
+            best = min(best, ev.objective)
+    return best
+
+
+@pytest.mark.parametrize("mode", ["exact", "lns"])
+def test_the_reported_gap_is_never_below_the_true_one(grid, monkeypatch, mode) -> None:
+    # the default objective (balance bands, compactness), contiguity on: the bound reported
+    # must bound the contiguous optimum computed independently, so the gap shown is at least
+    # the true gap; and the territories are connected
+    if mode == "lns":
+        monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    scenario = Scenario(model="geography", time_limit_s=4)
+    result = solve(grid, scenario)
+    mp = build_model(grid, result.scenario)
+    choice = bundle_choice(mp, np.asarray(result.alignment.seller))
+    assert count_enclaves(grid.units.neighbours, bundle_units(grid, mp), mp.problem.seller[choice]) == 0
+    opt = _contiguous_optimum(grid, mp)
+    assert np.isfinite(opt)
+    assert result.objective >= opt - 1e-9
+    assert result.best_bound <= opt + 1e-6 * max(1.0, opt)
+    assert result.gap >= (result.objective - opt) / abs(result.objective) - 1e-9

@@ -11,11 +11,18 @@ contiguous over the units of ``units.geojson``:
 * :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
 * :meth:`ContiguityStage.run` repairs the pipeline's alignment
   (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`, on a budget of priced moves:
-  :data:`REPAIR_SHARE` of the stage's seconds), then solves the exact
-  model warm-started from the repair (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`)
-  or runs the neighbourhood search from it
-  (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`, skipped after a Ctrl-C), and says
-  which alignment, status and bound the solve keeps. An alignment that breaks a hard rule
+  :data:`REPAIR_SHARE` of the stage's seconds), improves it by border moves that keep every
+  territory connected (:func:`~allocate.solvers.contiguity.anneal.anneal_contiguous`, on
+  what the repair left of its budget), then solves the exact model warm-started from it
+  (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`) or, above the exact size,
+  runs the neighbourhood search (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`)
+  while a territory is still split, followed by a shorter annealing
+  (:data:`ANNEAL_AFTER_LNS`), else gives the search's share to a cooler second annealing
+  (:data:`REHEAT`); all of it skipped after a Ctrl-C but the repair. It says which alignment,
+  status and bound the solve keeps: the bound is the pipeline's (the model without
+  contiguity, a relaxation), raised by the exact model's only within CP-SAT's rounding of
+  the real objective (:data:`BOUND_ROUNDING`), so the gap is never shown smaller than it is.
+  An alignment that breaks a hard rule
   (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
   the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
 """
@@ -34,8 +41,10 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
-from allocate.solvers.budget import Clock, repair_trials, search_seconds
+from allocate.solvers.budget import Clock, anneal_trials, repair_trials, search_seconds
+from allocate.solvers.contiguity.anneal import anneal_contiguous
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
+from allocate.solvers.contiguity.graph import UnitGraph, split_sellers
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.pipeline import AssignmentSolution
@@ -46,6 +55,13 @@ log = logging.getLogger(__name__)
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
 #: the exact model or the neighbourhood search gets the rest.
 REPAIR_SHARE = 0.75
+#: Share of the objective by which CP-SAT's bound may exceed the real objective and still
+#: count (its integer rounding; :data:`allocate.align.solve.BOUND_ROUNDING`).
+BOUND_ROUNDING = 1e-4
+#: A border annealing after the neighbourhood search, on this share of the search's seconds.
+ANNEAL_AFTER_LNS = 0.25
+#: Starting temperature of the second border annealing, as a share of the first's.
+REHEAT = 0.1
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,34 @@ class ContiguityStage:
         log.warning("contiguity: the contiguous alignment breaks a hard rule; the split territories are kept")
         return False
 
+    def _split(self, graph: UnitGraph, choice: NDArray[np.int64]) -> int:
+        """Territories split within a part of the unit graph (island splits not counted)."""
+        return len(split_sellers(graph.adj, self.b_unit, self.mp.problem.seller[choice], graph.comp_of))
+
+    def _anneal(
+        self,
+        graph: UnitGraph,
+        before: NDArray[np.int64],
+        choice: NDArray[np.int64],
+        seconds: float,
+        clock: Clock,
+        heat: float = 1.0,
+    ) -> NDArray[np.int64]:
+        """``choice`` after :func:`~allocate.solvers.contiguity.anneal.anneal_contiguous` on a
+        budget sized from ``seconds``, unless that breaks a hard rule ``before`` met."""
+        trials = anneal_trials(seconds)
+        if trials <= 0:
+            return choice
+        p = self.mp.problem
+        annealed = anneal_contiguous(p, graph, choice, trials, self.scenario.seed, clock, heat)
+        log.info(
+            "contiguity: border annealing (%d priced moves): objective %.4f -> %.4f",
+            trials,
+            evaluate(p, choice).objective,
+            evaluate(p, annealed).objective,
+        )
+        return annealed if self._keeps_rules(before, annealed) else choice
+
     def time_s(self) -> float:
         """The stage's share of the search seconds: max(5 s, half of them), at most 80 %.
 
@@ -171,16 +215,28 @@ class ContiguityStage:
         # the scenario's contiguity_budget caps what the repair spends when the user sets it;
         # by default the enclaves left then move whatever the cost (contiguity first, as in
         # the exact model), hard rules always kept
+        trials = repair_trials(repair_s)
+        spent = [trials]
         repaired = repair_contiguity(
             p,
             graph,
             choice,
             budget=sc.contiguity_budget,
-            trials=repair_trials(repair_s),
+            trials=trials,
             clock=clock,
             then_any_cost="contiguity_budget" not in sc.model_fields_set,
+            spent=spent,
         )
         secs -= repair_s
+        # the border annealing gets what the repair left of its budget; above the exact
+        # model's size, also the neighbourhood search's share once no territory is split (the
+        # search's steps join pieces, but rarely lower the objective): a cooler second run
+        if not sol.interrupted:
+            anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
+            repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
+            if self.mode == "lns" and self._split(graph, repaired) == 0:
+                repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
+                secs = 0.0
         if self.mode == "exact":
             contiguous = solve_contiguous(
                 p,
@@ -193,18 +249,35 @@ class ContiguityStage:
                 lower_bound=sol.best_bound,
                 clock=clock,
             )
-            if contiguous.choice is not None and self._keeps_rules(choice, contiguous.choice):
+            kept = contiguous.choice
+            if kept is not None and self._keeps_rules(choice, kept):
+                if (
+                    not contiguous.optimal
+                    and self._split(graph, repaired) == 0
+                    and self._keeps_rules(choice, repaired)
+                    and evaluate(p, repaired).objective < evaluate(p, kept).objective
+                ):
+                    kept = repaired  # the annealed alignment is better than CP-SAT's
+                # CP-SAT's bound is proven on its rounded data: above the real objective by
+                # more than that rounding it bounds nothing, and proves no optimum
+                real = evaluate(p, kept).objective
+                proven = contiguous.bound <= real + BOUND_ROUNDING * max(1.0, abs(real))
+                optimal = contiguous.optimal and proven and kept is contiguous.choice
                 return StageOutcome(
-                    contiguous.choice,
-                    SolveStatus.OPTIMAL if contiguous.optimal else SolveStatus.FEASIBLE,
-                    max(best_bound, contiguous.bound),
+                    kept,
+                    SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
+                    max(best_bound, min(contiguous.bound, real)) if proven else best_bound,
                 )
-        elif not sol.interrupted:
+        elif not sol.interrupted and secs > 0:
+            # the search joins the pieces left (from grown, contiguous starts); an annealing
+            # then polishes what it kept (its steps rarely lower the objective), on a share of
+            # the search's seconds beyond them: the wall clock stops it when they were spent
             searched = contiguous_lns(
                 p, graph, repaired, secs, sc.seed, deterministic=sc.deterministic, clock=clock
             )
             if self._keeps_rules(choice, searched):
                 repaired = searched  # else the repair's alignment, which breaks no rule
+            repaired = self._anneal(graph, choice, repaired, ANNEAL_AFTER_LNS * secs, clock)
         if not np.array_equal(repaired, choice) and self._keeps_rules(choice, repaired):
             choice = repaired
             if status is SolveStatus.OPTIMAL:

@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from allocate.align.check import check_alignment
-from allocate.align.contiguity import ContiguityStage
+from allocate.align.contiguity import BOUND_ROUNDING, ContiguityStage
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment, Result
 from allocate.core.scenario import Scenario, resolved, scenario_instance
@@ -125,11 +125,6 @@ def solve(
         breaches=report.breaches,
         clock_stopped=tuple(work.stopped),
     )
-
-
-#: A bound may exceed the objective by this share of it (rounding to CP-SAT's integers) and
-#: still count as meeting it; beyond, it is not a bound of the real objective.
-BOUND_ROUNDING = 1e-4
 
 
 def honest_bound(bound: float, objective: float) -> float:

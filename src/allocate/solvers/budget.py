@@ -144,6 +144,17 @@ def repair_trials(seconds: float) -> int:
     return max(200, int(REPAIR_TRIALS_PER_S * seconds))
 
 
+#: Border moves the contiguity annealing prices per second (a price, a Metropolis draw and, when
+#: made, a connectivity search in the giver's units): about 14,000 under a load of 4-5 on the
+#: reference machine, counted at less than half that.
+ANNEAL_TRIALS_PER_S = 6.0e3
+
+
+def anneal_trials(seconds: float) -> int:
+    """Border moves the contiguity annealing may price in ``seconds`` (at least 0)."""
+    return max(0, int(ANNEAL_TRIALS_PER_S * seconds))
+
+
 def numpy_passes(seconds: float, size: int, least: int = 1) -> int:
     """Vectorized passes over ``size`` elements for ``seconds`` (at least ``least``)."""
     return max(least, int(NUMPY_ELEMENTS_PER_S * seconds / max(1, size)))

@@ -11,6 +11,7 @@ from allocate.solvers.contiguity.graph import (
     count_enclaves,
     held_units,
     seller_units,
+    split_sellers,
     territory_components,
 )
 from tests.unit_grid import grid_graph, grid_neighbours
@@ -93,3 +94,13 @@ def test_island_splits_are_told_apart() -> None:
     # seller 0: {0, 2}, split within the bottom row: no island justifies it
     assert count_enclaves(nb, b_unit, np.array([0, 1, 0, 1])) == 2
     assert count_island_splits(nb, b_unit, np.array([0, 1, 0, 1])) == 1  # seller 1: {1}, {8}
+
+
+def test_split_sellers_count_pieces_per_component() -> None:
+    # the graph of units 0, 1, 2 and 8 has two components: {0, 1, 2} and {8}
+    graph = grid_graph(np.array([0, 1, 2, 8]))
+    b_unit = graph.b_unit
+    # seller 0 holds 0 and 8: one piece in each component, not split
+    assert split_sellers(graph.adj, b_unit, np.array([0, 1, 1, 0]), graph.comp_of) == set()
+    # seller 0 holds 0 and 2 around seller 1's unit 1: split
+    assert split_sellers(graph.adj, b_unit, np.array([0, 1, 0, 1]), graph.comp_of) == {0}

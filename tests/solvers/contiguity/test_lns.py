@@ -1,4 +1,4 @@
-"""The contiguity LNS: touching and split sellers, and a search on the 3 x 3 grid."""
+"""The contiguity LNS: touching sellers, and a search on the 3 x 3 grid."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from allocate.solvers.contiguity.graph import count_enclaves
-from allocate.solvers.contiguity.lns import contiguous_lns, split_sellers, touching_sellers
+from allocate.solvers.contiguity.lns import contiguous_lns, touching_sellers
 from allocate.solvers.problem import evaluate
 from tests.solvers.contiguity.conftest import PATH
 from tests.unit_grid import choice_of, grid_graph, grid_neighbours, grid_problem
@@ -17,16 +17,6 @@ def test_touching_sellers_on_a_path() -> None:
     # sellers 0 | 1 1 | 2 | 0 on units 0 - 1 - 2 - 3 - 4; seller 3 has nothing
     b_seller = np.array([0, 1, 1, 2, 0])
     assert touching_sellers(PATH, b_unit, b_seller, 4) == [[1, 2], [0, 2], [0, 1], []]
-
-
-def test_split_sellers_count_pieces_per_component() -> None:
-    # the graph of units 0, 1, 2 and 8 has two components: {0, 1, 2} and {8}
-    graph = grid_graph(np.array([0, 1, 2, 8]))
-    b_unit = graph.b_unit
-    # seller 0 holds 0 and 8: one piece in each component, not split
-    assert split_sellers(graph.adj, b_unit, np.array([0, 1, 1, 0]), graph.comp_of) == set()
-    # seller 0 holds 0 and 2 around seller 1's unit 1: split
-    assert split_sellers(graph.adj, b_unit, np.array([0, 1, 0, 1]), graph.comp_of) == {0}
 
 
 def test_the_search_reaches_the_grid_optimum() -> None:

@@ -33,7 +33,7 @@ from ortools.sat.python import cp_model
 
 from allocate.solvers.budget import Clock, cpsat_det
 from allocate.solvers.contiguity.flow import ContiguityFlow
-from allocate.solvers.contiguity.graph import UnitGraph
+from allocate.solvers.contiguity.graph import UnitGraph, split_sellers
 from allocate.solvers.contiguity.grow import contiguous_starts
 from allocate.solvers.cpsat import AssignmentModel, solve_model
 from allocate.solvers.problem import AssignmentProblem, evaluate
@@ -117,6 +117,10 @@ def solve_contiguous(
     if start_choice is not None:
         # on the snapped data, so that what the heuristics call feasible CP-SAT does too
         starts = contiguous_starts(p, graph, start_choice, min(0.3 * time_limit_s, 10.0) / 2, clock)
+        if not split_sellers(graph.adj, graph.b_unit, p.seller[start_choice], graph.comp_of):
+            # a contiguous start (e.g. annealed) is a candidate as it is: regrowing it may only
+            # lose what the search before found
+            starts.append(np.asarray(start_choice, dtype=np.int64))
         start_choice = min(starts, key=lambda c: _start_key(p, c))
         log.info("contiguous warm start: %s", evaluate(p, start_choice))
     model = AssignmentModel(p, scales, base=start_choice)
@@ -163,3 +167,4 @@ def _start_key(p: AssignmentProblem, choice: NDArray[np.int64]) -> tuple[float, 
     """Warm starts compare by overload, then feasibility, then objective."""
     ev = evaluate(p, choice)
     return (ev.overload, not ev.feasible, ev.objective)
+

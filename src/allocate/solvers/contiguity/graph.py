@@ -150,6 +150,38 @@ def count_island_splits(adj: Adjacency, b_unit: NDArray[np.int64], b_seller: NDA
     return out
 
 
+def split_sellers(
+    adj: Adjacency,
+    b_unit: NDArray[np.int64],
+    b_seller: NDArray[np.int64],
+    comp_of: Mapping[int, int],
+) -> set[int]:
+    """Sellers whose territory has more pieces than the unit-graph components it spans.
+
+    Parameters
+    ----------
+    adj
+        Neighbours of each unit.
+    b_unit
+        Unit of each item (``-1`` outside the graph).
+    b_seller
+        Seller of each item.
+    comp_of
+        Component of the unit graph holding each unit.
+
+    Returns
+    -------
+    set of int
+        The sellers whose territory is split within a component of the unit graph.
+    """
+    out = set()
+    for s, parts in territory_components(adj, seller_units(b_unit, b_seller)).items():
+        spanned = {comp_of[next(iter(part))] for part in parts}
+        if len(parts) > len(spanned):
+            out.add(s)
+    return out
+
+
 def held_units(b_unit: NDArray[np.int64]) -> list[int]:
     """The units holding items, sorted.
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,8 +45,7 @@ from allocate.solvers.contiguity.flow import ContiguityFlow
 from allocate.solvers.contiguity.graph import (
     Adjacency,
     UnitGraph,
-    seller_units,
-    territory_components,
+    split_sellers,
 )
 from allocate.solvers.contiguity.grow import BOTH_STARTS_S, contiguous_starts
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
@@ -99,38 +97,6 @@ def touching_sellers(
                     if s != t:
                         touch[s].add(t)
     return [sorted(t) for t in touch]
-
-
-def split_sellers(
-    adj: Adjacency,
-    b_unit: NDArray[np.int64],
-    b_seller: NDArray[np.int64],
-    comp_of: Mapping[int, int],
-) -> set[int]:
-    """Sellers whose territory has more pieces than the unit-graph components it spans.
-
-    Parameters
-    ----------
-    adj
-        Neighbours of each unit.
-    b_unit
-        Unit of each item (``-1`` outside the graph).
-    b_seller
-        Seller of each item.
-    comp_of
-        Component of the unit graph holding each unit.
-
-    Returns
-    -------
-    set of int
-        The sellers whose territory is split within a component of the unit graph.
-    """
-    out = set()
-    for s, parts in territory_components(adj, seller_units(b_unit, b_seller)).items():
-        spanned = {comp_of[next(iter(part))] for part in parts}
-        if len(parts) > len(spanned):
-            out.add(s)
-    return out
 
 
 def contiguous_lns(

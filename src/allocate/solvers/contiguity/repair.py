@@ -304,6 +304,7 @@ def repair_contiguity(
     clock: Clock | None = None,
     polish: bool = True,
     then_any_cost: bool = False,
+    spent: list[int] | None = None,
 ) -> NDArray[np.int64]:
     """Return a choice in which as many territories as possible are contiguous.
 
@@ -330,6 +331,9 @@ def repair_contiguity(
         Once the enclaves that fit in ``budget`` are handed over, hand over the others
         whatever the objective costs (contiguity before the objective, as in the exact model
         and the neighbourhood search); hard rules still hold.
+    spent
+        When given, its first element is set to the priced moves made (the caller gives
+        what is left of ``trials`` to the next search).
 
     Returns
     -------
@@ -349,5 +353,7 @@ def repair_contiguity(
         if run.stopped_by_clock and clock is not None:
             clock.fired("contiguity repair")
     t = run.t
+    if spent is not None:
+        spent[:1] = [t.trials]
     log.debug("contiguity repair: %d priced moves, %d split left", t.trials, t.split_count())
     return t.choice
