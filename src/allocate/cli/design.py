@@ -172,17 +172,27 @@ def design(
         )
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:
+            what = "design rejected" if sol.labels is not None else "no design"
             err_console.print(
-                f"no design: {sol.reason} (wrote {out}/{DESIGN})", highlight=False, markup=False
+                f"{what}: {sol.reason} (wrote {out}/{DESIGN})", highlight=False, markup=False
             )
             raise typer.Exit(EXIT_NO_DESIGN)
         chk = sol.check
         assert chk is not None
+        how = f" ({sol.stopped_by})" if sol.stopped_by else ""
         console.print(
             f"[bold]design[/bold]: {sol.status.value} (checked), {spec.objective} {sol.value:,.3f}, "
             f"{chk.connected}/{k} connected, largest deviation {100 * chk.max_dev:.2f}%, "
-            f"{sol.time_s:.1f}s ({sol.stopped_by})"
+            f"{sol.time_s:.1f}s{how}"
         )
+        if res.verdict is not None and len(res.verdict.levels) > 1:
+            for name, lv in zip(res.level_names, res.verdict.levels, strict=True):
+                console.print(
+                    f"  {name} ({lv.territories}): {sum(lv.connected)}/{lv.territories} connected, "
+                    f"largest deviation {100 * lv.max_dev:.2f}%, nested and balanced: "
+                    + ("yes" if lv.ok else "NO"),
+                    highlight=False,
+                )
         more = f", {DESIGN_LEVELS}" if levels_table is not None else ""
         console.print(
             f"wrote {out}/{DESIGN_UNITS}, {DESIGN_ACCOUNTS}, {DESIGN_TERRITORIES}{more}, {DESIGN}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ from allocate.core.instance import Instance
 from allocate.core.status import SolveStatus
 from allocate.design.graph import UnitGraph, build_graph, haversine_km
 from allocate.design.measures import node_measures
+from allocate.design.verify import HierarchyVerdict, verify_hierarchy
 from allocate.solvers.design.check import check_design
 from allocate.solvers.design.hierarchy import nested_partition
 from allocate.solvers.design.search import centres_of, dispersion_of
@@ -140,6 +141,17 @@ class Design:
     instance: Instance = field(repr=False)
     level_labels: list[NDArray[np.int64]] | None = None
     level_checks: list[Any] | None = None
+    verdict: HierarchyVerdict | None = None
+
+    @property
+    def level_counts(self) -> tuple[int, ...]:
+        """Territories per level, coarsest first (one level for a flat design)."""
+        return tuple(self.spec.levels) if self.spec.levels else (self.spec.territories,)
+
+    @property
+    def level_names(self) -> list[str]:
+        """Name of each level, coarsest first (see :func:`level_names`)."""
+        return level_names(len(self.level_counts))
 
     @property
     def status(self) -> SolveStatus:
@@ -233,10 +245,12 @@ class Design:
     def levels_frame(self) -> pd.DataFrame | None:
         """One row per territory of every level of a hierarchy (None without one).
 
-        Columns: ``level`` (1 = coarsest), ``territories`` (count at that level),
-        ``territory``, ``parent`` (its territory one level up, -1 at the top), ``nodes``,
-        ``accounts``, each measure's total and deviation from that level's mean (%), and the
-        dispersion (largest shortest-path distance between two of its units).
+        Columns: ``level`` (1 = coarsest), ``level_name`` (region, district, territory),
+        ``territories`` (count at that level), ``territory``, ``parent`` (its territory one
+        level up, -1 at the top), ``children`` (its territories one level down, 0 at the
+        bottom), ``nodes``, ``accounts``, each measure's total and deviation from that level's
+        mean (%), ``connected`` (by the independent check, :mod:`allocate.design.verify`) and
+        the dispersion (largest shortest-path distance between two of its units).
         """
         if not self.level_labels or self.solution.labels is None:
             return None
@@ -247,13 +261,17 @@ class Design:
             acc_count = np.bincount(lab[self.graph.account_node], minlength=k)
             disp = dispersion_of(dist, lab, k)
             up = self.level_labels[j - 1] if j > 0 else None
+            down = self.level_labels[j + 1] if j + 1 < len(self.level_labels) else None
+            seen = self.verdict.levels[j] if self.verdict is not None else None
             for t in range(k):
                 m = lab == t
                 row: dict[str, Any] = {
                     "level": j + 1,
+                    "level_name": self.level_names[j],
                     "territories": k,
                     "territory": t,
                     "parent": -1 if up is None else int(up[np.argmax(m)]),
+                    "children": 0 if down is None else len(np.unique(down[m])),
                     "nodes": int(m.sum()),
                     "accounts": int(acc_count[t]),
                 }
@@ -263,6 +281,7 @@ class Design:
                     row[f"{name}_dev_pct"] = (
                         round(100 * (tot - mean[i]) / mean[i], 4) if mean[i] > 0 else 0.0
                     )
+                row["connected"] = "" if seen is None else ("yes" if seen.connected[t] else "no")
                 row["dispersion"] = round(float(disp[t]), 6)
                 rows.append(row)
         return pd.DataFrame(rows)
@@ -304,6 +323,25 @@ class Design:
                 for k, c in zip(spec.levels or (), self.level_checks, strict=False)
                 if c is not None
             ],
+            "check": None
+            if self.verdict is None
+            else {
+                "feasible": self.verdict.feasible,
+                "problems": self.verdict.problems[:20],
+                "levels": [
+                    {
+                        "name": name,
+                        "territories": v.territories,
+                        "connected": sum(v.connected),
+                        "max_dev_pct": 100 * v.max_dev,
+                        "ok": v.ok,
+                    }
+                    for name, v in zip(self.level_names, self.verdict.levels, strict=True)
+                ],
+            },
+            "instance_dir": self.instance.source_dir,
+            "level_counts": list(self.level_counts),
+            "level_names": self.level_names,
             "staff": spec.staff,
             "disruption": spec.disruption,
             "time_limit_s": spec.time_limit_s,
@@ -409,6 +447,27 @@ def design_territories(
         )
     if sol.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(f"no design of {k} territories: {sol.reason}")
+    verdict = None
+    if sol.labels is not None:
+        counts = list(spec.levels) if spec.levels else [k]
+        labs = level_labels if level_labels else [sol.labels]
+        verdict = verify_hierarchy(
+            len(g.ids),
+            list(zip(g.graph.u.tolist(), g.graph.v.tolist(), strict=True)),
+            w.tolist(),
+            tol.tolist(),
+            counts,
+            [lab.tolist() for lab in labs],
+            level_names(len(counts)),
+        )
+        if not verdict.feasible and sol.status == SolveStatus.FEASIBLE:
+            # the tables are still written, so that the breach can be seen
+            sol = replace(
+                sol,
+                status=SolveStatus.UNKNOWN,
+                reason="the hierarchy check rejected the design: "
+                + "; ".join(verdict.problems[:3]),
+            )
     seller_of = None
     if spec.staff == "sellers" and sol.centres is not None:
         seller_of = (
@@ -425,7 +484,20 @@ def design_territories(
         instance=instance,
         level_labels=level_labels,
         level_checks=level_checks,
+        verdict=verdict,
     )
+
+
+def level_names(n: int) -> list[str]:
+    """Names of ``n`` nested levels, coarsest first: ``region, district, ..., territory``.
+
+    One level is ``territory``; two are ``region, territory``; three ``region, district,
+    territory``; deeper ones add ``level 3``, ``level 4``... between districts and territories.
+    """
+    if n <= 1:
+        return ["territory"]
+    upper = ["region", "district"] + [f"level {j + 1}" for j in range(2, n - 1)]
+    return upper[: n - 1] + ["territory"]
 
 
 def _nested(

@@ -3,9 +3,15 @@
 Level ``j`` has ``levels[j]`` territories; each must be a multiple of the level above, and
 every territory of level ``j`` is cut out of one territory of level ``j - 1`` (so it never
 straddles two of them). Each level's bands are centred on the mean of the whole level
-(``total / levels[j]``), whatever its parent's own deviation. The time is split evenly over
-the levels, and within a level over its parents. Each level's partition of the whole graph is
-re-checked by the independent checker.
+(``total / levels[j]``), whatever its parent's own deviation.
+
+A parent at the edge of its band leaves its children no room: if a region is 10 % above the
+mean, its districts average 10 % above theirs, so with ±10 % every one of them must sit exactly
+on the upper edge. So every level above the last is first designed within
+:data:`PARENT_BAND_SHARE` of the tolerance (still checked against the full band); when that
+fails, it is designed again with the full band. The time is split evenly over the levels, and
+within a level over its parents. Each level's partition of the whole graph is re-checked by the
+independent checker.
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ from allocate.solvers.design.check import DesignCheck, check_design
 from allocate.solvers.design.graph import DesignGraph
 from allocate.solvers.design.solve import design_partition
 
+#: Share of the tolerance that a level above the last is first designed within (room for its
+#: children, see the module docstring).
+PARENT_BAND_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class NestedDesign:
@@ -29,8 +39,8 @@ class NestedDesign:
     Attributes
     ----------
     status
-        ``feasible`` when every level passed the checker, ``infeasible`` when a level was
-        proven infeasible inside its parent, else ``unknown``.
+        ``feasible`` when every level passed the checker, ``infeasible`` when the top level
+        (designed over the whole graph) was proven infeasible, else ``unknown``.
     labels
         The territory of each unit at each level (``None`` where a level failed).
     checks
@@ -97,6 +107,7 @@ def nested_partition(
         mean = w.sum(axis=0) / k
         lab = np.full(graph.n, -1, dtype=np.int64)
         share = max(0.1, (t_end - time.monotonic()) / (len(levels) - j))
+        last = j == len(levels) - 1
         for p in range(prev_k):
             nodes = np.flatnonzero(parent == p)
             local = np.full(graph.n, -1, dtype=np.int64)
@@ -108,23 +119,36 @@ def nested_partition(
                 v=local[graph.v[keep]],
                 length=graph.length[keep],
             )
-            sol = design_partition(
-                sub,
-                w[nodes],
-                per,
-                tol,
-                objective,
-                share / prev_k,
-                seed + 1000 * j + p,
-                mass=None if mass is None else mass[nodes],
-                mean=mean,
+
+            budget = share / prev_k
+            # (band, seconds) tried in turn: tight first above the last level, then the full band
+            tries = (
+                [(tol, budget)]
+                if last
+                else [(tol * PARENT_BAND_SHARE, budget / 2), (tol, budget / 2)]
             )
+            for band, seconds in tries:
+                sol = design_partition(
+                    sub,
+                    w[nodes],
+                    per,
+                    band,
+                    objective,
+                    seconds,
+                    seed + 1000 * j + p,
+                    mass=None if mass is None else mass[nodes],
+                    mean=mean,
+                )
+                if sol.labels is not None:
+                    break
             if sol.labels is None:
                 out.append(None)
                 checks.append(None)
+                # only the top level is designed over the whole graph: inside a parent, a proof
+                # holds for that parent, not for every hierarchy
                 status = (
                     SolveStatus.INFEASIBLE
-                    if sol.status == SolveStatus.INFEASIBLE
+                    if sol.status == SolveStatus.INFEASIBLE and j == 0
                     else SolveStatus.UNKNOWN
                 )
                 return NestedDesign(
