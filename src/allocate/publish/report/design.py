@@ -170,9 +170,7 @@ def write_design_report(
     balance = {str(k): _num(v) for k, v in dict(s.get("balance") or {}).items()}
     measures = list(balance)
     check = s.get("check") or {}
-    verdict = (
-        "passed" if check.get("feasible") else "FAILED" if check else "not run (older design)"
-    )
+    verdict = "passed" if check.get("feasible") else "FAILED" if check else "not run (older design)"
     problems = "".join(f"<li>{esc(p)}</li>" for p in check.get("problems") or [])
     check_rows = "".join(
         f"<tr><th>{esc(lv.get('name', ''))}</th><td>{esc(lv.get('territories'))}</td>"

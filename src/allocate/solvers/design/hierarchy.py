@@ -29,7 +29,7 @@ from allocate.solvers.design.solve import design_partition
 
 #: Share of the tolerance that a level above the last is first designed within (room for its
 #: children, see the module docstring).
-PARENT_BAND_SHARE = 0.5
+PARENT_BAND_SHARE = 0.3
 
 
 @dataclass(frozen=True)
