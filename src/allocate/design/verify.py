@@ -1,8 +1,8 @@
 """An independent check of a (nested) territory design, from its labels alone.
 
-Run at the end of every design (:func:`allocate.design.design_territories`) on the labels that
-are written to ``design_units.csv``, and in the tests. It shares no code with the search nor
-with the solver's own checker (:mod:`allocate.solvers.design.check`): plain Python over the
+Run at the end of every design (:func:`allocate.design.design_territories`) on the labels
+that the units table of the design folder holds, and in the tests. It shares no code with the
+search nor with the solver's own checker (:mod:`allocate.solvers.design.check`): plain Python over the
 edge list, connectivity by union-find (the solver's checker walks a breadth-first search),
 totals summed with :func:`math.fsum` from the raw (never scaled) measure of each node.
 

@@ -1,8 +1,8 @@
 """The report of a territory design: summary, the independent check, one KPI table per level,
 and the map (:func:`write_design_report`).
 
-The KPI tables are those of the design folder (``design_levels.csv`` with ``--levels``, else
-``design_territories.csv``): per region, district or territory, its units, accounts, each
+The KPI tables are those of the design folder (its levels table with ``--levels``, else its
+territories table): per region, district or territory, its units, accounts, each
 balanced measure with its deviation from the level's mean (%), whether it is connected and how
 many territories of the level below it holds. Deviations outside the band are flagged.
 """
@@ -51,8 +51,8 @@ def level_tables(design: DesignRun) -> list[tuple[str, int, pd.DataFrame]]:
     Returns
     -------
     list
-        The rows of ``design_levels.csv`` of each level (text cells), or of
-        ``design_territories.csv`` for a flat design.
+        The rows of the levels table of each level (text cells), or of the territories
+        table for a flat design.
     """
     if design.levels is None:
         k = len(design.territories)
