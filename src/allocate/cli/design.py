@@ -22,7 +22,6 @@ from allocate.io.runfolder import (
     DESIGN_LEVELS,
     DESIGN_TERRITORIES,
     DESIGN_UNITS,
-    write_design,
 )
 from allocate.io.tables import find_table, read_table
 
@@ -162,14 +161,7 @@ def design(
         with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
             res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
         levels_table = res.levels_frame()
-        write_design(
-            out,
-            res.summary(),
-            res.units_frame(),
-            res.accounts_frame(),
-            res.territories_frame(),
-            levels_table,
-        )
+        res.write(out)
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:
             what = "design rejected" if sol.labels is not None else "no design"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from allocate.core.status import SolveStatus
 from allocate.design.graph import UnitGraph, build_graph, haversine_km
 from allocate.design.measures import node_measures
 from allocate.design.verify import HierarchyVerdict, verify_hierarchy
+from allocate.io.runfolder import write_design
 from allocate.solvers.design.check import check_design
 from allocate.solvers.design.hierarchy import nested_partition
 from allocate.solvers.design.search import centres_of, dispersion_of
@@ -285,6 +287,29 @@ class Design:
                 row["dispersion"] = round(float(disp[t]), 6)
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def write(self, out: Path) -> list[Path]:
+        """Write the design folder (the tables that exist, then the summary, last).
+
+        Parameters
+        ----------
+        out
+            The folder (created); ``allocate map``/``report`` and
+            :func:`allocate.io.runfolder.read_design` read it back.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+        return write_design(
+            out,
+            self.summary(),
+            self.units_frame(),
+            self.accounts_frame(),
+            self.territories_frame(),
+            self.levels_frame(),
+        )
 
     def summary(self) -> dict[str, Any]:
         """The content of the design summary file."""
