@@ -36,7 +36,7 @@ from allocate.publish.maps.elements import (
 )
 from allocate.publish.maps.page import save_map
 from allocate.publish.maps.plot import DEFAULT_TILES, SIMPLIFY_DEG, _add_page_assets, new_map
-from allocate.publish.text import esc, fmt_num
+from allocate.publish.text import esc, fmt_num, plural, to_float
 
 #: Border width (pixels) of each level, coarsest first; deeper levels get the last one.
 BORDER_PX = (5.0, 2.8, 1.0)
@@ -50,10 +50,6 @@ def _level_names(design: DesignRun) -> list[str]:
     if isinstance(names, list) and len(names) == n:
         return [str(x) for x in names]
     return [f"level {j + 1}" for j in range(n - 1)] + ["territory"]
-
-
-def _plural(name: str) -> str:
-    return name[:-1] + "ies" if name.endswith("y") else name + "s"
 
 
 def node_labels(design: DesignRun, instance: Instance) -> list[np.ndarray]:
@@ -127,13 +123,6 @@ def _kpi_rows(design: DesignRun, names: list[str]) -> dict[tuple[int, int], dict
     return out
 
 
-def _num(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
 def _tip(
     j: int,
     t: int,
@@ -148,16 +137,16 @@ def _tip(
     ups = " · ".join(f"{esc(names[i])} {path[i]}" for i in range(j))
     lines = [head + (f' <span class="muted">{ups}</span>' if ups else "")]
     if row is not None:
-        kids = int(_num(row.get("children", 0)) or 0)
+        kids = int(to_float(row.get("children", 0)) or 0)
         if kids:
-            lines.append(f"{kids} {esc(_plural(names[j + 1]))}")
+            lines.append(f"{kids} {esc(plural(names[j + 1]))}")
         lines.append(
-            f"{fmt_num(_num(row.get('nodes')), 0)} units · {fmt_num(_num(row.get('accounts')), 0)} accounts"
+            f"{fmt_num(to_float(row.get('nodes')), 0)} units · {fmt_num(to_float(row.get('accounts')), 0)} accounts"
         )
         for m in measures:
-            dev = _num(row.get(f"{m}_dev_pct"))
+            dev = to_float(row.get(f"{m}_dev_pct"))
             lines.append(
-                f"{esc(m)} {fmt_num(_num(row.get(f'{m}_total')), 1)} "
+                f"{esc(m)} {fmt_num(to_float(row.get(f'{m}_total')), 1)} "
                 f'<span class="muted">({"+" if dev >= 0 else ""}{fmt_num(dev, 1)} % vs mean)</span>'
             )
         conn = str(row.get("connected", "")).strip()
@@ -243,7 +232,7 @@ def plot_design(
         ]
         m.add_child(
             BorderLayer(
-                f"{_plural(names[j]).capitalize()}: borders",
+                f"{plural(names[j]).capitalize()}: borders",
                 {"type": "FeatureCollection", "features": lines},
                 {"color": BORDER_COLOR, "weight": px, "opacity": 0.9},
             )
@@ -269,10 +258,10 @@ def _add_centres(
         return
     rows = []
     for r in ter.to_dict("records"):
-        lat, lon = _num(r["centre_lat"]), _num(r["centre_lon"])
+        lat, lon = to_float(r["centre_lat"]), to_float(r["centre_lon"])
         if not (np.isfinite(lat) and np.isfinite(lon)):
             continue
-        t = int(_num(r["territory"]))
+        t = int(to_float(r["territory"]))
         centre = str(r.get("centre", ""))
         rows.append(
             {
@@ -284,21 +273,21 @@ def _add_centres(
             }
         )
     if rows:
-        m.add_child(BaseLayer(f"{_plural(names[-1]).capitalize()}: centres", rows))
+        m.add_child(BaseLayer(f"{plural(names[-1]).capitalize()}: centres", rows))
 
 
 def _title_html(design: DesignRun, instance: Instance, names: list[str]) -> str:
     s = design.summary
     counts = s.get("level_counts") or [s.get("territories")]
     parts = " · ".join(
-        f"{esc(str(k))} {esc(_plural(n))}" for k, n in zip(counts, names, strict=False)
+        f"{esc(str(k))} {esc(plural(n))}" for k, n in zip(counts, names, strict=False)
     )
     check = s.get("check") or {}
     rows = []
     for lv in check.get("levels") or []:
         rows.append(
             f"<tr><td>{esc(lv.get('name', ''))}</td><td class='num'>{esc(lv.get('connected'))}/{esc(lv.get('territories'))}</td>"
-            f"<td class='num'>{fmt_num(_num(lv.get('max_dev_pct')), 2)} %</td></tr>"
+            f"<td class='num'>{fmt_num(to_float(lv.get('max_dev_pct')), 2)} %</td></tr>"
         )
     verdict = (
         "check passed" if check.get("feasible") else "check FAILED" if check else "not checked"
@@ -322,7 +311,7 @@ def _legend_html(names: list[str]) -> str:
         px = BORDER_PX[min(j, len(BORDER_PX) - 1)] if j < len(names) - 1 else BORDER_PX[-1]
         rows.append(
             f'<div><span style="display:inline-block;width:28px;border-top:{px:g}px solid {BORDER_COLOR};'
-            f'vertical-align:middle"></span> {esc(_plural(n))}</div>'
+            f'vertical-align:middle"></span> {esc(plural(n))}</div>'
         )
     return (
         "<details open><summary><h2>Borders</h2></summary>"

@@ -10,7 +10,6 @@ many territories of the level below it holds. Deviations outside the band are fl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -21,23 +20,12 @@ from allocate.publish.maps.design import save_design_map
 from allocate.publish.maps.plot import DEFAULT_TILES
 from allocate.publish.report.build import CSS
 from allocate.publish.report.gallery import INDEX_PAGE
-from allocate.publish.text import esc, fmt_num
+from allocate.publish.text import esc, fmt_num, plural, to_float
 
 #: The map file of a design report.
 DESIGN_MAP = "design_map.html"
 
 _EXTRA_CSS = "table.kpis td.out { color: #b42318; font-weight: 700; }\n"
-
-
-def _num(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def _plural(name: str) -> str:
-    return name[:-1] + "ies" if name.endswith("y") else name + "s"
 
 
 def level_tables(design: DesignRun) -> list[tuple[str, int, pd.DataFrame]]:
@@ -59,8 +47,8 @@ def level_tables(design: DesignRun) -> list[tuple[str, int, pd.DataFrame]]:
         return [("territory", k, design.territories)]
     out = []
     lv = design.levels
-    for level in sorted({int(_num(x)) for x in lv["level"]}):
-        rows = lv[[int(_num(x)) == level for x in lv["level"]]]
+    for level in sorted({int(to_float(x)) for x in lv["level"]}):
+        rows = lv[[int(to_float(x)) == level for x in lv["level"]]]
         name = str(rows["level_name"].iloc[0]) if "level_name" in rows.columns else f"level {level}"
         out.append((name, len(rows), rows))
     return out
@@ -89,9 +77,9 @@ def level_table_html(
     """
     has = set(rows.columns)
     cols: list[tuple[str, str]] = [("territory", name)]
-    if "parent" in has and any(_num(x) >= 0 for x in rows["parent"]):
+    if "parent" in has and any(to_float(x) >= 0 for x in rows["parent"]):
         cols.append(("parent", "inside"))
-    if "children" in has and any(_num(x) > 0 for x in rows["children"]):
+    if "children" in has and any(to_float(x) > 0 for x in rows["children"]):
         cols.append(("children", "holds"))
     cols += [("nodes", "units"), ("accounts", "accounts")]
     for m in measures:
@@ -109,7 +97,7 @@ def level_table_html(
             cls = ""
             if key.endswith("_dev_pct"):
                 m = key[: -len("_dev_pct")]
-                dev = _num(v)
+                dev = to_float(v)
                 text = fmt_num(dev, 2)
                 if m in tolerance and abs(dev) > 100 * tolerance[m] + 1e-6:
                     cls = ' class="out"'
@@ -118,9 +106,9 @@ def level_table_html(
                 if str(v).strip() == "no":
                     cls = ' class="out"'
             elif key.endswith("_total"):
-                text = fmt_num(_num(v), 1)
+                text = fmt_num(to_float(v), 1)
             else:
-                text = fmt_num(_num(v), 0) if _num(v) == _num(v) else esc(v)
+                text = fmt_num(to_float(v), 0) if to_float(v) == to_float(v) else esc(v)
             cells.append(f"<td{cls}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
@@ -167,21 +155,21 @@ def write_design_report(
         tiles=DEFAULT_TILES if tiles is None else tiles,
     )
     s = design.summary
-    balance = {str(k): _num(v) for k, v in dict(s.get("balance") or {}).items()}
+    balance = {str(k): to_float(v) for k, v in dict(s.get("balance") or {}).items()}
     measures = list(balance)
     check = s.get("check") or {}
     verdict = "passed" if check.get("feasible") else "FAILED" if check else "not run (older design)"
     problems = "".join(f"<li>{esc(p)}</li>" for p in check.get("problems") or [])
     check_rows = "".join(
         f"<tr><th>{esc(lv.get('name', ''))}</th><td>{esc(lv.get('territories'))}</td>"
-        f"<td>{esc(lv.get('connected'))}</td><td>{fmt_num(_num(lv.get('max_dev_pct')), 2)}</td>"
+        f"<td>{esc(lv.get('connected'))}</td><td>{fmt_num(to_float(lv.get('max_dev_pct')), 2)}</td>"
         f"<td{'' if lv.get('ok') else ' class=out'}>{'yes' if lv.get('ok') else 'no'}</td></tr>"
         for lv in check.get("levels") or []
     )
     sections = []
     for name, k, rows in level_tables(design):
         sections.append(
-            f"<section><h2>{esc(_plural(name).capitalize())} <span class='muted'>{k} · "
+            f"<section><h2>{esc(plural(name).capitalize())} <span class='muted'>{k} · "
             f"deviation from the mean of the level; red: outside the band</span></h2>"
             f"{level_table_html(name, rows, measures, balance)}</section>"
         )
@@ -189,7 +177,7 @@ def write_design_report(
     counts = s.get("level_counts") or [s.get("territories")]
     names = s.get("level_names") or ["territory"]
     levels_text = " > ".join(
-        f"{esc(k)} {esc(_plural(str(n)))}" for k, n in zip(counts, names, strict=False)
+        f"{esc(k)} {esc(plural(str(n)))}" for k, n in zip(counts, names, strict=False)
     )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -198,9 +186,9 @@ def write_design_report(
 <p>{esc(instance.name)} · {levels_text} · bands: {bands}</p></header>
 <main><section><h2>Summary</h2><table class="kpis"><tbody>
 <tr><th>status</th><td>{esc(s.get("status", "?"))}</td></tr>
-<tr><th>objective ({esc(s.get("objective", ""))})</th><td>{fmt_num(_num(s.get("value")), 1)}</td></tr>
+<tr><th>objective ({esc(s.get("objective", ""))})</th><td>{fmt_num(to_float(s.get("value")), 1)}</td></tr>
 <tr><th>independent check</th><td>{esc(verdict)}</td></tr>
-<tr><th>time (s)</th><td>{fmt_num(_num(s.get("wall_s")), 1)} of {fmt_num(_num(s.get("time_limit_s")), 0)}</td></tr>
+<tr><th>time (s)</th><td>{fmt_num(to_float(s.get("wall_s")), 1)} of {fmt_num(to_float(s.get("time_limit_s")), 0)}</td></tr>
 </tbody></table>
 {f"<p class='muted'>{esc(s.get('reason'))}</p>" if s.get("reason") else ""}
 <h3>Check per level</h3><table class="kpis"><thead><tr><th>level</th><th>territories</th><th>connected</th>
