@@ -160,7 +160,6 @@ def design(
         edges = read_adjacency(adj_path, node_ids(inst)) if adj_path is not None else None
         with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
             res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
-        levels_table = res.levels_frame()
         res.write(out)
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:
@@ -178,14 +177,14 @@ def design(
             f"{sol.time_s:.1f}s{how}"
         )
         if res.verdict is not None and len(res.verdict.levels) > 1:
-            for name, lv in zip(res.level_names, res.verdict.levels, strict=True):
+            for name, level in zip(res.level_names, res.verdict.levels, strict=True):
                 console.print(
-                    f"  {name} ({lv.territories}): {sum(lv.connected)}/{lv.territories} connected, "
-                    f"largest deviation {100 * lv.max_dev:.2f}%, nested and balanced: "
-                    + ("yes" if lv.ok else "NO"),
+                    f"  {name} ({level.territories}): {sum(level.connected)}/{level.territories} connected, "
+                    f"largest deviation {100 * level.max_dev:.2f}%, nested and balanced: "
+                    + ("yes" if level.ok else "NO"),
                     highlight=False,
                 )
-        more = f", {DESIGN_LEVELS}" if levels_table is not None else ""
+        more = f", {DESIGN_LEVELS}" if res.level_labels else ""
         console.print(
             f"wrote {out}/{DESIGN_UNITS}, {DESIGN_ACCOUNTS}, {DESIGN_TERRITORIES}{more}, {DESIGN}"
         )

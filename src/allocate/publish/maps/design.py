@@ -111,9 +111,9 @@ def level_polygons(instance: Instance, labels: np.ndarray, unit_nodes: bool) -> 
     return territory_polygons(instance, labels)
 
 
-def _kpi_rows(design: DesignRun, names: list[str]) -> dict[tuple[int, int], dict[str, Any]]:
+def _kpi_rows(design: DesignRun, names: list[str]) -> dict[tuple[int, int], dict[Any, Any]]:
     """(level index, territory) -> its row of the levels table (or of the territories table)."""
-    out: dict[tuple[int, int], dict[str, Any]] = {}
+    out: dict[tuple[int, int], dict[Any, Any]] = {}
     if design.levels is not None:
         for r in design.levels.to_dict("records"):
             out[(int(float(r["level"])) - 1, int(float(r["territory"])))] = r
@@ -128,7 +128,7 @@ def _tip(
     t: int,
     names: list[str],
     path: list[int],
-    row: dict[str, Any] | None,
+    row: dict[Any, Any] | None,
     measures: Sequence[str],
     centre: str | None,
 ) -> str:
