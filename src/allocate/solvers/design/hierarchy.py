@@ -155,7 +155,9 @@ def nested_partition(
                     status,
                     out,
                     checks,
-                    f"level {j + 1} ({k}), inside territory {p} of the level above: {sol.reason}",
+                    f"level {j + 1} ({k})"
+                    + (f", inside territory {p} of the level above" if j else "")
+                    + f": {sol.reason}",
                 )
             lab[nodes] = p * per + sol.labels
         verdict = check_design(
