@@ -52,7 +52,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("map")
     def map_cmd(
-        run_dir: Annotated[Path, typer.Argument(help="Run folder written by 'allocate solve'")],
+        run_dir: Annotated[
+            Path,
+            typer.Argument(
+                help="Run folder of 'allocate solve', or a design folder of 'allocate design'"
+            ),
+        ],
         vs: Annotated[
             Path | None, typer.Option("--vs", help="Second run folder: both models side by side")
         ] = None,
@@ -90,7 +95,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report_cmd(
-        run_dirs: Annotated[list[Path], typer.Argument(help="One or more run folders")],
+        run_dirs: Annotated[
+            list[Path], typer.Argument(help="One or more run folders, or one design folder")
+        ],
         instance: Annotated[
             Path | None, typer.Option(help=f"Instance folder (default: instance_dir in {KPIS})")
         ] = None,
