@@ -112,13 +112,15 @@ def weighted_grids(draw):  # type: ignore[no-untyped-def]
     return n, edges, w, levels, tol
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(weighted_grids(), st.integers(0, 3))
-def test_solver_hierarchies_pass_the_check(case, seed: int) -> None:  # type: ignore[no-untyped-def]
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(weighted_grids(), st.integers(0, 3), st.sampled_from(["bottom_up", "top_down", "auto"]))
+def test_solver_hierarchies_pass_the_check(case, seed: int, strategy: str) -> None:  # type: ignore[no-untyped-def]
     """Whatever the solver reports feasible nests, is connected and within the bands."""
     n, edges, w, levels, tol = case
     g = DesignGraph.from_edges(n, edges)
-    res = nested_partition(g, np.asarray(w, dtype=float), levels, tol, "median", 0.6, seed)
+    res = nested_partition(
+        g, np.asarray(w, dtype=float), levels, tol, "median", 0.6, seed, strategy=strategy
+    )
     if res.status != SolveStatus.FEASIBLE:
         assert res.status in (SolveStatus.UNKNOWN, SolveStatus.INFEASIBLE) and res.reason
         return

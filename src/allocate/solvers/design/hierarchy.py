@@ -1,5 +1,17 @@
 """Nested territory design: regions > districts > territories, each level connected and balanced.
 
+Two ways, tried in this order by default (``strategy="auto"``):
+
+* **bottom-up** (:func:`_bottom_up`): the finest level is designed alone, with most of the time
+  (:data:`FINEST_SHARE`), by the single-level search; then its territories are grouped into
+  districts, and districts into regions, by the same search on the small graph of the level
+  below (a node per territory, an edge where two touch, the length the shortest-path distance
+  between their centres) with one measure, 1 per node, at tolerance 0: every parent holds
+  exactly ``levels[j + 1] / levels[j]`` children. Nesting and connectivity then hold by
+  construction, and so do the bands: ``c`` children each within ``±τ`` of the level mean ``m``
+  sum to within ``±τ`` of ``c·m``, the mean of the level above;
+* **top-down** (below), with the time left when bottom-up found nothing.
+
 Level ``j`` has ``levels[j]`` territories; each must be a multiple of the level above, and
 every territory of level ``j`` is cut out of one territory of level ``j - 1`` (so it never
 straddles two of them). Each level's bands are centred on the mean of the whole level
@@ -17,7 +29,7 @@ independent checker.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +42,11 @@ from allocate.solvers.design.solve import design_partition
 #: Share of the tolerance that a level above the last is first designed within (room for its
 #: children, see the module docstring).
 PARENT_BAND_SHARE = 0.3
+#: Share of the time limit that bottom-up gives the finest level (the groupings get the rest).
+FINEST_SHARE = 0.8
+#: Seconds left below which top-down is not tried after bottom-up.
+MIN_RETRY_S = 1.0
+STRATEGIES = ("auto", "bottom_up", "top_down")
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,7 @@ def nested_partition(
     time_limit_s: float = 60.0,
     seed: int = 0,
     mass: NDArray[np.float64] | None = None,
+    strategy: str = "auto",
 ) -> NestedDesign:
     """Nested partitions of ``graph``, one per level.
 
@@ -77,6 +95,8 @@ def nested_partition(
         Relative tolerance of each measure (or one for all), the same at every level.
     time_limit_s
         Wall-clock limit of the whole.
+    strategy
+        ``auto`` (bottom-up, then top-down with the time left), ``bottom_up`` or ``top_down``.
 
     Returns
     -------
@@ -96,8 +116,35 @@ def nested_partition(
         raise ValueError(f"levels {levels} must be >= 1, each a multiple of the one before")
     w = np.asarray(weights, dtype=np.float64).reshape(graph.n, -1)
     tol = np.broadcast_to(np.asarray(tolerance, dtype=np.float64), (w.shape[1],)).copy()
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     edges = list(zip(graph.u.tolist(), graph.v.tolist(), graph.length.tolist(), strict=True))
     t_end = time.monotonic() + time_limit_s
+    first = None
+    if strategy != "top_down" and len(levels) > 1:
+        first = _bottom_up(graph, w, levels, tol, objective, time_limit_s, seed, mass, edges)
+        if first.status == SolveStatus.FEASIBLE or strategy == "bottom_up":
+            return first
+        if t_end - time.monotonic() < MIN_RETRY_S:
+            return replace(first, reason="bottom-up: " + first.reason)
+    res = _top_down(graph, w, levels, tol, objective, t_end, seed, mass, edges)
+    if first is not None and res.status != SolveStatus.FEASIBLE:
+        return replace(res, reason=f"bottom-up: {first.reason}; top-down: {res.reason}")
+    return res
+
+
+def _top_down(
+    graph: DesignGraph,
+    w: NDArray[np.float64],
+    levels: list[int],
+    tol: NDArray[np.float64],
+    objective: str,
+    t_end: float,
+    seed: int,
+    mass: NDArray[np.float64] | None,
+    edges: list[tuple[int, int, float]],
+) -> NestedDesign:
+    """Regions over the whole graph, then the districts of each region, and so on."""
     parent = np.zeros(graph.n, dtype=np.int64)
     out: list[NDArray[np.int64] | None] = []
     checks: list[DesignCheck | None] = []
@@ -173,4 +220,106 @@ def nested_partition(
                 f"level {j + 1}: the checker rejected it: {verdict.problems[0]}",
             )
         parent, prev_k = lab, k
+    return NestedDesign(SolveStatus.FEASIBLE, out, checks)
+
+
+def _bottom_up(
+    graph: DesignGraph,
+    w: NDArray[np.float64],
+    levels: list[int],
+    tol: NDArray[np.float64],
+    objective: str,
+    time_limit_s: float,
+    seed: int,
+    mass: NDArray[np.float64] | None,
+    edges: list[tuple[int, int, float]],
+) -> NestedDesign:
+    """The finest level alone, then each level above as exact groups of the one below."""
+    from scipy.sparse.csgraph import dijkstra
+
+    t0 = time.monotonic()
+    t_end = t0 + time_limit_s
+    m = np.ones(graph.n) if mass is None else np.asarray(mass, dtype=np.float64)
+    k = levels[-1]
+    sol = design_partition(
+        graph, w, k, tol, objective, FINEST_SHARE * time_limit_s, seed, mass=mass
+    )
+    if sol.labels is None:
+        return NestedDesign(
+            SolveStatus.UNKNOWN,
+            [None] * len(levels),
+            [None] * len(levels),
+            f"level {len(levels)} ({k}): {sol.reason}",
+        )
+    out: list[NDArray[np.int64] | None] = [sol.labels]
+    csr = graph.csr()
+    # the unit that stands for each territory of the level being grouped: the finest level's
+    # median centres, then, one level up, the centre of each parent's heaviest child
+    centres = np.asarray(sol.centres, dtype=np.int64)
+    for j in range(len(levels) - 2, -1, -1):
+        cur = out[0]
+        assert cur is not None
+        k_up, k_low = levels[j], levels[j + 1]
+        if k_up == k_low:
+            out.insert(0, cur.copy())
+            continue
+        if k_up == 1:
+            out.insert(0, np.zeros(graph.n, dtype=np.int64))
+            centres = centres[:1]
+            continue
+        a, b = cur[graph.u], cur[graph.v]
+        cross = a != b
+        pairs = sorted(
+            {
+                (min(x, y), max(x, y))
+                for x, y in zip(a[cross].tolist(), b[cross].tolist(), strict=True)
+            }
+        )
+        dist = dijkstra(csr, directed=False, indices=centres)
+        coarse = DesignGraph(
+            n=k_low,
+            u=np.array([p[0] for p in pairs], dtype=np.int64),
+            v=np.array([p[1] for p in pairs], dtype=np.int64),
+            length=np.array([max(1e-3, float(dist[p[0], centres[p[1]]])) for p in pairs]),
+        )
+        seconds = max(0.1, (t_end - time.monotonic()) / (j + 1))
+        up = design_partition(
+            coarse,
+            np.ones((k_low, 1)),
+            k_up,
+            np.zeros(1),
+            objective,
+            seconds,
+            seed + 1000 * (j + 1),
+            mass=np.bincount(cur, weights=m, minlength=k_low),
+        )
+        if up.labels is None:
+            return NestedDesign(
+                SolveStatus.UNKNOWN,
+                [None] * (j + 1) + out,
+                [None] * len(levels),
+                f"level {j + 1} ({k_up}): no grouping of the {k_low} territories below, "
+                f"{k_low // k_up} each: {up.reason}",
+            )
+        weight_low = np.bincount(cur, weights=m, minlength=k_low)
+        heaviest = np.full(k_up, -1, dtype=np.int64)
+        for c in np.argsort(-weight_low, kind="stable").tolist():
+            if heaviest[up.labels[c]] < 0:
+                heaviest[up.labels[c]] = c
+        centres = centres[heaviest]
+        out.insert(0, up.labels[cur])
+    checks: list[DesignCheck | None] = []
+    for j, (k_j, lab) in enumerate(zip(levels, out, strict=True)):
+        assert lab is not None
+        verdict = check_design(
+            graph.n, edges, w.tolist(), tol.tolist(), k_j, lab.tolist(), objective=False
+        )
+        checks.append(verdict)
+        if not verdict.feasible:
+            return NestedDesign(
+                SolveStatus.UNKNOWN,
+                out,
+                checks,
+                f"level {j + 1}: the checker rejected it: {verdict.problems[0]}",
+            )
     return NestedDesign(SolveStatus.FEASIBLE, out, checks)
