@@ -308,6 +308,7 @@ def _bottom_up(
                 heaviest[up.labels[c]] = c
         centres = centres[heaviest]
         out.insert(0, up.labels[cur])
+    out = _renumber([x for x in out if x is not None], levels)
     checks: list[DesignCheck | None] = []
     for j, (k_j, lab) in enumerate(zip(levels, out, strict=True)):
         assert lab is not None
@@ -323,3 +324,19 @@ def _bottom_up(
                 f"level {j + 1}: the checker rejected it: {verdict.problems[0]}",
             )
     return NestedDesign(SolveStatus.FEASIBLE, out, checks)
+
+
+def _renumber(labels: list[NDArray[np.int64]], levels: list[int]) -> list[NDArray[np.int64] | None]:
+    """Number the territories of each level parent by parent (as top-down does): the children
+    of parent ``p`` are ``p * per .. p * per + per - 1``, in the order of their old numbers."""
+    out: list[NDArray[np.int64] | None] = [labels[0]]
+    for j in range(1, len(levels)):
+        up, low = out[j - 1], labels[j]
+        assert up is not None
+        parent_of = np.zeros(levels[j], dtype=np.int64)
+        parent_of[low] = up
+        order = np.lexsort((np.arange(levels[j]), parent_of))  # by parent, then old number
+        new = np.empty(levels[j], dtype=np.int64)
+        new[order] = np.arange(levels[j])
+        out.append(new[low])
+    return out
