@@ -128,6 +128,21 @@ def test_levels_nest(tmp_path: Path) -> None:
         app, ["design", str(folder), "--levels", "2,3", "--out", str(tmp_path / "bad")]
     )
     assert res.exit_code == 2
+    for bad in ("0.1,0.1", "x", "1.5"):  # one value too many, not a number, out of [0, 1)
+        res = runner.invoke(
+            app,
+            [
+                "design",
+                str(folder),
+                "--levels",
+                "1,3",
+                "--level-tolerance",
+                bad,
+                "--out",
+                str(tmp_path / "b2"),
+            ],
+        )
+        assert res.exit_code == 2 and "--level-tolerance" in res.output, res.output
 
 
 def test_levels_end_to_end_on_a_generated_instance(tmp_path: Path) -> None:
@@ -170,7 +185,9 @@ def test_levels_end_to_end_on_a_generated_instance(tmp_path: Path) -> None:
     regions = lv[lv["level"] == 1].set_index("territory")
     assert regions["children"].tolist() == [3, 3]
     # band of each level, from the accounts table itself
-    unit_of = dict(zip(units["unit_id"], zip(units["level_1"], units["territory"], strict=True), strict=True))
+    unit_of = dict(
+        zip(units["unit_id"], zip(units["level_1"], units["territory"], strict=True), strict=True)
+    )
     for j, k, tol_count in ((0, 2, 0.1), (1, 6, 0.1)):
         lab = pot["unit_id"].map(lambda u, j=j: unit_of[u][j])
         counts = lab.value_counts()

@@ -100,3 +100,18 @@ def test_levels_frame_children_and_connected(grid) -> None:
     assert top["children"] == 3 and top["level_name"] == "region" and top["connected"] == "yes"
     assert (lv[lv["level"] == 2]["children"] == 0).all()
     assert d.summary()["level_names"] == ["region", "territory"]
+
+
+def test_level_tolerance_recorded_and_checked(grid) -> None:
+    spec = DesignSpec(
+        territories=3,
+        levels=(1, 3),
+        level_tolerance=(0.0,),
+        balance={"count": 0.5},
+        time_limit_s=3,
+    )
+    d = design_territories(grid, spec)
+    assert d.status == SolveStatus.FEASIBLE
+    assert d.summary()["level_bands"] == [{"count": 0.0}, {"count": 0.5}]
+    with pytest.raises(InputError, match="level-tolerance"):
+        DesignSpec(territories=3, level_tolerance=(0.1,))  # no levels

@@ -131,3 +131,15 @@ def test_solver_hierarchies_pass_the_check(case, seed: int, strategy: str) -> No
     for j in range(1, len(levels)):
         for t in range(levels[j]):
             assert len({labels[j - 1][i] for i in range(n) if labels[j][i] == t}) == 1
+
+
+def test_each_level_against_its_own_band() -> None:
+    n, edges = _grid(1, 4)
+    labels = [[0, 0, 0, 1], [0, 1, 2, 3]]  # regions of 3 and 1 units: 50 % off their mean of 2
+    v = verify_hierarchy(n, edges, [[1]] * 4, [0.0], [2, 4], labels, level_tolerance=[[0.6], [0.0]])
+    assert v.feasible and v.levels[0].max_dev == pytest.approx(0.5)
+    v = verify_hierarchy(n, edges, [[1]] * 4, [0.0], [2, 4], labels, level_tolerance=[[0.4], [0.0]])
+    assert v.problems == [
+        "level 1: territory 0, measure 0 is +50.000% from the mean (band ±40%)",
+        "level 1: territory 1, measure 0 is -50.000% from the mean (band ±40%)",
+    ]

@@ -74,6 +74,17 @@ def _levels(text: str | None) -> tuple[int, ...] | None:
         ) from None
 
 
+def _tolerances(text: str | None) -> tuple[float, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError.single(
+            "options", f"--level-tolerance must be numbers separated by commas, got {text!r}"
+        ) from None
+
+
 def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
     extra = [n for n in names if n not in BUILT_IN]
     if not extra:
@@ -115,6 +126,12 @@ def design(
         ),
     ] = "count",
     tolerance: Annotated[float, typer.Option(help="Default relative tolerance of --balance")] = 0.1,
+    level_tolerance: Annotated[
+        str | None,
+        typer.Option(
+            help="With --levels: tolerance of each level above the finest, e.g. 0.05,0.08 (default: the --balance bands)"
+        ),
+    ] = None,
     objective: Annotated[
         str, typer.Option(help="median (sum of distances to the centre) | dispersion")
     ] = "median",
@@ -145,6 +162,7 @@ def design(
         spec = DesignSpec(
             territories=k,
             levels=lv,
+            level_tolerance=_tolerances(level_tolerance),
             balance=parse_balance(balance, tolerance),
             objective=objective,
             time_limit_s=time_limit,

@@ -65,8 +65,11 @@ class DesignSpec:
         None, ``sellers`` or ``centres``.
     levels
         Territories per level of a hierarchy (e.g. ``(4, 20, 100)``), the last being
-        ``territories``; each level connected and balanced on the same bands around its own
-        mean, each territory inside one territory of the level above.
+        ``territories``; each level connected and balanced around its own mean, each
+        territory inside one territory of the level above.
+    level_tolerance
+        With ``levels``: the tolerance of each level above the finest (coarsest first), for
+        every measure; default the bands of ``balance`` at every level.
     """
 
     territories: int
@@ -77,6 +80,7 @@ class DesignSpec:
     disruption: float = 0.0
     staff: str | None = None
     levels: tuple[int, ...] | None = None
+    level_tolerance: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.levels is not None:
@@ -93,6 +97,19 @@ class DesignSpec:
                 )
             if self.disruption > 0:
                 raise InputError.single("options", "--disruption is not available with --levels")
+        if self.level_tolerance is not None:
+            n_up = len(self.levels) - 1 if self.levels else 0
+            if len(self.level_tolerance) != n_up or n_up == 0:
+                raise InputError.single(
+                    "options",
+                    f"--level-tolerance needs one value per level above the finest ({n_up} with --levels), "
+                    f"got {len(self.level_tolerance)}",
+                )
+            if any(not 0 <= t < 1 for t in self.level_tolerance):
+                raise InputError.single(
+                    "options",
+                    f"--level-tolerance values must be in [0, 1), got {self.level_tolerance}",
+                )
         if self.territories < 1:
             raise InputError.single(
                 "options", f"--territories must be >= 1, got {self.territories}"
@@ -149,6 +166,11 @@ class Design:
     def level_counts(self) -> tuple[int, ...]:
         """Territories per level, coarsest first (one level for a flat design)."""
         return tuple(self.spec.levels) if self.spec.levels else (self.spec.territories,)
+
+    @property
+    def level_bands(self) -> list[list[float]]:
+        """The tolerance of each measure at each level, coarsest first."""
+        return level_bands(self.spec)
 
     @property
     def level_names(self) -> list[str]:
@@ -366,6 +388,7 @@ class Design:
             },
             "instance_dir": self.instance.source_dir,
             "level_counts": list(self.level_counts),
+            "level_bands": [dict(zip(spec.balance, b, strict=True)) for b in self.level_bands],
             "level_names": self.level_names,
             "staff": spec.staff,
             "disruption": spec.disruption,
@@ -484,6 +507,7 @@ def design_territories(
             counts,
             [lab.tolist() for lab in labs],
             level_names(len(counts)),
+            level_bands(spec),
         )
         if not verdict.feasible and sol.status == SolveStatus.FEASIBLE:
             # the tables are still written, so that the breach can be seen
@@ -513,6 +537,14 @@ def design_territories(
     )
 
 
+def level_bands(spec: DesignSpec) -> list[list[float]]:
+    """The tolerance of each measure (``spec.balance`` order) at each level, coarsest first."""
+    base = [float(spec.balance[m]) for m in spec.balance]
+    n = len(spec.levels) if spec.levels else 1
+    upper = list(spec.level_tolerance or ())
+    return [[float(t)] * len(base) for t in upper] + [base] * (n - len(upper))
+
+
 def level_names(n: int) -> list[str]:
     """Names of ``n`` nested levels, coarsest first: ``region, district, ..., territory``.
 
@@ -536,7 +568,15 @@ def _nested(
     t0 = time.monotonic()
     levels = list(spec.levels or ())
     res = nested_partition(
-        g.graph, w, levels, tol, spec.objective, spec.time_limit_s, spec.seed, mass=mass
+        g.graph,
+        w,
+        levels,
+        tol,
+        spec.objective,
+        spec.time_limit_s,
+        spec.seed,
+        mass=mass,
+        level_tolerance=[np.asarray(b) for b in level_bands(spec)],
     )
     elapsed = time.monotonic() - t0
     if res.status != SolveStatus.FEASIBLE:

@@ -10,8 +10,8 @@ The rules, for every level ``j`` of ``k_j`` territories (coarsest first):
 
 * **labels**: every node has a territory in ``0..k_j - 1`` and every territory has a node;
 * **connected**: the nodes of each territory form one component of the graph they induce;
-* **balanced**: the total of each measure lies within ``±tolerance`` of the level's mean
-  (the grand total / ``k_j``);
+* **balanced**: the total of each measure lies within the level's ``±tolerance`` of the
+  level's mean (the grand total / ``k_j``);
 * **nested**: all the nodes of a territory of level ``j`` share one territory of level
   ``j - 1`` (a territory never straddles two districts, a district two regions).
 """
@@ -179,6 +179,7 @@ def verify_hierarchy(
     levels: Sequence[int],
     labels: Sequence[Sequence[object]],
     names: Sequence[str] | None = None,
+    level_tolerance: Sequence[Sequence[float]] | None = None,
 ) -> HierarchyVerdict:
     """Check the labels of every level of a design.
 
@@ -198,6 +199,8 @@ def verify_hierarchy(
         Per level, the territory of each node.
     names
         Name of each level in the messages (default ``level 1``, ``level 2``, ...).
+    level_tolerance
+        Per level, the band of each measure, replacing ``tolerance`` (a band per level).
 
     Returns
     -------
@@ -210,9 +213,8 @@ def verify_hierarchy(
     out: list[LevelVerdict] = []
     above: list[int | None] | None = None
     for j, (k, lab) in enumerate(zip(levels, labels, strict=True)):
-        verdict, clean = _level(
-            n, edges, measures, list(tolerance), int(k), list(lab), above, names[j]
-        )
+        band = list(tolerance) if level_tolerance is None else list(level_tolerance[j])
+        verdict, clean = _level(n, edges, measures, band, int(k), list(lab), above, names[j])
         if out:
             kids = [0] * out[-1].territories
             for p in verdict.parent:

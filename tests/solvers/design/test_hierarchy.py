@@ -53,3 +53,20 @@ def test_bottom_up_parents_hold_exactly_their_share_of_children() -> None:
 def test_unknown_strategy_refused() -> None:
     with pytest.raises(ValueError, match="strategy"):
         nested_partition(_grid(3), np.ones((9, 1)), [1, 3], 0.1, strategy="sideways")
+
+
+@pytest.mark.parametrize("strategy", ["bottom_up", "top_down"])
+def test_a_narrower_band_for_the_level_above(strategy: str) -> None:
+    """Regions within ±2 %, territories within ±30 %: each level meets its own band."""
+    g = _grid(6)
+    w = np.ones((g.n, 1))
+    res = nested_partition(
+        g, w, [2, 6], 0.3, "median", 3, seed=0, strategy=strategy, level_tolerance=[0.02, 0.3]
+    )
+    assert res.status == SolveStatus.FEASIBLE, res.reason
+    top, low = res.labels
+    assert np.bincount(top).tolist() == [18, 18]  # 18 ± 2 % of 18 units: exactly 18
+    sizes = np.bincount(low)
+    assert sizes.min() >= 6 * 0.7 - 1e-9 and sizes.max() <= 6 * 1.3 + 1e-9
+    with pytest.raises(ValueError, match="level tolerances"):
+        nested_partition(g, w, [2, 6], 0.3, level_tolerance=[0.1])

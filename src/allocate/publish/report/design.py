@@ -117,6 +117,10 @@ def level_table_html(
     )
 
 
+def _bands_text(band: dict[str, float]) -> str:
+    return ", ".join(f"{m} ±{fmt_num(100 * t, 1)} %" for m, t in band.items())
+
+
 def write_design_report(
     design: DesignRun,
     instance: Instance,
@@ -167,13 +171,23 @@ def write_design_report(
         for lv in check.get("levels") or []
     )
     sections = []
-    for name, k, rows in level_tables(design):
+    per_level = s.get("level_bands")
+    tables = level_tables(design)
+    for j, (name, k, rows) in enumerate(tables):
+        band = (
+            {str(m): to_float(t) for m, t in per_level[j].items()}
+            if isinstance(per_level, list)
+            and len(per_level) == len(tables)
+            and isinstance(per_level[j], dict)
+            else balance
+        )
         sections.append(
             f"<section><h2>{esc(plural(name).capitalize())} <span class='muted'>{k} · "
             f"deviation from the mean of the level; red: outside the band</span></h2>"
-            f"{level_table_html(name, rows, measures, balance)}</section>"
+            f"<p class='muted'>band: {esc(_bands_text(band))}</p>"
+            f"{level_table_html(name, rows, measures, band)}</section>"
         )
-    bands = ", ".join(f"{esc(m)} ±{fmt_num(100 * t, 1)} %" for m, t in balance.items())
+    bands = esc(_bands_text(balance))
     counts = s.get("level_counts") or [s.get("territories")]
     names = s.get("level_names") or ["territory"]
     levels_text = " > ".join(

@@ -29,6 +29,7 @@ independent checker.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -82,6 +83,7 @@ def nested_partition(
     seed: int = 0,
     mass: NDArray[np.float64] | None = None,
     strategy: str = "auto",
+    level_tolerance: Sequence[float | NDArray[np.float64]] | None = None,
 ) -> NestedDesign:
     """Nested partitions of ``graph``, one per level.
 
@@ -97,6 +99,9 @@ def nested_partition(
         Wall-clock limit of the whole.
     strategy
         ``auto`` (bottom-up, then top-down with the time left), ``bottom_up`` or ``top_down``.
+    level_tolerance
+        The tolerance of each level, coarsest first (one for all measures, or one per
+        measure); default ``tolerance`` at every level.
 
     Returns
     -------
@@ -116,18 +121,24 @@ def nested_partition(
         raise ValueError(f"levels {levels} must be >= 1, each a multiple of the one before")
     w = np.asarray(weights, dtype=np.float64).reshape(graph.n, -1)
     tol = np.broadcast_to(np.asarray(tolerance, dtype=np.float64), (w.shape[1],)).copy()
+    if level_tolerance is not None and len(level_tolerance) != len(levels):
+        raise ValueError(f"{len(level_tolerance)} level tolerances for {len(levels)} levels")
+    tols = [
+        np.broadcast_to(np.asarray(t, dtype=np.float64), (w.shape[1],)).copy()
+        for t in (level_tolerance if level_tolerance is not None else [tol] * len(levels))
+    ]
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     edges = list(zip(graph.u.tolist(), graph.v.tolist(), graph.length.tolist(), strict=True))
     t_end = time.monotonic() + time_limit_s
     first = None
     if strategy != "top_down" and len(levels) > 1:
-        first = _bottom_up(graph, w, levels, tol, objective, time_limit_s, seed, mass, edges)
+        first = _bottom_up(graph, w, levels, tols, objective, time_limit_s, seed, mass, edges)
         if first.status == SolveStatus.FEASIBLE or strategy == "bottom_up":
             return first
         if t_end - time.monotonic() < MIN_RETRY_S:
             return replace(first, reason="bottom-up: " + first.reason)
-    res = _top_down(graph, w, levels, tol, objective, t_end, seed, mass, edges)
+    res = _top_down(graph, w, levels, tols, objective, t_end, seed, mass, edges)
     if first is not None and res.status != SolveStatus.FEASIBLE:
         return replace(res, reason=f"bottom-up: {first.reason}; top-down: {res.reason}")
     return res
@@ -137,7 +148,7 @@ def _top_down(
     graph: DesignGraph,
     w: NDArray[np.float64],
     levels: list[int],
-    tol: NDArray[np.float64],
+    tols: list[NDArray[np.float64]],
     objective: str,
     t_end: float,
     seed: int,
@@ -170,9 +181,9 @@ def _top_down(
             budget = share / prev_k
             # (band, seconds) tried in turn: tight first above the last level, then the full band
             tries = (
-                [(tol, budget)]
+                [(tols[j], budget)]
                 if last
-                else [(tol * PARENT_BAND_SHARE, budget / 2), (tol, budget / 2)]
+                else [(tols[j] * PARENT_BAND_SHARE, budget / 2), (tols[j], budget / 2)]
             )
             for band, seconds in tries:
                 sol = design_partition(
@@ -208,7 +219,7 @@ def _top_down(
                 )
             lab[nodes] = p * per + sol.labels
         verdict = check_design(
-            graph.n, edges, w.tolist(), tol.tolist(), k, lab.tolist(), objective=False
+            graph.n, edges, w.tolist(), tols[j].tolist(), k, lab.tolist(), objective=False
         )
         out.append(lab)
         checks.append(verdict)
@@ -227,7 +238,7 @@ def _bottom_up(
     graph: DesignGraph,
     w: NDArray[np.float64],
     levels: list[int],
-    tol: NDArray[np.float64],
+    tols: list[NDArray[np.float64]],
     objective: str,
     time_limit_s: float,
     seed: int,
@@ -242,7 +253,7 @@ def _bottom_up(
     m = np.ones(graph.n) if mass is None else np.asarray(mass, dtype=np.float64)
     k = levels[-1]
     sol = design_partition(
-        graph, w, k, tol, objective, FINEST_SHARE * time_limit_s, seed, mass=mass
+        graph, w, k, tols[-1], objective, FINEST_SHARE * time_limit_s, seed, mass=mass
     )
     if sol.labels is None:
         return NestedDesign(
@@ -283,11 +294,15 @@ def _bottom_up(
             length=np.array([max(1e-3, float(dist[p[0], centres[p[1]]])) for p in pairs]),
         )
         seconds = max(0.1, (t_end - time.monotonic()) / (j + 1))
+        # 1 per child at tolerance 0 (exact shares), and the measures within this level's band
+        # (implied when it is no narrower than the band of the level below)
+        totals = np.zeros((k_low, w.shape[1]))
+        np.add.at(totals, cur, w)
         up = design_partition(
             coarse,
-            np.ones((k_low, 1)),
+            np.hstack([np.ones((k_low, 1)), totals]),
             k_up,
-            np.zeros(1),
+            np.concatenate([[0.0], tols[j]]),
             objective,
             seconds,
             seed + 1000 * (j + 1),
@@ -313,7 +328,7 @@ def _bottom_up(
     for j, (k_j, lab) in enumerate(zip(levels, out, strict=True)):
         assert lab is not None
         verdict = check_design(
-            graph.n, edges, w.tolist(), tol.tolist(), k_j, lab.tolist(), objective=False
+            graph.n, edges, w.tolist(), tols[j].tolist(), k_j, lab.tolist(), objective=False
         )
         checks.append(verdict)
         if not verdict.feasible:
