@@ -36,9 +36,11 @@ from allocate.io.runfolder import write_design
 from allocate.solvers.design.check import check_design
 from allocate.solvers.design.hierarchy import nested_partition
 from allocate.solvers.design.search import centres_of, dispersion_of
-from allocate.solvers.design.solve import DesignSolution, design_partition
+from allocate.solvers.design.solve import CHECK_S_PER_N2, DesignSolution, design_partition
 
 OBJECTIVES = ("median", "dispersion")
+#: Largest share of the time limit of a hierarchy kept for the checks and tables after it.
+NESTED_RESERVE_SHARE = 0.3
 STAFFING = ("sellers", "centres")
 
 
@@ -567,13 +569,15 @@ def _nested(
     """The hierarchy: nested levels, then the finest level as the design, checked again whole."""
     t0 = time.monotonic()
     levels = list(spec.levels or ())
+    # the whole-design check below (plain Python, quadratic in the units) runs inside the limit
+    reserve = min(NESTED_RESERVE_SHARE * spec.time_limit_s, CHECK_S_PER_N2 * g.graph.n**2)
     res = nested_partition(
         g.graph,
         w,
         levels,
         tol,
         spec.objective,
-        spec.time_limit_s,
+        spec.time_limit_s - reserve,
         spec.seed,
         mass=mass,
         level_tolerance=[np.asarray(b) for b in level_bands(spec)],
