@@ -63,25 +63,16 @@ def parse_balance(text: str, tolerance: float) -> dict[str, float]:
     return out
 
 
-def _levels(text: str | None) -> tuple[int, ...] | None:
+def _numbers(text: str | None, cast: type, option: str) -> tuple | None:  # type: ignore[type-arg]
+    """``"4,20,100"`` -> ``(4, 20, 100)`` with ``cast`` (None when empty); a bad item names ``option``."""
     if not text:
         return None
     try:
-        return tuple(int(x) for x in text.split(","))
+        return tuple(cast(x) for x in text.split(","))
     except ValueError:
+        kind = "integers" if cast is int else "numbers"
         raise InputError.single(
-            "options", f"--levels must be integers separated by commas, got {text!r}"
-        ) from None
-
-
-def _tolerances(text: str | None) -> tuple[float, ...] | None:
-    if not text:
-        return None
-    try:
-        return tuple(float(x) for x in text.split(","))
-    except ValueError:
-        raise InputError.single(
-            "options", f"--level-tolerance must be numbers separated by commas, got {text!r}"
+            "options", f"{option} must be {kind} separated by commas, got {text!r}"
         ) from None
 
 
@@ -154,7 +145,7 @@ def design(
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
 
     def go() -> None:
-        lv = _levels(levels)
+        lv = _numbers(levels, int, "--levels")
         k = territories if territories is not None else (lv[-1] if lv else None)
         if k is None:
             raise InputError.single("options", "give --territories K or --levels A,B,...")
@@ -162,7 +153,7 @@ def design(
         spec = DesignSpec(
             territories=k,
             levels=lv,
-            level_tolerance=_tolerances(level_tolerance),
+            level_tolerance=_numbers(level_tolerance, float, "--level-tolerance"),
             balance=parse_balance(balance, tolerance),
             objective=objective,
             time_limit_s=time_limit,

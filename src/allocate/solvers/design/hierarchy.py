@@ -218,18 +218,10 @@ def _top_down(
                     + f": {sol.reason}",
                 )
             lab[nodes] = p * per + sol.labels
-        verdict = check_design(
-            graph.n, edges, w.tolist(), tols[j].tolist(), k, lab.tolist(), objective=False
-        )
         out.append(lab)
-        checks.append(verdict)
-        if not verdict.feasible:
-            return NestedDesign(
-                SolveStatus.UNKNOWN,
-                out,
-                checks,
-                f"level {j + 1}: the checker rejected it: {verdict.problems[0]}",
-            )
+        rejected = _check_level(graph.n, edges, w, tols[j], k, lab, j, checks)
+        if rejected:
+            return NestedDesign(SolveStatus.UNKNOWN, out, checks, rejected)
         parent, prev_k = lab, k
     return NestedDesign(SolveStatus.FEASIBLE, out, checks)
 
@@ -306,12 +298,13 @@ def _bottom_up(
             objective,
             seconds,
             seed + 1000 * (j + 1),
-            mass=np.bincount(cur, weights=m, minlength=k_low),
+            mass=np.bincount(cur, weights=m, minlength=k_low).astype(np.float64),
         )
         if up.labels is None:
+            none: list[NDArray[np.int64] | None] = [None] * (j + 1)
             return NestedDesign(
                 SolveStatus.UNKNOWN,
-                [None] * (j + 1) + out,
+                none + out,
                 [None] * len(levels),
                 f"level {j + 1} ({k_up}): no grouping of the {k_low} territories below, "
                 f"{k_low // k_up} each: {up.reason}",
@@ -327,18 +320,28 @@ def _bottom_up(
     checks: list[DesignCheck | None] = []
     for j, (k_j, lab) in enumerate(zip(levels, out, strict=True)):
         assert lab is not None
-        verdict = check_design(
-            graph.n, edges, w.tolist(), tols[j].tolist(), k_j, lab.tolist(), objective=False
-        )
-        checks.append(verdict)
-        if not verdict.feasible:
-            return NestedDesign(
-                SolveStatus.UNKNOWN,
-                out,
-                checks,
-                f"level {j + 1}: the checker rejected it: {verdict.problems[0]}",
-            )
+        rejected = _check_level(graph.n, edges, w, tols[j], k_j, lab, j, checks)
+        if rejected:
+            return NestedDesign(SolveStatus.UNKNOWN, out, checks, rejected)
     return NestedDesign(SolveStatus.FEASIBLE, out, checks)
+
+
+def _check_level(
+    n: int,
+    edges: list[tuple[int, int, float]],
+    w: NDArray[np.float64],
+    band: NDArray[np.float64],
+    k: int,
+    lab: NDArray[np.int64],
+    j: int,
+    checks: list[DesignCheck | None],
+) -> str:
+    """Check level ``j`` whole (appended to ``checks``); why it is rejected, or ``""``."""
+    verdict = check_design(n, edges, w.tolist(), band.tolist(), k, lab.tolist(), objective=False)
+    checks.append(verdict)
+    return (
+        "" if verdict.feasible else f"level {j + 1}: the checker rejected it: {verdict.problems[0]}"
+    )
 
 
 def _renumber(labels: list[NDArray[np.int64]], levels: list[int]) -> list[NDArray[np.int64] | None]:
