@@ -47,6 +47,23 @@ def fmt_num(value: Any, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
+def fmt_total(value: Any) -> str:
+    """A total: whole numbers without decimals (counts), others with one.
+
+    Parameters
+    ----------
+    value
+        Anything ``float`` accepts.
+
+    Returns
+    -------
+    str
+        See :func:`fmt_num`.
+    """
+    x = to_float(value)
+    return fmt_num(x, 0 if x == x and float(x).is_integer() else 1)
+
+
 def to_float(value: Any) -> float:
     """``float(value)``, NaN when it is not a number (a text cell read back from a table).
 

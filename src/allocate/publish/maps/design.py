@@ -36,7 +36,7 @@ from allocate.publish.maps.elements import (
 )
 from allocate.publish.maps.page import save_map
 from allocate.publish.maps.plot import DEFAULT_TILES, SIMPLIFY_DEG, _add_page_assets, new_map
-from allocate.publish.text import esc, fmt_num, plural, to_float
+from allocate.publish.text import esc, fmt_num, fmt_total, plural, to_float
 
 #: Border width (pixels) of each level, coarsest first; deeper levels get the last one.
 BORDER_PX = (5.0, 2.8, 1.0)
@@ -146,7 +146,7 @@ def _tip(
         for m in measures:
             dev = to_float(row.get(f"{m}_dev_pct"))
             lines.append(
-                f"{esc(m)} {fmt_num(to_float(row.get(f'{m}_total')), 1)} "
+                f"{esc(m)} {fmt_total(row.get(f'{m}_total'))} "
                 f'<span class="muted">({"+" if dev >= 0 else ""}{fmt_num(dev, 1)} % vs mean)</span>'
             )
         conn = str(row.get("connected", "")).strip()

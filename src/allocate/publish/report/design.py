@@ -20,7 +20,7 @@ from allocate.publish.maps.design import save_design_map
 from allocate.publish.maps.plot import DEFAULT_TILES
 from allocate.publish.report.build import CSS
 from allocate.publish.report.gallery import INDEX_PAGE
-from allocate.publish.text import esc, fmt_num, plural, to_float
+from allocate.publish.text import esc, fmt_num, fmt_total, plural, to_float
 
 #: The map file of a design report.
 DESIGN_MAP = "design_map.html"
@@ -106,7 +106,7 @@ def level_table_html(
                 if str(v).strip() == "no":
                     cls = ' class="out"'
             elif key.endswith("_total"):
-                text = fmt_num(to_float(v), 1)
+                text = fmt_total(v)
             else:
                 text = fmt_num(to_float(v), 0) if to_float(v) == to_float(v) else esc(v)
             cells.append(f"<td{cls}>{text}</td>")
