@@ -238,3 +238,40 @@ def test_a_rejected_hierarchy_exits_non_zero(tmp_path: Path, monkeypatch) -> Non
     assert "design rejected" in res.output and "straddles" in res.output
     summary = json.loads((out / DESIGN).read_text())
     assert summary["status"] == "unknown" and summary["check"]["feasible"] is False
+
+
+def test_named_levels_reach_the_files_and_the_map_escaped(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    out = tmp_path / "named"
+    hostile = "<i>zone</i>"
+    res = runner.invoke(
+        app,
+        [
+            "design",
+            str(folder),
+            "--levels",
+            f"{hostile}=1,sector=3",
+            "--tolerance",
+            "0",
+            "--time-limit",
+            "3",
+            "--out",
+            str(out),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert f"{hostile} (1): 1/1 connected" in res.output and "sector (3): 3/3" in res.output
+    lv = pd.read_csv(out / DESIGN_LEVELS)
+    assert lv["level_name"].tolist() == [hostile, "sector", "sector", "sector"]
+    page = tmp_path / "m.html"
+    res = runner.invoke(app, ["map", str(out), "--out", str(page)])
+    assert res.exit_code == 0, res.output
+    html = page.read_text()
+    assert "Colour by sector (3)" in html and hostile not in html
+    shown = html.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
+    assert hostile not in shown and "&lt;i&gt;zone&lt;/i&gt;" in shown
+    res = runner.invoke(
+        app, ["design", str(folder), "--levels", "a=1,a=3", "--out", str(tmp_path / "dup")]
+    )
+    assert res.exit_code == 2 and "distinct" in res.output

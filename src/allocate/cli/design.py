@@ -76,6 +76,24 @@ def _numbers(text: str | None, cast: type, option: str) -> tuple | None:  # type
         ) from None
 
 
+def _named_levels(text: str | None) -> tuple[tuple[str, ...] | None, tuple[int, ...] | None]:
+    """``4,20,100`` or ``zone=4,sector=20,territory=100`` -> (names or None, counts)."""
+    if not text:
+        return None, None
+    parts = [p.strip() for p in text.split(",")]
+    named = ["=" in p for p in parts]
+    if not any(named):
+        return None, _numbers(text, int, "--levels")
+    if not all(named):
+        raise InputError.single(
+            "options", f"--levels: name every level (name=count) or none, got {text!r}"
+        )
+    pairs = [p.rsplit("=", 1) for p in parts]
+    return tuple(n.strip() for n, _ in pairs), _numbers(
+        ",".join(c for _, c in pairs), int, "--levels"
+    )
+
+
 def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
     extra = [n for n in names if n not in BUILT_IN]
     if not extra:
@@ -108,7 +126,9 @@ def design(
     ] = None,
     levels: Annotated[
         str | None,
-        typer.Option(help="Nested levels, e.g. 4,20,100 (regions > districts > territories)"),
+        typer.Option(
+            help="Nested levels, e.g. 4,20,100 (regions > districts > territories), or named: zone=4,sector=20,territory=100"
+        ),
     ] = None,
     balance: Annotated[
         str,
@@ -145,7 +165,7 @@ def design(
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
 
     def go() -> None:
-        lv = _numbers(levels, int, "--levels")
+        names, lv = _named_levels(levels)
         k = territories if territories is not None else (lv[-1] if lv else None)
         if k is None:
             raise InputError.single("options", "give --territories K or --levels A,B,...")
@@ -153,6 +173,7 @@ def design(
         spec = DesignSpec(
             territories=k,
             levels=lv,
+            level_names=names,
             level_tolerance=_numbers(level_tolerance, float, "--level-tolerance"),
             balance=parse_balance(balance, tolerance),
             objective=objective,
@@ -192,6 +213,7 @@ def design(
                     f"largest deviation {100 * level.max_dev:.2f}%, nested and balanced: "
                     + ("yes" if level.ok else "NO"),
                     highlight=False,
+                    markup=False,  # level names are the user's
                 )
         more = f", {DESIGN_LEVELS}" if res.level_labels else ""
         console.print(

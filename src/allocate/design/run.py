@@ -72,6 +72,8 @@ class DesignSpec:
     level_tolerance
         With ``levels``: the tolerance of each level above the finest (coarsest first), for
         every measure; default the bands of ``balance`` at every level.
+    level_names
+        With ``levels``: the name of each level, coarsest first (default :func:`level_names`).
     """
 
     territories: int
@@ -83,6 +85,7 @@ class DesignSpec:
     staff: str | None = None
     levels: tuple[int, ...] | None = None
     level_tolerance: tuple[float, ...] | None = None
+    level_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.levels is not None:
@@ -111,6 +114,18 @@ class DesignSpec:
                 raise InputError.single(
                     "options",
                     f"--level-tolerance values must be in [0, 1), got {self.level_tolerance}",
+                )
+        if self.level_names is not None:
+            names = [str(n).strip() for n in self.level_names]
+            if (
+                self.levels is None
+                or len(names) != len(self.levels)
+                or not all(names)
+                or len(set(names)) != len(names)
+            ):
+                raise InputError.single(
+                    "options",
+                    f"--levels: one distinct, non-empty name per level, got {list(self.level_names)}",
                 )
         if self.territories < 1:
             raise InputError.single(
@@ -177,7 +192,7 @@ class Design:
     @property
     def level_names(self) -> list[str]:
         """Name of each level, coarsest first (see :func:`level_names`)."""
-        return level_names(len(self.level_counts))
+        return names_of(self.spec)
 
     @property
     def status(self) -> SolveStatus:
@@ -508,7 +523,7 @@ def design_territories(
             tol.tolist(),
             counts,
             [lab.tolist() for lab in labs],
-            level_names(len(counts)),
+            names_of(spec),
             level_bands(spec),
         )
         if not verdict.feasible and sol.status == SolveStatus.FEASIBLE:
@@ -545,6 +560,13 @@ def level_bands(spec: DesignSpec) -> list[list[float]]:
     n = len(spec.levels) if spec.levels else 1
     upper = list(spec.level_tolerance or ())
     return [[float(t)] * len(base) for t in upper] + [base] * (n - len(upper))
+
+
+def names_of(spec: DesignSpec) -> list[str]:
+    """The names of the levels of ``spec``: its own, else :func:`level_names`."""
+    if spec.level_names is not None:
+        return [str(n).strip() for n in spec.level_names]
+    return level_names(len(spec.levels) if spec.levels else 1)
 
 
 def level_names(n: int) -> list[str]:
