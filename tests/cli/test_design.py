@@ -275,3 +275,35 @@ def test_named_levels_reach_the_files_and_the_map_escaped(tmp_path: Path) -> Non
         app, ["design", str(folder), "--levels", "a=1,a=3", "--out", str(tmp_path / "dup")]
     )
     assert res.exit_code == 2 and "distinct" in res.output
+
+
+def test_levels_from_a_nested_scenario_file(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    spec = tmp_path / "levels.yaml"
+    spec.write_text(
+        "levels:\n  - {name: zone, territories: 1, tolerance: 0}\n  - {name: sector, territories: 3}\n"
+    )
+    out = tmp_path / "y"
+    res = runner.invoke(
+        app,
+        [
+            "design",
+            str(folder),
+            "--levels",
+            str(spec),
+            "--tolerance",
+            "0",
+            "--time-limit",
+            "3",
+            "--out",
+            str(out),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / DESIGN).read_text())
+    assert summary["level_names"] == ["zone", "sector"] and summary["level_counts"] == [1, 3]
+    assert summary["level_bands"][0] == {"count": 0.0}
+    spec.write_text("levels:\n  - {name: zone, territories: two}\n")
+    res = runner.invoke(app, ["design", str(folder), "--levels", str(spec), "--out", str(out)])
+    assert res.exit_code == 2 and "territories" in res.output

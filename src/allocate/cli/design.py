@@ -16,6 +16,7 @@ from allocate.design.graph import node_ids
 from allocate.design.measures import BUILT_IN
 from allocate.io import read_instance
 from allocate.io.adjacency import read_adjacency
+from allocate.io.levels import read_levels
 from allocate.io.runfolder import (
     DESIGN,
     DESIGN_ACCOUNTS,
@@ -127,7 +128,7 @@ def design(
     levels: Annotated[
         str | None,
         typer.Option(
-            help="Nested levels, e.g. 4,20,100 (regions > districts > territories), or named: zone=4,sector=20,territory=100"
+            help="Nested levels, e.g. 4,20,100 (regions > districts > territories), named (zone=4,sector=20,territory=100), or a levels.yaml file"
         ),
     ] = None,
     balance: Annotated[
@@ -165,7 +166,21 @@ def design(
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
 
     def go() -> None:
-        names, lv = _named_levels(levels)
+        upper = _numbers(level_tolerance, float, "--level-tolerance")
+        if not (levels and Path(levels).suffix.lower() in (".yaml", ".yml")):
+            names, lv = _named_levels(levels)
+        else:
+            nested = read_levels(Path(levels))
+            if upper is not None:
+                raise InputError.single(
+                    "options", "give the tolerances in the levels file, not --level-tolerance"
+                )
+            names, lv = nested.names, nested.territories
+            upper = (
+                tuple(tolerance if t is None else t for t in nested.tolerance)
+                if any(t is not None for t in nested.tolerance)
+                else None
+            )
         k = territories if territories is not None else (lv[-1] if lv else None)
         if k is None:
             raise InputError.single("options", "give --territories K or --levels A,B,...")
@@ -174,7 +189,7 @@ def design(
             territories=k,
             levels=lv,
             level_names=names,
-            level_tolerance=_numbers(level_tolerance, float, "--level-tolerance"),
+            level_tolerance=upper,
             balance=parse_balance(balance, tolerance),
             objective=objective,
             time_limit_s=time_limit,
