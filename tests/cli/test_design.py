@@ -19,6 +19,13 @@ from allocate.io.runfolder import (
 from tests.unit_grid import write_grid
 
 runner = CliRunner()
+
+
+def _cli(*args: object):  # type: ignore[no-untyped-def]
+    """``allocate ARGS`` in-process, on a wide console (one line per message)."""
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
 #: Rook adjacency of the grid, as its unit ids (c<row><col>).
 NEIGHBOURS = {
     f"c{r}{c}": {
@@ -156,21 +163,17 @@ def test_levels_end_to_end_on_a_generated_instance(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     out = tmp_path / "levels"
-    res = runner.invoke(
-        app,
-        [
-            "design",
-            str(inst),
-            "--levels",
-            "2,6",
-            "--balance",
-            "count,potential=0.2",
-            "--time-limit",
-            "4",
-            "--out",
-            str(out),
-        ],
-        env={"COLUMNS": "200"},
+    res = _cli(
+        "design",
+        str(inst),
+        "--levels",
+        "2,6",
+        "--balance",
+        "count,potential=0.2",
+        "--time-limit",
+        "4",
+        "--out",
+        str(out),
     )
     assert res.exit_code == 0, res.output
     assert "region (2): 2/2 connected" in res.output
@@ -229,11 +232,7 @@ def test_a_rejected_hierarchy_exits_non_zero(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setattr("allocate.design.run.nested_partition", straddling)
     folder = write_grid(tmp_path / "grid")
     out = tmp_path / "bad"
-    res = runner.invoke(
-        app,
-        ["design", str(folder), "--levels", "3,3", "--tolerance", "0", "--out", str(out)],
-        env={"COLUMNS": "200"},
-    )
+    res = _cli("design", str(folder), "--levels", "3,3", "--tolerance", "0", "--out", str(out))
     assert res.exit_code == 4
     assert "design rejected" in res.output and "straddles" in res.output
     summary = json.loads((out / DESIGN).read_text())
@@ -244,21 +243,17 @@ def test_named_levels_reach_the_files_and_the_map_escaped(tmp_path: Path) -> Non
     folder = write_grid(tmp_path / "grid")
     out = tmp_path / "named"
     hostile = "<i>zone</i>"
-    res = runner.invoke(
-        app,
-        [
-            "design",
-            str(folder),
-            "--levels",
-            f"{hostile}=1,sector=3",
-            "--tolerance",
-            "0",
-            "--time-limit",
-            "3",
-            "--out",
-            str(out),
-        ],
-        env={"COLUMNS": "200"},
+    res = _cli(
+        "design",
+        str(folder),
+        "--levels",
+        f"{hostile}=1,sector=3",
+        "--tolerance",
+        "0",
+        "--time-limit",
+        "3",
+        "--out",
+        str(out),
     )
     assert res.exit_code == 0, res.output
     assert f"{hostile} (1): 1/1 connected" in res.output and "sector (3): 3/3" in res.output
@@ -284,21 +279,17 @@ def test_levels_from_a_nested_scenario_file(tmp_path: Path) -> None:
         "levels:\n  - {name: zone, territories: 1, tolerance: 0}\n  - {name: sector, territories: 3}\n"
     )
     out = tmp_path / "y"
-    res = runner.invoke(
-        app,
-        [
-            "design",
-            str(folder),
-            "--levels",
-            str(spec),
-            "--tolerance",
-            "0",
-            "--time-limit",
-            "3",
-            "--out",
-            str(out),
-        ],
-        env={"COLUMNS": "200"},
+    res = _cli(
+        "design",
+        str(folder),
+        "--levels",
+        str(spec),
+        "--tolerance",
+        "0",
+        "--time-limit",
+        "3",
+        "--out",
+        str(out),
     )
     assert res.exit_code == 0, res.output
     summary = json.loads((out / DESIGN).read_text())
