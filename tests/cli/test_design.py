@@ -19,6 +19,13 @@ from allocate.io.runfolder import (
 from tests.unit_grid import write_grid
 
 runner = CliRunner()
+
+
+def _cli(*args: object):  # type: ignore[no-untyped-def]
+    """``allocate ARGS`` in-process, on a wide console (one line per message)."""
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
 #: Rook adjacency of the grid, as its unit ids (c<row><col>).
 NEIGHBOURS = {
     f"c{r}{c}": {
@@ -128,3 +135,166 @@ def test_levels_nest(tmp_path: Path) -> None:
         app, ["design", str(folder), "--levels", "2,3", "--out", str(tmp_path / "bad")]
     )
     assert res.exit_code == 2
+    for bad in ("0.1,0.1", "x", "1.5"):  # one value too many, not a number, out of [0, 1)
+        res = runner.invoke(
+            app,
+            [
+                "design",
+                str(folder),
+                "--levels",
+                "1,3",
+                "--level-tolerance",
+                bad,
+                "--out",
+                str(tmp_path / "b2"),
+            ],
+        )
+        assert res.exit_code == 2 and "--level-tolerance" in res.output, res.output
+
+
+def test_levels_end_to_end_on_a_generated_instance(tmp_path: Path) -> None:
+    """generate -> design --levels -> map -> report; every level re-checked from the files."""
+    import time
+
+    t0 = time.monotonic()
+    inst = tmp_path / "gen"
+    res = runner.invoke(
+        app, ["generate", "--accounts", "300", "--sellers", "6", "--seed", "3", "--out", str(inst)]
+    )
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "levels"
+    res = _cli(
+        "design",
+        str(inst),
+        "--levels",
+        "2,6",
+        "--balance",
+        "count,potential=0.2",
+        "--time-limit",
+        "4",
+        "--out",
+        str(out),
+    )
+    assert res.exit_code == 0, res.output
+    assert "region (2): 2/2 connected" in res.output
+    units = pd.read_csv(out / DESIGN_UNITS, dtype={"unit_id": str})
+    # nesting, from the file: each territory inside one region
+    assert (units.groupby("territory")["level_1"].nunique() == 1).all()
+    acc = pd.read_csv(inst / "accounts.csv", dtype=str)
+    pot = acc.assign(potential=acc["potential"].astype(float))
+    lv = pd.read_csv(out / DESIGN_LEVELS)
+    assert set(lv["level_name"]) == {"region", "territory"}
+    assert (lv["connected"] == "yes").all()
+    regions = lv[lv["level"] == 1].set_index("territory")
+    assert regions["children"].tolist() == [3, 3]
+    # band of each level, from the accounts table itself
+    unit_of = dict(
+        zip(units["unit_id"], zip(units["level_1"], units["territory"], strict=True), strict=True)
+    )
+    for j, k, tol_count in ((0, 2, 0.1), (1, 6, 0.1)):
+        lab = pot["unit_id"].map(lambda u, j=j: unit_of[u][j])
+        counts = lab.value_counts()
+        assert ((counts - len(acc) / k).abs() <= tol_count * len(acc) / k + 1e-9).all()
+        sums = pot.groupby(lab)["potential"].sum()
+        mean = pot["potential"].sum() / k
+        assert ((sums - mean).abs() <= 0.2 * mean + 1e-6).all()
+        assert len(counts) == k
+    summary = json.loads((out / DESIGN).read_text())
+    assert summary["check"]["feasible"] is True
+    assert [x["name"] for x in summary["check"]["levels"]] == ["region", "territory"]
+
+    maps = tmp_path / "maps"
+    res = runner.invoke(app, ["map", str(out), "--out", str(maps / "levels.html")])
+    assert res.exit_code == 0, res.output
+    page = (maps / "levels.html").read_text()
+    assert "Colour by region (2)" in page and "Colour by territory (6)" in page
+    assert "Regions: borders" in page
+    res = runner.invoke(app, ["report", str(out), "--out", str(maps / "levels_report")])
+    assert res.exit_code == 0, res.output
+    report = (maps / "levels_report" / "index.html").read_text()
+    assert "Regions" in report and "Territories" in report and "count vs mean (%)" in report
+    assert (maps / "levels_report" / "design_map.html").is_file()
+    assert time.monotonic() - t0 < 20
+
+
+def test_a_rejected_hierarchy_exits_non_zero(tmp_path: Path, monkeypatch) -> None:
+    """The independent check runs at the end of every design: a breach exits 4 and says so."""
+    import numpy as np
+
+    from allocate.core.status import SolveStatus
+    from allocate.solvers.design.hierarchy import NestedDesign
+
+    def straddling(graph, *args, **kwargs):  # type: ignore[no-untyped-def]
+        cols = np.array([i % 3 for i in range(9)], dtype=np.int64)
+        rows = np.array([i // 3 for i in range(9)], dtype=np.int64)
+        return NestedDesign(SolveStatus.FEASIBLE, [cols, rows], [None, None])
+
+    monkeypatch.setattr("allocate.design.run.nested_partition", straddling)
+    folder = write_grid(tmp_path / "grid")
+    out = tmp_path / "bad"
+    res = _cli("design", str(folder), "--levels", "3,3", "--tolerance", "0", "--out", str(out))
+    assert res.exit_code == 4
+    assert "design rejected" in res.output and "straddles" in res.output
+    summary = json.loads((out / DESIGN).read_text())
+    assert summary["status"] == "unknown" and summary["check"]["feasible"] is False
+
+
+def test_named_levels_reach_the_files_and_the_map_escaped(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    out = tmp_path / "named"
+    hostile = "<i>zone</i>"
+    res = _cli(
+        "design",
+        str(folder),
+        "--levels",
+        f"{hostile}=1,sector=3",
+        "--tolerance",
+        "0",
+        "--time-limit",
+        "3",
+        "--out",
+        str(out),
+    )
+    assert res.exit_code == 0, res.output
+    assert f"{hostile} (1): 1/1 connected" in res.output and "sector (3): 3/3" in res.output
+    lv = pd.read_csv(out / DESIGN_LEVELS)
+    assert lv["level_name"].tolist() == [hostile, "sector", "sector", "sector"]
+    page = tmp_path / "m.html"
+    res = runner.invoke(app, ["map", str(out), "--out", str(page)])
+    assert res.exit_code == 0, res.output
+    html = page.read_text()
+    assert "Colour by sector (3)" in html and hostile not in html
+    shown = html.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
+    assert hostile not in shown and "&lt;i&gt;zone&lt;/i&gt;" in shown
+    res = runner.invoke(
+        app, ["design", str(folder), "--levels", "a=1,a=3", "--out", str(tmp_path / "dup")]
+    )
+    assert res.exit_code == 2 and "distinct" in res.output
+
+
+def test_levels_from_a_nested_scenario_file(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    spec = tmp_path / "levels.yaml"
+    spec.write_text(
+        "levels:\n  - {name: zone, territories: 1, tolerance: 0}\n  - {name: sector, territories: 3}\n"
+    )
+    out = tmp_path / "y"
+    res = _cli(
+        "design",
+        str(folder),
+        "--levels",
+        str(spec),
+        "--tolerance",
+        "0",
+        "--time-limit",
+        "3",
+        "--out",
+        str(out),
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / DESIGN).read_text())
+    assert summary["level_names"] == ["zone", "sector"] and summary["level_counts"] == [1, 3]
+    assert summary["level_bands"][0] == {"count": 0.0}
+    spec.write_text("levels:\n  - {name: zone, territories: two}\n")
+    res = runner.invoke(app, ["design", str(folder), "--levels", str(spec), "--out", str(out)])
+    assert res.exit_code == 2 and "territories" in res.output

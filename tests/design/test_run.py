@@ -64,3 +64,54 @@ def test_proven_infeasible_and_bad_options(grid) -> None:
         DesignSpec(territories=2, objective="nope")
     with pytest.raises(InputError, match="needs --territories 2"):
         design_territories(grid, DesignSpec(territories=3, disruption=1.0, time_limit_s=5))
+
+
+def _straddling(graph, weights, levels, tolerance, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """A fake hierarchy solver: regions = the three columns, territories = the three rows (each
+    connected and balanced, but every row straddles all three regions)."""
+    from allocate.solvers.design.hierarchy import NestedDesign
+
+    # units in id order c00, c01, c02, c10, ... : row = i // 3, column = i % 3
+    top = np.array([i % 3 for i in range(9)], dtype=np.int64)
+    rows = np.array([i // 3 for i in range(9)], dtype=np.int64)
+    return NestedDesign(SolveStatus.FEASIBLE, [top, rows], [None, None])
+
+
+def test_a_breach_of_nesting_is_never_reported_feasible(grid, monkeypatch) -> None:
+    monkeypatch.setattr("allocate.design.run.nested_partition", _straddling)
+    spec = DesignSpec(territories=3, levels=(3, 3), balance={"count": 0.0}, time_limit_s=2)
+    d = design_territories(grid, spec)
+    assert d.status == SolveStatus.UNKNOWN
+    assert "hierarchy check rejected" in d.solution.reason and "straddles" in d.solution.reason
+    assert d.verdict is not None and not d.verdict.feasible
+    summary = d.summary()
+    assert summary["status"] == "unknown" and summary["check"]["feasible"] is False
+    # the tables are still there to show the breach
+    lv = d.levels_frame()
+    assert lv is not None and set(lv["level_name"]) == {"region", "territory"}
+
+
+def test_levels_frame_children_and_connected(grid) -> None:
+    spec = DesignSpec(territories=3, levels=(1, 3), balance={"count": 0.0}, time_limit_s=3)
+    d = design_territories(grid, spec)
+    assert d.status == SolveStatus.FEASIBLE and d.verdict is not None and d.verdict.feasible
+    lv = d.levels_frame()
+    top = lv[lv["level"] == 1].iloc[0]
+    assert top["children"] == 3 and top["level_name"] == "region" and top["connected"] == "yes"
+    assert (lv[lv["level"] == 2]["children"] == 0).all()
+    assert d.summary()["level_names"] == ["region", "territory"]
+
+
+def test_level_tolerance_recorded_and_checked(grid) -> None:
+    spec = DesignSpec(
+        territories=3,
+        levels=(1, 3),
+        level_tolerance=(0.0,),
+        balance={"count": 0.5},
+        time_limit_s=3,
+    )
+    d = design_territories(grid, spec)
+    assert d.status == SolveStatus.FEASIBLE
+    assert d.summary()["level_bands"] == [{"count": 0.0}, {"count": 0.5}]
+    with pytest.raises(InputError, match="level-tolerance"):
+        DesignSpec(territories=3, level_tolerance=(0.1,))  # no levels

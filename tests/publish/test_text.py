@@ -21,3 +21,12 @@ def test_esc_escapes_markup_and_quotes() -> None:
 )
 def test_fmt_num(value: object, digits: int, text: str) -> None:
     assert fmt_num(value, digits) == text
+
+
+def test_totals_plurals_and_numbers_read_back() -> None:
+    from allocate.publish.text import fmt_total, plural, to_float
+
+    assert fmt_total("181.0") == "181" and fmt_total(1234.56) == "1,234.6"
+    assert fmt_total("x") == "n/a"
+    assert plural("territory") == "territories" and plural("region") == "regions"
+    assert to_float("2.5") == 2.5 and to_float(None) != to_float(None)  # NaN

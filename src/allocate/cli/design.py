@@ -16,13 +16,13 @@ from allocate.design.graph import node_ids
 from allocate.design.measures import BUILT_IN
 from allocate.io import read_instance
 from allocate.io.adjacency import read_adjacency
+from allocate.io.levels import read_levels
 from allocate.io.runfolder import (
     DESIGN,
     DESIGN_ACCOUNTS,
     DESIGN_LEVELS,
     DESIGN_TERRITORIES,
     DESIGN_UNITS,
-    write_design,
 )
 from allocate.io.tables import find_table, read_table
 
@@ -64,15 +64,35 @@ def parse_balance(text: str, tolerance: float) -> dict[str, float]:
     return out
 
 
-def _levels(text: str | None) -> tuple[int, ...] | None:
+def _numbers(text: str | None, cast: type, option: str) -> tuple | None:  # type: ignore[type-arg]
+    """``"4,20,100"`` -> ``(4, 20, 100)`` with ``cast`` (None when empty); a bad item names ``option``."""
     if not text:
         return None
     try:
-        return tuple(int(x) for x in text.split(","))
+        return tuple(cast(x) for x in text.split(","))
     except ValueError:
+        kind = "integers" if cast is int else "numbers"
         raise InputError.single(
-            "options", f"--levels must be integers separated by commas, got {text!r}"
+            "options", f"{option} must be {kind} separated by commas, got {text!r}"
         ) from None
+
+
+def _named_levels(text: str | None) -> tuple[tuple[str, ...] | None, tuple[int, ...] | None]:
+    """``4,20,100`` or ``zone=4,sector=20,territory=100`` -> (names or None, counts)."""
+    if not text:
+        return None, None
+    parts = [p.strip() for p in text.split(",")]
+    named = ["=" in p for p in parts]
+    if not any(named):
+        return None, _numbers(text, int, "--levels")
+    if not all(named):
+        raise InputError.single(
+            "options", f"--levels: name every level (name=count) or none, got {text!r}"
+        )
+    pairs = [p.rsplit("=", 1) for p in parts]
+    return tuple(n.strip() for n, _ in pairs), _numbers(
+        ",".join(c for _, c in pairs), int, "--levels"
+    )
 
 
 def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
@@ -107,7 +127,9 @@ def design(
     ] = None,
     levels: Annotated[
         str | None,
-        typer.Option(help="Nested levels, e.g. 4,20,100 (regions > districts > territories)"),
+        typer.Option(
+            help="Nested levels, e.g. 4,20,100 (regions > districts > territories), named (zone=4,sector=20,territory=100), or a levels.yaml file"
+        ),
     ] = None,
     balance: Annotated[
         str,
@@ -116,6 +138,12 @@ def design(
         ),
     ] = "count",
     tolerance: Annotated[float, typer.Option(help="Default relative tolerance of --balance")] = 0.1,
+    level_tolerance: Annotated[
+        str | None,
+        typer.Option(
+            help="With --levels: tolerance of each level above the finest, e.g. 0.05,0.08 (default: the --balance bands)"
+        ),
+    ] = None,
     objective: Annotated[
         str, typer.Option(help="median (sum of distances to the centre) | dispersion")
     ] = "median",
@@ -138,7 +166,21 @@ def design(
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
 
     def go() -> None:
-        lv = _levels(levels)
+        upper = _numbers(level_tolerance, float, "--level-tolerance")
+        if not (levels and Path(levels).suffix.lower() in (".yaml", ".yml")):
+            names, lv = _named_levels(levels)
+        else:
+            nested = read_levels(Path(levels))
+            if upper is not None:
+                raise InputError.single(
+                    "options", "give the tolerances in the levels file, not --level-tolerance"
+                )
+            names, lv = nested.names, nested.territories
+            upper = (
+                tuple(tolerance if t is None else t for t in nested.tolerance)
+                if any(t is not None for t in nested.tolerance)
+                else None
+            )
         k = territories if territories is not None else (lv[-1] if lv else None)
         if k is None:
             raise InputError.single("options", "give --territories K or --levels A,B,...")
@@ -146,6 +188,8 @@ def design(
         spec = DesignSpec(
             territories=k,
             levels=lv,
+            level_names=names,
+            level_tolerance=upper,
             balance=parse_balance(balance, tolerance),
             objective=objective,
             time_limit_s=time_limit,
@@ -161,29 +205,32 @@ def design(
         edges = read_adjacency(adj_path, node_ids(inst)) if adj_path is not None else None
         with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
             res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
-        levels_table = res.levels_frame()
-        write_design(
-            out,
-            res.summary(),
-            res.units_frame(),
-            res.accounts_frame(),
-            res.territories_frame(),
-            levels_table,
-        )
+        res.write(out)
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:
+            what = "design rejected" if sol.labels is not None else "no design"
             err_console.print(
-                f"no design: {sol.reason} (wrote {out}/{DESIGN})", highlight=False, markup=False
+                f"{what}: {sol.reason} (wrote {out}/{DESIGN})", highlight=False, markup=False
             )
             raise typer.Exit(EXIT_NO_DESIGN)
         chk = sol.check
         assert chk is not None
+        how = f" ({sol.stopped_by})" if sol.stopped_by else ""
         console.print(
             f"[bold]design[/bold]: {sol.status.value} (checked), {spec.objective} {sol.value:,.3f}, "
             f"{chk.connected}/{k} connected, largest deviation {100 * chk.max_dev:.2f}%, "
-            f"{sol.time_s:.1f}s ({sol.stopped_by})"
+            f"{sol.time_s:.1f}s{how}"
         )
-        more = f", {DESIGN_LEVELS}" if levels_table is not None else ""
+        if res.verdict is not None and len(res.verdict.levels) > 1:
+            for name, level in zip(res.level_names, res.verdict.levels, strict=True):
+                console.print(
+                    f"  {name} ({level.territories}): {sum(level.connected)}/{level.territories} connected, "
+                    f"largest deviation {100 * level.max_dev:.2f}%, nested and balanced: "
+                    + ("yes" if level.ok else "NO"),
+                    highlight=False,
+                    markup=False,  # level names are the user's
+                )
+        more = f", {DESIGN_LEVELS}" if res.level_labels else ""
         console.print(
             f"wrote {out}/{DESIGN_UNITS}, {DESIGN_ACCOUNTS}, {DESIGN_TERRITORIES}{more}, {DESIGN}"
         )

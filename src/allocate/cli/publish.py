@@ -3,7 +3,8 @@
 Both commands regenerate the gallery page of the folder they publish into, so that it links
 every map and report there. The instance of a run comes from ``--instance``, else from the
 ``instance_dir`` recorded in the run folder (:func:`allocate.io.runfolder.resolve_instance_dir`);
-without either they stop with exit code 2.
+without either they stop with exit code 2. A design folder (``allocate design --out``) gets the
+map of its levels and a report of its KPIs per level instead.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from allocate.io.runfolder import (
     check_out_dir,
     check_out_file,
     folder_lock,
+    is_design_folder,
+    read_design,
     read_run,
     resolve_instance_dir,
     writing,
 )
-from allocate.publish.maps import save_run_map
-from allocate.publish.report import INDEX_PAGE, update_index, write_report
+from allocate.publish.maps import save_design_map, save_run_map
+from allocate.publish.report import INDEX_PAGE, update_index, write_design_report, write_report
 
 
 def _load_instance(run_dir: Path, instance: Path | None, cache: dict[Path, Instance]) -> Instance:
@@ -49,7 +52,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("map")
     def map_cmd(
-        run_dir: Annotated[Path, typer.Argument(help="Run folder written by 'allocate solve'")],
+        run_dir: Annotated[
+            Path,
+            typer.Argument(
+                help="Run folder of 'allocate solve', or a design folder of 'allocate design'"
+            ),
+        ],
         vs: Annotated[
             Path | None, typer.Option("--vs", help="Second run folder: both models side by side")
         ] = None,
@@ -70,6 +78,13 @@ def register(app: typer.Typer) -> None:
             target = out or Path("maps") / f"{run_dir.resolve().name}.html"
             check_out_file(target, suffix=".html")
             inst = _load_instance(run_dir, instance, cache)
+            if is_design_folder(run_dir):
+                if vs is not None:
+                    raise InputError.single("--vs", "a design folder is drawn alone")
+                save_design_map(target, inst, read_design(run_dir), offline=offline)
+                index = update_index(target.parent)
+                console.print(f"wrote {target}" + _gallery_note(index, target.parent))
+                return
             run = read_run(run_dir, inst)
             other = read_run(vs, inst) if vs is not None else None
             save_run_map(target, inst, run, other, offline=offline)
@@ -80,7 +95,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report_cmd(
-        run_dirs: Annotated[list[Path], typer.Argument(help="One or more run folders")],
+        run_dirs: Annotated[
+            list[Path], typer.Argument(help="One or more run folders, or one design folder")
+        ],
         instance: Annotated[
             Path | None, typer.Option(help=f"Instance folder (default: instance_dir in {KPIS})")
         ] = None,
@@ -107,6 +124,17 @@ def register(app: typer.Typer) -> None:
                     "the runs solved different instances; report runs of one instance at a time",
                 )
             inst = insts[0]
+            designs = [r for r in run_dirs if is_design_folder(r)]
+            if designs:
+                if len(run_dirs) > 1:
+                    raise InputError.single(
+                        str(designs[0]), "a design folder is reported alone (one folder)"
+                    )
+                with writing(out) as tmp:
+                    write_design_report(read_design(designs[0]), inst, tmp, offline=offline)
+                gallery = update_index(out.parent)
+                console.print(f"wrote {out / INDEX_PAGE}" + _gallery_note(gallery, out.parent))
+                return
             runs = [read_run(r, inst) for r in run_dirs]
             with writing(out) as tmp:
                 write_report(runs, inst, tmp, offline=offline)

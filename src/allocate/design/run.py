@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,12 +31,16 @@ from allocate.core.instance import Instance
 from allocate.core.status import SolveStatus
 from allocate.design.graph import UnitGraph, build_graph, haversine_km
 from allocate.design.measures import node_measures
+from allocate.design.verify import HierarchyVerdict, verify_hierarchy
+from allocate.io.runfolder import write_design
 from allocate.solvers.design.check import check_design
 from allocate.solvers.design.hierarchy import nested_partition
 from allocate.solvers.design.search import centres_of, dispersion_of
-from allocate.solvers.design.solve import DesignSolution, design_partition
+from allocate.solvers.design.solve import CHECK_S_PER_N2, DesignSolution, design_partition
 
 OBJECTIVES = ("median", "dispersion")
+#: Largest share of the time limit of a hierarchy kept for the checks and tables after it.
+NESTED_RESERVE_SHARE = 0.3
 STAFFING = ("sellers", "centres")
 
 
@@ -62,8 +67,13 @@ class DesignSpec:
         None, ``sellers`` or ``centres``.
     levels
         Territories per level of a hierarchy (e.g. ``(4, 20, 100)``), the last being
-        ``territories``; each level connected and balanced on the same bands around its own
-        mean, each territory inside one territory of the level above.
+        ``territories``; each level connected and balanced around its own mean, each
+        territory inside one territory of the level above.
+    level_tolerance
+        With ``levels``: the tolerance of each level above the finest (coarsest first), for
+        every measure; default the bands of ``balance`` at every level.
+    level_names
+        With ``levels``: the name of each level, coarsest first (default :func:`level_names`).
     """
 
     territories: int
@@ -74,6 +84,8 @@ class DesignSpec:
     disruption: float = 0.0
     staff: str | None = None
     levels: tuple[int, ...] | None = None
+    level_tolerance: tuple[float, ...] | None = None
+    level_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.levels is not None:
@@ -90,6 +102,31 @@ class DesignSpec:
                 )
             if self.disruption > 0:
                 raise InputError.single("options", "--disruption is not available with --levels")
+        if self.level_tolerance is not None:
+            n_up = len(self.levels) - 1 if self.levels else 0
+            if len(self.level_tolerance) != n_up or n_up == 0:
+                raise InputError.single(
+                    "options",
+                    f"--level-tolerance needs one value per level above the finest ({n_up} with --levels), "
+                    f"got {len(self.level_tolerance)}",
+                )
+            if any(not 0 <= t < 1 for t in self.level_tolerance):
+                raise InputError.single(
+                    "options",
+                    f"--level-tolerance values must be in [0, 1), got {self.level_tolerance}",
+                )
+        if self.level_names is not None:
+            names = [str(n).strip() for n in self.level_names]
+            if (
+                self.levels is None
+                or len(names) != len(self.levels)
+                or not all(names)
+                or len(set(names)) != len(names)
+            ):
+                raise InputError.single(
+                    "options",
+                    f"--levels: one distinct, non-empty name per level, got {list(self.level_names)}",
+                )
         if self.territories < 1:
             raise InputError.single(
                 "options", f"--territories must be >= 1, got {self.territories}"
@@ -140,6 +177,22 @@ class Design:
     instance: Instance = field(repr=False)
     level_labels: list[NDArray[np.int64]] | None = None
     level_checks: list[Any] | None = None
+    verdict: HierarchyVerdict | None = None
+
+    @property
+    def level_counts(self) -> tuple[int, ...]:
+        """Territories per level, coarsest first (one level for a flat design)."""
+        return tuple(self.spec.levels) if self.spec.levels else (self.spec.territories,)
+
+    @property
+    def level_bands(self) -> list[list[float]]:
+        """The tolerance of each measure at each level, coarsest first."""
+        return level_bands(self.spec)
+
+    @property
+    def level_names(self) -> list[str]:
+        """Name of each level, coarsest first (see :func:`level_names`)."""
+        return names_of(self.spec)
 
     @property
     def status(self) -> SolveStatus:
@@ -233,10 +286,12 @@ class Design:
     def levels_frame(self) -> pd.DataFrame | None:
         """One row per territory of every level of a hierarchy (None without one).
 
-        Columns: ``level`` (1 = coarsest), ``territories`` (count at that level),
-        ``territory``, ``parent`` (its territory one level up, -1 at the top), ``nodes``,
-        ``accounts``, each measure's total and deviation from that level's mean (%), and the
-        dispersion (largest shortest-path distance between two of its units).
+        Columns: ``level`` (1 = coarsest), ``level_name`` (region, district, territory),
+        ``territories`` (count at that level), ``territory``, ``parent`` (its territory one
+        level up, -1 at the top), ``children`` (its territories one level down, 0 at the
+        bottom), ``nodes``, ``accounts``, each measure's total and deviation from that level's
+        mean (%), ``connected`` (by the independent check, :mod:`allocate.design.verify`) and
+        the dispersion (largest shortest-path distance between two of its units).
         """
         if not self.level_labels or self.solution.labels is None:
             return None
@@ -247,13 +302,17 @@ class Design:
             acc_count = np.bincount(lab[self.graph.account_node], minlength=k)
             disp = dispersion_of(dist, lab, k)
             up = self.level_labels[j - 1] if j > 0 else None
+            down = self.level_labels[j + 1] if j + 1 < len(self.level_labels) else None
+            seen = self.verdict.levels[j] if self.verdict is not None else None
             for t in range(k):
                 m = lab == t
                 row: dict[str, Any] = {
                     "level": j + 1,
+                    "level_name": self.level_names[j],
                     "territories": k,
                     "territory": t,
                     "parent": -1 if up is None else int(up[np.argmax(m)]),
+                    "children": 0 if down is None else len(np.unique(down[m])),
                     "nodes": int(m.sum()),
                     "accounts": int(acc_count[t]),
                 }
@@ -263,9 +322,33 @@ class Design:
                     row[f"{name}_dev_pct"] = (
                         round(100 * (tot - mean[i]) / mean[i], 4) if mean[i] > 0 else 0.0
                     )
+                row["connected"] = "" if seen is None else ("yes" if seen.connected[t] else "no")
                 row["dispersion"] = round(float(disp[t]), 6)
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def write(self, out: Path) -> list[Path]:
+        """Write the design folder (the tables that exist, then the summary, last).
+
+        Parameters
+        ----------
+        out
+            The folder (created); ``allocate map``/``report`` and
+            :func:`allocate.io.runfolder.read_design` read it back.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+        return write_design(
+            out,
+            self.summary(),
+            self.units_frame(),
+            self.accounts_frame(),
+            self.territories_frame(),
+            self.levels_frame(),
+        )
 
     def summary(self) -> dict[str, Any]:
         """The content of the design summary file."""
@@ -304,6 +387,26 @@ class Design:
                 for k, c in zip(spec.levels or (), self.level_checks, strict=False)
                 if c is not None
             ],
+            "check": None
+            if self.verdict is None
+            else {
+                "feasible": self.verdict.feasible,
+                "problems": self.verdict.problems[:20],
+                "levels": [
+                    {
+                        "name": name,
+                        "territories": v.territories,
+                        "connected": sum(v.connected),
+                        "max_dev_pct": 100 * v.max_dev,
+                        "ok": v.ok,
+                    }
+                    for name, v in zip(self.level_names, self.verdict.levels, strict=True)
+                ],
+            },
+            "instance_dir": self.instance.source_dir,
+            "level_counts": list(self.level_counts),
+            "level_bands": [dict(zip(spec.balance, b, strict=True)) for b in self.level_bands],
+            "level_names": self.level_names,
             "staff": spec.staff,
             "disruption": spec.disruption,
             "time_limit_s": spec.time_limit_s,
@@ -409,6 +512,28 @@ def design_territories(
         )
     if sol.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(f"no design of {k} territories: {sol.reason}")
+    verdict = None
+    if sol.labels is not None:
+        counts = list(spec.levels) if spec.levels else [k]
+        labs = level_labels if level_labels else [sol.labels]
+        verdict = verify_hierarchy(
+            len(g.ids),
+            list(zip(g.graph.u.tolist(), g.graph.v.tolist(), strict=True)),
+            w.tolist(),
+            tol.tolist(),
+            counts,
+            [lab.tolist() for lab in labs],
+            names_of(spec),
+            level_bands(spec),
+        )
+        if not verdict.feasible and sol.status == SolveStatus.FEASIBLE:
+            # the tables are still written, so that the breach can be seen
+            sol = replace(
+                sol,
+                status=SolveStatus.UNKNOWN,
+                reason="the hierarchy check rejected the design: "
+                + "; ".join(verdict.problems[:3]),
+            )
     seller_of = None
     if spec.staff == "sellers" and sol.centres is not None:
         seller_of = (
@@ -425,7 +550,35 @@ def design_territories(
         instance=instance,
         level_labels=level_labels,
         level_checks=level_checks,
+        verdict=verdict,
     )
+
+
+def level_bands(spec: DesignSpec) -> list[list[float]]:
+    """The tolerance of each measure (``spec.balance`` order) at each level, coarsest first."""
+    base = [float(spec.balance[m]) for m in spec.balance]
+    n = len(spec.levels) if spec.levels else 1
+    upper = list(spec.level_tolerance or ())
+    return [[float(t)] * len(base) for t in upper] + [base] * (n - len(upper))
+
+
+def names_of(spec: DesignSpec) -> list[str]:
+    """The names of the levels of ``spec``: its own, else :func:`level_names`."""
+    if spec.level_names is not None:
+        return [str(n).strip() for n in spec.level_names]
+    return level_names(len(spec.levels) if spec.levels else 1)
+
+
+def level_names(n: int) -> list[str]:
+    """Names of ``n`` nested levels, coarsest first: ``region, district, ..., territory``.
+
+    One level is ``territory``; two are ``region, territory``; three ``region, district,
+    territory``; deeper ones add ``level 3``, ``level 4``... between districts and territories.
+    """
+    if n <= 1:
+        return ["territory"]
+    upper = ["region", "district"] + [f"level {j + 1}" for j in range(2, n - 1)]
+    return upper[: n - 1] + ["territory"]
 
 
 def _nested(
@@ -438,8 +591,18 @@ def _nested(
     """The hierarchy: nested levels, then the finest level as the design, checked again whole."""
     t0 = time.monotonic()
     levels = list(spec.levels or ())
+    # the whole-design check below (plain Python, quadratic in the units) runs inside the limit
+    reserve = min(NESTED_RESERVE_SHARE * spec.time_limit_s, CHECK_S_PER_N2 * g.graph.n**2)
     res = nested_partition(
-        g.graph, w, levels, tol, spec.objective, spec.time_limit_s, spec.seed, mass=mass
+        g.graph,
+        w,
+        levels,
+        tol,
+        spec.objective,
+        spec.time_limit_s - reserve,
+        spec.seed,
+        mass=mass,
+        level_tolerance=[np.asarray(b) for b in level_bands(spec)],
     )
     elapsed = time.monotonic() - t0
     if res.status != SolveStatus.FEASIBLE:

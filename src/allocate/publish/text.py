@@ -45,3 +45,55 @@ def fmt_num(value: Any, digits: int = 1) -> str:
     if not math.isfinite(x):
         return "n/a"
     return f"{x:,.{digits}f}"
+
+
+def fmt_total(value: Any) -> str:
+    """A total: whole numbers without decimals (counts), others with one.
+
+    Parameters
+    ----------
+    value
+        Anything ``float`` accepts.
+
+    Returns
+    -------
+    str
+        See :func:`fmt_num`.
+    """
+    x = to_float(value)
+    return fmt_num(x, 0 if x == x and float(x).is_integer() else 1)
+
+
+def to_float(value: Any) -> float:
+    """``float(value)``, NaN when it is not a number (a text cell read back from a table).
+
+    Parameters
+    ----------
+    value
+        Anything.
+
+    Returns
+    -------
+    float
+        The number, or NaN.
+    """
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def plural(noun: str) -> str:
+    """The plural of a level's name: ``territory`` -> ``territories``, ``region`` -> ``regions``.
+
+    Parameters
+    ----------
+    noun
+        A singular English noun.
+
+    Returns
+    -------
+    str
+        Its plural (``-y`` -> ``-ies``, else ``-s``).
+    """
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"

@@ -38,7 +38,9 @@ one per kind of folder, write and read them. The layout of each kind of folder:
       OUT/DESIGN_ACCOUNTS     account_id, unit_id, territory (+ seller_id when staffed)
       OUT/DESIGN_TERRITORIES  one row per territory: totals, deviations, compactness, centre, seller
       OUT/DESIGN_LEVELS       with --levels: one row per territory of every level (KPIs per level)
-      OUT/DESIGN              status, objective, checker verdict, settings
+      OUT/DESIGN              status, objective, checker verdicts, instance_dir, settings
+
+  read back by :func:`read_design` (``map`` and ``report`` of a design folder);
 
 * a **sizing** (``allocate size --out``; :mod:`~allocate.io.runfolder.sizing`)::
 
@@ -63,7 +65,13 @@ from allocate.io.runfolder.batch import (
     write_done,
 )
 from allocate.io.runfolder.comparison import write_comparison_files
-from allocate.io.runfolder.design import write_design
+from allocate.io.runfolder.design import (
+    DesignRun,
+    is_design_folder,
+    read_design,
+    read_design_summary,
+    write_design,
+)
 from allocate.io.runfolder.kpis import Kpis, merge_kpis, read_kpis
 from allocate.io.runfolder.lock import folder_lock, lock_path
 from allocate.io.runfolder.names import (
@@ -159,6 +167,10 @@ __all__ = [
     "write_batch_plan",
     "write_comparison_files",
     "write_design",
+    "DesignRun",
+    "is_design_folder",
+    "read_design",
+    "read_design_summary",
     "write_done",
     "write_failure",
     "write_plan_files",

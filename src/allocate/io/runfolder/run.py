@@ -19,8 +19,9 @@ from allocate.core.errors import InputError
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment
 from allocate.io.alignment import alignment_problems, item_column
+from allocate.io.runfolder.design import read_design_summary
 from allocate.io.runfolder.kpis import read_kpis
-from allocate.io.runfolder.names import ALIGNMENT, KPIS, SELLERS_KPIS
+from allocate.io.runfolder.names import ALIGNMENT, DESIGN, KPIS, SELLERS_KPIS
 from allocate.io.tables import read_table
 
 
@@ -168,7 +169,8 @@ def read_run(run_dir: Path, instance: Instance) -> RunData:
 
 
 def resolve_instance_dir(run_dir: Path, instance: Path | None = None) -> Path:
-    """The instance folder of a run: ``instance`` if given, else ``instance_dir`` in :data:`KPIS`.
+    """The instance folder of a run: ``instance`` if given, else ``instance_dir`` in :data:`KPIS`
+    (or in :data:`DESIGN` for a design folder).
 
     A relative ``instance_dir`` is tried from the working directory, then from the run folder.
 
@@ -196,13 +198,15 @@ def resolve_instance_dir(run_dir: Path, instance: Path | None = None) -> Path:
         return Path(instance)
     if not run_dir.is_dir():
         raise InputError.single(str(run_dir), "run folder not found")
-    stored = read_kpis(run_dir).get("instance_dir")
+    stored = read_kpis(run_dir).get("instance_dir") or read_design_summary(run_dir).get(
+        "instance_dir"
+    )
     if isinstance(stored, str) and stored:
         for cand in (Path(stored), run_dir / stored):
             if cand.is_dir():
                 return cand
         raise InputError.single(
-            str(run_dir / KPIS),
+            str(run_dir / (KPIS if (run_dir / KPIS).is_file() else DESIGN)),
             f"instance_dir {stored!r} not found; pass --instance DIR",
             column="instance_dir",
         )

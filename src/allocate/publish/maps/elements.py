@@ -417,6 +417,25 @@ class OutlineLayer(JsonLayer):
     )
 
 
+class BorderLayer(JsonLayer):
+    """Lines without fill and without tooltips (the borders of one level of a design); payload:
+    GeoJSON of (multi)line strings; ``style`` (colour, weight, opacity) is the same for all."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.payload }}, {
+          style: function () { return {{ this.style }}; }, interactive: false
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str, payload: Any, style: dict[str, Any], show: bool = True) -> None:
+        super().__init__(name, payload, show=show)
+        self.style = js_data({**style, "fill": False})
+
+
 class GroupLinkLayer(JsonLayer):
     """Thin lines that link the sites of each multi-site group; payload rows ``[tip, [[lat, lon], ...]]``."""
 
