@@ -71,10 +71,11 @@ LS_EVALS_PER_S = 300_000
 #: Work units per second of a seller's budget for everything before the relocation fill: the
 #: precheck, the greedy day plan, the refills, the regrouping and the ejections (a unit is
 #: about one day tried for one action, 5 µs on the 2-core reference machine under a load of 5;
-#: fr-national's plan takes about 4.1 million). A count rather than a clock, so that the plan is
+#: fr-national's plan takes about 4.1 million). Sized so that the units run out before the
+#: wall-clock share of each seller under a background load of 2-3. A count rather than a clock, so that the plan is
 #: reproducible; once it runs out, the groups not yet offered are left out with the reason
 #: ``time_limit`` and the later stages are skipped.
-WORK_UNITS_PER_S = 200_000
+WORK_UNITS_PER_S = 120_000
 #: Units charged per action of a chain prechecked (placed alone on the empty calendar; the
 #: one-action groups are prechecked together, in one vectorized pass).
 PRECHECK_UNITS_PER_ACTION = 8
@@ -91,6 +92,9 @@ FINISH_S_PER_ACTION = 3e-5
 #: Share of the sellers' wall time that their safety-net shares add up to (the rest: starting
 #: the pool, moving the problems and plans between processes).
 WALL_SHARE = 0.7
+#: A seller's fixed costs (its arrays, day model and book), in actions' worth of work: its
+#: share of the wall time is that of its actions plus these.
+FIXED_ACTIONS = 50
 #: Rounds of consolidation, each followed by a relocation fill.
 CONSOLIDATE_ROUNDS = 3
 
@@ -236,7 +240,7 @@ def plan_actions(
             deadline,
             stop_at,
             week_caps[s],
-            wall * len(local[s]) / total,
+            wall * (len(local[s]) + FIXED_ACTIONS) / (total + FIXED_ACTIONS * len(sellers)),
         )
         for s in sellers
     ]
