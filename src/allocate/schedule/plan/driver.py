@@ -89,9 +89,12 @@ FIXED_S_PER_ACTION = 8e-5
 #: (fr-national: the pool ended about 1 s after the sellers' deadline under a load of 5).
 FINISH_S = 1.0
 FINISH_S_PER_ACTION = 3e-5
-#: Share of the sellers' wall time that their safety-net shares add up to (the rest: starting
-#: the pool, moving the problems and plans between processes).
-WALL_SHARE = 0.7
+#: A seller's safety net: it may take this many times its share of the sellers' wall time
+#: (sellers differ in speed per unit: the other sellers' slack covers it, and the overall
+#: deadline still holds). With 0.7, 30-50 sellers of fr-national were cut at a 20 s limit
+#: under a load of 2-3 while the whole plan took half its time; with 2, the first sellers
+#: took all of a 10 s limit under a load of 4 and half of them had none left.
+WALL_SHARE = 1.5
 #: A seller's fixed costs (its arrays, day model and book), in actions' worth of work: its
 #: share of the wall time is that of its actions plus these.
 FIXED_ACTIONS = 50
@@ -222,8 +225,8 @@ def plan_actions(
     now = started if started is not None else time.time() - (time.perf_counter() - t0)
     stop_at = now + cfg.time_limit_s - finish_seconds(n)
     deadline = min(now + 0.75 * cfg.time_limit_s, stop_at)
-    # each seller's share of the wall time its process has (from its own start), less what
-    # the pool and the uncounted work of each seller take
+    # each seller's safety net: a multiple of its share of the wall time its process has
+    # (from its own start)
     wall = WALL_SHARE * (stop_at - time.time()) * cfg.workers
     problems = [
         _seller_problem(
