@@ -251,7 +251,7 @@ class DayBook:
         """
         n_days = len(self.p.day_cap)
         load = np.add(np.add(self.desk, self.vmin), self.tour)
-        free = self.p.day_cap - load
+        free = self.p.day_cap.astype(np.float64) - load
         if self.weekly:  # as week_free sums them: desk, visits and tours, each day by day
             starts = np.arange(0, n_days, 7)
             used = (

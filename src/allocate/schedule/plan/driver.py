@@ -312,7 +312,7 @@ def finish_seconds(n_actions: int) -> float:
 
 
 def _stopped(results: list[SellerPlan]) -> dict[str, object]:
-    """What the plan says about how its sellers' searches ended (``kpis.json``)."""
+    """What the plan says about how its sellers' searches ended (for the run's KPIs)."""
     by_stage: dict[str, int] = {}
     clock: dict[str, int] = {}
     for r in results:
