@@ -2,7 +2,9 @@
 
 Runs the CLI as subprocesses (``python -m allocate ...``) on an instance folder: ``solve`` with
 each model at each limit, ``compare`` (its limit is per model), and ``schedule`` of the first
-solve's alignment. Each command's wall time is compared with what it may take: the reading
+solve's alignment (``--no-schedule`` skips it; its row also gives the plan's own wall time,
+how many actions it planned and which stages its budgets or the clock stopped, from the
+``schedule`` section of ``kpis.json``). Each command's wall time is compared with what it may take: the reading
 time (interpreter start, imports and reading the instance, measured alone first) plus the limit
 and 10 %. One row per command: ``instance`` names the command, ``known`` is the allowed time,
 ``value`` the wall time, ``gap`` the overrun as a share of the limit (negative: time to spare),
@@ -55,8 +57,19 @@ def reading_time(folder: Path, repeats: int = 2) -> float:
     return statistics.median(times)
 
 
-def measure(name: str, cmd: list[str], limit: float, read_s: float, kpis: Path | None) -> dict[str, Any]:
-    """Run one command and compare its wall time with ``read_s + limit * (1 + SLACK)``."""
+def measure(
+    name: str,
+    cmd: list[str],
+    limit: float,
+    read_s: float,
+    kpis: Path | None,
+    section: str | None = None,
+) -> dict[str, Any]:
+    """Run one command and compare its wall time with ``read_s + limit * (1 + SLACK)``.
+
+    ``section`` names the part of ``kpis.json`` that the command wrote (``schedule``: the
+    plan's own keys; default: the top level, as ``solve`` writes it).
+    """
     allowed = read_s + limit * (1 + SLACK)
     t = time.perf_counter()
     out = run_isolated(cmd, timeout=KILL_FACTOR * allowed + 30)
@@ -76,6 +89,12 @@ def measure(name: str, cmd: list[str], limit: float, read_s: float, kpis: Path |
         row["error"] = (out.stderr or out.stdout).strip().splitlines()[-1:]
     if kpis is not None and kpis.exists():
         data = json.loads(kpis.read_text())
+        if section is not None:
+            data = data.get(section, {})
+            row["own_wall_s"] = data.get("wall_s")  # the command's own timing, after reading
+            row["scheduled"] = data.get("scheduled")
+            row["actions"] = data.get("actions")
+            row["stopped_by_budget"] = data.get("stopped_by_budget")
         row["deterministic"] = data.get("deterministic")
         row["clock_stopped"] = data.get("deterministic_note", "")
         row["solve_status"] = data.get("status")
@@ -131,7 +150,8 @@ def main() -> None:
                 cmd = _allocate("schedule", str(args.data), "--alignment", str(first_run / ALIGNMENT),
                                 "--weeks", str(args.weeks), "--time-limit", f"{limit:g}",
                                 "--workers", str(args.workers), "--out", str(first_run))  # fmt: skip
-                row = measure(f"{name}:schedule@{limit:g}", cmd, limit, read_s, None)
+                row = measure(f"{name}:schedule@{limit:g}", cmd, limit, read_s,
+                              first_run / KPIS, section="schedule")  # fmt: skip
                 rows.append(row)
                 print(row, flush=True)
     meta["load_avg_end"] = __import__("os").getloadavg()[0]
@@ -139,7 +159,8 @@ def main() -> None:
     print_table(
         f"time limits on {name} (allowed = reading {read_s:.1f} s + limit + {SLACK:.0%})",
         rows,
-        ["instance", "known", "value", "gap", "status", "exit", "deterministic", "clock_stopped"],
+        ["instance", "known", "value", "gap", "status", "exit", "deterministic", "clock_stopped",
+         "scheduled"],  # fmt: skip
     )
     over = sum(r["status"] != "within" for r in rows)
     print(f"{len(rows) - over}/{len(rows)} within limit + {SLACK:.0%}; load average "

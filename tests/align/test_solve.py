@@ -227,3 +227,24 @@ def test_the_bound_is_below_the_objective_recomputed_from_the_files(fr300, tmp_p
     assert res.objective == pytest.approx(objective, rel=1e-4, abs=0.05)
     assert res.best_bound <= objective + 1e-6
     assert res.lp_bound <= objective + 1e-6
+
+
+def test_the_search_budgets_leave_the_seconds_kept_for_the_files(tiny, monkeypatch) -> None:
+    # issue 14 item 3: the searches' budgets were sized from the limit less the contiguity
+    # stage only, while their clock also kept the seconds for the KPIs and the files: under
+    # load the budgets outlived the clock, and the run said "deterministic": false
+    import allocate.align.solve as align_solve
+    from allocate.solvers.budget import finish_s
+
+    seen = []
+    real = align_solve.solve_assignment
+
+    def spy(problem, params):
+        seen.append((problem.nnz, params.time_limit_s, params.clock.deadline))
+        return real(problem, params)
+
+    monkeypatch.setattr(align_solve, "solve_assignment", spy)
+    solve(tiny, Scenario(model="generalist", time_limit_s=8, seed=1))
+    (nnz, budget_s, _deadline) = seen[0]
+    reserve = min(finish_s(nnz), 0.25 * 8)
+    assert budget_s == pytest.approx(8 - reserve)

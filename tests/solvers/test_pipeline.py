@@ -246,3 +246,23 @@ def test_no_model_is_built_that_would_pass_the_deadline(monkeypatch):
     assert "CP-SAT (full model)" in clock.stopped and not sol.deterministic
     assert evaluate(p, sol.choice).feasible and sol.status.value == "feasible"
     assert clock.left() > 1.0  # nothing waited for the deadline
+
+
+def test_an_lns_whose_first_models_cost_more_than_its_budget_is_skipped_deterministically(
+    monkeypatch,
+):
+    # issue 14 item 3: fr-pme geography at 6 s said "deterministic": false in most runs: the
+    # LNS's first step was refused by the wall clock (its models' build estimate against the
+    # seconds left), a decision that the deterministic budget alone could make
+    import allocate.solvers.pipeline as pipeline
+    from allocate.solvers.budget import Clock
+    from allocate.solvers.scaling import scales_for
+
+    p = random_problem(3, n=40, m=6)
+    prm = SolveParams(time_limit_s=5, workers=1, seed=1)
+    monkeypatch.setattr(pipeline, "cpsat_build_s", lambda n: 10.0)  # far over any budget here
+    clock = Clock.after(0.5)  # and over the seconds left: the old check fired the clock
+    sol = solve_assignment(p, prm)
+    out = pipeline._solve_lns(p, scales_for(p), sol.choice, prm, clock, 0.05, sol.best_bound)
+    assert out.deterministic and clock.stopped == []
+    assert out.objective == pytest.approx(sol.objective)  # nothing ran: the start is kept

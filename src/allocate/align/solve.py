@@ -83,7 +83,9 @@ def solve(
     # and on the safety net's clock
     stage_s = stage.time_s() if stage else 0.0
     params = SolveParams(
-        time_limit_s=scenario.time_limit_s - stage_s,
+        # the budgets are sized from what the clock gives: less the contiguity stage and the
+        # seconds kept for the KPIs and the files (both deterministic estimates)
+        time_limit_s=max(0.1 * scenario.time_limit_s, scenario.time_limit_s - stage_s - reserve),
         workers=scenario.workers,
         seed=scenario.seed,
         deterministic=scenario.deterministic,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -128,6 +129,7 @@ def register(app: typer.Typer) -> None:
 
         def _plan_and_write(first: dt.date, days_off: frozenset[dt.date]) -> None:
             inst = read_instance(folder)
+            started = time.time()  # the limit counts from here: the rest is planning
             if daily_h is not None:
                 inst = _with_daily_h(inst, daily_h)
             al = read_alignment(alignment, inst)
@@ -143,7 +145,7 @@ def register(app: typer.Typer) -> None:
             what = f"planning {inst.name} over {weeks} weeks ({time_limit:g}s limit)"
             if scheduler is None and not dask:
                 with console.status(what):
-                    plan = plan_actions(inst, al, cfg, instance_dir=folder)
+                    plan = plan_actions(inst, al, cfg, instance_dir=folder, started=started)
             else:
                 where = scheduler or f"a local cluster of {workers} processes"
                 # the cluster is ready before the time limit starts counting

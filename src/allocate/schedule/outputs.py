@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from allocate.core.instance import Instance
 from allocate.io.runfolder import write_plan_files
-from allocate.schedule.plan.driver import Schedule
+from allocate.schedule.plan.driver import REASONS, Schedule
 
 
 def _hhmm(minutes: int) -> str:
@@ -92,7 +92,8 @@ def schedule_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
 
 
 def unscheduled_frame(instance: Instance, plan: Schedule) -> pd.DataFrame:
-    """One row per action left out, with its reason (capacity, lag, horizon or calendar).
+    """One row per action left out, with its reason (capacity, lag, horizon, calendar or
+    time_limit: not offered a day before the plan's work budget or time ran out).
 
     Parameters
     ----------
@@ -249,7 +250,7 @@ def plan_kpis(
     weeks = plan.horizon.weeks
     reasons = {
         r: int(sum(1 for x in plan.reason if x == r))
-        for r in ("capacity", "lag", "horizon", "calendar")
+        for r in REASONS
     }
     return {
         "share_scheduled": round(float(placed.mean()) if len(a) else 1.0, 4),

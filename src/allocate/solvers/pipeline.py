@@ -599,7 +599,12 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
         step_start = time.perf_counter()
         jobs = []
         frees = [np.flatnonzero(np.isin(s_of, group) & (p.fixed < 0)) for group in groups]
-        if not last_step_s and clock.left() < cpsat_build_s(sum(int(width[f].sum()) for f in frees)):
+        build_s = cpsat_build_s(sum(int(width[f].sum()) for f in frees)) if not last_step_s else 0.0
+        if det_left is not None and build_s > det_budget / CPSAT_DET_PER_S:
+            # the first step's models alone cost more than the LNS's whole budget: not
+            # started, by a deterministic rule (the same limit and size always skip it)
+            break
+        if build_s and clock.left() < build_s:
             # the first step: its models alone would pass the deadline
             if det_left is not None:
                 deterministic = False

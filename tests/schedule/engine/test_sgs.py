@@ -6,7 +6,14 @@ import numpy as np
 
 from allocate import SolveStatus
 from allocate.schedule.engine.check import check_schedule
-from allocate.schedule.engine.problem import Precedence, Resource, ScheduleProblem, Task
+from allocate.schedule.engine.problem import (
+    Budget,
+    Downtime,
+    Precedence,
+    Resource,
+    ScheduleProblem,
+    Task,
+)
 from allocate.schedule.engine.sgs import (
     best_serial_schedule,
     greedy_value_schedule,
@@ -78,3 +85,53 @@ def test_serial_schedule_needs_mandatory_tasks() -> None:
 def test_greedy_returns_none_when_a_mandatory_task_cannot_fit() -> None:
     problem = ScheduleProblem((Task(3, deadline=3, release=0),), (), horizon=2, objective="value")
     assert greedy_value_schedule(problem) is None
+
+
+def test_earliest_fit_at_once_agrees_with_the_walk() -> None:
+    # the vectorized search (issue 14: schedule within its limit) finds the same starts
+    from allocate.schedule.engine import sgs
+
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        horizon = int(rng.integers(5, 30))
+        tasks = tuple(
+            Task(
+                duration=int(rng.integers(0, 4)),
+                demands=(int(rng.integers(0, 4)),),
+                release=int(rng.integers(0, 5)),
+                forbidden=((2, 4),) if rng.random() < 0.5 else (),
+                optional=True,
+                value=1,
+            )
+            for _ in range(8)
+        )
+        budgets = (Budget(0, 7, 6),) if rng.random() < 0.5 else ()
+        problem = ScheduleProblem(
+            tasks=tasks,
+            resources=(Resource(4, (Downtime(5, 6, 2),), budgets=budgets),),
+            horizon=horizon + 4,
+            objective="value",
+        )
+        a = sgs._Arrays(problem)
+        avail = a.avail.copy()
+        for i in range(len(tasks)):
+            for t in range(0, horizon + 6):
+                fast = sgs._earliest_fit(a, avail, i, t)
+                assert fast == sgs._earliest_fit_walk(a, avail, i, t), (i, t)
+            found = sgs._earliest_fit(a, avail, i, int(a.release[i]))
+            if found is not None:
+                sgs._book(a, avail, i, found)
+
+
+def test_greedy_under_a_work_limit_marks_the_chains_it_did_not_try() -> None:
+    from allocate.schedule.engine.stop import WorkLimit
+
+    tasks = tuple(Task(duration=1, demands=(1,), optional=True, value=10 - k) for k in range(6))
+    problem = ScheduleProblem(
+        tasks=tasks, resources=(Resource(1),), horizon=10, objective="value"
+    )
+    limit = WorkLimit(units=3)
+    starts = greedy_value_schedule(problem, limit)
+    assert starts is not None
+    assert (starts[:3] >= 0).all() and (starts[3:] == -2).all()
+    assert limit.stopped_by == "budget"

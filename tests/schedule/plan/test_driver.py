@@ -286,3 +286,62 @@ def test_every_plan_keeps_days_weeks_lags_chains_and_releases(p: SellerProblem) 
     # what is left out has a reason, what is planned has none
     assert all((r == "") == bool(x) for r, x in zip(plan.reason, on, strict=True))
     assert plan.travel_min[~on].sum() == 0  # unplanned actions drive nowhere
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=seller_problems(), units=st.integers(0, 400))
+def test_a_work_budget_cuts_the_plan_validly_and_says_so(p: SellerProblem, units: int) -> None:
+    # issue 14: the stages stop on a count of work; what was not offered is 'time_limit'
+    import allocate.schedule.plan.driver as driver
+
+    rate = driver.WORK_UNITS_PER_S
+    driver.WORK_UNITS_PER_S = units / p.budget_s
+    try:
+        plan, again = plan_seller(p), plan_seller(p)
+    finally:
+        driver.WORK_UNITS_PER_S = rate
+    assert np.array_equal(plan.day, again.day) and plan.reason == again.reason  # reproducible
+    on = plan.day >= 0
+    load = np.zeros(N_DAYS)
+    np.add.at(load, plan.day[on], p.duration[on] + plan.travel_min[on])
+    assert (load <= p.day_cap + 1e-6).all()
+    for g in np.unique(p.group):
+        assert len(set(on[p.group == g].tolist())) == 1, "half-planned chain"
+    assert all((r == "") == bool(x) for r, x in zip(plan.reason, on, strict=True))
+    if "time_limit" in plan.reason:
+        assert plan.stopped_by == "budget" and plan.stopped_stage
+    if plan.stopped_by:
+        assert plan.stopped_by == "budget"  # no clock here: the limit is far
+
+
+def test_a_plan_cut_by_its_budget_is_deterministic_and_one_cut_by_the_clock_is_not(
+    tmp_path: Path,
+) -> None:
+    import allocate.schedule.plan.driver as driver
+
+    inst = random_instance(n=30, seed=3)
+    cfg = PlanConfig(weeks=2, start=MONDAY, time_limit_s=5, workers=1, seed=1)
+    rate = driver.WORK_UNITS_PER_S
+    driver.WORK_UNITS_PER_S = 20.0  # a few actions' worth
+    try:
+        plan = plan_actions(inst, whole(inst), cfg)
+    finally:
+        driver.WORK_UNITS_PER_S = rate
+    assert "time_limit" in plan.reason
+    assert plan.meta["deterministic"] is True and plan.meta["stopped_by_budget"]
+    write_plan(tmp_path, inst, plan)
+    kpis = json.loads((tmp_path / "kpis.json").read_text())["schedule"]
+    assert kpis["unscheduled_by_reason"]["time_limit"] == plan.reason.count("time_limit")
+    assert kpis["deterministic"] is True and kpis["deterministic_note"] == ""
+    # a deadline already passed: the wall clock stops the first stage, and the plan says so
+    finish = driver.finish_seconds
+    driver.finish_seconds = lambda n: 1e6  # type: ignore[assignment]
+    try:
+        late = plan_actions(inst, whole(inst), cfg)
+    finally:
+        driver.finish_seconds = finish  # type: ignore[assignment]
+    assert late.meta["deterministic"] is False
+    assert "wall-clock" in str(late.meta["deterministic_note"])
+    assert late.meta["stopped_by_clock"]
+    assert not late.placed.any() and set(late.reason) <= {"time_limit", "capacity", "lag",
+                                                          "horizon", "calendar"}

@@ -34,3 +34,37 @@ def test_precheck_reasons() -> None:
     far = desk_problem([30, 30], [0, 0], [60, 60, 60], lags=((0, 1, 5, -1),))
     assert precheck(far, [0, 1]) == "horizon"
     assert precheck(desk_problem([30, 30], [0, 0], [60, 60], lags=((0, 1, 1, 1),)), [0, 1]) == ""
+
+
+def test_precheck_singles_agrees_with_precheck() -> None:
+    # the vectorized precheck of one-action groups (issue 14: schedule within its limit)
+    from allocate.core.travel import TravelModel
+    from allocate.schedule.plan.seller import SellerProblem, precheck, precheck_singles
+
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        n_days = 14
+        day_cap = rng.choice([0, 60, 120, 480], size=n_days).astype(np.int64)
+        free_cap = np.maximum(day_cap, rng.choice([0, 480], size=n_days)).astype(np.int64)
+        n = 12
+        is_visit = rng.random(n) < 0.5
+        p = SellerProblem(
+            seller=0,
+            day_cap=day_cap,
+            free_cap=free_cap,
+            duration=rng.choice([15, 60, 200, 500], size=n).astype(np.int64),
+            is_visit=is_visit,
+            release=rng.integers(0, 16, size=n),
+            due=np.full(n, -1, dtype=np.int64),
+            group=np.arange(n, dtype=np.int64),
+            chain_rank=np.zeros(n, dtype=np.int64),
+            value=np.ones(n),
+            lags=(),
+            base_min=np.where(is_visit, rng.integers(0, 200, size=n), 0).astype(float),
+            lat=np.full(n, 45.0),
+            lon=np.full(n, 5.0),
+            travel=TravelModel(),
+            budget_s=1.0,
+            seed=0,
+        )
+        assert precheck_singles(p, list(range(n))) == [precheck(p, [i]) for i in range(n)]

@@ -18,6 +18,7 @@ import numpy as np
 
 from allocate.schedule.engine.bounds import transitive_successors
 from allocate.schedule.engine.problem import ScheduleProblem
+from allocate.schedule.engine.stop import WorkLimit
 
 
 class _Arrays:
@@ -58,8 +59,13 @@ class _Arrays:
         self.release = np.array([t.release for t in p.tasks], dtype=np.int64)
         # Allowed start times, only for tasks whose calendar cuts more than the horizon.
         self.allowed: dict[int, np.ndarray] = {}
+        same: dict[tuple[object, ...], np.ndarray] = {}  # tasks often share their calendar
         for i, t in enumerate(p.tasks):
             if t.windows or t.forbidden or t.deadline is not None:
+                key = (t.duration, t.deadline, t.windows, t.forbidden)
+                if key in same:
+                    self.allowed[i] = same[key]
+                    continue
                 ok = np.zeros(span, dtype=bool)
                 last = min(p.horizon, t.deadline if t.deadline is not None else p.horizon)
                 ok[: max(0, last - t.duration + 1)] = True
@@ -73,7 +79,7 @@ class _Arrays:
                     if b > a:
                         lo = a - t.duration + 1 if t.duration > 0 else a
                         ok[max(lo, 0) : max(b, 0)] = False
-                self.allowed[i] = np.flatnonzero(ok)
+                self.allowed[i] = same[key] = np.flatnonzero(ok)
         self.last_start = p.horizon - self.dur
         self.max_lags = [
             (prec.pred, prec.succ, prec.max_lag)
@@ -88,7 +94,43 @@ class _Arrays:
 def _earliest_fit(
     a: _Arrays, avail: np.ndarray, i: int, t: int, backward: bool = False
 ) -> int | None:
-    """Earliest start ``>= t`` of task ``i`` that fits its calendar and the free capacity."""
+    """Earliest start ``>= t`` of task ``i`` that fits its calendar and the free capacity.
+
+    Forward, every start from ``t`` to the task's last one is checked at once (one pass of
+    array operations instead of a walk from one conflict to the next, which on a full
+    calendar took one step per day).
+    """
+    if backward or t < 0:
+        return _earliest_fit_walk(a, avail, i, t, backward)
+    d = int(a.dur[i])
+    hi = min(int(a.last_start[i]), a.span - d)
+    if t > hi:
+        return None
+    allowed = a.allowed.get(i)
+    if allowed is None:
+        ok = np.ones(hi - t + 1, dtype=bool)
+    else:
+        ok = np.zeros(hi - t + 1, dtype=bool)
+        ok[allowed[(allowed >= t) & (allowed <= hi)] - t] = True
+    if d > 0:
+        rs = np.flatnonzero(a.dem[i] > 0)
+        if rs.size:
+            fits = (avail[rs, t : hi + d] >= a.dem[i, rs, None]).all(axis=0)
+            if d == 1:
+                ok &= fits
+            else:
+                bad = np.concatenate(([0], np.cumsum(~fits)))
+                ok &= (bad[d:] - bad[:-d]) == 0
+        for row, r, _first, _end in a.budget_rows:
+            ok &= avail[row, t : hi + 1] >= a.dem[i, r]
+    k = int(np.argmax(ok))
+    return t + k if ok[k] else None
+
+
+def _earliest_fit_walk(
+    a: _Arrays, avail: np.ndarray, i: int, t: int, backward: bool = False
+) -> int | None:
+    """:func:`_earliest_fit` by jumps from one conflict to the next (backward passes)."""
     d = int(a.dur[i])
     rs = np.flatnonzero(a.dem[i] > 0) if d > 0 else np.empty(0, dtype=np.int64)
     allowed = None if backward else a.allowed.get(i)
@@ -261,7 +303,9 @@ def best_serial_schedule(
     return best
 
 
-def greedy_value_schedule(problem: ScheduleProblem) -> np.ndarray | None:
+def greedy_value_schedule(
+    problem: ScheduleProblem, limit: WorkLimit | None = None, units_per_task: int = 1
+) -> np.ndarray | None:
     """Greedy schedule for the ``"value"`` objective (``-1`` = task left out), or ``None``.
 
     Mandatory tasks are placed first, in precedence order, each at its earliest feasible start;
@@ -273,11 +317,18 @@ def greedy_value_schedule(problem: ScheduleProblem) -> np.ndarray | None:
     ----------
     problem
         The problem.
+    limit
+        Optional budget, ``units_per_task`` units per optional task offered: once it is
+        reached, the chains not yet offered are left out with start ``-2`` (not tried).
+        Mandatory tasks are always placed.
+    units_per_task
+        Units charged to ``limit`` per task.
 
     Returns
     -------
     numpy.ndarray or None
-        Start of each task (``-1`` = left out); ``None`` if a mandatory task does not fit.
+        Start of each task (``-1`` = left out, ``-2`` = not tried); ``None`` if a mandatory
+        task does not fit.
     """
     p = problem
     a = _Arrays(p)
@@ -315,6 +366,9 @@ def greedy_value_schedule(problem: ScheduleProblem) -> np.ndarray | None:
         return -sum(p.tasks[i].value for i in g) / max(1.0, work)
 
     for g in sorted(groups, key=lambda g: (density(g), min(rank[i] for i in g))):
+        if limit is not None and limit.charge(units_per_task * len(g)):
+            start[g] = -2
+            continue
         trial = avail.copy()
         if place(g, trial):
             avail = trial

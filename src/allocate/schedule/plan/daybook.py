@@ -60,6 +60,11 @@ class DayBook:
         Whether some week holds fewer minutes than its days (then weeks are checked too).
     evals
         Evaluations made so far.
+    clock_stopped
+        Whether the wall-clock safety limit (:attr:`stop_at`), not the evaluations, stopped
+        the relocation fill or the consolidation.
+    stop_at
+        ``time.time()`` after which the search stops (default: ``p.stop_at``).
     """
 
     def __init__(self, p: SellerProblem, day: NDArray[np.int64], max_evals: int = 0) -> None:
@@ -92,6 +97,8 @@ class DayBook:
             self.arcs_out.setdefault(a, []).append((b, lo, hi))
         self._journal: tuple[dict[int, _Snapshot], dict[int, int]] | None = None
         self.evals = 0
+        self.clock_stopped = False  # the wall clock, not the evaluations, stopped the search
+        self.stop_at = p.stop_at  # time.time() of the wall-clock safety net
         # weeks are checked only when some week holds fewer minutes than its days
         self.weekly = bool(p.binding_weeks.any()) and n_days % 7 == 0
         self.week_cap = p.week_cap.astype(float) if self.weekly else np.zeros(0)
@@ -242,7 +249,18 @@ class DayBook:
         ndarray
             Free minutes per day of the horizon.
         """
-        return np.array([self.room(d) for d in range(len(self.p.day_cap))])
+        n_days = len(self.p.day_cap)
+        load = np.add(np.add(self.desk, self.vmin), self.tour)
+        free = self.p.day_cap.astype(np.float64) - load
+        if self.weekly:  # as week_free sums them: desk, visits and tours, each day by day
+            starts = np.arange(0, n_days, 7)
+            used = (
+                np.add.reduceat(np.asarray(self.desk), starts)
+                + np.add.reduceat(np.asarray(self.vmin), starts)
+                + np.add.reduceat(np.asarray(self.tour), starts)
+            )
+            free = np.minimum(free, np.repeat(self.week_cap - used, 7)[:n_days])
+        return free
 
     def remove_group(self, g: int) -> None:
         """Take every planned action of group ``g`` off its day.
@@ -445,7 +463,12 @@ class DayBook:
         bool
             True when the search must stop.
         """
-        return self.evals >= self.max_evals or time.time() > self.p.stop_at
+        if self.evals >= self.max_evals:
+            return True
+        if time.time() > self.stop_at:
+            self.clock_stopped = True
+            return True
+        return False
 
     def move(self, i: int, d: int) -> None:
         """Put ``i`` on day ``d`` (off its current day), recording both days for a rollback.

@@ -23,6 +23,7 @@ from allocate.schedule.engine.problem import (
 )
 from allocate.schedule.engine.sgs import greedy_value_schedule
 from allocate.schedule.engine.solve import solve_schedule
+from allocate.schedule.engine.stop import WorkLimit
 from allocate.schedule.plan.seller import SellerProblem
 
 #: Task values are scaled so that the most valuable action of a seller is worth this much.
@@ -36,6 +37,10 @@ WALL_S_PER_DET = 3.0
 #: search: with less, its day plans, once their real tours are known, were no better than the
 #: greedy's (fr-national at 2.3 and 23 ms per action, fr-pme at 11 ms, 2-core Xeon).
 CPSAT_MIN_S_PER_ACTION = 0.05
+#: Work units (see :data:`~allocate.schedule.plan.driver.WORK_UNITS_PER_S`) charged for one
+#: action offered by the greedy placement: a vectorized pass over the horizon costs about as
+#: much as this many days tried by the local search.
+GREEDY_UNITS_PER_ACTION = 16
 
 
 def visit_travel_share(p: SellerProblem) -> NDArray[np.float64]:
@@ -202,23 +207,31 @@ class DayPlanModel:
                 total -= t.lateness_weight * max(0, s + 1 - t.due)
         return total
 
-    def solve(self) -> tuple[NDArray[np.int64], str]:
+    def solve(self, limit: WorkLimit | None = None) -> tuple[NDArray[np.int64], str]:
         """Days of the seller's actions and how they were found.
+
+        Parameters
+        ----------
+        limit
+            Budget of the greedy placement (:data:`GREEDY_UNITS_PER_ACTION` units per action
+            offered); the actions it had no units left to offer get day ``-2``, and CP-SAT
+            does not run.
 
         Returns
         -------
         tuple
-            Day of each of the seller's actions (``-1`` = left out) and ``"greedy"`` or
-            CP-SAT's status.
+            Day of each of the seller's actions (``-1`` = left out, ``-2`` = not tried) and
+            ``"greedy"`` or CP-SAT's status.
         """
         p = self.p
         day = np.full(p.n, -1, dtype=np.int64)
-        greedy = greedy_value_schedule(self.problem)
+        greedy = greedy_value_schedule(self.problem, limit, GREEDY_UNITS_PER_ACTION)
         best = greedy if greedy is not None else np.full(len(self.members), -1, dtype=np.int64)
         status = "greedy"
         wall = min(1.5 * p.budget_s + 0.5, p.deadline - time.time())
         enough = p.budget_s >= CPSAT_MIN_S_PER_ACTION * len(self.members)
-        if p.use_cpsat and len(self.members) and wall > 0.2 and enough:
+        cut = bool((best == -2).any())
+        if p.use_cpsat and len(self.members) and wall > 0.2 and enough and not cut:
             res = solve_schedule(
                 self.problem,
                 time_limit_s=wall,

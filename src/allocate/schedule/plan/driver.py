@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from allocate.core.instance import Instance
 from allocate.core.result import Alignment
 from allocate.core.workload import travel_minutes
+from allocate.schedule.engine.stop import WorkLimit
 from allocate.schedule.parallel import SellerMap, pool_map
 from allocate.schedule.plan.actions import Actions, expand_actions
 from allocate.schedule.plan.calendars import (
@@ -43,22 +44,60 @@ from allocate.schedule.plan.moves import (
     relocate_fill,
     repair,
 )
-from allocate.schedule.plan.seller import SellerPlan, SellerProblem, group_members, precheck
+from allocate.schedule.plan.seller import (
+    SellerPlan,
+    SellerProblem,
+    group_lags,
+    group_members,
+    precheck,
+    precheck_singles,
+)
 
 logger = logging.getLogger(__name__)
 
 #: Reasons why an action is not in the plan (``unscheduled.csv``).
-REASONS = ("capacity", "lag", "horizon", "calendar")
+REASONS = ("capacity", "lag", "horizon", "calendar", "time_limit")
 #: Rounds of ejection and refill after the solve.
 EJECT_ROUNDS = 1
 #: Evaluations (of a day for an action) per second of a seller's budget allowed to the local
-#: search after the solve (relocation fill and consolidation). fr-national's plan with a 120 s
+#: search after the solve (relocation fill and consolidation), for the share of the budget
+#: that the earlier stages left (:data:`WORK_UNITS_PER_S`). fr-national's plan with a 120 s
 #: limit on 2 cores of an AMD EPYC ends in about 60 s with it (150 000: 45 s and 0.2 point
 #: less of its capacity bound; 450 000: 70 s and no better), and most sellers stop well before
 #: their count (nothing left out, or no move left). A count rather than a clock, so that the
 #: plan is reproducible; the search also stops at 90 % of the time limit
 #: (``SellerProblem.stop_at``) on a slow machine.
 LS_EVALS_PER_S = 300_000
+#: Work units per second of a seller's budget for everything before the relocation fill: the
+#: precheck, the greedy day plan, the refills, the regrouping and the ejections (a unit is
+#: about one day tried for one action, 5 µs on the 2-core reference machine under a load of 5;
+#: fr-national's plan takes about 4.1 million). Sized so that the units run out before the
+#: wall-clock share of each seller under a background load of 2-3. A count rather than a clock, so that the plan is
+#: reproducible; once it runs out, the groups not yet offered are left out with the reason
+#: ``time_limit`` and the later stages are skipped.
+WORK_UNITS_PER_S = 120_000
+#: Units charged per action of a chain prechecked (placed alone on the empty calendar; the
+#: one-action groups are prechecked together, in one vectorized pass).
+PRECHECK_UNITS_PER_ACTION = 8
+#: Fixed costs of a plan outside the sellers' searches, in seconds of the 2-core reference
+#: machine under a background load of 2-3, and per action (expanding the actions, building
+#: the problems and the sellers' fixed costs, merging, writing the files): fr-national's
+#: 52,369 actions took about 4 s.
+FIXED_S = 0.3
+FIXED_S_PER_ACTION = 8e-5
+#: ... of which this is kept after the searches, for the pool's end, the merge and the files
+#: (fr-national: the pool ended about 1 s after the sellers' deadline under a load of 5).
+FINISH_S = 1.0
+FINISH_S_PER_ACTION = 3e-5
+#: A seller's safety net: it may take this many times its share of the sellers' wall time
+#: (sellers differ in speed per unit: the other sellers' slack covers it, and the overall
+#: deadline still holds). With 0.7, 30-50 sellers of fr-national were cut at a 20 s limit
+#: under a load of 2-3 while the whole plan took half its time; with 2, the first sellers
+#: took all of a 10 s limit under a load of 4 and half of them had none left.
+WALL_SHARE = 1.5
+#: A seller's fixed costs (its arrays, day model and book), in actions' worth of work: its
+#: share of the wall time is that of its actions plus these.
+FIXED_ACTIONS = 50
 #: Rounds of consolidation, each followed by a relocation fill.
 CONSOLIDATE_ROUNDS = 3
 
@@ -124,6 +163,7 @@ def plan_actions(
     config: PlanConfig | None = None,
     instance_dir: str | Path | None = None,
     mapper: SellerMap | None = None,
+    started: float | None = None,
 ) -> Schedule:
     """Plan the actions of ``alignment`` over the horizon of ``config``.
 
@@ -145,6 +185,9 @@ def plan_actions(
         The instance folder, for the sellers' calendar files.
     mapper
         Runs :func:`plan_seller` over the sellers (default: a process pool).
+    started
+        ``time.time()`` when the time limit started counting (default: now), e.g. once the
+        instance was read, so that reading the alignment counts against it.
 
     Returns
     -------
@@ -174,12 +217,17 @@ def plan_actions(
     local = {s: np.flatnonzero(actions.seller == s) for s in sellers}
     releases = _cross_seller_releases(actions)
     total = max(1, n)
-    budget = 0.5 * cfg.time_limit_s * cfg.workers
-    # CP-SAT stops in time for the post-processing (about a quarter of the limit), and the
-    # local search in time for the merge and the outputs
-    now = time.time() - (time.perf_counter() - t0)
-    deadline = now + 0.75 * cfg.time_limit_s
-    stop_at = now + 0.9 * cfg.time_limit_s
+    # the sellers' deterministic budgets: half of what the limit leaves once the fixed costs
+    # (estimated from the number of actions, not measured) are paid, times the processes
+    budget = 0.5 * search_seconds(cfg.time_limit_s, n) * cfg.workers
+    # the wall-clock safety net: CP-SAT stops in time for the post-processing, every other
+    # stage in time for the merge and the files
+    now = started if started is not None else time.time() - (time.perf_counter() - t0)
+    stop_at = now + cfg.time_limit_s - finish_seconds(n)
+    deadline = min(now + 0.75 * cfg.time_limit_s, stop_at)
+    # each seller's safety net: a multiple of its share of the wall time its process has
+    # (from its own start)
+    wall = WALL_SHARE * (stop_at - time.time()) * cfg.workers
     problems = [
         _seller_problem(
             instance,
@@ -195,6 +243,7 @@ def plan_actions(
             deadline,
             stop_at,
             week_caps[s],
+            wall * (len(local[s]) + FIXED_ACTIONS) / (total + FIXED_ACTIONS * len(sellers)),
         )
         for s in sellers
     ]
@@ -216,6 +265,7 @@ def plan_actions(
         status[s] = res.status
     _drop_broken_cross_seller_chains(actions, day, start, travel, reason)
     churn = cfg.churn_rate if cfg.churn_rate is not None else instance.nomenclature.churn_rate
+    stops = _stopped(results)
     return Schedule(
         horizon=horizon,
         actions=actions,
@@ -228,9 +278,62 @@ def plan_actions(
         wall_s=time.perf_counter() - t0,
         churn_rate=float(churn),
         schedulable=schedulable,
-        meta={"time_limit_s": cfg.time_limit_s, "workers": cfg.workers, "seed": cfg.seed},
+        meta={"time_limit_s": cfg.time_limit_s, "workers": cfg.workers, "seed": cfg.seed, **stops},
         week_capacity_min=week_caps,
     )
+
+
+def search_seconds(time_limit_s: float, n_actions: int) -> float:
+    """Seconds of the limit left to the sellers once the fixed costs are paid (at least 10 %).
+
+    The fixed costs (expanding the actions, the problems, the merge and the files) are
+    estimated from the number of actions (:data:`FIXED_S`, :data:`FIXED_S_PER_ACTION`), so
+    that the budgets derived from this stay deterministic.
+
+    Parameters
+    ----------
+    time_limit_s
+        The plan's time limit.
+    n_actions
+        Actions to plan.
+
+    Returns
+    -------
+    float
+        Seconds from which the sellers' budgets are sized.
+    """
+    fixed = FIXED_S + FIXED_S_PER_ACTION * n_actions
+    return max(0.1 * time_limit_s, time_limit_s - fixed)
+
+
+def finish_seconds(n_actions: int) -> float:
+    """Seconds kept after the sellers' searches for the merge and the files."""
+    return FINISH_S + FINISH_S_PER_ACTION * n_actions
+
+
+def _stopped(results: list[SellerPlan]) -> dict[str, object]:
+    """What the plan says about how its sellers' searches ended (for the run's KPIs)."""
+    by_stage: dict[str, int] = {}
+    clock: dict[str, int] = {}
+    for r in results:
+        if r.stopped_by:
+            by_stage[r.stopped_stage] = by_stage.get(r.stopped_stage, 0) + 1
+        if r.stopped_by == "clock":
+            clock[r.stopped_stage] = clock.get(r.stopped_stage, 0) + 1
+    note = ""
+    if clock:
+        note = "the wall-clock safety net stopped: " + ", ".join(
+            f"{stage} ({k} seller{'s' if k > 1 else ''})" for stage, k in sorted(clock.items())
+        )
+    return {
+        "deterministic": not clock,
+        "deterministic_note": note,
+        "stopped_by_budget": {
+            stage: k - clock.get(stage, 0) for stage, k in sorted(by_stage.items())
+            if k > clock.get(stage, 0)
+        },
+        "stopped_by_clock": dict(sorted(clock.items())),
+    }
 
 
 def _cross_seller_releases(actions: Actions) -> NDArray[np.int64]:
@@ -261,6 +364,7 @@ def _seller_problem(
     deadline: float = math.inf,
     stop_at: float = math.inf,
     week_cap: NDArray[np.int64] | None = None,
+    wall_share_s: float = math.inf,
 ) -> SellerProblem:
     pos = {int(i): k for k, i in enumerate(idx)}
     lags = tuple(
@@ -285,12 +389,39 @@ def _seller_problem(
         lat=acc.lat[actions.account[idx]],
         lon=acc.lon[actions.account[idx]],
         travel=instance.travel,
-        budget_s=max(0.05, budget_s),
+        budget_s=max(0.01, budget_s),
         seed=cfg.seed,
         use_cpsat=cfg.use_cpsat,
         deadline=deadline,
         stop_at=stop_at,
         week_cap=np.zeros(0, dtype=np.int64) if week_cap is None else week_cap,
+        wall_share_s=wall_share_s,
+    )
+
+
+def _empty_plan(
+    p: SellerProblem,
+    reason: list[str],
+    ok_groups: list[int],
+    groups: dict[int, list[int]],
+    work: WorkLimit,
+    wall_s: float,
+) -> SellerPlan:
+    """The plan of a seller whose budget ran out before any action was placed."""
+    fits = np.zeros(p.n, dtype=bool)
+    for g in ok_groups:
+        fits[groups[g]] = True
+    return SellerPlan(
+        np.full(p.n, -1, dtype=np.int64),
+        tuple(reason),
+        np.full(p.n, -1, dtype=np.int64),
+        np.zeros(p.n),
+        "greedy",
+        0,
+        wall_s,
+        fits,
+        work.stage,
+        work.stopped_by,
     )
 
 
@@ -364,37 +495,75 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
     n = p.n
     reason = ["" for _ in range(n)]
     groups = group_members(p)
+    lags = group_lags(p)
+    stop_at = min(p.stop_at, time.time() + p.wall_share_s)
+    work = WorkLimit(WORK_UNITS_PER_S * p.budget_s, stop_at, at="precheck")
+    singles = [g for g, members in groups.items() if len(members) == 1 and g not in lags]
+    single_reason = dict(
+        zip(singles, precheck_singles(p, [groups[g][0] for g in singles]), strict=True)
+    )
     ok_groups = []
     for g, members in groups.items():
-        why = precheck(p, members)
+        if g in single_reason:
+            why = single_reason[g]
+            if why:
+                reason[members[0]] = why
+            else:
+                ok_groups.append(g)
+            continue
+        if work.charge(PRECHECK_UNITS_PER_ACTION * len(members)):
+            for i in members:
+                reason[i] = "time_limit"
+            continue
+        why = precheck(p, members, lags.get(g, []))
         if why:
             for i in members:
                 reason[i] = why
         else:
             ok_groups.append(g)
-    share = visit_travel_share(p)
     day = np.full(n, -1, dtype=np.int64)
     status = "greedy"
-    if ok_groups:
-        day, status = DayPlanModel(p, [groups[g] for g in ok_groups], share).solve()
+    if ok_groups and not work.over():
+        work.at = "day plan"
+        share = visit_travel_share(p)
+        day, status = DayPlanModel(p, [groups[g] for g in ok_groups], share).solve(work)
+    for i in np.flatnonzero(day == -2).tolist():  # the greedy had no units left to offer it
+        day[i] = -1
+        reason[i] = "time_limit"
+    if work.over() and not (day >= 0).any():  # nothing to improve: no days to book
+        for g in ok_groups:
+            for i in groups[g]:
+                reason[i] = reason[i] or "time_limit"
+        return _empty_plan(p, reason, ok_groups, groups, work, time.perf_counter() - t0)
     placed_by_solver = int((day >= 0).sum())
     todo = [groups[g] for g in ok_groups]
-    book = DayBook(p, day, max_evals=int(LS_EVALS_PER_S * p.budget_s))
-    repair(book)
-    refill(book, todo)
-    regroup(book)
-    refill(book, todo)
-    for _ in range(EJECT_ROUNDS):
-        eject_fill(book, todo)
-        refill(book, todo)
-    for _ in range(CONSOLIDATE_ROUNDS):
-        if relocate_fill(book, todo):
-            refill(book, todo)
-        if all(book.day[g[0]] >= 0 for g in todo) or not consolidate(book):
+    book = DayBook(p, day)
+    book.stop_at = stop_at
+    repair(book)  # always: the real tours must fit the days
+    for stage in ["refill", "regroup", "refill", *["ejection", "refill"] * EJECT_ROUNDS]:
+        if work.over():
             break
-    else:
-        if relocate_fill(book, todo):
-            refill(book, todo)
+        work.at = stage
+        if stage == "refill":
+            refill(book, todo, work)
+        elif stage == "regroup":
+            regroup(book, limit=work)
+        else:
+            eject_fill(book, todo, limit=work)
+    if not work.over():  # the relocation fill and consolidation: the budget's share left
+        left = max(0.0, 1.0 - work.used / work.units) if work.units > 0 else 0.0
+        book.max_evals = int(LS_EVALS_PER_S * p.budget_s * left)
+        for _ in range(CONSOLIDATE_ROUNDS):
+            if relocate_fill(book, todo):
+                refill(book, todo)
+            if all(book.day[g[0]] >= 0 for g in todo) or not consolidate(book):
+                break
+        else:
+            if relocate_fill(book, todo):
+                refill(book, todo)
+    stopped_stage, stopped_by = work.stage, work.stopped_by
+    if not stopped_by and book.clock_stopped:
+        stopped_stage, stopped_by = "relocation", "clock"
     day = book.day
     for i in range(n):
         if day[i] < 0 and not reason[i]:
@@ -406,5 +575,14 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
     for g in ok_groups:
         fits[groups[g]] = True
     return SellerPlan(
-        day, tuple(reason), start, travel, status, placed_by_solver, time.perf_counter() - t0, fits
+        day,
+        tuple(reason),
+        start,
+        travel,
+        status,
+        placed_by_solver,
+        time.perf_counter() - t0,
+        fits,
+        stopped_stage,
+        stopped_by,
     )

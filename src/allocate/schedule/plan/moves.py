@@ -14,11 +14,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from allocate.schedule.engine.stop import WorkLimit
 from allocate.schedule.plan.daybook import DayBook
 from allocate.schedule.plan.tours import cheapest_insertion
 
 #: Places near a visit whose days are tried when the visit is moved (regrouping).
 NEAR = 8
+#: Work units charged per day tried by the regrouping (a cheapest insertion: about three
+#: times a day tried by the fills).
+REGROUP_UNITS_PER_DAY = 3
 
 
 def repair(book: DayBook) -> None:
@@ -80,7 +84,7 @@ def unplanned_groups(
     return todo
 
 
-def regroup(book: DayBook, passes: int = 3) -> None:
+def regroup(book: DayBook, passes: int = 3, limit: WorkLimit | None = None) -> None:
     """Move single visits to days whose tour passes nearby when that shortens the travel.
 
     Relocation local search: a visit leaves its day (saving its detour) for another day
@@ -93,6 +97,8 @@ def regroup(book: DayBook, passes: int = 3) -> None:
         The seller's days, changed in place.
     passes
         Most passes over the visits (stops earlier when one moves none).
+    limit
+        Optional budget, :data:`REGROUP_UNITS_PER_DAY` units per day tried for a visit.
 
     Returns
     -------
@@ -116,6 +122,8 @@ def regroup(book: DayBook, passes: int = 3) -> None:
             lo_day, hi_day = book.window(i)  # its chain is planned whole
             best: tuple[float, int] | None = None
             cands = set().union(*(days_of.get(int(q), set()) for q in near[here - 1]))
+            if limit is not None and limit.charge(REGROUP_UNITS_PER_DAY * len(cands)):
+                return
             for e in sorted(cands):
                 if e == d or not lo_day <= e <= hi_day:
                     continue
@@ -134,7 +142,9 @@ def regroup(book: DayBook, passes: int = 3) -> None:
             break
 
 
-def eject_fill(book: DayBook, groups: list[list[int]], max_groups: int = 400) -> None:
+def eject_fill(
+    book: DayBook, groups: list[list[int]], max_groups: int = 400, limit: WorkLimit | None = None
+) -> None:
     """Place unplanned groups by ejecting single actions to other days.
 
     For each unplanned group (most valuable first), each action goes to the earliest day
@@ -152,6 +162,10 @@ def eject_fill(book: DayBook, groups: list[list[int]], max_groups: int = 400) ->
         Every group that may be planned (each in chain order); the planned ones are skipped.
     max_groups
         Most unplanned groups tried.
+    limit
+        Optional budget, one unit per day tried (for a group's action or an ejected one);
+        once it is reached, the group being placed is rolled back and the others are not
+        tried.
 
     Returns
     -------
@@ -163,6 +177,8 @@ def eject_fill(book: DayBook, groups: list[list[int]], max_groups: int = 400) ->
     single = size[p.group - p.group.min()] == 1 if p.n else np.zeros(0, dtype=bool)
     density = p.value / np.maximum(1, p.duration)
     for g in todo[:max_groups]:
+        if limit is not None and limit.over():
+            return
         g_density = p.value[g].sum() / max(1, p.duration[g].sum())
         saved = {d: book.snapshot(d) for d in range(len(p.day_cap))}
         ejected: list[int] = []
@@ -173,6 +189,8 @@ def eject_fill(book: DayBook, groups: list[list[int]], max_groups: int = 400) ->
             for d in range(lo_day, hi_day + 1):
                 if p.day_cap[d] < p.duration[i]:
                     continue
+                if limit is not None and limit.charge():
+                    break
                 before = book.snapshot(d)
                 victims = sorted(
                     (j for j in book.tasks[d] if single[j] and j not in g),
@@ -201,9 +219,10 @@ def eject_fill(book: DayBook, groups: list[list[int]], max_groups: int = 400) ->
                 break
         if ok:  # the ejected actions try the other days; what stays out is the price
             for j in sorted(ejected, key=lambda j: (-density[j], j)):
-                _place(book, [j])
+                _place(book, [j], limit)
             lost = sum(p.value[j] for j in ejected if book.day[j] < 0)
-            ok = lost < p.value[g].sum()
+            # a move cut short by the limit is not judged: the day is put back as it was
+            ok = lost < p.value[g].sum() and not (limit is not None and limit.over())
         if not ok:
             for d in range(len(p.day_cap)):
                 book.restore(d, saved[d])
@@ -399,7 +418,7 @@ def _best_shift(
     return None if best is None else (best[1], best[2])
 
 
-def refill(book: DayBook, groups: list[list[int]]) -> None:
+def refill(book: DayBook, groups: list[list[int]], limit: WorkLimit | None = None) -> None:
     """Offer every unplanned group, by value per minute, to its earliest days that fit.
 
     Parameters
@@ -408,6 +427,9 @@ def refill(book: DayBook, groups: list[list[int]]) -> None:
         The seller's days, changed in place.
     groups
         Every group that may be planned (each in chain order); the planned ones are skipped.
+    limit
+        Optional budget, one unit per day tried for an action; once it is reached, the
+        groups not yet offered stay out.
 
     Returns
     -------
@@ -422,7 +444,9 @@ def refill(book: DayBook, groups: list[list[int]]) -> None:
             break
         if free.max(initial=0) < p.duration[g].min():
             continue
-        placed = _place(book, g)
+        if limit is not None and limit.over():
+            return
+        placed = _place(book, g, limit)
         if placed is None:
             continue
         if book.weekly:
@@ -432,26 +456,29 @@ def refill(book: DayBook, groups: list[list[int]]) -> None:
                 free[d] = book.room(d)
 
 
-def _place(book: DayBook, g: list[int]) -> list[int] | None:
-    """Each action of ``g`` on its earliest day that fits (none if one does not): their days."""
+def _place(book: DayBook, g: list[int], limit: WorkLimit | None = None) -> list[int] | None:
+    """Each action of ``g`` on its earliest day that fits (none if one does not, or if
+    ``limit`` runs out first): their days."""
     p = book.p
     done: list[int] = []
     for i in g:  # chain order
         lo_day, hi_day = book.window(i)
         chosen: tuple[int, tuple[list[int], list[int], float] | None] | None = None
-        for d in range(lo_day, hi_day + 1):
-            room = book.room(d)
-            if room < p.duration[i] - 1e-9:
-                continue
+        free = book.rooms()[lo_day : hi_day + 1] if hi_day >= lo_day else np.zeros(0)
+        scanned = len(free)
+        for d in (np.flatnonzero(free >= p.duration[i] - 1e-9) + lo_day).tolist():
             if not p.is_visit[i]:
-                chosen = (d, None)
+                chosen, scanned = (d, None), d - lo_day + 1
                 break
+            room = float(free[d - lo_day])
             stops = book.stops[d]
             dist = book.dist([*stops, i])
             order, length = cheapest_insertion(dist, list(range(1, len(stops) + 1)), len(stops) + 1)
             if p.duration[i] + length - book.tour[d] <= room + 1e-9:
-                chosen = (d, ([*stops, i], order, length))
+                chosen, scanned = (d, ([*stops, i], order, length)), d - lo_day + 1
                 break
+        if limit is not None and limit.charge(scanned):  # one unit per day of the window tried
+            chosen = None
         if chosen is None:
             for j in done:
                 book.remove_one(j)

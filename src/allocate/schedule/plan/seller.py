@@ -43,6 +43,10 @@ class SellerProblem:
     deadline, stop_at
         ``time.time()`` after which CP-SAT is skipped or cut short, and after which the local
         search stops.
+    wall_share_s
+        Wall seconds the seller may take from its own start before the safety net stops it
+        (its share of the time the sellers have, so that a slow machine cuts every seller a
+        little rather than the last ones whole).
     """
 
     seller: int
@@ -66,6 +70,7 @@ class SellerProblem:
     deadline: float = math.inf  # time.time() after which CP-SAT is skipped or cut short
     stop_at: float = math.inf  # time.time() after which the local search stops
     week_cap: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    wall_share_s: float = math.inf  # wall seconds from its own start (the safety net's share)
 
     @property
     def n(self) -> int:
@@ -98,6 +103,10 @@ class SellerPlan:
         Seconds spent.
     schedulable
         Whether each action's group fits the empty calendar.
+    stopped_stage, stopped_by
+        The stage that was running when the seller's work limit was reached, and what
+        reached it: ``"budget"`` (a count of work: the plan is reproducible) or ``"clock"``
+        (the wall-clock safety net: it is not); both ``''`` when every stage finished.
     """
 
     day: NDArray[np.int64]
@@ -108,6 +117,8 @@ class SellerPlan:
     placed_by_solver: int
     wall_s: float
     schedulable: NDArray[np.bool_]  # the action's group fits the empty calendar
+    stopped_stage: str = ""  # the stage running when the work limit was reached ('' none)
+    stopped_by: str = ""  # "budget" (reproducible), "clock" (the safety net) or ""
 
 
 def group_members(p: SellerProblem) -> dict[int, list[int]]:
@@ -129,7 +140,29 @@ def group_members(p: SellerProblem) -> dict[int, list[int]]:
     return groups
 
 
-def precheck(p: SellerProblem, members: list[int]) -> str:
+def group_lags(p: SellerProblem) -> dict[int, list[tuple[int, int, int, int]]]:
+    """The lags inside each group (``(pred, succ, lo, hi)``), by group number.
+
+    Parameters
+    ----------
+    p
+        The seller's problem.
+
+    Returns
+    -------
+    dict of int to list of tuple
+        Group number to the lags between its actions (groups without lags are absent).
+    """
+    out: dict[int, list[tuple[int, int, int, int]]] = {}
+    for a, b, lo, hi in p.lags:
+        if p.group[a] == p.group[b]:
+            out.setdefault(int(p.group[a]), []).append((a, b, lo, hi))
+    return out
+
+
+def precheck(
+    p: SellerProblem, members: list[int], lags: list[tuple[int, int, int, int]] | None = None
+) -> str:
     """Why a group cannot be planned even on an empty calendar ('' when it can).
 
     Parameters
@@ -138,6 +171,9 @@ def precheck(p: SellerProblem, members: list[int]) -> str:
         The seller's problem.
     members
         The group's actions.
+    lags
+        The lags between them (default: looked up in ``p.lags``; :func:`group_lags` gives
+        every group's at once).
 
     Returns
     -------
@@ -154,17 +190,69 @@ def precheck(p: SellerProblem, members: list[int]) -> str:
             if fits_free and p.day_cap.max(initial=0) < p.free_cap.max(initial=0)
             else "capacity"
         )
-    if _temporal_fit(p, members, p.day_cap, max_lags=True):
+    if lags is None:
+        mset = set(members)
+        lags = [(a, b, lo, hi) for a, b, lo, hi in p.lags if a in mset and b in mset]
+    if _temporal_fit(p, members, p.day_cap, True, lags):
         return ""
-    if _temporal_fit(p, members, p.free_cap, max_lags=True):
+    if _temporal_fit(p, members, p.free_cap, True, lags):
         return "calendar"
-    if _temporal_fit(p, members, p.day_cap, max_lags=False):
+    if _temporal_fit(p, members, p.day_cap, False, lags):
         return "lag"
     return "horizon"
 
 
+def precheck_singles(p: SellerProblem, actions: list[int]) -> list[str]:
+    """:func:`precheck` of many one-action groups without lags, in one vectorized pass.
+
+    Parameters
+    ----------
+    p
+        The seller's problem.
+    actions
+        Actions that are each a group of their own, with no lag.
+
+    Returns
+    -------
+    list of str
+        The reason of each, as :func:`precheck` gives it.
+    """
+    idx = np.asarray(actions, dtype=np.int64)
+    if idx.size == 0:
+        return []
+    need = p.duration[idx] + np.where(p.is_visit[idx], 2.0 * p.base_min[idx], 0.0)
+    n_days = len(p.day_cap)
+
+    def fits(cap: NDArray[np.int64]) -> NDArray[np.bool_]:
+        # some day from the release on holds the action alone
+        suffix = np.maximum.accumulate(cap[::-1])[::-1] if n_days else np.zeros(0)
+        rel = p.release[idx]
+        ok = rel < n_days
+        out = np.zeros(idx.size, dtype=bool)
+        out[ok] = suffix[rel[ok]] >= need[ok]
+        return out
+
+    day_max = int(p.day_cap.max(initial=0))
+    free_max = int(p.free_cap.max(initial=0))
+    on_days, on_free = fits(p.day_cap), fits(p.free_cap)
+    reasons = []
+    for k in range(idx.size):
+        if float(need[k]) > day_max:
+            calendar = int(need[k]) <= free_max and day_max < free_max
+            reasons.append("calendar" if calendar else "capacity")
+        elif on_days[k]:
+            reasons.append("")
+        else:
+            reasons.append("calendar" if on_free[k] else "horizon")
+    return reasons
+
+
 def _temporal_fit(
-    p: SellerProblem, members: list[int], cap: NDArray[np.int64], max_lags: bool
+    p: SellerProblem,
+    members: list[int],
+    cap: NDArray[np.int64],
+    max_lags: bool,
+    arcs: list[tuple[int, int, int, int]],
 ) -> bool:
     """Whether the group's actions have days that respect releases, lags and the calendar.
 
@@ -172,10 +260,8 @@ def _temporal_fit(
     fits an empty day: push successors by minimum lags, predecessors by maximum lags.
     """
     n_days = len(cap)
-    alone = p.duration + np.where(p.is_visit, 2.0 * p.base_min, 0.0)
+    alone = {i: p.duration[i] + (2.0 * p.base_min[i] if p.is_visit[i] else 0.0) for i in members}
     allowed = {i: np.flatnonzero(cap >= alone[i]) for i in members}
-    mset = set(members)
-    arcs = [(a, b, lo, hi) for a, b, lo, hi in p.lags if a in mset and b in mset]
     t = {i: int(p.release[i]) for i in members}
 
     def snap(i: int) -> bool:
