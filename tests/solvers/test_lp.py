@@ -99,3 +99,35 @@ def test_a_real_shortage_is_proven_by_the_overflow_only_lp() -> None:
     lp = lp_relaxation(three_items(capacity=(2.0, 2.0)), seconds=0.01)  # smallest budget
     assert not lp.feasible and lp.optimal
     assert float(np.sum(lp.overflow)) == pytest.approx(2.0)  # 6 h on 4: the minimum overflow
+
+
+def test_an_optimum_reached_near_the_wall_clock_is_kept(monkeypatch) -> None:
+    # under load a GLOP that finishes on its deterministic budget may still take most of the
+    # wall time: its optimum was dropped, so a loaded run lost the bound (and its guide) that a
+    # quiet run of the same seed kept, while both said "deterministic"
+    import time
+
+    from allocate.solvers import lp as lp_module
+    from allocate.solvers.budget import Clock
+
+    real = lp_module.mbh.ModelSolverHelper
+
+    class Slow:
+        def __init__(self, name: str) -> None:
+            self._s, self._limit = real(name), 0.0
+
+        def set_time_limit_in_seconds(self, s: float) -> None:
+            self._limit = s
+            self._s.set_time_limit_in_seconds(s)
+
+        def solve(self, model) -> None:
+            self._s.solve(model)
+            time.sleep(0.95 * self._limit)
+
+        def __getattr__(self, name):
+            return getattr(self._s, name)
+
+    monkeypatch.setattr(lp_module.mbh, "ModelSolverHelper", Slow)
+    lp = lp_relaxation(three_items(capacity=(3.0, 4.0)), clock=Clock.after(1.0))
+    assert lp.feasible and lp.optimal
+    assert lp.bound == pytest.approx(5.5)  # the hand-checked value above
