@@ -328,3 +328,26 @@ def test_export_refuses_a_folder_it_did_not_write(sf_round: Path) -> None:
     r = _run("export", sf_round / "run", "--to", "csv", "--out", mine)
     assert r.exit_code == 2 and "did not write" in r.output, r.output
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_import_checks_its_out_folder_before_reading(sf_round: Path, tmp_path: Path) -> None:
+    base = ["import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv"]
+    (tmp_path / "afile").write_text("x")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "sub"):  # a file, a folder under a file
+        r = _run(*base, "--out", out)
+        assert r.exit_code == 2 and "error: --out" in r.output, r.output
+    before = sorted(p.name for p in (sf_round / "run").iterdir())
+    r = _run(*base, "--out", sf_round / "run")  # a run folder is not an earlier import
+    assert r.exit_code == 2 and "did not write" in r.output, r.output
+    assert sorted(p.name for p in (sf_round / "run").iterdir()) == before
+
+
+def test_reimport_replaces_the_folder_as_one_unit(tmp_path: Path) -> None:
+    r = _run("import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv",
+             "--units", SF / "units.geojson", "--out", tmp_path / "inst")
+    assert r.exit_code == 0 and (tmp_path / "inst" / "units.geojson").is_file(), r.output
+    r = _run("import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv", "--out", tmp_path / "inst")
+    assert r.exit_code == 0, r.output
+    # this import used no units file: none of the earlier import's is left beside its files
+    assert not (tmp_path / "inst" / "units.geojson").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["inst"]

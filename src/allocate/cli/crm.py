@@ -46,8 +46,11 @@ def import_(
     def go() -> None:
         from allocate.io.crm import import_export
         from allocate.io.crm.names import IMPORT_REPORT
+        from allocate.io.runfolder import check_out_dir
 
         source = _source(from_, "--from")
+        # before any reading: an instance folder of an earlier import may be replaced, no other
+        check_out_dir(out, markers=(IMPORT_REPORT,), inputs=[*files, mapping, nomenclature, units])
         result = import_export(out, source, files, mapping, nomenclature, units)
         console.print(result.summary(), highlight=False)
         console.print(f"wrote {out} ({len(result.accounts)} accounts, {len(result.sellers)} sellers) "
