@@ -124,7 +124,9 @@ def test_levels_nest(tmp_path: Path) -> None:
     dev_cols = [c for c in lv.columns if c.endswith("_dev_pct")]
     assert dev_cols and (lv.loc[lv["level"] == 1, dev_cols].abs() < 1e-9).all().all()
     assert (fine[dev_cols].abs() <= 1e-6).all().all()  # tolerance 0
-    res = runner.invoke(
-        app, ["design", str(folder), "--levels", "2,3", "--out", str(tmp_path / "bad")]
-    )
-    assert res.exit_code == 2
+    for bad in ("2,3", "0,3", "0", "-3,3"):  # a level of 0 was divided by: exit 1
+        res = runner.invoke(
+            app, ["design", str(folder), "--levels", bad, "--out", str(tmp_path / "bad")]
+        )
+        assert res.exit_code == 2 and "--levels" in res.output, (bad, res.output)
+        assert not (tmp_path / "bad").exists()

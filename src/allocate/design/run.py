@@ -80,9 +80,9 @@ class DesignSpec:
             lv = list(self.levels)
             if (
                 not lv
+                or min(lv) < 1  # before the modulo: a level of 0 is refused, not divided by
                 or lv[-1] != self.territories
                 or any(b % a for a, b in zip(lv, lv[1:], strict=False))
-                or min(lv) < 1
             ):
                 raise InputError.single(
                     "options",
