@@ -7,6 +7,7 @@ the ETM association files as the current alignment gives back the solved alignme
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -351,3 +352,21 @@ def test_reimport_replaces_the_folder_as_one_unit(tmp_path: Path) -> None:
     # this import used no units file: none of the earlier import's is left beside its files
     assert not (tmp_path / "inst" / "units.geojson").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["inst"]
+
+
+def test_a_version_saved_with_breaches_is_not_exported_unless_accepted(sf_round: Path, tmp_path: Path) -> None:
+    # allocate serve saves a version that breaks hard rules with status unknown and the
+    # checker's breaches in kpis.json; export wrote it into the CRM files with exit 0 and no word
+    run = tmp_path / "broken"
+    shutil.copytree(sf_round / "run", run)
+    kpis = json.loads((run / "kpis.json").read_text(encoding="utf-8"))
+    kpis.update(status="unknown", breaches=["capacity: S1 carries 50 h/week, capacity 35 h"])
+    (run / "kpis.json").write_text(json.dumps(kpis), encoding="utf-8")
+    r = _run("export", run, "--to", "hubspot", "--out", tmp_path / "x")
+    assert r.exit_code == 2 and "1 hard rule" in r.output and "--accept-breaches" in r.output, r.output
+    assert not (tmp_path / "x").exists()
+    r = _run("export", run, "--to", "hubspot", "--accept-breaches", "--out", tmp_path / "x")
+    assert r.exit_code == 0 and "warning: exported with --accept-breaches" in r.output, r.output
+    assert (tmp_path / "x" / "changes.csv").is_file()
+    r = _run("export", sf_round / "run", "--to", "hubspot", "--out", tmp_path / "ok")  # a valid run
+    assert r.exit_code == 0 and "warning" not in r.output, r.output
