@@ -130,3 +130,21 @@ def test_levels_nest(tmp_path: Path) -> None:
         )
         assert res.exit_code == 2 and "--levels" in res.output, (bad, res.output)
         assert not (tmp_path / "bad").exists()
+
+
+def test_out_is_checked_first_and_replaced_as_one_unit(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    (tmp_path / "afile").write_text("x")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    for out in (tmp_path / "afile", mine):  # FileExistsError (exit 1) after solving; files mixed in
+        res = runner.invoke(app, ["design", str(folder), "-k", "3", "--out", str(out)])
+        assert res.exit_code == 2 and "--out" in res.output, res.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    out = tmp_path / "d"
+    res = runner.invoke(app, ["design", str(folder), "--levels", "1,3", "--tolerance", "0.5", "--out", str(out)])
+    assert res.exit_code == 0 and (out / DESIGN_LEVELS).is_file(), res.output
+    res = runner.invoke(app, ["design", str(folder), "-k", "3", "--tolerance", "0.5", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert not (out / DESIGN_LEVELS).exists()  # the earlier design's levels are not left beside this one

@@ -22,7 +22,9 @@ from allocate.io.runfolder import (
     DESIGN_LEVELS,
     DESIGN_TERRITORIES,
     DESIGN_UNITS,
+    check_out_dir,
     write_design,
+    writing,
 )
 from allocate.io.tables import find_table, read_table
 
@@ -138,6 +140,8 @@ def design(
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
 
     def go() -> None:
+        # before any work: a file, or a folder allocate did not write, is refused
+        check_out_dir(out, markers=(DESIGN,), inputs=[folder, adjacency])
         lv = _levels(levels)
         k = territories if territories is not None else (lv[-1] if lv else None)
         if k is None:
@@ -162,14 +166,15 @@ def design(
         with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
             res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
         levels_table = res.levels_frame()
-        write_design(
-            out,
-            res.summary(),
-            res.units_frame(),
-            res.accounts_frame(),
-            res.territories_frame(),
-            levels_table,
-        )
+        with writing(out) as tmp:  # one unit: no file of an earlier design (its levels) is left
+            write_design(
+                tmp,
+                res.summary(),
+                res.units_frame(),
+                res.accounts_frame(),
+                res.territories_frame(),
+                levels_table,
+            )
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:
             err_console.print(
