@@ -167,6 +167,10 @@ def _to_input(p: Problem, result: ImportResult) -> Problem:
     origins = result.origins.get(kind, [])
     if p.row is not None and 0 <= p.row - 2 < len(origins):
         file, row, column = origins[p.row - 2]
+        # the input column that gave the row its point names a problem of the point only; any
+        # other problem keeps the imported column's name (a product line is no town)
+        if p.column not in (None, "lat", "lon"):
+            column = f"{p.column} (imported)"
         return Problem(file, p.message, row=row, column=column)
     return Problem(name, p.message, row=p.row, column=p.column)
 
