@@ -7,6 +7,7 @@ the ETM association files as the current alignment gives back the solved alignme
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -328,3 +329,44 @@ def test_export_refuses_a_folder_it_did_not_write(sf_round: Path) -> None:
     r = _run("export", sf_round / "run", "--to", "csv", "--out", mine)
     assert r.exit_code == 2 and "did not write" in r.output, r.output
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_import_checks_its_out_folder_before_reading(sf_round: Path, tmp_path: Path) -> None:
+    base = ["import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv"]
+    (tmp_path / "afile").write_text("x")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "sub"):  # a file, a folder under a file
+        r = _run(*base, "--out", out)
+        assert r.exit_code == 2 and "error: --out" in r.output, r.output
+    before = sorted(p.name for p in (sf_round / "run").iterdir())
+    r = _run(*base, "--out", sf_round / "run")  # a run folder is not an earlier import
+    assert r.exit_code == 2 and "did not write" in r.output, r.output
+    assert sorted(p.name for p in (sf_round / "run").iterdir()) == before
+
+
+def test_reimport_replaces_the_folder_as_one_unit(tmp_path: Path) -> None:
+    r = _run("import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv",
+             "--units", SF / "units.geojson", "--out", tmp_path / "inst")
+    assert r.exit_code == 0 and (tmp_path / "inst" / "units.geojson").is_file(), r.output
+    r = _run("import", "--from", "salesforce", SF / "Account.csv", SF / "User.csv", "--out", tmp_path / "inst")
+    assert r.exit_code == 0, r.output
+    # this import used no units file: none of the earlier import's is left beside its files
+    assert not (tmp_path / "inst" / "units.geojson").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["inst"]
+
+
+def test_a_version_saved_with_breaches_is_not_exported_unless_accepted(sf_round: Path, tmp_path: Path) -> None:
+    # allocate serve saves a version that breaks hard rules with status unknown and the
+    # checker's breaches in kpis.json; export wrote it into the CRM files with exit 0 and no word
+    run = tmp_path / "broken"
+    shutil.copytree(sf_round / "run", run)
+    kpis = json.loads((run / "kpis.json").read_text(encoding="utf-8"))
+    kpis.update(status="unknown", breaches=["capacity: S1 carries 50 h/week, capacity 35 h"])
+    (run / "kpis.json").write_text(json.dumps(kpis), encoding="utf-8")
+    r = _run("export", run, "--to", "hubspot", "--out", tmp_path / "x")
+    assert r.exit_code == 2 and "1 hard rule" in r.output and "--accept-breaches" in r.output, r.output
+    assert not (tmp_path / "x").exists()
+    r = _run("export", run, "--to", "hubspot", "--accept-breaches", "--out", tmp_path / "x")
+    assert r.exit_code == 0 and "warning: exported with --accept-breaches" in r.output, r.output
+    assert (tmp_path / "x" / "changes.csv").is_file()
+    r = _run("export", sf_round / "run", "--to", "hubspot", "--out", tmp_path / "ok")  # a valid run
+    assert r.exit_code == 0 and "warning" not in r.output, r.output

@@ -131,10 +131,12 @@ def test_levels_nest(tmp_path: Path) -> None:
     dev_cols = [c for c in lv.columns if c.endswith("_dev_pct")]
     assert dev_cols and (lv.loc[lv["level"] == 1, dev_cols].abs() < 1e-9).all().all()
     assert (fine[dev_cols].abs() <= 1e-6).all().all()  # tolerance 0
-    res = runner.invoke(
-        app, ["design", str(folder), "--levels", "2,3", "--out", str(tmp_path / "bad")]
-    )
-    assert res.exit_code == 2
+    for bad in ("2,3", "0,3", "0", "-3,3"):  # a level of 0 was divided by: exit 1
+        res = runner.invoke(
+            app, ["design", str(folder), "--levels", bad, "--out", str(tmp_path / "bad")]
+        )
+        assert res.exit_code == 2 and "--levels" in res.output, (bad, res.output)
+        assert not (tmp_path / "bad").exists()
     for bad in ("0.1,0.1", "x", "1.5"):  # one value too many, not a number, out of [0, 1)
         res = runner.invoke(
             app,
@@ -298,3 +300,22 @@ def test_levels_from_a_nested_scenario_file(tmp_path: Path) -> None:
     spec.write_text("levels:\n  - {name: zone, territories: two}\n")
     res = runner.invoke(app, ["design", str(folder), "--levels", str(spec), "--out", str(out)])
     assert res.exit_code == 2 and "territories" in res.output
+
+
+
+def test_out_is_checked_first_and_replaced_as_one_unit(tmp_path: Path) -> None:
+    folder = write_grid(tmp_path / "grid")
+    (tmp_path / "afile").write_text("x")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    for out in (tmp_path / "afile", mine):  # FileExistsError (exit 1) after solving; files mixed in
+        res = runner.invoke(app, ["design", str(folder), "-k", "3", "--out", str(out)])
+        assert res.exit_code == 2 and "--out" in res.output, res.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    out = tmp_path / "d"
+    res = runner.invoke(app, ["design", str(folder), "--levels", "1,3", "--tolerance", "0.5", "--out", str(out)])
+    assert res.exit_code == 0 and (out / DESIGN_LEVELS).is_file(), res.output
+    res = runner.invoke(app, ["design", str(folder), "-k", "3", "--tolerance", "0.5", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert not (out / DESIGN_LEVELS).exists()  # the earlier design's levels are not left beside this one

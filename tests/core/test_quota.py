@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from pydantic import ValidationError
 
@@ -34,3 +36,10 @@ def test_a_scenario_with_quota_round_trips_through_its_dump() -> None:
 def test_bad_quota_sections_are_refused(data: dict) -> None:
     with pytest.raises(ValidationError):
         QuotaSpec.model_validate(data)
+
+
+@pytest.mark.parametrize("rounding", [1000.0, 30.0, math.inf, math.nan])
+def test_a_rounding_the_total_is_no_multiple_of_is_refused(rounding: float) -> None:
+    # total 100 by 1000 gave every seller 0 (total 0); by inf, NaN quotas
+    with pytest.raises(ValidationError):
+        QuotaSpec(total=100, rounding=rounding)

@@ -88,3 +88,9 @@ def test_history_method_needs_history(tiny) -> None:
     hist = np.arange(len(tiny.accounts), dtype=float) + 1
     t = seller_quotas(tiny, np.array(tiny.accounts.current_seller), QuotaSpec(total=10, method="history"), hist)
     assert t["quota"].sum() == pytest.approx(10)
+
+
+def test_rounding_steps_outside_floor_and_cap_are_refused() -> None:
+    # a cap of 1,500 leaves one step of 1,000 per seller: 3 sellers reach 3,000, not 4,000
+    with pytest.raises(InputError, match="adds up to the total"):
+        split_target(4000.0, np.array([1.0, 2.0, 3.0]), floor=700.0, cap=1500.0, rounding=1000.0)

@@ -46,8 +46,11 @@ def import_(
     def go() -> None:
         from allocate.io.crm import import_export
         from allocate.io.crm.names import IMPORT_REPORT
+        from allocate.io.runfolder import check_out_dir
 
         source = _source(from_, "--from")
+        # before any reading: an instance folder of an earlier import may be replaced, no other
+        check_out_dir(out, markers=(IMPORT_REPORT,), inputs=[*files, mapping, nomenclature, units])
         result = import_export(out, source, files, mapping, nomenclature, units)
         console.print(result.summary(), highlight=False)
         console.print(f"wrote {out} ({len(result.accounts)} accounts, {len(result.sellers)} sellers) "
@@ -79,6 +82,8 @@ def export(
                                                      "parents (implies --hierarchy design)")] = None,
     territory_ids: Annotated[Path | None, typer.Option("--territory-ids", help="Data Loader export of Territory2 "
                                                        "(Id, DeveloperName): fills Territory2Id")] = None,
+    accept_breaches: Annotated[bool, typer.Option("--accept-breaches", help="Export an alignment that breaks "
+                                                  "hard rules (a version saved by allocate serve with breaches)")] = False,
     out: Annotated[Path, typer.Option(help="Folder to write")] = Path("export"),
 ) -> None:
     """Write an alignment back as CRM files (Salesforce ETM, HubSpot owners, CSV), a change log and quotas."""
@@ -120,6 +125,20 @@ def export(
             sc, where = read_scenario(scenario), str(scenario)
         else:
             sc, where = Scenario.model_validate(read_kpis(Path(run_dir)).get("scenario") or {}), str(Path(run_dir) / KPIS)
+        # a version saved by allocate serve that breaks hard rules (status unknown, the checker's
+        # breaches in its kpis.json) is not pushed into the CRM unless the user says so; the
+        # verdict is the one recorded with the run, as its locks and today's sellers may come
+        # from the editor's journal or from --from
+        recorded = read_kpis(Path(run_dir))
+        breaches = [str(b) for b in recorded.get("breaches") or []]
+        if recorded.get("status") == "unknown" and not breaches:
+            breaches = ["the run's status is unknown (no valid solution)"]
+        if breaches and not accept_breaches:
+            raise InputError.single(
+                str(Path(run_dir) / ALIGNMENT),
+                f"the alignment breaks {len(breaches)} hard rule(s), first: {breaches[0]}; "
+                "fix it, or pass --accept-breaches to export it anyway",
+            )
         owner = account_owner(inst, alignment)
         quotas = None
         if sc.quota is not None:
@@ -137,6 +156,9 @@ def export(
                 _edited(Path(run_dir), inst, owner), tree, ids,
             )
         console.print(f"wrote {', '.join(p.name for p in written)} to {out}", highlight=False)
+        if breaches:
+            console.print(f"warning: exported with --accept-breaches: the alignment breaks {len(breaches)} "
+                          "hard rule(s)", highlight=False)
         if tree.parents:
             console.print(f"{len(tree.parents)} parent territories ({kind.value}) come first in Territory2.csv",
                           highlight=False)

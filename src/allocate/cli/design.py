@@ -23,6 +23,7 @@ from allocate.io.runfolder import (
     DESIGN_LEVELS,
     DESIGN_TERRITORIES,
     DESIGN_UNITS,
+    check_out_dir,
 )
 from allocate.io.tables import find_table, read_table
 
@@ -166,6 +167,8 @@ def design(
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
 
     def go() -> None:
+        # before any work: a file, or a folder allocate did not write, is refused
+        check_out_dir(out, markers=(DESIGN,), inputs=[folder, adjacency])
         upper = _numbers(level_tolerance, float, "--level-tolerance")
         if not (levels and Path(levels).suffix.lower() in (".yaml", ".yml")):
             names, lv = _named_levels(levels)
@@ -205,7 +208,7 @@ def design(
         edges = read_adjacency(adj_path, node_ids(inst)) if adj_path is not None else None
         with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
             res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
-        res.write(out)
+        res.write(out)  # one unit: no file of an earlier design (its levels) is left
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:
             what = "design rejected" if sol.labels is not None else "no design"

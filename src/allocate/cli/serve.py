@@ -32,8 +32,10 @@ def serve(
     """Edit territories in the browser: map, KPIs, locks, undo, re-optimize, versions."""
 
     def go() -> None:
+        from allocate.io.runfolder import check_out_dir
         from allocate.serve import Workspace
         from allocate.serve import serve as run_server
+        from allocate.serve.server import check_listen
 
         if not folder.is_dir():
             raise InputError.single(str(folder), "instance folder not found")
@@ -42,6 +44,9 @@ def serve(
                 raise InputError.single(str(r), "run folder not found")
         if not 0 <= port <= 65535:
             raise InputError.single("--port", f"port {port} is out of range 0-65535")
+        if out is not None:
+            check_out_dir(out, markers=None)  # versions are added to it, never replacing it
+        check_listen(host, port)
         with console.status(f"opening {folder}"):
             ws = Workspace.open(folder, list(run or []), out)
         run_server(ws, host, port, announce=lambda line: console.print(line, highlight=False, soft_wrap=True))

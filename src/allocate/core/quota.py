@@ -36,8 +36,8 @@ class QuotaSpec(BaseModel):
     floor, cap
         Least and most quota of one seller, or ``None``.
     rounding
-        Quotas are rounded to multiples of this (``None`` or 0: not rounded); the rounding keeps
-        the total when ``total`` is itself a multiple.
+        Quotas are rounded to multiples of this (``None`` or 0: not rounded); ``total`` must
+        be a multiple of it, so that the rounded quotas add up to the total.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -47,10 +47,17 @@ class QuotaSpec(BaseModel):
     blend: float = Field(default=0.5, ge=0, le=1)
     floor: float | None = Field(default=None, ge=0)
     cap: float | None = Field(default=None, gt=0)
-    rounding: float | None = Field(default=None, ge=0)
+    rounding: float | None = Field(default=None, ge=0, le=1e15)
 
     @model_validator(mode="after")
     def _floor_below_cap(self) -> QuotaSpec:
         if self.floor is not None and self.cap is not None and self.floor > self.cap:
             raise ValueError(f"floor {self.floor:g} is above cap {self.cap:g}")
+        if self.rounding:
+            steps = self.total / self.rounding
+            if abs(steps - round(steps)) > 1e-9 * max(1.0, steps) or round(steps) < 1:
+                raise ValueError(
+                    f"total {self.total:g} is not a multiple of rounding {self.rounding:g}: "
+                    "the rounded quotas could not add up to it"
+                )
         return self

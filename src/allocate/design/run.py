@@ -32,7 +32,7 @@ from allocate.core.status import SolveStatus
 from allocate.design.graph import UnitGraph, build_graph, haversine_km
 from allocate.design.measures import node_measures
 from allocate.design.verify import HierarchyVerdict, verify_hierarchy
-from allocate.io.runfolder import write_design
+from allocate.io.runfolder import write_design, writing
 from allocate.solvers.design.check import check_design
 from allocate.solvers.design.hierarchy import nested_partition
 from allocate.solvers.design.search import centres_of, dispersion_of
@@ -92,9 +92,9 @@ class DesignSpec:
             lv = list(self.levels)
             if (
                 not lv
+                or min(lv) < 1  # before the modulo: a level of 0 is refused, not divided by
                 or lv[-1] != self.territories
                 or any(b % a for a, b in zip(lv, lv[1:], strict=False))
-                or min(lv) < 1
             ):
                 raise InputError.single(
                     "options",
@@ -341,14 +341,18 @@ class Design:
         list of pathlib.Path
             The files written.
         """
-        return write_design(
-            out,
-            self.summary(),
-            self.units_frame(),
-            self.accounts_frame(),
-            self.territories_frame(),
-            self.levels_frame(),
-        )
+        # one unit: a reader sees the earlier design or this one, and no file of an earlier
+        # design (its levels) is left beside this one
+        with writing(out) as tmp:
+            written = write_design(
+                tmp,
+                self.summary(),
+                self.units_frame(),
+                self.accounts_frame(),
+                self.territories_frame(),
+                self.levels_frame(),
+            )
+        return [Path(out) / p.name for p in written]
 
     def summary(self) -> dict[str, Any]:
         """The content of the design summary file."""

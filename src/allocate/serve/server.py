@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from collections.abc import Callable
 
 import uvicorn
 
+from allocate.core.errors import InputError
 from allocate.serve.api import create_app
 from allocate.serve.guard import Guard
 from allocate.serve.workspace import Workspace
@@ -31,6 +33,35 @@ def address(host: str, port: int, guard: Guard) -> str:
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     url = f"http://{shown}:{port}/"
     return url + (f"?token={guard.token}" if guard.token_always else "")
+
+
+def check_listen(host: str, port: int) -> None:
+    """Refuse, before any work, an address the server could not listen on.
+
+    Parameters
+    ----------
+    host, port
+        Where the server is to listen (port 0: any free port).
+
+    Raises
+    ------
+    InputError
+        (exit code 2) When ``host`` is no address of this machine or ``port`` is taken or
+        not allowed (uvicorn itself would only log the error and exit 3, our "infeasible").
+    """
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError.single("--host", f"cannot listen on {host!r}: {reason}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(addr)
+        except OSError as exc:
+            raise InputError.single(
+                "--port", f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from None
 
 
 def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8765,

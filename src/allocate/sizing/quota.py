@@ -103,7 +103,8 @@ def split_target(
     Raises
     ------
     InputError
-        When no split can respect the bounds (``n · floor > total`` or ``n · cap < total``).
+        When no split can respect the bounds (``n · floor > total`` or ``n · cap < total``),
+        or no multiples of ``rounding`` within them add up to ``total``.
     """
     w = np.asarray(weights, dtype=float)
     n = len(w)
@@ -126,6 +127,13 @@ def split_target(
     q = _water_fill(total, w, lo, hi)
     if rounding:
         q = _round_shares(q, total, float(rounding), lo, hi)
+        if abs(q.sum() - total) > 1e-6 * max(1.0, total):
+            raise InputError.single(
+                source,
+                f"no split into multiples of {float(rounding):,.0f} between the floor and the cap "
+                f"adds up to the total {total:,.0f}",
+                column="quota.rounding",
+            )
     return q
 
 
@@ -195,7 +203,8 @@ def check_quota(spec: QuotaSpec, sellers: int, has_history: bool, *, source: str
     ------
     InputError
         When the method needs a history that is missing, or ``sellers · floor > total`` or
-        ``sellers · cap < total``.
+        ``sellers · cap < total``, or no multiples of ``rounding`` within the floor and the
+        cap add up to the total.
     """
     if spec.method != "potential" and not has_history:
         raise InputError.single(
@@ -203,7 +212,7 @@ def check_quota(spec: QuotaSpec, sellers: int, has_history: bool, *, source: str
             f"quota method {spec.method!r} needs the accounts' 'history' column (won revenue)",
             column="quota.method",
         )
-    split_target(spec.total, np.ones(sellers), spec.floor, spec.cap, None, source=source)
+    split_target(spec.total, np.ones(sellers), spec.floor, spec.cap, spec.rounding, source=source)
 
 
 def seller_quotas(

@@ -141,3 +141,17 @@ def test_a_salesforce_report_export_is_read_by_its_labels(tmp_path: Path) -> Non
     assert acc["account_id"] == "001Aa000001AbCdIAK" and acc["current_seller_id"] == "005Aa000000XyZ1IAQ"
     assert acc["potential"] == 12000 and acc["stage"] == "customer" and acc["segment"] == "small"
     assert res.sellers.iloc[0]["role"] == "AE"
+
+
+def test_a_problem_that_is_not_the_point_keeps_its_own_column(tmp_path: Path) -> None:
+    # an empty default product line was reported against the town column ('Ville')
+    csv_fix = Path(__file__).parent / "fixtures" / "csv"
+    mapping = tmp_path / "mapping.yaml"
+    text = (csv_fix / "mapping.yaml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace("product_line: conseil", 'product_line: ""'), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        import_export(tmp_path / "inst", Source.CSV, [csv_fix / "accounts.csv", csv_fix / "sellers.csv"], mapping)
+    p = err.value.problems[0]
+    assert p.file == str(csv_fix / "accounts.csv") and "product line" in p.message
+    assert p.column == "product_lines (imported)", p.column
+    assert not (tmp_path / "inst").exists()

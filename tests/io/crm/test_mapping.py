@@ -52,6 +52,8 @@ def test_column_picks_the_first_candidate_present() -> None:
         ("values:\n  stage:\n    Client: won\n", "values.stage"),  # not a stage
         ("segments: {micro: 10, small: 5, large: null}\n", "segments"),  # not increasing
         ("segments: {micro: 10, large: 20}\n", "segments"),  # the last must be open
+        ("segments: {micro: .nan, small: 50, large: null}\n", "segments"),  # NaN was accepted
+        ("segments: {micro: 10, small: .inf, large: null}\n", "segments"),  # not finite
         ("defaults:\n  role: boss\n", "defaults.role"),  # not a role
         ("geocoding: {min_city_population: 42}\n", "geocoding.min_city_population"),
         ("potential: {source: guess}\n", "potential.source"),

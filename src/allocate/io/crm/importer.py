@@ -9,8 +9,6 @@ one was given, and the import report.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,13 +16,14 @@ import yaml
 
 from allocate.core.errors import InputError, Problem
 from allocate.core.nomenclature import Nomenclature, default_nomenclature_dict
-from allocate.io.atomic import atomic_write_bytes, atomic_write_text, write_csv
+from allocate.io.atomic import atomic_write_bytes, atomic_write_text, staged_dir, write_csv
 from allocate.io.crm.build import REPORT_COLUMNS, ImportResult, build_import
 from allocate.io.crm.geocode import Geocoder
 from allocate.io.crm.mapping import Mapping, Source, country_aliases, read_mapping
 from allocate.io.crm.names import ACCOUNTS, IMPORT_REPORT, NOMENCLATURE, SELLERS, UNITS_STEM
 from allocate.io.crm.sources import read_exports
 from allocate.io.instance import read_nomenclature
+from allocate.io.runfolder.names import STAGING_PREFIX
 from allocate.io.tables import read_geometries
 
 
@@ -151,16 +150,13 @@ def import_export(
     from allocate.io.instance import check_instance
 
     result, _, _ = prepare_import(source, files, mapping_path, nomenclature_path, units_path)
-    out = Path(out)
-    staging = out.parent / f".{out.name}.import-{os.getpid()}"
-    try:
+    # one unit: the staged folder is checked, then swapped in whole (no file of an earlier
+    # import, such as its units file, survives beside this one's)
+    with staged_dir(Path(out), STAGING_PREFIX) as staging:
         write_import(staging, result, nomenclature_path, units_path)
         problems = check_instance(staging)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    if problems:
-        raise InputError([_to_input(p, result) for p in problems][:50])
-    write_import(out, result, nomenclature_path, units_path)
+        if problems:
+            raise InputError([_to_input(p, result) for p in problems][:50])
     return result
 
 
@@ -171,6 +167,10 @@ def _to_input(p: Problem, result: ImportResult) -> Problem:
     origins = result.origins.get(kind, [])
     if p.row is not None and 0 <= p.row - 2 < len(origins):
         file, row, column = origins[p.row - 2]
+        # the input column that gave the row its point names a problem of the point only; any
+        # other problem keeps the imported column's name (a product line is no town)
+        if p.column not in (None, "lat", "lon"):
+            column = f"{p.column} (imported)"
         return Problem(file, p.message, row=row, column=column)
     return Problem(name, p.message, row=p.row, column=p.column)
 

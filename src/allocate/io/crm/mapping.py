@@ -30,6 +30,7 @@ The fields of each kind of file are listed in :data:`FIELDS`.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -214,7 +215,11 @@ class Mapping(BaseModel):
         if not bounds or bounds[-1] is not None or any(b is None for b in bounds[:-1]):
             raise ValueError("segments: give an upper bound to each segment but the last (null)")
         finite = [float(b) for b in bounds[:-1] if b is not None]
-        if any(b <= a for a, b in zip(finite, finite[1:], strict=False)) or any(b <= 0 for b in finite):
+        if (
+            any(b <= a for a, b in zip(finite, finite[1:], strict=False))
+            or any(not b > 0 for b in finite)  # NaN too: it compared false and was accepted
+            or not all(math.isfinite(b) for b in finite)
+        ):
             raise ValueError("segments: the bounds must be positive and increasing")
         return v
 
