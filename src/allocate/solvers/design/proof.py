@@ -48,7 +48,7 @@ MAX_WORK = 1_000_000
 #: Most combinations of territory counts tried by the counting argument.
 MAX_COMBOS = 20_000
 #: Most cases of the enumeration of one group's territory, and of all groups together.
-GROUP_CASES = 2_500
+GROUP_CASES = 2_000
 TOTAL_CASES = 8_000
 
 
@@ -298,6 +298,7 @@ def _refute(
 ) -> str:
     nbrs = graph.neighbours
     seen: set[bytes] = set()
+    groups: list[tuple[str, NDArray[np.bool_]]] = []
     for v in _cut_vertices(nbrs, graph.n):
         if budget.calls <= 0:
             return ""
@@ -331,23 +332,26 @@ def _refute(
                 f"{where} must share one territory, and no count of whole territories in "
                 f"the {len(comps)} parts around them leaves that territory within its bands"
             )
-        if budget.cases > 0:
-            done, used = territory_refuted(
-                graph, w, bands, k, inside, min(GROUP_CASES, budget.cases)
-            )
-            budget.cases -= used
-            if done:
-                return (
-                    f"{where} must share one territory, and none of the {used} cases of "
-                    f"that territory (enumerated) meets its bands while the parts around it "
-                    f"can hold the other territories"
-                )
+        groups.append((where, inside))
         if closed and len(comps) == 1 and k > 2:
             # the group is a whole territory: the rest must hold the other k - 1
             sub, idx = induced(graph, ~inside)
             why = _refute(sub, w[idx], bands, k - 1, ids[idx], names, budget)
             if why:
                 return f"{where} form a whole territory (no neighbour can join it); then {why}"
+    # the enumeration last, largest groups first (the fewest territories hold them)
+    groups.sort(key=lambda g: -int(g[1].sum()))
+    for where, inside in groups:
+        if budget.cases <= 0:
+            break
+        done, used = territory_refuted(graph, w, bands, k, inside, min(GROUP_CASES, budget.cases))
+        budget.cases -= used
+        if done:
+            return (
+                f"{where} must share one territory, and none of the {used} cases of "
+                f"that territory (enumerated) meets its bands while the parts around it "
+                f"can hold the other territories"
+            )
     return ""
 
 

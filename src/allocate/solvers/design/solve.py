@@ -30,7 +30,7 @@ from allocate.solvers.design.search import TabuSearch, centres_of
 ITERS_PER_S = 800
 #: Cases of the proof's enumeration per second of time limit (for up to 1,000 units; fewer,
 #: in proportion, on larger graphs where each case costs more).
-PROOF_CASES_PER_S = 130
+PROOF_CASES_PER_S = 80
 #: Seconds kept for the independent checker, per squared unit count.
 CHECK_S_PER_N2 = 3e-6
 
