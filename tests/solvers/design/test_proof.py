@@ -207,3 +207,23 @@ def test_enumeration_respects_its_case_budget() -> None:
     done, used = territory_refuted(g, w, Bands.of(w, 3, 0.05), 3, group, 1)
     assert used <= 1
     assert done in (True, False, None)
+
+
+def test_proofs_on_small_grids_with_three_measures_agree_with_brute_force() -> None:
+    # 2 x 4 grids with edges removed (kept connected), three measures, as in the DTDP
+    # instances: every proof, with or without the enumeration, is confirmed by brute force
+    grid = [(i, i + 1) for i in (0, 1, 2, 4, 5, 6)] + [(i, i + 4) for i in range(4)]
+    proven = 0
+    for seed in range(50):
+        rng = np.random.default_rng(seed)
+        edges = [e for e in grid if rng.random() > 0.3]
+        g = DesignGraph.from_edges(8, edges)
+        if g.n_components() != 1:
+            continue
+        w = rng.integers(1, 8, size=(8, 3)).astype(float)
+        k, tol = 3, float(rng.choice([0.1, 0.2, 0.3]))
+        why = band_proof(g, w, Bands.of(w, k, tol), k)
+        if why:
+            proven += 1
+            assert best_partition(g, w, k, tol, "dispersion")[1] == 0, (seed, why)
+    assert proven > 0

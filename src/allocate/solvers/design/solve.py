@@ -6,7 +6,8 @@ merge-and-split recombinations), and then hands the best partition to the indepe
 (:mod:`allocate.solvers.design.check`). The status says ``feasible`` only when the checker
 agrees; ``infeasible`` only with a proof (a unit heavier than a band allows, more components
 than territories, more territories than units, or units that the cut vertices of the graph
-force into one territory above a band: :mod:`allocate.solvers.design.proof`); otherwise
+force into one territory above a band, or whose territory, enumerated case by case, can
+never meet the bands: :mod:`allocate.solvers.design.proof`); otherwise
 ``unknown``. It is never ``optimal``: no lower bound is computed.
 """
 
