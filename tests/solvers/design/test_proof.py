@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from allocate.core.status import SolveStatus
 from allocate.solvers.design.balance import Bands
 from allocate.solvers.design.graph import DesignGraph
-from allocate.solvers.design.proof import band_proof, forced_group, whole_territories
+from allocate.solvers.design.proof import (
+    band_proof,
+    forced_group,
+    territory_refuted,
+    whole_territories,
+)
 from allocate.solvers.design.solve import design_partition
 from tests.solvers.design.brute import best_partition
 
@@ -143,3 +148,82 @@ def test_whole_territory_proofs_agree_with_brute_force() -> None:
             whole += "whole territory" in why
             assert best_partition(g, w, k, tol, "dispersion")[1] == 0, (seed, why)
     assert whole > 0
+
+
+def _random_sparse(seed: int, n: int, extra: int) -> tuple[DesignGraph, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    edges = [(int(rng.integers(i)), i) for i in range(1, n)]
+    for _ in range(extra):
+        a, b = rng.choice(n, 2, replace=False)
+        edges.append((int(a), int(b)))
+    w = rng.integers(0, 6, size=(n, 2)).astype(float)
+    w[0] += 1.0
+    return DesignGraph.from_edges(n, edges), w
+
+
+def test_enumerated_territories_agree_with_brute_force() -> None:
+    # every unit's territory enumerated (a unit alone is a group of one territory): a refuted
+    # enumeration means brute force finds no design; a case that proves nothing means the
+    # enumeration stopped on a territory within its bands
+    refuted = 0
+    for seed in range(60):
+        g, w = _random_sparse(seed, 7, seed % 3)
+        k, tol = 2 + seed % 2, 0.2
+        bands = Bands.of(w, k, tol)
+        count = best_partition(g, w, k, tol, "dispersion")[1]
+        for v in range(g.n):
+            group = np.zeros(g.n, dtype=bool)
+            group[v] = True
+            done, used = territory_refuted(g, w, bands, k, group, 10_000)
+            assert done is not None and used >= 0
+            if done:
+                refuted += 1
+                assert count == 0, (seed, v)
+    assert refuted > 0
+
+
+def test_enumeration_proves_what_the_rules_alone_cannot() -> None:
+    # sweep tiny sparse graphs: some instances are refuted only with the enumeration, and
+    # brute force agrees on every proof
+    only_enum = 0
+    for seed in range(80):
+        g, w = _random_sparse(seed, 7, 1 + seed % 2)
+        k, tol = 3, 0.25
+        bands = Bands.of(w, k, tol)
+        plain = band_proof(g, w, bands, k, cases=0)
+        full = band_proof(g, w, bands, k)
+        if full:
+            assert best_partition(g, w, k, tol, "dispersion")[1] == 0, (seed, full)
+        if full and not plain:
+            only_enum += 1
+            assert "enumerated" in full
+    assert only_enum > 0
+
+
+def test_enumeration_respects_its_case_budget() -> None:
+    g, w = _random_sparse(3, 7, 2)
+    group = np.zeros(g.n, dtype=bool)
+    group[0] = True
+    done, used = territory_refuted(g, w, Bands.of(w, 3, 0.05), 3, group, 1)
+    assert used <= 1
+    assert done in (True, False, None)
+
+
+def test_proofs_on_small_grids_with_three_measures_agree_with_brute_force() -> None:
+    # 2 x 4 grids with edges removed (kept connected), three measures, as in the DTDP
+    # instances: every proof, with or without the enumeration, is confirmed by brute force
+    grid = [(i, i + 1) for i in (0, 1, 2, 4, 5, 6)] + [(i, i + 4) for i in range(4)]
+    proven = 0
+    for seed in range(50):
+        rng = np.random.default_rng(seed)
+        edges = [e for e in grid if rng.random() > 0.3]
+        g = DesignGraph.from_edges(8, edges)
+        if g.n_components() != 1:
+            continue
+        w = rng.integers(1, 8, size=(8, 3)).astype(float)
+        k, tol = 3, float(rng.choice([0.1, 0.2, 0.3]))
+        why = band_proof(g, w, Bands.of(w, k, tol), k)
+        if why:
+            proven += 1
+            assert best_partition(g, w, k, tol, "dispersion")[1] == 0, (seed, why)
+    assert proven > 0

@@ -18,7 +18,17 @@ one component ``C`` of the graph without ``F``; if ``C`` holds ``j`` of them, wh
 ``C`` (in ``F``'s territory) has, on each measure, a total between ``C - j x upper band`` (at
 least 0) and ``C - j x lower band`` (which must not be negative). No choice of the ``j``
 summing to ``K - 1`` that leaves ``F``'s territory able to reach its band on every measure
-proves that no design exists. A group that neither argument refutes proves nothing.
+proves that no design exists.
+
+Last, the territory holding a forced group is enumerated (a branch-and-bound): a case is the
+group ``T`` it holds and a set ``X`` of units it does not hold. In each case, rule 1 is applied
+to ``T`` (a light component holding a unit of ``X`` refutes the case), then a case is refuted
+when ``T`` is above a band, or when the counting argument fails for ``T``. A case whose ``T`` is
+within its bands and passes the counting argument as the whole territory proves nothing, and
+stops the enumeration; otherwise one unit ``u`` next to ``T`` and not in ``X`` is branched on
+(``u`` in ``T``, or ``u`` in ``X``). When every case is refuted, no territory can hold the
+group. The enumeration stops, proving nothing, after a number of cases. A group that no
+argument refutes proves nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +47,9 @@ from allocate.solvers.design.graph import DesignGraph
 MAX_WORK = 1_000_000
 #: Most combinations of territory counts tried by the counting argument.
 MAX_COMBOS = 20_000
+#: Most cases of the enumeration of one group's territory, and of all groups together.
+GROUP_CASES = 2_000
+TOTAL_CASES = 8_000
 
 
 def _parts(graph: DesignGraph, inside: NDArray[np.bool_]) -> tuple[int, NDArray[np.int64]]:
@@ -198,8 +211,80 @@ def _closed(
 
 
 class _Budget:
-    def __init__(self, calls: int) -> None:
+    def __init__(self, calls: int, cases: int = 0) -> None:
         self.calls = calls
+        self.cases = cases
+
+
+def _close(
+    graph: DesignGraph,
+    w: NDArray[np.float64],
+    bands: Bands,
+    inside: NDArray[np.bool_],
+    out: NDArray[np.bool_],
+) -> NDArray[np.bool_] | None:
+    """Rule 1 applied until nothing changes, or None when a light component holds a unit
+    that ``out`` keeps out of the group's territory."""
+    while True:
+        count, lab = _parts(graph, inside)
+        light = np.any(_totals(w, lab, count) < bands.lo, axis=1)
+        if not light.any():
+            return inside
+        add = (lab >= 0) & light[np.maximum(lab, 0)]
+        if np.any(add & out):
+            return None
+        inside = inside | add
+
+
+def territory_refuted(
+    graph: DesignGraph,
+    w: NDArray[np.float64],
+    bands: Bands,
+    k: int,
+    group: NDArray[np.bool_],
+    cases: int,
+) -> tuple[bool | None, int]:
+    """Enumerate the territory holding the forced ``group`` (see the module doc).
+
+    Returns
+    -------
+    tuple
+        ``True`` when every case is refuted (no design exists), ``False`` when a case proves
+        nothing, ``None`` when ``cases`` ran out; and the number of cases examined.
+    """
+    nbrs = graph.neighbours
+    stack = [(group, np.zeros(graph.n, dtype=bool))]
+    seen = 0
+    while stack:
+        inside, out = stack.pop()
+        closed = _close(graph, w, bands, inside, out)
+        if closed is None:
+            continue
+        total = w[closed].sum(axis=0)
+        if np.any(total > bands.hi):
+            continue
+        seen += 1
+        if seen > cases:
+            return None, seen - 1
+        comps = [w[c].sum(axis=0) for c in _components(graph, closed)]
+        if not counts_fit(total, comps, k, bands):
+            continue
+        if np.all(total >= bands.lo) and counts_fit(total, comps, k, bands, closed=True):
+            return False, seen
+        gate = sorted(
+            {y for x in np.flatnonzero(closed).tolist() for y in nbrs[x] if not closed[y]}
+            - set(np.flatnonzero(out).tolist())
+        )
+        if not gate:
+            continue
+        u = gate[0]
+        without = out.copy()
+        without[u] = True
+        stack.append((closed, without))
+        grown = closed.copy()
+        grown[u] = True
+        stack.append((grown, out))
+    return True, seen
 
 
 def _refute(
@@ -213,6 +298,7 @@ def _refute(
 ) -> str:
     nbrs = graph.neighbours
     seen: set[bytes] = set()
+    groups: list[tuple[str, NDArray[np.bool_]]] = []
     for v in _cut_vertices(nbrs, graph.n):
         if budget.calls <= 0:
             return ""
@@ -246,12 +332,26 @@ def _refute(
                 f"{where} must share one territory, and no count of whole territories in "
                 f"the {len(comps)} parts around them leaves that territory within its bands"
             )
+        groups.append((where, inside))
         if closed and len(comps) == 1 and k > 2:
             # the group is a whole territory: the rest must hold the other k - 1
             sub, idx = induced(graph, ~inside)
             why = _refute(sub, w[idx], bands, k - 1, ids[idx], names, budget)
             if why:
                 return f"{where} form a whole territory (no neighbour can join it); then {why}"
+    # the enumeration last, largest groups first (the fewest territories hold them)
+    groups.sort(key=lambda g: -int(g[1].sum()))
+    for where, inside in groups:
+        if budget.cases <= 0:
+            break
+        done, used = territory_refuted(graph, w, bands, k, inside, min(GROUP_CASES, budget.cases))
+        budget.cases -= used
+        if done:
+            return (
+                f"{where} must share one territory, and none of the {used} cases of "
+                f"that territory (enumerated) meets its bands while the parts around it "
+                f"can hold the other territories"
+            )
     return ""
 
 
@@ -261,6 +361,7 @@ def band_proof(
     bands: Bands,
     k: int,
     names: list[str] | None = None,
+    cases: int = TOTAL_CASES,
 ) -> str:
     """A reason why no connected design meets the bands, or ``""`` when none is found.
 
@@ -276,6 +377,8 @@ def band_proof(
         Number of territories.
     names
         Measure names for the message (default: their positions).
+    cases
+        Most cases of the enumeration of territories (all groups together; 0: none).
 
     Returns
     -------
@@ -286,7 +389,7 @@ def band_proof(
     if np.any(w < 0) or graph.n_components() != 1:
         return ""  # rule 1 needs measures that only add up
     calls = max(1, MAX_WORK // max(graph.n, 1))
-    return _refute(graph, w, bands, k, np.arange(graph.n), names, _Budget(calls))
+    return _refute(graph, w, bands, k, np.arange(graph.n), names, _Budget(calls, cases))
 
 
 def whole_territories(

@@ -6,7 +6,8 @@ merge-and-split recombinations), and then hands the best partition to the indepe
 (:mod:`allocate.solvers.design.check`). The status says ``feasible`` only when the checker
 agrees; ``infeasible`` only with a proof (a unit heavier than a band allows, more components
 than territories, more territories than units, or units that the cut vertices of the graph
-force into one territory above a band: :mod:`allocate.solvers.design.proof`); otherwise
+force into one territory above a band, or whose territory, enumerated case by case, can
+never meet the bands: :mod:`allocate.solvers.design.proof`); otherwise
 ``unknown``. It is never ``optimal``: no lower bound is computed.
 """
 
@@ -28,6 +29,9 @@ from allocate.solvers.design.search import TabuSearch, centres_of
 
 #: Deterministic budget: search iterations per second of time limit.
 ITERS_PER_S = 800
+#: Cases of the proof's enumeration per second of time limit (for up to 1,000 units; fewer,
+#: in proportion, on larger graphs where each case costs more).
+PROOF_CASES_PER_S = 80
 #: Seconds kept for the independent checker, per squared unit count.
 CHECK_S_PER_N2 = 3e-6
 
@@ -147,7 +151,8 @@ def design_partition(
             SolveStatus.UNKNOWN,
             reason="the unit graph is not connected (give an adjacency joining its parts)",
         )
-    why = band_proof(graph, w, bands, k)
+    cases = int(PROOF_CASES_PER_S * limit * min(1.0, 1000 / max(graph.n, 1)))
+    why = band_proof(graph, w, bands, k, cases=cases)
     if why:
         return DesignSolution(SolveStatus.INFEASIBLE, reason=why)
     dist = graph.distances()
