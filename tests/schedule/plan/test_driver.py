@@ -334,13 +334,15 @@ def test_a_plan_cut_by_its_budget_is_deterministic_and_one_cut_by_the_clock_is_n
     assert kpis["unscheduled_by_reason"]["time_limit"] == plan.reason.count("time_limit")
     assert kpis["deterministic"] is True and kpis["deterministic_note"] == ""
     # a deadline already passed: the wall clock stops the first stage, and the plan says so
-    finish = driver.finish_seconds
+    # (a seller that starts past the deadline, queued in a loaded pool, does no work at all)
+    finish, singles = driver.finish_seconds, driver.precheck_singles
     driver.finish_seconds = lambda n: 1e6  # type: ignore[assignment]
+    driver.precheck_singles = lambda *a: pytest.fail("work started past the deadline")  # type: ignore[assignment]
     try:
         late = plan_actions(inst, whole(inst), cfg)
     finally:
-        driver.finish_seconds = finish  # type: ignore[assignment]
-    assert late.meta["deterministic"] is False
+        driver.finish_seconds, driver.precheck_singles = finish, singles  # type: ignore[assignment]
+    assert late.meta["deterministic"] is False and "queued" in late.meta["stopped_by_clock"]
     assert "wall-clock" in str(late.meta["deterministic_note"])
     assert late.meta["stopped_by_clock"]
     assert not late.placed.any() and set(late.reason) <= {"time_limit", "capacity", "lag",

@@ -500,6 +500,11 @@ def plan_seller(p: SellerProblem) -> SellerPlan:
     lags = group_lags(p)
     stop_at = min(p.stop_at, time.time() + p.wall_share_s)
     work = WorkLimit(WORK_UNITS_PER_S * p.budget_s, stop_at, at="precheck")
+    if time.time() >= p.stop_at:
+        # queued in the pool past the plan's deadline (a loaded machine): no stage may start,
+        # or the command ends past its limit; every action says why it is not planned
+        work.stopped_by, work.stage = "clock", "queued"
+        return _empty_plan(p, ["time_limit"] * n, [], groups, work, time.perf_counter() - t0)
     singles = [g for g, members in groups.items() if len(members) == 1 and g not in lags]
     single_reason = dict(
         zip(singles, precheck_singles(p, [groups[g][0] for g in singles]), strict=True)
