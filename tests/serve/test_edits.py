@@ -59,3 +59,34 @@ def test_an_unlock_line_unlocks_an_account_locked_in_the_instance(workspace, tmp
     got = {k: bool(out.accounts.locked[a[k]]) for k in ("A0001", "A0002", "A0003", "A0004")}
     assert got == {"A0001": False, "A0002": True, "A0003": False, "A0004": False}
     assert inst.sellers.ids[out.accounts.current_seller[a["A0003"]]] == "S3"
+
+
+def test_moving_an_instance_locked_account_needs_an_unlock_first(workspace, tmp_path: Path) -> None:
+    """The editor shows such a move as a breach ("locked to ... but served by ..."); `solve
+    --edits` took it as a new lock and found no breach. One rule: refused, naming the row,
+    unless an earlier row unlocks the account."""
+    import dataclasses
+
+    import numpy as np
+    import pytest
+
+    from allocate.core.errors import InputError
+    from allocate.serve.edits import read_edits
+
+    inst = workspace.instance
+    a = inst.account_index()
+    locked = np.array(inst.accounts.locked, dtype=bool)
+    locked[a["A0001"]] = True
+    inst = dataclasses.replace(inst, accounts=dataclasses.replace(inst.accounts, locked=locked))
+    home = inst.sellers.ids[inst.accounts.current_seller[a["A0001"]]]
+    other = next(s for s in inst.sellers.ids if s != home)
+    f = tmp_path / "edits.csv"
+    f.write_text("account_id,from_seller,to_seller,at,note\n"
+                 f"A0001,{home},{other},2026-01-01T00:00:00Z,assign; locked\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_edits(f, inst)
+    assert "row 2" in str(err.value) and "A0001" in str(err.value) and "unlock" in str(err.value).lower()
+    f.write_text("account_id,from_seller,to_seller,at,note\n"
+                 f"A0001,{home},{home},2026-01-01T00:00:00Z,unlock; unlocked\n"
+                 f"A0001,{home},{other},2026-01-01T00:00:01Z,assign; locked\n", encoding="utf-8")
+    assert [e.locked for e in read_edits(f, inst)] == [False, True]

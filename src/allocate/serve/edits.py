@@ -116,6 +116,12 @@ def read_edits(path: Path, instance: Instance) -> list[Edit]:
     notes = df["note"] if "note" in df.columns else [""] * len(df)
     froms = df["from_seller"] if "from_seller" in df.columns else [None] * len(df)
     out, problems = [], []
+    # accounts the instance locks to today's seller, until a row of the journal unlocks them:
+    # moving one away is the breach the editor shows ("locked to ... but served by ..."), and
+    # `solve --edits` holds the same rule rather than taking the edit as a new lock
+    home = instance.accounts.current_seller
+    held = {int(k) for k in np.flatnonzero(np.asarray(instance.accounts.locked, dtype=bool))}
+    sids = instance.sellers.ids
     for i, (a, s, note, f) in enumerate(zip(df["account_id"], df["to_seller"], notes, froms, strict=True)):
         if a not in apos:
             problems.append(Problem(str(path), f"unknown account {a!r}", row=i + 2, column="account_id"))
@@ -123,7 +129,17 @@ def read_edits(path: Path, instance: Instance) -> list[Edit]:
             problems.append(Problem(str(path), f"unknown seller {s!r}", row=i + 2, column="to_seller"))
         if a in apos and s in spos:
             key, locked = parse_note("" if note is None else str(note))
-            out.append(Edit(apos[a], spos[s], locked, key, moved=f is None or f != s))
+            k = apos[a]
+            if locked is False:  # this row unlocks it (its move, if any, comes with the unlock)
+                held.discard(k)
+            if k in held and int(home[k]) >= 0 and spos[s] != int(home[k]):
+                problems.append(Problem(
+                    str(path),
+                    f"account {a!r} is locked to seller {sids[int(home[k])]!r} in the instance; this row gives it "
+                    f"to {s!r} without unlocking it first (in allocate serve: Unlock, then assign)",
+                    row=i + 2, column="to_seller",
+                ))
+            out.append(Edit(k, spos[s], locked, key, moved=f is None or f != s))
     if problems:
         raise InputError(problems[:50])
     return out
