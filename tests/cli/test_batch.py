@@ -68,3 +68,20 @@ def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "another allocate run" in lines[0] and "pid" in lines[0]
     assert not (out / "runs.parquet").exists()
+
+
+def test_a_quota_no_split_can_meet_is_refused_before_any_work(tmp_path: Path) -> None:
+    """`solve` refuses it before solving; a batch solved every scenario first, then each one
+    "failed" (exit 4) with a message naming 'scenario', not the batch file."""
+    import yaml
+
+    inst = synthetic_instance(tmp_path / "inst", n_accounts=12)
+    spec = write_batch(tmp_path, str(inst), ["geography"], [{"name": "today"}])
+    data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    data["scenario"]["quota"] = {"total": 1000, "floor": 600}  # 600 each: more than the total
+    spec.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["batch", str(spec), "--out", str(out)], env={"COLUMNS": "400"})
+    assert res.exit_code == 2, res.output
+    assert "batch.yaml" in res.output and "floor" in res.output
+    assert not out.exists()

@@ -102,6 +102,35 @@ def apply_whatif(instance: Any, whatif: dict[str, Any]) -> Any:
     return add_sellers(inst, int(whatif.get("extra_sellers", 0)))
 
 
+def check_quotas(plan: BatchPlan) -> None:
+    """Refuse, before any work, a quota that no split can meet in some scenario of ``plan``.
+
+    ``solve`` checks the quota before solving; a batch did so only inside each scenario, after
+    solving, and then every scenario "failed". Each instance is read once (only when a scenario
+    has a quota); the what-ifs count (extra sellers change the split).
+
+    Raises
+    ------
+    InputError
+        Naming the batch file and the scenario.
+    """
+    from allocate.analysis.kpi import quota_history
+    from allocate.sizing.quota import check_quota
+
+    for spec in plan.scenarios:
+        scenario = spec.build_scenario()
+        if scenario.quota is None:
+            continue
+        inst = apply_whatif(
+            _read_instance_cached(spec.instance_path, _folder_stamp(spec.instance_path)), spec.whatif
+        )
+        try:
+            check_quota(scenario.quota, len(inst.sellers), quota_history(inst) is not None,
+                        source=str(plan.source))
+        except InputError as exc:
+            raise InputError.single(str(plan.source), f"scenario {spec.scenario_id}: {exc}") from None
+
+
 def _solve_into(spec: ScenarioSpec, folder: Path) -> tuple[str, str, dict[str, Any]]:
     """Solve one scenario and write its outputs into ``folder``: (status, error, totals)."""
     from allocate.align.solve import solve

@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from allocate.batch.dask import check_scheduler, dask_client
-from allocate.batch.run import BatchSummary, run_batch
+from allocate.batch.run import BatchSummary, check_quotas, run_batch
 from allocate.batch.spec import read_batch
 from allocate.cli.app import (
     EXIT_FAILED_SCENARIOS,
@@ -75,6 +75,7 @@ def batch_cmd(
         plan = read_batch(batch_file)
         check_scheduler(scheduler)
         check_out_dir(out, markers=(BATCH_PLAN, BATCH_INDEX), inputs=[batch_file])
+        check_quotas(plan)  # a quota no split can meet: refused before any work
         with folder_lock(out):
             _run(plan)
 
