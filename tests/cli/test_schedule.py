@@ -196,3 +196,14 @@ def test_a_horizon_past_the_year_9999_is_bad_input(tiny_dir: Path, tmp_path: Pat
     res = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
     assert res.exit_code == 2, res.output
     assert "--start: 4 weeks from 9999-12-27 run past the year 9999" in res.stderr
+
+
+def test_a_version_saved_with_breaches_is_planned_with_a_warning(tiny_dir: Path, tmp_path: Path) -> None:
+    """The editor may save a version that breaks hard rules (shown, never refused); its plan
+    said nothing of it."""
+    run = _run_dir(tmp_path)
+    (run / "kpis.json").write_text(json.dumps({"model": "geography", "status": "unknown",
+                                               "breaches": ["capacity: PAR at 357.0 h/week for 34.0 h"]}))
+    res = CliRunner().invoke(app, _schedule_args(tiny_dir, run, *FAST), env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert "breaks 1 hard rule(s)" in res.output and "PAR at 357.0" in res.output

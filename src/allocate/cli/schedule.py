@@ -13,7 +13,7 @@ import numpy as np
 import typer
 
 from allocate.batch.dask import check_scheduler, dask_client, dask_map
-from allocate.cli.app import console, run_guarded
+from allocate.cli.app import console, err_console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.instance import WORKDAYS_PER_WEEK, Instance, short_weeks
 from allocate.core.scenario import MAX_SEED, MAX_TIME_LIMIT_S
@@ -28,6 +28,7 @@ from allocate.io.runfolder import (
     check_out_dir,
     folder_lock,
     read_alignment,
+    read_kpis,
     writing,
 )
 from allocate.schedule import PlanConfig, parse_holidays, plan_actions, write_plan
@@ -133,6 +134,14 @@ def register(app: typer.Typer) -> None:
             if daily_h is not None:
                 inst = _with_daily_h(inst, daily_h)
             al = read_alignment(alignment, inst)
+            breaches = read_kpis(Path(alignment).parent, strict=False).get("breaches") or []
+            if isinstance(breaches, list) and breaches:
+                # a version saved with breaches (allowed in the editor): planned as it is, said
+                err_console.print(
+                    f"warning: {alignment} breaks {len(breaches)} hard rule(s) (its {KPIS}: "
+                    f"{str(breaches[0])[:160]}); the plan follows it as it is",
+                    highlight=False, markup=False,
+                )
             cfg = PlanConfig(
                 weeks=weeks,
                 start=first,
