@@ -306,6 +306,15 @@ def test_bad_export_options_exit_2(sf_round: Path, args: list, needle: str) -> N
     assert not (sf_round / "bad_export").exists()
 
 
+def test_a_run_folder_given_as_design_is_named_so(sf_round: Path) -> None:
+    # it said "the design found no territories", as if a design had run and failed
+    r = _run("export", sf_round / "run", "--hierarchy", "design", "--design", sf_round / "run",
+             "--out", sf_round / "bad_design")
+    assert r.exit_code == 2, r.output
+    assert "not a design folder" in r.output and "Traceback" not in r.output
+    assert not (sf_round / "bad_design").exists()
+
+
 def test_design_levels_as_parents(tmp_path: Path) -> None:
     from tests.unit_grid import write_grid
 

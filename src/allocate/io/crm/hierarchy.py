@@ -29,7 +29,7 @@ import numpy as np
 
 from allocate.core.errors import InputError
 from allocate.core.instance import Instance
-from allocate.io.runfolder.names import DESIGN_ACCOUNTS, DESIGN_UNITS
+from allocate.io.runfolder.names import DESIGN, DESIGN_ACCOUNTS, DESIGN_UNITS
 from allocate.io.tables import read_table
 
 _DEVNAME_MAX = 80
@@ -166,6 +166,10 @@ def _design_tree(folder: Path, instance: Instance, owner: np.ndarray, sellers: l
     if not folder.is_dir():
         raise InputError.single(f"--design {folder}", "is not a folder (give the --out folder of allocate design)")
     units_path = folder / DESIGN_UNITS
+    if not (folder / DESIGN).is_file():
+        raise InputError.single(
+            f"--design {folder}", f"is not a design folder (no {DESIGN}: give the --out folder of allocate design)"
+        )
     if not units_path.is_file():
         raise InputError.single(str(units_path), "is missing: the design found no territories")
     units = read_table(units_path)
