@@ -166,7 +166,7 @@ def _design_tree(folder: Path, instance: Instance, owner: np.ndarray, sellers: l
     if not folder.is_dir():
         raise InputError.single(f"--design {folder}", "is not a folder (give the --out folder of allocate design)")
     units_path = folder / DESIGN_UNITS
-    if not (folder / DESIGN).is_file():
+    if not units_path.is_file() and not (folder / DESIGN).is_file():
         raise InputError.single(
             f"--design {folder}", f"is not a design folder (no {DESIGN}: give the --out folder of allocate design)"
         )
