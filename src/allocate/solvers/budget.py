@@ -72,8 +72,28 @@ def finish_s(nnz: int) -> float:
     return FINISH_S + FINISH_S_PER_ENTRY * max(0, int(nnz))
 
 
+def seconds_left(time_limit_s: float, fixed_s: float) -> float:
+    """Seconds of a limit left to the searches once ``fixed_s`` (estimated, deterministic) are
+    paid, at least 10 % of the limit: the one rule of ``solve`` and ``schedule``.
+
+    Parameters
+    ----------
+    time_limit_s
+        The command's time limit.
+    fixed_s
+        Estimated seconds spent outside the searches.
+
+    Returns
+    -------
+    float
+        Seconds from which the deterministic budgets are sized.
+    """
+    return max(0.1 * time_limit_s, time_limit_s - fixed_s)
+
+
 def search_seconds(time_limit_s: float, nnz: int) -> float:
-    """Seconds of the limit left to the searches once the fixed costs are paid (at least 10 %).
+    """Seconds of the limit left to the searches of a solve (:func:`seconds_left` of
+    :func:`overhead_s`).
 
     Parameters
     ----------
@@ -87,7 +107,7 @@ def search_seconds(time_limit_s: float, nnz: int) -> float:
     float
         Seconds from which the deterministic budgets are sized.
     """
-    return max(0.1 * time_limit_s, time_limit_s - overhead_s(nnz))
+    return seconds_left(time_limit_s, overhead_s(nnz))
 
 
 def cpsat_det(seconds: float) -> float:

@@ -52,6 +52,7 @@ from allocate.schedule.plan.seller import (
     precheck,
     precheck_singles,
 )
+from allocate.solvers.budget import seconds_left
 
 logger = logging.getLogger(__name__)
 
@@ -304,8 +305,7 @@ def search_seconds(time_limit_s: float, n_actions: int) -> float:
     float
         Seconds from which the sellers' budgets are sized.
     """
-    fixed = FIXED_S + FIXED_S_PER_ACTION * n_actions
-    return max(0.1 * time_limit_s, time_limit_s - fixed)
+    return seconds_left(time_limit_s, FIXED_S + FIXED_S_PER_ACTION * n_actions)
 
 
 def finish_seconds(n_actions: int) -> float:
