@@ -1,11 +1,11 @@
-"""The LP relaxation and the Lagrangian bound on the hand-checked three-item case."""
+"""The LP relaxation on the hand-checked three-item case."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from allocate.solvers.lp import lagrangian_bound, lp_relaxation
+from allocate.solvers.lp import lp_relaxation
 from tests.solvers.cpsat.conftest import three_items
 
 
@@ -28,13 +28,6 @@ def test_lp_overflow_when_capacity_is_short() -> None:
     lp = lp_relaxation(three_items(capacity=(2.0, 2.0)))  # 6 h on 4
     assert not lp.feasible
     assert float(np.sum(lp.overflow)) == pytest.approx(2.0)
-
-
-def test_lagrangian_bound_by_hand() -> None:
-    p = three_items(capacity=(3.0, 4.0))
-    assert lagrangian_bound(p, np.zeros(2)) == pytest.approx(4.0)
-    # λ = (1, 0): item costs at seller 0 rise by their 2 h: min(3, 5) + min(3, 4) + min(5, 2) - 3
-    assert lagrangian_bound(p, np.array([1.0, 0.0])) == pytest.approx(5.0)
 
 
 class _StoppedSolver:

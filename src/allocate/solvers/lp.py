@@ -10,7 +10,8 @@ cost. With it the LP is always feasible. A positive overflow at the optimum is o
 price is finite), so it is checked by a second LP that minimizes the overflow alone: a positive
 minimum, at that LP's proven optimum, proves that the capacities cannot carry the items and
 tells which sellers' areas are short and by how many hours. An LP stopped by its budget proves
-nothing either way: the caller then falls back to a Lagrangian bound and the heuristics.
+nothing either way: the caller then falls back to a Lagrangian bound
+(:mod:`allocate.solvers.lagrange`) and the heuristics.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy.sparse import coo_matrix
 
 from allocate.solvers.budget import Clock, glop_det, pdlp_iterations
+from allocate.solvers.lagrange import lagrangian_bound
 from allocate.solvers.problem import AssignmentProblem
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ OVERFLOW_PRICE = 1e3
 GLOP_MAX_ENTRIES = 40_000
 #: PDLP spends seconds before its first iterations on large models (about 10 s on the 321k
 #: entries of fr-national under load): with a smaller budget it is skipped and the caller's
-#: Lagrangian bound (a count of subgradient steps) stands in.
+#: Lagrangian bound (a count of dual-ascent iterations) stands in.
 PDLP_MIN_S = 10.0
 #: Below this many seconds left on the safety net the LP is not started (nothing it could
 #: return that close to the deadline would be a proof or a finished bound).
@@ -280,35 +282,6 @@ class _LpRun:
         return LpResult(True, True, float(solver.objective_value()), vals[x], overflow, wall)
 
 
-def lagrangian_bound(problem: AssignmentProblem, lam: NDArray[np.float64]) -> float:
-    """Lower bound from relaxing the capacities with multipliers ``lam >= 0``.
-
-    ``L(λ) = Σ_i min_s (c'_is + λ_s l_is) − Σ_s λ_s C_s``, where ``c'`` folds the move penalty
-    into the cost; balance slacks (>= 0) and the other side constraints are dropped, which
-    keeps it a valid bound on the full objective.
-
-    Parameters
-    ----------
-    problem
-        The assignment problem.
-    lam
-        One non-negative multiplier per seller capacity.
-
-    Returns
-    -------
-    float
-        ``L(λ)``.
-    """
-    p = problem
-    item_of = p.item_of
-    c = p.cost_weight * p.cost + p.move_weight * p.entry_moves
-    c = c + lam[p.seller] * p.load
-    locked = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
-    c = np.where(locked, np.inf, c)
-    best = np.minimum.reduceat(c, p.indptr[:-1])
-    return float(best.sum() - float(lam @ p.capacity))
-
-
 def _balance(b: _Builder, p: AssignmentProblem, x: NDArray[np.int64], item_of: NDArray[np.int64]) -> None:
     """Balance bands with per-seller totals q_s and group totals T, so rows stay sparse."""
     for bal in p.balances:
@@ -341,58 +314,3 @@ def _balance(b: _Builder, p: AssignmentProblem, x: NDArray[np.int64], item_of: N
                 if not bal.hard:
                     slack = b.columns(0.0, np.inf, np.full(k, bal.weight))
                     b.terms(rows, slack, -np.ones(k))
-
-
-def subgradient_bound(
-    problem: AssignmentProblem, iterations: int = 300, clock: Clock | None = None
-) -> tuple[float, NDArray[np.float64]]:
-    """Lagrangian dual of the capacities by projected subgradient (a fallback bound).
-
-    Used when the LP does not finish in its time budget. Returns the best bound found and its
-    multipliers; every value returned is a valid lower bound (see :func:`lagrangian_bound`).
-
-    Parameters
-    ----------
-    problem
-        The assignment problem.
-    iterations
-        Number of subgradient steps: the deterministic budget.
-    clock
-        The wall-clock safety net (the loop stops after the step that passes its deadline,
-        and records it).
-
-    Returns
-    -------
-    bound : float
-        The best ``L(λ)`` met.
-    lam : ndarray
-        Its multipliers, one per seller.
-    """
-    p = problem
-    item_of = p.item_of
-    base = p.cost_weight * p.cost + p.move_weight * p.entry_moves
-    locked = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
-    base = np.where(locked, np.inf, base)
-    lam = np.zeros(p.n_sellers)
-    best, best_lam = -np.inf, lam.copy()
-    scale = max(1e-9, float(np.nanmax(np.where(np.isfinite(base), base, 0)))) / max(1e-9, float(p.load.mean()))
-    step = 0.1 * scale
-    starts = p.indptr[:-1]
-    for _ in range(iterations):
-        c = base + lam[p.seller] * p.load
-        mins = np.minimum.reduceat(c, starts)
-        value = float(mins.sum() - lam @ p.capacity)
-        if value > best:
-            best, best_lam = value, lam.copy()
-        # the chosen candidate of each item (first minimum)
-        is_min = c == np.repeat(mins, np.diff(p.indptr))
-        chosen = np.flatnonzero(is_min)
-        chosen = chosen[np.r_[True, item_of[chosen][1:] != item_of[chosen][:-1]]] if len(chosen) else chosen
-        used = np.bincount(p.seller[chosen], weights=p.load[chosen], minlength=p.n_sellers)
-        g = used - p.capacity
-        lam = np.maximum(0.0, lam + step * g / max(1e-9, float(np.linalg.norm(g))))
-        step *= 0.98
-        if clock is not None and clock.expired():
-            clock.fired("Lagrangian bound")
-            break
-    return best, best_lam

@@ -61,7 +61,8 @@ from allocate.solvers.construct import cheapest, restore_capacity
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
-from allocate.solvers.lp import LpResult, lp_relaxation, subgradient_bound
+from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent
+from allocate.solvers.lp import GLOP_MAX_ENTRIES, PDLP_MIN_S, LpResult, lp_relaxation
 from allocate.solvers.movecap import restore_moves
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
@@ -260,13 +261,21 @@ def solve_assignment(
             area_shortfalls(problem, lp.overflow),
         )
     lp_bound = lp.bound
-    if not lp.optimal:
-        # the LP ran out of budget: a Lagrangian bound and guide instead
-        steps = int(np.clip(evaluations(LAGRANGE_SHARE * secs) * 50 / max(1, problem.nnz), 20, 300))
-        lp_bound, lam = subgradient_bound(problem, steps, clock)
-        guide = -(problem.cost_weight * problem.cost + lam[problem.seller] * problem.load)
-        lp = LpResult(True, False, lp_bound, guide, lp.overflow, lp.wall_s)
-        log.info("LP did not finish; Lagrangian bound %.4f", lp_bound)
+    if not lp.optimal or problem.nnz > GLOP_MAX_ENTRIES:
+        # the LP did not run, ran out of budget, or is PDLP's core LP certified by capacity
+        # multipliers alone: the Lagrangian dual with the soft bands priced (PDLP not started
+        # for its short budget leaves its share to it; the better of the two bounds stands)
+        skipped = problem.nnz > GLOP_MAX_ENTRIES and LP_SHARE * secs < PDLP_MIN_S
+        share = LAGRANGE_SHARE + (LP_SHARE if skipped else 0.0)
+        steps = numpy_passes(share * secs, PASSES_PER_ITERATION * problem.nnz, least=20)
+        upper = first_ev.objective if first_ev.feasible else None
+        dual = dual_ascent(problem, steps, clock, upper, start=None)
+        log.info("Lagrangian bound %.4f (%d iterations; LP bound %.4f)", dual.bound, dual.iterations, lp.bound)
+        if not lp.optimal:
+            lam = dual.capacity
+            guide = -(problem.cost_weight * problem.cost + lam[problem.seller] * problem.load)
+            lp = LpResult(True, False, dual.bound, guide, lp.overflow, lp.wall_s)
+        lp_bound = max(lp_bound, dual.bound)
     log.info("LP bound %.4f in %.2fs", lp.bound, lp.wall_s)
     start = round_lp(problem, lp.x)
     evals = evaluations(HEURISTIC_SHARE * secs)

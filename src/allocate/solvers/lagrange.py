@@ -1,0 +1,258 @@
+"""Lagrangian dual of the assignment problem: a lower bound made of vectorized passes.
+
+Used when the LP relaxation (:mod:`allocate.solvers.lp`) does not finish in its budget. The
+side constraints are moved into the objective, and what is left (every item once, locks) is
+solved by each item taking its cheapest candidate:
+
+* capacities with multipliers ``λ_s >= 0`` and account limits with ``ν_s >= 0``;
+* each *soft* balance band through a linear minorant of its penalty. For a group ``G``, a
+  measure with per-seller totals ``q_s`` (group total ``T``), band ``±τ`` around the shares
+  ``κ_s T`` and weight ``w``, and any ``a_s, b_s`` in ``[0, w]``::
+
+      w Σ_s [(q_s - (1+τ) κ_s T)^+ + ((1-τ) κ_s T - q_s)^+]
+          >= Σ_s a_s (q_s - (1+τ) κ_s T) + b_s ((1-τ) κ_s T - q_s)
+          =  Σ_s μ_s q_s,   μ_s = a_s - b_s + Σ_t κ_t ((1-τ) b_t - (1+τ) a_t)
+
+  so the penalty is replaced by the price ``μ_s`` per unit of the measure given to ``s``.
+
+For any such multipliers ::
+
+    L(λ, ν, a, b) = Σ_i min_e (c'_e + λ_s l_e + ν_s n_i + Σ_m μ_ms w_me) - λ·C - ν·N
+
+is a lower bound on the objective (``c'`` folds the move penalty into the cost; the move cap
+and hard bands are dropped, which keeps it valid). Its maximum over the multipliers is the value
+of the LP relaxation with the soft bands (the relaxed problem has integral vertices).
+
+:func:`dual_ascent` maximizes it by a projected subgradient with Polyak steps towards a target
+level that adapts to progress (deflected directions against zig-zagging), in coordinates
+scaled so that each multiplier moves on the scale of the costs. The iteration count is the
+deterministic budget; the clock is only the safety net. Every value returned is ``L`` at the
+multipliers returned, computed on all entries.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from allocate.solvers.budget import Clock
+from allocate.solvers.problem import AssignmentProblem
+
+log = logging.getLogger(__name__)
+
+#: Each iteration is about this many vectorized passes over the candidate entries (prices,
+#: per-item minima, the chosen entries, the totals): sizes the iteration count from seconds.
+PASSES_PER_ITERATION = 4
+#: Iterations without a new best value before the target level is lowered (halved distance).
+PATIENCE = 16
+#: Deflection: share of the last direction's opposing component removed from the new one.
+DEFLECT = 1.5
+#: First target level: this share of |L| above the first value (less with a known solution).
+FIRST_TARGET = 0.05
+
+
+@dataclass(frozen=True)
+class DualResult:
+    """Best Lagrangian bound met and its multipliers.
+
+    Attributes
+    ----------
+    bound
+        ``L`` at the multipliers below: a valid lower bound on the objective.
+    capacity
+        ``λ``, one per seller.
+    price
+        Reduced cost of each candidate entry at those multipliers (``inf`` for entries a lock
+        excludes), without the constant ``-λ·C - ν·N``: a guide for the construction.
+    iterations
+        Iterations run.
+    """
+
+    bound: float
+    capacity: NDArray[np.float64]
+    price: NDArray[np.float64]
+    iterations: int
+
+
+@dataclass(frozen=True)
+class _Band:
+    """One soft balance band of one group: its per-entry measure and its constants."""
+
+    group: NDArray[np.int64]
+    share: NDArray[np.float64]  # κ_s of the group's sellers
+    tolerance: float
+    weight: float
+    measure: NDArray[np.float64]  # per candidate entry
+
+
+class _Dual:
+    """``L`` and a supergradient at given multipliers, in one pass over the entries."""
+
+    def __init__(self, p: AssignmentProblem) -> None:
+        self.p = p
+        item_of = p.item_of
+        self.item_of = item_of
+        locked = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
+        self.base = np.where(locked, np.inf, p.cost_weight * p.cost + p.move_weight * p.entry_moves)
+        self.starts = p.indptr[:-1]
+        self.counts = p.count[item_of].astype(float)
+        self.limited = p.max_items >= 0
+        self.bands: list[_Band] = []
+        for bal in p.balances:
+            if bal.hard or bal.weight <= 0:
+                continue  # a hard band is dropped (still a valid bound)
+            if bal.measure == "load":
+                w = p.load
+            elif bal.measure == "potential":
+                w = p.potential[item_of]
+            else:
+                w = self.counts
+            for g in p.balance_groups:
+                cap = p.capacity[g]
+                if len(g) < 2 or cap.sum() <= 0:
+                    continue
+                self.bands.append(_Band(g, cap / cap.sum(), bal.tolerance, bal.weight, np.asarray(w, dtype=float)))
+
+    def prices(self, lam, nu, ab) -> NDArray[np.float64]:
+        p = self.p
+        per_seller_load = lam
+        c = self.base + per_seller_load[p.seller] * p.load
+        if self.limited.any():
+            c = c + nu[p.seller] * self.counts
+        for band, (a, b) in zip(self.bands, ab, strict=True):
+            mu = np.zeros(p.n_sellers)
+            k = float(band.share @ ((1 - band.tolerance) * b - (1 + band.tolerance) * a))
+            mu[band.group] = a - b + k
+            c = c + mu[p.seller] * band.measure
+        return c
+
+    def value(self, lam, nu, ab):
+        p = self.p
+        c = self.prices(lam, nu, ab)
+        mins = np.minimum.reduceat(c, self.starts)
+        value = float(mins.sum() - lam @ p.capacity - nu[self.limited] @ p.max_items[self.limited])
+        # the chosen entry of each item: the first of its minima
+        hit = np.flatnonzero(c == mins[self.item_of])
+        chosen = hit[np.r_[True, self.item_of[hit][1:] != self.item_of[hit][:-1]]]
+        s = p.seller[chosen]
+        g_lam = np.bincount(s, weights=p.load[chosen], minlength=p.n_sellers) - p.capacity
+        g_nu = np.where(self.limited, np.bincount(s, weights=self.counts[chosen], minlength=p.n_sellers) - p.max_items, 0.0)
+        g_ab = []
+        for band in self.bands:
+            q = np.bincount(s, weights=band.measure[chosen], minlength=p.n_sellers)[band.group]
+            t = q.sum()
+            g_ab.append((q - (1 + band.tolerance) * band.share * t, (1 - band.tolerance) * band.share * t - q))
+        return value, c, g_lam, g_nu, g_ab
+
+
+def dual_ascent(
+    problem: AssignmentProblem,
+    iterations: int,
+    clock: Clock | None = None,
+    upper: float | None = None,
+    start: NDArray[np.float64] | None = None,
+) -> DualResult:
+    """Maximize the Lagrangian bound (see the module docstring) for ``iterations`` steps.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    iterations
+        Number of steps: the deterministic budget.
+    clock
+        The wall-clock safety net (the loop stops after the step that passes its deadline,
+        and records it).
+    upper
+        Objective of a known solution, if any: caps the first target level.
+    start
+        Capacity multipliers to start from (e.g. an LP's duals; default 0).
+
+    Returns
+    -------
+    DualResult
+        The best bound met, its capacity multipliers and its reduced costs.
+    """
+    p = problem
+    d = _Dual(p)
+    m = p.n_sellers
+    finite = d.base[np.isfinite(d.base)]
+    # scaled coordinates y, multiplier = scale * y: the capacity and account prices on the
+    # scale of a cost per unit of load (of accounts), the band prices a, b on [0, w]
+    unit = max(1e-9, float(finite.mean())) if len(finite) else 1.0
+    sizes = [m, m] + [len(b.group) for b in d.bands for _ in (0, 1)]
+    cuts = np.cumsum([0, *sizes])
+    scale = np.concatenate(
+        [np.full(m, unit / max(1e-9, float(p.load.mean()) if p.nnz else 1.0)),
+         np.where(d.limited, unit / max(1e-9, float(d.counts.mean()) if p.nnz else 1.0), 0.0)]
+        + [np.full(len(b.group), b.weight) for b in d.bands for _ in (0, 1)]
+    )
+    top = np.concatenate([np.full(2 * m, np.inf), np.ones(int(cuts[-1]) - 2 * m)])
+    y = np.zeros(int(cuts[-1]))
+    if start is not None:
+        y[:m] = np.maximum(0.0, np.asarray(start, dtype=float)) / scale[:m]
+
+    def split(v):
+        parts = [v[cuts[k]:cuts[k + 1]] for k in range(len(sizes))]
+        return parts[0], parts[1], list(zip(parts[2::2], parts[3::2], strict=True))
+
+    best, best_y, best_price = -np.inf, y, d.base
+    direction = np.zeros_like(y)
+    delta = 0.0
+    stall = 0
+    done = 0
+    while done < iterations:
+        done += 1
+        value, price, g_lam, g_nu, g_ab = d.value(*split(scale * y))
+        if best == -np.inf or value > best + 1e-12 * max(1.0, abs(best)):
+            best, best_y, best_price = value, y, price
+            stall = 0
+        else:
+            stall += 1
+        if done == 1:
+            size = max(1.0, abs(value))
+            room = upper - value if upper is not None and upper > value else np.inf
+            delta = max(1e-6 * size, min(room, FIRST_TARGET * size))
+        if stall >= PATIENCE:
+            delta *= 0.5  # the target was too ambitious: halve its distance to the best
+            stall = 0
+        # the supergradient in scaled coordinates, without the parts that leave the box
+        g = scale * np.concatenate([g_lam, g_nu] + [x for pair in g_ab for x in pair])
+        g = np.where(((y <= 0) & (g < 0)) | ((y >= top) & (g > 0)), 0.0, g)
+        # deflection (Camerini, Fratta, Maffioli): damp the part opposing the last direction
+        dot = float(direction @ g)
+        beta = -DEFLECT * dot / float(direction @ direction) if dot < 0 else 0.0
+        direction = g + beta * direction
+        norm2 = float(direction @ direction)
+        if norm2 <= 1e-24:
+            break  # the relaxed solution meets every relaxed row: L is at its maximum
+        # Polyak's step towards the target level
+        y = np.clip(y + (best + delta - value) / norm2 * direction, 0.0, top)
+        if clock is not None and clock.expired():
+            clock.fired("Lagrangian bound")
+            break
+    return DualResult(best, scale[:m] * best_y[:m], best_price, done)
+
+
+def lagrangian_bound(problem: AssignmentProblem, lam: NDArray[np.float64]) -> float:
+    """``L`` at capacity multipliers ``lam >= 0`` (no account-limit or balance prices).
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    lam
+        One non-negative multiplier per seller capacity.
+
+    Returns
+    -------
+    float
+        A valid lower bound on the objective.
+    """
+    d = _Dual(problem)
+    m = problem.n_sellers
+    ab = [(np.zeros(len(b.group)), np.zeros(len(b.group))) for b in d.bands]
+    return d.value(np.asarray(lam, dtype=float), np.zeros(m), ab)[0]

@@ -1,0 +1,104 @@
+"""The Lagrangian dual: a valid bound (never above the LP or the integer optimum), close to the
+LP with the soft bands, and deterministic."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from allocate.solvers.lagrange import dual_ascent, lagrangian_bound
+from allocate.solvers.lp import lp_relaxation
+from allocate.solvers.problem import AssignmentProblem, Balance, evaluate
+from tests.solvers.cpsat.conftest import three_items
+
+
+def _random(seed: int, n: int, m: int, k: int, tight: float = 0.9) -> AssignmentProblem:
+    """``n`` items with ``k`` random candidates among ``m`` sellers, soft load/potential/count
+    bands, a move penalty, today's sellers and a lock; capacity ``tight`` of a mean load."""
+    rng = np.random.default_rng(seed)
+    seller = np.concatenate([np.sort(rng.choice(m, size=k, replace=False)) for _ in range(n)])
+    indptr = np.arange(0, (n + 1) * k, k)
+    load = rng.uniform(0.5, 3.0, n * k)
+    cap = np.full(m, load.sum() / k / m / tight)
+    current = seller[indptr[:-1] + rng.integers(0, k, n)]
+    fixed = np.full(n, -1)
+    fixed[0] = current[0]
+    return AssignmentProblem(
+        capacity=cap,
+        indptr=indptr,
+        seller=seller,
+        cost=rng.uniform(0.0, 5.0, n * k),
+        load=load,
+        count=rng.integers(1, 4, n),
+        potential=rng.uniform(1e3, 5e4, n),
+        fixed=fixed,
+        current=current,
+        balance_groups=(np.arange(m),),
+        balances=(
+            Balance("load", 0.1, weight=2.0),
+            Balance("potential", 0.2, weight=5e-5),
+            Balance("count", 0.15, weight=0.5),
+        ),
+        move_weight=0.3,
+    )
+
+
+def _brute_force(p: AssignmentProblem) -> float:
+    """The integer optimum by enumeration of every assignment (tiny problems only)."""
+    options = [range(p.indptr[i], p.indptr[i + 1]) for i in range(p.n_items)]
+    best = np.inf
+    for choice in itertools.product(*options):
+        ev = evaluate(p, np.array(choice))
+        if ev.feasible:
+            best = min(best, ev.objective)
+    return best
+
+
+def test_lagrangian_bound_by_hand() -> None:
+    p = three_items(capacity=(3.0, 4.0))
+    assert lagrangian_bound(p, np.zeros(2)) == pytest.approx(4.0)
+    # λ = (1, 0): item costs at seller 0 rise by their 2 h: min(3, 5) + min(3, 4) + min(5, 2) - 3
+    assert lagrangian_bound(p, np.array([1.0, 0.0])) == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_never_above_the_integer_optimum(seed: int) -> None:
+    p = _random(seed, n=7, m=3, k=2, tight=0.6)
+    opt = _brute_force(p)
+    out = dual_ascent(p, 300)
+    assert np.isfinite(opt)
+    assert out.bound <= opt + 1e-9
+    # and it is the value of L at the multipliers it returns (capacity part checked alone)
+    assert lagrangian_bound(p, out.capacity) <= opt + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_never_above_the_lp_and_close_to_it(seed: int) -> None:
+    p = _random(100 + seed, n=60, m=6, k=3)
+    lp = lp_relaxation(p)  # GLOP, with the soft bands' slacks
+    assert lp.optimal
+    out = dual_ascent(p, 400)
+    assert out.bound <= lp.bound + 1e-6 * max(1.0, abs(lp.bound))
+    # the bands priced: well above the capacities-only bound at λ = 0, near the LP
+    assert out.bound > lagrangian_bound(p, np.zeros(p.n_sellers))
+    assert out.bound >= lp.bound - 0.01 * abs(lp.bound)
+
+
+def test_deterministic() -> None:
+    p = _random(7, n=200, m=8, k=3)
+    a, b = dual_ascent(p, 150), dual_ascent(p, 150)
+    assert a.bound == b.bound
+    assert np.array_equal(a.capacity, b.capacity)
+    assert np.array_equal(a.price, b.price)
+    assert a.iterations == b.iterations == 150
+
+
+def test_locked_entries_are_never_priced_below_infinity() -> None:
+    p = _random(3, n=20, m=4, k=3)
+    out = dual_ascent(p, 50)
+    item_of = p.item_of
+    excluded = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
+    assert excluded.any() and np.all(np.isinf(out.price[excluded]))
+    assert np.all(np.isfinite(out.price[~excluded]))
