@@ -14,9 +14,10 @@ from allocate.solvers.problem import AssignmentProblem, Balance, evaluate
 from tests.solvers.cpsat.conftest import three_items
 
 
-def _random(seed: int, n: int, m: int, k: int, tight: float = 0.9) -> AssignmentProblem:
+def _random(seed: int, n: int, m: int, k: int, tight: float = 0.9, limit: bool = False) -> AssignmentProblem:
     """``n`` items with ``k`` random candidates among ``m`` sellers, soft load/potential/count
-    bands, a move penalty, today's sellers and a lock; capacity ``tight`` of a mean load."""
+    bands, a move penalty, today's sellers and a lock; capacity ``tight`` of a mean load, and
+    with ``limit`` an account limit on every other seller."""
     rng = np.random.default_rng(seed)
     seller = np.concatenate([np.sort(rng.choice(m, size=k, replace=False)) for _ in range(n)])
     indptr = np.arange(0, (n + 1) * k, k)
@@ -25,13 +26,16 @@ def _random(seed: int, n: int, m: int, k: int, tight: float = 0.9) -> Assignment
     current = seller[indptr[:-1] + rng.integers(0, k, n)]
     fixed = np.full(n, -1)
     fixed[0] = current[0]
+    count = rng.integers(1, 4, n)
+    max_items = np.where(np.arange(m) % 2 == 0, int(count.sum() / m / tight), -1) if limit else np.full(m, -1)
     return AssignmentProblem(
         capacity=cap,
         indptr=indptr,
         seller=seller,
         cost=rng.uniform(0.0, 5.0, n * k),
         load=load,
-        count=rng.integers(1, 4, n),
+        count=count,
+        max_items=max_items,
         potential=rng.uniform(1e3, 5e4, n),
         fixed=fixed,
         current=current,
@@ -65,7 +69,7 @@ def test_lagrangian_bound_by_hand() -> None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_never_above_the_integer_optimum(seed: int) -> None:
-    p = _random(seed, n=7, m=3, k=2, tight=0.6)
+    p = _random(seed, n=7, m=3, k=2, tight=0.6, limit=seed % 2 == 1)
     opt = _brute_force(p)
     out = dual_ascent(p, 300)
     assert np.isfinite(opt)
@@ -74,9 +78,9 @@ def test_never_above_the_integer_optimum(seed: int) -> None:
     assert lagrangian_bound(p, out.capacity) <= opt + 1e-9
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(6))
 def test_never_above_the_lp_and_close_to_it(seed: int) -> None:
-    p = _random(100 + seed, n=60, m=6, k=3)
+    p = _random(100 + seed, n=60, m=6, k=3, limit=seed % 2 == 1)
     lp = lp_relaxation(p)  # GLOP, with the soft bands' slacks
     assert lp.optimal
     out = dual_ascent(p, 400)
