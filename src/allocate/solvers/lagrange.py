@@ -52,6 +52,11 @@ PATIENCE = 16
 DEFLECT = 1.5
 #: First target level: this share of |L| above the first value (less with a known solution).
 FIRST_TARGET = 0.05
+#: Share of the iterations for a first ascent over the capacities and account limits alone
+#: (the bands' prices at 0); the rest go to the ascent over all multipliers. On 20k x 100 the
+#: size model's bound comes from its capacities (1,866 after 50 iterations of them alone,
+#: 1,556 after 150 with the bands), geography's from its bands (3,037 with them, 2,973 without).
+CAPACITY_ONLY = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -153,9 +158,12 @@ def dual_ascent(
     iterations: int,
     clock: Clock | None = None,
     upper: float | None = None,
-    start: NDArray[np.float64] | None = None,
 ) -> DualResult:
     """Maximize the Lagrangian bound (see the module docstring) for ``iterations`` steps.
+
+    Two ascents from zero share the steps: one over the capacities and account limits alone
+    (:data:`CAPACITY_ONLY` of them, when the problem has soft bands), one over all the
+    multipliers; the better bound stands.
 
     Parameters
     ----------
@@ -168,16 +176,25 @@ def dual_ascent(
         and records it).
     upper
         Objective of a known solution, if any: caps the first target level.
-    start
-        Capacity multipliers to start from (e.g. an LP's duals; default 0).
 
     Returns
     -------
     DualResult
         The best bound met, its capacity multipliers and its reduced costs.
     """
-    p = problem
-    d = _Dual(p)
+    d = _Dual(problem)
+    first = int(CAPACITY_ONLY * iterations) if d.bands else 0
+    out = _ascend(d, first, False, upper, clock) if first else None
+    if clock is None or not clock.stopped:
+        full = _ascend(d, iterations - first, True, upper, clock)
+        out = full if out is None or full.bound > out.bound else out
+    assert out is not None
+    return DualResult(out.bound, out.capacity, out.price, iterations if clock is None or not clock.stopped else out.iterations)
+
+
+def _ascend(d: _Dual, iterations: int, bands: bool, upper: float | None, clock: Clock | None) -> DualResult:
+    """Projected, deflected subgradient with Polyak steps from zero multipliers."""
+    p = d.p
     m = p.n_sellers
     finite = d.base[np.isfinite(d.base)]
     # scaled coordinates y, multiplier = scale * y: the capacity and account prices on the
@@ -192,8 +209,6 @@ def dual_ascent(
     )
     top = np.concatenate([np.full(2 * m, np.inf), np.ones(int(cuts[-1]) - 2 * m)])
     y = np.zeros(int(cuts[-1]))
-    if start is not None:
-        y[:m] = np.maximum(0.0, np.asarray(start, dtype=float)) / scale[:m]
 
     def split(v):
         parts = [v[cuts[k]:cuts[k + 1]] for k in range(len(sizes))]
@@ -201,6 +216,7 @@ def dual_ascent(
 
     best, best_y, best_price = -np.inf, y, d.base
     direction = np.zeros_like(y)
+    metric = np.ones_like(y)
     delta = 0.0
     stall = 0
     done = 0
@@ -222,6 +238,11 @@ def dual_ascent(
         # the supergradient in scaled coordinates, without the parts that leave the box
         g = scale * np.concatenate([g_lam, g_nu] + [x for pair in g_ab for x in pair])
         g = np.where(((y <= 0) & (g < 0)) | ((y >= top) & (g > 0)), 0.0, g)
+        if not bands:
+            g[2 * m:] = 0.0
+        elif done == 1:
+            metric = _block_metric(g, cuts)
+        g = metric * g
         # deflection (Camerini, Fratta, Maffioli): damp the part opposing the last direction
         dot = float(direction @ g)
         beta = -DEFLECT * dot / float(direction @ direction) if dot < 0 else 0.0
@@ -235,6 +256,19 @@ def dual_ascent(
             clock.fired("Lagrangian bound")
             break
     return DualResult(best, scale[:m] * best_y[:m], best_price, done)
+
+
+def _block_metric(g: NDArray[np.float64], cuts: NDArray[np.int64]) -> NDArray[np.float64]:
+    """A fixed diagonal metric from the first supergradient: each band's block (a or b) whose
+    part of it outweighs the capacities' is damped to the same norm, so that one badly scaled
+    measure (potential in euros) does not take every step."""
+    ref = float(np.linalg.norm(g[cuts[0]:cuts[1]]))
+    out = np.ones_like(g)
+    for k in range(2, len(cuts) - 1):
+        part = float(np.linalg.norm(g[cuts[k]:cuts[k + 1]]))
+        if ref > 0 and part > ref:
+            out[cuts[k]:cuts[k + 1]] = ref / part
+    return out
 
 
 def lagrangian_bound(problem: AssignmentProblem, lam: NDArray[np.float64]) -> float:

@@ -269,7 +269,7 @@ def solve_assignment(
         share = LAGRANGE_SHARE + (LP_SHARE if skipped else 0.0)
         steps = numpy_passes(share * secs, PASSES_PER_ITERATION * problem.nnz, least=20)
         upper = first_ev.objective if first_ev.feasible else None
-        dual = dual_ascent(problem, steps, clock, upper, start=None)
+        dual = dual_ascent(problem, steps, clock, upper)
         log.info("Lagrangian bound %.4f (%d iterations; LP bound %.4f)", dual.bound, dual.iterations, lp.bound)
         if not lp.optimal:
             # the guide: each entry's reduced cost at the best multipliers (travel, moves,
