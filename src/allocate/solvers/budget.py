@@ -8,7 +8,7 @@ varies from run to run):
 * CP-SAT: ``max_deterministic_time`` (:data:`CPSAT_DET_PER_S` units per second of the limit);
 * GLOP: its own ``max_deterministic_time`` (:data:`GLOP_DET_PER_S`); PDLP: an iteration count
   proportional to the seconds and inverse to the matrix size (:data:`PDLP_ENTRY_ITERS_PER_S`);
-* numpy/Python heuristics (shift search, repair, subgradient, tabu, contiguous growing): counts
+* numpy/Python heuristics (shift search, repair, Lagrangian dual ascent, tabu, contiguous growing): counts
   of evaluations or iterations (:data:`EVALS_PER_S`); the contiguity repair: priced unit
   moves (:data:`REPAIR_TRIALS_PER_S`).
 

@@ -25,9 +25,16 @@ of the LP relaxation with the soft bands (the relaxed problem has integral verti
 
 :func:`dual_ascent` maximizes it by a projected subgradient with Polyak steps towards a target
 level that adapts to progress (deflected directions against zig-zagging), in coordinates
-scaled so that each multiplier moves on the scale of the costs. The iteration count is the
-deterministic budget; the clock is only the safety net. Every value returned is ``L`` at the
-multipliers returned, computed on all entries.
+scaled so that each multiplier moves on the scale of the costs, first over the capacities
+alone, then over all the multipliers. The iteration count is the deterministic budget; the
+clock is only the safety net. Every value returned is ``L`` at the multipliers returned,
+computed on all entries.
+
+Measured on the product defaults (geography, FR, seed 11), against the LP values found by
+GLOP without a limit: 20k x 100, 3,037.2 after 855 iterations (1.8 s) for an LP of 3,037.5
+with the bands and 2,972.7 without them (the former capacity subgradient: 2,971.3);
+100k x 500, 14,040 after 350 iterations (2.8 s; capacity subgradient 13,792.6, LP without
+the bands 13,793.2).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@
    :func:`~allocate.solvers.construct.restore_capacity`. A valid alignment exists from here
    on, whatever happens to the stages after it on a loaded machine.
 3. GLOP solves the LP relaxation: a lower bound and a fractional guide. Its safety net leaves
-   ``1 - LP_WALL_SHARE`` of the time left to the searches.
+   ``1 - LP_WALL_SHARE`` of the time left to the searches. When it does not finish, and on
+   models too large for GLOP, the Lagrangian dual of :mod:`allocate.solvers.lagrange` (soft
+   bands priced) gives the bound and, from its reduced costs, the guide.
 4. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint (the
    start of step 2 when the rounding is worse).
 5. Small models (``nnz <= full_model_max_entries``, and a build that fits in
