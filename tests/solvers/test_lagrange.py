@@ -106,3 +106,18 @@ def test_locked_entries_are_never_priced_below_infinity() -> None:
     excluded = (p.fixed[item_of] >= 0) & (p.seller != p.fixed[item_of])
     assert excluded.any() and np.all(np.isinf(out.price[excluded]))
     assert np.all(np.isfinite(out.price[~excluded]))
+
+
+def test_the_clock_is_a_recorded_safety_net() -> None:
+    from allocate.solvers.budget import Clock
+
+    p = _random(5, n=30, m=4, k=3)
+    lp = lp_relaxation(p)
+    late = Clock.after(-1.0)  # already passed: one step of each ascent at most, recorded
+    out = dual_ascent(p, 300, late)
+    assert "Lagrangian bound" in late.stopped and out.iterations < 300
+    assert out.bound <= lp.bound + 1e-9
+    # an earlier stage stopped by the clock does not stop this one while time is left
+    early = Clock.after(60.0)
+    early.fired("LP relaxation")
+    assert dual_ascent(p, 300, early).iterations == 300

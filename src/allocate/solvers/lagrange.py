@@ -191,12 +191,13 @@ def dual_ascent(
     """
     d = _Dual(problem)
     first = int(CAPACITY_ONLY * iterations) if d.bands else 0
-    out = _ascend(d, first, False, upper, clock) if first else None
-    if clock is None or not clock.stopped:
-        full = _ascend(d, iterations - first, True, upper, clock)
-        out = full if out is None or full.bound > out.bound else out
-    assert out is not None
-    return DualResult(out.bound, out.capacity, out.price, iterations if clock is None or not clock.stopped else out.iterations)
+    alone = _ascend(d, first, False, upper, clock) if first else None
+    if alone is not None and clock is not None and clock.expired():
+        return alone  # the safety net stopped it (and recorded it)
+    full = _ascend(d, iterations - first, True, upper, clock)
+    done = full.iterations + (alone.iterations if alone is not None else 0)
+    out = full if alone is None or full.bound > alone.bound else alone
+    return DualResult(out.bound, out.capacity, out.price, done)
 
 
 def _ascend(d: _Dual, iterations: int, bands: bool, upper: float | None, clock: Clock | None) -> DualResult:
