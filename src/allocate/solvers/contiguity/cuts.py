@@ -34,12 +34,14 @@ before it becomes a row. GLOP re-solves the grown LP, for a number of rounds.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import (
@@ -83,6 +85,9 @@ class CutBound:
         Connectivity rows added.
     history
         ``(seconds since the start, bound)`` after every finished round.
+    x
+        The last finished round's value of each candidate entry (a guide that leans towards
+        connected territories; zeros when no round finished).
     wall_s
         Seconds spent.
     """
@@ -92,6 +97,7 @@ class CutBound:
     rounds: int
     cuts: int
     history: tuple[tuple[float, float], ...]
+    x: NDArray[np.float64]
     wall_s: float
 
 
@@ -125,23 +131,25 @@ def contiguity_bound(
     t0 = time.perf_counter()
     clock = clock or Clock.after(100 * seconds)
     relax = relaxation(problem)
-    b = relax.builder
-    y = _ownership(problem, graph, relax.x, b)
+    y = _ownership(problem, graph, relax.x, relax.builder)
+    lp = _WarmLp(relax.builder.model(), seconds)
     sep = _Separator(graph, y)
     bound = lp_bound = float("-inf")
     history: list[tuple[float, float]] = []
     n_cuts = 0
     done = 0
+    guide = np.zeros(problem.nnz)
     for _ in range(rounds):
         if clock.expired():
             clock.fired("contiguity cuts")
             break
         t_lp = time.perf_counter()
-        values = _solve(b.model(), seconds, clock)
+        values = lp.solve(clock)
         t_lp = time.perf_counter() - t_lp
         if values is None:
             break
         value, sol = values
+        guide = np.clip(sol[relax.x], 0.0, 1.0)
         done += 1
         bound = value
         if lp_bound == float("-inf"):
@@ -156,12 +164,46 @@ def contiguity_bound(
         if not cuts:
             break
         for u, v, s, sepset in cuts:
-            r = b.rows_([-np.inf], 1.0)[0]
-            cols = [y[(u, s)], y[(v, s)]] + [y[(w, s)] for w in sepset if (w, s) in y]
-            vals = [1.0, 1.0] + [-1.0] * (len(cols) - 2)
-            b.terms(np.full(len(cols), r), cols, vals)
+            lp.add_cut([y[(u, s)], y[(v, s)]], [y[(w, s)] for w in sepset if (w, s) in y])
         n_cuts += len(cuts)
-    return CutBound(bound, lp_bound, done, n_cuts, tuple(history), time.perf_counter() - t0)
+    return CutBound(bound, lp_bound, done, n_cuts, tuple(history), guide, time.perf_counter() - t0)
+
+
+class _WarmLp:
+    """The relaxation in GLOP through ``pywraplp``, which keeps its basis when rows are added:
+    each round's re-solve starts from the last optimum (dual simplex)."""
+
+    def __init__(self, model: mbh.ModelBuilderHelper, seconds: float) -> None:
+        with tempfile.TemporaryDirectory() as tmp:  # the builder's model reaches pywraplp as a proto
+            path = f"{tmp}/relaxation.pb"
+            model.write_model_to_proto_file(path)
+            proto = linear_solver_pb2.MPModelProto()
+            with open(path, "rb") as fh:
+                proto.ParseFromString(fh.read())
+        self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        self.solver.LoadModelFromProto(proto)
+        self.solver.SetSolverSpecificParametersAsString(
+            f"use_dual_simplex: true max_deterministic_time: {glop_det(seconds)}"
+        )
+        self.vars = self.solver.variables()
+
+    def add_cut(self, plus: list[int], minus: list[int]) -> None:
+        """The row ``Σ_plus - Σ_minus <= 1``."""
+        ct = self.solver.Constraint(-self.solver.infinity(), 1.0)
+        for c in plus:
+            ct.SetCoefficient(self.vars[c], 1.0)
+        for c in minus:
+            ct.SetCoefficient(self.vars[c], -1.0)
+
+    def solve(self, clock: Clock) -> tuple[float, NDArray[np.float64]] | None:
+        """GLOP's optimum and point, or None when it did not prove one."""
+        self.solver.SetTimeLimit(int(1000 * max(0.05, clock.left())))
+        status = self.solver.Solve()
+        if status != pywraplp.Solver.OPTIMAL:
+            log.info("contiguity cuts: LP status %s", status)
+            return None
+        values = np.fromiter((v.solution_value() for v in self.vars), dtype=float, count=len(self.vars))
+        return float(self.solver.Objective().Value()), values
 
 
 def _ownership(
@@ -189,18 +231,6 @@ def _ownership(
         r = b.rows_([-np.inf], 0.0)[0]  # y <= Σ x_bs
         b.terms(np.full(len(es) + 1, r), [col] + [int(x[e]) for e in es], [1.0] + [-1.0] * len(es))
     return y
-
-
-def _solve(model: mbh.ModelBuilderHelper, seconds: float, clock: Clock) -> tuple[float, NDArray] | None:
-    """GLOP's optimum and point, or None when it did not prove one."""
-    solver = mbh.ModelSolverHelper("glop")
-    solver.set_solver_specific_parameters(f"use_dual_simplex: true max_deterministic_time: {glop_det(seconds)}")
-    solver.set_time_limit_in_seconds(max(0.05, clock.left()))
-    solver.solve(model)
-    if solver.status() != mbh.SolveStatus.OPTIMAL:
-        log.info("contiguity cuts: LP status %s", solver.status())
-        return None
-    return float(solver.objective_value()), np.asarray(solver.variable_values())
 
 
 class _Separator:
