@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from ortools.linear_solver.python import model_builder_helper as mbh
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 from allocate.solvers.budget import Clock, glop_det, pdlp_iterations
 from allocate.solvers.problem import AssignmentProblem
@@ -107,16 +107,20 @@ class _Builder:
         self.cols.append(np.asarray(cols, dtype=np.int64))
         self.vals.append(np.asarray(vals, dtype=float))
 
-    def model(self) -> mbh.ModelBuilderHelper:
-        h = mbh.ModelBuilderHelper()
+    def arrays(self) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, csr_matrix]:
+        """Column bounds, objective, row bounds and the matrix (CSR, rows by columns)."""
         mat = coo_matrix(
             (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
             shape=(self.n_rows, self.n_cols),
         ).tocsr()
-        h.fill_model_from_sparse_data(
-            np.concatenate(self.lb), np.concatenate(self.ub), np.concatenate(self.obj),  # type: ignore[arg-type]  # numpy/ortools stubs
-            np.concatenate(self.rlo), np.concatenate(self.rhi), mat,  # type: ignore[arg-type]  # numpy/ortools stubs
+        return (
+            np.concatenate(self.lb), np.concatenate(self.ub), np.concatenate(self.obj),
+            np.concatenate(self.rlo), np.concatenate(self.rhi), mat,
         )
+
+    def model(self) -> mbh.ModelBuilderHelper:
+        h = mbh.ModelBuilderHelper()
+        h.fill_model_from_sparse_data(*self.arrays())  # type: ignore[arg-type]  # numpy/ortools stubs
         return h
 
 

@@ -34,15 +34,13 @@ before it becomes a row. GLOP re-solves the grown LP, for a number of rounds.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.linear_solver import linear_solver_pb2, pywraplp
-from ortools.linear_solver.python import model_builder_helper as mbh
+from ortools.linear_solver import pywraplp
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import (
     breadth_first_order,
@@ -53,7 +51,7 @@ from scipy.sparse.csgraph import (
 
 from allocate.solvers.budget import Clock, glop_det
 from allocate.solvers.contiguity.graph import UnitGraph
-from allocate.solvers.lp import relaxation
+from allocate.solvers.lp import _Builder, relaxation
 from allocate.solvers.problem import AssignmentProblem
 
 log = logging.getLogger(__name__)
@@ -132,7 +130,7 @@ def contiguity_bound(
     clock = clock or Clock.after(100 * seconds)
     relax = relaxation(problem)
     y = _ownership(problem, graph, relax.x, relax.builder)
-    lp = _WarmLp(relax.builder.model(), seconds)
+    lp = _WarmLp(relax.builder, seconds)
     sep = _Separator(graph, y)
     bound = lp_bound = float("-inf")
     history: list[tuple[float, float]] = []
@@ -173,19 +171,27 @@ class _WarmLp:
     """The relaxation in GLOP through ``pywraplp``, which keeps its basis when rows are added:
     each round's re-solve starts from the last optimum (dual simplex)."""
 
-    def __init__(self, model: mbh.ModelBuilderHelper, seconds: float) -> None:
-        with tempfile.TemporaryDirectory() as tmp:  # the builder's model reaches pywraplp as a proto
-            path = f"{tmp}/relaxation.pb"
-            model.write_model_to_proto_file(path)
-            proto = linear_solver_pb2.MPModelProto()
-            with open(path, "rb") as fh:
-                proto.ParseFromString(fh.read())
+    def __init__(self, builder: _Builder, seconds: float) -> None:
+        lb, ub, obj, rlo, rhi, mat = builder.arrays()
         self.solver = pywraplp.Solver.CreateSolver("GLOP")
-        self.solver.LoadModelFromProto(proto)
+        inf = self.solver.infinity()
+        self.vars = [
+            self.solver.NumVar(lo, hi if np.isfinite(hi) else inf, "")
+            for lo, hi in zip(lb.tolist(), ub.tolist(), strict=True)
+        ]
+        objective = self.solver.Objective()
+        for k in np.flatnonzero(obj).tolist():
+            objective.SetCoefficient(self.vars[k], float(obj[k]))
+        objective.SetMinimization()
+        for r in range(mat.shape[0]):
+            lo, hi = float(rlo[r]), float(rhi[r])
+            ct = self.solver.Constraint(lo if np.isfinite(lo) else -inf, hi if np.isfinite(hi) else inf)
+            span = slice(mat.indptr[r], mat.indptr[r + 1])
+            for k, v in zip(mat.indices[span].tolist(), mat.data[span].tolist(), strict=True):
+                ct.SetCoefficient(self.vars[k], v)
         self.solver.SetSolverSpecificParametersAsString(
             f"use_dual_simplex: true max_deterministic_time: {glop_det(seconds)}"
         )
-        self.vars = self.solver.variables()
 
     def add_cut(self, plus: list[int], minus: list[int]) -> None:
         """The row ``Σ_plus - Σ_minus <= 1``."""
