@@ -2,33 +2,45 @@
 
 The LP relaxation of :mod:`allocate.solvers.lp` bounds the model *without* contiguity. This
 module strengthens it with cuts that every contiguous alignment meets, separated round by
-round from the LP's fractional point, so its optimum stays a valid lower bound of the
-contiguous model (the model of :mod:`allocate.solvers.contiguity.flow`).
+round from the LP's point, so its optimum stays a valid lower bound of the contiguous model
+(the model of :mod:`allocate.solvers.contiguity.flow`).
 
 Model: the rows and columns of :func:`allocate.solvers.lp.relaxation` (same objective, same
 assignment, capacity, account-limit, move-cap and balance rows), plus the unit ownership of
-each seller::
+each seller and a free *root* per seller and component ``k`` of the unit graph ``G``::
 
     y_us = x_bs                                       unit u holds one bundle b
     y_us >= x_bs (b in u),  y_us <= Σ_{b in u} x_bs    otherwise
+    Σ_{u in k} r_us <= 1,   r_us >= 0                 at most one root per seller and component
 
-and, for a seller *s*, two units ``u``, ``v`` of the same component of the unit graph ``G``
-and any set ``S`` of units that separates ``u`` from ``v`` in ``G`` (a vertex separator)::
+and, for a seller *s*, a unit ``v``, a set ``S`` of units not holding ``v`` and ``C`` the
+units that ``v`` reaches in ``G`` without crossing ``S`` (``v``'s side)::
 
-    y_us + y_vs - 1 <= Σ_{w in S} y_ws
+    y_vs <= Σ_{w in S} y_ws + Σ_{w in C} r_ws
 
 Why it is valid: a contiguous territory is connected within each component of ``G`` (roots
-are free: flow.py's docstring); if *s* owns both ``u`` and ``v`` its path between them
-crosses ``S``, so the right side is at least 1; otherwise the left side is at most 0.
-Multi-site groups and locked accounts are bundles outside ``G``: no ``y`` for them.
+are free: flow.py's docstring). Given one, put ``r_ws = 1`` on one unit of s's territory in
+each component where s works, 0 elsewhere. If *s* owns ``v``, either that root lies in ``C``
+or the territory's path from ``v`` to it leaves ``C``, which only ``S`` borders: the right
+side is at least 1. Otherwise the left side is 0. The root may be any unit, so the roots
+need no link to ``y`` (``r_us <= y_us`` would hold too, but in these LPs it raised nothing
+and slowed every solve). Multi-site groups and locked accounts are bundles outside ``G``:
+no ``y`` for them. Compared with the pairwise form ``y_us + y_vs - 1 <= y(S)``, the roots
+tie all the pieces of a territory together: each detached piece needs its own share of a
+single unit of root.
 
-Separation: for each seller, units whose ``y`` is positive form pieces of ``G``; pairs are
-taken between the best unit of the seller's heaviest piece and the best unit of every other
-piece of the same component, and between that unit and the units of its own piece that
-would violate the cut if nothing separated them. For each pair a minimum vertex cut with
-capacities ``y_ws`` (a max-flow on the node-split graph, :func:`scipy.sparse.csgraph.maximum_flow`)
-gives the most violated separator; it is made minimal (only units that touch both sides)
-before it becomes a row. GLOP re-solves the grown LP, for a number of rounds.
+Separation, for each seller: from the best unit of each piece of its territory (units with
+``y > 0``, connected in ``G``) and from its :data:`STARTS_PER_SELLER` most owned units ``v``,
+
+* a maximum flow from ``v`` to a sink, through units of capacity ``y_ws`` (the node-split
+  graph), each unit ``w`` sending to the sink up to ``r_ws``
+  (:func:`scipy.sparse.csgraph.maximum_flow`): a flow below ``y_vs`` gives the most violated
+  ``(S, C)``, ``S`` kept to the units that touch ``C``;
+* the rings around ``v`` (``S`` the units at distance ``d``, ``C`` the nearer ones), the
+  :data:`RINGS` nearest that are violated: without them the LP answers each cut with one
+  owned unit that joins nothing, one ring per round.
+
+GLOP re-solves the grown LP from its last basis, for a number of rounds.
 """
 
 from __future__ import annotations
@@ -56,15 +68,17 @@ from allocate.solvers.problem import AssignmentProblem
 
 log = logging.getLogger(__name__)
 
-#: Capacities of the max-flow are 32-bit integers: ``y`` times this scale (less on graphs so
-#: large that the sum of the capacities would overflow).
+#: Capacities of the max-flow are 32-bit integers: ``y`` and ``r`` times this scale (less on
+#: graphs so large that the sum of the capacities would overflow).
 FLOW_SCALE = 1_000_000
 #: A cut is added when the LP point violates it by more than this.
 MIN_VIOLATION = 1e-3
 #: ``y`` below this counts as zero when the pieces of a territory are drawn.
 SUPPORT = 1e-6
-#: Max-flows per seller and round (the pairs inside a piece, most promising first).
-PAIRS_PER_SELLER = 10
+#: Units separated from per seller and round beyond the best of each piece: the most owned.
+STARTS_PER_SELLER = 10
+#: Violated rings around a unit added per round, nearest first.
+RINGS = 2
 
 
 @dataclass(frozen=True)
@@ -130,8 +144,9 @@ def contiguity_bound(
     clock = clock or Clock.after(100 * seconds)
     relax = relaxation(problem)
     y = _ownership(problem, graph, relax.x, relax.builder)
+    r = _roots(graph, y, relax.builder)
     lp = _WarmLp(relax.builder, seconds)
-    sep = _Separator(graph, y)
+    sep = _Separator(graph, y, r)
     bound = lp_bound = float("-inf")
     history: list[tuple[float, float]] = []
     n_cuts = 0
@@ -161,10 +176,36 @@ def contiguity_bound(
         )
         if not cuts:
             break
-        for u, v, s, sepset in cuts:
-            lp.add_cut([y[(u, s)], y[(v, s)]], [y[(w, s)] for w in sepset if (w, s) in y])
+        for cut in cuts:
+            s = cut.seller
+            minus = [y[(w, s)] for w in cut.separator if (w, s) in y]
+            minus += [r[(w, s)] for w in cut.side if (w, s) in r]
+            lp.add_cut(y[(cut.unit, s)], minus)
         n_cuts += len(cuts)
     return CutBound(bound, lp_bound, done, n_cuts, tuple(history), guide, time.perf_counter() - t0)
+
+
+def _roots(graph: UnitGraph, y: dict[tuple[int, int], int], b: _Builder) -> dict[tuple[int, int], int]:
+    """Column of ``r_us`` for every ``y_us``: at most one root per seller and component."""
+    r: dict[tuple[int, int], int] = {}
+    per: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for u, s in sorted(y):
+        r[(u, s)] = int(b.columns(0.0, 1.0, [0.0])[0])
+        per[(s, graph.comp_of[u])].append(r[(u, s)])
+    for cols in per.values():
+        row = b.rows_([-np.inf], 1.0)[0]
+        b.terms(np.full(len(cols), row), cols, np.ones(len(cols)))
+    return r
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """``y_vs <= Σ_{w in separator} y_ws + Σ_{w in side} r_ws`` (units by id)."""
+
+    seller: int
+    unit: int
+    separator: tuple[int, ...]
+    side: tuple[int, ...]
 
 
 class _WarmLp:
@@ -193,11 +234,10 @@ class _WarmLp:
             f"use_dual_simplex: true max_deterministic_time: {glop_det(seconds)}"
         )
 
-    def add_cut(self, plus: list[int], minus: list[int]) -> None:
-        """The row ``Σ_plus - Σ_minus <= 1``."""
-        ct = self.solver.Constraint(-self.solver.infinity(), 1.0)
-        for c in plus:
-            ct.SetCoefficient(self.vars[c], 1.0)
+    def add_cut(self, plus: int, minus: list[int]) -> None:
+        """The row ``plus - Σ_minus <= 0``."""
+        ct = self.solver.Constraint(-self.solver.infinity(), 0.0)
+        ct.SetCoefficient(self.vars[plus], 1.0)
         for c in minus:
             ct.SetCoefficient(self.vars[c], -1.0)
 
@@ -213,7 +253,7 @@ class _WarmLp:
 
 
 def _ownership(
-    p: AssignmentProblem, graph: UnitGraph, x: NDArray[np.int64], b
+    p: AssignmentProblem, graph: UnitGraph, x: NDArray[np.int64], b: _Builder
 ) -> dict[tuple[int, int], int]:
     """Column of ``y_us`` for every unit and candidate seller (the ``x`` column itself when
     the unit holds one bundle)."""
@@ -240,119 +280,106 @@ def _ownership(
 
 
 class _Separator:
-    """Finds violated connectivity cuts at an LP point (see the module docstring).
+    """Finds violated cuts at an LP point (see the module docstring).
 
     Units are numbered by their position in ``graph.units``; ``A`` is the adjacency matrix.
     """
 
-    def __init__(self, graph: UnitGraph, y: dict[tuple[int, int], int]) -> None:
+    def __init__(
+        self, graph: UnitGraph, y: dict[tuple[int, int], int], r: dict[tuple[int, int], int]
+    ) -> None:
         self.units = np.asarray(graph.units, dtype=np.int64)
         pos = {int(u): i for i, u in enumerate(graph.units)}
         n = len(graph.units)
         self.n = n
-        self.cols: dict[int, NDArray[np.int64]] = {}  # per seller, y column of each unit (-1 none)
+        # per seller, the y and r columns of each unit (-1: none)
+        self.cols: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         for (u, s), c in y.items():
             if s not in self.cols:
-                self.cols[s] = np.full(n, -1, dtype=np.int64)
-            self.cols[s][pos[u]] = c
+                self.cols[s] = (np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64))
+            self.cols[s][0][pos[u]] = c
+            self.cols[s][1][pos[u]] = r[(u, s)]
         src = np.asarray([pos[u] for u in graph.units for _ in graph.adj[u]], dtype=np.int64)
         dst = np.asarray([pos[v] for u in graph.units for v in graph.adj[u]], dtype=np.int64)
         self.A = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
         self.src, self.dst = src, dst
         self.adj = [[pos[v] for v in graph.adj[u]] for u in graph.units]
-        self.comp = np.asarray([graph.comp_of[u] for u in graph.units], dtype=np.int64)
-        # node-split graph: in_w = 2w -> out_w = 2w + 1 (capacity y_w), out_a -> in_b along
-        # G's edges (no limit), and every reverse arc at 0 so that the residual graph has it
-        rows = np.concatenate([2 * np.arange(n), 2 * src + 1])
-        cols = np.concatenate([2 * np.arange(n) + 1, 2 * dst])
-        self.split_rows = np.concatenate([rows, cols])
-        self.split_cols = np.concatenate([cols, rows])
-        self.n_arcs = len(rows)
+        # node-split graph: in_w = 2w -> out_w = 2w + 1 (capacity y_w), out_a -> in_b along G's
+        # edges (no limit), out_w -> sink (capacity r_w); every reverse arc at 0, so that the
+        # residual graph has it
+        self.sink = 2 * n
+        rows = np.concatenate([2 * np.arange(n), 2 * src + 1, 2 * np.arange(n) + 1])
+        cols = np.concatenate([2 * np.arange(n) + 1, 2 * dst, np.full(n, self.sink)])
+        self.arc_rows = np.concatenate([rows, cols])
+        self.arc_cols = np.concatenate([cols, rows])
+        self.n_edges = len(src)
 
-    def separate(self, sol: NDArray[np.float64]) -> list[tuple[int, int, int, list[int]]]:
-        """Violated cuts ``(u, v, s, S)`` at the point ``sol`` (values of every column)."""
+    def separate(self, sol: NDArray[np.float64]) -> list[_Cut]:
+        """Violated cuts at the point ``sol`` (values of every column)."""
         out = []
-        for s, cols in sorted(self.cols.items()):
-            yv = np.clip(np.where(cols >= 0, sol[np.maximum(cols, 0)], 0.0), 0.0, 1.0)
-            for a, c, sep in self._seller(yv):
-                out.append((int(self.units[a]), int(self.units[c]), s, self.units[sep].tolist()))
+        ids = self.units
+        for s, (ycol, rcol) in sorted(self.cols.items()):
+            yv = np.clip(np.where(ycol >= 0, sol[np.maximum(ycol, 0)], 0.0), 0.0, 1.0)
+            rv = np.clip(np.where(rcol >= 0, sol[np.maximum(rcol, 0)], 0.0), 0.0, 1.0)
+            for v, sep, side in self._seller(yv, rv):
+                out.append(_Cut(s, int(ids[v]), tuple(ids[sep].tolist()), tuple(ids[side].tolist())))
         return out
 
-    def _pairs(self, yv: NDArray[np.float64]) -> list[tuple[int, int]]:
-        """Pairs worth a max-flow: the best unit of the heaviest piece of the territory in
-        each graph component with the best unit of every other piece there, and with the
-        units of its own piece that are not its neighbours, most promising first."""
+    def _starts(self, yv: NDArray[np.float64]) -> list[int]:
+        """The best unit of each piece of the territory, and its most owned units."""
         held = np.flatnonzero(yv > SUPPORT)
-        if len(held) < 2:
+        if len(held) == 0:
             return []
         _, lab = connected_components(self.A[held][:, held], directed=False)
-        mass = np.bincount(lab, weights=yv[held])
-        pairs: list[tuple[int, int]] = []
-        for comp in np.unique(self.comp[held]):
-            in_comp = self.comp[held] == comp
-            pieces = np.unique(lab[in_comp])
-            heavy = pieces[np.argmax(mass[pieces])]
-            best = {}
-            for piece in pieces:
-                members = held[lab == piece]
-                best[piece] = int(members[np.argmax(yv[members])])
-            a = best[heavy]
-            pairs.extend((a, best[pc]) for pc in pieces if pc != heavy and yv[a] + yv[best[pc]] > 1 + MIN_VIOLATION)
-            near = set(self.A.indices[self.A.indptr[a]:self.A.indptr[a + 1]].tolist()) | {a}
-            inside = held[(lab == heavy) & (yv[held] > 1 - yv[a] + MIN_VIOLATION)]
-            inside = [int(w) for w in inside[np.argsort(-yv[inside], kind="stable")] if w not in near]
-            pairs.extend((a, c) for c in inside[:PAIRS_PER_SELLER])
-        return pairs
+        best = np.full(lab.max() + 1, -1)
+        for k in np.argsort(yv[held], kind="stable"):  # the last write per piece is its best
+            best[lab[k]] = held[k]
+        order = held[np.argsort(-yv[held], kind="stable")]
+        return sorted({int(v) for v in best} | {int(v) for v in order[:STARTS_PER_SELLER]})
 
-    def _seller(self, yv: NDArray[np.float64]) -> list[tuple[int, int, NDArray[np.int64]]]:
-        pairs = self._pairs(yv)
-        if not pairs:
-            return []
-        scale = min(FLOW_SCALE, (2**31 - 1) // (self.n + 2))
-        big = scale * (self.n + 1)  # more than any cut of node capacities
-        caps = np.concatenate([np.round(yv * scale), np.full(self.n_arcs - self.n, big)]).astype(np.int32)
-        caps = np.concatenate([caps, np.zeros(self.n_arcs, dtype=np.int32)])
-        cap = csr_matrix((caps, (self.split_rows, self.split_cols)), shape=(2 * self.n, 2 * self.n))
+    def _seller(self, yv: NDArray[np.float64], rv: NDArray[np.float64]) -> list[tuple[int, NDArray, NDArray]]:
+        n = self.n
+        scale = min(FLOW_SCALE, (2**31 - 1) // (2 * n + 2))
+        big = scale * (2 * n + 1)  # more than any cut of node and root capacities
+        caps = np.concatenate([np.round(yv * scale), np.full(self.n_edges, big), np.round(rv * scale)])
+        caps = np.concatenate([caps, np.zeros(len(caps))]).astype(np.int32)
+        cap = csr_matrix((caps, (self.arc_rows, self.arc_cols)), shape=(2 * n + 1, 2 * n + 1))
         cap.sum_duplicates()
         out = []
         seen: set[tuple[int, ...]] = set()
-        for a, c in pairs:
-            need = yv[a] + yv[c] - 1 - MIN_VIOLATION  # the separators must weigh less
-            res = maximum_flow(cap, 2 * a + 1, 2 * c)
-            if res.flow_value >= need * scale:
-                continue
-            found = [self._cut(cap, res.flow, a, c)]
-            # every ring of units at one distance from c also separates it from a: the LP
-            # would otherwise satisfy one separator per round with a unit that joins nothing
-            dist = shortest_path(self.A, unweighted=True, indices=c)
-            if np.isfinite(dist[a]):
-                d = np.where(np.isfinite(dist), dist, -1).astype(np.int64)
-                weight = np.bincount(d[d >= 0], weights=yv[d >= 0])
-                found.extend(np.flatnonzero(d == k) for k in range(1, int(d[a])) if weight[k] < need)
-            for sep in found:
-                if sep is None or yv[sep].sum() >= need:
-                    continue
-                key = (a, c, *sep.tolist())
-                if key not in seen:
+        for v in self._starts(yv):
+            need = yv[v] - MIN_VIOLATION  # y(S) + r(C) must weigh less to be violated
+            found = self._min_cut(cap, v, need * scale)
+            # the rings around v: S = the units at distance k, C = the nearer ones
+            dist = shortest_path(self.A, unweighted=True, indices=v)
+            d = np.where(np.isfinite(dist), dist, -1).astype(np.int64)
+            ok = d >= 0
+            ring_y = np.bincount(d[ok], weights=yv[ok])
+            inner_r = np.cumsum(np.bincount(d[ok], weights=rv[ok]))
+            rings = [k for k in range(1, len(ring_y)) if ring_y[k] + inner_r[k - 1] < need]
+            found += [(np.flatnonzero(d == k), np.flatnonzero(ok & (d < k))) for k in rings[:RINGS]]
+            for sep, side in found:
+                key = (v, *sep.tolist(), -1, len(side))
+                if yv[sep].sum() + rv[side].sum() < need and key not in seen:
                     seen.add(key)
-                    out.append((a, c, sep))
+                    out.append((v, sep, side))
         return out
 
-    def _cut(self, cap: csr_matrix, flow: csr_matrix, a: int, c: int) -> NDArray[np.int64] | None:
-        """The separator of ``a`` and ``c`` read off a maximum flow, made minimal."""
-        resid = (cap - flow).tocsr()
+    def _min_cut(self, cap: csr_matrix, v: int, need: float) -> list[tuple[NDArray, NDArray]]:
+        """The minimum ``(S, C)`` from a maximum flow out of ``v``, if it weighs below ``need``."""
+        res = maximum_flow(cap, 2 * v + 1, self.sink)
+        if res.flow_value >= need:
+            return []
+        resid = (cap - res.flow).tocsr()
         resid.data[resid.data < 0] = 0
         resid.eliminate_zeros()
-        reached = np.zeros(2 * self.n, dtype=bool)
-        reached[breadth_first_order(resid, 2 * a + 1, directed=True, return_predecessors=False)] = True
-        sep = np.flatnonzero(reached[0::2] & ~reached[1::2])
-        if a in sep or c in sep:
-            return None
-        # keep only the units that touch c's side: they still cut c off from a
-        side = self._side(c, sep)
-        touch = np.zeros(self.n, dtype=bool)
+        reached = np.zeros(2 * self.n + 1, dtype=bool)
+        reached[breadth_first_order(resid, 2 * v + 1, directed=True, return_predecessors=False)] = True
+        sep = np.flatnonzero(reached[0 : 2 * self.n : 2] & ~reached[1 : 2 * self.n : 2])
+        side = self._side(v, sep)
+        touch = np.zeros(self.n, dtype=bool)  # units next to C: the others separate nothing
         touch[self.src[side[self.dst]]] = True
-        return sep[touch[sep]]
+        return [(sep[touch[sep]], np.flatnonzero(side))]
 
     def _side(self, start: int, blocked: NDArray[np.int64]) -> NDArray[np.bool_]:
         """The units reached from ``start`` without crossing ``blocked``."""
