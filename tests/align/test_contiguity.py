@@ -51,7 +51,12 @@ def test_time_share(grid, limit, share) -> None:
     stage = _plan(grid, grid_scenario(time_limit_s=limit))
     secs = search_seconds(limit, stage.mp.problem.nnz)
     assert secs < limit
-    assert stage.time_s() == pytest.approx(share * secs)
+    # the bound of the contiguous model comes on top, within 80 % of the search seconds
+    bound_s, rounds = stage.bound_plan()
+    assert stage.time_s() == pytest.approx(share * secs + bound_s)
+    assert stage.time_s() <= 0.8 * secs + 1e-9
+    assert (bound_s > 0) == (rounds >= 2)
+    assert bound_s == pytest.approx(min(stage_module.BOUND_SHARE * share * secs, (0.8 - share) * secs))
 
 
 def _split_solution(stage, interrupted=False) -> AssignmentSolution:
@@ -95,6 +100,24 @@ def test_lns_run_is_no_longer_optimal_and_skipped_after_ctrl_c(grid, monkeypatch
     kept = stage.run(sol, Clock.after(60))
     assert _enclaves(stage, kept.choice) == 0 and kept.status is SolveStatus.FEASIBLE
     assert evaluate(stage.mp.problem, kept.choice).objective == pytest.approx(16.0)
+
+
+def test_the_cut_bound_raises_the_bound_of_a_contiguous_result(grid, monkeypatch) -> None:
+    # neighbourhoods (no proof of their own), a limit that leaves the bound its rounds: the
+    # LP with connectivity cuts lifts the pipeline's 14 (A's two split corners), never above
+    # the contiguous optimum 16 (brute force, tests/solvers/contiguity/test_exact.py)
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    stage = _plan(grid, grid_scenario(time_limit_s=20))
+    assert stage.bound_plan()[1] >= 2
+    kept = stage.run(_split_solution(stage), Clock.after(60))
+    assert _enclaves(stage, kept.choice) == 0 and kept.status is SolveStatus.FEASIBLE
+    assert 14.0 + 1e-3 < kept.best_bound <= 16.0 + 1e-9
+    # a split result keeps the pipeline's bound: the cut bound holds for contiguous ones only
+    monkeypatch.setattr(stage_module, "repair_contiguity", lambda p, g, choice, **kw: choice)
+    monkeypatch.setattr(stage_module, "contiguous_lns", lambda p, g, choice, *a, **kw: choice)
+    monkeypatch.setattr(stage_module.ContiguityStage, "_anneal", lambda self, g, before, choice, *a, **kw: choice)
+    kept = stage.run(_split_solution(stage), Clock.after(60))
+    assert _enclaves(stage, kept.choice) == 1 and kept.best_bound == 14.0
 
 
 def test_large_instances_use_neighbourhoods(fr300, monkeypatch, caplog) -> None:

@@ -21,7 +21,11 @@ contiguous over the units of ``units.geojson``:
   (:data:`REHEAT`); all of it skipped after a Ctrl-C but the repair. It says which alignment,
   status and bound the solve keeps: the bound is the pipeline's (the model without
   contiguity, a relaxation), raised by the exact model's only within CP-SAT's rounding of
-  the real objective (:data:`BOUND_ROUNDING`), so the gap is never shown smaller than it is.
+  the real objective (:data:`BOUND_ROUNDING`), and, when the kept alignment is contiguous
+  and not proven optimal, by the LP with connectivity cuts
+  (:func:`~allocate.solvers.contiguity.cuts.contiguity_bound`, a bound of contiguous
+  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`), so the gap is
+  never shown smaller than it is.
   An alignment that breaks a hard rule
   (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
   the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
@@ -41,12 +45,14 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
-from allocate.solvers.budget import Clock, anneal_trials, repair_trials, search_seconds
+from allocate.solvers.budget import Clock, anneal_trials, cut_rounds, repair_trials, search_seconds
 from allocate.solvers.contiguity.anneal import anneal_contiguous
+from allocate.solvers.contiguity.cuts import contiguity_bound
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
 from allocate.solvers.contiguity.graph import UnitGraph, split_sellers
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
+from allocate.solvers.lp import GLOP_MAX_ENTRIES
 from allocate.solvers.pipeline import AssignmentSolution
 from allocate.solvers.problem import evaluate
 
@@ -62,6 +68,13 @@ BOUND_ROUNDING = 1e-4
 ANNEAL_AFTER_LNS = 0.25
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
+#: Seconds given to the bound of the contiguous model (the LP with connectivity cuts,
+#: :mod:`allocate.solvers.contiguity.cuts`), as a share of the stage's search seconds, when
+#: the LP is solved by GLOP (at most ``GLOP_MAX_ENTRIES`` candidate entries): on fr-pme at
+#: 20 s, two LP solves and one round of cuts.
+BOUND_SHARE = 0.35
+#: Most LP solves of that bound (each round after the first adds cuts).
+MAX_CUT_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -179,13 +192,39 @@ class ContiguityStage:
         the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
         deterministic quantity, so the stage's budgets are too.
 
+        The bound of the contiguous model (:meth:`bound_plan`) comes on top: the pipeline
+        pays for it (its search after the heuristic start rarely survives the repair).
+
         Returns
         -------
         float
             Seconds kept from the pipeline for this stage.
         """
+        return self._search_s() + self.bound_plan()[0]
+
+    def _search_s(self) -> float:
         limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
         return min(max(5.0, 0.5 * limit), 0.8 * limit)
+
+    def bound_plan(self) -> tuple[float, int]:
+        """Seconds and LP solves of the bound of the contiguous model, (0, 0) when it does not
+        run: the LP goes to PDLP (above ``GLOP_MAX_ENTRIES`` entries) or its share of the
+        stage holds fewer than two solves (the first is the plain LP).
+
+        Returns
+        -------
+        tuple of float and int
+            Seconds (:data:`BOUND_SHARE` of the search's, the stage keeping at most 80 % of
+            the search seconds in all) and rounds (:func:`~allocate.solvers.budget.cut_rounds`).
+        """
+        nnz = self.mp.problem.nnz
+        if nnz > GLOP_MAX_ENTRIES:
+            return 0.0, 0
+        limit = search_seconds(self.scenario.time_limit_s, nnz)
+        # the stage with its bound keeps at most 80 % of the search seconds
+        seconds = min(BOUND_SHARE * self._search_s(), max(0.0, 0.8 * limit - self._search_s()))
+        rounds = min(MAX_CUT_ROUNDS, cut_rounds(seconds, nnz))
+        return (seconds, rounds) if rounds >= 2 else (0.0, 0)
 
     def run(self, sol: AssignmentSolution, clock: Clock) -> StageOutcome:
         """Make the pipeline's territories contiguous.
@@ -210,7 +249,8 @@ class ContiguityStage:
         p = self.mp.problem
         graph = unit_graph(self.instance, self.b_unit)
         choice, status, best_bound = sol.choice, sol.status, sol.best_bound
-        secs = self.time_s()
+        bound_s, rounds = self.bound_plan()
+        secs = self.time_s() - bound_s
         repair_s = REPAIR_SHARE * secs
         # the scenario's contiguity_budget caps what the repair spends when the user sets it;
         # by default the enclaves left then move whatever the cost (contiguity first, as in
@@ -263,10 +303,12 @@ class ContiguityStage:
                 real = evaluate(p, kept).objective
                 proven = contiguous.bound <= real + BOUND_ROUNDING * max(1.0, abs(real))
                 optimal = contiguous.optimal and proven and kept is contiguous.choice
+                if proven:
+                    best_bound = max(best_bound, min(contiguous.bound, real))
+                if not optimal:
+                    best_bound = self._cut_bound(graph, kept, best_bound, rounds, bound_s, clock, sol)
                 return StageOutcome(
-                    kept,
-                    SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
-                    max(best_bound, min(contiguous.bound, real)) if proven else best_bound,
+                    kept, SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, best_bound
                 )
         elif not sol.interrupted and secs > 0:
             # the search joins the pieces left (from grown, contiguous starts); an annealing
@@ -282,4 +324,27 @@ class ContiguityStage:
             choice = repaired
             if status is SolveStatus.OPTIMAL:
                 status = SolveStatus.FEASIBLE  # contiguity moved items: optimality no longer proven
+        if status is not SolveStatus.OPTIMAL:
+            best_bound = self._cut_bound(graph, choice, best_bound, rounds, bound_s, clock, sol)
         return StageOutcome(choice, status, best_bound)
+
+    def _cut_bound(
+        self,
+        graph: UnitGraph,
+        choice: NDArray[np.int64],
+        best_bound: float,
+        rounds: int,
+        seconds: float,
+        clock: Clock,
+        sol: AssignmentSolution,
+    ) -> float:
+        """``best_bound`` raised by the LP with connectivity cuts, when the kept alignment is
+        contiguous (no split but islands): that bound holds for contiguous alignments only."""
+        if rounds < 2 or sol.interrupted or self._split(graph, choice) > 0:
+            return best_bound
+        cut = contiguity_bound(self.mp.problem, graph, rounds, seconds, clock)
+        log.info(
+            "contiguity: bound of the contiguous model %.4f (LP %.4f, %d rounds, %d cuts, %.1fs)",
+            cut.bound, cut.lp_bound, cut.rounds, cut.cuts, cut.wall_s,
+        )
+        return max(best_bound, cut.bound)

@@ -40,7 +40,7 @@ Separation, for each seller: from the best unit of each piece of its territory (
   :data:`RINGS` nearest that are violated: without them the LP answers each cut with one
   owned unit that joins nothing, one ring per round.
 
-GLOP re-solves the grown LP from its last basis, for a number of rounds.
+GLOP re-solves the grown LP, for a number of rounds.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import (
     breadth_first_order,
@@ -145,7 +145,7 @@ def contiguity_bound(
     relax = relaxation(problem)
     y = _ownership(problem, graph, relax.x, relax.builder)
     r = _roots(graph, y, relax.builder)
-    lp = _WarmLp(relax.builder, seconds)
+    b = relax.builder
     sep = _Separator(graph, y, r)
     bound = lp_bound = float("-inf")
     history: list[tuple[float, float]] = []
@@ -157,9 +157,11 @@ def contiguity_bound(
             clock.fired("contiguity cuts")
             break
         t_lp = time.perf_counter()
-        values = lp.solve(clock)
+        values = _solve(b, seconds, clock)
         t_lp = time.perf_counter() - t_lp
         if values is None:
+            if clock.expired():
+                clock.fired("contiguity cuts")
             break
         value, sol = values
         guide = np.clip(sol[relax.x], 0.0, 1.0)
@@ -168,6 +170,11 @@ def contiguity_bound(
         if lp_bound == float("-inf"):
             lp_bound = value
         history.append((time.perf_counter() - t0, value))
+        if done == rounds:
+            break
+        if clock.expired():
+            clock.fired("contiguity cuts")
+            break
         t_sep = time.perf_counter()
         cuts = sep.separate(sol)
         log.info(
@@ -176,11 +183,16 @@ def contiguity_bound(
         )
         if not cuts:
             break
-        for cut in cuts:
+        rows, cols = [], []
+        for k, cut in enumerate(cuts):
             s = cut.seller
             minus = [y[(w, s)] for w in cut.separator if (w, s) in y]
             minus += [r[(w, s)] for w in cut.side if (w, s) in r]
-            lp.add_cut(y[(cut.unit, s)], minus)
+            rows.append(np.full(len(minus) + 1, k))
+            cols.append(np.asarray([y[(cut.unit, s)], *minus], dtype=np.int64))
+        first = b.rows_(np.full(len(cuts), -np.inf), 0.0)[0]  # y_v - y(S) - r(C) <= 0
+        signs = [np.r_[1.0, -np.ones(len(c) - 1)] for c in cols]
+        b.terms(first + np.concatenate(rows), np.concatenate(cols), np.concatenate(signs))
         n_cuts += len(cuts)
     return CutBound(bound, lp_bound, done, n_cuts, tuple(history), guide, time.perf_counter() - t0)
 
@@ -208,48 +220,16 @@ class _Cut:
     side: tuple[int, ...]
 
 
-class _WarmLp:
-    """The relaxation in GLOP through ``pywraplp``, which keeps its basis when rows are added:
-    each round's re-solve starts from the last optimum (dual simplex)."""
-
-    def __init__(self, builder: _Builder, seconds: float) -> None:
-        lb, ub, obj, rlo, rhi, mat = builder.arrays()
-        self.solver = pywraplp.Solver.CreateSolver("GLOP")
-        inf = self.solver.infinity()
-        self.vars = [
-            self.solver.NumVar(lo, hi if np.isfinite(hi) else inf, "")
-            for lo, hi in zip(lb.tolist(), ub.tolist(), strict=True)
-        ]
-        objective = self.solver.Objective()
-        for k in np.flatnonzero(obj).tolist():
-            objective.SetCoefficient(self.vars[k], float(obj[k]))
-        objective.SetMinimization()
-        for r in range(mat.shape[0]):
-            lo, hi = float(rlo[r]), float(rhi[r])
-            ct = self.solver.Constraint(lo if np.isfinite(lo) else -inf, hi if np.isfinite(hi) else inf)
-            span = slice(mat.indptr[r], mat.indptr[r + 1])
-            for k, v in zip(mat.indices[span].tolist(), mat.data[span].tolist(), strict=True):
-                ct.SetCoefficient(self.vars[k], v)
-        self.solver.SetSolverSpecificParametersAsString(
-            f"use_dual_simplex: true max_deterministic_time: {glop_det(seconds)}"
-        )
-
-    def add_cut(self, plus: int, minus: list[int]) -> None:
-        """The row ``plus - Σ_minus <= 0``."""
-        ct = self.solver.Constraint(-self.solver.infinity(), 0.0)
-        ct.SetCoefficient(self.vars[plus], 1.0)
-        for c in minus:
-            ct.SetCoefficient(self.vars[c], -1.0)
-
-    def solve(self, clock: Clock) -> tuple[float, NDArray[np.float64]] | None:
-        """GLOP's optimum and point, or None when it did not prove one."""
-        self.solver.SetTimeLimit(int(1000 * max(0.05, clock.left())))
-        status = self.solver.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
-            log.info("contiguity cuts: LP status %s", status)
-            return None
-        values = np.fromiter((v.solution_value() for v in self.vars), dtype=float, count=len(self.vars))
-        return float(self.solver.Objective().Value()), values
+def _solve(b: _Builder, seconds: float, clock: Clock) -> tuple[float, NDArray[np.float64]] | None:
+    """GLOP's optimum and point of the model in ``b``, or None when it proved none."""
+    solver = mbh.ModelSolverHelper("glop")
+    solver.set_solver_specific_parameters(f"use_dual_simplex: true max_deterministic_time: {glop_det(seconds)}")
+    solver.set_time_limit_in_seconds(max(0.05, clock.left()))
+    solver.solve(b.model())
+    if solver.status() != mbh.SolveStatus.OPTIMAL:
+        log.info("contiguity cuts: LP status %s", solver.status())
+        return None
+    return float(solver.objective_value()), np.asarray(solver.variable_values())
 
 
 def _ownership(
