@@ -34,6 +34,7 @@ contiguous over the units of ``units.geojson``:
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -250,6 +251,9 @@ class ContiguityStage:
         graph = unit_graph(self.instance, self.b_unit)
         choice, status, best_bound = sol.choice, sol.status, sol.best_bound
         bound_s, rounds = self.bound_plan()
+        # first, on its own budget (rounds): the searches after it stop on the safety net
+        # when a loaded machine makes them overrun theirs, the bound does not
+        cut_bound = self._cut_bound(graph, rounds, bound_s, clock, sol)
         secs = self.time_s() - bound_s
         repair_s = REPAIR_SHARE * secs
         # the scenario's contiguity_budget caps what the repair spends when the user sets it;
@@ -305,8 +309,8 @@ class ContiguityStage:
                 optimal = contiguous.optimal and proven and kept is contiguous.choice
                 if proven:
                     best_bound = max(best_bound, min(contiguous.bound, real))
-                if not optimal:
-                    best_bound = self._cut_bound(graph, kept, best_bound, rounds, bound_s, clock, sol)
+                if not optimal and self._split(graph, kept) == 0:
+                    best_bound = max(best_bound, cut_bound)  # a bound of contiguous alignments
                 return StageOutcome(
                     kept, SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, best_bound
                 )
@@ -324,27 +328,23 @@ class ContiguityStage:
             choice = repaired
             if status is SolveStatus.OPTIMAL:
                 status = SolveStatus.FEASIBLE  # contiguity moved items: optimality no longer proven
-        if status is not SolveStatus.OPTIMAL:
-            best_bound = self._cut_bound(graph, choice, best_bound, rounds, bound_s, clock, sol)
+        if status is not SolveStatus.OPTIMAL and self._split(graph, choice) == 0:
+            best_bound = max(best_bound, cut_bound)  # a bound of contiguous alignments only
         return StageOutcome(choice, status, best_bound)
 
     def _cut_bound(
-        self,
-        graph: UnitGraph,
-        choice: NDArray[np.int64],
-        best_bound: float,
-        rounds: int,
-        seconds: float,
-        clock: Clock,
-        sol: AssignmentSolution,
+        self, graph: UnitGraph, rounds: int, seconds: float, clock: Clock, sol: AssignmentSolution
     ) -> float:
-        """``best_bound`` raised by the LP with connectivity cuts, when the kept alignment is
-        contiguous (no split but islands): that bound holds for contiguous alignments only."""
-        if rounds < 2 or sol.interrupted or self._split(graph, choice) > 0:
-            return best_bound
-        cut = contiguity_bound(self.mp.problem, graph, rounds, seconds, clock)
+        """The bound of contiguous alignments from the LP with connectivity cuts (``-inf``
+        when it does not run: fewer than two rounds, or after a Ctrl-C)."""
+        if rounds < 2 or sol.interrupted:
+            return float("-inf")
+        # its own safety net: twice its seconds (a loaded machine), so that the searches after
+        # it keep theirs; a stop is recorded on the solve's clock like any other
+        own = Clock(min(clock.deadline, time.perf_counter() + 2 * seconds), clock.stopped)
+        cut = contiguity_bound(self.mp.problem, graph, rounds, seconds, own)
         log.info(
             "contiguity: bound of the contiguous model %.4f (LP %.4f, %d rounds, %d cuts, %.1fs)",
             cut.bound, cut.lp_bound, cut.rounds, cut.cuts, cut.wall_s,
         )
-        return max(best_bound, cut.bound)
+        return cut.bound
