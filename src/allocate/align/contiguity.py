@@ -69,11 +69,12 @@ BOUND_ROUNDING = 1e-4
 ANNEAL_AFTER_LNS = 0.25
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
-#: Seconds given to the bound of the contiguous model (the LP with connectivity cuts,
-#: :mod:`allocate.solvers.contiguity.cuts`), as a share of the stage's search seconds, when
-#: the LP is solved by GLOP (at most ``GLOP_MAX_ENTRIES`` candidate entries): on fr-pme at
-#: 20 s, two LP solves and one round of cuts.
-BOUND_SHARE = 0.35
+#: Share of what the repair leaves of the stage's seconds (the neighbourhood search's or the
+#: exact model's) given to the bound of the contiguous model (the LP with connectivity cuts,
+#: :mod:`allocate.solvers.contiguity.cuts`) when the LP is solved by GLOP (at most
+#: ``GLOP_MAX_ENTRIES`` candidate entries), per mode. Above the exact size the second,
+#: cooler annealing gives way: on fr-pme at 20 s it gained 1-3 of about 500, the bound 7.6.
+BOUND_SHARE = {"lns": 1.0, "exact": 0.5}
 #: Most LP solves of that bound (each round after the first adds cuts).
 MAX_CUT_ROUNDS = 8
 
@@ -193,17 +194,11 @@ class ContiguityStage:
         the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
         deterministic quantity, so the stage's budgets are too.
 
-        The bound of the contiguous model (:meth:`bound_plan`) comes on top: the pipeline
-        pays for it (its search after the heuristic start rarely survives the repair).
-
         Returns
         -------
         float
             Seconds kept from the pipeline for this stage.
         """
-        return self._search_s() + self.bound_plan()[0]
-
-    def _search_s(self) -> float:
         limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
         return min(max(5.0, 0.5 * limit), 0.8 * limit)
 
@@ -215,15 +210,13 @@ class ContiguityStage:
         Returns
         -------
         tuple of float and int
-            Seconds (:data:`BOUND_SHARE` of the search's, the stage keeping at most 80 % of
-            the search seconds in all) and rounds (:func:`~allocate.solvers.budget.cut_rounds`).
+            Seconds (:data:`BOUND_SHARE` of what the repair leaves) and rounds
+            (:func:`~allocate.solvers.budget.cut_rounds`, at most :data:`MAX_CUT_ROUNDS`).
         """
         nnz = self.mp.problem.nnz
         if nnz > GLOP_MAX_ENTRIES:
             return 0.0, 0
-        limit = search_seconds(self.scenario.time_limit_s, nnz)
-        # the stage with its bound keeps at most 80 % of the search seconds
-        seconds = min(BOUND_SHARE * self._search_s(), max(0.0, 0.8 * limit - self._search_s()))
+        seconds = BOUND_SHARE[self.mode] * (1 - REPAIR_SHARE) * self.time_s()
         rounds = min(MAX_CUT_ROUNDS, cut_rounds(seconds, nnz))
         return (seconds, rounds) if rounds >= 2 else (0.0, 0)
 
@@ -251,10 +244,8 @@ class ContiguityStage:
         graph = unit_graph(self.instance, self.b_unit)
         choice, status, best_bound = sol.choice, sol.status, sol.best_bound
         bound_s, rounds = self.bound_plan()
-        # first, on its own budget (rounds): the searches after it stop on the safety net
-        # when a loaded machine makes them overrun theirs, the bound does not
-        cut_bound = self._cut_bound(graph, rounds, bound_s, clock, sol)
-        secs = self.time_s() - bound_s
+        cut_bound = float("-inf")  # a bound of contiguous alignments, once computed
+        secs = self.time_s()
         repair_s = REPAIR_SHARE * secs
         # the scenario's contiguity_budget caps what the repair spends when the user sets it;
         # by default the enclaves left then move whatever the cost (contiguity first, as in
@@ -274,10 +265,15 @@ class ContiguityStage:
         secs -= repair_s
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
-        # search's steps join pieces, but rarely lower the objective): a cooler second run
+        # search's steps join pieces, but rarely lower the objective): the bound of the
+        # contiguous model first (its share), then a cooler second run; in exact mode the
+        # bound takes its share of the exact model's seconds
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
             repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
+            if self.mode == "exact" or self._split(graph, repaired) == 0:
+                cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
+                secs -= bound_s if rounds else 0.0
             if self.mode == "lns" and self._split(graph, repaired) == 0:
                 repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
                 secs = 0.0
@@ -332,12 +328,10 @@ class ContiguityStage:
             best_bound = max(best_bound, cut_bound)  # a bound of contiguous alignments only
         return StageOutcome(choice, status, best_bound)
 
-    def _cut_bound(
-        self, graph: UnitGraph, rounds: int, seconds: float, clock: Clock, sol: AssignmentSolution
-    ) -> float:
+    def _cut_bound(self, graph: UnitGraph, rounds: int, seconds: float, clock: Clock) -> float:
         """The bound of contiguous alignments from the LP with connectivity cuts (``-inf``
-        when it does not run: fewer than two rounds, or after a Ctrl-C)."""
-        if rounds < 2 or sol.interrupted:
+        when it does not run: fewer than two rounds)."""
+        if rounds < 2:
             return float("-inf")
         # its own safety net: twice its seconds (a loaded machine), so that the searches after
         # it keep theirs; a stop is recorded on the solve's clock like any other

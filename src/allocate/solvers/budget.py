@@ -175,10 +175,10 @@ def anneal_trials(seconds: float) -> int:
     return max(0, int(ANNEAL_TRIALS_PER_S * seconds))
 
 
-#: Seconds one round of the contiguity cuts takes per candidate entry (a GLOP re-solve from the
-#: last basis and a separation): 1-2 s on fr-pme's 15,636 entries under a load of 6-9 on the
-#: reference machine, counted at 1.6 s.
-CUT_ROUND_S_PER_ENTRY = 1.0e-4
+#: Seconds one round of the contiguity cuts takes per candidate entry (a GLOP solve and a
+#: separation): 1.5-2.5 s on fr-pme's 15,636 entries under a load of 6-9 on the reference
+#: machine, counted at 1.1 s (its safety net is twice its seconds).
+CUT_ROUND_S_PER_ENTRY = 7.0e-5
 
 
 def cut_rounds(seconds: float, nnz: int) -> int:
