@@ -135,3 +135,22 @@ def test_random_islands() -> None:
     best = _brute_force(p, adj, [set(range(6)), {6, 7}])
     out = contiguity_bound(p, _graph(adj, 2), rounds=10, seconds=2.0)
     assert out.lp_bound - 1e-6 <= out.bound <= best + 1e-6
+
+
+def test_a_unit_with_two_bundles() -> None:
+    # unit 0 of the 3 x 3 grid holds items 0 and 1 (as the hybrid model's groups would): a
+    # seller owns a unit when it holds any of its items; y is then a column of its own
+    adj = _grid(3, 3)
+    b_unit = np.array([0, 0, 1, 2, 3, 4, 5, 6, 7, 8])
+    p = _random_problem(10, 2, 5, current=True)
+    best = np.inf
+    for pick in itertools.product(range(2), repeat=10):
+        owned = [{int(b_unit[i]) for i in range(10) if pick[i] == s} for s in range(2)]
+        if all(_connected(adj, units) for units in owned):
+            ev = evaluate(p, np.asarray([2 * i + s for i, s in enumerate(pick)]))
+            if ev.feasible:
+                best = min(best, ev.objective)
+    graph = UnitGraph.build(adj, b_unit, base_unit=np.zeros(2, dtype=np.int64), centroid=np.zeros((9, 2)))
+    out = contiguity_bound(p, graph, rounds=10, seconds=2.0)
+    assert np.isfinite(best)
+    assert out.lp_bound - 1e-6 <= out.bound <= best + 1e-6

@@ -251,11 +251,11 @@ def _ownership(
             continue
         col = int(b.columns(0.0, 1.0, [0.0])[0])
         y[(u, s)] = col
-        for e in es:  # y >= x_bs
-            r = b.rows_([-np.inf], 0.0)[0]
-            b.terms([r, r], [int(x[e]), col], [1.0, -1.0])
-        r = b.rows_([-np.inf], 0.0)[0]  # y <= Σ x_bs
-        b.terms(np.full(len(es) + 1, r), [col] + [int(x[e]) for e in es], [1.0] + [-1.0] * len(es))
+        for k in es:  # y >= x_bs
+            r = int(b.rows_([-np.inf], 0.0)[0])
+            b.terms([r, r], [int(x[k]), col], [1.0, -1.0])
+        r = int(b.rows_([-np.inf], 0.0)[0])  # y <= Σ x_bs
+        b.terms(np.full(len(es) + 1, r), [col] + [int(x[k]) for k in es], [1.0] + [-1.0] * len(es))
     return y
 
 
