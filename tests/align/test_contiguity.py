@@ -52,9 +52,8 @@ def test_time_share(grid, limit, share) -> None:
     secs = search_seconds(limit, stage.mp.problem.nnz)
     assert secs < limit
     assert stage.time_s() == pytest.approx(share * secs)
-    # the bound of the contiguous model: a share of what the repair leaves (exact mode: half)
-    bound_s, rounds = stage.bound_plan()
-    assert rounds >= 2 and bound_s == pytest.approx(0.5 * (1 - stage_module.REPAIR_SHARE) * share * secs)
+    # the bound of the contiguous model: none in exact mode, what the repair leaves above
+    assert stage.bound_plan() == (0.0, 0)
 
 
 def _split_solution(stage, interrupted=False) -> AssignmentSolution:

@@ -69,12 +69,13 @@ BOUND_ROUNDING = 1e-4
 ANNEAL_AFTER_LNS = 0.25
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
-#: Share of what the repair leaves of the stage's seconds (the neighbourhood search's or the
-#: exact model's) given to the bound of the contiguous model (the LP with connectivity cuts,
-#: :mod:`allocate.solvers.contiguity.cuts`) when the LP is solved by GLOP (at most
-#: ``GLOP_MAX_ENTRIES`` candidate entries), per mode. Above the exact size the second,
-#: cooler annealing gives way: on fr-pme at 20 s it gained 1-3 of about 500, the bound 7.6.
-BOUND_SHARE = {"lns": 1.0, "exact": 0.5}
+#: Share of what the repair leaves of the stage's seconds given to the bound of the
+#: contiguous model (the LP with connectivity cuts, :mod:`allocate.solvers.contiguity.cuts`)
+#: when the LP is solved by GLOP (at most ``GLOP_MAX_ENTRIES`` candidate entries), per mode.
+#: Above the exact size the second, cooler annealing gives way (on fr-pme at 20 s it gained
+#: 1-3 of about 500, the bound 7.6); the exact model keeps its seconds (it is the search that
+#: joins what the repair left split there) and its own bound.
+BOUND_SHARE = {"lns": 1.0, "exact": 0.0}
 #: Most LP solves of that bound (each round after the first adds cuts).
 MAX_CUT_ROUNDS = 8
 
@@ -266,14 +267,13 @@ class ContiguityStage:
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
         # search's steps join pieces, but rarely lower the objective): the bound of the
-        # contiguous model first (its share), then a cooler second run; in exact mode the
-        # bound takes its share of the exact model's seconds
+        # contiguous model first (its share), then a cooler second run
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
             repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
-            if self.mode == "exact" or self._split(graph, repaired) == 0:
+            if self._split(graph, repaired) == 0:
                 cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
-                secs -= bound_s if rounds else 0.0
+                secs -= bound_s
             if self.mode == "lns" and self._split(graph, repaired) == 0:
                 repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
                 secs = 0.0
