@@ -57,6 +57,7 @@ bench: install
 	$(PY) benchmarks/solve_memory.py instances/fr-national --models geography,roles --time-limit 60 --out $(BENCH_OUT)/solve_memory.csv
 	$(PY) benchmarks/serve_latency.py $(BENCH_OUT)/serve-instances --out $(BENCH_OUT)/serve_latency.csv
 	$(PY) benchmarks/territory_design.py $(BENCH_DATA)/territory_dtdp --time-limit 60 --out $(BENCH_OUT)/territory_design.csv --solutions $(BENCH_OUT)/territory_design
+	$(PY) benchmarks/contiguity_bound.py instances/fr-pme --rounds 30 --out $(BENCH_OUT)/contiguity_bound.csv
 
 clean:
 	rm -rf $(VENV) runs bench-results .pytest_cache

@@ -21,7 +21,11 @@ contiguous over the units of ``units.geojson``:
   (:data:`REHEAT`); all of it skipped after a Ctrl-C but the repair. It says which alignment,
   status and bound the solve keeps: the bound is the pipeline's (the model without
   contiguity, a relaxation), raised by the exact model's only within CP-SAT's rounding of
-  the real objective (:data:`BOUND_ROUNDING`), so the gap is never shown smaller than it is.
+  the real objective (:data:`BOUND_ROUNDING`), and, when the kept alignment is contiguous
+  and not proven optimal, by the LP with connectivity cuts
+  (:func:`~allocate.solvers.contiguity.cuts.contiguity_bound`, a bound of contiguous
+  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`), so the gap is
+  never shown smaller than it is.
   An alignment that breaks a hard rule
   (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
   the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
@@ -30,6 +34,7 @@ contiguous over the units of ``units.geojson``:
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,12 +46,14 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
-from allocate.solvers.budget import Clock, anneal_trials, repair_trials, search_seconds
+from allocate.solvers.budget import Clock, anneal_trials, cut_rounds, repair_trials, search_seconds
 from allocate.solvers.contiguity.anneal import anneal_contiguous
+from allocate.solvers.contiguity.cuts import contiguity_bound
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
 from allocate.solvers.contiguity.graph import UnitGraph, split_sellers
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
+from allocate.solvers.lp import GLOP_MAX_ENTRIES
 from allocate.solvers.pipeline import AssignmentSolution
 from allocate.solvers.problem import evaluate
 
@@ -62,6 +69,15 @@ BOUND_ROUNDING = 1e-4
 ANNEAL_AFTER_LNS = 0.25
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
+#: Share of what the repair leaves of the stage's seconds given to the bound of the
+#: contiguous model (the LP with connectivity cuts, :mod:`allocate.solvers.contiguity.cuts`)
+#: when the LP is solved by GLOP (at most ``GLOP_MAX_ENTRIES`` candidate entries), per mode.
+#: Above the exact size the second, cooler annealing gives way (on fr-pme at 20 s it gained
+#: 1-3 of about 500, the bound 7.6); the exact model keeps its seconds (it is the search that
+#: joins what the repair left split there) and its own bound.
+BOUND_SHARE = {"lns": 1.0, "exact": 0.0}
+#: Most LP solves of that bound (each round after the first adds cuts).
+MAX_CUT_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -187,6 +203,24 @@ class ContiguityStage:
         limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
         return min(max(5.0, 0.5 * limit), 0.8 * limit)
 
+    def bound_plan(self) -> tuple[float, int]:
+        """Seconds and LP solves of the bound of the contiguous model, (0, 0) when it does not
+        run: the LP goes to PDLP (above ``GLOP_MAX_ENTRIES`` entries) or its share of the
+        stage holds fewer than two solves (the first is the plain LP).
+
+        Returns
+        -------
+        tuple of float and int
+            Seconds (:data:`BOUND_SHARE` of what the repair leaves) and rounds
+            (:func:`~allocate.solvers.budget.cut_rounds`, at most :data:`MAX_CUT_ROUNDS`).
+        """
+        nnz = self.mp.problem.nnz
+        if nnz > GLOP_MAX_ENTRIES:
+            return 0.0, 0
+        seconds = BOUND_SHARE[self.mode] * (1 - REPAIR_SHARE) * self.time_s()
+        rounds = min(MAX_CUT_ROUNDS, cut_rounds(seconds, nnz))
+        return (seconds, rounds) if rounds >= 2 else (0.0, 0)
+
     def run(self, sol: AssignmentSolution, clock: Clock) -> StageOutcome:
         """Make the pipeline's territories contiguous.
 
@@ -210,6 +244,8 @@ class ContiguityStage:
         p = self.mp.problem
         graph = unit_graph(self.instance, self.b_unit)
         choice, status, best_bound = sol.choice, sol.status, sol.best_bound
+        bound_s, rounds = self.bound_plan()
+        cut_bound = float("-inf")  # a bound of contiguous alignments, once computed
         secs = self.time_s()
         repair_s = REPAIR_SHARE * secs
         # the scenario's contiguity_budget caps what the repair spends when the user sets it;
@@ -230,10 +266,14 @@ class ContiguityStage:
         secs -= repair_s
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
-        # search's steps join pieces, but rarely lower the objective): a cooler second run
+        # search's steps join pieces, but rarely lower the objective): the bound of the
+        # contiguous model first (its share), then a cooler second run
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
             repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
+            if self._split(graph, repaired) == 0:
+                cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
+                secs -= bound_s
             if self.mode == "lns" and self._split(graph, repaired) == 0:
                 repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
                 secs = 0.0
@@ -263,10 +303,12 @@ class ContiguityStage:
                 real = evaluate(p, kept).objective
                 proven = contiguous.bound <= real + BOUND_ROUNDING * max(1.0, abs(real))
                 optimal = contiguous.optimal and proven and kept is contiguous.choice
+                if proven:
+                    best_bound = max(best_bound, min(contiguous.bound, real))
+                if not optimal and self._split(graph, kept) == 0:
+                    best_bound = max(best_bound, cut_bound)  # a bound of contiguous alignments
                 return StageOutcome(
-                    kept,
-                    SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
-                    max(best_bound, min(contiguous.bound, real)) if proven else best_bound,
+                    kept, SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE, best_bound
                 )
         elif not sol.interrupted and secs > 0:
             # the search joins the pieces left (from grown, contiguous starts); an annealing
@@ -282,4 +324,21 @@ class ContiguityStage:
             choice = repaired
             if status is SolveStatus.OPTIMAL:
                 status = SolveStatus.FEASIBLE  # contiguity moved items: optimality no longer proven
+        if status is not SolveStatus.OPTIMAL and self._split(graph, choice) == 0:
+            best_bound = max(best_bound, cut_bound)  # a bound of contiguous alignments only
         return StageOutcome(choice, status, best_bound)
+
+    def _cut_bound(self, graph: UnitGraph, rounds: int, seconds: float, clock: Clock) -> float:
+        """The bound of contiguous alignments from the LP with connectivity cuts (``-inf``
+        when it does not run: fewer than two rounds)."""
+        if rounds < 2:
+            return float("-inf")
+        # its own safety net: twice its seconds (a loaded machine), so that the searches after
+        # it keep theirs; a stop is recorded on the solve's clock like any other
+        own = Clock(min(clock.deadline, time.perf_counter() + 2 * seconds), clock.stopped)
+        cut = contiguity_bound(self.mp.problem, graph, rounds, seconds, own)
+        log.info(
+            "contiguity: bound of the contiguous model %.4f (LP %.4f, %d rounds, %d cuts, %.1fs)",
+            cut.bound, cut.lp_bound, cut.rounds, cut.cuts, cut.wall_s,
+        )
+        return cut.bound

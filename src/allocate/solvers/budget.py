@@ -175,6 +175,17 @@ def anneal_trials(seconds: float) -> int:
     return max(0, int(ANNEAL_TRIALS_PER_S * seconds))
 
 
+#: Seconds one round of the contiguity cuts takes per candidate entry (a GLOP solve and a
+#: separation): 1.5-2.5 s on fr-pme's 15,636 entries under a load of 6-9 on the reference
+#: machine, counted at 1.1 s (its safety net is twice its seconds).
+CUT_ROUND_S_PER_ENTRY = 7.0e-5
+
+
+def cut_rounds(seconds: float, nnz: int) -> int:
+    """LP solves of the contiguity-cut bound that fit in ``seconds`` on ``nnz`` entries."""
+    return max(0, int(seconds / (CUT_ROUND_S_PER_ENTRY * max(1, nnz))))
+
+
 def numpy_passes(seconds: float, size: int, least: int = 1) -> int:
     """Vectorized passes over ``size`` elements for ``seconds`` (at least ``least``)."""
     return max(least, int(NUMPY_ELEMENTS_PER_S * seconds / max(1, size)))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from ortools.linear_solver.python import model_builder_helper as mbh
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 from allocate.solvers.budget import Clock, glop_det, pdlp_iterations
 from allocate.solvers.lagrange import lagrangian_bound
@@ -109,16 +109,20 @@ class _Builder:
         self.cols.append(np.asarray(cols, dtype=np.int64))
         self.vals.append(np.asarray(vals, dtype=float))
 
-    def model(self) -> mbh.ModelBuilderHelper:
-        h = mbh.ModelBuilderHelper()
+    def arrays(self) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, csr_matrix]:
+        """Column bounds, objective, row bounds and the matrix (CSR, rows by columns)."""
         mat = coo_matrix(
             (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
             shape=(self.n_rows, self.n_cols),
         ).tocsr()
-        h.fill_model_from_sparse_data(
-            np.concatenate(self.lb), np.concatenate(self.ub), np.concatenate(self.obj),  # type: ignore[arg-type]  # numpy/ortools stubs
-            np.concatenate(self.rlo), np.concatenate(self.rhi), mat,  # type: ignore[arg-type]  # numpy/ortools stubs
+        return (
+            np.concatenate(self.lb), np.concatenate(self.ub), np.concatenate(self.obj),
+            np.concatenate(self.rlo), np.concatenate(self.rhi), mat,
         )
+
+    def model(self) -> mbh.ModelBuilderHelper:
+        h = mbh.ModelBuilderHelper()
+        h.fill_model_from_sparse_data(*self.arrays())  # type: ignore[arg-type]  # numpy/ortools stubs
         return h
 
 
@@ -156,6 +160,64 @@ def lp_relaxation(
     if p.nnz > GLOP_MAX_ENTRIES and seconds < PDLP_MIN_S:
         log.info("LP budget %.1fs below %.0fs on %d entries: PDLP skipped", seconds, PDLP_MIN_S, p.nnz)
         return LpResult(True, False, float("-inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), 0.0)
+    relax = relaxation(p)
+    model = relax.builder.model()
+    run = _LpRun(p, relax.x, relax.over, relax.cap_rows, seconds, clock, t0, relax.use_pdlp)
+    out = run.solve(model)
+    if out.feasible or not out.optimal:
+        return out
+    # Overflow at the optimum is a hint, not a proof (the overflow price is finite):
+    # minimize the overflow alone; a positive minimum proves that the capacities fall short.
+    model.clear_objective()
+    model.set_objective_coefficients(list(map(int, relax.over)), [1.0] * len(relax.over))
+    phase1 = run.solve(model, phase1=True)
+    if phase1.optimal and not phase1.feasible:
+        return LpResult(False, True, float("inf"), out.x, phase1.overflow, phase1.wall_s)
+    log.warning("LP overflow not confirmed by the overflow-only LP: no proof of infeasibility")
+    return LpResult(True, False, float("-inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), phase1.wall_s)
+
+
+@dataclass(frozen=True, eq=False)
+class Relaxation:
+    """The LP relaxation's columns and rows, before the solver sees them.
+
+    Attributes
+    ----------
+    builder
+        The COO triplets: further columns and rows may be added before
+        :meth:`_Builder.model` (e.g. the contiguity cuts of
+        :mod:`allocate.solvers.contiguity.cuts`).
+    x
+        Column of each candidate entry.
+    over
+        Overflow column of each seller's capacity row.
+    cap_rows
+        Capacity row of each seller.
+    use_pdlp
+        Whether the model is sized for PDLP (reduced rows, no overflow).
+    """
+
+    builder: _Builder
+    x: NDArray[np.int64]
+    over: NDArray[np.int64]
+    cap_rows: NDArray[np.int64]
+    use_pdlp: bool
+
+
+def relaxation(problem: AssignmentProblem) -> Relaxation:
+    """Columns and rows of the LP relaxation of ``problem`` (see :func:`lp_relaxation`).
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+
+    Returns
+    -------
+    Relaxation
+        The model's triplets and the indices of its main columns and rows.
+    """
+    p = problem
     b = _Builder()
     item_of = p.item_of
     locked = p.fixed[item_of] >= 0
@@ -194,20 +256,7 @@ def lp_relaxation(
             e = np.flatnonzero(moved)
             b.terms(np.full(len(e), r[0]), x[e], moved[e].astype(float))
         _balance(b, p, x, item_of)
-    model = b.model()
-    run = _LpRun(p, x, over, cap_rows, seconds, clock, t0, use_pdlp)
-    out = run.solve(model)
-    if out.feasible or not out.optimal:
-        return out
-    # Overflow at the optimum is a hint, not a proof (the overflow price is finite):
-    # minimize the overflow alone; a positive minimum proves that the capacities fall short.
-    model.clear_objective()
-    model.set_objective_coefficients(list(map(int, over)), [1.0] * len(over))
-    phase1 = run.solve(model, phase1=True)
-    if phase1.optimal and not phase1.feasible:
-        return LpResult(False, True, float("inf"), out.x, phase1.overflow, phase1.wall_s)
-    log.warning("LP overflow not confirmed by the overflow-only LP: no proof of infeasibility")
-    return LpResult(True, False, float("-inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), phase1.wall_s)
+    return Relaxation(b, x, over, cap_rows, use_pdlp)
 
 
 @dataclass(frozen=True)
