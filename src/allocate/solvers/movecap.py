@@ -1,18 +1,39 @@
-"""Bring an assignment back under the move cap: items return to their sellers of today.
+"""The move cap (``max_moves``): what the hard rules force, a start within it, or a proof.
 
 The start heuristics (LP rounding, capacity repair, shift moves) price moves but do not count
-them against ``max_moves``; CP-SAT then starts from a hint that breaks the cap, and on large
-models may find nothing better in time. :func:`restore_moves` returns items to the candidate
-seller that keeps most of their accounts (their entry with the most ``stays``), cheapest first
-per account kept, as long as capacity and account limits allow, until the cap holds.
+them against ``max_moves``; CP-SAT then starts from a hint that breaks the cap, and may find
+nothing within it in time. Three tools serve a cap:
+
+* :func:`restore_moves` returns items to the candidate seller that keeps most of their
+  accounts (their entry with the most ``stays``), cheapest first per account kept, as long as
+  capacity and account limits allow, until the cap holds. It fails when today's alignment
+  itself overloads sellers: the returns are then refused.
+* :func:`move_floor` asks what the hard rules force: the LP relaxation of *fewest moves under
+  capacity, account limits, locks and hard balance bands* (no travel, no soft terms) proves a
+  floor on the real data, and its rounding, repaired for capacity, is a witness alignment
+  with few moves. A cap below the floor is impossible: :func:`cap_error` says so, naming
+  the floor and its causes (whole bundles, sellers over capacity today).
+* :func:`spend_moves` starts from the witness and spends what is left of the cap on the
+  heuristic start's cheaper entries; :func:`capped_start` keeps the best of these within
+  the cap. The CP-SAT stages after it carry the cap in every model, so they only improve it.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, replace
+
 import numpy as np
 from numpy.typing import NDArray
 
-from allocate.solvers.problem import AssignmentProblem, seller_totals
+from allocate.core.errors import InfeasibleError, Shortfall
+from allocate.solvers.budget import Clock
+from allocate.solvers.construct import restore_capacity
+from allocate.solvers.heuristics import repair, round_lp
+from allocate.solvers.lp import lp_relaxation
+from allocate.solvers.problem import AssignmentProblem, evaluate, move_item, seller_totals
+
+log = logging.getLogger(__name__)
 
 
 def restore_moves(problem: AssignmentProblem, choice: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -67,3 +88,238 @@ def restore_moves(problem: AssignmentProblem, choice: NDArray[np.int64]) -> NDAr
         moves -= int(gain[i])
         out[i] = e
     return out
+
+
+@dataclass(frozen=True)
+class MoveFloor:
+    """What the hard rules alone force in moves, before any cap: a proof and a witness.
+
+    Attributes
+    ----------
+    bound
+        Accounts that must move whatever the alignment, proven by the LP relaxation of
+        "fewest moves under the hard rules" on the real data (0 when it did not finish).
+    choice
+        An alignment meeting the hard rules but the cap with few moves (``None`` when none
+        was found), the witness that ``moves`` are enough.
+    moves
+        Its moves (``-1`` without one).
+    bundled
+        Moves that whole bundles force by themselves: accounts of a bundle (a town) whose
+        accounts have several sellers today.
+    overloaded
+        Sellers whose items of today exceed their capacity, with the excess in load units.
+    """
+
+    bound: int
+    choice: NDArray[np.int64] | None
+    moves: int
+    bundled: int
+    overloaded: tuple[tuple[str, float], ...]
+
+
+def home_choice(problem: AssignmentProblem) -> NDArray[np.int64]:
+    """Each item's entry that keeps most of its accounts with their seller today (locks win).
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+
+    Returns
+    -------
+    ndarray of int
+        Candidate entry per item: today's alignment as far as bundles and candidates allow.
+    """
+    p = problem
+    if p.n_items == 0:
+        return np.zeros(0, dtype=np.int64)
+    item_of = p.item_of
+    owner = (p.fixed[item_of] >= 0) & (p.seller == p.fixed[item_of])
+    score = np.where(owner, np.inf, p.stays.astype(float))
+    order = np.lexsort((np.arange(p.nnz), -score, item_of))
+    return order[p.indptr[:-1]].astype(np.int64)
+
+
+def fewest_moves_problem(problem: AssignmentProblem) -> AssignmentProblem:
+    """The same hard rules without the cap, each move costing 1 and nothing else counted."""
+    return replace(
+        problem, cost_weight=0.0, move_weight=1.0, max_moves=None,
+        balances=tuple(b for b in problem.balances if b.hard),
+    )
+
+
+def move_floor(
+    problem: AssignmentProblem, raw: AssignmentProblem, seconds: float, clock: Clock, max_evals: int
+) -> MoveFloor:
+    """The fewest moves the hard rules allow: an LP bound and a rounded, repaired witness.
+
+    The LP relaxation of the fewest-moves problem is solved twice: on ``raw`` (the real
+    data) for the proof, and on ``problem`` (the data as CP-SAT sees them, loads rounded up)
+    for the witness, which is its rounding, repaired for capacity by the two repairs of the
+    pipeline (the one with fewer moves that meets the hard rules is kept).
+
+    Parameters
+    ----------
+    problem
+        The assignment problem as the searches see it (snapped), with its cap.
+    raw
+        The same problem on the real data, for the proof.
+    seconds
+        Seconds each LP's deterministic budget is sized from.
+    clock
+        The solve's wall-clock safety net.
+    max_evals
+        Work budget of each capacity repair.
+
+    Returns
+    -------
+    MoveFloor
+        The proven floor, a witness, and what forces the moves.
+    """
+    q = fewest_moves_problem(problem)
+    home = home_choice(problem)
+    bundled = int(problem.movable.sum() - problem.stays[home].sum())
+    loads, _ = seller_totals(raw, home)
+    excess = loads - raw.capacity
+    labels = raw.seller_labels or tuple(f"seller {s}" for s in range(raw.n_sellers))
+    overloaded = tuple((labels[s], float(excess[s])) for s in np.argsort(-excess) if excess[s] > 1e-9)
+    proof = lp_relaxation(fewest_moves_problem(raw), seconds, clock)
+    bound = int(np.ceil(proof.bound - 1e-6)) if proof.optimal and proof.feasible else 0
+    guide = lp_relaxation(q, seconds, clock)
+    rounded = round_lp(q, guide.x) if guide.optimal else home
+    tries = [
+        repair(q, rounded, rounds=6, max_evals=max_evals, clock=clock),
+        restore_capacity(q, rounded, max_evals, clock),
+        restore_capacity(q, home, max_evals, clock),
+    ]
+    found = [(evaluate(q, c).moves, k) for k, c in enumerate(tries) if evaluate(q, c).feasible]
+    if not found:
+        return MoveFloor(bound, None, -1, bundled, overloaded)
+    moves, k = min(found)
+    log.info("fewest moves under the hard rules: at least %d (LP), %d found", bound, moves)
+    return MoveFloor(bound, tries[k], moves, bundled, overloaded)
+
+
+def cap_error(problem: AssignmentProblem, floor: MoveFloor, unit: str = "h/week") -> InfeasibleError:
+    """The error of a cap below the proven floor, naming what forces the moves.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem with its cap.
+    floor
+        Its :class:`MoveFloor` (``floor.bound > problem.max_moves``).
+    unit
+        Unit of the loads in the message.
+
+    Returns
+    -------
+    InfeasibleError
+        Its reason names the cap and the floor; one line per cause follows.
+    """
+    found = f"; the fewest found is {floor.moves:,}" if floor.moves >= floor.bound else ""
+    reason = (
+        f"the move cap of {problem.max_moves:,} accounts cannot hold: the hard rules (capacity, "
+        f"account limits, locks, hard balance bands, whole bundles) need at least {floor.bound:,} "
+        f"moves (LP relaxation of the fewest moves, on the real data){found}; raise the cap to "
+        f"at least {floor.bound:,}"
+    )
+    causes = []
+    if floor.bundled:
+        causes.append(Shortfall(f"whole bundles: {floor.bundled:,} accounts share a bundle (a town) with "
+                                "accounts of another seller today, and a bundle has one seller", 0.0, 0.0))
+    for label, excess in floor.overloaded:
+        causes.append(Shortfall(f"capacity: {label} is {excess:,.1f} {unit} over capacity with its "
+                                "accounts of today, so some of them must move", 0.0, 0.0))
+    return InfeasibleError(reason, causes)
+
+
+def spend_moves(
+    problem: AssignmentProblem, reference: NDArray[np.int64], target: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """From a capped ``reference``, take ``target``'s entries while the cap and capacity allow.
+
+    Items whose entry in ``target`` is cheaper (travel and move price) go there, first those
+    that cost no extra move (a swap of one moved account for another, a return), then by
+    saving per extra move, as long as the cap, each seller's capacity and account limit and
+    the locks hold; passes repeat while one of them changes something (a move out frees room
+    for a move in).
+
+    Parameters
+    ----------
+    problem
+        The assignment problem with its cap.
+    reference
+        A choice within the cap (the :class:`MoveFloor` witness).
+    target
+        A better choice that breaks the cap.
+
+    Returns
+    -------
+    ndarray of int
+        A choice within the cap, capacities and account limits held by every step.
+    """
+    p = problem
+    out = np.asarray(reference, dtype=np.int64).copy()
+    target = np.asarray(target, dtype=np.int64)
+    cap = p.max_moves if p.max_moves is not None else np.iinfo(np.int64).max
+    entry_moves = p.entry_moves
+    unit = p.cost_weight * p.cost + p.move_weight * entry_moves
+    moves = int(entry_moves[out].sum())
+    loads, counts = seller_totals(p, out)
+    s_of = p.seller[out]
+    limit = np.where(p.max_items >= 0, p.max_items, np.iinfo(np.int64).max)
+    changed = True
+    while changed:
+        changed = False
+        diff = np.flatnonzero((target != out) & (p.fixed < 0))
+        saving = unit[out[diff]] - unit[target[diff]]
+        extra = entry_moves[target[diff]] - entry_moves[out[diff]]
+        keep = saving > 1e-12
+        diff, saving, extra = diff[keep], saving[keep], extra[keep]
+        # free moves first (by saving), then by saving per extra move
+        rate = np.where(extra <= 0, np.inf, saving / np.maximum(extra, 1))
+        for i in diff[np.lexsort((diff, -saving, -rate))]:
+            e = int(target[i])
+            d = int(entry_moves[e] - entry_moves[out[i]])
+            t = int(p.seller[e])
+            if moves + d > cap:
+                continue
+            if loads[t] + p.load[e] > p.capacity[t] + 1e-9 or counts[t] + p.count[i] > limit[t]:
+                continue
+            move_item(p, out, s_of, loads, counts, i, e)
+            moves += d
+            changed = True
+    return out
+
+
+def capped_start(
+    problem: AssignmentProblem, start: NDArray[np.int64], floor: MoveFloor
+) -> NDArray[np.int64]:
+    """The best start within the cap: ``start`` brought back, or the floor's witness spent.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem with its cap.
+    start
+        The pipeline's heuristic start (it may break the cap).
+    floor
+        The fewest-moves witness.
+
+    Returns
+    -------
+    ndarray of int
+        The feasible candidate of least objective among :func:`restore_moves` of ``start``,
+        the witness, and the witness moved towards ``start`` by :func:`spend_moves`;
+        ``start`` itself when none is feasible.
+    """
+    tries = [restore_moves(problem, start)]
+    if floor.choice is not None:
+        tries += [spend_moves(problem, floor.choice, start), floor.choice]
+    scored = [(evaluate(problem, c), k) for k, c in enumerate(tries)]
+    ok = [(ev.objective, k) for ev, k in scored if ev.feasible]
+    if not ok:
+        return np.asarray(start, dtype=np.int64)
+    return tries[min(ok)[1]]

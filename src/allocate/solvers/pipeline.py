@@ -62,7 +62,7 @@ from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lp import LpResult, lp_relaxation, subgradient_bound
-from allocate.solvers.movecap import restore_moves
+from allocate.solvers.movecap import cap_error, capped_start, move_floor
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -237,7 +237,7 @@ def solve_assignment(
         raise InfeasibleError("not enough capacity for some groups of accounts", shortfalls)
 
     scales = scales_for(problem)
-    problem = snap(problem, scales)
+    raw, problem = problem, snap(problem, scales)
     # every budget below is sized from the limit and the model size, never from the time
     # already spent (which varies from run to run): see allocate.solvers.budget
     secs = search_seconds(prm.time_limit_s, problem.nnz)
@@ -252,6 +252,15 @@ def solve_assignment(
     # start in hand, an LP that a loaded machine slows down must not take all the time
     lp_clock = Clock(min(clock.deadline, time.perf_counter() + LP_WALL_SHARE * clock.left()), clock.stopped)
     lp = lp_relaxation(problem, LP_SHARE * secs, lp_clock)
+    floor = None
+    if problem.max_moves is not None:
+        # what the hard rules force in moves: a proof against the cap, and a start within it
+        floor = move_floor(problem, raw, HEURISTIC_SHARE * secs, clock, evaluations(HEURISTIC_SHARE * secs))
+        if floor.bound > problem.max_moves:
+            raise cap_error(problem, floor)
+        if not lp.feasible:
+            # infeasible with the cap on the rounded data only: no proof, no LP bound
+            lp = LpResult(True, False, float("-inf"), np.zeros(problem.nnz), lp.overflow, lp.wall_s)
     if not lp.feasible:
         raise InfeasibleError(
             "the capacity, balance, lock and move constraints cannot all hold (the LP "
@@ -276,7 +285,8 @@ def solve_assignment(
     if _better(evaluate(problem, first), evaluate(problem, start)):
         start = first  # the LP's rounding is worse than (or not as feasible as) the first one
     start = improve(problem, start, max_evals=evals, clock=clock)
-    start = restore_moves(problem, start)  # the shifts above do not count the move cap
+    if floor is not None:  # the shifts above do not count the move cap
+        start = capped_start(problem, start, floor)
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
     if prm.on_solution is not None:
