@@ -284,9 +284,9 @@ def solve_assignment(
         start = _feasible_first(problem, start, feasible_s, clock, 0.0)
     if _better(evaluate(problem, first), evaluate(problem, start)):
         start = first  # the LP's rounding is worse than (or not as feasible as) the first one
-    start = improve(problem, start, max_evals=evals, clock=clock)
-    if floor is not None:  # the shifts above do not count the move cap
+    if floor is not None:  # within the cap first: the shifts below keep it
         start = capped_start(problem, start, floor)
+    start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
     if prm.on_solution is not None:
