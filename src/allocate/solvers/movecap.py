@@ -29,9 +29,11 @@ from numpy.typing import NDArray
 from allocate.core.errors import InfeasibleError, Shortfall
 from allocate.solvers.budget import Clock
 from allocate.solvers.construct import restore_capacity
+from allocate.solvers.cpsat import AssignmentModel, solve_model
 from allocate.solvers.heuristics import repair, round_lp
 from allocate.solvers.lp import lp_relaxation
 from allocate.solvers.problem import AssignmentProblem, evaluate, move_item, seller_totals
+from allocate.solvers.scaling import Scales
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +203,52 @@ def move_floor(
     return MoveFloor(bound, tries[k], moves, bundled, overloaded)
 
 
+def closer_floor(
+    problem: AssignmentProblem, scales: Scales, floor: MoveFloor, clock: Clock,
+    workers: int, seed: int, det: float | None,
+) -> MoveFloor:
+    """The floor with a witness of fewer moves, from CP-SAT on the fewest-moves problem.
+
+    Run when the cap is already proven impossible, on the time the searches no longer need:
+    the user learns a cap that is enough. CP-SAT sees the data rounded (loads up), so its own
+    bound proves nothing for the real data and only ``floor.bound`` (the LP's) is kept; when
+    the witness reaches it, the floor is exact.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem (snapped, with its cap).
+    scales
+        Its CP-SAT scales.
+    floor
+        The floor of :func:`move_floor`.
+    clock
+        The solve's wall-clock safety net.
+    workers, seed
+        CP-SAT workers and seed.
+    det
+        CP-SAT's deterministic budget (``None``: the clock alone).
+
+    Returns
+    -------
+    MoveFloor
+        ``floor`` with the witness of fewest moves found.
+    """
+    if floor.choice is None or floor.moves <= floor.bound or clock.left() < 0.5:
+        return floor
+    q = fewest_moves_problem(problem)
+    model = AssignmentModel(q, scales, base=floor.choice)
+    model.add_lower_bound(float(floor.bound))
+    out = solve_model(model, clock.left(), workers, seed, det)
+    if out.choice is None:
+        return floor
+    ev = evaluate(q, out.choice)
+    if not ev.feasible or ev.moves >= floor.moves:
+        return floor
+    log.info("fewest moves: %d found by CP-SAT (LP floor %d)", ev.moves, floor.bound)
+    return replace(floor, choice=out.choice, moves=ev.moves)
+
+
 def cap_error(problem: AssignmentProblem, floor: MoveFloor, unit: str = "h/week") -> InfeasibleError:
     """The error of a cap below the proven floor, naming what forces the moves.
 
@@ -218,11 +266,16 @@ def cap_error(problem: AssignmentProblem, floor: MoveFloor, unit: str = "h/week"
     InfeasibleError
         Its reason names the cap and the floor; one line per cause follows.
     """
-    found = f"; the fewest found is {floor.moves:,}" if floor.moves >= floor.bound else ""
+    if floor.moves == floor.bound:
+        enough = f", and an alignment with {floor.moves:,} moves meets them: the fewest possible"
+    elif floor.moves > floor.bound:
+        enough = f"; an alignment with {floor.moves:,} moves meets them"
+    else:
+        enough = ""
     reason = (
         f"the move cap of {problem.max_moves:,} accounts cannot hold: the hard rules (capacity, "
         f"account limits, locks, hard balance bands, whole bundles) need at least {floor.bound:,} "
-        f"moves (LP relaxation of the fewest moves, on the real data){found}; raise the cap to "
+        f"moves (LP relaxation of the fewest moves, on the real data){enough}; raise the cap to "
         f"at least {floor.bound:,}"
     )
     causes = []

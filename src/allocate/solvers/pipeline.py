@@ -62,7 +62,7 @@ from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lp import LpResult, lp_relaxation, subgradient_bound
-from allocate.solvers.movecap import cap_error, capped_start, move_floor
+from allocate.solvers.movecap import cap_error, capped_start, closer_floor, move_floor
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -256,8 +256,9 @@ def solve_assignment(
     if problem.max_moves is not None:
         # what the hard rules force in moves: a proof against the cap, and a start within it
         floor = move_floor(problem, raw, HEURISTIC_SHARE * secs, clock, evaluations(HEURISTIC_SHARE * secs))
-        if floor.bound > problem.max_moves:
-            raise cap_error(problem, floor)
+        if floor.bound > problem.max_moves:  # the searches' time goes to naming a cap that is enough
+            det = cpsat_det(secs) if prm.deterministic else None
+            raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det))
         if not lp.feasible:
             # infeasible with the cap on the rounded data only: no proof, no LP bound
             lp = LpResult(True, False, float("-inf"), np.zeros(problem.nnz), lp.overflow, lp.wall_s)
