@@ -32,14 +32,27 @@ from allocate.solvers.construct import restore_capacity
 from allocate.solvers.cpsat import AssignmentModel, solve_model
 from allocate.solvers.heuristics import repair, round_lp
 from allocate.solvers.lp import lp_relaxation
-from allocate.solvers.problem import AssignmentProblem, evaluate, move_item, seller_totals
+from allocate.solvers.problem import (
+    AssignmentProblem,
+    evaluate,
+    measure_per_seller,
+    move_item,
+    seller_totals,
+)
 from allocate.solvers.scaling import Scales
 
 log = logging.getLogger(__name__)
 
+#: Price of a unit outside a hard balance band when returns are ranked (as in the shift search).
+HARD_BAND_PRICE = 1e6
+
 
 def restore_moves(problem: AssignmentProblem, choice: NDArray[np.int64]) -> NDArray[np.int64]:
     """A copy of ``choice`` with at most ``max_moves`` accounts moved, when returns allow it.
+
+    Returns are made best first: the least objective increase per account kept, the balance
+    bands counted (a return that unbalances a seller costs its penalty, a hard band a large
+    one), recomputed after each batch of returns (an eighth of what is still over the cap).
 
     Parameters
     ----------
@@ -51,10 +64,9 @@ def restore_moves(problem: AssignmentProblem, choice: NDArray[np.int64]) -> NDAr
     Returns
     -------
     ndarray of int
-        The choice with items returned to their sellers of today, cheapest objective increase
-        per account kept first; a return that would overload its seller (capacity or account
-        limit) or break a lock is skipped, so the cap may still be exceeded when returns run
-        out (the caller's evaluation says so).
+        The choice with items returned to their sellers of today; a return that would
+        overload its seller (capacity or account limit) or break a lock is not made, so the
+        cap may still be exceeded when returns run out (the caller's evaluation says so).
     """
     p = problem
     out = np.asarray(choice, dtype=np.int64).copy()
@@ -63,33 +75,96 @@ def restore_moves(problem: AssignmentProblem, choice: NDArray[np.int64]) -> NDAr
     moves = int(p.movable.sum() - p.stays[out].sum())
     if moves <= p.max_moves:
         return out
-    # each item's best return: its entry keeping the most accounts with their seller today
-    home = np.array(
-        [lo + int(np.argmax(p.stays[lo:hi])) for lo, hi in zip(p.indptr[:-1], p.indptr[1:], strict=True)],
-        dtype=np.int64,
-    )
-    gain = p.stays[home] - p.stays[out]  # accounts kept by returning
+    home = home_choice(p)
     unit = p.cost_weight * p.cost
-    delta = unit[home] - unit[out]
-    candidates = np.flatnonzero((gain > 0) & (p.fixed < 0))
-    order = candidates[np.lexsort((candidates, delta[candidates] / gain[candidates]))]
     loads, counts = seller_totals(p, out)
-    for i in order:
-        if moves <= p.max_moves:
+    limit = np.where(p.max_items >= 0, p.max_items, np.iinfo(np.int64).max)
+    s_of = p.seller[out]
+    bands = _Bands(p, out)
+    while moves > p.max_moves:
+        gain = p.stays[home] - p.stays[out]  # accounts kept by returning
+        cand = np.flatnonzero((gain > 0) & (p.fixed < 0))
+        t = p.seller[home[cand]]
+        room = (loads[t] + p.load[home[cand]] <= p.capacity[t] + 1e-9) & (counts[t] + p.count[cand] <= limit[t])
+        cand = cand[room]
+        if len(cand) == 0:
             break
-        e, t = int(home[i]), int(p.seller[home[i]])
-        s = int(p.seller[out[i]])
-        if loads[t] + p.load[e] > p.capacity[t] + 1e-9:
-            continue
-        if p.max_items[t] >= 0 and counts[t] + p.count[i] > p.max_items[t]:
-            continue
-        loads[s] -= p.load[out[i]]
-        counts[s] -= p.count[i]
-        loads[t] += p.load[e]
-        counts[t] += p.count[i]
-        moves -= int(gain[i])
-        out[i] = e
+        delta = unit[home[cand]] - unit[out[cand]] - p.move_weight * gain[cand]
+        delta = delta + bands.cost_of_shifts(cand, out[cand], home[cand], s_of[cand])
+        order = cand[np.lexsort((cand, delta / gain[cand]))]
+        batch = max(1, (moves - p.max_moves) // 8)
+        done = 0
+        for i in order:
+            if moves <= p.max_moves or done >= batch:
+                break
+            e = int(home[i])
+            tt = int(p.seller[e])
+            if loads[tt] + p.load[e] > p.capacity[tt] + 1e-9 or counts[tt] + p.count[i] > limit[tt]:
+                continue
+            bands.shift(int(i), int(out[i]), e, int(s_of[i]))
+            moves -= int(gain[i])
+            move_item(p, out, s_of, loads, counts, i, e)
+            done += 1
+        if done == 0:
+            break
     return out
+
+
+class _Bands:
+    """Per-seller totals of the balance measures and the price of shifting items between sellers.
+
+    The band bounds are those of the totals when built (a shift inside a group changes no
+    total of potential or count, and the workload total only by travel differences).
+    """
+
+    def __init__(self, p: AssignmentProblem, choice: NDArray[np.int64]) -> None:
+        self.p = p
+        s_of = p.seller[choice]
+        self.q, self.hi, self.lo, self.w = [], [], [], []
+        for b in p.balances:
+            q = measure_per_seller(p, b.measure, s_of, choice)
+            hi = np.full(p.n_sellers, np.inf)
+            lo = np.full(p.n_sellers, -np.inf)
+            for g in p.balance_groups:
+                if len(g) >= 2:
+                    share = p.capacity[g] / p.capacity[g].sum()
+                    hi[g] = (1 + b.tolerance) * share * q[g].sum()
+                    lo[g] = (1 - b.tolerance) * share * q[g].sum()
+            self.q.append(q)
+            self.hi.append(hi)
+            self.lo.append(lo)
+            self.w.append(HARD_BAND_PRICE if b.hard else b.weight)
+
+    def _amounts(self, k: int, items, old, new):
+        measure = self.p.balances[k].measure
+        if measure == "load":
+            return self.p.load[old], self.p.load[new]
+        if measure == "potential":
+            return self.p.potential[items], self.p.potential[items]
+        return self.p.count[items].astype(float), self.p.count[items].astype(float)
+
+    def _dev(self, k: int, s, value):
+        return np.maximum(value - self.hi[k][s], 0.0) + np.maximum(self.lo[k][s] - value, 0.0)
+
+    def cost_of_shifts(self, items, old, new, s_of) -> NDArray[np.float64]:
+        """Band penalty added by moving each item from ``old`` to ``new`` (entries), alone."""
+        out = np.zeros(len(items))
+        t = self.p.seller[new]
+        for k in range(len(self.q)):
+            a_s, a_t = self._amounts(k, items, old, new)
+            q = self.q[k]
+            before = self._dev(k, s_of, q[s_of]) + self._dev(k, t, q[t])
+            after = self._dev(k, s_of, q[s_of] - a_s) + self._dev(k, t, q[t] + a_t)
+            out += self.w[k] * (after - before)
+        return out
+
+    def shift(self, i: int, old: int, new: int, s: int) -> None:
+        """Record that item ``i`` moved from entry ``old`` (seller ``s``) to ``new``."""
+        t = int(self.p.seller[new])
+        for k in range(len(self.q)):
+            a_s, a_t = self._amounts(k, np.array([i]), np.array([old]), np.array([new]))
+            self.q[k][s] -= float(a_s[0])
+            self.q[k][t] += float(a_t[0])
 
 
 @dataclass(frozen=True)
@@ -293,11 +368,11 @@ def spend_moves(
 ) -> NDArray[np.int64]:
     """From a capped ``reference``, take ``target``'s entries while the cap and capacity allow.
 
-    Items whose entry in ``target`` is cheaper (travel and move price) go there, first those
-    that cost no extra move (a swap of one moved account for another, a return), then by
-    saving per extra move, as long as the cap, each seller's capacity and account limit and
-    the locks hold; passes repeat while one of them changes something (a move out frees room
-    for a move in).
+    Items whose entry in ``target`` lowers the objective (travel, move price and balance
+    bands, each shift priced alone) go there best first: those that cost no extra move (a
+    return, a swap of one moved account for another) by their saving, then by saving per
+    extra move; in batches, repriced after each, as long as the cap, each seller's capacity
+    and account limit and the locks hold (a move out frees room for a move in).
 
     Parameters
     ----------
@@ -323,27 +398,33 @@ def spend_moves(
     loads, counts = seller_totals(p, out)
     s_of = p.seller[out]
     limit = np.where(p.max_items >= 0, p.max_items, np.iinfo(np.int64).max)
-    changed = True
-    while changed:
-        changed = False
+    bands = _Bands(p, out)
+    while True:
         diff = np.flatnonzero((target != out) & (p.fixed < 0))
-        saving = unit[out[diff]] - unit[target[diff]]
+        saving = unit[out[diff]] - unit[target[diff]] - bands.cost_of_shifts(diff, out[diff], target[diff], s_of[diff])
         extra = entry_moves[target[diff]] - entry_moves[out[diff]]
-        keep = saving > 1e-12
+        keep = (saving > 1e-12) & (moves + extra <= cap)
         diff, saving, extra = diff[keep], saving[keep], extra[keep]
+        if len(diff) == 0:
+            break
         # free moves first (by saving), then by saving per extra move
         rate = np.where(extra <= 0, np.inf, saving / np.maximum(extra, 1))
+        batch = max(1, len(diff) // 8)
+        done = 0
         for i in diff[np.lexsort((diff, -saving, -rate))]:
+            if done >= batch:
+                break
             e = int(target[i])
             d = int(entry_moves[e] - entry_moves[out[i]])
             t = int(p.seller[e])
-            if moves + d > cap:
+            if moves + d > cap or loads[t] + p.load[e] > p.capacity[t] + 1e-9 or counts[t] + p.count[i] > limit[t]:
                 continue
-            if loads[t] + p.load[e] > p.capacity[t] + 1e-9 or counts[t] + p.count[i] > limit[t]:
-                continue
+            bands.shift(int(i), int(out[i]), e, int(s_of[i]))
             move_item(p, out, s_of, loads, counts, i, e)
             moves += d
-            changed = True
+            done += 1
+        if done == 0:
+            break
     return out
 
 
@@ -365,12 +446,15 @@ def capped_start(
     -------
     ndarray of int
         The feasible candidate of least objective among :func:`restore_moves` of ``start``,
-        the witness, and the witness moved towards ``start`` by :func:`spend_moves`;
+        the witness, and the witness moved by :func:`spend_moves` towards ``start`` and
+        towards its restoration;
         ``start`` itself when none is feasible.
     """
     tries = [restore_moves(problem, start)]
     if floor.choice is not None:
-        tries += [spend_moves(problem, floor.choice, start), floor.choice]
+        # the returns may stop short of the cap (sellers of today full): spent towards them
+        # too, the witness gets closest to the start
+        tries += [spend_moves(problem, floor.choice, tries[0]), spend_moves(problem, floor.choice, start), floor.choice]
     scored = [(evaluate(problem, c), k) for k, c in enumerate(tries)]
     ok = [(ev.objective, k) for ev, k in scored if ev.feasible]
     if not ok:

@@ -281,12 +281,12 @@ def solve_assignment(
     start = round_lp(problem, lp.x)
     evals = evaluations(HEURISTIC_SHARE * secs)
     start = repair(problem, start, rounds=6, max_evals=evals, clock=clock)
+    if floor is not None:  # within the cap before it is judged (the shifts below keep it)
+        start = capped_start(problem, start, floor)
     if not evaluate(problem, start).feasible and not clock.expired():
         start = _feasible_first(problem, start, feasible_s, clock, 0.0)
     if _better(evaluate(problem, first), evaluate(problem, start)):
         start = first  # the LP's rounding is worse than (or not as feasible as) the first one
-    if floor is not None:  # within the cap first: the shifts below keep it
-        start = capped_start(problem, start, floor)
     start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
