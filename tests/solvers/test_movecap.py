@@ -21,7 +21,7 @@ from allocate.solvers.movecap import (
     restore_moves,
     spend_moves,
 )
-from allocate.solvers.problem import AssignmentProblem, evaluate
+from allocate.solvers.problem import AssignmentProblem, Balance, evaluate
 
 
 def _problem(max_moves: int | None, capacity: float = 10.0) -> AssignmentProblem:
@@ -151,3 +151,25 @@ def test_a_cap_is_served_whenever_it_can_be_and_refused_only_on_a_proof(seed, ca
         assert ev.feasible and ev.moves <= cap
     else:
         assert not ev.feasible
+
+
+def test_returns_count_the_balance_bands() -> None:
+    # four items on seller 0 today; items 0 (potential 1) and 1 (potential 5) moved to seller
+    # 1, which balances potential 6 / 6. A cap of 1 returns one: item 1 is the cheaper return
+    # in travel (+1 against +2), but it would leave potential 11 / 1, far outside the ±10 %
+    # band; item 0 leaves 7 / 5, 0.4 outside on each side
+    p = AssignmentProblem(
+        capacity=np.array([10.0, 10.0]),
+        indptr=np.array([0, 2, 4, 6, 8]),
+        seller=np.array([0, 1, 0, 1, 0, 1, 0, 1]),
+        cost=np.array([3.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+        load=np.ones(8),
+        potential=np.array([1.0, 5.0, 5.0, 1.0]),
+        current=np.array([0, 0, 0, 0]),
+        balance_groups=(np.array([0, 1]),),
+        balances=(Balance("potential", 0.1, weight=1.0),),
+        max_moves=1,
+    )
+    out = restore_moves(p, np.array([1, 3, 4, 6]))
+    assert out.tolist() == [0, 3, 4, 6]
+    assert evaluate(p, out).imbalance == pytest.approx(0.8)

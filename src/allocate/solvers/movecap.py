@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from allocate.core.errors import InfeasibleError, Shortfall
 from allocate.solvers.budget import Clock
-from allocate.solvers.construct import restore_capacity
+from allocate.solvers.construct import best_entries, restore_capacity
 from allocate.solvers.cpsat import AssignmentModel, solve_model
 from allocate.solvers.heuristics import repair, round_lp
 from allocate.solvers.lp import lp_relaxation
@@ -208,14 +208,7 @@ def home_choice(problem: AssignmentProblem) -> NDArray[np.int64]:
     ndarray of int
         Candidate entry per item: today's alignment as far as bundles and candidates allow.
     """
-    p = problem
-    if p.n_items == 0:
-        return np.zeros(0, dtype=np.int64)
-    item_of = p.item_of
-    owner = (p.fixed[item_of] >= 0) & (p.seller == p.fixed[item_of])
-    score = np.where(owner, np.inf, p.stays.astype(float))
-    order = np.lexsort((np.arange(p.nnz), -score, item_of))
-    return order[p.indptr[:-1]].astype(np.int64)
+    return best_entries(problem, -problem.stays.astype(float))
 
 
 def fewest_moves_problem(problem: AssignmentProblem) -> AssignmentProblem:
