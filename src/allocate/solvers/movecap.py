@@ -277,8 +277,9 @@ def closer_floor(
 ) -> MoveFloor:
     """The floor with a witness of fewer moves, from CP-SAT on the fewest-moves problem.
 
-    Run when the cap is already proven impossible, on the time the searches no longer need:
-    the user learns a cap that is enough. CP-SAT sees the data rounded (loads up), so its own
+    Run when the cap is proven impossible, on the time the searches no longer need (the user
+    learns a cap that is enough), and when the witness breaks a cap above the floor (the
+    searches need a start within it). CP-SAT sees the data rounded (loads up), so its own
     bound proves nothing for the real data and only ``floor.bound`` (the LP's) is kept; when
     the witness reaches it, the floor is exact.
 
@@ -289,7 +290,7 @@ def closer_floor(
     scales
         Its CP-SAT scales.
     floor
-        The floor of :func:`move_floor`.
+        The floor of :func:`move_floor` (its witness, when it has one, is CP-SAT's hint).
     clock
         The solve's wall-clock safety net.
     workers, seed
@@ -302,7 +303,7 @@ def closer_floor(
     MoveFloor
         ``floor`` with the witness of fewest moves found.
     """
-    if floor.choice is None or floor.moves <= floor.bound or clock.left() < 0.5:
+    if (floor.choice is not None and floor.moves <= floor.bound) or clock.left() < 0.5:
         return floor
     q = fewest_moves_problem(problem)
     model = AssignmentModel(q, scales, base=floor.choice)
@@ -311,7 +312,7 @@ def closer_floor(
     if out.choice is None:
         return floor
     ev = evaluate(q, out.choice)
-    if not ev.feasible or ev.moves >= floor.moves:
+    if not ev.feasible or (floor.choice is not None and ev.moves >= floor.moves):
         return floor
     log.info("fewest moves: %d found by CP-SAT (LP floor %d)", ev.moves, floor.bound)
     return replace(floor, choice=out.choice, moves=ev.moves)

@@ -259,6 +259,11 @@ def solve_assignment(
         if floor.bound > problem.max_moves:  # the searches' time goes to naming a cap that is enough
             det = cpsat_det(secs) if prm.deterministic else None
             raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det))
+        if not 0 <= floor.moves <= problem.max_moves:
+            # a cap between the floor and the witness: CP-SAT looks for fewer moves first (the
+            # searches after it need an alignment within the cap to start from)
+            det = cpsat_det(CP_SHARE * secs) if prm.deterministic else None
+            floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
         if not lp.feasible:
             # infeasible with the cap on the rounded data only: no proof, no LP bound
             lp = LpResult(True, False, float("-inf"), np.zeros(problem.nnz), lp.overflow, lp.wall_s)
