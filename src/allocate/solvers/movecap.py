@@ -212,9 +212,13 @@ def home_choice(problem: AssignmentProblem) -> NDArray[np.int64]:
 
 
 def fewest_moves_problem(problem: AssignmentProblem) -> AssignmentProblem:
-    """The same hard rules without the cap, each move costing 1 and nothing else counted."""
+    """The same hard rules without the cap, each move costing 1 and nothing else counted.
+
+    The moves are the cost of each entry (not a move price), so that the capacity repairs,
+    which rank their shifts by cost, look for the fewest moves too.
+    """
     return replace(
-        problem, cost_weight=0.0, move_weight=1.0, max_moves=None,
+        problem, cost=problem.entry_moves.astype(float), cost_weight=1.0, move_weight=0.0, max_moves=None,
         balances=tuple(b for b in problem.balances if b.hard),
     )
 

@@ -260,9 +260,9 @@ def solve_assignment(
             det = cpsat_det(secs) if prm.deterministic else None
             raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det))
         if not 0 <= floor.moves <= problem.max_moves:
-            # a cap between the floor and the witness: CP-SAT looks for fewer moves first (the
-            # searches after it need an alignment within the cap to start from)
-            det = cpsat_det(CP_SHARE * secs) if prm.deterministic else None
+            # a cap between the floor and the witness: CP-SAT looks for fewer moves first, on
+            # the searches' budget (without an alignment within the cap they have no start)
+            det = cpsat_det(secs) if prm.deterministic else None
             floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
         if not lp.feasible:
             # infeasible with the cap on the rounded data only: no proof, no LP bound
