@@ -264,6 +264,10 @@ def solve_assignment(
             # the searches' budget (without an alignment within the cap they have no start)
             det = cpsat_det(secs) if prm.deterministic else None
             floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
+            if not 0 <= floor.moves <= problem.max_moves:
+                log.warning("no alignment within the move cap of %d found yet: the hard rules need at "
+                            "least %d moves (LP) and %s are enough", problem.max_moves, floor.bound,
+                            f"{floor.moves:,}" if floor.moves >= 0 else "an unknown number")
         if not lp.feasible:
             # infeasible with the cap on the rounded data only: no proof, no LP bound
             lp = LpResult(True, False, float("-inf"), np.zeros(problem.nnz), lp.overflow, lp.wall_s)
