@@ -92,6 +92,7 @@ def test_the_floor_proves_the_moves_that_capacity_forces() -> None:
     with pytest.raises(InfeasibleError) as err:
         solve_assignment(p, SolveParams(time_limit_s=5, workers=1))
     assert "need at least 2 moves" in err.value.reason
+    assert "an alignment with 2 moves meets them: the fewest possible" in err.value.reason
     assert "seller 0 is 2.0 h/week over capacity" in str(err.value)
 
 
