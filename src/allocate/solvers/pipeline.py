@@ -256,18 +256,23 @@ def solve_assignment(
     if problem.max_moves is not None:
         # what the hard rules force in moves: a proof against the cap, and a start within it
         floor = move_floor(problem, raw, HEURISTIC_SHARE * secs, clock, evaluations(HEURISTIC_SHARE * secs))
+        # CP-SAT on the fewest moves, on the searches' budget, when the whole model is small
+        # enough for it (the rule of the full CP-SAT phase below)
+        exact = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
+        det = cpsat_det(secs) if prm.deterministic else None
         if floor.bound > problem.max_moves:  # the searches' time goes to naming a cap that is enough
-            det = cpsat_det(secs) if prm.deterministic else None
-            raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det))
+            raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
+                            if exact else floor)
         if not 0 <= floor.moves <= problem.max_moves:
-            # a cap between the floor and the witness: CP-SAT looks for fewer moves first, on
-            # the searches' budget (without an alignment within the cap they have no start)
-            det = cpsat_det(secs) if prm.deterministic else None
-            floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
+            # a cap between the floor and the witness: fewer moves first (without an
+            # alignment within the cap the searches have no start)
+            if exact:
+                floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
             if not 0 <= floor.moves <= problem.max_moves:
-                log.warning("no alignment within the move cap of %d found yet: the hard rules need at "
-                            "least %d moves (LP) and %s are enough", problem.max_moves, floor.bound,
-                            f"{floor.moves:,}" if floor.moves >= 0 else "an unknown number")
+                log.warning("no alignment within the move cap of %d found yet (the LP floor is %s; %s)",
+                            problem.max_moves, f"{floor.bound:,} moves" if floor.bound > 0 else "not known",
+                            f"{floor.moves:,} moves are known to be enough" if floor.moves >= 0
+                            else "no alignment meeting the other hard rules was found to count them")
         if not lp.feasible:
             # infeasible with the cap on the rounded data only: no proof, no LP bound
             lp = LpResult(True, False, float("-inf"), np.zeros(problem.nnz), lp.overflow, lp.wall_s)
