@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from allocate.core.errors import InfeasibleError, Shortfall
-from allocate.solvers.budget import Clock
+from allocate.solvers.budget import Clock, numpy_passes
 from allocate.solvers.construct import best_entries, restore_capacity
 from allocate.solvers.cpsat import AssignmentModel, solve_model
 from allocate.solvers.heuristics import repair, round_lp
@@ -244,7 +244,8 @@ def move_floor(
     clock
         The solve's wall-clock safety net.
     max_evals
-        Work budget of each capacity repair.
+        Work budget of the LP rounding's repair (candidates priced); the restorations of
+        capacity get ``seconds`` of theirs.
 
     Returns
     -------
@@ -262,10 +263,11 @@ def move_floor(
     bound = int(np.ceil(proof.bound - 1e-6)) if proof.optimal and proof.feasible else 0
     guide = lp_relaxation(q, seconds, clock)
     rounded = round_lp(q, guide.x) if guide.optimal else home
+    work = numpy_passes(seconds, 1, least=200_000)  # restore_capacity's unit, as in the pipeline
     tries = [
         repair(q, rounded, rounds=6, max_evals=max_evals, clock=clock),
-        restore_capacity(q, rounded, max_evals, clock),
-        restore_capacity(q, home, max_evals, clock),
+        restore_capacity(q, rounded, work, clock),
+        restore_capacity(q, home, work, clock),
     ]
     found = [(evaluate(q, c).moves, k) for k, c in enumerate(tries) if evaluate(q, c).feasible]
     if not found:
