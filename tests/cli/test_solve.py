@@ -226,3 +226,48 @@ def test_piped_messages_stay_one_line_each(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     [wrote] = [line for line in res.stdout.splitlines() if line.startswith("wrote ")]
     assert len(wrote) > 80 and wrote.endswith("territories.geojson")
+
+
+def _moves_in_file(run: Path, folder: Path) -> int:
+    """Accounts whose seller in the written alignment is not their seller today (read from files)."""
+    today = pd.read_csv(folder / "accounts.csv", dtype=str).set_index("account_id")["current_seller_id"]
+    written = pd.read_csv(run / "alignment.csv", dtype=str).set_index("account_id")["seller_id"]
+    return int((written != today.reindex(written.index)).sum())
+
+
+@pytest.mark.parametrize("model", ["generalist", "geography"])
+def test_a_cap_of_zero_moves_is_served_when_today_meets_the_hard_rules(tmp_path: Path, model: str) -> None:
+    # issue 15 item 4: today's alignment meets every hard rule (room everywhere), so a cap of
+    # 0 has an answer, today's; never an exit 4
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, TINY_SELLERS)
+    out = tmp_path / "run"
+    result = _solve(folder, out, "--model", model, "--max-moves", "0")
+    assert result.exit_code == 0, result.output
+    assert _moves_in_file(out, folder) == 0
+
+
+# Lyon's seller has 6 h/week: Villeurbanne (1.5 h of work, little travel) fits, but not
+# Versailles as well (about 9 h/week of driving from Lyon), so at least one account must move.
+SHORT_LYON = [TINY_SELLERS[0], TINY_SELLERS[1], TINY_SELLERS[2].replace(",40,", ",6,")]
+
+
+def test_a_capped_alignment_has_at_most_the_cap_in_its_file(tmp_path: Path) -> None:
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, SHORT_LYON)
+    for cap in (1, 3):
+        out = tmp_path / f"run{cap}"
+        result = _solve(folder, out, "--model", "generalist", "--max-moves", cap)
+        assert result.exit_code == 0, result.output
+        moves = _moves_in_file(out, folder)
+        assert moves <= cap
+        assert moves >= 1  # Versailles cannot stay with Lyon
+
+
+def test_an_impossible_cap_exits_3_with_the_moves_needed_and_why(tmp_path: Path) -> None:
+    folder = write_instance(tmp_path / "tiny", TINY_ACCOUNTS, SHORT_LYON)
+    out = tmp_path / "run"
+    result = _solve(folder, out, "--model", "generalist", "--max-moves", "0")
+    assert result.exit_code == 3, result.output
+    assert "the move cap of 0 accounts cannot hold" in result.stderr
+    assert "need at least 1 moves" in result.stderr
+    assert "capacity: LYO is" in result.stderr and "over capacity with its accounts of today" in result.stderr
+    assert not out.exists()

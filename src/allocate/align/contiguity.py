@@ -155,9 +155,16 @@ class ContiguityStage:
         lock) that ``before`` met: contiguity never costs a hard rule; the split territories
         are reported instead (KPI ``non_contiguous_territories``)."""
         p = self.mp.problem
-        if not evaluate(p, before).feasible or evaluate(p, after).feasible:
+        ev = evaluate(p, after)
+        if not evaluate(p, before).feasible or ev.feasible:
             return True
-        log.warning("contiguity: the contiguous alignment breaks a hard rule; the split territories are kept")
+        if p.max_moves is not None and ev.moves > p.max_moves:
+            rule = f"the move cap ({ev.moves:,} moves for a cap of {p.max_moves:,})"
+        elif ev.overload > 1e-9:
+            rule = f"capacity ({ev.overload:,.1f} h/week over)"
+        else:
+            rule = "a lock or a hard balance band"
+        log.warning("contiguity: the contiguous alignment breaks %s; the split territories are kept", rule)
         return False
 
     def _split(self, graph: UnitGraph, choice: NDArray[np.int64]) -> int:

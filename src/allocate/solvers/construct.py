@@ -60,13 +60,32 @@ def cheapest(problem: AssignmentProblem) -> NDArray[np.int64]:
         Candidate entry per item.
     """
     p = problem
+    item_of = p.item_of
+    stay = (p.current[item_of] >= 0) & (p.seller == p.current[item_of])
+    return best_entries(p, p.cost_weight * p.cost - p.move_weight * np.where(stay, p.count[item_of], 0))
+
+
+def best_entries(problem: AssignmentProblem, score: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Each item's candidate entry of least ``score`` (ties: the first), a lock's own entry first.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem.
+    score
+        One value per candidate entry.
+
+    Returns
+    -------
+    ndarray of int
+        Candidate entry per item.
+    """
+    p = problem
     if p.n_items == 0:
         return np.zeros(0, dtype=np.int64)
     item_of = p.item_of
-    stay = (p.current[item_of] >= 0) & (p.seller == p.current[item_of])
-    unit = p.cost_weight * p.cost - p.move_weight * np.where(stay, p.count[item_of], 0)
     owner = (p.fixed[item_of] >= 0) & (p.seller == p.fixed[item_of])
-    unit = np.where(owner, -np.inf, unit)
+    unit = np.where(owner, -np.inf, np.asarray(score, dtype=float))
     order = np.lexsort((np.arange(p.nnz), unit, item_of))
     return order[p.indptr[:-1]].astype(np.int64)
 

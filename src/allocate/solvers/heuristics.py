@@ -125,7 +125,9 @@ def improve(
     penalty and the balance bands: band bounds are frozen at the start of each pass (the totals
     of potential and count do not change with shifts inside a group; the workload total moves
     only by travel differences), so each move is evaluated in O(number of measures).
-    Hard bands get a large weight, so the search never leaves them once inside.
+    Hard bands get a large weight, so the search never leaves them once inside. Under a move
+    cap (``max_moves``) a shift that would take the moves past it is not made (one that does
+    not add moves always may be).
 
     Parameters
     ----------
@@ -155,6 +157,9 @@ def improve(
     balances = [b for b in p.balances]
     weights = np.array([1e6 if b.hard else b.weight for b in balances])
     width = np.diff(p.indptr) * max(1, len(balances))
+    entry_moves = p.entry_moves
+    moves = int(entry_moves[choice].sum())
+    cap = p.max_moves if p.max_moves is not None else np.iinfo(np.int64).max
     evals = 0
     budget = np.inf if max_evals is None else max_evals
     for _ in range(passes):
@@ -205,6 +210,8 @@ def improve(
                 t = int(p.seller[e])
                 if loads[t] + p.load[e] > p.capacity[t] + 1e-9 or counts[t] + p.count[i] > limit_n[t]:
                     continue
+                if entry_moves[e] > entry_moves[cur] and moves + entry_moves[e] - entry_moves[cur] > cap:
+                    continue
                 gain = unit_cost[cur] - unit_cost[e]
                 for k, b in enumerate(balances):
                     if group_of[s] < 0 and group_of[t] < 0:
@@ -232,6 +239,7 @@ def improve(
                     else:
                         q[k][s] -= p.count[i]
                         q[k][t] += p.count[i]
+                moves += int(entry_moves[best] - entry_moves[cur])
                 move_item(p, choice, s_of, loads, counts, i, best)
                 changed += 1
         if not changed:

@@ -65,7 +65,7 @@ from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent
 from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation
-from allocate.solvers.movecap import restore_moves
+from allocate.solvers.movecap import cap_error, capped_start, closer_floor, move_floor
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -240,7 +240,7 @@ def solve_assignment(
         raise InfeasibleError("not enough capacity for some groups of accounts", shortfalls)
 
     scales = scales_for(problem)
-    problem = snap(problem, scales)
+    raw, problem = problem, snap(problem, scales)
     # every budget below is sized from the limit and the model size, never from the time
     # already spent (which varies from run to run): see allocate.solvers.budget
     secs = search_seconds(prm.time_limit_s, problem.nnz)
@@ -255,6 +255,30 @@ def solve_assignment(
     # start in hand, an LP that a loaded machine slows down must not take all the time
     lp_clock = Clock(min(clock.deadline, time.perf_counter() + LP_WALL_SHARE * clock.left()), clock.stopped)
     lp = lp_relaxation(problem, LP_SHARE * secs, lp_clock)
+    floor = None
+    if problem.max_moves is not None:
+        # what the hard rules force in moves: a proof against the cap, and a start within it
+        floor = move_floor(problem, raw, HEURISTIC_SHARE * secs, clock, evaluations(HEURISTIC_SHARE * secs))
+        # CP-SAT on the fewest moves, on the searches' budget, when the whole model is small
+        # enough for it (the rule of the full CP-SAT phase below)
+        exact = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
+        det = cpsat_det(secs) if prm.deterministic else None
+        if floor.bound > problem.max_moves:  # the searches' time goes to naming a cap that is enough
+            raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
+                            if exact else floor)
+        if not 0 <= floor.moves <= problem.max_moves:
+            # a cap between the floor and the witness: fewer moves first (without an
+            # alignment within the cap the searches have no start)
+            if exact:
+                floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
+            if not 0 <= floor.moves <= problem.max_moves:
+                log.warning("no alignment within the move cap of %d found yet (the LP floor is %s; %s)",
+                            problem.max_moves, f"{floor.bound:,} moves" if floor.bound > 0 else "not known",
+                            f"{floor.moves:,} moves are known to be enough" if floor.moves >= 0
+                            else "no alignment meeting the other hard rules was found to count them")
+        if not lp.feasible:
+            # infeasible with the cap on the rounded data only: no proof, no LP bound
+            lp = LpResult(True, False, float("-inf"), np.zeros(problem.nnz), lp.overflow, lp.wall_s)
     if not lp.feasible:
         raise InfeasibleError(
             "the capacity, balance, lock and move constraints cannot all hold (the LP "
@@ -283,12 +307,13 @@ def solve_assignment(
     start = round_lp(problem, lp.x)
     evals = evaluations(HEURISTIC_SHARE * secs)
     start = repair(problem, start, rounds=6, max_evals=evals, clock=clock)
+    if floor is not None:  # within the cap before it is judged (the shifts below keep it)
+        start = capped_start(problem, start, floor)
     if not evaluate(problem, start).feasible and not clock.expired():
         start = _feasible_first(problem, start, feasible_s, clock, 0.0)
     if _better(evaluate(problem, first), evaluate(problem, start)):
         start = first  # the LP's rounding is worse than (or not as feasible as) the first one
     start = improve(problem, start, max_evals=evals, clock=clock)
-    start = restore_moves(problem, start)  # the shifts above do not count the move cap
     ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
     if prm.on_solution is not None:
