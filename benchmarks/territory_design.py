@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/territory_design.py DATA_DIR --time-limit S --out CSV --solutions DIR
-        [--only NAME,NAME] [--seed N]
+        [--only NAME,NAME] [--seed N] [--workers W]
 
 DATA_DIR is laid out like ``bench-data/territory_dtdp`` (``known_values.csv`` naming each
 instance's file, p, tau and best_known). Each instance is solved with p territories, ±tau on
@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine, print_table, write_rows  # noqa: E402
 from allocate.io.benchmarks.dtdp import read_dtdp  # noqa: E402
+from allocate.schedule.parallel import pool_map  # noqa: E402
 from allocate.solvers.design.check import check_design  # noqa: E402
 from allocate.solvers.design.graph import DesignGraph  # noqa: E402
 from allocate.solvers.design.solve import design_partition  # noqa: E402
@@ -61,13 +62,21 @@ def _read_solution(path: Path, node_ids: list[str]) -> list[Any]:
 
 
 def run_one(
-    data_dir: Path, row: dict[str, str], time_limit: float, seed: int, sol_dir: Path
+    data_dir: Path,
+    row: dict[str, str],
+    time_limit: float,
+    seed: int,
+    sol_dir: Path,
+    workers: int = 1,
 ) -> dict[str, Any]:
     inst = read_dtdp(data_dir / row["file"])
     p, tau, known = int(row["p"]), float(row["tau"]), float(row["best_known"])
     graph = DesignGraph.from_edges(len(inst.node_ids), inst.edges, inst.length)
     t0 = time.monotonic()
-    sol = design_partition(graph, inst.measures, p, tau, "dispersion", time_limit, seed)
+    sol = design_partition(
+        graph, inst.measures, p, tau, "dispersion", time_limit, seed,
+        starts=workers, mapper=pool_map(workers),
+    )  # fmt: skip
     elapsed = time.monotonic() - t0
     out: dict[str, Any] = {
         "instance": row["instance"],
@@ -107,6 +116,9 @@ def main() -> None:
     ap.add_argument("--solutions", type=Path, required=True)
     ap.add_argument("--only", default="", help="comma-separated instance names")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--workers", type=int, default=2, help="independent searches, one process each"
+    )
     args = ap.parse_args()
     with open(args.data_dir / "known_values.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -115,11 +127,18 @@ def main() -> None:
         rows = [r for r in rows if r["instance"] in keep]
     args.solutions.mkdir(parents=True, exist_ok=True)
     meta = machine(
-        {"time_limit_s": args.time_limit, "seed": args.seed, "data_dir": str(args.data_dir)}
+        {
+            "time_limit_s": args.time_limit,
+            "seed": args.seed,
+            "workers": args.workers,
+            "data_dir": str(args.data_dir),
+        }
     )
     results = []
     for r in rows:
-        results.append(run_one(args.data_dir, r, args.time_limit, args.seed, args.solutions))
+        results.append(run_one(
+                args.data_dir, r, args.time_limit, args.seed, args.solutions, args.workers
+            ))
         print_table("territory design (DTDP)", results[-1:], COLUMNS)
         write_rows(args.out, results, meta)
     feas = [r for r in results if r["feasible"]]
