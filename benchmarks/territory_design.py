@@ -11,7 +11,8 @@ the three measures and the dispersion objective; the partition is written to
 ``DIR/<instance>.csv`` (``node_id, territory``) and then read back: ``feasible``, ``value``,
 ``max_dev_pct`` and ``connected`` come from the independent checker
 (:func:`allocate.solvers.design.check.check_design`) run on that file, never from the search.
-``gap`` is ``(value - known) / known`` (negative: better than the best known). The machine,
+``gap`` is ``(value - known) / known`` (negative: better than the best known; empty when
+``best_known`` is, e.g. on the variants of ``dtdp_variants.py``). The machine,
 versions and limits go to ``<out>.meta.json``.
 """
 
@@ -70,7 +71,8 @@ def run_one(
     workers: int = 1,
 ) -> dict[str, Any]:
     inst = read_dtdp(data_dir / row["file"])
-    p, tau, known = int(row["p"]), float(row["tau"]), float(row["best_known"])
+    p, tau = int(row["p"]), float(row["tau"])
+    known = float(row["best_known"]) if row["best_known"].strip() else None
     graph = DesignGraph.from_edges(len(inst.node_ids), inst.edges, inst.length)
     t0 = time.monotonic()
     sol = design_partition(
@@ -100,7 +102,7 @@ def run_one(
     verdict = check_design(len(labels), edges, inst.measures.tolist(), tau, p, labels)
     out.update(
         value=verdict.dispersion,
-        gap=(verdict.dispersion - known) / known,
+        gap=None if known is None else (verdict.dispersion - known) / known,
         feasible=verdict.feasible,
         max_dev_pct=round(100 * verdict.max_dev, 3),
         connected=f"{verdict.connected}/{p}",
@@ -146,12 +148,15 @@ def main() -> None:
     if proven:
         print(f"proven infeasible {len(proven)}: {', '.join(proven)}")
     print_table("territory design (DTDP)", results, COLUMNS + ["iterations", "stopped_by"])
-    if feas:
+    gaps = [r["gap"] for r in feas if r["gap"] is not None]
+    print(f"feasible {len(feas)}/{len(results)}")
+    if gaps:
         print(
-            f"feasible {len(feas)}/{len(results)}; mean gap over feasible "
-            f"{100 * statistics.mean(r['gap'] for r in feas):.2f}%; "
-            f"below best known {sum(r['gap'] < 0 for r in feas)}"
+            f"mean gap over {len(gaps)} feasible with a best known "
+            f"{100 * statistics.mean(gaps):.2f}%; below best known {sum(g < 0 for g in gaps)}"
         )
+    if feas:
+        print(f"mean dispersion over feasible {statistics.mean(r['value'] for r in feas):.3f}")
     write_rows(args.out, results, meta)
 
 
