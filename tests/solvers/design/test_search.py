@@ -27,12 +27,16 @@ def test_connected_without() -> None:
     assert _connected_without(g.neighbours, lab, 0, 0)
 
 
-def test_search_from_voronoi_reaches_balance() -> None:
+def _case():  # type: ignore[no-untyped-def]
+    """A 7 x 7 grid, two measures, 4 territories at ±10 %, a Voronoi start."""
     g = _grid(7)
     w = np.random.default_rng(3).integers(1, 9, size=(g.n, 2)).astype(float)
-    b = Bands.of(w, 4, 0.1)
     d = g.distances()
-    start = voronoi(g, spread_seeds(d, 4, np.random.default_rng(0)))
+    return g, w, Bands.of(w, 4, 0.1), d, voronoi(g, spread_seeds(d, 4, np.random.default_rng(0)))
+
+
+def test_search_from_voronoi_reaches_balance() -> None:
+    g, w, b, d, start = _case()
     for objective in ("dispersion", "median"):
         lab, stats = TabuSearch(g, d, w, b, 4, objective=objective, seed=1).run(
             start, 400, time.monotonic() + 60
@@ -76,11 +80,7 @@ def test_new_descents_keep_the_best_and_are_deterministic(monkeypatch) -> None: 
         return ruined(self, lab, disp)
 
     monkeypatch.setattr(TabuSearch, "_ruined", counted)
-    g = _grid(7)
-    w = np.random.default_rng(3).integers(1, 9, size=(g.n, 2)).astype(float)
-    b = Bands.of(w, 4, 0.1)
-    d = g.distances()
-    start = voronoi(g, spread_seeds(d, 4, np.random.default_rng(0)))
+    g, w, b, d, start = _case()
     runs = [
         TabuSearch(g, d, w, b, 4, seed=1).run(start, 400, time.monotonic() + 60)
         for _ in range(2)
