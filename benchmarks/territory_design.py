@@ -75,10 +75,9 @@ def run_one(
     known = float(row["best_known"]) if row["best_known"].strip() else None
     graph = DesignGraph.from_edges(len(inst.node_ids), inst.edges, inst.length)
     t0 = time.monotonic()
-    sol = design_partition(
-        graph, inst.measures, p, tau, "dispersion", time_limit, seed,
-        starts=workers, mapper=pool_map(workers),
-    )  # fmt: skip
+    # one search per worker process (with one, the call of earlier versions)
+    many = {"starts": workers, "mapper": pool_map(workers)} if workers > 1 else {}
+    sol = design_partition(graph, inst.measures, p, tau, "dispersion", time_limit, seed, **many)
     elapsed = time.monotonic() - t0
     out: dict[str, Any] = {
         "instance": row["instance"],
