@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+import allocate.solvers.design.search as search_mod
 from allocate.solvers.design.balance import Bands
 from allocate.solvers.design.construct import spread_seeds, voronoi
 from allocate.solvers.design.graph import DesignGraph
@@ -26,12 +27,16 @@ def test_connected_without() -> None:
     assert _connected_without(g.neighbours, lab, 0, 0)
 
 
-def test_search_from_voronoi_reaches_balance() -> None:
+def _case():  # type: ignore[no-untyped-def]
+    """A 7 x 7 grid, two measures, 4 territories at ±10 %, a Voronoi start."""
     g = _grid(7)
     w = np.random.default_rng(3).integers(1, 9, size=(g.n, 2)).astype(float)
-    b = Bands.of(w, 4, 0.1)
     d = g.distances()
-    start = voronoi(g, spread_seeds(d, 4, np.random.default_rng(0)))
+    return g, w, Bands.of(w, 4, 0.1), d, voronoi(g, spread_seeds(d, 4, np.random.default_rng(0)))
+
+
+def test_search_from_voronoi_reaches_balance() -> None:
+    g, w, b, d, start = _case()
     for objective in ("dispersion", "median"):
         lab, stats = TabuSearch(g, d, w, b, 4, objective=objective, seed=1).run(
             start, 400, time.monotonic() + 60
@@ -43,3 +48,49 @@ def test_search_from_voronoi_reaches_balance() -> None:
             assert connected(g.neighbours, np.flatnonzero(lab == t).tolist())
     assert dispersion_of(d, lab, 4).max() > 0
     assert len(set(centres_of(d, lab, 4, np.ones(g.n)).tolist())) == 4
+
+
+def test_ruined_start_recuts_a_connected_region_around_a_worst_territory() -> None:
+    g = _grid(8)
+    w = np.random.default_rng(4).integers(1, 9, size=(g.n, 2)).astype(float)
+    b = Bands.of(w, 6, 0.2)
+    d = g.distances()
+    lab = voronoi(g, spread_seeds(d, 6, np.random.default_rng(1)))
+    disp = dispersion_of(d, lab, 6)
+    st = TabuSearch(g, d, w, b, 6, seed=2)._ruined(lab, disp)
+    changed = set(lab[st.lab != lab].tolist()) | set(st.lab[st.lab != lab].tolist())
+    kept = [t for t in range(6) if np.array_equal(st.lab == t, lab == t)]
+    assert len(kept) >= 6 - search_mod.RUIN  # only the region is cut again
+    assert not changed & set(kept)
+    assert set(np.unique(st.lab).tolist()) == set(range(6))
+    for t in range(6):
+        assert connected(g.neighbours, np.flatnonzero(st.lab == t).tolist())
+    assert np.allclose(st.tot, [w[st.lab == t].sum(axis=0) for t in range(6)])
+
+
+def test_new_descents_keep_the_best_and_are_deterministic(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With a descent abandoned every 60 idle iterations the search still returns its best
+    balanced connected partition, the same for the same seed."""
+    monkeypatch.setattr(search_mod, "DESCENT_IDLE", 60)
+    calls = []
+    ruined = TabuSearch._ruined
+
+    def counted(self, lab, disp):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return ruined(self, lab, disp)
+
+    monkeypatch.setattr(TabuSearch, "_ruined", counted)
+    g, w, b, d, start = _case()
+    runs = [
+        TabuSearch(g, d, w, b, 4, seed=1).run(start, 400, time.monotonic() + 60)
+        for _ in range(2)
+    ]
+    (lab, stats), (again, _) = runs
+    assert lab is not None and again is not None and np.array_equal(lab, again)
+    assert stats.stopped_by == "budget"
+    tot = np.array([w[lab == t].sum(axis=0) for t in range(4)])
+    assert b.excess(tot).sum() == 0
+    for t in range(4):
+        assert connected(g.neighbours, np.flatnonzero(lab == t).tolist())
+    assert stats.last_improved <= stats.iterations
+    assert len(calls) >= 2  # both runs started new descents

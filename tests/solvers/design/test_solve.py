@@ -117,7 +117,7 @@ def test_property_reported_designs_are_connected_and_balanced(rows, cols, k, tol
     rng = np.random.default_rng(seed)
     g = _grid(rows, cols, rng)
     w = rng.integers(1, 20, size=(g.n, 2)).astype(float)
-    sol = design_partition(g, w, k, tol, "dispersion", time_limit_s=10, seed=seed, max_iters=300)
+    sol = design_partition(g, w, k, tol, "dispersion", time_limit_s=10, seed=seed, max_iters=150)
     if sol.status != SolveStatus.FEASIBLE:
         return
     lab = sol.labels
@@ -126,3 +126,36 @@ def test_property_reported_designs_are_connected_and_balanced(rows, cols, k, tol
         m = np.flatnonzero(lab == t).tolist()
         assert m and connected(g.neighbours, m)
         assert np.all(np.abs(w[m].sum(axis=0) - mean) <= tol * mean + 1e-9)
+
+
+def _reversed_map(fn, items):  # type: ignore[no-untyped-def]
+    """Runs the items last first: the result must not depend on the order."""
+    return [fn(x) for x in items[::-1]][::-1]
+
+
+def _pool_map(fn, items):  # type: ignore[no-untyped-def]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(fn, items))
+
+
+def test_several_starts_are_deterministic_and_never_worse_than_one() -> None:
+    rng = np.random.default_rng(11)
+    g = _grid(4, 5, rng)
+    w = rng.integers(1, 10, size=(g.n, 3)).astype(float)
+    args = (g, w, 4, 0.2, "dispersion")
+    one = design_partition(*args, time_limit_s=60, seed=2, max_iters=150)
+    three = design_partition(*args, time_limit_s=60, seed=2, max_iters=150, starts=3)
+    again = design_partition(
+        *args, time_limit_s=60, seed=2, max_iters=150, starts=3, mapper=_reversed_map
+    )
+    pooled = design_partition(
+        *args, time_limit_s=60, seed=2, max_iters=150, starts=3, mapper=_pool_map
+    )
+    assert one.status == three.status == SolveStatus.FEASIBLE
+    assert three.stopped_by == "budget"
+    assert three.value <= one.value
+    assert np.array_equal(three.labels, again.labels)
+    assert np.array_equal(three.labels, pooled.labels)

@@ -15,7 +15,10 @@ Two compactness objectives:
 * ``median``: the sum over units of ``mass x distance`` to the centre of their territory, the
   centre being the unit of the territory that minimises that sum (a free centre).
 
-An optional disruption term costs ``disruption`` per unit outside its territory of today.
+When a descent of targets stalls, a new one starts from the best design with the territory of
+largest dispersion and a few around it cut again (a ruin-and-recreate restart; the best design
+is kept). An optional disruption term costs ``disruption`` per unit outside its territory of
+today.
 The search is deterministic for a seed: it stops after ``max_iters`` iterations, or earlier at
 the wall-clock ``deadline`` (a safety net; :class:`SearchStats` says which).
 """
@@ -55,6 +58,15 @@ SWAP_CHECKS = 30
 #: Iterations without a better design before the same target is sought from a new start
 #: (0: never).
 RESTART_IDLE = 1500
+#: Iterations of a descent (a sequence of ever lower targets) without a lower target before
+#: a new descent (0: never). The new one starts with no target, as the first, from the best
+#: design with a few territories cut again (:data:`RUIN`): a search stuck at a tight target
+#: rarely gets below it by restarts at that target, and a descent from a whole new partition
+#: needs most of a minute to get back to the level of the best (DTDP planar instances).
+DESCENT_IDLE = 6000
+#: Territories re-cut from random spanning trees when a new descent starts from the best
+#: design (0: a new descent starts from a whole new partition).
+RUIN = 4
 #: Every how many stalls the search goes back to the best partition before perturbing.
 RESTORE_EVERY = 4
 #: Ejection-chain repair (:mod:`allocate.solvers.design.repair`) of a conflict-free
@@ -80,6 +92,8 @@ class SearchStats:
     iterations: int
     stopped_by: str
     improvements: int
+    #: Iteration of the last new best partition (0: none).
+    last_improved: int = 0
 
 
 @dataclass
@@ -217,6 +231,34 @@ class TabuSearch:
         return self._state(
             tree_cuts(self.graph, self.w, self.bands.mean, self.bands.tolerance, k, self.rng)
         )
+
+    def _ruined(self, lab: NDArray[np.int64], disp: NDArray[np.float64]) -> _State:
+        """``lab`` with a territory of largest dispersion and :data:`RUIN` - 1 territories
+        around it (grown one neighbour at a time, at random) cut again from random spanning
+        trees: a new start near a good design, in another basin."""
+        top = np.flatnonzero(disp >= disp.max() - 1e-9)
+        region = [int(top[self.rng.integers(len(top))])]
+        while len(region) < min(RUIN, self.k):
+            inside = np.isin(lab[self.src], region)
+            around = np.unique(lab[self.dst][inside & ~np.isin(lab[self.dst], region)])
+            if len(around) == 0:
+                break
+            region.append(int(around[self.rng.integers(len(around))]))
+        region.sort()
+        members = np.flatnonzero(np.isin(lab, region))
+        new = tree_cuts(
+            self.graph,
+            self.w,
+            self.bands.mean,
+            self.bands.tolerance,
+            len(region),
+            self.rng,
+            TRIO_TREES,
+            members,
+        )
+        out = lab.copy()
+        out[members] = np.array(region)[new]
+        return self._state(out)
 
     def _moved(self, lab: NDArray[np.int64]) -> int:
         if self.current is None:
@@ -479,6 +521,9 @@ class TabuSearch:
         moved = self._moved(st.lab)
         restarted = 0
         improved_at = 0
+        lowered_at = 0  # iteration of the last lower target of this descent
+        descended = 0  # iteration at which this descent started
+        run_lab: NDArray[np.int64] | None = None  # partition of that target
         repaired_at = -REPAIR_GAP
         conflict: NDArray[np.bool_] | None = None
         conflict_at = np.inf
@@ -508,6 +553,7 @@ class TabuSearch:
                     improved_at = it
                 # the next target: strictly below the current value
                 target = value
+                lowered_at, run_lab = it, st.lab.copy()
                 conf_mat = (dist >= target).astype(np.float32)
                 onehot[:] = 0
                 onehot[np.arange(n), st.lab] = 1.0
@@ -578,8 +624,26 @@ class TabuSearch:
                     since += 1
             if (
                 best_lab is not None
+                and DESCENT_IDLE
+                and it - max(lowered_at, descended) >= DESCENT_IDLE
+            ):
+                # this descent has stalled: a new one, with no target, from the best design
+                # partly cut again (or from a new start)
+                restarted = descended = it
+                lam = LAM0
+                if RUIN:
+                    st = self._ruined(best_lab, dispersion_of(dist, best_lab, k))
+                else:
+                    st = self._fresh_state(k)
+                target = np.inf
+                conf_mat = (dist >= target).astype(np.float32)
+                conflict = None
+                run_lab = None
+                since, best_pen, kicks = stall + 1, np.inf, 0
+            elif (
+                best_lab is not None
                 and RESTART_IDLE
-                and it - max(improved_at, restarted) >= RESTART_IDLE
+                and it - max(lowered_at, restarted) >= RESTART_IDLE
             ):
                 # long without a better design: the same target from a new start
                 restarted = it
@@ -598,8 +662,9 @@ class TabuSearch:
             if recom:
                 kick = since > stall
                 kicks += kick
-                if kick and best_lab is not None and kicks % RESTORE_EVERY == 0:
-                    st = self._state(best_lab)
+                back = run_lab if descended else best_lab
+                if kick and back is not None and kicks % RESTORE_EVERY == 0:
+                    st = self._state(back)
                 conf_t = np.zeros(k)
                 np.add.at(conf_t, st.lab, cmat[np.arange(n), st.lab])
                 pair = self._pair(st, conf_t + lam * st.ex)
@@ -626,7 +691,9 @@ class TabuSearch:
                 moved = self._moved(st.lab)
                 if kick:
                     best_pen, since = np.inf, 0
-        return best_lab, SearchStats(iterations=it, stopped_by=stopped, improvements=improvements)
+        return best_lab, SearchStats(
+            iterations=it, stopped_by=stopped, improvements=improvements, last_improved=improved_at
+        )
 
     def _run_median(self, start, max_iters, deadline, stall):  # type: ignore[no-untyped-def]
         n, k = self.graph.n, self.k

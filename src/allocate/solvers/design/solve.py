@@ -14,7 +14,9 @@ never meet the bands: :mod:`allocate.solvers.design.proof`); otherwise
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,7 +27,7 @@ from allocate.solvers.design.check import DesignCheck, check_design
 from allocate.solvers.design.construct import tree_cuts
 from allocate.solvers.design.graph import DesignGraph
 from allocate.solvers.design.proof import band_proof, induced, whole_territories
-from allocate.solvers.design.search import TabuSearch, centres_of
+from allocate.solvers.design.search import SearchStats, TabuSearch, centres_of, dispersion_of
 
 #: Deterministic budget: search iterations per second of time limit.
 ITERS_PER_S = 800
@@ -34,6 +36,60 @@ ITERS_PER_S = 800
 PROOF_CASES_PER_S = 80
 #: Seconds kept for the independent checker, per squared unit count.
 CHECK_S_PER_N2 = 3e-6
+
+#: ``mapper(fn, items) -> [fn(x) for x in items]``, computed anywhere (e.g. a process pool),
+#: in the order of ``items``.
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
+
+
+@dataclass(frozen=True)
+class _Start:
+    """One independent search: everything a worker process needs."""
+
+    graph: DesignGraph
+    dist: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    bands: Bands
+    k: int
+    objective: str
+    mass: NDArray[np.float64] | None
+    current: NDArray[np.int64] | None
+    disruption: float
+    seed: int
+    start: NDArray[np.int64]
+    budget: int
+    deadline: float
+
+
+def _run_start(job: _Start) -> tuple[NDArray[np.int64] | None, SearchStats, float]:
+    """Run one search; its best partition, its stats and that partition's score."""
+    search = TabuSearch(
+        job.graph,
+        job.dist,
+        job.weights,
+        job.bands,
+        job.k,
+        objective=job.objective,
+        mass=job.mass,
+        current=job.current,
+        disruption=job.disruption,
+        seed=job.seed,
+    )
+    found, stats = search.run(job.start, job.budget, job.deadline)
+    return found, stats, float("inf") if found is None else _score(job, found)
+
+
+def _score(job: _Start, lab: NDArray[np.int64]) -> float:
+    """What the search minimises: the objective plus the disruption of moved units."""
+    if job.objective == "dispersion":
+        value = float(dispersion_of(job.dist, lab, job.k).max())
+    else:
+        m = np.ones(job.graph.n) if job.mass is None else job.mass
+        c = centres_of(job.dist, lab, job.k, m)
+        value = float(np.sum(m * job.dist[np.arange(job.graph.n), c[lab]]))
+    if job.current is None or not job.disruption:
+        return value
+    return value + job.disruption * int(np.sum((job.current >= 0) & (lab != job.current)))
 
 
 @dataclass(frozen=True)
@@ -86,6 +142,10 @@ def _proof(graph: DesignGraph, weights: NDArray[np.float64], k: int, bands: Band
     return ""
 
 
+def _in_turn(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    return [fn(x) for x in items]
+
+
 def design_partition(
     graph: DesignGraph,
     weights: NDArray[np.float64],
@@ -99,6 +159,8 @@ def design_partition(
     current: NDArray[np.int64] | None = None,
     disruption: float = 0.0,
     mean: NDArray[np.float64] | None = None,
+    starts: int = 1,
+    mapper: Mapper | None = None,
 ) -> DesignSolution:
     """Partition the units of ``graph`` into ``k`` connected, balanced, compact territories.
 
@@ -129,6 +191,13 @@ def design_partition(
     mean
         The centre of each band (default: total / k); a level of a hierarchy passes the mean
         of the whole level, so that the bands stay those of the whole map.
+    starts
+        Independent searches (each from its own start and seed, each with the whole
+        budget); the best design wins, ties going to the first. Start 0 is the search of
+        ``starts=1``. Run side by side by ``mapper`` (e.g. a process pool with one process
+        per core), so that the result does not depend on where they run.
+    mapper
+        Where the searches run; in turn in this process by default.
 
     Returns
     -------
@@ -176,6 +245,8 @@ def design_partition(
             budget,
             None if mass is None else np.asarray(mass, dtype=np.float64)[idx],
             mean=bands.mean,
+            starts=starts,
+            mapper=mapper,
         )
         note = f"{len(fixed)} groups of units must be whole territories; in the rest: "
         if rest.labels is None:
@@ -189,20 +260,19 @@ def design_partition(
         labels = np.zeros(graph.n, dtype=np.int64)
         iters, stopped = 0, "budget"
     else:
-        start = tree_cuts(graph, w, bands.mean, bands.tolerance, k, rng)
-        search = TabuSearch(
-            graph,
-            dist,
-            w,
-            bands,
-            k,
-            objective=objective,
-            mass=mass,
-            current=current,
-            disruption=disruption,
-            seed=int(rng.integers(1 << 31)),
-        )
-        found, stats = search.run(start, budget, deadline)
+        jobs = []
+        for i in range(max(1, int(starts))):
+            r = rng if i == 0 else np.random.default_rng([seed, i])
+            start = tree_cuts(graph, w, bands.mean, bands.tolerance, k, r)
+            jobs.append(
+                _Start(
+                    graph, dist, w, bands, k, objective, mass, current, disruption,
+                    int(r.integers(1 << 31)), start, budget, deadline,
+                )  # fmt: skip
+            )
+        runs = (mapper or _in_turn)(_run_start, jobs)
+        best = min(range(len(runs)), key=lambda i: (runs[i][2], i))
+        found, stats, _ = runs[best]
         if found is None:
             return DesignSolution(
                 SolveStatus.UNKNOWN,
@@ -211,6 +281,8 @@ def design_partition(
                 time_s=time.monotonic() - t0,
                 reason="no balanced connected design found within the limits (not a proof)",
             )
+        if len(runs) > 1 and any(r[1].stopped_by == "wall_clock" for r in runs):
+            stats = replace(stats, stopped_by="wall_clock")
         labels = found
         iters, stopped = stats.iterations, stats.stopped_by
     elapsed = time.monotonic() - t0
