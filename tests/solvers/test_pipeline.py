@@ -266,3 +266,32 @@ def test_an_lns_whose_first_models_cost_more_than_its_budget_is_skipped_determin
     out = pipeline._solve_lns(p, scales_for(p), sol.choice, prm, clock, 0.05, sol.best_bound)
     assert out.deterministic and clock.stopped == []
     assert out.objective == pytest.approx(sol.objective)  # nothing ran: the start is kept
+
+
+def test_a_stage_the_deadline_skips_is_recorded(monkeypatch):
+    # fr-pme value_proposition at 40 s under a load of 5: the whole model stopped on its own
+    # budget just before the deadline, the LNS after it was skipped by the clock, and the run
+    # said "deterministic": true (a quiet machine runs the LNS and ends elsewhere)
+    import time
+
+    from allocate.solvers import pipeline
+    from allocate.solvers.budget import Clock
+
+    p = random_problem(7, n=30, m=4)
+    real_full = pipeline._solve_full
+
+    def full_then_late(*args, **kwargs):
+        sol = real_full(*args, **kwargs)
+        clock = args[-1]
+        time.sleep(max(0.0, clock.left()))  # its budget ran out at the deadline
+        return pipeline.AssignmentSolution(
+            pipeline.SolveStatus.FEASIBLE, sol.choice, sol.objective, -1.0, -1.0, 0.0, True,
+            sol.objective,
+        )
+
+    monkeypatch.setattr(pipeline, "_solve_full", full_then_late)
+    clock = Clock.after(2.0)
+    sol = solve_assignment(p, SolveParams(time_limit_s=2, workers=1, clock=clock))
+    assert clock.stopped and set(clock.stopped) <= {"tabu search", "LNS"}
+    assert not sol.deterministic
+    assert evaluate(p, sol.choice).feasible
