@@ -122,6 +122,8 @@ def best_split(
     wl = [w[:, c].tolist() for c in range(m)]
     best: tuple[float, NDArray[np.int64], NDArray[np.int64]] | None = None
     mat = np.asarray(matrix, dtype=np.float64)
+    row = mat.sum(axis=1)
+    half = 0.5 * float(row.sum())
     for _ in range(trees):
         adj = _random_tree(s, eu, ev, rng.permutation(len(eu)).tolist())
         if adj is None:
@@ -143,12 +145,12 @@ def best_split(
         pc = pos[cut][:, None]
         x: NDArray[np.bool_] = (pos[None, :] >= pc) & (pos[None, :] < pc + sz[:, None])
         xf = x.astype(np.float64)
-        yf = 1.0 - xf
         if kind == "pairs":
-            cost = 0.5 * (np.einsum("ij,ij->i", xf @ mat, xf) + np.einsum("ij,ij->i", yf @ mat, yf))
+            # half of x'Mx + y'My with y = 1 - x: x'Mx - x'M1 + 1'M1 / 2 (M symmetric)
+            cost = np.einsum("ij,ij->i", xf @ mat, xf) - xf @ row + half
         elif kind == "median":
             ca = xf @ mat
-            cb = yf @ mat
+            cb = (1.0 - xf) @ mat
             cost = np.where(x, ca, np.inf).min(axis=1) + np.where(~x, cb, np.inf).min(axis=1)
         else:
             raise ValueError(f"unknown kind {kind!r}")
