@@ -56,8 +56,9 @@ class _Start:
     mass: NDArray[np.float64] | None
     current: NDArray[np.int64] | None
     disruption: float
-    seed: int
-    start: NDArray[np.int64]
+    #: The seed of this start's generator (``seed`` for the first, ``[seed, i]`` after):
+    #: it cuts the start and then seeds the search, in the worker.
+    seed: int | list[int]
     budget: int
     deadline: float
 
@@ -74,6 +75,8 @@ def _run_start(job: _Start) -> tuple[NDArray[np.int64] | None, SearchStats, floa
 
 
 def _search(job: _Start) -> tuple[NDArray[np.int64] | None, SearchStats, float]:
+    r = np.random.default_rng(job.seed)
+    start = tree_cuts(job.graph, job.weights, job.bands.mean, job.bands.tolerance, job.k, r)
     search = TabuSearch(
         job.graph,
         job.dist,
@@ -84,9 +87,9 @@ def _search(job: _Start) -> tuple[NDArray[np.int64] | None, SearchStats, float]:
         mass=job.mass,
         current=job.current,
         disruption=job.disruption,
-        seed=job.seed,
+        seed=int(r.integers(1 << 31)),
     )
-    found, stats = search.run(job.start, job.budget, job.deadline)
+    found, stats = search.run(start, job.budget, job.deadline)
     return found, stats, float("inf") if found is None else _score(job, found)
 
 
@@ -236,7 +239,6 @@ def design_partition(
     if why:
         return DesignSolution(SolveStatus.INFEASIBLE, reason=why)
     dist = graph.distances()
-    rng = np.random.default_rng(seed)
     budget = int(max_iters if max_iters is not None else ITERS_PER_S * time_limit_s)
     fixed = whole_territories(graph, w, bands, k) if k > 2 and current is None else []
     if fixed:
@@ -271,16 +273,14 @@ def design_partition(
         labels = np.zeros(graph.n, dtype=np.int64)
         iters, stopped = 0, "budget"
     else:
-        jobs = []
-        for i in range(max(1, int(starts))):
-            r = rng if i == 0 else np.random.default_rng([seed, i])
-            start = tree_cuts(graph, w, bands.mean, bands.tolerance, k, r)
-            jobs.append(
-                _Start(
-                    graph, dist, w, bands, k, objective, mass, current, disruption,
-                    int(r.integers(1 << 31)), start, budget, deadline,
-                )  # fmt: skip
-            )
+        # each start is cut where its search runs (a start of many territories takes a while)
+        jobs = [
+            _Start(
+                graph, dist, w, bands, k, objective, mass, current, disruption,
+                seed if i == 0 else [seed, i], budget, deadline,
+            )  # fmt: skip
+            for i in range(max(1, int(starts)))
+        ]
         runs = (mapper or _in_turn)(_run_start, jobs)
         best = min(range(len(runs)), key=lambda i: (runs[i][2], i))
         found, stats, _ = runs[best]
