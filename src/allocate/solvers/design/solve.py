@@ -35,6 +35,10 @@ ITERS_PER_S = 800
 #: Cases of the proof's enumeration per second of time limit (for up to 1,000 units; fewer,
 #: in proportion, on larger graphs where each case costs more).
 PROOF_CASES_PER_S = 80
+#: Largest share of the time limit for the proof's enumeration (its cases cost more on big
+#: graphs: 2,350 cases took 26 s of a 60 s limit on 2,043 units of a busy machine, leaving the
+#: search no iteration).
+PROOF_SHARE = 0.2
 #: Seconds kept for the independent checker, per squared unit count.
 CHECK_S_PER_N2 = 3e-6
 
@@ -235,7 +239,7 @@ def design_partition(
             reason="the unit graph is not connected (give an adjacency joining its parts)",
         )
     cases = int(PROOF_CASES_PER_S * limit * min(1.0, 1000 / max(graph.n, 1)))
-    why = band_proof(graph, w, bands, k, cases=cases)
+    why = band_proof(graph, w, bands, k, cases=cases, deadline=t0 + PROOF_SHARE * limit)
     if why:
         return DesignSolution(SolveStatus.INFEASIBLE, reason=why)
     dist = graph.distances()
