@@ -75,9 +75,6 @@ REPAIR_ITERS = 10
 REPAIR_GAP = 300
 
 
-_DBG: dict = {}
-
-
 @dataclass(frozen=True)
 class SearchStats:
     """What a search did.
@@ -589,7 +586,6 @@ class TabuSearch:
                     moved = self._moved(st.lab)
                     continue
             outside += ex_total > 0
-            _DBG[(conf > 0, ex_total > 0)] = _DBG.get((conf > 0, ex_total > 0), 0) + 1
             if it % LAM_PERIOD == 0:
                 if outside > LAM_PERIOD // 2:
                     lam = min(lam * 2.0, LAM_MAX)
