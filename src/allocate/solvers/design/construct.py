@@ -208,7 +208,7 @@ def _best_cut(
     """Of the connected units ``rest``, the side (a mask) to make ``ka`` territories of, the
     other making ``kb``: over ``trees`` random spanning trees, the cut whose sides' totals
     per territory are nearest to the bands."""
-    from allocate.solvers.design.split import _preorder, _random_tree
+    from allocate.solvers.design.split import random_cuts
 
     s = len(rest)
     local = np.full(graph.n, -1, dtype=np.int64)
@@ -218,22 +218,12 @@ def _best_cut(
     w = w_all[rest]
     total = w.sum(axis=0)
     best: tuple[float, NDArray[np.bool_]] | None = None
+    wl = [w[:, c].tolist() for c in range(w.shape[1])]
     for _ in range(trees):
-        adj = _random_tree(s, eu, ev, rng.permutation(len(eu)).tolist())
-        if adj is None:
+        cuts = random_cuts(s, eu, ev, wl, rng)
+        if cuts is None:
             raise ValueError("the units left are not connected")
-        order, par = _preorder(adj, int(rng.integers(s)))
-        cols = [w[:, c].tolist() for c in range(w.shape[1])]
-        size = [1] * s
-        for x in reversed(order[1:]):
-            p = par[x]
-            size[p] += size[x]
-            for col in cols:
-                col[p] += col[x]
-        cut = np.array(order[1:], dtype=np.int64)
-        sub = np.array(cols).T[cut]
-        pos = np.empty(s, dtype=np.int64)
-        pos[np.array(order)] = np.arange(s)
+        cut, sub, pos, size = cuts
         for inner in (True, False):
             part = sub if inner else total - sub
             rem = total - part
