@@ -314,9 +314,10 @@ def test_out_is_checked_first_and_replaced_as_one_unit(tmp_path: Path) -> None:
         assert res.exit_code == 2 and "--out" in res.output, res.output
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     out = tmp_path / "d"
-    res = runner.invoke(app, ["design", str(folder), "--levels", "1,3", "--tolerance", "0.5", "--out", str(out)])
+    quick = ["--time-limit", "3"]  # the default 30 s runs every search to its budget
+    res = runner.invoke(app, ["design", str(folder), "--levels", "1,3", "--tolerance", "0.5", *quick, "--out", str(out)])
     assert res.exit_code == 0 and (out / DESIGN_LEVELS).is_file(), res.output
-    res = runner.invoke(app, ["design", str(folder), "-k", "3", "--tolerance", "0.5", "--out", str(out)])
+    res = runner.invoke(app, ["design", str(folder), "-k", "3", "--tolerance", "0.5", *quick, "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert not (out / DESIGN_LEVELS).exists()  # the earlier design's levels are not left beside this one
 
