@@ -156,9 +156,6 @@ def test_levels_nest(tmp_path: Path) -> None:
 
 def test_levels_end_to_end_on_a_generated_instance(tmp_path: Path) -> None:
     """generate -> design --levels -> map -> report; every level re-checked from the files."""
-    import time
-
-    t0 = time.monotonic()
     inst = tmp_path / "gen"
     res = runner.invoke(
         app, ["generate", "--accounts", "300", "--sellers", "6", "--seed", "3", "--out", str(inst)]
@@ -216,7 +213,6 @@ def test_levels_end_to_end_on_a_generated_instance(tmp_path: Path) -> None:
     report = (maps / "levels_report" / "index.html").read_text()
     assert "Regions" in report and "Territories" in report and "count vs mean (%)" in report
     assert (maps / "levels_report" / "design_map.html").is_file()
-    assert time.monotonic() - t0 < 20
 
 
 def test_a_rejected_hierarchy_exits_non_zero(tmp_path: Path, monkeypatch) -> None:
