@@ -46,7 +46,13 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
-from allocate.solvers.budget import Clock, anneal_trials, cut_rounds, repair_trials, search_seconds
+from allocate.solvers.budget import (
+    Clock,
+    anneal_trials,
+    cut_rounds,
+    repair_trials,
+    search_seconds,
+)
 from allocate.solvers.contiguity.anneal import anneal_contiguous
 from allocate.solvers.contiguity.cuts import contiguity_bound
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
@@ -76,8 +82,16 @@ REHEAT = 0.1
 #: 1-3 of about 500, the bound 7.6); the exact model keeps its seconds (it is the search that
 #: joins what the repair left split there) and its own bound.
 BOUND_SHARE = {"lns": 1.0, "exact": 0.0}
+#: The stage's share of the search seconds above the exact size when GLOP solves the LP: on
+#: fr-pme at 20 s the pipeline's searches after its start heuristics (CP-SAT on the whole
+#: model, then its neighbourhood search: 8 s) lowered its objective by 0.3 of 462.8, which the
+#: enclave repair then raises to 515-633; the contiguous searches make better use of them.
+GUIDED_SHARE = 0.75
 #: Most LP solves of that bound (each round after the first adds cuts).
 MAX_CUT_ROUNDS = 8
+#: The bound's own safety net, in multiples of its seconds (a loaded machine), so that the
+#: searches after it keep theirs.
+BOUND_SAFETY = 2.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +210,9 @@ class ContiguityStage:
         return annealed if self._keeps_rules(before, annealed) else choice
 
     def time_s(self) -> float:
-        """The stage's share of the search seconds: max(5 s, half of them), at most 80 %.
+        """The stage's share of the search seconds: max(5 s, half of them), at most 80 %;
+        :data:`GUIDED_SHARE` of them above the exact size when GLOP solves the LP (the
+        stage then computes the cut bound and a second start from its point).
 
         The search seconds are what the limit leaves once the fixed costs estimated from
         the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
@@ -207,7 +223,10 @@ class ContiguityStage:
         float
             Seconds kept from the pipeline for this stage.
         """
-        limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
+        nnz = self.mp.problem.nnz
+        limit = search_seconds(self.scenario.time_limit_s, nnz)
+        if self.mode == "lns" and nnz <= GLOP_MAX_ENTRIES:
+            return GUIDED_SHARE * limit
         return min(max(5.0, 0.5 * limit), 0.8 * limit)
 
     def bound_plan(self) -> tuple[float, int]:
@@ -257,7 +276,12 @@ class ContiguityStage:
         repair_s = REPAIR_SHARE * secs
         # the scenario's contiguity_budget caps what the repair spends when the user sets it;
         # by default the enclaves left then move whatever the cost (contiguity first, as in
-        # the exact model), hard rules always kept
+        # the exact model), hard rules always kept. Above the exact size, when the annealing
+        # follows, the repair only hands the enclaves over: its polish (single improving border moves) ends in a
+        # local optimum that the annealing escapes worse than the raw hand-over (fr-pme at 20 s,
+        # 25,000 annealing moves from each, seeds 1-3: 498-508 against 520-560 from one
+        # pipeline alignment, 498-500 against 497-502 from another) and costs 3-6 times the
+        # priced moves, which the annealing gets instead
         trials = repair_trials(repair_s)
         spent = [trials]
         repaired = repair_contiguity(
@@ -267,21 +291,29 @@ class ContiguityStage:
             budget=sc.contiguity_budget,
             trials=trials,
             clock=clock,
+            polish=sol.interrupted or self.mode == "exact",
             then_any_cost="contiguity_budget" not in sc.model_fields_set,
             spent=spent,
         )
         secs -= repair_s
+        log.info(
+            "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
+            spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
+        )
+        if not sol.interrupted and rounds >= 2 and self._split(graph, repaired) == 0:
+            # contiguous (the annealing keeps it so): the bound of the contiguous model before
+            # the annealing, on its own safety net, so that a loaded machine shortens the
+            # annealing (which keeps its best alignment) rather than the bound; split, the
+            # neighbourhood search gets its seconds instead
+            cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
+            secs -= bound_s
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
-        # search's steps join pieces, but rarely lower the objective): the bound of the
-        # contiguous model first (its share), then a cooler second run
+        # search's steps join pieces, but rarely lower the objective): a cooler second run
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
             repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
-            if self._split(graph, repaired) == 0:
-                cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
-                secs -= bound_s
-            if self.mode == "lns" and self._split(graph, repaired) == 0:
+            if self.mode == "lns" and self._split(graph, repaired) == 0 and secs > 0:
                 repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
                 secs = 0.0
         if self.mode == "exact":
@@ -340,9 +372,8 @@ class ContiguityStage:
         when it does not run: fewer than two rounds)."""
         if rounds < 2:
             return float("-inf")
-        # its own safety net: twice its seconds (a loaded machine), so that the searches after
-        # it keep theirs; a stop is recorded on the solve's clock like any other
-        own = Clock(min(clock.deadline, time.perf_counter() + 2 * seconds), clock.stopped)
+        # its own safety net (a stop is recorded on the solve's clock like any other)
+        own = Clock(min(clock.deadline, time.perf_counter() + BOUND_SAFETY * seconds), clock.stopped)
         cut = contiguity_bound(self.mp.problem, graph, rounds, seconds, own)
         log.info(
             "contiguity: bound of the contiguous model %.4f (LP %.4f, %d rounds, %d cuts, %.1fs)",
