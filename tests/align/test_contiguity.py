@@ -56,6 +56,45 @@ def test_time_share(grid, limit, share) -> None:
     assert stage.bound_plan() == (0.0, 0)
 
 
+def test_time_share_above_the_exact_size(grid, monkeypatch) -> None:
+    # neighbourhoods on a GLOP-sized model: the stage keeps BOUNDED_SHARE of the search seconds
+    # (its bound and annealing use them better than the pipeline's searches), and the bound
+    # of the contiguous model gets its share of them
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    stage = _plan(grid, grid_scenario(time_limit_s=20.0))
+    secs = search_seconds(20.0, stage.mp.problem.nnz)
+    assert stage.time_s() == pytest.approx(stage_module.BOUNDED_SHARE * secs)
+    bound_s, rounds = stage.bound_plan()
+    assert rounds >= 2 and bound_s == pytest.approx(0.25 * stage.time_s())
+
+
+def test_the_bound_comes_before_the_annealing(grid, monkeypatch) -> None:
+    # a loaded machine shortens the annealing (which keeps its best alignment), not the
+    # bound: the cut bound runs first, and the annealing's seconds exclude it
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    stage = _plan(grid, grid_scenario())
+    order: list[str] = []
+    seconds: list[float] = []
+    real_bound = stage_module.ContiguityStage._cut_bound
+    real_anneal = stage_module.ContiguityStage._anneal
+
+    def bound(self, *a, **kw):
+        order.append("bound")
+        return real_bound(self, *a, **kw)
+
+    def anneal(self, g, before, choice, secs, *a, **kw):
+        order.append("anneal")
+        seconds.append(secs)
+        return real_anneal(self, g, before, choice, secs, *a, **kw)
+
+    monkeypatch.setattr(stage_module.ContiguityStage, "_cut_bound", bound)
+    monkeypatch.setattr(stage_module.ContiguityStage, "_anneal", anneal)
+    kept = stage.run(_split_solution(stage), Clock.after(60))
+    assert order[:2] == ["bound", "anneal"]
+    assert seconds[0] <= stage_module.REPAIR_SHARE * stage.time_s() - stage.bound_plan()[0] + 1e-9
+    assert _enclaves(stage, kept.choice) == 0 and 14.0 + 1e-3 < kept.best_bound <= 16.0 + 1e-9
+
+
 def _split_solution(stage, interrupted=False) -> AssignmentSolution:
     """The travel optimum (A in the two west corners, split), as the pipeline proves it."""
     mp, inst = stage.mp, stage.instance

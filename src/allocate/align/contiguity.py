@@ -8,7 +8,8 @@ contiguous over the units of ``units.geojson``:
   accounts) and how: ``"exact"`` (the flow model over every seller, up to
   :data:`~allocate.solvers.contiguity.exact.EXACT_MAX_UNITS` units holding accounts) or
   ``"lns"`` (the flow model a few sellers at a time, above);
-* :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
+* :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline
+  (:data:`BOUNDED_SHARE` above the exact size when the cut bound runs);
 * :meth:`ContiguityStage.run` repairs the pipeline's alignment
   (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`, on a budget of priced moves:
   :data:`REPAIR_SHARE` of the stage's seconds), improves it by border moves that keep every
@@ -24,8 +25,9 @@ contiguous over the units of ``units.geojson``:
   the real objective (:data:`BOUND_ROUNDING`), and, when the kept alignment is contiguous
   and not proven optimal, by the LP with connectivity cuts
   (:func:`~allocate.solvers.contiguity.cuts.contiguity_bound`, a bound of contiguous
-  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`), so the gap is
-  never shown smaller than it is.
+  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`, computed before
+  the annealing so that a loaded machine shortens the annealing rather than the bound), so
+  the gap is never shown smaller than it is.
   An alignment that breaks a hard rule
   (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
   the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
@@ -75,18 +77,19 @@ BOUND_ROUNDING = 1e-4
 ANNEAL_AFTER_LNS = 0.25
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
-#: Share of what the repair leaves of the stage's seconds given to the bound of the
-#: contiguous model (the LP with connectivity cuts, :mod:`allocate.solvers.contiguity.cuts`)
-#: when the LP is solved by GLOP (at most ``GLOP_MAX_ENTRIES`` candidate entries), per mode.
-#: Above the exact size the second, cooler annealing gives way (on fr-pme at 20 s it gained
-#: 1-3 of about 500, the bound 7.6); the exact model keeps its seconds (it is the search that
-#: joins what the repair left split there) and its own bound.
+#: Seconds of the bound of the contiguous model (the LP with connectivity cuts,
+#: :mod:`allocate.solvers.contiguity.cuts`) when the LP is solved by GLOP (at most
+#: ``GLOP_MAX_ENTRIES`` candidate entries), per mode, as a share of what the repair's share
+#: leaves of the stage's seconds; taken from the first border annealing's seconds (the bound
+#: runs before it). The exact model keeps its seconds (it is the search that joins what the
+#: repair left split there) and its own bound.
 BOUND_SHARE = {"lns": 1.0, "exact": 0.0}
-#: The stage's share of the search seconds above the exact size when GLOP solves the LP: on
-#: fr-pme at 20 s the pipeline's searches after its start heuristics (CP-SAT on the whole
-#: model, then its neighbourhood search: 8 s) lowered its objective by 0.3 of 462.8, which the
-#: enclave repair then raises to 515-633; the contiguous searches make better use of them.
-GUIDED_SHARE = 0.75
+#: The stage's share of the search seconds above the exact size when GLOP solves the LP (the
+#: cut bound runs): on fr-pme at 20 s the pipeline's searches after its start heuristics
+#: (CP-SAT on the whole model, then its neighbourhood search: 8 s) lowered its objective by
+#: 0.3 of 462.8, which the enclave repair then raises to 515-633; here they give the bound a
+#: third round (459.8 against 457.5) and the annealing more moves.
+BOUNDED_SHARE = 0.75
 #: Most LP solves of that bound (each round after the first adds cuts).
 MAX_CUT_ROUNDS = 8
 #: The bound's own safety net, in multiples of its seconds (a loaded machine), so that the
@@ -211,7 +214,7 @@ class ContiguityStage:
 
     def time_s(self) -> float:
         """The stage's share of the search seconds: max(5 s, half of them), at most 80 %;
-        :data:`GUIDED_SHARE` of them above the exact size when GLOP solves the LP (the
+        :data:`BOUNDED_SHARE` of them above the exact size when GLOP solves the LP (the
         stage then computes the cut bound and a second start from its point).
 
         The search seconds are what the limit leaves once the fixed costs estimated from
@@ -226,7 +229,7 @@ class ContiguityStage:
         nnz = self.mp.problem.nnz
         limit = search_seconds(self.scenario.time_limit_s, nnz)
         if self.mode == "lns" and nnz <= GLOP_MAX_ENTRIES:
-            return GUIDED_SHARE * limit
+            return BOUNDED_SHARE * limit
         return min(max(5.0, 0.5 * limit), 0.8 * limit)
 
     def bound_plan(self) -> tuple[float, int]:
@@ -237,7 +240,7 @@ class ContiguityStage:
         Returns
         -------
         tuple of float and int
-            Seconds (:data:`BOUND_SHARE` of what the repair leaves) and rounds
+            Seconds (:data:`BOUND_SHARE` of what the repair's share leaves) and rounds
             (:func:`~allocate.solvers.budget.cut_rounds`, at most :data:`MAX_CUT_ROUNDS`).
         """
         nnz = self.mp.problem.nnz
@@ -291,27 +294,27 @@ class ContiguityStage:
             budget=sc.contiguity_budget,
             trials=trials,
             clock=clock,
-            polish=sol.interrupted or self.mode == "exact",
+            polish=True,
             then_any_cost="contiguity_budget" not in sc.model_fields_set,
             spent=spent,
         )
-        secs -= repair_s
         log.info(
             "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
             spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
         )
-        if not sol.interrupted and rounds >= 2 and self._split(graph, repaired) == 0:
-            # contiguous (the annealing keeps it so): the bound of the contiguous model before
-            # the annealing, on its own safety net, so that a loaded machine shortens the
-            # annealing (which keeps its best alignment) rather than the bound; split, the
-            # neighbourhood search gets its seconds instead
-            cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
-            secs -= bound_s
-        # the border annealing gets what the repair left of its budget; above the exact
-        # model's size, also the neighbourhood search's share once no territory is split (the
-        # search's steps join pieces, but rarely lower the objective): a cooler second run
+        secs -= repair_s
+        # the border annealing gets what the repair left of its budget, less the bound of the
+        # contiguous model when it runs: first, on its own safety net, so that a loaded machine
+        # shortens the annealing (which keeps the best alignment it met) rather than the bound
+        # (the annealing joins what the repair left split: the bound counts only if no
+        # territory stays split). Above the exact model's size, once no territory is split,
+        # the neighbourhood search's share goes to a cooler second annealing (the search's
+        # steps join pieces, but rarely lower the objective)
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
+            if rounds >= 2:
+                cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
+                anneal_s = max(0.0, anneal_s - bound_s)
             repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
             if self.mode == "lns" and self._split(graph, repaired) == 0 and secs > 0:
                 repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
