@@ -68,9 +68,9 @@ def test_time_share_above_the_exact_size(grid, monkeypatch) -> None:
     assert rounds >= 2 and bound_s == pytest.approx(0.25 * stage.time_s())
 
 
-def test_the_bound_comes_before_the_annealing(grid, monkeypatch) -> None:
+def test_the_annealing_leaves_the_bound_its_seconds(grid, monkeypatch) -> None:
     # a loaded machine shortens the annealing (which keeps its best alignment), not the
-    # bound: the cut bound runs first, and the annealing's seconds exclude it
+    # bound: the annealing's seconds exclude the bound's, which runs once no territory is split
     monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
     stage = _plan(grid, grid_scenario())
     order: list[str] = []
@@ -90,7 +90,7 @@ def test_the_bound_comes_before_the_annealing(grid, monkeypatch) -> None:
     monkeypatch.setattr(stage_module.ContiguityStage, "_cut_bound", bound)
     monkeypatch.setattr(stage_module.ContiguityStage, "_anneal", anneal)
     kept = stage.run(_split_solution(stage), Clock.after(60))
-    assert order[:2] == ["bound", "anneal"]
+    assert order[:2] == ["anneal", "bound"]
     assert seconds[0] <= stage_module.REPAIR_SHARE * stage.time_s() - stage.bound_plan()[0] + 1e-9
     assert _enclaves(stage, kept.choice) == 0 and 14.0 + 1e-3 < kept.best_bound <= 16.0 + 1e-9
 

@@ -25,9 +25,9 @@ contiguous over the units of ``units.geojson``:
   the real objective (:data:`BOUND_ROUNDING`), and, when the kept alignment is contiguous
   and not proven optimal, by the LP with connectivity cuts
   (:func:`~allocate.solvers.contiguity.cuts.contiguity_bound`, a bound of contiguous
-  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`, computed before
-  the annealing so that a loaded machine shortens the annealing rather than the bound), so
-  the gap is never shown smaller than it is.
+  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`, kept from the
+  annealing's safety net so that a loaded machine shortens the annealing rather than the
+  bound), so the gap is never shown smaller than it is.
   An alignment that breaks a hard rule
   (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
   the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
@@ -81,7 +81,7 @@ REHEAT = 0.1
 #: :mod:`allocate.solvers.contiguity.cuts`) when the LP is solved by GLOP (at most
 #: ``GLOP_MAX_ENTRIES`` candidate entries), per mode, as a share of what the repair's share
 #: leaves of the stage's seconds; taken from the first border annealing's seconds (the bound
-#: runs before it). The exact model keeps its seconds (it is the search that joins what the
+#: runs after it, when no territory is split). The exact model keeps its seconds (it is the search that joins what the
 #: repair left split there) and its own bound.
 BOUND_SHARE = {"lns": 1.0, "exact": 0.0}
 #: The stage's share of the search seconds above the exact size when GLOP solves the LP (the
@@ -304,18 +304,22 @@ class ContiguityStage:
         )
         secs -= repair_s
         # the border annealing gets what the repair left of its budget, less the bound of the
-        # contiguous model when it runs: first, on its own safety net, so that a loaded machine
-        # shortens the annealing (which keeps the best alignment it met) rather than the bound
-        # (the annealing joins what the repair left split: the bound counts only if no
-        # territory stays split). Above the exact model's size, once no territory is split,
-        # the neighbourhood search's share goes to a cooler second annealing (the search's
-        # steps join pieces, but rarely lower the objective)
+        # contiguous model when it runs after it (the annealing joins what the repair left
+        # split: the bound counts only when no territory stays split, and a split one needs
+        # the seconds of the neighbourhood search); the annealing's safety net keeps the
+        # bound's seconds, so that a loaded machine shortens the annealing (which keeps the
+        # best alignment it met) rather than the bound. Above the exact model's size, once no
+        # territory is split, the neighbourhood search's share goes to a cooler second
+        # annealing (the search's steps join pieces, but rarely lower the objective)
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
+            keep = clock
             if rounds >= 2:
-                cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
                 anneal_s = max(0.0, anneal_s - bound_s)
-            repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
+                keep = Clock(clock.deadline - BOUND_SAFETY * bound_s, clock.stopped)
+            repaired = self._anneal(graph, choice, repaired, anneal_s, keep)
+            if self._split(graph, repaired) == 0:
+                cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
             if self.mode == "lns" and self._split(graph, repaired) == 0 and secs > 0:
                 repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
                 secs = 0.0
