@@ -56,18 +56,6 @@ def test_time_share(grid, limit, share) -> None:
     assert stage.bound_plan() == (0.0, 0)
 
 
-def test_time_share_above_the_exact_size(grid, monkeypatch) -> None:
-    # neighbourhoods on a GLOP-sized model: the stage keeps BOUNDED_SHARE of the search seconds
-    # (its bound and annealing use them better than the pipeline's searches), and the bound
-    # of the contiguous model gets its share of them
-    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
-    stage = _plan(grid, grid_scenario(time_limit_s=20.0))
-    secs = search_seconds(20.0, stage.mp.problem.nnz)
-    assert stage.time_s() == pytest.approx(stage_module.BOUNDED_SHARE * secs)
-    bound_s, rounds = stage.bound_plan()
-    assert rounds >= 2 and bound_s == pytest.approx(0.25 * stage.time_s())
-
-
 def test_the_annealing_leaves_the_bound_its_seconds(grid, monkeypatch) -> None:
     # a loaded machine shortens the annealing (which keeps its best alignment), not the
     # bound: the annealing's seconds exclude the bound's, which runs once no territory is split

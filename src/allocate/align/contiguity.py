@@ -8,8 +8,7 @@ contiguous over the units of ``units.geojson``:
   accounts) and how: ``"exact"`` (the flow model over every seller, up to
   :data:`~allocate.solvers.contiguity.exact.EXACT_MAX_UNITS` units holding accounts) or
   ``"lns"`` (the flow model a few sellers at a time, above);
-* :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline
-  (:data:`BOUNDED_SHARE` above the exact size when the cut bound runs);
+* :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
 * :meth:`ContiguityStage.run` repairs the pipeline's alignment
   (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`, on a budget of priced moves:
   :data:`REPAIR_SHARE` of the stage's seconds), improves it by border moves that keep every
@@ -84,12 +83,6 @@ REHEAT = 0.1
 #: runs after it, when no territory is split). The exact model keeps its seconds (it is the search that joins what the
 #: repair left split there) and its own bound.
 BOUND_SHARE = {"lns": 1.0, "exact": 0.0}
-#: The stage's share of the search seconds above the exact size when GLOP solves the LP (the
-#: cut bound runs): on fr-pme at 20 s the pipeline's searches after its start heuristics
-#: (CP-SAT on the whole model, then its neighbourhood search: 8 s) lowered its objective by
-#: 0.3 of 462.8, which the enclave repair then raises to 515-633; here they give the bound a
-#: third round (459.8 against 457.5) and the annealing more moves.
-BOUNDED_SHARE = 0.75
 #: Most LP solves of that bound (each round after the first adds cuts).
 MAX_CUT_ROUNDS = 8
 #: The bound's own safety net, in multiples of its seconds (a loaded machine), so that the
@@ -213,9 +206,7 @@ class ContiguityStage:
         return annealed if self._keeps_rules(before, annealed) else choice
 
     def time_s(self) -> float:
-        """The stage's share of the search seconds: max(5 s, half of them), at most 80 %;
-        :data:`BOUNDED_SHARE` of them above the exact size when GLOP solves the LP (the
-        stage then computes the cut bound and a second start from its point).
+        """The stage's share of the search seconds: max(5 s, half of them), at most 80 %.
 
         The search seconds are what the limit leaves once the fixed costs estimated from
         the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
@@ -226,10 +217,7 @@ class ContiguityStage:
         float
             Seconds kept from the pipeline for this stage.
         """
-        nnz = self.mp.problem.nnz
-        limit = search_seconds(self.scenario.time_limit_s, nnz)
-        if self.mode == "lns" and nnz <= GLOP_MAX_ENTRIES:
-            return BOUNDED_SHARE * limit
+        limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
         return min(max(5.0, 0.5 * limit), 0.8 * limit)
 
     def bound_plan(self) -> tuple[float, int]:
