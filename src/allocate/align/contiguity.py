@@ -291,23 +291,28 @@ class ContiguityStage:
             spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
         )
         secs -= repair_s
-        # the border annealing gets what the repair left of its budget, less the bound of the
-        # contiguous model when it runs after it (the annealing joins what the repair left
-        # split: the bound counts only when no territory stays split, and a split one needs
-        # the seconds of the neighbourhood search); the annealing's safety net keeps the
-        # bound's seconds, so that a loaded machine shortens the annealing (which keeps the
-        # best alignment it met) rather than the bound. Above the exact model's size, once no
-        # territory is split, the neighbourhood search's share goes to a cooler second
-        # annealing (the search's steps join pieces, but rarely lower the objective)
+        # the border annealing gets what the repair left of its budget, less the seconds of the
+        # bound of the contiguous model when the repair left no territory split (the bound
+        # then follows the annealing, which keeps it contiguous; split, the annealing keeps
+        # them and the bound, if it runs, takes the neighbourhood search's share as before).
+        # The annealing's safety net keeps the bound's, so that a loaded machine shortens
+        # the annealing (which keeps the best alignment it met) rather than the bound. Above
+        # the exact model's size, once no territory is split, what is left of the search's
+        # share goes to a cooler second annealing (the search's steps join pieces, but
+        # rarely lower the objective)
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
             keep = clock
-            if rounds >= 2:
+            bound_from_anneal = rounds >= 2 and self._split(graph, repaired) == 0
+            if bound_from_anneal:
                 anneal_s = max(0.0, anneal_s - bound_s)
+            if rounds >= 2:
                 keep = Clock(clock.deadline - BOUND_SAFETY * bound_s, clock.stopped)
             repaired = self._anneal(graph, choice, repaired, anneal_s, keep)
             if self._split(graph, repaired) == 0:
                 cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
+                if not bound_from_anneal:
+                    secs -= bound_s
             if self.mode == "lns" and self._split(graph, repaired) == 0 and secs > 0:
                 repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
                 secs = 0.0
