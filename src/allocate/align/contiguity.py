@@ -24,9 +24,8 @@ contiguous over the units of ``units.geojson``:
   the real objective (:data:`BOUND_ROUNDING`), and, when the kept alignment is contiguous
   and not proven optimal, by the LP with connectivity cuts
   (:func:`~allocate.solvers.contiguity.cuts.contiguity_bound`, a bound of contiguous
-  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`, kept from the
-  annealing's safety net so that a loaded machine shortens the annealing rather than the
-  bound), so the gap is never shown smaller than it is.
+  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`, which the
+  annealing's safety net keeps for it), so the gap is never shown smaller than it is.
   An alignment that breaks a hard rule
   (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
   the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
@@ -47,13 +46,7 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
-from allocate.solvers.budget import (
-    Clock,
-    anneal_trials,
-    cut_rounds,
-    repair_trials,
-    search_seconds,
-)
+from allocate.solvers.budget import Clock, anneal_trials, cut_rounds, repair_trials, search_seconds
 from allocate.solvers.contiguity.anneal import anneal_contiguous
 from allocate.solvers.contiguity.cuts import contiguity_bound
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
@@ -76,17 +69,19 @@ BOUND_ROUNDING = 1e-4
 ANNEAL_AFTER_LNS = 0.25
 #: Starting temperature of the second border annealing, as a share of the first's.
 REHEAT = 0.1
-#: Seconds of the bound of the contiguous model (the LP with connectivity cuts,
-#: :mod:`allocate.solvers.contiguity.cuts`) when the LP is solved by GLOP (at most
-#: ``GLOP_MAX_ENTRIES`` candidate entries), per mode, as a share of what the repair's share
-#: leaves of the stage's seconds; taken from the first border annealing's seconds (the bound
-#: runs after it, when no territory is split). The exact model keeps its seconds (it is the search that joins what the
-#: repair left split there) and its own bound.
+#: Share of what the repair leaves of the stage's seconds given to the bound of the
+#: contiguous model (the LP with connectivity cuts, :mod:`allocate.solvers.contiguity.cuts`)
+#: when the LP is solved by GLOP (at most ``GLOP_MAX_ENTRIES`` candidate entries), per mode.
+#: Above the exact size the second, cooler annealing gives way (on fr-pme at 20 s it gained
+#: 1-3 of about 500, the bound 7.6); the exact model keeps its seconds (it is the search that
+#: joins what the repair left split there) and its own bound.
 BOUND_SHARE = {"lns": 1.0, "exact": 0.0}
 #: Most LP solves of that bound (each round after the first adds cuts).
 MAX_CUT_ROUNDS = 8
-#: The bound's own safety net, in multiples of its seconds (a loaded machine), so that the
-#: searches after it keep theirs.
+#: The bound's own safety net, in multiples of its seconds; the border annealing before it
+#: keeps as much of the deadline for it (under a load of 6-8 the searches before the cuts
+#: took longer than their seconds and the deadline stopped the cuts in three compare runs on
+#: fr-pme: bound 449.97 instead of 457.55).
 BOUND_SAFETY = 2.0
 
 
@@ -228,7 +223,7 @@ class ContiguityStage:
         Returns
         -------
         tuple of float and int
-            Seconds (:data:`BOUND_SHARE` of what the repair's share leaves) and rounds
+            Seconds (:data:`BOUND_SHARE` of what the repair leaves) and rounds
             (:func:`~allocate.solvers.budget.cut_rounds`, at most :data:`MAX_CUT_ROUNDS`).
         """
         nnz = self.mp.problem.nnz
@@ -267,12 +262,7 @@ class ContiguityStage:
         repair_s = REPAIR_SHARE * secs
         # the scenario's contiguity_budget caps what the repair spends when the user sets it;
         # by default the enclaves left then move whatever the cost (contiguity first, as in
-        # the exact model), hard rules always kept. Above the exact size, when the annealing
-        # follows, the repair only hands the enclaves over: its polish (single improving border moves) ends in a
-        # local optimum that the annealing escapes worse than the raw hand-over (fr-pme at 20 s,
-        # 25,000 annealing moves from each, seeds 1-3: 498-508 against 520-560 from one
-        # pipeline alignment, 498-500 against 497-502 from another) and costs 3-6 times the
-        # priced moves, which the annealing gets instead
+        # the exact model), hard rules always kept
         trials = repair_trials(repair_s)
         spent = [trials]
         repaired = repair_contiguity(
@@ -282,38 +272,31 @@ class ContiguityStage:
             budget=sc.contiguity_budget,
             trials=trials,
             clock=clock,
-            polish=True,
             then_any_cost="contiguity_budget" not in sc.model_fields_set,
             spent=spent,
         )
+        secs -= repair_s
         log.info(
             "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
             spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
         )
-        secs -= repair_s
-        # the border annealing gets what the repair left of its budget, less the seconds of the
-        # bound of the contiguous model when the repair left no territory split (the bound
-        # then follows the annealing, which keeps it contiguous; split, the annealing keeps
-        # them and the bound, if it runs, takes the neighbourhood search's share as before).
-        # The annealing's safety net keeps the bound's, so that a loaded machine shortens
-        # the annealing (which keeps the best alignment it met) rather than the bound. Above
-        # the exact model's size, once no territory is split, what is left of the search's
-        # share goes to a cooler second annealing (the search's steps join pieces, but
-        # rarely lower the objective)
+        # the border annealing gets what the repair left of its budget; above the exact
+        # model's size, also the neighbourhood search's share once no territory is split (the
+        # search's steps join pieces, but rarely lower the objective): the bound of the
+        # contiguous model first (its share), then a cooler second run
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
+            # the annealing's safety net keeps the bound's (so that a loaded machine shortens
+            # the annealing, which keeps the best alignment it met, rather than the bound);
+            # its budget is unchanged, so a run its budgets end is the same
             keep = clock
-            bound_from_anneal = rounds >= 2 and self._split(graph, repaired) == 0
-            if bound_from_anneal:
-                anneal_s = max(0.0, anneal_s - bound_s)
             if rounds >= 2:
                 keep = Clock(clock.deadline - BOUND_SAFETY * bound_s, clock.stopped)
             repaired = self._anneal(graph, choice, repaired, anneal_s, keep)
             if self._split(graph, repaired) == 0:
                 cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
-                if not bound_from_anneal:
-                    secs -= bound_s
-            if self.mode == "lns" and self._split(graph, repaired) == 0 and secs > 0:
+                secs -= bound_s
+            if self.mode == "lns" and self._split(graph, repaired) == 0:
                 repaired = self._anneal(graph, choice, repaired, secs, clock, heat=REHEAT)
                 secs = 0.0
         if self.mode == "exact":
@@ -372,7 +355,8 @@ class ContiguityStage:
         when it does not run: fewer than two rounds)."""
         if rounds < 2:
             return float("-inf")
-        # its own safety net (a stop is recorded on the solve's clock like any other)
+        # its own safety net (a loaded machine), so that the searches after it keep theirs; a
+        # stop is recorded on the solve's clock like any other
         own = Clock(min(clock.deadline, time.perf_counter() + BOUND_SAFETY * seconds), clock.stopped)
         cut = contiguity_bound(self.mp.problem, graph, rounds, seconds, own)
         log.info(
