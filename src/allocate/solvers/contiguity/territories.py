@@ -81,10 +81,7 @@ class Territories:
             self.members[s].add(u)
         self.loads, self.counts = seller_totals(p, self.choice)
         self.cost = float(p.cost[self.choice].sum())
-        # accounts that move per candidate entry, as evaluate counts them (a unit's accounts may
-        # have several sellers today: the item's one ``current`` seller does not say which)
-        self._entry_moves = p.entry_moves
-        self.moves = int(self._entry_moves[self.choice].sum())
+        self.moves = int(p.count[(p.current >= 0) & (s_of != p.current)].sum())
         self.q = [measure_per_seller(p, b.measure, s_of, self.choice) for b in p.balances]
         self.groups_of: list[list[int]] = [[] for _ in range(p.n_sellers)]
         for g, members in enumerate(p.balance_groups):
@@ -107,13 +104,14 @@ class Territories:
             if es.min() < 0:
                 self._offers[key] = None
             else:
+                cur = p.current[bs]
                 self._offers[key] = Offer(
                     entries=es,
                     cost=float(p.cost[es].sum()),
                     load=float(p.load[es].sum()),
                     count=float(p.count[bs].sum()),
                     potential=float(p.potential[bs].sum()),
-                    moved=int(self._entry_moves[es].sum()),
+                    moved=int(p.count[bs][(cur >= 0) & (cur != t)].sum()),
                 )
         return self._offers[key]
 
