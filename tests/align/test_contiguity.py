@@ -84,6 +84,11 @@ def test_the_annealing_leaves_the_bound_its_seconds(grid, monkeypatch) -> None:
     assert calls[0][1] == pytest.approx(clock.deadline - stage_module.BOUND_SAFETY * bound_s)
     assert calls[1][1] == clock.deadline
     assert _enclaves(stage, kept.choice) == 0 and 14.0 + 1e-3 < kept.best_bound <= 16.0 + 1e-9
+    # split after the repair: the annealing joins the pieces, on the whole deadline
+    calls.clear()
+    monkeypatch.setattr(stage_module, "repair_contiguity", lambda p, g, choice, **kw: choice)
+    stage.run(_split_solution(stage), clock)
+    assert calls[0] == ("anneal", clock.deadline)
 
 
 def _split_solution(stage, interrupted=False) -> AssignmentSolution:

@@ -286,11 +286,13 @@ class ContiguityStage:
         # contiguous model first (its share), then a cooler second run
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
-            # the annealing's safety net keeps the bound's (so that a loaded machine shortens
-            # the annealing, which keeps the best alignment it met, rather than the bound);
-            # its budget is unchanged, so a run its budgets end is the same
+            # when the repair left no territory split (the annealing keeps them so, and the
+            # bound follows), the annealing's safety net keeps the bound's, so that a loaded
+            # machine shortens the annealing (which keeps the best alignment it met) rather
+            # than the bound; split, the annealing is what joins them and keeps the whole
+            # deadline. Its budget is unchanged: a run that its budgets end is the same
             keep = clock
-            if rounds >= 2:
+            if rounds >= 2 and self._split(graph, repaired) == 0:
                 keep = Clock(clock.deadline - BOUND_SAFETY * bound_s, clock.stopped)
             repaired = self._anneal(graph, choice, repaired, anneal_s, keep)
             if self._split(graph, repaired) == 0:
