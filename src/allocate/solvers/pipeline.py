@@ -107,6 +107,9 @@ FULL_BUILD_SHARE = 0.5
 #: seconds went from 472.0 to 459.5. GAP instances (at most 4,000 entries, at 10-60 s) and
 #: fr-pme's models at 60 s or more keep it.
 FULL_ENTRIES_PER_S = 300.0
+#: ... and whatever the limit up to this many entries (a small model at a short limit: CP-SAT
+#: whole finds a first alignment within capacity where the LNS's neighbourhoods may not).
+FULL_MIN_ENTRIES = 5_000
 #: Share of the time limit for CP-SAT's first run on the full model.
 FULL_SHARE = 0.25
 #: ... and for the second run of the full model, from the tabu search's solution.
@@ -353,7 +356,7 @@ def solve_assignment(
     # the whole model only when building it fits in a share of the search seconds (a
     # deterministic rule: the same limit and size always take the same path)
     full = (
-        problem.nnz <= min(prm.full_model_max_entries, FULL_ENTRIES_PER_S * secs)
+        problem.nnz <= min(prm.full_model_max_entries, max(FULL_MIN_ENTRIES, FULL_ENTRIES_PER_S * secs))
         and cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
     )
     if full:
