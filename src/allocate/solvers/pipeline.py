@@ -49,6 +49,7 @@ from ortools.sat.python import cp_model
 from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
 from allocate.solvers import tabu
+from allocate.solvers.blocks import independent_blocks, solve_blocks
 from allocate.solvers.budget import (
     CPSAT_DET_PER_S,
     Clock,
@@ -231,6 +232,9 @@ def solve_assignment(
         is unknown).
     """
     prm = params or SolveParams()
+    blocks = independent_blocks(problem)
+    if len(blocks) > 1:  # independent parts (roles; size with disjoint segment skills)
+        return solve_blocks(problem, blocks, prm, solve_assignment)
     t0 = time.perf_counter()
     clock = prm.clock or Clock.after(prm.time_limit_s, t0)
     deadline = clock.deadline
