@@ -48,7 +48,7 @@ from ortools.sat.python import cp_model
 
 from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
-from allocate.solvers import tabu
+from allocate.solvers import swaps, tabu
 from allocate.solvers.blocks import independent_blocks, solve_blocks
 from allocate.solvers.budget import (
     CPSAT_DET_PER_S,
@@ -319,6 +319,13 @@ def solve_assignment(
         start = first  # the LP's rounding is worse than (or not as feasible as) the first one
     start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
+    cp_secs = CP_SHARE * secs
+    if ev.imbalance > swaps.MIN_IMBALANCE_SHARE * ev.objective:
+        # the soft bands carry most of the cost: swaps between neighbouring sellers, on a
+        # share of the searches' seconds taken from CP-SAT's
+        start = swaps.balance_swaps(problem, start, swaps.work(swaps.SHARE * secs), clock)
+        cp_secs = (CP_SHARE - swaps.SHARE) * secs
+        ev = evaluate(problem, start)
     log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
     if prm.on_solution is not None:
         user_cb = prm.on_solution
@@ -328,7 +335,6 @@ def solve_assignment(
 
         prm = _replace(prm, on_solution=lambda _t, obj: user_cb(time.perf_counter() - t0, obj))
 
-    cp_secs = CP_SHARE * secs
     det_left = cpsat_det(cp_secs) if prm.deterministic else None
     # wall time of the CP-SAT phases: with deterministic budgets the clock is only the safety
     # net (what is left of it); without, each phase gets its share of what is left
