@@ -113,7 +113,7 @@ def balance_swaps(
 
 def _pass(p: AssignmentProblem, choice: NDArray[np.int64], work: float, max_work: float, clock: Clock | None):
     choice = choice.copy()
-    n, m = p.n_items, p.n_sellers
+    m = p.n_sellers
     item_of = p.item_of
     s_of = p.seller[choice].copy()
     loads, counts = seller_totals(p, choice)
