@@ -96,7 +96,8 @@ def test_deterministic() -> None:
     assert a.bound == b.bound
     assert np.array_equal(a.capacity, b.capacity)
     assert np.array_equal(a.price, b.price)
-    assert a.iterations == b.iterations == 150
+    # the bundle method (few multipliers) may stop early on its proof of the maximum
+    assert a.iterations == b.iterations <= 150
 
 
 def test_locked_entries_are_never_priced_below_infinity() -> None:
@@ -120,4 +121,17 @@ def test_the_clock_is_a_recorded_safety_net() -> None:
     # an earlier stage stopped by the clock does not stop this one while time is left
     early = Clock.after(60.0)
     early.fired("LP relaxation")
-    assert dual_ascent(p, 300, early).iterations == 300
+    out = dual_ascent(p, 300, early)
+    assert early.stopped == ["LP relaxation"] and out.bound >= lp.bound - 1e-3 * abs(lp.bound)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_few_multipliers_reach_the_lp_value(seed: int) -> None:
+    # 5 sellers, three bands: 35 multipliers, the level bundle method; its maximum of L is
+    # the LP relaxation's value (the relaxed problem has integral vertices)
+    p = _random(200 + seed, n=80, m=5, k=3, limit=seed % 2 == 1)
+    lp = lp_relaxation(p)
+    assert lp.optimal
+    out = dual_ascent(p, 300)
+    assert out.bound <= lp.bound + 1e-6 * max(1.0, abs(lp.bound))
+    assert out.bound >= lp.bound - 1e-4 * abs(lp.bound)

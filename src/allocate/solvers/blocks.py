@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 #: Smallest share of the time limit a block gets (a small block still needs its LP and start).
 MIN_SHARE = 0.05
+#: A block's safety net is this many times its share of the time left (a loaded machine slows
+#: a block past its share before its deterministic budgets end it).
+SAFETY = 2.0
 
 
 @dataclass(frozen=True)
@@ -181,9 +184,10 @@ def solve_blocks(problem: AssignmentProblem, blocks: list[Block], params, solve:
     deterministic = True
     interrupted = False
     for j, (b, sp) in enumerate(parts):
-        # the safety net: what is left of the clock, in proportion to the shares left
+        # the safety net: twice the block's share of what is left of the clock (its budgets,
+        # sized from its share of the limit, normally end it well before), never past the end
         left = max(0.05, clock.left())
-        sub_clock = Clock(time.perf_counter() + left * share[j] / share[j:].sum(), clock.stopped)
+        sub_clock = Clock(time.perf_counter() + left * min(1.0, SAFETY * share[j] / share[j:].sum()), clock.stopped)
         prm = replace(
             params,
             time_limit_s=params.time_limit_s * share[j],

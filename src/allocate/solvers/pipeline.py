@@ -326,7 +326,8 @@ def solve_assignment(
         start = swaps.balance_swaps(problem, start, swaps.work(swaps.SHARE * secs), clock)
         cp_secs = (CP_SHARE - swaps.SHARE) * secs
         ev = evaluate(problem, start)
-    log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
+        log.info("balance swaps: objective %.4f (bands %.4f)", ev.objective, ev.imbalance)
+    log.info("heuristic start: objective %.4f (bands %.4f), feasible %s", ev.objective, ev.imbalance, ev.feasible)
     if prm.on_solution is not None:
         user_cb = prm.on_solution
         if ev.feasible:

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 MAX_SIDE = 200
 #: The pipeline runs the swaps when the soft bands carry more than this share of the start's
 #: objective (size on 20k x 100: 4,165 of 6,470 after the searches; geography: a few %).
-MIN_IMBALANCE_SHARE = 0.25
+MIN_IMBALANCE_SHARE = 0.1
 #: Share of the search seconds (:func:`~allocate.solvers.budget.search_seconds`) given to the
 #: swaps, taken from CP-SAT's share.
 SHARE = 0.45
@@ -93,17 +93,19 @@ def balance_swaps(
         return best
     best_ev = evaluate(p, best)
     work = 0.0
+    every_pair = False
     for _ in range(passes):
-        out, work, made = _pass(p, best, work, max_work, clock)
+        out, work, made = _pass(p, best, work, max_work, clock, every_pair)
         ev = evaluate(p, out)
         log.debug("balance swaps: %d made, objective %.4f, work %.3g", made, ev.objective, work)
-        if made == 0:
-            break
         # a pass stands when it lowers the true objective and keeps what was feasible
-        if ev.objective < best_ev.objective - 1e-9 and (ev.feasible or not best_ev.feasible):
+        if made and ev.objective < best_ev.objective - 1e-9 and (ev.feasible or not best_ev.feasible):
             best, best_ev = out, ev
-        else:
+        elif every_pair:
             break
+        else:
+            # the bands' pairs are done: every pair of neighbours, for travel and moves
+            every_pair = True
         if work >= max_work or (clock is not None and clock.expired()):
             break
     if clock is not None and clock.expired() and work < max_work:
@@ -111,7 +113,8 @@ def balance_swaps(
     return best
 
 
-def _pass(p: AssignmentProblem, choice: NDArray[np.int64], work: float, max_work: float, clock: Clock | None):
+def _pass(p: AssignmentProblem, choice: NDArray[np.int64], work: float, max_work: float, clock: Clock | None,
+          every_pair: bool):
     choice = choice.copy()
     m = p.n_sellers
     item_of = p.item_of
@@ -157,7 +160,7 @@ def _pass(p: AssignmentProblem, choice: NDArray[np.int64], work: float, max_work
     ss = np.r_[ss, s1]
     tt = np.r_[tt, t1]
     prio = pen[ss] + pen[tt]
-    keep = prio > 1e-9
+    keep = prio > 1e-9 if not every_pair else np.ones(len(prio), dtype=bool)
     ss, tt, prio = ss[keep], tt[keep], prio[keep]
     rank = np.lexsort((tt, ss, -prio))
     made = 0
