@@ -131,6 +131,10 @@ class SolveParams:
     clock
         The wall-clock safety net shared with the caller's other stages (default: the time
         limit from the call); the stages it stops are recorded on it.
+    swaps
+        Run the balance swaps of :mod:`allocate.solvers.swaps` before CP-SAT: True, False, or
+        None (when the soft bands carry more than ``swaps.MIN_IMBALANCE_SHARE`` of the start's
+        objective; the blocks of :mod:`allocate.solvers.blocks` always run them).
     feasible_s, feasible_grace_s
         Seconds the feasibility-first budget is sized from (default: ``FEASIBLE_SHARE`` of
         the search seconds), and how long it may run past ``clock``'s deadline (default:
@@ -150,6 +154,7 @@ class SolveParams:
     clock: Clock | None = field(default=None, compare=False)
     feasible_s: float | None = None
     feasible_grace_s: float | None = None
+    swaps: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -320,7 +325,8 @@ def solve_assignment(
     start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
     cp_secs = CP_SHARE * secs
-    if ev.imbalance > swaps.MIN_IMBALANCE_SHARE * ev.objective:
+    run_swaps = prm.swaps if prm.swaps is not None else ev.imbalance > swaps.MIN_IMBALANCE_SHARE * ev.objective
+    if run_swaps and swaps.applies(problem):
         # the soft bands carry most of the cost: swaps between neighbouring sellers, on a
         # share of the searches' seconds taken from CP-SAT's
         start = swaps.balance_swaps(problem, start, swaps.work(swaps.SHARE * secs), clock)
