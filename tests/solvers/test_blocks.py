@@ -71,3 +71,20 @@ def test_joined_blocks_match_brute_force(seed: int) -> None:
     # the blocks' optima add up to the whole problem's
     parts = [brute_force(subproblem(p, b)) for b in independent_blocks(p)]
     assert sum(parts) == pytest.approx(best)
+
+
+def test_the_roles_model_splits_into_one_block_per_role(tmp_path) -> None:
+    from allocate import Scenario, read_instance
+    from allocate.organize.presets import build_model
+    from tests.conftest import TINY_ACCOUNTS, TINY_SELLERS, write_instance
+
+    sellers = [*TINY_SELLERS, "AE1,Paris AE,48.8566,2.3522,AE,40,,,,", "SDR1,Lyon SDR,45.7640,4.8357,SDR,40,,,,"]
+    accounts = [*TINY_ACCOUNTS,
+                "A5,Lead Co,48.80,2.30,small,5000,lead,payroll,,SDR1,false,",
+                "A6,Prospect Co,45.70,4.80,small,5000,prospect,payroll,,AE1,false,"]
+    inst = read_instance(write_instance(tmp_path / "roles", accounts, sellers))
+    p = build_model(inst, Scenario(model="roles")).problem
+    blocks = independent_blocks(p)
+    roles = [sorted({inst.sellers.role[s] for s in b.sellers}) for b in blocks]
+    assert sorted(r[0] for r in roles) == ["AE", "CSM", "SDR"] and all(len(r) == 1 for r in roles)
+    assert sorted(np.concatenate([b.items for b in blocks]).tolist()) == list(range(p.n_items))
