@@ -66,10 +66,18 @@ FIRST_TARGET = 0.05
 CAPACITY_ONLY = 1 / 3
 #: The level bundle method (:func:`_bundle`) replaces the subgradient ascent over all the
 #: multipliers when there are at most this many of them (its two small LPs grow with them:
-#: on a 45-seller roles block, 225 multipliers, 300 steps took 50 s for the LP's value within
-#: 0.5 %, where the subgradient gets within 2 % in 2 s; on the 7-seller block, 35
-#: multipliers, the LP's value 379.4 in 35 steps and 1 s, the subgradient 63 in 3,000).
-BUNDLE_MAX_MULTIPLIERS = 60
+#: on a 45-seller roles block of 20k x 100, 225 multipliers, 300 steps took 50 s for the LP's
+#: value within 0.5 %, where the subgradient gets within 2 % in 2 s; on the 7-seller block,
+#: 35 multipliers, the LP's value 379.4 in 35 steps and 1 s, the subgradient 63 in 3,000; on
+#: the 41-seller SDR block of 100k x 500, 6,496.5 in 100 steps and 27 s, the subgradient 8.5).
+BUNDLE_MAX_MULTIPLIERS = 250
+#: ... and when the work budget affords this many of its steps (counted by :func:`_bundle_work`).
+BUNDLE_MIN_STEPS = 40
+#: What one cut of one multiplier costs in the bundle's small LPs, in array elements of the
+#: numpy passes (:data:`~allocate.solvers.budget.NUMPY_ELEMENTS_PER_S`): 100 steps over 205
+#: multipliers took 24 s of LPs on the 100k x 500 SDR block under a load of 5 (about 1.0e6
+#: cells, 480e6 elements at 2e7 a second).
+MASTER_ELEMENTS_PER_CELL = 500.0
 #: Level of the bundle step: this share of the way from the best value to the cuts' maximum.
 LEVEL = 0.5
 #: Upper bound of the scaled capacity and account prices in the bundle's small LPs (the
@@ -208,13 +216,16 @@ def dual_ascent(
     if alone is not None and clock is not None and clock.expired():
         return alone  # the safety net stopped it (and recorded it)
     scale = _coords(d)[0]
-    if int((scale > 0).sum()) <= BUNDLE_MAX_MULTIPLIERS:
+    n_mult = int((scale > 0).sum())
+    # the work of the subgradient steps left, in array elements: the bundle may spend it
+    work = float(iterations - first) * PASSES_PER_ITERATION * max(1, problem.nnz)
+    if n_mult <= BUNDLE_MAX_MULTIPLIERS and _bundle_work(problem.nnz, n_mult, BUNDLE_MIN_STEPS) <= work:
         # few multipliers (a block of a few sellers): cutting planes converge where the
         # subgradient crawls; from the capacity prices of the first ascent
         y0 = np.zeros(len(scale))
         if alone is not None:
             y0[:m] = alone.capacity / scale[:m]
-        full = _bundle(d, iterations - first, y0, clock)
+        full = _bundle(d, iterations - first, y0, clock, work)
     else:
         full = _ascend(d, iterations - first, True, upper, clock)
     done = full.iterations + (alone.iterations if alone is not None else 0)
@@ -298,7 +309,13 @@ def _ascend(d: _Dual, iterations: int, bands: bool, upper: float | None, clock: 
     return DualResult(best, scale[:m] * best_y[:m], best_price, done)
 
 
-def _bundle(d: _Dual, iterations: int, y0: NDArray[np.float64], clock: Clock | None) -> DualResult:
+def _bundle_work(nnz: int, n_mult: int, steps: int) -> float:
+    """Array elements that ``steps`` bundle steps are counted as: each prices the entries
+    (like a subgradient step) and solves two LPs over the cuts met so far."""
+    return steps * PASSES_PER_ITERATION * max(1, nnz) + MASTER_ELEMENTS_PER_CELL * n_mult * steps * (steps + 1) / 2
+
+
+def _bundle(d: _Dual, iterations: int, y0: NDArray[np.float64], clock: Clock | None, work: float = np.inf) -> DualResult:
     """Level bundle method: cutting planes of ``L`` with a level step projected in the L1 norm.
 
     Every value of ``L`` met gives a cut ``θ <= L_k + G_k (y - y_k)``. A small LP over the
@@ -321,7 +338,8 @@ def _bundle(d: _Dual, iterations: int, y0: NDArray[np.float64], clock: Clock | N
     rows_c: list[float] = []
     best, best_y, best_price = -np.inf, y, d.base
     done = 0
-    while done < iterations:
+    n_mult = int((scale > 0).sum())
+    while done < iterations and _bundle_work(p.nnz, n_mult, done + 1) <= work:
         done += 1
         value, price, g_lam, g_nu, g_ab = d.value(*split(scale * y))
         if value > best:
