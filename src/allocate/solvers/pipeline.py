@@ -9,7 +9,8 @@
    models too large for GLOP, the Lagrangian dual of :mod:`allocate.solvers.lagrange` (soft
    bands priced) gives the bound and, from its reduced costs, the guide.
 4. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint (the
-   start of step 2 when the rounding is worse).
+   start of step 2 when the rounding is worse). When the soft bands carry much of its cost,
+   swaps between neighbouring sellers (:mod:`allocate.solvers.swaps`) take it further.
 5. Small models (``nnz <= full_model_max_entries`` and ``FULL_ENTRIES_PER_S`` per search
    second, and a build that fits in ``FULL_BUILD_SHARE`` of the search seconds) go to CP-SAT whole, with that hint, for
    ``FULL_SHARE`` of the time. If that does not prove optimality, the objective is linear
@@ -22,6 +23,9 @@
    among those sellers only and re-optimizes them with CP-SAT, every other item fixed. One
    neighbourhood per worker is solved at a time, on disjoint sellers, and their improvements
    are combined; the neighbourhood size adapts to how often the steps are solved to optimality.
+
+A problem that splits into independent blocks (the roles of the ``roles`` model) is solved
+block by block, each through these stages (:mod:`allocate.solvers.blocks`).
 
 Determinism: with ``deterministic=True`` (the default) every CP-SAT call is stopped by a
 *deterministic* time budget (``max_deterministic_time``) and runs ``workers`` seeded
@@ -339,8 +343,8 @@ def solve_assignment(
     cp_secs = CP_SHARE * secs
     run_swaps = prm.swaps if prm.swaps is not None else ev.imbalance > swaps.MIN_IMBALANCE_SHARE * ev.objective
     if run_swaps and swaps.applies(problem):
-        # the soft bands carry most of the cost: swaps between neighbouring sellers, on a
-        # share of the searches' seconds taken from CP-SAT's
+        # the soft bands carry much of the cost (or a block asked for them): swaps between
+        # neighbouring sellers, on a share of the searches' seconds taken from CP-SAT's
         start = swaps.balance_swaps(problem, start, swaps.work(swaps.SHARE * secs), clock)
         cp_secs = (CP_SHARE - swaps.SHARE) * secs
         ev = evaluate(problem, start)
