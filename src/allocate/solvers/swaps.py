@@ -14,7 +14,9 @@ pair of such items, and every single item alone (a shift), is priced at once as 
 travel and moves, the capacity and account limits, and each balance band with its bounds
 frozen for the pass (as in :func:`~allocate.solvers.heuristics.improve`). The best swap is
 made and the pair priced again until nothing gains; pairs are taken in order of their band
-penalty. A pass is kept only when the objective recomputed by
+penalty. When the bands' pairs bring nothing more, the passes go over every pair of
+neighbours, for travel and moves (roles on 20k x 100: 2,009 -> 1,729 on the bands' pairs,
+then 1,679). A pass is kept only when the objective recomputed by
 :func:`~allocate.solvers.problem.evaluate` went down (the frozen bounds are an
 approximation when a group's total moves). Work is counted in matrix cells priced: the
 budget is deterministic, the clock only the safety net.
