@@ -63,11 +63,13 @@ def test_joined_blocks_match_brute_force(seed: int) -> None:
     ev = evaluate(p, sol.choice)
     assert ev.feasible
     assert sol.objective == pytest.approx(ev.objective)
-    # CP-SAT solves the bands on integer-scaled data (allocate.solvers.scaling): a block it
-    # calls optimal may be a rounding above the true optimum (0.1 % on seed 4), so the
-    # joined objective and bound are checked to that precision
+    # CP-SAT solves the bands on integer-scaled data (allocate.solvers.scaling): its answer
+    # may be a rounding above the true optimum (0.1 % on seed 4), but it proves nothing for
+    # the real data, so the bound stays below the optimum and "optimal" means it
     assert sol.objective == pytest.approx(best, rel=2e-3)
-    assert sol.best_bound <= best * (1 + 2e-3)
+    assert sol.best_bound <= best + 1e-9
+    if sol.status.value == "optimal":
+        assert sol.objective == pytest.approx(best)
     # the blocks' optima add up to the whole problem's
     parts = [brute_force(subproblem(p, b)) for b in independent_blocks(p)]
     assert sum(parts) == pytest.approx(best)

@@ -292,7 +292,7 @@ def test_a_stage_the_deadline_skips_is_recorded(monkeypatch):
 
     def full_then_late(*args, **kwargs):
         sol = real_full(*args, **kwargs)
-        clock = args[-1]
+        clock = args[7]
         time.sleep(max(0.0, clock.left()))  # its budget ran out at the deadline
         return pipeline.AssignmentSolution(
             pipeline.SolveStatus.FEASIBLE, sol.choice, sol.objective, -1.0, -1.0, 0.0, True,
@@ -305,3 +305,27 @@ def test_a_stage_the_deadline_skips_is_recorded(monkeypatch):
     assert clock.stopped and set(clock.stopped) <= {"tabu search", "LNS"}
     assert not sol.deterministic
     assert evaluate(p, sol.choice).feasible
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_optimal_and_the_bound_hold_for_the_real_data_not_only_the_rounded(seed):
+    # CP-SAT counts potential in units of 100 EUR under a soft band: on such data it once
+    # called 23.048 optimal where brute force finds 23.012, and its bound went above the optimum
+    # (tests/solvers/test_blocks.py holds that case; these seeds check the property more widely)
+    rng = np.random.default_rng(seed)
+    p = random_problem(seed, n=6, m=3)
+    from dataclasses import replace
+
+    p = replace(
+        p,
+        potential=rng.integers(0, 5000, p.n_items).astype(float),
+        current=rng.integers(-1, 3, p.n_items),
+        move_weight=0.5,
+        balances=(Balance("load", 0.1, weight=2.0), Balance("potential", 0.2, weight=1e-3)),
+    )
+    best = brute_force(p)
+    sol = solve_assignment(p, SolveParams(time_limit_s=3, workers=1))
+    assert sol.best_bound <= best + 1e-9
+    assert evaluate(p, sol.choice).objective >= best - 1e-9
+    if sol.status.value == "optimal":
+        assert evaluate(p, sol.choice).objective == pytest.approx(best)

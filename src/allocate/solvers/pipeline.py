@@ -269,6 +269,12 @@ def solve_assignment(
 
     scales = scales_for(problem)
     raw, problem = problem, snap(problem, scales)
+    # CP-SAT sees the rounded data (loads up, capacities down, costs and potentials to its
+    # units): its proofs (optimal, infeasible) and its bound hold for the real data only when
+    # the rounding changed nothing (integer data: the GAP instances). The LP and the
+    # Lagrangian bound run on the real data, so that their bound and an infeasible LP are
+    # proofs for what the user gave.
+    exact = _same_data(raw, problem)
     # every budget below is sized from the limit and the model size, never from the time
     # already spent (which varies from run to run): see allocate.solvers.budget
     secs = search_seconds(prm.time_limit_s, problem.nnz)
@@ -282,7 +288,7 @@ def solve_assignment(
     # the LP's safety net leaves part of what is left to the searches after it: with a valid
     # start in hand, an LP that a loaded machine slows down must not take all the time
     lp_clock = Clock(min(clock.deadline, time.perf_counter() + LP_WALL_SHARE * clock.left()), clock.stopped)
-    lp = lp_relaxation(problem, LP_SHARE * secs, lp_clock)
+    lp = lp_relaxation(raw, LP_SHARE * secs, lp_clock)
     floor = None
     if problem.max_moves is not None:
         # what the hard rules force in moves: a proof against the cap, and a start within it
@@ -323,7 +329,7 @@ def solve_assignment(
         share = LAGRANGE_SHARE + (LP_SHARE if not lp.optimal else 0.0)
         steps = numpy_passes(share * secs, PASSES_PER_ITERATION * problem.nnz, least=20)
         upper = first_ev.objective if first_ev.feasible else None
-        dual = dual_ascent(problem, steps, clock, upper)
+        dual = dual_ascent(raw, steps, clock, upper)
         log.info("Lagrangian bound %.4f (%d iterations; LP bound %.4f)", dual.bound, dual.iterations, lp.bound)
         if not lp.optimal:
             # the guide: each entry's reduced cost at the best multipliers (travel, moves,
@@ -387,7 +393,9 @@ def solve_assignment(
         # The LNS takes the rest of the time.
         share = 1.0 if problem.n_sellers <= 2 else FULL_SHARE
         det_full = det_left * share if det_left is not None else None
-        sol = _solve_full(problem, scales, start, prm, _wall(prm, remaining * share, clock), det_full, lp_bound, clock)
+        sol = _solve_full(
+            problem, scales, start, prm, _wall(prm, remaining * share, clock), det_full, lp_bound, clock, exact
+        )
         log.info("CP-SAT on the whole model: objective %.4f, bound %.4f (%s)", sol.objective, sol.best_bound, sol.status.value)
         if (
             sol.status is SolveStatus.FEASIBLE
@@ -417,6 +425,7 @@ def solve_assignment(
                 det_again,
                 sol.best_bound,
                 clock,
+                exact,
             )
             if again.objective <= sol.objective + 1e-9 or again.status is SolveStatus.OPTIMAL:
                 sol = AssignmentSolution(
@@ -491,7 +500,17 @@ def _wall(prm: SolveParams, share_s: float, clock: Clock) -> float:
     return max(0.05, clock.left() if prm.deterministic else min(share_s, clock.left()))
 
 
-def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound, clock) -> AssignmentSolution:
+def _same_data(raw: AssignmentProblem, snapped: AssignmentProblem) -> bool:
+    """Whether rounding to CP-SAT's integer units left every number of ``raw`` as it was."""
+    return all(
+        np.array_equal(getattr(raw, name), getattr(snapped, name))
+        for name in ("load", "capacity", "cost", "potential")
+    )
+
+
+def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound, clock, exact=True) -> AssignmentSolution:
+    """CP-SAT on the whole model from ``start``; ``exact`` says whether its proofs (optimality,
+    infeasibility, its bound) hold for the real data, or only for the rounded data it sees."""
     if clock.left() < cpsat_build_s(problem.nnz):
         # building the model alone would pass the deadline: the start is the answer
         clock.fired("CP-SAT (full model)")
@@ -513,13 +532,13 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound, cloc
         out = solve_model(
             model, _wall(prm, remaining, clock), prm.workers, prm.seed, det_left, prm.log_search, cb
         )
-    if out.status == cp_model.INFEASIBLE and not model.hard_tightened:
+    if out.status == cp_model.INFEASIBLE and not model.hard_tightened and exact:
         raise InfeasibleError(
             "CP-SAT proved the model infeasible (balance, locks or move cap too tight)"
         )
     if out.status == cp_model.INFEASIBLE:
-        # the hard bands were tightened for rounding: no proof for the real data
-        log.warning("no alignment within the hard balance bands (tightened for rounding)")
+        # the hard bands were tightened, or the data rounded: no proof for the real data
+        log.warning("no alignment within the rounded capacities and bands CP-SAT sees (no proof for the real data)")
     if out.choice is None:  # CP-SAT found nothing: the start, if it is feasible
         ok = start_ev.feasible
         status = SolveStatus.FEASIBLE if ok else SolveStatus.UNKNOWN
@@ -528,8 +547,12 @@ def _solve_full(problem, scales, start, prm, remaining, det_left, lp_bound, cloc
             status, start, start_ev.objective, lp_bound, lp_bound, 0.0, True, solver_obj
         )
     ev = evaluate(problem, out.choice)
-    status = SolveStatus.OPTIMAL if out.status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
-    bound = max(lp_bound, out.bound) if status is not SolveStatus.OPTIMAL else out.objective
+    # optimal for the rounded data is not a proof for the real data: on a tiny soft-band
+    # problem CP-SAT called 23.048 optimal where brute force finds 23.012 (potentials counted
+    # in units of 100 EUR); then the real data's LP bound stands
+    proven = out.status == cp_model.OPTIMAL and exact
+    status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
+    bound = out.objective if proven else max(lp_bound, out.bound) if exact else lp_bound
     det_ok = det_left is None or not out.clock_stopped
     if not det_ok:
         clock.fired("CP-SAT (full model)")
