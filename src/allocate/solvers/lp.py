@@ -36,8 +36,8 @@ OVERFLOW_PRICE = 1e3
 #: than GLOP (simplex); PDLP's bound is then certified by a Lagrangian dual (see below). GLOP
 #: solves the full LP (soft bands included) of the geography model of a generated 20k x 100
 #: instance (59,714 entries) in 0.8 s (fr-national: 58,710, 2.6 s under load), to an
-#: optimum with 103 of 2,712 items fractional, whose rounding and shift search end within
-#: 2 % of it: the Lagrangian guide of PDLP's path ended 4.6 % above.
+#: optimum with 103 of 2,712 items fractional, whose rounding and shift search end 2.7 %
+#: above it (3,119.4 against 3,037.5); from the Lagrangian guide of PDLP's path, 4.6 % (3,175.8).
 GLOP_MAX_ENTRIES = 64_000
 #: PDLP spends seconds before its first iterations on large models (about 10 s on the 321k
 #: entries of fr-national under load): with a smaller budget it is skipped and the caller's
