@@ -227,28 +227,3 @@ def test_a_group_outside_the_unit_graph_moves_to_mend_the_balance() -> None:
 def test_a_locked_group_outside_the_unit_graph_stays() -> None:
     p, graph, choice = _with_a_group_outside_the_graph(fixed_group=0)
     assert repair_contiguity(p, graph, choice).tolist() == choice.tolist()
-
-
-def test_an_enclave_is_dissolved_after_its_full_neighbours_hand_units_on() -> None:
-    # units: a=0, b=1 (seller 0's enclave), c=2 (its core, load 3), r1a=3, r1b=4 (seller 1,
-    # full), r2a=5, r2b=6 (seller 2, full), q=7 (seller 3, room for 2 only). Neither full
-    # neighbour can take {a, b} whole even after handing a unit on, and c fits nowhere: only
-    # a dissolution whose every step first makes room (r1b, then r2b, to seller 3) joins them
-    adj = [[1, 3], [0, 5], [7], [0, 4], [3, 7], [1, 6], [5, 7], [4, 6, 2]]
-    unit_load = np.array([1.0, 1.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0])
-    p = AssignmentProblem(
-        capacity=np.array([5.0, 2.0, 2.0, 3.0]),
-        indptr=np.arange(0, 33, 4),
-        seller=np.tile(np.arange(4), 8),
-        cost=np.ones(32),
-        load=np.repeat(unit_load, 4),
-    )
-    centroid = np.array([[float(u), 0.0] for u in range(8)])
-    graph = UnitGraph.build(adj, np.arange(8), base_unit=np.array([2, 3, 5, 7]), centroid=centroid)
-    owner = [0, 0, 0, 1, 1, 2, 2, 3]
-    choice = np.array([4 * u + s for u, s in enumerate(owner)])
-    assert count_enclaves(adj, graph.b_unit, p.seller[choice]) == 1
-    out = repair_contiguity(p, graph, choice, then_any_cost=True)
-    assert count_enclaves(adj, graph.b_unit, p.seller[out]) == 0
-    assert evaluate(p, out).feasible  # every capacity kept
-    assert p.seller[out][2] == 0  # the core stays

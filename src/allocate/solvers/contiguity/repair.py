@@ -23,9 +23,8 @@ The repair, on the incremental totals of :class:`~allocate.solvers.contiguity.te
    neighbours, cheapest first, then takes the enclave; a full neighbour of it may itself hand
    a unit on first (a chain of :data:`CHAIN_DEPTH`); undone when the room is not found.
 4. **Dissolution.** Else the units of an enclave (of at most :data:`MAX_DISSOLVE` units) go
-   one at a time to adjacent sellers (each such move keeps the receiver connected); when
-   every adjacent seller is full, one of them first hands a border unit on (as in step 3);
-   undone when a unit finds no taker. A territory in two pieces whose enclave finds no taker may
+   one at a time to adjacent sellers (each such move keeps the receiver connected); undone
+   when a unit finds no taker. A territory in two pieces whose enclave finds no taker may
    give its core away instead, by the same steps.
 5. **Polish.** Border units then move to a neighbouring territory when that lowers the
    objective, keeps both territories connected and worsens no hard rule.
@@ -201,14 +200,10 @@ class _Repair:
         return False
 
     def _dissolve(self, piece: set[int], s: int) -> bool:
-        """Hand the units of ``piece`` one at a time to adjacent sellers; when every adjacent
-        seller is full, one of them first hands on a border unit (an ejection, at most
-        :data:`MAX_EJECTIONS` per piece); undone on failure."""
+        """Hand the units of ``piece`` one at a time to adjacent sellers; undone on failure."""
         t = self.t
         left = set(piece)
         done: list[int] = []
-        ejected: list[tuple[int, int]] = []
-        near = {v for u in piece for v in t.graph.adj[u]} | piece
         while left:
             best: tuple[float, int, int] | None = None
             for u in sorted(left):
@@ -219,25 +214,14 @@ class _Repair:
                         continue
                     if best is None or (tr.delta, u, r) < best:
                         best = (tr.delta, u, r)
-            if best is None and len(ejected) < MAX_EJECTIONS and self._room_for(left, s, near, ejected):
-                continue
             if best is None:
                 for u in reversed(done):
                     t.move([u], s)
-                self._undo(ejected, 0)
                 return False
             t.move([best[1]], best[2])
             left.discard(best[1])
             done.append(best[1])
         return True
-
-    def _room_for(self, left: set[int], s: int, near: set[int], done: list[tuple[int, int]]) -> bool:
-        """One border unit handed on by a full seller next to ``left`` (away from the piece)."""
-        for u in sorted(left):
-            for r in self.t.neighbours_of([u], s):
-                if self._eject_one(r, near, CHAIN_DEPTH, done):
-                    return True
-        return False
 
     def _give_away(self, piece: set[int], s: int) -> bool:
         """Steps 2-4 for one piece of ``s``: whole, after an ejection, or unit by unit."""
