@@ -1,7 +1,8 @@
 """How far connectivity cuts raise the geography model's bound, round by round.
 
     python benchmarks/contiguity_bound.py INSTANCE [--run RUN_DIR] [--rounds N]
-                                          [--seconds S] [--wall S] --out FILE.csv
+                                          [--seconds S] [--wall S] [--starts N] [--rings N]
+                                          --out FILE.csv
 
 Builds the geography model of INSTANCE with the default scenario (as ``allocate solve
 --model geography`` does) and runs :func:`allocate.solvers.contiguity.cuts.contiguity_bound`:
@@ -10,6 +11,10 @@ seconds at most). One row per round: ``value`` is the bound of the contiguous mo
 that round, ``time_s`` the seconds since the start of the cut loop (the model build not
 counted). With ``--run`` (a geography run folder of the same instance) ``known`` is that
 alignment's objective, recomputed here, and ``gap`` the gap the bound would give it.
+``--starts`` and ``--rings`` set the separation's units per seller and rings per unit
+(``STARTS_PER_SELLER`` and ``RINGS`` of the cuts module; e.g. ``--starts 100000 --rings 6``
+separates from every owned unit): is a level where the bound stops rising the LP of these
+cuts, or a weakness of the separation?
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from allocate.io.runfolder.run import read_alignment  # noqa: E402
 from allocate.organize.presets import build_model  # noqa: E402
 from allocate.organize.units import bundle_units, unit_graph  # noqa: E402
 from allocate.solvers.budget import Clock  # noqa: E402
-from allocate.solvers.contiguity.cuts import contiguity_bound  # noqa: E402
+from allocate.solvers.contiguity import cuts  # noqa: E402
 from allocate.solvers.contiguity.graph import split_sellers  # noqa: E402
 from allocate.solvers.problem import evaluate  # noqa: E402
 
@@ -41,8 +46,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=20.0, help="GLOP's budget per solve is sized from these")
     ap.add_argument("--wall", type=float, default=600.0, help="no round starts after this many seconds")
+    ap.add_argument("--starts", type=int, default=cuts.STARTS_PER_SELLER, help="separation: units per seller")
+    ap.add_argument("--rings", type=int, default=cuts.RINGS, help="separation: rings per unit")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
+    cuts.STARTS_PER_SELLER, cuts.RINGS = args.starts, args.rings
 
     instance = read_instance(args.instance)
     scenario = resolved(Scenario(model="geography"))
@@ -57,7 +65,7 @@ def main() -> None:
         known = evaluate(p, choice).objective
         contiguous = not split_sellers(graph.adj, b_unit, p.seller[choice], graph.comp_of)
     t0 = time.perf_counter()
-    out = contiguity_bound(p, graph, rounds=args.rounds, seconds=args.seconds, clock=Clock.after(args.wall))
+    out = cuts.contiguity_bound(p, graph, rounds=args.rounds, seconds=args.seconds, clock=Clock.after(args.wall))
     wall = time.perf_counter() - t0
     rows = []
     for k, (t, bound) in enumerate(out.history, start=1):
@@ -75,6 +83,7 @@ def main() -> None:
                 ["round", "time_s", "value", "rise_pct", "known", "gap"])
     meta = machine({
         "instance": str(args.instance), "rounds": args.rounds, "seconds": args.seconds, "wall": args.wall,
+        "starts": args.starts, "rings": args.rings,
         "units": len(graph.units), "candidate_entries": p.nnz, "cuts": out.cuts,
         "run": str(args.run) if args.run else None, "run_contiguous": contiguous, "wall_s": wall,
     })

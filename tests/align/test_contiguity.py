@@ -56,6 +56,41 @@ def test_time_share(grid, limit, share) -> None:
     assert stage.bound_plan() == (0.0, 0)
 
 
+def test_the_annealing_leaves_the_bound_its_seconds(grid, monkeypatch) -> None:
+    # a loaded machine shortens the annealing (which keeps its best alignment), not the
+    # bound: the annealing's safety net ends the bound's own safety net before the deadline,
+    # its budget (and so a run that its budgets end) unchanged
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    stage = _plan(grid, grid_scenario())
+    bound_s, rounds = stage.bound_plan()
+    assert rounds >= 2
+    calls: list[tuple[str, float]] = []
+    real_bound = stage_module.ContiguityStage._cut_bound
+    real_anneal = stage_module.ContiguityStage._anneal
+
+    def bound(self, g, rounds, seconds, clock):
+        calls.append(("bound", clock.deadline))
+        return real_bound(self, g, rounds, seconds, clock)
+
+    def anneal(self, g, before, choice, secs, clock, *a, **kw):
+        calls.append(("anneal", clock.deadline))
+        return real_anneal(self, g, before, choice, secs, clock, *a, **kw)
+
+    monkeypatch.setattr(stage_module.ContiguityStage, "_cut_bound", bound)
+    monkeypatch.setattr(stage_module.ContiguityStage, "_anneal", anneal)
+    clock = Clock.after(60)
+    kept = stage.run(_split_solution(stage), clock)
+    assert [c[0] for c in calls[:2]] == ["anneal", "bound"]
+    assert calls[0][1] == pytest.approx(clock.deadline - stage_module.BOUND_SAFETY * bound_s)
+    assert calls[1][1] == clock.deadline
+    assert _enclaves(stage, kept.choice) == 0 and 14.0 + 1e-3 < kept.best_bound <= 16.0 + 1e-9
+    # split after the repair: the annealing joins the pieces, on the whole deadline
+    calls.clear()
+    monkeypatch.setattr(stage_module, "repair_contiguity", lambda p, g, choice, **kw: choice)
+    stage.run(_split_solution(stage), clock)
+    assert calls[0] == ("anneal", clock.deadline)
+
+
 def _split_solution(stage, interrupted=False) -> AssignmentSolution:
     """The travel optimum (A in the two west corners, split), as the pipeline proves it."""
     mp, inst = stage.mp, stage.instance

@@ -83,7 +83,7 @@ def _check_alignment(inst, res):
     assert all(len(v) == 1 for v in owners.values()), "a multi-site group is split"
     kpis = compute_kpis(inst, res)
     over = kpis.sellers["workload_h"] > kpis.sellers["capacity_h"] + 1e-6
-    assert not over.any(), kpis.sellers[over]
+    assert not over.any(), (res.status, res.alignment.model, kpis.sellers[over])
 
 
 @settings(

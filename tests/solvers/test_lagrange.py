@@ -96,7 +96,8 @@ def test_deterministic() -> None:
     assert a.bound == b.bound
     assert np.array_equal(a.capacity, b.capacity)
     assert np.array_equal(a.price, b.price)
-    assert a.iterations == b.iterations == 150
+    # the bundle method (few multipliers) may stop early on its proof of the maximum
+    assert a.iterations == b.iterations <= 150
 
 
 def test_locked_entries_are_never_priced_below_infinity() -> None:
@@ -120,4 +121,32 @@ def test_the_clock_is_a_recorded_safety_net() -> None:
     # an earlier stage stopped by the clock does not stop this one while time is left
     early = Clock.after(60.0)
     early.fired("LP relaxation")
-    assert dual_ascent(p, 300, early).iterations == 300
+    out = dual_ascent(p, 300, early)
+    assert early.stopped == ["LP relaxation"] and out.bound >= lp.bound - 1e-3 * abs(lp.bound)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_few_multipliers_reach_the_lp_value(seed: int) -> None:
+    # 5 sellers, three bands: 35 multipliers, the level bundle method (dual_ascent takes it
+    # when its budget affords BUNDLE_MIN_STEPS of its steps, not on a problem this small);
+    # its maximum of L is the LP relaxation's value (the relaxed problem has integral vertices)
+    from allocate.solvers import lagrange
+
+    p = _random(200 + seed, n=80, m=5, k=3, limit=seed % 2 == 1)
+    lp = lp_relaxation(p)
+    assert lp.optimal
+    d = lagrange._Dual(p)
+    out = lagrange._bundle(d, 300, np.zeros(len(lagrange._coords(d)[0])), None)
+    assert out.bound <= lp.bound + 1e-6 * max(1.0, abs(lp.bound))
+    assert out.bound >= lp.bound - 1e-4 * abs(lp.bound)
+
+
+def test_the_bundle_work_budget_is_kept() -> None:
+    from allocate.solvers import lagrange
+
+    p = _random(300, n=80, m=5, k=3)
+    d = lagrange._Dual(p)
+    n_mult = int((lagrange._coords(d)[0] > 0).sum())
+    work = lagrange._bundle_work(p.nnz, n_mult, 7)
+    out = lagrange._bundle(d, 300, np.zeros(len(lagrange._coords(d)[0])), None, work)
+    assert out.iterations == 7

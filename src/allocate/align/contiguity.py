@@ -24,8 +24,8 @@ contiguous over the units of ``units.geojson``:
   the real objective (:data:`BOUND_ROUNDING`), and, when the kept alignment is contiguous
   and not proven optimal, by the LP with connectivity cuts
   (:func:`~allocate.solvers.contiguity.cuts.contiguity_bound`, a bound of contiguous
-  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`), so the gap is
-  never shown smaller than it is.
+  alignments only, on its own seconds: :meth:`ContiguityStage.bound_plan`, which the
+  annealing's safety net keeps for it), so the gap is never shown smaller than it is.
   An alignment that breaks a hard rule
   (capacity, a hard balance band, the move cap, a lock) met by the pipeline's is never kept:
   the territories then stay split, and the KPI ``non_contiguous_territories`` says so.
@@ -78,6 +78,11 @@ REHEAT = 0.1
 BOUND_SHARE = {"lns": 1.0, "exact": 0.0}
 #: Most LP solves of that bound (each round after the first adds cuts).
 MAX_CUT_ROUNDS = 8
+#: The bound's own safety net, in multiples of its seconds; the border annealing before it
+#: keeps as much of the deadline for it (under a load of 6-8 the searches before the cuts
+#: took longer than their seconds and the deadline stopped the cuts in three compare runs on
+#: fr-pme: bound 449.97 instead of 457.55).
+BOUND_SAFETY = 2.0
 
 
 @dataclass(frozen=True)
@@ -271,13 +276,25 @@ class ContiguityStage:
             spent=spent,
         )
         secs -= repair_s
+        log.info(
+            "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
+            spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
+        )
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
         # search's steps join pieces, but rarely lower the objective): the bound of the
         # contiguous model first (its share), then a cooler second run
         if not sol.interrupted:
             anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
-            repaired = self._anneal(graph, choice, repaired, anneal_s, clock)
+            # when the repair left no territory split (the annealing keeps them so, and the
+            # bound follows), the annealing's safety net keeps the bound's, so that a loaded
+            # machine shortens the annealing (which keeps the best alignment it met) rather
+            # than the bound; split, the annealing is what joins them and keeps the whole
+            # deadline. Its budget is unchanged: a run that its budgets end is the same
+            keep = clock
+            if rounds >= 2 and self._split(graph, repaired) == 0:
+                keep = Clock(clock.deadline - BOUND_SAFETY * bound_s, clock.stopped)
+            repaired = self._anneal(graph, choice, repaired, anneal_s, keep)
             if self._split(graph, repaired) == 0:
                 cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
                 secs -= bound_s
@@ -340,9 +357,9 @@ class ContiguityStage:
         when it does not run: fewer than two rounds)."""
         if rounds < 2:
             return float("-inf")
-        # its own safety net: twice its seconds (a loaded machine), so that the searches after
-        # it keep theirs; a stop is recorded on the solve's clock like any other
-        own = Clock(min(clock.deadline, time.perf_counter() + 2 * seconds), clock.stopped)
+        # its own safety net (a loaded machine), so that the searches after it keep theirs; a
+        # stop is recorded on the solve's clock like any other
+        own = Clock(min(clock.deadline, time.perf_counter() + BOUND_SAFETY * seconds), clock.stopped)
         cut = contiguity_bound(self.mp.problem, graph, rounds, seconds, own)
         log.info(
             "contiguity: bound of the contiguous model %.4f (LP %.4f, %d rounds, %d cuts, %.1fs)",

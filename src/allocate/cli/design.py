@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from allocate.io.runfolder import (
     check_out_dir,
 )
 from allocate.io.tables import find_table, read_table
+from allocate.schedule.parallel import pool_map
 
 #: Exit code of a design run that found no checked design (not a proof of infeasibility).
 EXIT_NO_DESIGN = 4
@@ -63,6 +65,14 @@ def parse_balance(text: str, tolerance: float) -> dict[str, float]:
                 "options", f"--balance: tolerance of {name!r} is not a number: {tol!r}"
             ) from None
     return out
+
+
+def default_workers() -> int:
+    """The cores this process may run on (``--workers`` by default)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _numbers(text: str | None, cast: type, option: str) -> tuple | None:  # type: ignore[type-arg]
@@ -162,9 +172,19 @@ def design(
     ] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds")] = 30.0,
     seed: Annotated[int, typer.Option()] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Independent searches, one process each, the best wins (default: the cores "
+            "available); the design depends on it and the seed, not on the machine",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("design"),
 ) -> None:
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
+    n_work = workers if workers is not None else default_workers()
 
     def go() -> None:
         # before any work: a file, or a folder allocate did not write, is refused
@@ -199,6 +219,7 @@ def design(
             seed=seed,
             disruption=disruption,
             staff=staff,
+            starts=n_work,
         )
         adj_path = (
             adjacency
@@ -206,8 +227,15 @@ def design(
             else find_table(Path(folder), "adjacency", required=False)
         )
         edges = read_adjacency(adj_path, node_ids(inst)) if adj_path is not None else None
-        with console.status(f"designing {k} territories on {inst.name} ({time_limit:g}s limit)"):
-            res = design_territories(inst, spec, edges, _columns(Path(folder), list(spec.balance)))
+        cols = _columns(Path(folder), list(spec.balance))
+        many = f", {n_work} searches" if n_work > 1 else ""
+        with console.status(
+            f"designing {k} territories on {inst.name} ({time_limit:g}s limit{many})"
+        ):
+            # the processes come from here (the top layer): the solvers only take a mapper
+            res = design_territories(
+                inst, spec, edges, cols, mapper=pool_map(n_work) if n_work > 1 else None
+            )
         res.write(out)  # one unit: no file of an earlier design (its levels) is left
         sol = res.solution
         if sol.status != SolveStatus.FEASIBLE:

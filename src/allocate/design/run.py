@@ -36,7 +36,12 @@ from allocate.io.runfolder import write_design, writing
 from allocate.solvers.design.check import check_design
 from allocate.solvers.design.hierarchy import nested_partition
 from allocate.solvers.design.search import centres_of, dispersion_of
-from allocate.solvers.design.solve import CHECK_S_PER_N2, DesignSolution, design_partition
+from allocate.solvers.design.solve import (
+    CHECK_S_PER_N2,
+    DesignSolution,
+    Mapper,
+    design_partition,
+)
 
 OBJECTIVES = ("median", "dispersion")
 #: Largest share of the time limit of a hierarchy kept for the checks and tables after it.
@@ -74,6 +79,11 @@ class DesignSpec:
         every measure; default the bands of ``balance`` at every level.
     level_names
         With ``levels``: the name of each level, coarsest first (default :func:`level_names`).
+    starts
+        Independent searches (search ``i`` from its own start, seeded by ``(seed, i)``, each
+        with the whole iteration budget); the best design wins, ties going to the first.
+        The design depends on ``starts`` and ``seed``, not on where the searches run
+        (``design_territories(..., mapper=)``).
     """
 
     territories: int
@@ -86,8 +96,13 @@ class DesignSpec:
     levels: tuple[int, ...] | None = None
     level_tolerance: tuple[float, ...] | None = None
     level_names: tuple[str, ...] | None = None
+    starts: int = 1
 
     def __post_init__(self) -> None:
+        if self.starts < 1:
+            raise InputError.single(
+                "options", f"starts (--workers) must be >= 1, got {self.starts}"
+            )
         if self.levels is not None:
             lv = list(self.levels)
             if (
@@ -415,6 +430,7 @@ class Design:
             "disruption": spec.disruption,
             "time_limit_s": spec.time_limit_s,
             "seed": spec.seed,
+            "starts": spec.starts,
             "iterations": sol.iterations,
             "stopped_by": sol.stopped_by,
             "wall_s": sol.time_s,
@@ -464,6 +480,7 @@ def design_territories(
     spec: DesignSpec,
     adjacency: list[tuple[int, int, float | None]] | None = None,
     columns: Mapping[str, NDArray[np.float64]] | None = None,
+    mapper: Mapper | None = None,
 ) -> Design:
     """Design ``spec.territories`` territories over ``instance``.
 
@@ -478,6 +495,10 @@ def design_territories(
         optional distances; None for the polygons (or the nearest accounts).
     columns
         Extra numeric measures per account, by name (e.g. a column of the accounts table).
+    mapper
+        Where the ``spec.starts`` independent searches run (e.g.
+        ``allocate.schedule.parallel.pool_map(2)``, one process each); in turn in this
+        process by default. It changes where they run, never the design.
 
     Returns
     -------
@@ -500,7 +521,7 @@ def design_territories(
     mass = np.bincount(g.account_node, minlength=len(g.ids)).astype(np.float64)
     level_labels = level_checks = None
     if spec.levels is not None and len(spec.levels) > 1:
-        sol, level_labels, level_checks = _nested(g, w, tol, mass, spec)
+        sol, level_labels, level_checks = _nested(g, w, tol, mass, spec, mapper)
     else:
         sol = design_partition(
             g.graph,
@@ -513,6 +534,8 @@ def design_territories(
             mass=mass,
             current=current,
             disruption=spec.disruption,
+            starts=spec.starts,
+            mapper=mapper,
         )
     if sol.status == SolveStatus.INFEASIBLE:
         raise InfeasibleError(f"no design of {k} territories: {sol.reason}")
@@ -591,6 +614,7 @@ def _nested(
     tol: NDArray[np.float64],
     mass: NDArray[np.float64],
     spec: DesignSpec,
+    mapper: Mapper | None = None,
 ):  # type: ignore[no-untyped-def]
     """The hierarchy: nested levels, then the finest level as the design, checked again whole."""
     t0 = time.monotonic()
@@ -607,6 +631,8 @@ def _nested(
         spec.seed,
         mass=mass,
         level_tolerance=[np.asarray(b) for b in level_bands(spec)],
+        starts=spec.starts,
+        mapper=mapper,
     )
     elapsed = time.monotonic() - t0
     if res.status != SolveStatus.FEASIBLE:

@@ -9,7 +9,8 @@
    models too large for GLOP, the Lagrangian dual of :mod:`allocate.solvers.lagrange` (soft
    bands priced) gives the bound and, from its reduced costs, the guide.
 4. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint (the
-   start of step 2 when the rounding is worse).
+   start of step 2 when the rounding is worse). When the soft bands carry much of its cost,
+   swaps between neighbouring sellers (:mod:`allocate.solvers.swaps`) take it further.
 5. Small models (``nnz <= full_model_max_entries`` and ``FULL_ENTRIES_PER_S`` per search
    second, and a build that fits in ``FULL_BUILD_SHARE`` of the search seconds) go to CP-SAT whole, with that hint, for
    ``FULL_SHARE`` of the time. If that does not prove optimality, the objective is linear
@@ -22,6 +23,9 @@
    among those sellers only and re-optimizes them with CP-SAT, every other item fixed. One
    neighbourhood per worker is solved at a time, on disjoint sellers, and their improvements
    are combined; the neighbourhood size adapts to how often the steps are solved to optimality.
+
+A problem that splits into independent blocks (the roles of the ``roles`` model) is solved
+block by block, each through these stages (:mod:`allocate.solvers.blocks`).
 
 Determinism: with ``deterministic=True`` (the default) every CP-SAT call is stopped by a
 *deterministic* time budget (``max_deterministic_time``) and runs ``workers`` seeded
@@ -48,7 +52,8 @@ from ortools.sat.python import cp_model
 
 from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
-from allocate.solvers import tabu
+from allocate.solvers import swaps, tabu
+from allocate.solvers.blocks import independent_blocks, solve_blocks
 from allocate.solvers.budget import (
     CPSAT_DET_PER_S,
     Clock,
@@ -107,6 +112,9 @@ FULL_BUILD_SHARE = 0.5
 #: seconds went from 472.0 to 459.5. GAP instances (at most 4,000 entries, at 10-60 s) and
 #: fr-pme's models at 60 s or more keep it.
 FULL_ENTRIES_PER_S = 300.0
+#: ... and whatever the limit up to this many entries (a small model at a short limit: CP-SAT
+#: whole finds a first alignment within capacity where the LNS's neighbourhoods may not).
+FULL_MIN_ENTRIES = 5_000
 #: Share of the time limit for CP-SAT's first run on the full model.
 FULL_SHARE = 0.25
 #: ... and for the second run of the full model, from the tabu search's solution.
@@ -142,6 +150,10 @@ class SolveParams:
     clock
         The wall-clock safety net shared with the caller's other stages (default: the time
         limit from the call); the stages it stops are recorded on it.
+    swaps
+        Run the balance swaps of :mod:`allocate.solvers.swaps` before CP-SAT: True, False, or
+        None (when the soft bands carry more than ``swaps.MIN_IMBALANCE_SHARE`` of the start's
+        objective; the blocks of :mod:`allocate.solvers.blocks` always run them).
     feasible_s, feasible_grace_s
         Seconds the feasibility-first budget is sized from (default: ``FEASIBLE_SHARE`` of
         the search seconds), and how long it may run past ``clock``'s deadline (default:
@@ -161,6 +173,7 @@ class SolveParams:
     clock: Clock | None = field(default=None, compare=False)
     feasible_s: float | None = None
     feasible_grace_s: float | None = None
+    swaps: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -243,6 +256,9 @@ def solve_assignment(
         is unknown).
     """
     prm = params or SolveParams()
+    blocks = independent_blocks(problem)
+    if len(blocks) > 1:  # independent parts (roles; size with disjoint segment skills)
+        return solve_blocks(problem, blocks, prm, solve_assignment)
     t0 = time.perf_counter()
     clock = prm.clock or Clock.after(prm.time_limit_s, t0)
     deadline = clock.deadline
@@ -327,7 +343,16 @@ def solve_assignment(
         start = first  # the LP's rounding is worse than (or not as feasible as) the first one
     start = improve(problem, start, max_evals=evals, clock=clock)
     ev = evaluate(problem, start)
-    log.info("heuristic start: objective %.4f, feasible %s", ev.objective, ev.feasible)
+    cp_secs = CP_SHARE * secs
+    run_swaps = prm.swaps if prm.swaps is not None else ev.imbalance > swaps.MIN_IMBALANCE_SHARE * ev.objective
+    if run_swaps and swaps.applies(problem):
+        # the soft bands carry much of the cost (or a block asked for them): swaps between
+        # neighbouring sellers, on a share of the searches' seconds taken from CP-SAT's
+        start = swaps.balance_swaps(problem, start, swaps.work(swaps.SHARE * secs), clock)
+        cp_secs = (CP_SHARE - swaps.SHARE) * secs
+        ev = evaluate(problem, start)
+        log.info("balance swaps: objective %.4f (bands %.4f)", ev.objective, ev.imbalance)
+    log.info("heuristic start: objective %.4f (bands %.4f), feasible %s", ev.objective, ev.imbalance, ev.feasible)
     if prm.on_solution is not None:
         user_cb = prm.on_solution
         if ev.feasible:
@@ -336,7 +361,6 @@ def solve_assignment(
 
         prm = _replace(prm, on_solution=lambda _t, obj: user_cb(time.perf_counter() - t0, obj))
 
-    cp_secs = CP_SHARE * secs
     det_left = cpsat_det(cp_secs) if prm.deterministic else None
     # wall time of the CP-SAT phases: with deterministic budgets the clock is only the safety
     # net (what is left of it); without, each phase gets its share of what is left
@@ -353,7 +377,7 @@ def solve_assignment(
     # the whole model only when building it fits in a share of the search seconds (a
     # deterministic rule: the same limit and size always take the same path)
     full = (
-        problem.nnz <= min(prm.full_model_max_entries, FULL_ENTRIES_PER_S * secs)
+        problem.nnz <= min(prm.full_model_max_entries, max(FULL_MIN_ENTRIES, FULL_ENTRIES_PER_S * secs))
         and cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
     )
     if full:

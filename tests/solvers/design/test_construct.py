@@ -45,3 +45,18 @@ def test_tree_cuts_on_a_subset() -> None:
     assert lab.shape == (8,) and set(lab.tolist()) == {0, 1, 2}
     for t in range(3):
         assert connected(g.neighbours, members[lab == t].tolist())
+
+
+def test_many_territories_are_cut_by_halving_connected_and_near_the_bands() -> None:
+    import allocate.solvers.design.construct as construct_mod
+
+    g = _grid(12)
+    w = np.ones((g.n, 1))
+    k = 16  # 9 units each
+    assert k > construct_mod.HALVE_ABOVE
+    b = Bands.of(w, k, 0.0)
+    lab = tree_cuts(g, w, b.mean, b.tolerance, k, np.random.default_rng(4))
+    _ok(g, lab, k)
+    # each halving splits the units by their share of the territories: sizes stay near 9
+    sizes = np.bincount(lab, minlength=k)
+    assert sizes.min() >= 4 and sizes.max() <= 14, sizes.tolist()

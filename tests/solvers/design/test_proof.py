@@ -227,3 +227,19 @@ def test_proofs_on_small_grids_with_three_measures_agree_with_brute_force() -> N
             proven += 1
             assert best_partition(g, w, k, tol, "dispersion")[1] == 0, (seed, why)
     assert proven > 0
+
+
+def test_enumeration_stops_at_its_deadline_and_then_proves_nothing() -> None:
+    # the cases that only the enumeration refutes: with its deadline passed, no proof
+    import time
+
+    found = 0
+    for seed in range(80):
+        g, w = _random_sparse(seed, 7, 1 + seed % 2)
+        bands = Bands.of(w, 3, 0.25)
+        full = band_proof(g, w, bands, 3)
+        if full and not band_proof(g, w, bands, 3, cases=0):
+            found += 1
+            assert band_proof(g, w, bands, 3, deadline=time.monotonic() - 1) == ""
+            assert band_proof(g, w, bands, 3, deadline=time.monotonic() + 60) == full
+    assert found > 0

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from allocate.core.status import SolveStatus
 from allocate.solvers.design.check import DesignCheck, check_design
 from allocate.solvers.design.graph import DesignGraph
-from allocate.solvers.design.solve import design_partition
+from allocate.solvers.design.solve import Mapper, design_partition
 
 #: Share of the tolerance that a level above the last is first designed within (room for its
 #: children, see the module docstring).
@@ -84,6 +84,8 @@ def nested_partition(
     mass: NDArray[np.float64] | None = None,
     strategy: str = "auto",
     level_tolerance: Sequence[float | NDArray[np.float64]] | None = None,
+    starts: int = 1,
+    mapper: Mapper | None = None,
 ) -> NestedDesign:
     """Nested partitions of ``graph``, one per level.
 
@@ -102,6 +104,9 @@ def nested_partition(
     level_tolerance
         The tolerance of each level, coarsest first (one for all measures, or one per
         measure); default ``tolerance`` at every level.
+    starts, mapper
+        Independent searches of every partition and where they run, as for
+        :func:`~allocate.solvers.design.solve.design_partition`.
 
     Returns
     -------
@@ -133,12 +138,14 @@ def nested_partition(
     t_end = time.monotonic() + time_limit_s
     first = None
     if strategy != "top_down" and len(levels) > 1:
-        first = _bottom_up(graph, w, levels, tols, objective, time_limit_s, seed, mass, edges)
+        first = _bottom_up(
+            graph, w, levels, tols, objective, time_limit_s, seed, mass, edges, starts, mapper
+        )
         if first.status == SolveStatus.FEASIBLE or strategy == "bottom_up":
             return first
         if t_end - time.monotonic() < MIN_RETRY_S:
             return replace(first, reason="bottom-up: " + first.reason)
-    res = _top_down(graph, w, levels, tols, objective, t_end, seed, mass, edges)
+    res = _top_down(graph, w, levels, tols, objective, t_end, seed, mass, edges, starts, mapper)
     if first is not None and res.status != SolveStatus.FEASIBLE:
         return replace(res, reason=f"bottom-up: {first.reason}; top-down: {res.reason}")
     return res
@@ -154,6 +161,8 @@ def _top_down(
     seed: int,
     mass: NDArray[np.float64] | None,
     edges: list[tuple[int, int, float]],
+    starts: int = 1,
+    mapper: Mapper | None = None,
 ) -> NestedDesign:
     """Regions over the whole graph, then the districts of each region, and so on."""
     parent = np.zeros(graph.n, dtype=np.int64)
@@ -196,6 +205,8 @@ def _top_down(
                     seed + 1000 * j + p,
                     mass=None if mass is None else mass[nodes],
                     mean=mean,
+                    starts=starts,
+                    mapper=mapper,
                 )
                 if sol.labels is not None:
                     break
@@ -236,6 +247,8 @@ def _bottom_up(
     seed: int,
     mass: NDArray[np.float64] | None,
     edges: list[tuple[int, int, float]],
+    starts: int = 1,
+    mapper: Mapper | None = None,
 ) -> NestedDesign:
     """The finest level alone, then each level above as exact groups of the one below."""
     from scipy.sparse.csgraph import dijkstra
@@ -245,7 +258,16 @@ def _bottom_up(
     m = np.ones(graph.n) if mass is None else np.asarray(mass, dtype=np.float64)
     k = levels[-1]
     sol = design_partition(
-        graph, w, k, tols[-1], objective, FINEST_SHARE * time_limit_s, seed, mass=mass
+        graph,
+        w,
+        k,
+        tols[-1],
+        objective,
+        FINEST_SHARE * time_limit_s,
+        seed,
+        mass=mass,
+        starts=starts,
+        mapper=mapper,
     )
     if sol.labels is None:
         return NestedDesign(
@@ -299,6 +321,8 @@ def _bottom_up(
             seconds,
             seed + 1000 * (j + 1),
             mass=np.bincount(cur, weights=m, minlength=k_low).astype(np.float64),
+            starts=starts,
+            mapper=mapper,
         )
         if up.labels is None:
             none: list[NDArray[np.int64] | None] = [None] * (j + 1)

@@ -34,6 +34,8 @@ argument refutes proves nothing.
 from __future__ import annotations
 
 import itertools
+import math
+import time
 
 import numpy as np
 from numpy.typing import NDArray
@@ -211,9 +213,10 @@ def _closed(
 
 
 class _Budget:
-    def __init__(self, calls: int, cases: int = 0) -> None:
+    def __init__(self, calls: int, cases: int = 0, deadline: float = math.inf) -> None:
         self.calls = calls
         self.cases = cases
+        self.deadline = deadline
 
 
 def _close(
@@ -243,6 +246,7 @@ def territory_refuted(
     k: int,
     group: NDArray[np.bool_],
     cases: int,
+    deadline: float = math.inf,
 ) -> tuple[bool | None, int]:
     """Enumerate the territory holding the forced ``group`` (see the module doc).
 
@@ -250,7 +254,8 @@ def territory_refuted(
     -------
     tuple
         ``True`` when every case is refuted (no design exists), ``False`` when a case proves
-        nothing, ``None`` when ``cases`` ran out; and the number of cases examined.
+        nothing, ``None`` when ``cases`` ran out or ``time.monotonic()`` passed ``deadline``;
+        and the number of cases examined.
     """
     nbrs = graph.neighbours
     stack = [(group, np.zeros(graph.n, dtype=bool))]
@@ -264,7 +269,7 @@ def territory_refuted(
         if np.any(total > bands.hi):
             continue
         seen += 1
-        if seen > cases:
+        if seen > cases or time.monotonic() > deadline:
             return None, seen - 1
         comps = [w[c].sum(axis=0) for c in _components(graph, closed)]
         if not counts_fit(total, comps, k, bands):
@@ -344,7 +349,9 @@ def _refute(
     for where, inside in groups:
         if budget.cases <= 0:
             break
-        done, used = territory_refuted(graph, w, bands, k, inside, min(GROUP_CASES, budget.cases))
+        done, used = territory_refuted(
+            graph, w, bands, k, inside, min(GROUP_CASES, budget.cases), budget.deadline
+        )
         budget.cases -= used
         if done:
             return (
@@ -362,6 +369,7 @@ def band_proof(
     k: int,
     names: list[str] | None = None,
     cases: int = TOTAL_CASES,
+    deadline: float = math.inf,
 ) -> str:
     """A reason why no connected design meets the bands, or ``""`` when none is found.
 
@@ -379,6 +387,9 @@ def band_proof(
         Measure names for the message (default: their positions).
     cases
         Most cases of the enumeration of territories (all groups together; 0: none).
+    deadline
+        ``time.monotonic()`` past which the enumeration stops (nothing proven by it then;
+        the proof of a finished enumeration does not depend on the clock).
 
     Returns
     -------
@@ -389,7 +400,9 @@ def band_proof(
     if np.any(w < 0) or graph.n_components() != 1:
         return ""  # rule 1 needs measures that only add up
     calls = max(1, MAX_WORK // max(graph.n, 1))
-    return _refute(graph, w, bands, k, np.arange(graph.n), names, _Budget(calls, cases))
+    return _refute(
+        graph, w, bands, k, np.arange(graph.n), names, _Budget(calls, cases, deadline)
+    )
 
 
 def whole_territories(

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from allocate.core.status import SolveStatus
 from allocate.solvers.design.balance import Bands, deviations
@@ -34,6 +35,10 @@ ITERS_PER_S = 800
 #: Cases of the proof's enumeration per second of time limit (for up to 1,000 units; fewer,
 #: in proportion, on larger graphs where each case costs more).
 PROOF_CASES_PER_S = 80
+#: Largest share of the time limit for the proof's enumeration (its cases cost more on big
+#: graphs: 2,350 cases took 26 s of a 60 s limit on 2,043 units of a busy machine, leaving the
+#: search no iteration).
+PROOF_SHARE = 0.2
 #: Seconds kept for the independent checker, per squared unit count.
 CHECK_S_PER_N2 = 3e-6
 
@@ -55,14 +60,27 @@ class _Start:
     mass: NDArray[np.float64] | None
     current: NDArray[np.int64] | None
     disruption: float
-    seed: int
-    start: NDArray[np.int64]
+    #: The seed of this start's generator (``seed`` for the first, ``[seed, i]`` after):
+    #: it cuts the start and then seeds the search, in the worker.
+    seed: int | list[int]
     budget: int
     deadline: float
 
 
 def _run_start(job: _Start) -> tuple[NDArray[np.int64] | None, SearchStats, float]:
-    """Run one search; its best partition, its stats and that partition's score."""
+    """Run one search; its best partition, its stats and that partition's score.
+
+    The search is one thread: its matrix products are small (a territory or two of units),
+    and BLAS threads only cost there (20x fewer iterations on 2 busy cores), so they are held
+    to one, in this process or in a worker of a pool.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _search(job)
+
+
+def _search(job: _Start) -> tuple[NDArray[np.int64] | None, SearchStats, float]:
+    r = np.random.default_rng(job.seed)
+    start = tree_cuts(job.graph, job.weights, job.bands.mean, job.bands.tolerance, job.k, r)
     search = TabuSearch(
         job.graph,
         job.dist,
@@ -73,9 +91,9 @@ def _run_start(job: _Start) -> tuple[NDArray[np.int64] | None, SearchStats, floa
         mass=job.mass,
         current=job.current,
         disruption=job.disruption,
-        seed=job.seed,
+        seed=int(r.integers(1 << 31)),
     )
-    found, stats = search.run(job.start, job.budget, job.deadline)
+    found, stats = search.run(start, job.budget, job.deadline)
     return found, stats, float("inf") if found is None else _score(job, found)
 
 
@@ -221,11 +239,10 @@ def design_partition(
             reason="the unit graph is not connected (give an adjacency joining its parts)",
         )
     cases = int(PROOF_CASES_PER_S * limit * min(1.0, 1000 / max(graph.n, 1)))
-    why = band_proof(graph, w, bands, k, cases=cases)
+    why = band_proof(graph, w, bands, k, cases=cases, deadline=t0 + PROOF_SHARE * limit)
     if why:
         return DesignSolution(SolveStatus.INFEASIBLE, reason=why)
     dist = graph.distances()
-    rng = np.random.default_rng(seed)
     budget = int(max_iters if max_iters is not None else ITERS_PER_S * time_limit_s)
     fixed = whole_territories(graph, w, bands, k) if k > 2 and current is None else []
     if fixed:
@@ -260,16 +277,14 @@ def design_partition(
         labels = np.zeros(graph.n, dtype=np.int64)
         iters, stopped = 0, "budget"
     else:
-        jobs = []
-        for i in range(max(1, int(starts))):
-            r = rng if i == 0 else np.random.default_rng([seed, i])
-            start = tree_cuts(graph, w, bands.mean, bands.tolerance, k, r)
-            jobs.append(
-                _Start(
-                    graph, dist, w, bands, k, objective, mass, current, disruption,
-                    int(r.integers(1 << 31)), start, budget, deadline,
-                )  # fmt: skip
-            )
+        # each start is cut where its search runs (a start of many territories takes a while)
+        jobs = [
+            _Start(
+                graph, dist, w, bands, k, objective, mass, current, disruption,
+                seed if i == 0 else [seed, i], budget, deadline,
+            )  # fmt: skip
+            for i in range(max(1, int(starts)))
+        ]
         runs = (mapper or _in_turn)(_run_start, jobs)
         best = min(range(len(runs)), key=lambda i: (runs[i][2], i))
         found, stats, _ = runs[best]

@@ -66,6 +66,35 @@ def _preorder(adj: list[list[int]], root: int) -> tuple[list[int], list[int]]:
     return order, par
 
 
+def random_cuts(
+    s: int, eu: list[int], ev: list[int], wl: list[list[float]], rng: np.random.Generator
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]] | None:
+    """The cuts of one random spanning tree of ``s`` nodes (edges ``eu``-``ev``).
+
+    Returns ``(cut, sub, pos, size)``: the nodes below the tree edges (all but the root, in
+    DFS preorder), the totals of the measures ``wl`` (one list per measure) under each of
+    them, the position of each node in the preorder and the size of the subtree under each
+    node (the subtree under ``x`` is the block ``pos[x] .. pos[x] + size[x] - 1``); None when
+    the graph is not connected.
+    """
+    adj = _random_tree(s, eu, ev, rng.permutation(len(eu)).tolist())
+    if adj is None:
+        return None
+    order, par = _preorder(adj, int(rng.integers(s)))
+    size = [1] * s
+    cols = [list(c) for c in wl]
+    for u in reversed(order[1:]):
+        p = par[u]
+        size[p] += size[u]
+        for c in cols:
+            c[p] += c[u]
+    cut = np.array(order[1:], dtype=np.int64)
+    sub = np.array(cols, dtype=np.float64).T[cut]
+    pos = np.empty(s, dtype=np.int64)
+    pos[np.array(order)] = np.arange(s)
+    return cut, sub, pos, np.array(size, dtype=np.int64)
+
+
 def best_split(
     members: NDArray[np.int64],
     edge_u: NDArray[np.int64],
@@ -122,33 +151,24 @@ def best_split(
     wl = [w[:, c].tolist() for c in range(m)]
     best: tuple[float, NDArray[np.int64], NDArray[np.int64]] | None = None
     mat = np.asarray(matrix, dtype=np.float64)
+    row = mat.sum(axis=1)
+    half = 0.5 * float(row.sum())
     for _ in range(trees):
-        adj = _random_tree(s, eu, ev, rng.permutation(len(eu)).tolist())
-        if adj is None:
+        cuts = random_cuts(s, eu, ev, wl, rng)
+        if cuts is None:
             return None
-        order, par = _preorder(adj, int(rng.integers(s)))
-        size = [1] * s
-        cols = [list(c) for c in wl]
-        for u in reversed(order[1:]):
-            p = par[u]
-            size[p] += size[u]
-            for c in cols:
-                c[p] += c[u]
-        cut = np.array(order[1:], dtype=np.int64)
-        sub = np.array(cols, dtype=np.float64).T[cut]
-        pos = np.empty(s, dtype=np.int64)
-        pos[np.array(order)] = np.arange(s)
-        sz = np.array(size, dtype=np.int64)[cut]
+        cut, sub, pos, size = cuts
+        sz = size[cut]
         # x[i, j]: unit j is in the subtree cut off at cut[i]
         pc = pos[cut][:, None]
         x: NDArray[np.bool_] = (pos[None, :] >= pc) & (pos[None, :] < pc + sz[:, None])
         xf = x.astype(np.float64)
-        yf = 1.0 - xf
         if kind == "pairs":
-            cost = 0.5 * (np.einsum("ij,ij->i", xf @ mat, xf) + np.einsum("ij,ij->i", yf @ mat, yf))
+            # half of x'Mx + y'My with y = 1 - x: x'Mx - x'M1 + 1'M1 / 2 (M symmetric)
+            cost = np.einsum("ij,ij->i", xf @ mat, xf) - xf @ row + half
         elif kind == "median":
             ca = xf @ mat
-            cb = yf @ mat
+            cb = (1.0 - xf) @ mat
             cost = np.where(x, ca, np.inf).min(axis=1) + np.where(~x, cb, np.inf).min(axis=1)
         else:
             raise ValueError(f"unknown kind {kind!r}")
