@@ -6,7 +6,7 @@
 
 DATA_DIR caches the generated instances (``allocate generate``, FR, seed 11). Each size and
 model runs in its own process so that peak memory (``peak_mb``, ``ru_maxrss``) is that run's.
-``known`` is the LP lower bound the solve reports (GLOP below 40k candidate entries; above,
+``known`` is the LP lower bound the solve reports (GLOP up to 64k candidate entries; above,
 the better of PDLP's core LP certified by capacity multipliers and the Lagrangian dual with
 the soft bands priced, :mod:`allocate.solvers.lagrange`), and ``gap`` is the objective's
 distance above it. ``split`` counts the territories that are not

@@ -118,6 +118,7 @@ def improve(
     passes: int = 4,
     max_evals: int | None = None,
     clock: Clock | None = None,
+    spent: list[int] | None = None,
 ) -> NDArray[np.int64]:
     """Best-improvement shift moves on the full objective, keeping every capacity respected.
 
@@ -141,12 +142,16 @@ def improve(
         Largest number of shifts priced (a deterministic work budget; ``None``: no limit).
     clock
         Wall-clock safety net: checked every 256 items; a stop is recorded on it.
+    spent
+        When given, its first element is set to the shifts priced (the caller's budget).
 
     Returns
     -------
     ndarray of int
         The improved choice.
     """
+    if spent is None:
+        spent = [0]
     p = problem
     choice, s_of, loads, counts, limit_n = _start(p, choice)
     unit_cost = p.cost_weight * p.cost + p.move_weight * p.entry_moves
@@ -195,6 +200,7 @@ def improve(
             if p.fixed[i] >= 0:
                 continue
             evals += int(width[i])
+            spent[:1] = [evals]
             if evals > budget:
                 return choice
             if clock is not None and i % 256 == 0 and clock.expired():

@@ -195,3 +195,35 @@ def test_the_repair_never_breaks_a_hard_rule(case, any_cost) -> None:
     assert Territories(p, graph, out).split_count() <= splits
     items = np.arange(p.n_items)
     assert np.all((out >= p.indptr[items]) & (out < p.indptr[items + 1]))
+
+
+def _with_a_group_outside_the_graph(fixed_group: int = -1) -> tuple[AssignmentProblem, UnitGraph, np.ndarray]:
+    """The path's five units (each unit's own seller far cheaper: no unit moves) and a sixth
+    item outside the unit graph (a multi-site group) on seller 0; a soft load band of 0 %."""
+    cost = np.array([[1, 9], [1, 9], [1, 9], [9, 1], [9, 1], [1, 1]], dtype=float)
+    p = AssignmentProblem(
+        capacity=np.array([10.0, 10.0]),
+        indptr=np.arange(0, 13, 2),
+        seller=np.tile([0, 1], 6),
+        cost=cost.reshape(-1),
+        load=np.ones(12),
+        fixed=np.array([-1, -1, -1, -1, -1, fixed_group]),
+        balance_groups=(np.array([0, 1]),),
+        balances=(Balance("load", 0.0, weight=1.0),),
+    )
+    centroid = np.array([[float(u), 0.0] for u in range(5)])
+    graph = UnitGraph.build(PATH, np.array([0, 1, 2, 3, 4, -1]), base_unit=np.array([0, 3]), centroid=centroid)
+    return p, graph, np.array([0, 2, 4, 7, 9, 10])  # loads 4 and 2: the band is 2 off
+
+
+def test_a_group_outside_the_unit_graph_moves_to_mend_the_balance() -> None:
+    p, graph, choice = _with_a_group_outside_the_graph()
+    out = repair_contiguity(p, graph, choice)
+    assert p.seller[out].tolist() == [0, 0, 0, 1, 1, 1]  # 3 and 3, every unit where it was
+    assert evaluate(p, out).objective < evaluate(p, choice).objective
+    assert repair_contiguity(p, graph, choice, rebalance=False).tolist() == choice.tolist()
+
+
+def test_a_locked_group_outside_the_unit_graph_stays() -> None:
+    p, graph, choice = _with_a_group_outside_the_graph(fixed_group=0)
+    assert repair_contiguity(p, graph, choice).tolist() == choice.tolist()

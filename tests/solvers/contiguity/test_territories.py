@@ -43,3 +43,28 @@ def test_the_owner_and_members_follow_the_moves() -> None:
     t.move([4], 1)
     assert t.owner[4] == 1 and t.members[1] == {3, 4} and t.split_count() == 0
     assert t.neighbours_of([2], 0) == [1]
+
+
+def test_moves_of_a_unit_whose_accounts_have_several_sellers_today_are_counted_as_evaluate_does() -> None:
+    # a unit's bundle may hold accounts of both sellers today: 3 with seller 0 and 2 with
+    # seller 1 (the generated 20k instance: about 10 accounts per unit, of mixed sellers). The
+    # prices once counted all 5 as moving whenever the bundle's recorded seller was the other one
+    from dataclasses import replace
+
+    from tests.solvers.contiguity.conftest import path_choice, path_graph, path_problem
+
+    base = path_problem()
+    count = np.full(5, 5, dtype=np.int64)
+    stays = np.tile([3, 2], 5)  # per entry: accounts whose seller today is the entry's seller
+    p = replace(
+        base, count=count, movable=count.copy(), stays=stays, current=np.zeros(5, dtype=np.int64), move_weight=1.0
+    )
+    t = Territories(p, path_graph(), path_choice([0, 0, 0, 1, 1]))
+    assert t.moves == evaluate(p, t.choice).moves == 2 + 2 + 2 + 3 + 3
+    trial = t.price([2], 0, 1)
+    assert trial is not None
+    old = t.objective()
+    t.move([2], 1)
+    after = evaluate(p, t.choice)
+    assert t.objective() == pytest.approx(after.objective) and after.moves == 12 + 1
+    assert trial.delta == pytest.approx(after.objective - old)

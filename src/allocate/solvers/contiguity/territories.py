@@ -40,7 +40,7 @@ class Offer:
     load: float
     count: float
     potential: float
-    moved: int  # accounts counted as moves (their current seller is another)
+    moved: int  # accounts counted as moves (their seller today is another: ``entry_moves``)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,10 @@ class Territories:
             self.members[s].add(u)
         self.loads, self.counts = seller_totals(p, self.choice)
         self.cost = float(p.cost[self.choice].sum())
-        self.moves = int(p.count[(p.current >= 0) & (s_of != p.current)].sum())
+        # the problem's own count (:attr:`~allocate.solvers.problem.AssignmentProblem.entry_moves`):
+        # a unit's bundle may hold accounts of several sellers today
+        self._entry_moves = p.entry_moves
+        self.moves = int(self._entry_moves[self.choice].sum())
         self.q = [measure_per_seller(p, b.measure, s_of, self.choice) for b in p.balances]
         self.groups_of: list[list[int]] = [[] for _ in range(p.n_sellers)]
         for g, members in enumerate(p.balance_groups):
@@ -104,14 +107,13 @@ class Territories:
             if es.min() < 0:
                 self._offers[key] = None
             else:
-                cur = p.current[bs]
                 self._offers[key] = Offer(
                     entries=es,
                     cost=float(p.cost[es].sum()),
                     load=float(p.load[es].sum()),
                     count=float(p.count[bs].sum()),
                     potential=float(p.potential[bs].sum()),
-                    moved=int(p.count[bs][(cur >= 0) & (cur != t)].sum()),
+                    moved=int(self._entry_moves[es].sum()),
                 )
         return self._offers[key]
 
