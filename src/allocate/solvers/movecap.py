@@ -13,6 +13,10 @@ nothing within it in time. Three tools serve a cap:
   floor on the real data, and its rounding, repaired for capacity, is a witness alignment
   with few moves. A cap below the floor is impossible: :func:`cap_error` says so, naming
   the floor and its causes (whole bundles, sellers over capacity today).
+* :func:`exact_floor` runs when the witness breaks the cap: the integer program of the same
+  problem (HiGHS, :func:`mip_moves`) on the real data raises the floor to the fewest moves of
+  any alignment (the LP's is often a few below), and on the data as the searches see them
+  (loads rounded up) finds a witness they accept.
 * :func:`spend_moves` starts from the witness and spends what is left of the cap on the
   heuristic start's cheaper entries; :func:`capped_start` keeps the best of these within
   the cap. The CP-SAT stages after it carry the cap in every model, so they only improve it.
