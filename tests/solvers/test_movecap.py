@@ -16,7 +16,10 @@ from allocate.solvers import SolveParams, solve_assignment
 from allocate.solvers.budget import Clock
 from allocate.solvers.movecap import (
     capped_start,
+    exact_floor,
+    fewest_moves_problem,
     home_choice,
+    mip_moves,
     move_floor,
     restore_moves,
     spend_moves,
@@ -147,11 +150,48 @@ def test_a_cap_is_served_whenever_it_can_be_and_refused_only_on_a_proof(seed, ca
         assert fewest > cap  # an impossible cap is reported only when it is
         return
     ev = evaluate(p, sol.choice)
-    if fewest <= cap:
-        assert sol.status.value in ("optimal", "feasible")  # never "no alignment found"
-        assert ev.feasible and ev.moves <= cap
-    else:
-        assert not ev.feasible
+    assert fewest <= cap  # the integer program proves any cap below the fewest moves impossible
+    assert sol.status.value in ("optimal", "feasible")  # never "no alignment found"
+    assert ev.feasible and ev.moves <= cap
+    assert int((p.current != p.seller[sol.choice]).sum()) <= cap  # moves recounted
+
+
+def _integrality_gap(max_moves: int | None) -> AssignmentProblem:
+    # seller 0 holds loads 3, 3, 1, 1 today for a capacity of 6; sellers 1 and 2 take 1.5 each.
+    # The LP sheds 2 hours by moving two thirds of a load-3 item (floor 1); no seller can take
+    # a whole one, so the two load-1 items must move: 2 moves
+    return AssignmentProblem(
+        capacity=np.array([6.0, 1.5, 1.5]),
+        indptr=np.arange(0, 13, 3),
+        seller=np.tile(np.arange(3), 4),
+        cost=np.ones(12),
+        load=np.repeat([3.0, 3.0, 1.0, 1.0], 3),
+        current=np.zeros(4, dtype=np.int64),
+        max_moves=max_moves,
+    )
+
+
+def test_the_integer_program_proves_what_the_lp_floor_misses() -> None:
+    p = _integrality_gap(max_moves=1)
+    assert _brute_min_moves(p) == 2
+    floor = move_floor(p, p, 1.0, Clock.after(10), 10_000)
+    assert floor.bound == 1  # the LP relaxation alone
+    bound, choice = mip_moves(fewest_moves_problem(p), 10.0, Clock.after(10))
+    assert bound == pytest.approx(2.0) and evaluate(p, choice).overload == 0.0
+    raised = exact_floor(p, p, dataclasses.replace(floor, choice=None, moves=-1), Clock.after(10))
+    assert raised.bound == 2 and raised.proof.startswith("integer program")
+    with pytest.raises(InfeasibleError) as err:
+        solve_assignment(p, SolveParams(time_limit_s=5, workers=1))
+    assert "need at least 2 moves (integer program" in err.value.reason
+
+
+def test_a_cap_at_the_integer_floor_gets_an_alignment_within_it() -> None:
+    p = _integrality_gap(max_moves=2)
+    sol = solve_assignment(p, SolveParams(time_limit_s=5, workers=1))
+    ev = evaluate(p, sol.choice)
+    assert ev.feasible and sol.status.value in ("optimal", "feasible")
+    moved = int((p.seller[sol.choice] != p.current).sum())  # recounted from the alignment
+    assert moved == ev.moves <= 2
 
 
 def test_returns_count_the_balance_bands() -> None:

@@ -70,7 +70,7 @@ from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent
 from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation
-from allocate.solvers.movecap import cap_error, capped_start, closer_floor, move_floor
+from allocate.solvers.movecap import cap_error, capped_start, closer_floor, exact_floor, move_floor
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -297,6 +297,8 @@ def solve_assignment(
         # enough for it (the rule of the full CP-SAT phase below)
         exact = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
         det = cpsat_det(secs) if prm.deterministic else None
+        if exact and not 0 <= floor.moves <= problem.max_moves:
+            floor = exact_floor(problem, raw, floor, clock)  # integer programs: real floor, witness
         if floor.bound > problem.max_moves:  # the searches' time goes to naming a cap that is enough
             raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
                             if exact else floor)
@@ -306,7 +308,7 @@ def solve_assignment(
             if exact:
                 floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
             if not 0 <= floor.moves <= problem.max_moves:
-                log.warning("no alignment within the move cap of %d found yet (the LP floor is %s; %s)",
+                log.warning("no alignment within the move cap of %d found yet (the floor is %s; %s)",
                             problem.max_moves, f"{floor.bound:,} moves" if floor.bound > 0 else "not known",
                             f"{floor.moves:,} moves are known to be enough" if floor.moves >= 0
                             else "no alignment meeting the other hard rules was found to count them")
