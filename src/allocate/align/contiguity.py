@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -275,11 +275,40 @@ class ContiguityStage:
             then_any_cost="contiguity_budget" not in sc.model_fields_set,
             spent=spent,
         )
-        secs -= repair_s
         log.info(
             "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
             spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
         )
+        if self._split(graph, repaired) and not sol.interrupted:
+            # a second repair that prices a unit's moves by its recorded seller alone (every
+            # account of the unit moving with it, as the repair did before it counted each
+            # account's seller today): the pieces it dissolves differ. On fr-pme at 20 s the
+            # exact pricing left one territory split (the stage then fell back to a contiguous
+            # start, 524.6) where this one joins them all; the better is kept, judged on the
+            # real objective (its own budget of priced moves, the same as the first's: a
+            # deterministic count; the annealing keeps what the first left of its own)
+            coarse = replace(p, stays=np.zeros(0, dtype=np.int64), movable=np.zeros(0, dtype=np.int64))
+            spent_again = [trials]
+            again = repair_contiguity(
+                coarse,
+                graph,
+                choice,
+                budget=sc.contiguity_budget,
+                trials=trials,
+                clock=clock,
+                then_any_cost="contiguity_budget" not in sc.model_fields_set,
+                spent=spent_again,
+            )
+            log.info(
+                "contiguity: second enclave repair (moves by the unit's recorded seller, %d priced "
+                "moves): objective %.4f, %d split",
+                spent_again[0], evaluate(p, again).objective, self._split(graph, again),
+            )
+            if (self._split(graph, again), evaluate(p, again).objective) < (
+                self._split(graph, repaired), evaluate(p, repaired).objective
+            ):
+                repaired, spent = again, spent_again  # the annealing gets what it left
+        secs -= repair_s
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
         # search's steps join pieces, but rarely lower the objective): the bound of the
