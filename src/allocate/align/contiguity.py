@@ -264,17 +264,22 @@ class ContiguityStage:
         # by default the enclaves left then move whatever the cost (contiguity first, as in
         # the exact model), hard rules always kept
         trials = repair_trials(repair_s)
-        spent = [trials]
-        repaired = repair_contiguity(
-            p,
-            graph,
-            choice,
-            budget=sc.contiguity_budget,
-            trials=trials,
-            clock=clock,
-            then_any_cost="contiguity_budget" not in sc.model_fields_set,
-            spent=spent,
-        )
+
+        def repair(problem):
+            used = [trials]
+            out = repair_contiguity(
+                problem,
+                graph,
+                choice,
+                budget=sc.contiguity_budget,
+                trials=trials,
+                clock=clock,
+                then_any_cost="contiguity_budget" not in sc.model_fields_set,
+                spent=used,
+            )
+            return out, used
+
+        repaired, spent = repair(p)
         log.info(
             "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
             spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
@@ -285,19 +290,10 @@ class ContiguityStage:
             # account's seller today): the pieces it dissolves differ. On fr-pme at 20 s the
             # exact pricing left one territory split (the stage then fell back to a contiguous
             # start, 524.6) where this one joins them all; the better is kept, judged on the
-            # real objective (its own budget of priced moves, the same as the first's: a
-            # deterministic count; the annealing keeps what the first left of its own)
-            coarse = replace(p, stays=np.zeros(0, dtype=np.int64), movable=np.zeros(0, dtype=np.int64))
-            spent_again = [trials]
-            again = repair_contiguity(
-                coarse,
-                graph,
-                choice,
-                budget=sc.contiguity_budget,
-                trials=trials,
-                clock=clock,
-                then_any_cost="contiguity_budget" not in sc.model_fields_set,
-                spent=spent_again,
+            # real objective. Its own budget of priced moves, the same as the first's (a
+            # deterministic count); the annealing gets what the kept one left of its budget
+            again, spent_again = repair(
+                replace(p, stays=np.zeros(0, dtype=np.int64), movable=np.zeros(0, dtype=np.int64))
             )
             log.info(
                 "contiguity: second enclave repair (moves by the unit's recorded seller, %d priced "
@@ -307,7 +303,7 @@ class ContiguityStage:
             if (self._split(graph, again), evaluate(p, again).objective) < (
                 self._split(graph, repaired), evaluate(p, repaired).objective
             ):
-                repaired, spent = again, spent_again  # the annealing gets what it left
+                repaired, spent = again, spent_again
         secs -= repair_s
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
