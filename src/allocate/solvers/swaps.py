@@ -209,10 +209,10 @@ def _pass(p: AssignmentProblem, choice: NDArray[np.int64], work: float, max_work
             gain = np.where(feasible, gain, -np.inf)
             gain[-1, -1] = -np.inf  # nothing moves
             work += gain.size
-            a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
-            if not gain[a, b] > 1e-9:
+            a, c = (int(x) for x in np.unravel_index(int(np.argmax(gain)), gain.shape))
+            if not gain[a, c] > 1e-9:
                 break
-            for e in ([e_st[a]] if a < len(e_st) else []) + ([e_ts[b]] if b < len(e_ts) else []):
+            for e in ([e_st[a]] if a < len(e_st) else []) + ([e_ts[c]] if c < len(e_ts) else []):
                 i = int(item_of[e])
                 old = int(choice[i])
                 frm, to = int(s_of[i]), int(p.seller[e])
