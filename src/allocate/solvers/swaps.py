@@ -133,7 +133,7 @@ def _pass(p: AssignmentProblem, choice: NDArray[np.int64], work: float, max_work
     hi = []
     lo = []
     for b in p.balances:
-        qb = _measure(p, b.measure, s_of, choice)
+        qb = measure_per_seller(p, b.measure, s_of, choice)
         h = np.full(m, np.inf)
         low = np.full(m, -np.inf)
         for g in p.balance_groups:
@@ -261,7 +261,3 @@ def _pad(a: NDArray) -> NDArray[np.float64]:
 
 def _dev(x, hi: float, lo: float):
     return np.maximum(x - hi, 0.0) + np.maximum(lo - x, 0.0)
-
-
-def _measure(p: AssignmentProblem, measure: str, s_of: NDArray[np.int64], choice: NDArray[np.int64]) -> NDArray[np.float64]:
-    return measure_per_seller(p, measure, s_of, choice).astype(float)
