@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
+
+# CI draws the same examples on every run (a red CI then means a change broke something, not that
+# the draw was unlucky); `HYPOTHESIS_PROFILE=explore pytest ...` draws new ones to hunt for bugs.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TINY_NOMENCLATURE = {
     "weeks_per_year": 46,

@@ -134,7 +134,8 @@ def test_schedule_cli_on_an_embedded_cluster(small, tmp_path: Path) -> None:  # 
     (run / "alignment.csv").write_text("account_id,seller_id\n" + "\n".join(rows) + "\n")
     (run / "kpis.json").write_text(json.dumps({"model": "geography"}))
     args = ["schedule", str(folder), "--alignment", str(run / "alignment.csv"), "--out", str(run)]
-    args += ["--weeks", "1", "--start", "2027-01-04", "--time-limit", "5", "--workers", "1"]
+    # a limit of 5 s ran out while the worker started (load 8): nothing was scheduled
+    args += ["--weeks", "1", "--start", "2027-01-04", "--time-limit", "30", "--workers", "1"]
     res = CliRunner().invoke(app, [*args, "--dask"])
     assert res.exit_code == 0, res.output
     kpis = json.loads((run / "kpis.json").read_text())
