@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -17,9 +17,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from allocate.batch.dask import check_scheduler, dask_client
-from allocate.batch.run import BatchSummary, check_quotas, run_batch
-from allocate.batch.spec import read_batch
 from allocate.cli.app import (
     EXIT_FAILED_SCENARIOS,
     console,
@@ -27,7 +24,10 @@ from allocate.cli.app import (
     interrupted_code,
     run_guarded,
 )
-from allocate.io.runfolder import BATCH_INDEX, BATCH_PLAN, check_out_dir, folder_lock
+from allocate.io.runfolder import BATCH_INDEX, BATCH_PLAN
+
+if TYPE_CHECKING:
+    from allocate.batch.run import BatchSummary
 
 #: Failed scenarios named in full on the last line; the others are counted.
 NAMED_FAILURES = 5
@@ -71,6 +71,11 @@ def batch_cmd(
     them), 130 (143 after SIGTERM) when stopped; one run at a time writes a folder (a second
     one on the same ``--out`` stops with exit code 2).
     """
+    from allocate.batch.dask import check_scheduler, dask_client
+    from allocate.batch.run import check_quotas, run_batch
+    from allocate.batch.spec import read_batch
+    from allocate.io.runfolder import check_out_dir, folder_lock
+
     def go() -> None:
         plan = read_batch(batch_file)
         check_scheduler(scheduler)

@@ -5,29 +5,20 @@ from __future__ import annotations
 import contextlib
 import functools
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from allocate.analysis.compare import Comparison, compare, formatted, headline
-from allocate.batch.dask import check_scheduler, dask_client, dask_map
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.scenario import PRESETS
-from allocate.io import read_instance
-from allocate.io.runfolder import (
-    COMPARISON_CSV,
-    COMPARISON_HTML,
-    COMPARISON_MD,
-    check_out_dir,
-    folder_lock,
-)
-from allocate.io.scenario import cap_moves, read_scenario
-from allocate.publish.comparison import pages
-from allocate.schedule import schedule_run
+from allocate.io.runfolder import COMPARISON_CSV, COMPARISON_HTML, COMPARISON_MD
+
+if TYPE_CHECKING:
+    from allocate.analysis.compare import Comparison
 
 MODELS_HELP = "Comma-separated: geography,size,value_proposition,roles,generalist,hybrid"
 
@@ -67,6 +58,13 @@ def compare_cmd(
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("compare"),
 ) -> None:
     """Run several organization models on one instance and compare their KPIs side by side."""
+    from allocate.analysis.compare import headline
+    from allocate.batch.dask import check_scheduler, dask_client, dask_map
+    from allocate.io import read_instance
+    from allocate.io.runfolder import check_out_dir, folder_lock
+    from allocate.io.scenario import cap_moves, read_scenario
+    from allocate.schedule import schedule_run
+
     def go() -> None:
         names = [m.strip() for m in models.split(",") if m.strip()]
         bad = [m for m in names if m not in PRESETS]
@@ -106,6 +104,9 @@ def compare_cmd(
 
 def _run_compare(inst: Any, names: list[str], sc: Any, out: Path, hook: Any) -> Any:
     """``compare`` with a status line and one printed line per finished model."""
+    from allocate.analysis.compare import compare
+    from allocate.publish.comparison import pages
+
     with console.status(f"comparing {len(names)} models on {inst.name}") as status:
 
         def done(run: Any) -> None:
@@ -179,6 +180,8 @@ def print_comparison(comp: Comparison, out: Console) -> None:
     out
         Where to print.
     """
+    from allocate.analysis.compare import formatted
+
     df = formatted(comp)
     rows = [
         (_kpi_label(str(r["kpi"]), str(r["unit"])), [str(r[m]) for m in comp.models])

@@ -12,22 +12,13 @@ import typer
 from allocate.cli.app import console, err_console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.status import SolveStatus
-from allocate.design import DesignSpec, design_territories
-from allocate.design.graph import node_ids
-from allocate.design.measures import BUILT_IN
-from allocate.io import read_instance
-from allocate.io.adjacency import read_adjacency
-from allocate.io.levels import read_levels
 from allocate.io.runfolder import (
     DESIGN,
     DESIGN_ACCOUNTS,
     DESIGN_LEVELS,
     DESIGN_TERRITORIES,
     DESIGN_UNITS,
-    check_out_dir,
 )
-from allocate.io.tables import find_table, read_table
-from allocate.schedule.parallel import pool_map
 
 #: Exit code of a design run that found no checked design (not a proof of infeasibility).
 EXIT_NO_DESIGN = 4
@@ -107,6 +98,9 @@ def _named_levels(text: str | None) -> tuple[tuple[str, ...] | None, tuple[int, 
 
 
 def _columns(folder: Path, names: list[str]) -> dict[str, np.ndarray]:
+    from allocate.design.measures import BUILT_IN
+    from allocate.io.tables import find_table, read_table
+
     extra = [n for n in names if n not in BUILT_IN]
     if not extra:
         return {}
@@ -184,6 +178,15 @@ def design(
     out: Annotated[Path, typer.Option(help="Run folder")] = Path("design"),
 ) -> None:
     """Partition units (or accounts) into K connected territories, balanced on the chosen measures."""
+    from allocate.design import DesignSpec, design_territories
+    from allocate.design.graph import node_ids
+    from allocate.io import read_instance
+    from allocate.io.adjacency import read_adjacency
+    from allocate.io.levels import read_levels
+    from allocate.io.runfolder import check_out_dir
+    from allocate.io.tables import find_table
+    from allocate.schedule.parallel import pool_map
+
     n_work = workers if workers is not None else default_workers()
 
     def go() -> None:

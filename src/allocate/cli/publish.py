@@ -10,31 +10,23 @@ map of its levels and a report of its KPIs per level instead.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError
-from allocate.core.instance import Instance
-from allocate.io import read_instance
-from allocate.io.runfolder import (
-    KPIS,
-    check_out_dir,
-    check_out_file,
-    folder_lock,
-    is_design_folder,
-    read_design,
-    read_run,
-    resolve_instance_dir,
-    writing,
-)
-from allocate.publish.maps import save_design_map, save_run_map
-from allocate.publish.report import INDEX_PAGE, update_index, write_design_report, write_report
+from allocate.io.runfolder import KPIS
+
+if TYPE_CHECKING:
+    from allocate.core.instance import Instance
 
 
 def _load_instance(run_dir: Path, instance: Path | None, cache: dict[Path, Instance]) -> Instance:
     """The instance of ``run_dir``, read once per folder (``cache``)."""
+    from allocate.io import read_instance
+    from allocate.io.runfolder import resolve_instance_dir
+
     folder = resolve_instance_dir(run_dir, instance).resolve()
     if folder not in cache:
         cache[folder] = read_instance(folder)
@@ -72,6 +64,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Draw the territories of a run (or two runs side by side) as an HTML map."""
+        from allocate.io.runfolder import check_out_file, is_design_folder, read_design, read_run
+        from allocate.publish.maps import save_design_map, save_run_map
+        from allocate.publish.report import update_index
 
         def go() -> None:
             cache: dict[Path, Instance] = {}
@@ -109,6 +104,20 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Write a static HTML report comparing runs: KPIs, workload bars, schedule, funnel, maps."""
+        from allocate.io.runfolder import (
+            check_out_dir,
+            folder_lock,
+            is_design_folder,
+            read_design,
+            read_run,
+            writing,
+        )
+        from allocate.publish.report import (
+            INDEX_PAGE,
+            update_index,
+            write_design_report,
+            write_report,
+        )
 
         def go() -> None:
             check_out_dir(out, markers=(INDEX_PAGE,), inputs=[*run_dirs, instance])
@@ -146,6 +155,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _gallery_note(index: Path | None, folder: Path) -> str:
+    from allocate.publish.report import INDEX_PAGE
+
     if index is not None:
         return f" and {index}"
     return f"; {folder / INDEX_PAGE} is not a gallery written by allocate: left as it was"

@@ -12,27 +12,11 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from allocate.batch.dask import check_scheduler, dask_client, dask_map
 from allocate.cli.app import console, err_console, run_guarded
 from allocate.core.errors import InputError
 from allocate.core.instance import WORKDAYS_PER_WEEK, Instance, short_weeks
 from allocate.core.scenario import MAX_SEED, MAX_TIME_LIMIT_S
-from allocate.io import read_instance
-from allocate.io.runfolder import (
-    ALIGNMENT,
-    FUNNEL,
-    KPIS,
-    LOAD,
-    SCHEDULE,
-    UNSCHEDULED,
-    check_out_dir,
-    folder_lock,
-    read_alignment,
-    read_kpis,
-    writing,
-)
-from allocate.schedule import PlanConfig, parse_holidays, plan_actions, write_plan
-from allocate.schedule.plan.calendars import horizon_years, next_monday
+from allocate.io.runfolder import ALIGNMENT, FUNNEL, KPIS, LOAD, SCHEDULE, UNSCHEDULED
 
 
 def register(app: typer.Typer) -> None:
@@ -103,6 +87,17 @@ def register(app: typer.Typer) -> None:
         (a running cluster) or ``--dask`` (an embedded one); the plan is the same for the same
         seed and ``--workers``, which sets each seller's share of the time.
         """
+        from allocate.batch.dask import check_scheduler, dask_client, dask_map
+        from allocate.io import read_instance
+        from allocate.io.runfolder import (
+            check_out_dir,
+            folder_lock,
+            read_alignment,
+            read_kpis,
+            writing,
+        )
+        from allocate.schedule import PlanConfig, parse_holidays, plan_actions, write_plan
+        from allocate.schedule.plan.calendars import horizon_years, next_monday
 
         def go() -> None:
             if verbose:

@@ -8,20 +8,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from allocate.analysis.sizing import size_sales_force, sizing_tables
 from allocate.cli.app import console, run_guarded
 from allocate.core.errors import InputError, unknown_choice
 from allocate.core.nomenclature import ROLES
 from allocate.core.scenario import MAX_SEED, MAX_TIME_LIMIT_S
-from allocate.io import read_instance
-from allocate.io.runfolder import (
-    SIZING,
-    check_out_dir,
-    folder_lock,
-    sizing_table,
-    write_sizing,
-    writing,
-)
+from allocate.io.runfolder import SIZING
 
 
 def register(app: typer.Typer) -> None:
@@ -55,6 +46,16 @@ def size_cmd(
     out: Annotated[Path | None, typer.Option(help=f"Write {SIZING} and CSV tables here")] = None,
 ) -> None:
     """Minimum number of sellers (proved by a capacity check), where to base them, and +1 seller vs more leads."""
+    from allocate.analysis.sizing import size_sales_force, sizing_tables
+    from allocate.io import read_instance
+    from allocate.io.runfolder import (
+        check_out_dir,
+        folder_lock,
+        sizing_table,
+        write_sizing,
+        writing,
+    )
+
     def go() -> None:
         if role is not None and role not in ROLES:
             raise InputError.single(

@@ -8,26 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from allocate.align.solve import solve as solve_fn
-from allocate.analysis.kpi import compute_kpis, quota_history
 from allocate.cli.app import console, err_console, interrupted_code, run_guarded, stop_on_sigint
-from allocate.io import read_instance
-from allocate.io.runfolder import (
-    ALIGNMENT,
-    EDITS,
-    KPIS,
-    QUOTAS,
-    SELLERS_KPIS,
-    TERRITORIES,
-    check_out_dir,
-    folder_lock,
-    read_alignment,
-    write_run_files,
-    writing,
-)
-from allocate.io.scenario import cap_moves, read_scenario
-from allocate.sizing.quota import check_quota
-from allocate.solvers.budget import Clock
+from allocate.io.runfolder import ALIGNMENT, EDITS, KPIS, QUOTAS, SELLERS_KPIS, TERRITORIES
 
 
 def register(app: typer.Typer) -> None:
@@ -55,6 +37,19 @@ def solve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Align accounts to sellers with an organization model and write the run folder."""
+    from allocate.align.solve import solve as solve_fn
+    from allocate.analysis.kpi import compute_kpis, quota_history
+    from allocate.io import read_instance
+    from allocate.io.runfolder import (
+        check_out_dir,
+        folder_lock,
+        read_alignment,
+        write_run_files,
+        writing,
+    )
+    from allocate.io.scenario import cap_moves, read_scenario
+    from allocate.sizing.quota import check_quota
+    from allocate.solvers.budget import Clock
 
     def go() -> None:
         if verbose:

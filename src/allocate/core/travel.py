@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -138,6 +137,8 @@ def nearest_sellers(
     if k <= 0:
         n = len(np.atleast_1d(acc_lat))
         return np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0))
+    from scipy.spatial import cKDTree  # here: scipy.spatial costs every command 0.3 s to import
+
     tree = cKDTree(sel)
     chord, idx = tree.query(_unit_vectors(acc_lat, acc_lon), k=k)
     chord = np.asarray(chord).reshape(-1, k)

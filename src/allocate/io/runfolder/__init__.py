@@ -56,65 +56,140 @@ that its caller stages. The public names below are this package's API: importers
 write ``from allocate.io.runfolder import X``.
 """
 
-from allocate.io.runfolder.batch import (
-    new_scenario_tmp,
-    read_done,
-    scenario_temporaries,
-    write_batch_index,
-    write_batch_plan,
-    write_done,
-)
-from allocate.io.runfolder.comparison import write_comparison_files
-from allocate.io.runfolder.design import (
-    DesignRun,
-    is_design_folder,
-    read_design,
-    read_design_summary,
-    write_design,
-)
-from allocate.io.runfolder.kpis import Kpis, merge_kpis, read_kpis
-from allocate.io.runfolder.lock import folder_lock, lock_path
-from allocate.io.runfolder.names import (
-    ALIGNMENT,
-    BATCH_INDEX,
-    BATCH_PLAN,
-    COMPARISON_CSV,
-    COMPARISON_HTML,
-    COMPARISON_MD,
-    DESIGN,
-    DESIGN_ACCOUNTS,
-    DESIGN_LEVELS,
-    DESIGN_TERRITORIES,
-    DESIGN_UNITS,
-    DONE,
-    EDITS,
-    ERROR,
-    FUNNEL,
-    INFEASIBLE,
-    KPIS,
-    LOAD,
-    QUOTAS,
-    SCHEDULE,
-    SELLERS_KPIS,
-    SIZING,
-    TERRITORIES,
-    TMP_PREFIX,
-    UNSCHEDULED,
-    sizing_table,
-)
-from allocate.io.runfolder.plan import read_plan_table, write_plan_files
-from allocate.io.runfolder.run import (
-    RunData,
-    read_alignment,
-    read_run,
-    read_seller_kpis,
-    recorded_instance_dir,
-    resolve_instance_dir,
-)
-from allocate.io.runfolder.sizing import write_sizing
-from allocate.io.runfolder.solve import alignment_frame, write_failure, write_run, write_run_files
-from allocate.io.runfolder.target import check_out_dir, check_out_file, writing
-from allocate.io.runfolder.territories import account_owner, territories_geojson
+from typing import TYPE_CHECKING
+
+from allocate.core.lazy import lazy_attributes
+
+if TYPE_CHECKING:  # the names as the type checkers see them; at run time each loads on first use
+    from allocate.io.runfolder.batch import (
+        new_scenario_tmp,
+        read_done,
+        scenario_temporaries,
+        write_batch_index,
+        write_batch_plan,
+        write_done,
+    )
+    from allocate.io.runfolder.comparison import write_comparison_files
+    from allocate.io.runfolder.design import (
+        DesignRun,
+        is_design_folder,
+        read_design,
+        read_design_summary,
+        write_design,
+    )
+    from allocate.io.runfolder.kpis import Kpis, merge_kpis, read_kpis
+    from allocate.io.runfolder.lock import folder_lock, lock_path
+    from allocate.io.runfolder.names import (
+        ALIGNMENT,
+        BATCH_INDEX,
+        BATCH_PLAN,
+        COMPARISON_CSV,
+        COMPARISON_HTML,
+        COMPARISON_MD,
+        DESIGN,
+        DESIGN_ACCOUNTS,
+        DESIGN_LEVELS,
+        DESIGN_TERRITORIES,
+        DESIGN_UNITS,
+        DONE,
+        EDITS,
+        ERROR,
+        FUNNEL,
+        INFEASIBLE,
+        KPIS,
+        LOAD,
+        QUOTAS,
+        SCHEDULE,
+        SELLERS_KPIS,
+        SIZING,
+        TERRITORIES,
+        TMP_PREFIX,
+        UNSCHEDULED,
+        sizing_table,
+    )
+    from allocate.io.runfolder.plan import read_plan_table, write_plan_files
+    from allocate.io.runfolder.run import (
+        RunData,
+        read_alignment,
+        read_run,
+        read_seller_kpis,
+        recorded_instance_dir,
+        resolve_instance_dir,
+    )
+    from allocate.io.runfolder.sizing import write_sizing
+    from allocate.io.runfolder.solve import (
+        alignment_frame,
+        write_failure,
+        write_run,
+        write_run_files,
+    )
+    from allocate.io.runfolder.target import check_out_dir, check_out_file, writing
+    from allocate.io.runfolder.territories import account_owner, territories_geojson
+
+_EXPORTS = {
+    "ALIGNMENT": "allocate.io.runfolder.names",
+    "BATCH_INDEX": "allocate.io.runfolder.names",
+    "BATCH_PLAN": "allocate.io.runfolder.names",
+    "COMPARISON_CSV": "allocate.io.runfolder.names",
+    "COMPARISON_HTML": "allocate.io.runfolder.names",
+    "COMPARISON_MD": "allocate.io.runfolder.names",
+    "DESIGN": "allocate.io.runfolder.names",
+    "DESIGN_ACCOUNTS": "allocate.io.runfolder.names",
+    "DESIGN_LEVELS": "allocate.io.runfolder.names",
+    "DESIGN_TERRITORIES": "allocate.io.runfolder.names",
+    "DESIGN_UNITS": "allocate.io.runfolder.names",
+    "DONE": "allocate.io.runfolder.names",
+    "DesignRun": "allocate.io.runfolder.design",
+    "EDITS": "allocate.io.runfolder.names",
+    "ERROR": "allocate.io.runfolder.names",
+    "FUNNEL": "allocate.io.runfolder.names",
+    "INFEASIBLE": "allocate.io.runfolder.names",
+    "KPIS": "allocate.io.runfolder.names",
+    "Kpis": "allocate.io.runfolder.kpis",
+    "LOAD": "allocate.io.runfolder.names",
+    "QUOTAS": "allocate.io.runfolder.names",
+    "RunData": "allocate.io.runfolder.run",
+    "SCHEDULE": "allocate.io.runfolder.names",
+    "SELLERS_KPIS": "allocate.io.runfolder.names",
+    "SIZING": "allocate.io.runfolder.names",
+    "TERRITORIES": "allocate.io.runfolder.names",
+    "TMP_PREFIX": "allocate.io.runfolder.names",
+    "UNSCHEDULED": "allocate.io.runfolder.names",
+    "account_owner": "allocate.io.runfolder.territories",
+    "alignment_frame": "allocate.io.runfolder.solve",
+    "check_out_dir": "allocate.io.runfolder.target",
+    "check_out_file": "allocate.io.runfolder.target",
+    "folder_lock": "allocate.io.runfolder.lock",
+    "is_design_folder": "allocate.io.runfolder.design",
+    "lock_path": "allocate.io.runfolder.lock",
+    "merge_kpis": "allocate.io.runfolder.kpis",
+    "new_scenario_tmp": "allocate.io.runfolder.batch",
+    "read_alignment": "allocate.io.runfolder.run",
+    "read_design": "allocate.io.runfolder.design",
+    "read_design_summary": "allocate.io.runfolder.design",
+    "read_done": "allocate.io.runfolder.batch",
+    "read_kpis": "allocate.io.runfolder.kpis",
+    "read_plan_table": "allocate.io.runfolder.plan",
+    "read_run": "allocate.io.runfolder.run",
+    "read_seller_kpis": "allocate.io.runfolder.run",
+    "recorded_instance_dir": "allocate.io.runfolder.run",
+    "resolve_instance_dir": "allocate.io.runfolder.run",
+    "scenario_temporaries": "allocate.io.runfolder.batch",
+    "sizing_table": "allocate.io.runfolder.names",
+    "territories_geojson": "allocate.io.runfolder.territories",
+    "write_batch_index": "allocate.io.runfolder.batch",
+    "write_batch_plan": "allocate.io.runfolder.batch",
+    "write_comparison_files": "allocate.io.runfolder.comparison",
+    "write_design": "allocate.io.runfolder.design",
+    "write_done": "allocate.io.runfolder.batch",
+    "write_failure": "allocate.io.runfolder.solve",
+    "write_plan_files": "allocate.io.runfolder.plan",
+    "write_run": "allocate.io.runfolder.solve",
+    "write_run_files": "allocate.io.runfolder.solve",
+    "write_sizing": "allocate.io.runfolder.sizing",
+    "writing": "allocate.io.runfolder.target",
+}
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)
 
 __all__ = [
     "ALIGNMENT",
