@@ -42,12 +42,12 @@ def produce(out: Path) -> dict[str, int]:
                                      "--seed", "7", "--out", str(out / "gen-us")).returncode
     for model in MODELS:
         codes[f"solve-{model}"] = _allocate("solve", str(gen), "--model", model, "--seed", "1", "--workers", "1",
-                                            "--time-limit", "20", "--out", str(out / f"solve-{model}")).returncode
+                                            "--time-limit", "8", "--out", str(out / f"solve-{model}")).returncode
     codes["schedule"] = _allocate("schedule", str(gen), "--alignment", str(out / "solve-size" / "alignment.csv"),
-                                  "--weeks", "4", "--start", "2027-01-04", "--time-limit", "10",
+                                  "--weeks", "4", "--start", "2027-01-04", "--time-limit", "5",
                                   "--out", str(out / "solve-size")).returncode
     codes["compare"] = _allocate("compare", str(gen), "--models", "size,roles", "--seed", "1", "--workers", "1",
-                                 "--time-limit", "20", "--out", str(out / "compare")).returncode
+                                 "--time-limit", "8", "--out", str(out / "compare")).returncode
     return codes
 
 
