@@ -295,12 +295,14 @@ def move_floor(
 
 
 #: Share of what is left of the clock that CP-SAT on the fewest moves may take (its safety
-#: net; its budget is deterministic, :func:`floor_det`).
-FLOOR_WALL_SHARE = 0.6
+#: net; its budget is deterministic, :func:`floor_det`). It runs only when no alignment
+#: within the cap is known, so the searches after it have no start without it: nearly all
+#: of it (it stops at the first witness within the cap, and the searches get the rest).
+FLOOR_WALL_SHARE = 0.95
 #: Seconds of search the deterministic budget of CP-SAT on the fewest moves is sized from,
 #: per second of the searches' seconds: on ``fr-pme`` it proves 523 for geography in about
 #: 1.2 units of deterministic time (at 20 s the searches' seconds are about 15, so 3 units).
-FLOOR_SHARE = 1.0
+FLOOR_SHARE = 1.5
 
 
 def floor_det(seconds: float) -> float:
@@ -347,7 +349,14 @@ def exact_floor(
     if clock.left() < 0.5:
         return floor
     q_raw = fewest_moves_problem(raw)
-    out = fewest_moves(q_raw, det, FLOOR_WALL_SHARE * clock.left(), seed, floor.choice)
+
+    def within(choice: NDArray[np.int64]) -> bool:  # a witness within the cap on the real data
+        ev = evaluate(q_raw, choice)
+        return cap is not None and ev.moves <= cap and ev.feasible
+
+    # below the cap the search stops at the first witness; a cap it proves impossible gets the
+    # rest of its budget, for the fewest moves the refusal names
+    out = fewest_moves(q_raw, det, FLOOR_WALL_SHARE * clock.left(), seed, floor.choice, within)
     if out.clock_stopped:
         clock.fired("CP-SAT on the fewest moves")
     proven = int(np.ceil(out.bound - 1e-6)) if np.isfinite(out.bound) else floor.bound
