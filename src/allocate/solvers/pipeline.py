@@ -578,7 +578,7 @@ def _on_real_data(
     if best is None or best_ev is None:
         return replace(sol, status=SolveStatus.UNKNOWN)
     if best is not sol.choice:
-        log.info("the searches' alignment overloads a seller on the real loads: %.4f kept", best_ev.objective)
+        log.info("the searches' alignment breaks a hard rule on the real data or is worse: %.4f kept", best_ev.objective)
     return replace(
         sol, status=SolveStatus.FEASIBLE, choice=best, objective=best_ev.objective,
         best_bound=min(sol.best_bound, best_ev.objective), solver_objective=best_ev.objective,
