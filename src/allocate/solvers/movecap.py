@@ -355,10 +355,8 @@ def exact_floor(
         return cap is not None and ev.moves <= cap and ev.feasible
 
     # below the cap the search stops at the first witness; a cap it proves impossible gets the
-    # rest of its budget, for the fewest moves the refusal names. No hint: on fr-pme geography
-    # the LP's 526-move witness held the search at 525 moves for 1.5 units (cap 524 at 40 s,
-    # load 8); without it, 524 moves in 0.9 units
-    out = fewest_moves(q_raw, det, FLOOR_WALL_SHARE * clock.left(), seed, None, within)
+    # rest of its budget, for the fewest moves the refusal names
+    out = fewest_moves(q_raw, det, FLOOR_WALL_SHARE * clock.left(), seed, floor.choice, within)
     if out.clock_stopped:
         clock.fired("CP-SAT on the fewest moves")
     proven = int(np.ceil(out.bound - 1e-6)) if np.isfinite(out.bound) else floor.bound
