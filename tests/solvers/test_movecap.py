@@ -150,7 +150,7 @@ def test_a_cap_is_served_whenever_it_can_be_and_refused_only_on_a_proof(seed, ca
         assert fewest > cap  # an impossible cap is reported only when it is
         return
     ev = evaluate(p, sol.choice)
-    assert fewest <= cap  # the integer program proves any cap below the fewest moves impossible
+    assert fewest <= cap  # the integer model (CP-SAT) proves any cap below the fewest moves impossible
     assert sol.status.value in ("optimal", "feasible")  # never "no alignment found"
     assert ev.feasible and ev.moves <= cap
     assert int((p.current != p.seller[sol.choice]).sum()) <= cap  # moves recounted
