@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from allocate.core.errors import InfeasibleError
 from allocate.solvers import SolveParams, solve_assignment
 from allocate.solvers.budget import Clock
+from allocate.solvers.cpsat.fewest import fewest_moves
 from allocate.solvers.movecap import (
     capped_start,
     exact_floor,
     fewest_moves_problem,
     home_choice,
-    mip_moves,
     move_floor,
     restore_moves,
     spend_moves,
@@ -150,7 +150,7 @@ def test_a_cap_is_served_whenever_it_can_be_and_refused_only_on_a_proof(seed, ca
         assert fewest > cap  # an impossible cap is reported only when it is
         return
     ev = evaluate(p, sol.choice)
-    assert fewest <= cap  # the integer program proves any cap below the fewest moves impossible
+    assert fewest <= cap  # the integer model (CP-SAT) proves any cap below the fewest moves impossible
     assert sol.status.value in ("optimal", "feasible")  # never "no alignment found"
     assert ev.feasible and ev.moves <= cap
     assert int((p.current != p.seller[sol.choice]).sum()) <= cap  # moves recounted
@@ -171,18 +171,48 @@ def _integrality_gap(max_moves: int | None) -> AssignmentProblem:
     )
 
 
-def test_the_integer_program_proves_what_the_lp_floor_misses() -> None:
+def test_the_integer_model_proves_what_the_lp_floor_misses() -> None:
     p = _integrality_gap(max_moves=1)
     assert _brute_min_moves(p) == 2
     floor = move_floor(p, p, 1.0, Clock.after(10), 10_000)
     assert floor.bound == 1  # the LP relaxation alone
-    bound, choice = mip_moves(fewest_moves_problem(p), 10.0, Clock.after(10))
-    assert bound == pytest.approx(2.0) and evaluate(p, choice).overload == 0.0
-    raised = exact_floor(p, p, dataclasses.replace(floor, choice=None, moves=-1), Clock.after(10))
-    assert raised.bound == 2 and raised.proof.startswith("integer program")
+    out = fewest_moves(fewest_moves_problem(p), 1.0, 10.0, 0)
+    assert out.optimal and out.bound == pytest.approx(2.0) and evaluate(p, out.choice).overload == 0.0
+    raised = exact_floor(p, p, dataclasses.replace(floor, choice=None, moves=-1), Clock.after(10), 1.0)
+    assert raised.bound == 2 and raised.proof.startswith("integer model")
     with pytest.raises(InfeasibleError) as err:
         solve_assignment(p, SolveParams(time_limit_s=5, workers=1))
-    assert "need at least 2 moves (integer program" in err.value.reason
+    assert "need at least 2 moves (integer model" in err.value.reason
+
+
+def _rounding_overloads(max_moves: int) -> AssignmentProblem:
+    # four items of 0.3333 h on seller 0 today (capacity 0.34: one fits); seller 1 (1.0 h)
+    # takes the other three on the real loads (0.9999 h) but not on the loads rounded up to
+    # 0.001 h that the searches see (1.002 h): 3 moves are needed and enough
+    return AssignmentProblem(
+        capacity=np.array([0.34, 1.0]),
+        indptr=np.arange(0, 9, 2),
+        seller=np.tile(np.arange(2), 4),
+        cost=np.array([1.0, 2.0, 1.0, 2.5, 1.0, 3.0, 1.0, 3.5]),
+        load=np.full(8, 0.3333),
+        current=np.zeros(4, dtype=np.int64),
+        max_moves=max_moves,
+    )
+
+
+def test_the_fewest_moves_of_the_real_loads_are_proven_and_served() -> None:
+    p = _rounding_overloads(3)
+    assert _brute_min_moves(p) == 3
+    out = fewest_moves(fewest_moves_problem(p), 1.0, 10.0, 0)
+    assert out.bound == pytest.approx(3.0) and evaluate(p, out.choice).feasible
+    sol = solve_assignment(p, SolveParams(time_limit_s=5, workers=1))
+    ev = evaluate(p, sol.choice)  # the real data
+    assert sol.status.value == "feasible" and ev.feasible and ev.moves == 3
+    # the cheapest alignment of 3 moves keeps the item whose move costs most (item 3)
+    assert sol.choice.tolist() == [1, 3, 5, 6] and sol.objective == pytest.approx(ev.objective)
+    with pytest.raises(InfeasibleError) as err:
+        solve_assignment(_rounding_overloads(2), SolveParams(time_limit_s=5, workers=1))
+    assert "need at least 3 moves" in err.value.reason
 
 
 def test_a_cap_at_the_integer_floor_gets_an_alignment_within_it() -> None:

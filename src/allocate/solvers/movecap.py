@@ -13,10 +13,11 @@ nothing within it in time. Three tools serve a cap:
   floor on the real data, and its rounding, repaired for capacity, is a witness alignment
   with few moves. A cap below the floor is impossible: :func:`cap_error` says so, naming
   the floor and its causes (whole bundles, sellers over capacity today).
-* :func:`exact_floor` runs when the witness breaks the cap: the integer program of the same
-  problem (HiGHS, :func:`mip_moves`) on the real data raises the floor to the fewest moves of
-  any alignment (the LP's is often a few below), and on the data as the searches see them
-  (loads rounded up) finds a witness they accept.
+* :func:`exact_floor` runs when the witness breaks the cap: CP-SAT on the same problem, on
+  the real data rounded so as to relax it (:mod:`allocate.solvers.cpsat.fewest`), raises the
+  floor to the fewest moves of any alignment (the LP's is often a few below), and its
+  alignment, checked on the real data, is a witness for them (:attr:`MoveFloor.real`), one
+  for the searches too when it fits the loads as they see them (rounded up).
 * :func:`spend_moves` starts from the witness and spends what is left of the cap on the
   heuristic start's cheaper entries; :func:`capped_start` keeps the best of these within
   the cap. The CP-SAT stages after it carry the cap in every model, so they only improve it.
@@ -29,13 +30,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
 
 from allocate.core.errors import InfeasibleError, Shortfall
-from allocate.solvers.budget import Clock, numpy_passes
+from allocate.solvers.budget import Clock, cpsat_det, numpy_passes
 from allocate.solvers.construct import best_entries, restore_capacity
 from allocate.solvers.cpsat import AssignmentModel, solve_model
+from allocate.solvers.cpsat.fewest import fewest_moves
 from allocate.solvers.heuristics import repair, round_lp
 from allocate.solvers.lp import lp_relaxation
 from allocate.solvers.problem import (
@@ -193,7 +193,13 @@ class MoveFloor:
     overloaded
         Sellers whose items of today exceed their capacity, with the excess in load units.
     proof
-        What proves ``bound``: the LP relaxation, or the integer program of :func:`mip_moves`.
+        What proves ``bound``: the LP relaxation, or CP-SAT's integer model of :func:`exact_floor`.
+    real
+        An alignment meeting the hard rules on the real data with ``real_moves`` moves, which
+        the loads as the searches see them (rounded up) may overload by their rounding
+        (``None`` when none is known beyond ``choice``).
+    real_moves
+        Its moves (``-1`` without one).
     """
 
     bound: int
@@ -202,6 +208,8 @@ class MoveFloor:
     bundled: int
     overloaded: tuple[tuple[str, float], ...]
     proof: str = "LP relaxation of the fewest moves"
+    real: NDArray[np.int64] | None = None
+    real_moves: int = -1
 
 
 def home_choice(problem: AssignmentProblem) -> NDArray[np.int64]:
@@ -286,83 +294,34 @@ def move_floor(
     return MoveFloor(bound, tries[k], moves, bundled, overloaded)
 
 
-#: Share of what is left of the clock that the integer program on the real data may take
-#: when the fewest moves are not known (its proof).
-MIP_PROOF_SHARE = 0.6
-#: Share of what is left then for the one on the rounded data (its witness); the searches that
-#: start from it get the rest.
-MIP_WITNESS_SHARE = 0.5
-#: Branch-and-bound nodes of each integer program of the fewest moves (its deterministic budget).
-MIP_NODES = 1000
+#: Share of what is left of the clock that CP-SAT on the fewest moves may take (its safety
+#: net; its budget is deterministic, :func:`floor_det`). It runs only when no alignment
+#: within the cap is known, so the searches after it have no start without it: nearly all
+#: of it (it stops at the first witness within the cap, and the searches get the rest).
+FLOOR_WALL_SHARE = 0.95
+#: Seconds of search the deterministic budget of CP-SAT on the fewest moves is sized from,
+#: per second of the searches' seconds: on ``fr-pme`` it proves 523 for geography in about
+#: 1.2 units of deterministic time (at 20 s the searches' seconds are about 15, so 3 units).
+FLOOR_SHARE = 1.5
 
 
-def mip_moves(
-    p: AssignmentProblem, seconds: float, clock: Clock, enough: int | None = None, floor: int = 0
-) -> tuple[float, NDArray[np.int64] | None]:
-    """The fewest moves under capacity, account limits and locks, as an integer program (HiGHS).
-
-    The hard balance bands are left out (the program relaxes them): its bound is valid for
-    ``p`` with them, and its alignment is a witness only when :func:`evaluate` says so.
-
-    Parameters
-    ----------
-    p
-        The assignment problem (its data as they are: real or rounded).
-    seconds
-        HiGHS's time limit, a safety net: its budget is :data:`MIP_NODES` branch-and-bound
-        nodes (on ``fr-pme`` the root alone settles it, in about 6 s at load 5 on 2 cores).
-    clock
-        The solve's clock, told when the time limit, not the nodes, stopped HiGHS.
-    enough, floor
-        Moves that are enough (a cap) and a proven floor below them: HiGHS may stop once its
-        alignment has at most ``enough`` moves and its bound reaches ``floor`` (its relative
-        gap is set to allow it), without proving that fewer are impossible.
-
-    Returns
-    -------
-    tuple
-        The proven lower bound on the moves (``0.0`` when HiGHS proved nothing), and the best
-        alignment found (``None`` without one).
-    """
-    n, items = p.nnz, len(p.indptr) - 1
-    if seconds <= 0.05 or n == 0:
-        return 0.0, None
-    item_of = p.item_of
-    one = csr_matrix((np.ones(n), (item_of, np.arange(n))), shape=(items, n))
-    rows = [LinearConstraint(one, 1.0, 1.0),
-            LinearConstraint(csr_matrix((p.load, (p.seller, np.arange(n))), shape=(p.n_sellers, n)),
-                             -np.inf, p.capacity)]
-    limited = np.flatnonzero(p.max_items >= 0)
-    if len(limited):
-        counts = csr_matrix((p.count[item_of].astype(float), (p.seller, np.arange(n))), shape=(p.n_sellers, n))
-        rows.append(LinearConstraint(counts[limited], -np.inf, p.max_items[limited].astype(float)))
-    locked = p.fixed[item_of] >= 0
-    upper = np.where(locked & (p.seller != p.fixed[item_of]), 0.0, 1.0)
-    options = {"time_limit": seconds, "node_limit": MIP_NODES, "disp": False}
-    if enough is not None and enough > floor:
-        options["mip_rel_gap"] = (enough - floor + 0.01) / enough
-    res = milp(p.entry_moves.astype(float), constraints=rows, integrality=np.ones(n),
-               bounds=Bounds(np.zeros(n), upper), options=options)
-    if res.status == 1 and "time limit" in str(res.message).lower():
-        clock.fired("integer program of the fewest moves")
-    bound = getattr(res, "mip_dual_bound", None)
-    bound = float(bound) if bound is not None and np.isfinite(bound) else 0.0
-    if res.x is None:
-        # proven infeasible: no alignment, whatever its moves (the LP says so too)
-        return (float("inf") if res.status == 2 else bound), None
-    x = np.asarray(res.x)
-    choice = np.array([p.indptr[i] + int(np.argmax(x[p.indptr[i]:p.indptr[i + 1]])) for i in range(items)],
-                      dtype=np.int64)
-    return bound, choice
+def floor_det(seconds: float) -> float:
+    """Deterministic budget of CP-SAT on the fewest moves for ``seconds`` of searches."""
+    return cpsat_det(FLOOR_SHARE * seconds)
 
 
-def exact_floor(problem: AssignmentProblem, raw: AssignmentProblem, floor: MoveFloor, clock: Clock) -> MoveFloor:
-    """The floor raised by the integer program on the real data, and a witness from both data.
+def exact_floor(
+    problem: AssignmentProblem, raw: AssignmentProblem, floor: MoveFloor, clock: Clock, det: float, seed: int = 0
+) -> MoveFloor:
+    """The floor raised by CP-SAT on the real data, and witnesses from it.
 
     The LP floor of :func:`move_floor` is often below the fewest moves of any alignment (on
-    ``fr-pme``: 520 against 523 for geography, 182 against 185 for size); the integer program
-    on ``raw`` proves the real floor, and the one on the data as the searches see them
-    (``problem``, loads rounded up) finds a witness they accept.
+    ``fr-pme``: 520 against 523 for geography, 182 against 185 for size). CP-SAT on the
+    fewest moves with loads rounded down and capacities up on a fine scale
+    (:func:`~allocate.solvers.cpsat.fewest.fewest_moves`, a relaxation of the real rules)
+    proves the real floor; its alignment, checked on the real data, is a witness for the
+    real data (:attr:`MoveFloor.real`), and for the searches too when it also fits the
+    loads as they see them (rounded up to 0.001 h), or once repaired for them.
 
     Parameters
     ----------
@@ -373,30 +332,73 @@ def exact_floor(problem: AssignmentProblem, raw: AssignmentProblem, floor: MoveF
     floor
         The floor of :func:`move_floor`.
     clock
-        The solve's wall-clock safety net (the programs share what is left of it).
+        The solve's wall-clock safety net (CP-SAT gets :data:`FLOOR_WALL_SHARE` of what is left).
+    det
+        CP-SAT's deterministic budget (:func:`floor_det`).
+    seed
+        CP-SAT's seed.
 
     Returns
     -------
     MoveFloor
-        ``floor`` with the higher proven bound and the witness of fewest moves found.
+        ``floor`` with the higher proven bound and the witnesses of fewest moves found.
     """
     cap = problem.max_moves
     if floor.choice is not None and (floor.moves <= floor.bound or (cap is not None and floor.moves <= cap)):
         return floor
-    bound, real = mip_moves(fewest_moves_problem(raw), MIP_PROOF_SHARE * clock.left(), clock)
-    proven = int(np.ceil(bound - 1e-6)) if np.isfinite(bound) else floor.bound
-    if proven > floor.bound:
-        log.info("fewest moves under the hard rules: at least %d (integer program, real data)", proven)
-        floor = replace(floor, bound=proven, proof="integer program of the fewest moves")
-    q = fewest_moves_problem(problem)
-    if real is not None:  # over capacity on the rounded loads by a few thousandths at most: repaired
-        work = numpy_passes(MIP_PROOF_SHARE * clock.left(), 1, least=200_000)
-        floor = _better_witness(q, floor, real)
-        floor = _better_witness(q, floor, restore_capacity(q, real, work, clock))
-    if (cap is not None and floor.bound > cap) or (0 <= floor.moves <= (cap if cap is not None else floor.bound)):
+    if clock.left() < 0.5:
         return floor
-    _, choice = mip_moves(q, MIP_WITNESS_SHARE * clock.left(), clock, cap, floor.bound)
-    return _better_witness(q, floor, choice)
+    q_raw = fewest_moves_problem(raw)
+
+    def within(choice: NDArray[np.int64]) -> bool:  # a witness within the cap on the real data
+        ev = evaluate(q_raw, choice)
+        return cap is not None and ev.moves <= cap and ev.feasible
+
+    # below the cap the search stops at the first witness; a cap it proves impossible gets the
+    # rest of its budget, for the fewest moves the refusal names
+    out = fewest_moves(q_raw, det, FLOOR_WALL_SHARE * clock.left(), seed, floor.choice, within)
+    if out.clock_stopped:
+        clock.fired("CP-SAT on the fewest moves")
+    proven = int(np.ceil(out.bound - 1e-6)) if np.isfinite(out.bound) else floor.bound
+    if proven > floor.bound:
+        log.info("fewest moves under the hard rules: at least %d (CP-SAT, real data)", proven)
+        floor = replace(floor, bound=proven, proof="integer model of the fewest moves")
+    if out.choice is None:
+        return floor
+    ev = evaluate(q_raw, out.choice)
+    if ev.feasible and (floor.real is None or ev.moves < floor.real_moves):
+        log.info("fewest moves: %d found on the real data (floor %d)", ev.moves, floor.bound)
+        floor = replace(floor, real=out.choice, real_moves=ev.moves)
+    q = fewest_moves_problem(problem)
+    # over capacity on the rounded loads by a few thousandths of an hour at most: repaired
+    work = numpy_passes(FLOOR_WALL_SHARE * clock.left(), 1, least=200_000)
+    floor = _better_witness(q, floor, out.choice)
+    return _better_witness(q, floor, restore_capacity(q, out.choice, work, clock))
+
+
+def admit(problem: AssignmentProblem, witness: NDArray[np.int64]) -> AssignmentProblem:
+    """``problem`` with each capacity raised to what ``witness`` loads its seller, where it is more.
+
+    The witness meets capacity on the real loads, but the loads as the searches see them
+    (each rounded up to 0.001 h) may overload a seller by a few thousandths of an hour. With
+    the capacities raised by that much the searches may start from it; what they return
+    is no longer sure to fit the real hours, so the caller checks it on the real data.
+
+    Parameters
+    ----------
+    problem
+        The assignment problem as the searches see it (snapped).
+    witness
+        Candidate entry per item, within the cap and every hard rule on the real data.
+
+    Returns
+    -------
+    AssignmentProblem
+        The same problem with raised capacities (balance shares follow them: a few
+        millionths).
+    """
+    loads, _ = seller_totals(problem, witness)
+    return replace(problem, capacity=np.maximum(problem.capacity, loads))
 
 
 def _better_witness(q: AssignmentProblem, floor: MoveFloor, choice: NDArray[np.int64] | None) -> MoveFloor:
@@ -406,7 +408,7 @@ def _better_witness(q: AssignmentProblem, floor: MoveFloor, choice: NDArray[np.i
     ev = evaluate(q, choice)
     if not ev.feasible or (floor.choice is not None and ev.moves >= floor.moves):
         return floor
-    log.info("fewest moves: %d found by the integer program (floor %d)", ev.moves, floor.bound)
+    log.info("fewest moves: %d found for the searches' data (floor %d)", ev.moves, floor.bound)
     return replace(floor, choice=choice, moves=ev.moves)
 
 
@@ -474,10 +476,12 @@ def cap_error(problem: AssignmentProblem, floor: MoveFloor, unit: str = "h/week"
     InfeasibleError
         Its reason names the cap and the floor; one line per cause follows.
     """
-    if floor.moves == floor.bound:
-        enough = f", and an alignment with {floor.moves:,} moves meets them: the fewest possible"
-    elif floor.moves > floor.bound:
-        enough = f"; an alignment with {floor.moves:,} moves meets them"
+    known = [k for k in (floor.moves, floor.real_moves) if k >= 0]
+    moves = min(known) if known else -1  # both witnesses meet the hard rules on the real data
+    if moves == floor.bound:
+        enough = f", and an alignment with {moves:,} moves meets them: the fewest possible"
+    elif moves > floor.bound:
+        enough = f"; an alignment with {moves:,} moves meets them"
     else:
         enough = ""
     reason = (

@@ -71,7 +71,15 @@ from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent
 from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation
-from allocate.solvers.movecap import cap_error, capped_start, closer_floor, exact_floor, move_floor
+from allocate.solvers.movecap import (
+    admit,
+    cap_error,
+    capped_start,
+    closer_floor,
+    exact_floor,
+    floor_det,
+    move_floor,
+)
 from allocate.solvers.problem import AssignmentProblem, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
@@ -300,26 +308,38 @@ def solve_assignment(
         if guide.optimal:
             lp = replace(lp, x=guide.x, wall_s=lp.wall_s + guide.wall_s)
     floor = None
-    if problem.max_moves is not None:
+    admitted = None  # a witness on the real data that the searches' rounded loads overload
+    cap = problem.max_moves
+    if cap is not None:
         # what the hard rules force in moves: a proof against the cap, and a start within it
         floor = move_floor(problem, raw, HEURISTIC_SHARE * secs, clock, evaluations(HEURISTIC_SHARE * secs))
         # CP-SAT on the fewest moves, on the searches' budget, when the whole model is small
         # enough for it (the rule of the full CP-SAT phase below)
-        exact = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
+        small = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
         det = cpsat_det(secs) if prm.deterministic else None
-        if exact and not 0 <= floor.moves <= problem.max_moves:
-            floor = exact_floor(problem, raw, floor, clock)  # integer programs: real floor, witness
-        if floor.bound > problem.max_moves:  # the searches' time goes to naming a cap that is enough
+        if small and not 0 <= floor.moves <= cap:
+            # CP-SAT on the real data: the real floor, and a witness for the real data
+            floor = exact_floor(problem, raw, floor, clock, floor_det(secs), prm.seed)
+        if floor.bound > cap:  # the searches' time goes to naming a cap that is enough
+            known = floor.real is not None and floor.real_moves <= floor.bound
             raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
-                            if exact else floor)
-        if not 0 <= floor.moves <= problem.max_moves:
+                            if small and not known else floor)
+        if not 0 <= floor.moves <= cap and floor.real is not None and floor.real_moves <= cap:
+            # within the cap on the real data, over a capacity on the loads rounded up (on
+            # fr-pme geography: 523 moves on the real loads, 524 on the rounded ones): the
+            # searches see capacities raised to what the witness needs, and the real data
+            # decide at the end (_on_real_data), the witness standing when nothing better holds
+            admitted = floor.real
+            problem = admit(problem, admitted)
+            floor = replace(floor, choice=admitted, moves=floor.real_moves)
+        if not 0 <= floor.moves <= cap:
             # a cap between the floor and the witness: fewer moves first (without an
             # alignment within the cap the searches have no start)
-            if exact:
+            if small:
                 floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
-            if not 0 <= floor.moves <= problem.max_moves:
+            if not 0 <= floor.moves <= cap:
                 log.warning("no alignment within the move cap of %d found yet (the floor is %s; %s)",
-                            problem.max_moves, f"{floor.bound:,} moves" if floor.bound > 0 else "not known",
+                            cap, f"{floor.bound:,} moves" if floor.bound > 0 else "not known",
                             f"{floor.moves:,} moves are known to be enough" if floor.moves >= 0
                             else "no alignment meeting the other hard rules was found to count them")
         if not lp.feasible:
@@ -391,10 +411,11 @@ def solve_assignment(
         if prm.deterministic:
             clock.fired("CP-SAT (not started)")
         status = SolveStatus.FEASIBLE if ev.feasible else SolveStatus.UNKNOWN
-        return AssignmentSolution(
+        early = AssignmentSolution(
             status, start, ev.objective, lp_bound, lp_bound, time.perf_counter() - t0,
             False, ev.objective, interrupted=STOP.is_set(),
         )
+        return _on_real_data(raw, early, [admitted]) if admitted is not None else early
     # the whole model only when building it fits in a share of the search seconds (a
     # deterministic rule: the same limit and size always take the same path)
     full = (
@@ -476,7 +497,9 @@ def solve_assignment(
                 )
     else:
         sol = _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound)
-    if not exact and sol.status is SolveStatus.FEASIBLE:
+    if admitted is not None:
+        sol = _on_real_data(raw, sol, [start, admitted])
+    elif not exact and sol.status is SolveStatus.FEASIBLE:
         sol = _proven_by_enumeration(raw, sol)
     return AssignmentSolution(
         status=sol.status,
@@ -534,6 +557,31 @@ def _proven_by_enumeration(raw: AssignmentProblem, sol: AssignmentSolution) -> A
     return replace(
         sol, status=SolveStatus.OPTIMAL, choice=best, objective=best_ev.objective,
         best_bound=best_ev.objective, solver_objective=best_ev.objective,
+    )
+
+
+def _on_real_data(
+    raw: AssignmentProblem, sol: AssignmentSolution, others: list[NDArray[np.int64]]
+) -> AssignmentSolution:
+    """The best of ``sol`` and ``others`` that meets every hard rule on the real data.
+
+    Used when the searches saw capacities raised to admit a witness of the real data
+    (:func:`~allocate.solvers.movecap.admit`): their alignments are checked on the real loads,
+    and the witness (among ``others``) stands when none of them fits. The objective is the
+    real data's; the bound, the real LP's, is kept (no proof of optimality is claimed).
+    """
+    best, best_ev = None, None
+    for choice in [sol.choice, *others]:
+        ev = evaluate(raw, choice)
+        if ev.feasible and (best_ev is None or ev.objective < best_ev.objective - 1e-9):
+            best, best_ev = choice, ev
+    if best is None or best_ev is None:
+        return replace(sol, status=SolveStatus.UNKNOWN)
+    if best is not sol.choice:
+        log.info("the searches' alignment breaks a hard rule on the real data or is worse: %.4f kept", best_ev.objective)
+    return replace(
+        sol, status=SolveStatus.FEASIBLE, choice=best, objective=best_ev.objective,
+        best_bound=min(sol.best_bound, best_ev.objective), solver_objective=best_ev.objective,
     )
 
 
