@@ -40,7 +40,7 @@ the bands 13,793.2).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -101,18 +101,27 @@ class DualResult:
         excludes), without the constant ``-λ·C - ν·N``: a guide for the construction.
     iterations
         Iterations run.
+    limit
+        ``ν``, one per seller (0 where it has no account limit).
+    bands
+        ``(a, b)`` of each soft band priced, keyed by (index of the balance, index of the
+        group): with ``capacity`` and ``limit``, every multiplier of the bound, so that
+        :func:`bound_at` can price them on other data of the same structure.
     """
 
     bound: float
     capacity: NDArray[np.float64]
     price: NDArray[np.float64]
     iterations: int
+    limit: NDArray[np.float64] | None = None
+    bands: tuple[tuple[tuple[int, int], NDArray[np.float64], NDArray[np.float64]], ...] = ()
 
 
 @dataclass(frozen=True)
 class _Band:
     """One soft balance band of one group: its per-entry measure and its constants."""
 
+    key: tuple[int, int]  # (index of the balance, index of the group)
     group: NDArray[np.int64]
     share: NDArray[np.float64]  # κ_s of the group's sellers
     tolerance: float
@@ -133,7 +142,7 @@ class _Dual:
         self.counts = p.count[item_of].astype(float)
         self.limited = p.max_items >= 0
         self.bands: list[_Band] = []
-        for bal in p.balances:
+        for k, bal in enumerate(p.balances):
             if bal.hard or bal.weight <= 0:
                 continue  # a hard band is dropped (still a valid bound)
             if bal.measure == "load":
@@ -142,11 +151,11 @@ class _Dual:
                 w = p.potential[item_of]
             else:
                 w = self.counts
-            for g in p.balance_groups:
+            for j, g in enumerate(p.balance_groups):
                 cap = p.capacity[g]
                 if len(g) < 2 or cap.sum() <= 0:
                     continue
-                self.bands.append(_Band(g, cap / cap.sum(), bal.tolerance, bal.weight, np.asarray(w, dtype=float)))
+                self.bands.append(_Band((k, j), g, cap / cap.sum(), bal.tolerance, bal.weight, np.asarray(w, dtype=float)))
 
     def prices(self, lam, nu, ab) -> NDArray[np.float64]:
         p = self.p
@@ -230,7 +239,7 @@ def dual_ascent(
         full = _ascend(d, iterations - first, True, upper, clock)
     done = full.iterations + (alone.iterations if alone is not None else 0)
     out = full if alone is None or full.bound > alone.bound else alone
-    return DualResult(out.bound, out.capacity, out.price, done)
+    return replace(out, iterations=done)
 
 
 def _coords(d: _Dual):
@@ -306,7 +315,49 @@ def _ascend(d: _Dual, iterations: int, bands: bool, upper: float | None, clock: 
         if clock is not None and clock.expired():
             clock.fired("Lagrangian bound")
             break
-    return DualResult(best, scale[:m] * best_y[:m], best_price, done)
+    return _result(d, best, scale * best_y, best_price, done)
+
+
+def _result(d: _Dual, bound: float, x: NDArray[np.float64], price: NDArray[np.float64], done: int) -> DualResult:
+    """The result at multipliers ``x`` (unscaled, in the order of :func:`_coords`)."""
+    lam, nu, ab = _coords(d)[3](x)
+    bands = tuple((band.key, a.copy(), b.copy()) for band, (a, b) in zip(d.bands, ab, strict=True))
+    return DualResult(bound, lam.copy(), price, done, nu.copy(), bands)
+
+
+def bound_at(problem: AssignmentProblem, dual: DualResult) -> float:
+    """``L`` on ``problem`` at the multipliers of ``dual``: a valid lower bound for its data.
+
+    Any non-negative capacity and limit prices and any band prices in ``[0, w]`` give a lower
+    bound (module docstring), so the multipliers an ascent found on other numbers of the same
+    structure (the data rounded to CP-SAT's units, :func:`~allocate.solvers.scaling.snap`)
+    price the real data too; the band shares ``κ`` are this problem's capacities'. A band of
+    ``problem`` the ascent did not price is priced at 0 (still a bound).
+
+    Parameters
+    ----------
+    problem
+        The problem to bound (same items, candidates, sellers, balances and groups as the one
+        ``dual`` was found on).
+    dual
+        A result of :func:`dual_ascent`.
+
+    Returns
+    -------
+    float
+        ``L`` at those multipliers on ``problem``'s data.
+    """
+    d = _Dual(problem)
+    m = problem.n_sellers
+    lam = np.maximum(0.0, np.asarray(dual.capacity, dtype=float))
+    nu = np.maximum(0.0, dual.limit) if dual.limit is not None else np.zeros(m)
+    nu = np.where(d.limited, nu, 0.0)  # a seller without a limit has no row to price
+    found = {key: (a, b) for key, a, b in dual.bands}
+    ab = []
+    for band in d.bands:
+        a, b = found.get(band.key, (np.zeros(len(band.group)), np.zeros(len(band.group))))
+        ab.append((np.clip(a, 0.0, band.weight), np.clip(b, 0.0, band.weight)))
+    return float(d.value(lam, nu, ab)[0])
 
 
 def _bundle_work(nnz: int, n_mult: int, steps: int) -> float:
@@ -328,7 +379,6 @@ def _bundle(d: _Dual, iterations: int, y0: NDArray[np.float64], clock: Clock | N
     from scipy.optimize import linprog
 
     p = d.p
-    m = p.n_sellers
     scale, top, cuts, split = _coords(d)
     n = len(scale)
     hi = np.where(np.isfinite(top), top, BUNDLE_BOX)
@@ -370,7 +420,7 @@ def _bundle(d: _Dual, iterations: int, y0: NDArray[np.float64], clock: Clock | N
         if proj.status != 0:
             break
         y = np.clip(proj.x[:n], 0.0, hi)
-    return DualResult(best, scale[:m] * best_y[:m], best_price, done)
+    return _result(d, best, scale * best_y, best_price, done)
 
 
 def _block_metric(g: NDArray[np.float64], cuts: NDArray[np.int64]) -> NDArray[np.float64]:

@@ -69,7 +69,7 @@ from allocate.solvers.construct import cheapest, restore_capacity
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
-from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent
+from allocate.solvers.lagrange import PASSES_PER_ITERATION, bound_at, dual_ascent
 from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation
 from allocate.solvers.movecap import cap_error, capped_start, closer_floor, exact_floor, move_floor
 from allocate.solvers.problem import AssignmentProblem, evaluate
@@ -305,17 +305,17 @@ def solve_assignment(
         floor = move_floor(problem, raw, HEURISTIC_SHARE * secs, clock, evaluations(HEURISTIC_SHARE * secs))
         # CP-SAT on the fewest moves, on the searches' budget, when the whole model is small
         # enough for it (the rule of the full CP-SAT phase below)
-        exact = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
+        whole = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
         det = cpsat_det(secs) if prm.deterministic else None
-        if exact and not 0 <= floor.moves <= problem.max_moves:
+        if whole and not 0 <= floor.moves <= problem.max_moves:
             floor = exact_floor(problem, raw, floor, clock)  # integer programs: real floor, witness
         if floor.bound > problem.max_moves:  # the searches' time goes to naming a cap that is enough
             raise cap_error(problem, closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
-                            if exact else floor)
+                            if whole else floor)
         if not 0 <= floor.moves <= problem.max_moves:
             # a cap between the floor and the witness: fewer moves first (without an
             # alignment within the cap the searches have no start)
-            if exact:
+            if whole:
                 floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
             if not 0 <= floor.moves <= problem.max_moves:
                 log.warning("no alignment within the move cap of %d found yet (the floor is %s; %s)",
@@ -343,11 +343,15 @@ def solve_assignment(
         upper = first_ev.objective if first_ev.feasible else None
         # on the rounded data, whose values its steps were tuned on: on the real data the
         # ascent of size on 20k x 100 ended at 1,807 (and the start rounded from its prices at
-        # 2,655, 31.9 % above) against 1,832 (2,263, 19.0 %). Its bound is then the rounded
-        # data's (loads 0.001 h up, capacities down, potentials to 100 EUR): re-evaluating it
-        # at its multipliers on the real data is left to do
+        # 2,655, 31.9 % above) against 1,832 (2,263, 19.0 %). Its best multipliers then price
+        # the real data (loads 0.001 h up, capacities down, potentials to 100 EUR in the
+        # rounded one): L there is the bound reported, valid for what the user gave
         dual = dual_ascent(problem, steps, clock, upper)
-        log.info("Lagrangian bound %.4f (%d iterations; LP bound %.4f)", dual.bound, dual.iterations, lp.bound)
+        rounded = dual.bound
+        if not exact:
+            dual = replace(dual, bound=bound_at(raw, dual))
+        log.info("Lagrangian bound %.4f on the real data (%.4f on the rounded data; %d iterations; LP bound %.4f)",
+                 dual.bound, rounded, dual.iterations, lp.bound)
         if not lp.optimal:
             # the guide: each entry's reduced cost at the best multipliers (travel, moves,
             # capacity and band prices); on 20k x 100 with the product defaults its rounding
