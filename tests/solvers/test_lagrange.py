@@ -4,6 +4,7 @@ LP with the soft bands, and deterministic."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -189,3 +190,23 @@ def test_the_bound_of_rounded_multipliers_is_priced_on_the_real_data() -> None:
     assert real >= opt - 0.05
     # on the data it was found on, the same multipliers give the same value
     assert bound_at(rounded, out) == pytest.approx(out.bound)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_polished_on_the_real_data_stays_a_bound(seed: int) -> None:
+    # the ascent on the rounded data (loads up, capacities down, potentials to 100 €), its
+    # steps then on the real data: never below the re-evaluation, never above the real LP
+    from allocate.solvers.lagrange import bound_at, polish
+    from allocate.solvers.scaling import scales_for, snap
+
+    raw = _random(400 + seed, n=60, m=6, k=3, tight=0.97, limit=seed == 1)
+    raw = replace(raw, load=raw.load * 1.0003, potential=raw.potential + 37.0)  # off the grids
+    rounded = snap(raw, scales_for(raw))
+    lp = lp_relaxation(raw)
+    assert lp.optimal
+    out = dual_ascent(rounded, 200)
+    at = bound_at(raw, out)
+    polished = polish(raw, out, 40)
+    assert at - 1e-9 <= polished.bound <= lp.bound + 1e-6 * max(1.0, abs(lp.bound))
+    # the guide stays the rounded data's
+    assert np.array_equal(polished.price, out.price)

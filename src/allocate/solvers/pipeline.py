@@ -69,7 +69,7 @@ from allocate.solvers.construct import cheapest, restore_capacity
 from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
-from allocate.solvers.lagrange import PASSES_PER_ITERATION, bound_at, dual_ascent
+from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent, polish
 from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation
 from allocate.solvers.movecap import cap_error, capped_start, closer_floor, exact_floor, move_floor
 from allocate.solvers.problem import AssignmentProblem, evaluate
@@ -89,6 +89,9 @@ TABU_WORK_PER_SECOND = 6e6
 #: CP-SAT phases share what is left (``CP_SHARE``).
 LP_SHARE = 0.3
 LAGRANGE_SHARE = 0.05
+#: Steps of the Lagrangian ascent on the real data from the multipliers found on the rounded
+#: data (:func:`~allocate.solvers.lagrange.polish`), as a share of the ascent's.
+POLISH_SHARE = 0.2
 #: Share of the wall time left when the LP starts that its safety net lets it take (its
 #: deterministic budget normally ends it well before, see :mod:`allocate.solvers.budget`).
 LP_WALL_SHARE = 0.7
@@ -347,11 +350,13 @@ def solve_assignment(
         # the real data (loads 0.001 h up, capacities down, potentials to 100 EUR in the
         # rounded one): L there is the bound reported, valid for what the user gave
         dual = dual_ascent(problem, steps, clock, upper)
-        rounded = dual.bound
+        rounded, done = dual.bound, dual.iterations
         if not exact:
-            dual = replace(dual, bound=bound_at(raw, dual))
+            # the bound must hold for the real data: L there from the multipliers found
+            dual = polish(raw, dual, int(POLISH_SHARE * steps), clock)
+            done += dual.iterations
         log.info("Lagrangian bound %.4f on the real data (%.4f on the rounded data; %d iterations; LP bound %.4f)",
-                 dual.bound, rounded, dual.iterations, lp.bound)
+                 dual.bound, rounded, done, lp.bound)
         if not lp.optimal:
             # the guide: each entry's reduced cost at the best multipliers (travel, moves,
             # capacity and band prices); on 20k x 100 with the product defaults its rounding
