@@ -118,6 +118,11 @@ class DualResult:
         ``(a, b)`` of each soft band priced, keyed by (index of the balance, index of the
         group): with ``capacity`` and ``limit``, every multiplier of the bound, so that
         :func:`bound_at` can price them on other data of the same structure.
+    primal
+        The relaxed solutions (each item's cheapest entry) of the subgradient ascent over all
+        the multipliers, averaged with weight :data:`MIX` on the newest: a fractional point
+        per entry near the LP's optimum, a guide for the rounding (None from the bundle
+        method).
     """
 
     bound: float
@@ -259,7 +264,8 @@ def dual_ascent(
         full = _ascend(d, iterations - first, True, upper, clock, y0)
     done = full.iterations + (alone.iterations if alone is not None else 0)
     out = full if alone is None or full.bound > alone.bound else alone
-    return replace(out, iterations=done)
+    # the primal point of the ascent over all the multipliers (the bands priced), if any
+    return replace(out, iterations=done, primal=full.primal)
 
 
 def _coords(d: _Dual):
