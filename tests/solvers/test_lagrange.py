@@ -210,3 +210,15 @@ def test_polished_on_the_real_data_stays_a_bound(seed: int) -> None:
     assert at - 1e-9 <= polished.bound <= lp.bound + 1e-6 * max(1.0, abs(lp.bound))
     # the guide stays the rounded data's
     assert np.array_equal(polished.price, out.price)
+
+
+def test_the_primal_point_is_a_fractional_assignment() -> None:
+    # the averaged relaxed solutions: every item once, locked-out entries never taken
+    p = _random(8, n=200, m=8, k=3)
+    out = dual_ascent(p, 150)
+    assert out.primal is not None
+    x = out.primal
+    assert np.all(x >= 0) and np.all(x <= 1 + 1e-12)
+    assert np.allclose(np.add.reduceat(x, p.indptr[:-1]), 1.0)
+    excluded = (p.fixed[p.item_of] >= 0) & (p.seller != p.fixed[p.item_of])
+    assert excluded.any() and np.all(x[excluded] == 0)

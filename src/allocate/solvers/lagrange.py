@@ -307,6 +307,7 @@ def _ascend(
 
     best, best_y, best_price = -np.inf, y, d.base
     mix = np.zeros(p.nnz)  # the relaxed solutions, averaged: a fractional primal point
+    grow = total = 0.0
     direction = np.zeros_like(y)
     metric = np.ones_like(y)
     delta = 0.0
@@ -315,8 +316,17 @@ def _ascend(
     while done < iterations:
         done += 1
         value, price, g_lam, g_nu, g_ab = d.value(*split(scale * y))
-        mix *= 1.0 - MIX
-        mix[d.chosen] += MIX if done > 1 else 1.0
+        if bands:
+            # the newest with weight MIX, the average before with 1 - MIX (the first alone
+            # at first): weights growing by 1 / (1 - MIX) a step, the sum scaled back now
+            # and then, so that no step passes over every entry
+            grow = grow / (1.0 - MIX) if done > 1 else 1.0
+            w = grow * MIX if done > 1 else grow
+            mix[d.chosen] += w
+            total += w
+            if grow > 1e100:
+                mix /= total
+                grow, total = grow / total, 1.0
         if best == -np.inf or value > best + 1e-12 * max(1.0, abs(best)):
             best, best_y, best_price = value, y, price
             stall = 0
@@ -358,7 +368,7 @@ def _ascend(
         if clock is not None and clock.expired():
             clock.fired("Lagrangian bound")
             break
-    return replace(_result(d, best, scale * best_y, best_price, done), primal=mix)
+    return replace(_result(d, best, scale * best_y, best_price, done), primal=mix / total if total > 0 else None)
 
 
 def _result(d: _Dual, bound: float, x: NDArray[np.float64], price: NDArray[np.float64], done: int) -> DualResult:
