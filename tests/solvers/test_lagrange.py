@@ -4,6 +4,7 @@ LP with the soft bands, and deterministic."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -150,3 +151,74 @@ def test_the_bundle_work_budget_is_kept() -> None:
     work = lagrange._bundle_work(p.nnz, n_mult, 7)
     out = lagrange._bundle(d, 300, np.zeros(len(lagrange._coords(d)[0])), None, work)
     assert out.iterations == 7
+
+
+def rounding_matters() -> AssignmentProblem:
+    """Two sellers of equal capacity, a soft potential band at ±0 (0.1 per € outside it).
+
+    Items 0 and 1 have one candidate each (sellers 0 and 1), potentials 149 € and 151 €: 1 €
+    each side of the target 150 €, a penalty of 0.2. Rounded to CP-SAT's units of 100 € they
+    become 100 € and 200 €, 50 € each side: 10.0. Item 2 (no potential) costs 1 at seller 0
+    and 3 at seller 1. The optimum on the real data is 1.2; on the rounded data 11.0.
+    """
+    return AssignmentProblem(
+        capacity=np.array([10.0, 10.0]),
+        indptr=np.array([0, 1, 2, 4]),
+        seller=np.array([0, 1, 0, 1]),
+        cost=np.array([0.0, 0.0, 1.0, 3.0]),
+        load=np.full(4, 1.0),
+        potential=np.array([149.0, 151.0, 0.0]),
+        balance_groups=(np.arange(2),),
+        balances=(Balance("potential", 0.0, weight=0.1),),
+    )
+
+
+def test_the_bound_of_rounded_multipliers_is_priced_on_the_real_data() -> None:
+    from allocate.solvers.lagrange import bound_at
+    from allocate.solvers.scaling import scales_for, snap
+
+    raw = rounding_matters()
+    rounded = snap(raw, scales_for(raw))
+    opt = _brute_force(raw)
+    assert opt == pytest.approx(1.2)
+    out = dual_ascent(rounded, 300)
+    # the rounding matters: the ascent on the rounded data passes the real optimum ...
+    assert out.bound > opt + 1.0
+    # ... and its multipliers priced on the real data give a valid bound, near the optimum
+    real = bound_at(raw, out)
+    assert real <= opt + 1e-9
+    assert real >= opt - 0.05
+    # on the data it was found on, the same multipliers give the same value
+    assert bound_at(rounded, out) == pytest.approx(out.bound)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_polished_on_the_real_data_stays_a_bound(seed: int) -> None:
+    # the ascent on the rounded data (loads up, capacities down, potentials to 100 €), its
+    # steps then on the real data: never below the re-evaluation, never above the real LP
+    from allocate.solvers.lagrange import bound_at, polish
+    from allocate.solvers.scaling import scales_for, snap
+
+    raw = _random(400 + seed, n=60, m=6, k=3, tight=0.97, limit=seed == 1)
+    raw = replace(raw, load=raw.load * 1.0003, potential=raw.potential + 37.0)  # off the grids
+    rounded = snap(raw, scales_for(raw))
+    lp = lp_relaxation(raw)
+    assert lp.optimal
+    out = dual_ascent(rounded, 200)
+    at = bound_at(raw, out)
+    polished = polish(raw, out, 40)
+    assert at - 1e-9 <= polished.bound <= lp.bound + 1e-6 * max(1.0, abs(lp.bound))
+    # the guide stays the rounded data's
+    assert np.array_equal(polished.price, out.price)
+
+
+def test_the_primal_point_is_a_fractional_assignment() -> None:
+    # the averaged relaxed solutions: every item once, locked-out entries never taken
+    p = _random(8, n=200, m=8, k=3)
+    out = dual_ascent(p, 150)
+    assert out.primal is not None
+    x = out.primal
+    assert np.all(x >= 0) and np.all(x <= 1 + 1e-12)
+    assert np.allclose(np.add.reduceat(x, p.indptr[:-1]), 1.0)
+    excluded = (p.fixed[p.item_of] >= 0) & (p.seller != p.fixed[p.item_of])
+    assert excluded.any() and np.all(x[excluded] == 0)
