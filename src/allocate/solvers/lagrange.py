@@ -53,6 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from allocate.solvers.budget import Clock
+from allocate.solvers.denselp import minimize
 from allocate.solvers.problem import AssignmentProblem
 
 log = logging.getLogger(__name__)
@@ -482,8 +483,6 @@ def _bundle(d: _Dual, iterations: int, y0: NDArray[np.float64], clock: Clock | N
     few sellers where the band prices and the capacities fight (the SDR block of roles on
     20k x 100: 63 after 3,000 subgradient steps, against an LP of 379).
     """
-    from scipy.optimize import linprog
-
     p = d.p
     scale, top, cuts, split = _coords(d)
     n = len(scale)
@@ -509,23 +508,23 @@ def _bundle(d: _Dual, iterations: int, y0: NDArray[np.float64], clock: Clock | N
         G = np.array(rows_g)
         c0 = np.array(rows_c)
         # upper estimate: max θ, θ - G y <= c0, y in the box
-        up = linprog(np.r_[np.zeros(n), -1.0], A_ub=np.c_[-G, np.ones(len(c0))], b_ub=c0,
-                     bounds=[(0.0, h) for h in hi] + [(None, None)], method="highs")
-        if up.status != 0:
+        up = minimize(np.r_[np.zeros(n), -1.0], np.c_[-G, np.ones(len(c0))], c0,
+                      np.r_[np.zeros(n), -np.inf], np.r_[hi, np.inf])
+        if up is None:
             break
-        upper = -float(up.fun)
+        upper = -up[1]
         if upper - best <= 1e-7 * max(1.0, abs(best)):
             break  # the cuts prove ``best`` is the maximum over the box
         level = best + LEVEL * (upper - best)
         # the point nearest the best one whose cuts reach the level: y = best_y + u - w
         eye = np.eye(n)
-        proj = linprog(np.r_[np.zeros(n), np.ones(2 * n)],
-                       A_ub=np.c_[-G, np.zeros((len(c0), 2 * n))], b_ub=c0 - level,
-                       A_eq=np.c_[eye, -eye, eye], b_eq=best_y,
-                       bounds=[(0.0, h) for h in hi] + [(0.0, None)] * (2 * n), method="highs")
-        if proj.status != 0:
+        proj = minimize(np.r_[np.zeros(n), np.ones(2 * n)],
+                        np.c_[-G, np.zeros((len(c0), 2 * n))], c0 - level,
+                        np.zeros(3 * n), np.r_[hi, np.full(2 * n, np.inf)],
+                        np.c_[eye, -eye, eye], best_y)
+        if proj is None:
             break
-        y = np.clip(proj.x[:n], 0.0, hi)
+        y = np.clip(proj[0][:n], 0.0, hi)
     return _result(d, best, scale * best_y, best_price, done)
 
 
