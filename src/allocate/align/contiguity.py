@@ -55,7 +55,7 @@ from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.lp import GLOP_MAX_ENTRIES
 from allocate.solvers.pipeline import AssignmentSolution
-from allocate.solvers.problem import evaluate
+from allocate.solvers.problem import AssignmentProblem, evaluate
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,84 @@ class ContiguityStage:
         rounds = min(MAX_CUT_ROUNDS, cut_rounds(seconds, nnz))
         return (seconds, rounds) if rounds >= 2 else (0.0, 0)
 
+    def repair(
+        self, graph: UnitGraph, sol: AssignmentSolution, trials: int, clock: Clock
+    ) -> tuple[NDArray[np.int64], int]:
+        """The enclave repair of the pipeline's alignment, priced twice when the first leaves a
+        territory split.
+
+        The first repair prices each account's move (a unit's accounts may have several
+        sellers today). When it leaves a territory split (and the solve was not interrupted),
+        a second repair prices a unit's moves by its recorded seller alone (every account of
+        the unit moving with it, as the repair did before it counted each account's seller
+        today): the pieces it dissolves differ. On fr-pme at 20 s the exact pricing left one
+        territory split (the stage then fell back to a contiguous start, 524.6) where this one
+        joined them all. Each has its own budget of ``trials`` priced moves (a deterministic
+        count). The better is kept, judged on the real model: first an alignment that breaks
+        no hard rule the pipeline's met (the coarse pricing miscounts moves, so under a move
+        cap its alignment may break it), then the fewer split territories, then the objective.
+
+        Parameters
+        ----------
+        graph
+            The unit graph.
+        sol
+            The pipeline's solution.
+        trials
+            Priced moves of each repair.
+        clock
+            The safety net.
+
+        Returns
+        -------
+        tuple of NDArray and int
+            The kept alignment and the priced moves its repair made (the border annealing
+            gets what is left of ``trials``).
+        """
+        sc = self.scenario
+        p = self.mp.problem
+
+        def run(problem: AssignmentProblem) -> tuple[NDArray[np.int64], int]:
+            # the scenario's contiguity_budget caps what the repair spends when the user sets
+            # it; by default the enclaves left then move whatever the cost (contiguity first,
+            # as in the exact model), hard rules always kept
+            used = [trials]
+            out = repair_contiguity(
+                problem,
+                graph,
+                sol.choice,
+                budget=sc.contiguity_budget,
+                trials=trials,
+                clock=clock,
+                then_any_cost="contiguity_budget" not in sc.model_fields_set,
+                spent=used,
+            )
+            return out, used[0]
+
+        def key(c: NDArray[np.int64]) -> tuple[bool, int, float]:
+            ev = evaluate(p, c)
+            breaks = evaluate(p, sol.choice).feasible and not ev.feasible
+            return (breaks, self._split(graph, c), ev.objective)
+
+        repaired, spent = run(p)
+        log.info(
+            "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
+            spent, sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
+        )
+        if not self._split(graph, repaired) or sol.interrupted:
+            return repaired, spent
+        again, spent_again = run(
+            replace(p, stays=np.zeros(0, dtype=np.int64), movable=np.zeros(0, dtype=np.int64))
+        )
+        kept = key(again) < key(repaired)
+        log.info(
+            "contiguity: second enclave repair (moves by the unit's recorded seller, %d priced "
+            "moves): objective %.4f, %d split%s, %s",
+            spent_again, evaluate(p, again).objective, self._split(graph, again),
+            ", breaks a hard rule" if key(again)[0] else "", "kept" if kept else "not kept",
+        )
+        return (again, spent_again) if kept else (repaired, spent)
+
     def run(self, sol: AssignmentSolution, clock: Clock) -> StageOutcome:
         """Make the pipeline's territories contiguous.
 
@@ -260,57 +338,15 @@ class ContiguityStage:
         cut_bound = float("-inf")  # a bound of contiguous alignments, once computed
         secs = self.time_s()
         repair_s = REPAIR_SHARE * secs
-        # the scenario's contiguity_budget caps what the repair spends when the user sets it;
-        # by default the enclaves left then move whatever the cost (contiguity first, as in
-        # the exact model), hard rules always kept
         trials = repair_trials(repair_s)
-
-        def repair(problem):
-            used = [trials]
-            out = repair_contiguity(
-                problem,
-                graph,
-                choice,
-                budget=sc.contiguity_budget,
-                trials=trials,
-                clock=clock,
-                then_any_cost="contiguity_budget" not in sc.model_fields_set,
-                spent=used,
-            )
-            return out, used
-
-        repaired, spent = repair(p)
-        log.info(
-            "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
-            spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
-        )
-        if self._split(graph, repaired) and not sol.interrupted:
-            # a second repair that prices a unit's moves by its recorded seller alone (every
-            # account of the unit moving with it, as the repair did before it counted each
-            # account's seller today): the pieces it dissolves differ. On fr-pme at 20 s the
-            # exact pricing left one territory split (the stage then fell back to a contiguous
-            # start, 524.6) where this one joins them all; the better is kept, judged on the
-            # real objective. Its own budget of priced moves, the same as the first's (a
-            # deterministic count); the annealing gets what the kept one left of its budget
-            again, spent_again = repair(
-                replace(p, stays=np.zeros(0, dtype=np.int64), movable=np.zeros(0, dtype=np.int64))
-            )
-            log.info(
-                "contiguity: second enclave repair (moves by the unit's recorded seller, %d priced "
-                "moves): objective %.4f, %d split",
-                spent_again[0], evaluate(p, again).objective, self._split(graph, again),
-            )
-            if (self._split(graph, again), evaluate(p, again).objective) < (
-                self._split(graph, repaired), evaluate(p, repaired).objective
-            ):
-                repaired, spent = again, spent_again
+        repaired, spent = self.repair(graph, sol, trials, clock)
         secs -= repair_s
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
         # search's steps join pieces, but rarely lower the objective): the bound of the
         # contiguous model first (its share), then a cooler second run
         if not sol.interrupted:
-            anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
+            anneal_s = repair_s * max(0, trials - spent) / max(1, trials)
             # when the repair left no territory split (the annealing keeps them so, and the
             # bound follows), the annealing's safety net keeps the bound's, so that a loaded
             # machine shortens the annealing (which keeps the best alignment it met) rather
