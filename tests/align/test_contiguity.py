@@ -60,6 +60,16 @@ def test_time_share(grid, limit, share) -> None:
     assert stage.bound_plan() == (0.0, 0)
 
 
+@pytest.mark.parametrize(("limit", "share"), [(4.0, 0.8), (20.0, 0.75), (100.0, 0.75)])
+def test_time_share_above_the_exact_size(grid, monkeypatch, limit, share) -> None:
+    # neighbourhoods: the stage's annealing gets three quarters of the search seconds
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    stage = _plan(grid, grid_scenario(time_limit_s=limit))
+    assert stage.mode == "lns"
+    secs = search_seconds(limit, stage.mp.problem.nnz)
+    assert stage.time_s() == pytest.approx(share * secs)
+
+
 def test_the_annealing_leaves_the_bound_its_seconds(grid, monkeypatch) -> None:
     # a loaded machine shortens the annealing (which keeps its best alignment), not the
     # bound: the annealing's safety net ends the bound's own safety net before the deadline,

@@ -59,6 +59,14 @@ from allocate.solvers.problem import AssignmentProblem, evaluate
 
 log = logging.getLogger(__name__)
 
+#: Share of the search seconds kept from the pipeline for the stage, per mode. Above the exact
+#: size the stage's border annealing is what lowers the objective most: on fr-pme (1,237
+#: units) at 20 s the pipeline's last seconds gain about 1 of 462 on the split alignment,
+#: while more annealing moves gain several on the contiguous one (on the stage's deterministic
+#: budgets, seeds 1-3: 494.69, 490.55, 488.78 with three quarters, against 502.78, 499.87,
+#: 496.97 with half). The exact model keeps half (its CP-SAT search starts from the
+#: pipeline's alignment).
+STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
 #: the exact model or the neighbourhood search gets the rest.
 REPAIR_SHARE = 0.75
@@ -201,7 +209,8 @@ class ContiguityStage:
         return annealed if self._keeps_rules(before, annealed) else choice
 
     def time_s(self) -> float:
-        """The stage's share of the search seconds: max(5 s, half of them), at most 80 %.
+        """The stage's share of the search seconds: max(5 s, :data:`STAGE_SHARE` of them),
+        at most 80 %.
 
         The search seconds are what the limit leaves once the fixed costs estimated from
         the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
@@ -213,7 +222,7 @@ class ContiguityStage:
             Seconds kept from the pipeline for this stage.
         """
         limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
-        return min(max(5.0, 0.5 * limit), 0.8 * limit)
+        return min(max(5.0, STAGE_SHARE[self.mode] * limit), 0.8 * limit)
 
     def bound_plan(self) -> tuple[float, int]:
         """Seconds and LP solves of the bound of the contiguous model, (0, 0) when it does not
