@@ -62,12 +62,16 @@ def test_time_share(grid, limit, share) -> None:
 
 @pytest.mark.parametrize(("limit", "share"), [(4.0, 0.8), (20.0, 0.75), (100.0, 0.75)])
 def test_time_share_above_the_exact_size(grid, monkeypatch, limit, share) -> None:
-    # neighbourhoods: the stage's annealing gets three quarters of the search seconds
+    # neighbourhoods: the stage keeps three quarters of the search seconds, half of them (at
+    # least 5 s, at most 80 %) for the repair, the first annealing and the bound, the rest
+    # for a second annealing
     monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
     stage = _plan(grid, grid_scenario(time_limit_s=limit))
     assert stage.mode == "lns"
     secs = search_seconds(limit, stage.mp.problem.nnz)
     assert stage.time_s() == pytest.approx(share * secs)
+    assert stage.core_s() == pytest.approx(min(max(5.0, 0.5 * secs), 0.8 * secs))
+    assert stage.core_s() <= stage.time_s()
 
 
 def test_the_annealing_leaves_the_bound_its_seconds(grid, monkeypatch) -> None:

@@ -59,14 +59,17 @@ from allocate.solvers.problem import AssignmentProblem, evaluate
 
 log = logging.getLogger(__name__)
 
-#: Share of the search seconds kept from the pipeline for the stage, per mode. Above the exact
-#: size the stage's border annealing is what lowers the objective most: on fr-pme (1,237
-#: units) at 20 s the pipeline's last seconds gain about 1 of 462 on the split alignment,
-#: while more annealing moves gain several on the contiguous one (on the stage's deterministic
-#: budgets, seeds 1-3: 494.69, 490.55, 488.78 with three quarters, against 502.78, 499.87,
-#: 496.97 with half). The exact model keeps half (its CP-SAT search starts from the
-#: pipeline's alignment).
+#: Share of the search seconds kept from the pipeline for the stage, per mode. Half of them
+#: (:data:`CORE_SHARE`) size the repair, the first border annealing, the bound and the searches
+#: after; above the exact size the rest goes to a second border annealing from the first's
+#: alignment, what lowers the objective most: on fr-pme (1,237 units) at 20 s the pipeline's
+#: last seconds gain about 1 of 462 on the split alignment, where more annealing moves gain
+#: several on the contiguous one (on the stage's deterministic budgets, seeds 1-2: 492.25 and
+#: 490.95 against 502.78 and 499.87 with half). The exact model keeps half (its CP-SAT
+#: search starts from the pipeline's alignment).
 STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
+#: Share of the search seconds that sizes the repair, the bound and the searches after it.
+CORE_SHARE = 0.5
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
 #: the exact model or the neighbourhood search gets the rest.
 REPAIR_SHARE = 0.75
@@ -221,8 +224,17 @@ class ContiguityStage:
         float
             Seconds kept from the pipeline for this stage.
         """
+        return self._share_s(STAGE_SHARE[self.mode])
+
+    def core_s(self) -> float:
+        """The seconds of :meth:`time_s` that size the repair, the first border annealing, the
+        bound and the searches after (:data:`CORE_SHARE` of the search seconds, the same
+        bounds as :meth:`time_s`); the rest goes to a second border annealing."""
+        return self._share_s(CORE_SHARE)
+
+    def _share_s(self, share: float) -> float:
         limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
-        return min(max(5.0, STAGE_SHARE[self.mode] * limit), 0.8 * limit)
+        return min(max(5.0, share * limit), 0.8 * limit)
 
     def bound_plan(self) -> tuple[float, int]:
         """Seconds and LP solves of the bound of the contiguous model, (0, 0) when it does not
@@ -238,7 +250,7 @@ class ContiguityStage:
         nnz = self.mp.problem.nnz
         if nnz > GLOP_MAX_ENTRIES:
             return 0.0, 0
-        seconds = BOUND_SHARE[self.mode] * (1 - REPAIR_SHARE) * self.time_s()
+        seconds = BOUND_SHARE[self.mode] * (1 - REPAIR_SHARE) * self.core_s()
         rounds = min(MAX_CUT_ROUNDS, cut_rounds(seconds, nnz))
         return (seconds, rounds) if rounds >= 2 else (0.0, 0)
 
@@ -345,7 +357,8 @@ class ContiguityStage:
         choice, status, best_bound = sol.choice, sol.status, sol.best_bound
         bound_s, rounds = self.bound_plan()
         cut_bound = float("-inf")  # a bound of contiguous alignments, once computed
-        secs = self.time_s()
+        secs = self.core_s()
+        extra_s = self.time_s() - secs  # the second border annealing's
         repair_s = REPAIR_SHARE * secs
         trials = repair_trials(repair_s)
         repaired, spent = self.repair(graph, sol, trials, clock)
@@ -365,6 +378,12 @@ class ContiguityStage:
             if rounds >= 2 and self._split(graph, repaired) == 0:
                 keep = Clock(clock.deadline - BOUND_SAFETY * bound_s, clock.stopped)
             repaired = self._anneal(graph, choice, repaired, anneal_s, keep)
+            if extra_s > 0:
+                # a second run from the first's alignment on the seconds taken from the
+                # pipeline (as hot: on fr-pme 492.25 / 490.95 with seeds 1-2, 494.55 / 490.92
+                # starting at 0.3 of the first's temperature); the first keeps its budget, so
+                # that a loaded machine whose clock stops this one keeps the first's result
+                repaired = self._anneal(graph, choice, repaired, extra_s, keep)
             if self._split(graph, repaired) == 0:
                 cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
                 secs -= bound_s
