@@ -11,13 +11,15 @@ contiguous over the units of ``units.geojson``:
 * :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
 * :meth:`ContiguityStage.run` repairs the pipeline's alignment
   (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`, on a budget of priced moves:
-  :data:`REPAIR_SHARE` of the stage's seconds), improves it by border moves that keep every
+  :data:`REPAIR_SHARE` of :meth:`ContiguityStage.core_s`), improves it by border moves that keep every
   territory connected (:func:`~allocate.solvers.contiguity.anneal.anneal_contiguous`, on
-  what the repair left of its budget), then solves the exact model warm-started from it
+  what the repair left of its budget; above the exact size a second run from its alignment
+  on the seconds the stage keeps beyond :data:`CORE_SHARE`), then solves the exact model
+  warm-started from it
   (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`) or, above the exact size,
   runs the neighbourhood search (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`)
   while a territory is still split, followed by a shorter annealing
-  (:data:`ANNEAL_AFTER_LNS`), else gives the search's share to a cooler second annealing
+  (:data:`ANNEAL_AFTER_LNS`), else gives the search's share to a cooler last annealing
   (:data:`REHEAT`); all of it skipped after a Ctrl-C but the repair. It says which alignment,
   status and bound the solve keeps: the bound is the pipeline's (the model without
   contiguity, a relaxation), raised by the exact model's only within CP-SAT's rounding of
