@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,13 +14,16 @@ from allocate.align.contiguity import ContiguityStage
 from allocate.align.solve import solve
 from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
+from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.organize.units import bundle_units
 from allocate.solvers.budget import Clock, search_seconds
-from allocate.solvers.contiguity.graph import count_enclaves
+from allocate.solvers.contiguity.graph import UnitGraph, count_enclaves
+from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.pipeline import AssignmentSolution
-from allocate.solvers.problem import evaluate
+from allocate.solvers.problem import AssignmentProblem, evaluate
 from tests.align.conftest import a_cells, bundle_choice, grid_scenario
+from tests.unit_grid import grid_neighbours
 
 
 def _plan(instance, scenario):
@@ -54,6 +58,20 @@ def test_time_share(grid, limit, share) -> None:
     assert stage.time_s() == pytest.approx(share * secs)
     # the bound of the contiguous model: none in exact mode, what the repair leaves above
     assert stage.bound_plan() == (0.0, 0)
+
+
+@pytest.mark.parametrize(("limit", "share"), [(4.0, 0.8), (20.0, 0.75), (100.0, 0.75)])
+def test_time_share_above_the_exact_size(grid, monkeypatch, limit, share) -> None:
+    # neighbourhoods: the stage keeps three quarters of the search seconds, half of them (at
+    # least 5 s, at most 80 %) for the repair, the first annealing and the bound, the rest
+    # for a second annealing
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    stage = _plan(grid, grid_scenario(time_limit_s=limit))
+    assert stage.mode == "lns"
+    secs = search_seconds(limit, stage.mp.problem.nnz)
+    assert stage.time_s() == pytest.approx(share * secs)
+    assert stage.core_s() == pytest.approx(min(max(5.0, 0.5 * secs), 0.8 * secs))
+    assert stage.core_s() <= stage.time_s()
 
 
 def test_the_annealing_leaves_the_bound_its_seconds(grid, monkeypatch) -> None:
@@ -228,3 +246,90 @@ def test_the_reported_gap_is_never_below_the_true_one(grid, monkeypatch, mode) -
     assert result.objective >= opt - 1e-9
     assert result.best_bound <= opt + 1e-6 * max(1.0, opt)
     assert result.gap >= (result.objective - opt) / abs(result.objective) - 1e-9
+
+
+# -- the second enclave repair: moves priced by the unit's recorded seller -------------------
+# Three sellers on the 3 x 3 grid of tests/unit_grid.py, two accounts per unit whose sellers
+# today differ: the first repair prices each account's move, the second a unit's moves by its
+# recorded seller (the first account's here). Found by a search over random grids.
+
+
+def _three_sellers(cost, load, cap, today, move_weight, max_moves=None) -> AssignmentProblem:
+    """Item u in unit u; ``today[u]`` the sellers today of its two accounts."""
+    today = np.asarray(today)
+    stays = np.array([[int((today[u] == s).sum()) for s in range(3)] for u in range(9)])
+    return AssignmentProblem(
+        capacity=np.asarray(cap, dtype=float),
+        indptr=np.arange(0, 28, 3),
+        seller=np.tile(np.arange(3), 9),
+        cost=np.asarray(cost, dtype=float).reshape(-1),
+        load=np.asarray(load, dtype=float).reshape(-1),
+        count=np.full(9, 2),
+        current=today[:, 0],
+        stays=stays.reshape(-1),
+        movable=np.full(9, 2),
+        move_weight=float(move_weight),
+        max_moves=max_moves,
+    )
+
+
+def _repair_stage(p: AssignmentProblem, owner: list[int]):
+    """The stage on ``p`` (its enclave repair only reads the problem), the grid's graph with
+    each seller's base at its first unit, and the pipeline's (split) alignment ``owner``."""
+    bases = np.array([owner.index(s) for s in range(3)])
+    graph = UnitGraph.build(grid_neighbours(), np.arange(9), bases, np.array([[c, r] for r in range(3) for c in range(3)], dtype=float))
+    mp = ModelProblem("geography", rows=None, problem=p, sellers=np.arange(3))  # type: ignore[arg-type]
+    stage = ContiguityStage(None, Scenario(model="geography"), mp, "lns", np.arange(9))  # type: ignore[arg-type]
+    choice = np.array([p.candidate_index(u, s) for u, s in enumerate(owner)])
+    ev = evaluate(p, choice)
+    return stage, graph, choice, ev
+
+
+def _solution(choice, objective, interrupted=False) -> AssignmentSolution:
+    return AssignmentSolution(SolveStatus.FEASIBLE, choice, objective, 0.0, 0.0, 0.1, True, objective, interrupted)
+
+
+def _splits(graph, p, choice) -> int:
+    return count_enclaves(grid_neighbours(), graph.b_unit, p.seller[choice])
+
+
+def test_the_second_repair_joins_what_the_first_left_split() -> None:
+    p = _three_sellers(
+        cost=[[5, 4, 4], [5, 4, 2], [4, 4, 3], [2, 2, 1], [4, 4, 2], [5, 3, 1], [5, 5, 5], [3, 3, 2], [3, 2, 5]],
+        load=[[2, 3, 2], [3, 2, 1], [1, 1, 2], [1, 1, 2], [2, 1, 1], [1, 3, 2], [1, 3, 2], [1, 1, 1], [1, 1, 3]],
+        cap=[6, 3, 7],
+        today=[[0, 1], [1, 0], [0, 2], [0, 1], [2, 0], [2, 1], [2, 1], [1, 2], [0, 1]],
+        move_weight=2,
+    )
+    stage, graph, start, ev = _repair_stage(p, [2, 1, 0, 0, 0, 2, 2, 0, 1])
+    assert ev.feasible and _splits(graph, p, start) > 0
+    # interrupted: the first repair alone, which leaves a territory split here
+    first, _ = stage.repair(graph, _solution(start, ev.objective, interrupted=True), 100_000, Clock.after(60))
+    assert _splits(graph, p, first) == 1
+    kept, spent = stage.repair(graph, _solution(start, ev.objective), 100_000, Clock.after(60))
+    assert _splits(graph, p, kept) == 0 and evaluate(p, kept).feasible
+    assert evaluate(p, kept).objective < evaluate(p, first).objective  # 50 against 55
+    assert 0 < spent <= 100_000
+
+
+def test_the_second_repair_never_breaks_the_move_cap() -> None:
+    # the coarse pricing miscounts moves: its repair joins more pieces but moves more accounts
+    # than the cap allows; the first repair's alignment, which keeps the cap, is kept
+    p = _three_sellers(
+        cost=[[2, 5, 4], [2, 5, 3], [4, 2, 4], [4, 1, 3], [4, 4, 4], [5, 2, 1], [5, 1, 1], [5, 2, 1], [5, 2, 4]],
+        load=[[1, 1, 1], [3, 1, 3], [3, 2, 2], [3, 2, 2], [2, 3, 3], [1, 3, 2], [1, 2, 2], [3, 1, 2], [3, 3, 2]],
+        cap=[7, 7, 4],
+        today=[[0, 2], [0, 2], [0, 1], [0, 0], [1, 1], [2, 1], [1, 0], [0, 0], [0, 0]],
+        move_weight=1,
+        max_moves=14,
+    )
+    stage, graph, start, ev = _repair_stage(p, [1, 1, 1, 2, 0, 0, 0, 2, 0])
+    assert ev.feasible and ev.moves == 14
+    first, _ = stage.repair(graph, _solution(start, ev.objective, interrupted=True), 100_000, Clock.after(60))
+    assert evaluate(p, first).feasible and _splits(graph, p, first) > 0
+    coarse = replace(p, stays=np.zeros(0, dtype=np.int64), movable=np.zeros(0, dtype=np.int64))
+    again = repair_contiguity(coarse, graph, start, trials=100_000, then_any_cost=True)
+    assert _splits(graph, p, again) < _splits(graph, p, first)
+    assert evaluate(p, again).moves > 14  # more moves than the cap allows
+    kept, _ = stage.repair(graph, _solution(start, ev.objective), 100_000, Clock.after(60))
+    assert kept.tolist() == first.tolist() and evaluate(p, kept).feasible

@@ -11,13 +11,15 @@ contiguous over the units of ``units.geojson``:
 * :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
 * :meth:`ContiguityStage.run` repairs the pipeline's alignment
   (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`, on a budget of priced moves:
-  :data:`REPAIR_SHARE` of the stage's seconds), improves it by border moves that keep every
+  :data:`REPAIR_SHARE` of :meth:`ContiguityStage.core_s`), improves it by border moves that keep every
   territory connected (:func:`~allocate.solvers.contiguity.anneal.anneal_contiguous`, on
-  what the repair left of its budget), then solves the exact model warm-started from it
+  what the repair left of its budget; above the exact size a second run from its alignment
+  on the seconds the stage keeps beyond :data:`CORE_SHARE`), then solves the exact model
+  warm-started from it
   (:func:`~allocate.solvers.contiguity.exact.solve_contiguous`) or, above the exact size,
   runs the neighbourhood search (:func:`~allocate.solvers.contiguity.lns.contiguous_lns`)
   while a territory is still split, followed by a shorter annealing
-  (:data:`ANNEAL_AFTER_LNS`), else gives the search's share to a cooler second annealing
+  (:data:`ANNEAL_AFTER_LNS`), else gives the search's share to a cooler last annealing
   (:data:`REHEAT`); all of it skipped after a Ctrl-C but the repair. It says which alignment,
   status and bound the solve keeps: the bound is the pipeline's (the model without
   contiguity, a relaxation), raised by the exact model's only within CP-SAT's rounding of
@@ -55,10 +57,21 @@ from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.lp import GLOP_MAX_ENTRIES
 from allocate.solvers.pipeline import AssignmentSolution
-from allocate.solvers.problem import evaluate
+from allocate.solvers.problem import AssignmentProblem, evaluate
 
 log = logging.getLogger(__name__)
 
+#: Share of the search seconds kept from the pipeline for the stage, per mode. Half of them
+#: (:data:`CORE_SHARE`) size the repair, the first border annealing, the bound and the searches
+#: after; above the exact size the rest goes to a second border annealing from the first's
+#: alignment, what lowers the objective most: on fr-pme (1,237 units) at 20 s the pipeline's
+#: last seconds gain about 1 of 462 on the split alignment, where more annealing moves gain
+#: several on the contiguous one (on the stage's deterministic budgets, seeds 1-2: 492.25 and
+#: 490.95 against 502.78 and 499.87 with half). The exact model keeps half (its CP-SAT
+#: search starts from the pipeline's alignment).
+STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
+#: Share of the search seconds that sizes the repair, the bound and the searches after it.
+CORE_SHARE = 0.5
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
 #: the exact model or the neighbourhood search gets the rest.
 REPAIR_SHARE = 0.75
@@ -201,7 +214,8 @@ class ContiguityStage:
         return annealed if self._keeps_rules(before, annealed) else choice
 
     def time_s(self) -> float:
-        """The stage's share of the search seconds: max(5 s, half of them), at most 80 %.
+        """The stage's share of the search seconds: max(5 s, :data:`STAGE_SHARE` of them),
+        at most 80 %.
 
         The search seconds are what the limit leaves once the fixed costs estimated from
         the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
@@ -212,8 +226,17 @@ class ContiguityStage:
         float
             Seconds kept from the pipeline for this stage.
         """
+        return self._share_s(STAGE_SHARE[self.mode])
+
+    def core_s(self) -> float:
+        """The seconds of :meth:`time_s` that size the repair, the first border annealing, the
+        bound and the searches after (:data:`CORE_SHARE` of the search seconds, the same
+        bounds as :meth:`time_s`); the rest goes to a second border annealing."""
+        return self._share_s(CORE_SHARE)
+
+    def _share_s(self, share: float) -> float:
         limit = search_seconds(self.scenario.time_limit_s, self.mp.problem.nnz)
-        return min(max(5.0, 0.5 * limit), 0.8 * limit)
+        return min(max(5.0, share * limit), 0.8 * limit)
 
     def bound_plan(self) -> tuple[float, int]:
         """Seconds and LP solves of the bound of the contiguous model, (0, 0) when it does not
@@ -229,9 +252,87 @@ class ContiguityStage:
         nnz = self.mp.problem.nnz
         if nnz > GLOP_MAX_ENTRIES:
             return 0.0, 0
-        seconds = BOUND_SHARE[self.mode] * (1 - REPAIR_SHARE) * self.time_s()
+        seconds = BOUND_SHARE[self.mode] * (1 - REPAIR_SHARE) * self.core_s()
         rounds = min(MAX_CUT_ROUNDS, cut_rounds(seconds, nnz))
         return (seconds, rounds) if rounds >= 2 else (0.0, 0)
+
+    def repair(
+        self, graph: UnitGraph, sol: AssignmentSolution, trials: int, clock: Clock
+    ) -> tuple[NDArray[np.int64], int]:
+        """The enclave repair of the pipeline's alignment, priced twice when the first leaves a
+        territory split.
+
+        The first repair prices each account's move (a unit's accounts may have several
+        sellers today). When it leaves a territory split (and the solve was not interrupted),
+        a second repair prices a unit's moves by its recorded seller alone (every account of
+        the unit moving with it, as the repair did before it counted each account's seller
+        today): the pieces it dissolves differ. On fr-pme at 20 s the exact pricing left one
+        territory split (the stage then fell back to a contiguous start, 524.6) where this one
+        joined them all. Each has its own budget of ``trials`` priced moves (a deterministic
+        count). The better is kept, judged on the real model: first an alignment that breaks
+        no hard rule the pipeline's met (the coarse pricing miscounts moves, so under a move
+        cap its alignment may break it), then the fewer split territories, then the objective.
+
+        Parameters
+        ----------
+        graph
+            The unit graph.
+        sol
+            The pipeline's solution.
+        trials
+            Priced moves of each repair.
+        clock
+            The safety net.
+
+        Returns
+        -------
+        tuple of NDArray and int
+            The kept alignment and the priced moves its repair made (the border annealing
+            gets what is left of ``trials``).
+        """
+        sc = self.scenario
+        p = self.mp.problem
+
+        def run(problem: AssignmentProblem) -> tuple[NDArray[np.int64], int]:
+            # the scenario's contiguity_budget caps what the repair spends when the user sets
+            # it; by default the enclaves left then move whatever the cost (contiguity first,
+            # as in the exact model), hard rules always kept
+            used = [trials]
+            out = repair_contiguity(
+                problem,
+                graph,
+                sol.choice,
+                budget=sc.contiguity_budget,
+                trials=trials,
+                clock=clock,
+                then_any_cost="contiguity_budget" not in sc.model_fields_set,
+                spent=used,
+            )
+            return out, used[0]
+
+        def key(c: NDArray[np.int64]) -> tuple[bool, int, float]:
+            ev = evaluate(p, c)
+            breaks = evaluate(p, sol.choice).feasible and not ev.feasible
+            return (breaks, self._split(graph, c), ev.objective)
+
+        repaired, spent = run(p)
+        log.info(
+            "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
+            spent, sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
+        )
+        if not self._split(graph, repaired) or sol.interrupted:
+            return repaired, spent
+        again, spent_again = run(
+            replace(p, stays=np.zeros(0, dtype=np.int64), movable=np.zeros(0, dtype=np.int64))
+        )
+        kept = key(again) < key(repaired)
+        log.info(
+            "contiguity: second enclave repair (moves by the unit's recorded seller, %d priced "
+            "moves): objective %.4f, %d split%s, %s",
+            spent_again, evaluate(p, again).objective, self._split(graph, again),
+            ", breaks a hard rule" if key(again)[0] else "", "kept" if kept else "not kept",
+        )
+        return (again, spent_again) if kept else (repaired, spent)
 
     def run(self, sol: AssignmentSolution, clock: Clock) -> StageOutcome:
         """Make the pipeline's territories contiguous.
@@ -258,59 +359,18 @@ class ContiguityStage:
         choice, status, best_bound = sol.choice, sol.status, sol.best_bound
         bound_s, rounds = self.bound_plan()
         cut_bound = float("-inf")  # a bound of contiguous alignments, once computed
-        secs = self.time_s()
+        secs = self.core_s()
+        extra_s = self.time_s() - secs  # the second border annealing's
         repair_s = REPAIR_SHARE * secs
-        # the scenario's contiguity_budget caps what the repair spends when the user sets it;
-        # by default the enclaves left then move whatever the cost (contiguity first, as in
-        # the exact model), hard rules always kept
         trials = repair_trials(repair_s)
-
-        def repair(problem):
-            used = [trials]
-            out = repair_contiguity(
-                problem,
-                graph,
-                choice,
-                budget=sc.contiguity_budget,
-                trials=trials,
-                clock=clock,
-                then_any_cost="contiguity_budget" not in sc.model_fields_set,
-                spent=used,
-            )
-            return out, used
-
-        repaired, spent = repair(p)
-        log.info(
-            "contiguity: enclave repair (%d priced moves): objective %.4f -> %.4f, %d split",
-            spent[0], sol.objective, evaluate(p, repaired).objective, self._split(graph, repaired),
-        )
-        if self._split(graph, repaired) and not sol.interrupted:
-            # a second repair that prices a unit's moves by its recorded seller alone (every
-            # account of the unit moving with it, as the repair did before it counted each
-            # account's seller today): the pieces it dissolves differ. On fr-pme at 20 s the
-            # exact pricing left one territory split (the stage then fell back to a contiguous
-            # start, 524.6) where this one joins them all; the better is kept, judged on the
-            # real objective. Its own budget of priced moves, the same as the first's (a
-            # deterministic count); the annealing gets what the kept one left of its budget
-            again, spent_again = repair(
-                replace(p, stays=np.zeros(0, dtype=np.int64), movable=np.zeros(0, dtype=np.int64))
-            )
-            log.info(
-                "contiguity: second enclave repair (moves by the unit's recorded seller, %d priced "
-                "moves): objective %.4f, %d split",
-                spent_again[0], evaluate(p, again).objective, self._split(graph, again),
-            )
-            if (self._split(graph, again), evaluate(p, again).objective) < (
-                self._split(graph, repaired), evaluate(p, repaired).objective
-            ):
-                repaired, spent = again, spent_again
+        repaired, spent = self.repair(graph, sol, trials, clock)
         secs -= repair_s
         # the border annealing gets what the repair left of its budget; above the exact
         # model's size, also the neighbourhood search's share once no territory is split (the
         # search's steps join pieces, but rarely lower the objective): the bound of the
         # contiguous model first (its share), then a cooler second run
         if not sol.interrupted:
-            anneal_s = repair_s * max(0, trials - spent[0]) / max(1, trials)
+            anneal_s = repair_s * max(0, trials - spent) / max(1, trials)
             # when the repair left no territory split (the annealing keeps them so, and the
             # bound follows), the annealing's safety net keeps the bound's, so that a loaded
             # machine shortens the annealing (which keeps the best alignment it met) rather
@@ -320,6 +380,12 @@ class ContiguityStage:
             if rounds >= 2 and self._split(graph, repaired) == 0:
                 keep = Clock(clock.deadline - BOUND_SAFETY * bound_s, clock.stopped)
             repaired = self._anneal(graph, choice, repaired, anneal_s, keep)
+            if extra_s > 0:
+                # a second run from the first's alignment on the seconds taken from the
+                # pipeline (as hot: on fr-pme 492.25 / 490.95 with seeds 1-2, 494.55 / 490.92
+                # starting at 0.3 of the first's temperature); the first keeps its budget, so
+                # that a loaded machine whose clock stops this one keeps the first's result
+                repaired = self._anneal(graph, choice, repaired, extra_s, keep)
             if self._split(graph, repaired) == 0:
                 cut_bound = self._cut_bound(graph, rounds, bound_s, clock)
                 secs -= bound_s
