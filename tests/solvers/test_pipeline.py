@@ -112,6 +112,7 @@ def test_determinism_same_seed_same_choice():
     assert np.array_equal(a.choice, b.choice)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # the proof by enumeration counted 6**3000 in floats
 def test_lns_path_feasible_and_bounded():
     rng = np.random.default_rng(0)
     n, m, k = 3000, 30, 6

@@ -558,7 +558,8 @@ def _proven_by_enumeration(raw: AssignmentProblem, sol: AssignmentSolution) -> A
     """On a model with at most :data:`ENUMERATION_MAX` assignments, every one evaluated on the
     real data: the optimum, proven (CP-SAT's proof holds for its rounded data only)."""
     widths = np.diff(raw.indptr)
-    if float(np.prod(widths.astype(float))) > ENUMERATION_MAX:
+    # the count of assignments as a sum of logs (their product overflows on real models)
+    if np.any(widths < 1) or float(np.log(widths).sum()) > np.log(ENUMERATION_MAX):
         return sol
     best, best_ev = sol.choice, evaluate(raw, sol.choice)
     if not best_ev.feasible:
