@@ -215,6 +215,25 @@ def test_the_fewest_moves_of_the_real_loads_are_proven_and_served() -> None:
     assert "need at least 3 moves" in err.value.reason
 
 
+def test_a_real_infeasibility_found_by_the_integer_model_is_reported() -> None:
+    # two sellers of 1 h, three items of just over 0.6 h: no two fit one seller, so no
+    # alignment exists whatever the cap; the loads do not round exactly (no proof from the
+    # rounded data), the integer model of the real loads proves it
+    p = AssignmentProblem(
+        capacity=np.array([1.0, 1.0]),
+        indptr=np.arange(0, 7, 2),
+        seller=np.tile(np.arange(2), 3),
+        cost=np.ones(6),
+        load=np.full(6, 0.60000001),
+        current=np.zeros(3, dtype=np.int64),
+        max_moves=2,
+    )
+    assert all(not evaluate(p, np.array(c)).feasible for c in itertools.product(*[range(2 * i, 2 * i + 2) for i in range(3)]))
+    with pytest.raises(InfeasibleError) as err:
+        solve_assignment(p, SolveParams(time_limit_s=5, workers=1))
+    assert "whatever the move cap" in err.value.reason
+
+
 def test_a_cap_at_the_integer_floor_gets_an_alignment_within_it() -> None:
     p = _integrality_gap(max_moves=2)
     sol = solve_assignment(p, SolveParams(time_limit_s=5, workers=1))

@@ -347,6 +347,7 @@ def exact_floor(
     if floor.choice is not None and (floor.moves <= floor.bound or (cap is not None and floor.moves <= cap)):
         return floor
     if clock.left() < 0.5:
+        clock.fired("CP-SAT on the fewest moves (not started)")
         return floor
     q_raw = fewest_moves_problem(raw)
 
@@ -359,7 +360,14 @@ def exact_floor(
     out = fewest_moves(q_raw, det, FLOOR_WALL_SHARE * clock.left(), seed, floor.choice, within)
     if out.clock_stopped:
         clock.fired("CP-SAT on the fewest moves")
-    proven = int(np.ceil(out.bound - 1e-6)) if np.isfinite(out.bound) else floor.bound
+    if out.bound == np.inf:
+        # its model relaxes the real data (loads rounded down, capacities up): no alignment
+        # meets capacity, account limits and locks on the real data, whatever the cap
+        raise InfeasibleError(
+            "the capacities, account limits and locks cannot all hold, whatever the move cap "
+            "(proven by an integer model of the real hours, loads rounded down and capacities up)"
+        )
+    proven = int(np.ceil(out.bound - 1e-6))
     if proven > floor.bound:
         log.info("fewest moves under the hard rules: at least %d (CP-SAT, real data)", proven)
         floor = replace(floor, bound=proven, proof="integer model of the fewest moves")
@@ -371,7 +379,7 @@ def exact_floor(
         floor = replace(floor, real=out.choice, real_moves=ev.moves)
     q = fewest_moves_problem(problem)
     # over capacity on the rounded loads by a few thousandths of an hour at most: repaired
-    work = numpy_passes(FLOOR_WALL_SHARE * clock.left(), 1, least=200_000)
+    work = numpy_passes(det, 1, least=200_000)  # from the budget, not the time left: deterministic
     floor = _better_witness(q, floor, out.choice)
     return _better_witness(q, floor, restore_capacity(q, out.choice, work, clock))
 

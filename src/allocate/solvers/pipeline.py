@@ -596,7 +596,7 @@ def _on_real_data(
         log.info("the searches' alignment breaks a hard rule on the real data or is worse: %.4f kept", best_ev.objective)
     return replace(
         sol, status=SolveStatus.FEASIBLE, choice=best, objective=best_ev.objective,
-        best_bound=min(sol.best_bound, best_ev.objective), solver_objective=best_ev.objective,
+        best_bound=sol.best_bound, solver_objective=best_ev.objective,
     )
 
 
