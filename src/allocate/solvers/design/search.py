@@ -50,6 +50,8 @@ STALL = 150
 TRIO_SHARE = 0.3
 #: Spanning trees per cut of a three-territory recombination.
 TRIO_TREES = 8
+#: Best moves checked for connectivity per iteration.
+SELECT_CHECKS = 40
 #: Iterations without any balanced partition before a new start.
 RESTART_ITERS = 2500
 RESTART_PER_UNIT = 25
@@ -338,14 +340,18 @@ class TabuSearch:
 
     def _select(self, st: _State, delta: NDArray[np.float64], a, s, t, tabu_until, it, aspire):  # type: ignore[no-untyped-def]
         """The best allowed move: not tabu (or aspired), keeps ``s`` connected and non-empty."""
-        noise = self.rng.random(len(delta)) * 1e-7
         ok = (tabu_until[a, t] <= it) | aspire
         ok &= st.size[s] > 1
         idx = np.flatnonzero(ok)
         if len(idx) == 0:
             return -1
-        order = idx[np.argsort(delta[idx] + noise[idx], kind="stable")]
-        for j in order[:40]:
+        val = delta[idx] + self.rng.random(len(idx)) * 1e-7
+        if len(idx) > SELECT_CHECKS:
+            # only the best few are checked: their order, not the whole one
+            top = np.argpartition(val, SELECT_CHECKS - 1)[:SELECT_CHECKS]
+            idx, val = idx[top], val[top]
+        order = idx[np.argsort(val, kind="stable")]
+        for j in order:
             if _connected_without(self.nbrs, st.lab, int(a[j]), int(s[j])):
                 return int(j)
         return -1
