@@ -296,8 +296,8 @@ class TabuSearch:
         st.tot[t] += self.w[a]
         st.size[s] -= 1
         st.size[t] += 1
-        st.ex[s] = self.bands.excess(st.tot[s])
-        st.ex[t] = self.bands.excess(st.tot[t])
+        both = [s, t]
+        st.ex[both] = self.bands.excess(st.tot[both])
         return s
 
     def _random_moves(self, st: _State, count: int, on_move) -> None:  # type: ignore[no-untyped-def]
@@ -605,8 +605,11 @@ class TabuSearch:
             if len(a) == 0:
                 break
             dconf = cmat[a, t] - cmat[a, s]
-            tot_s = st.tot[s] - self.w[a]
-            tot_t = st.tot[t] + self.w[a]
+            wa = self.w[a]
+            tot_s = st.tot[s]
+            tot_s -= wa
+            tot_t = st.tot[t]
+            tot_t += wa
             dex = self.bands.excess(tot_s) + self.bands.excess(tot_t) - st.ex[s] - st.ex[t]
             delta = dconf + lam * dex
             if self.disruption and cur is not None:
