@@ -340,12 +340,13 @@ class TabuSearch:
 
     def _select(self, st: _State, delta: NDArray[np.float64], a, s, t, tabu_until, it, aspire):  # type: ignore[no-untyped-def]
         """The best allowed move: not tabu (or aspired), keeps ``s`` connected and non-empty."""
+        noise = self.rng.random(len(delta)) * 1e-7
         ok = (tabu_until[a, t] <= it) | aspire
         ok &= st.size[s] > 1
         idx = np.flatnonzero(ok)
         if len(idx) == 0:
             return -1
-        val = delta[idx] + self.rng.random(len(idx)) * 1e-7
+        val = delta[idx] + noise[idx]
         if len(idx) > SELECT_CHECKS:
             # only the best few are checked: their order, not the whole one
             top = np.argpartition(val, SELECT_CHECKS - 1)[:SELECT_CHECKS]
