@@ -68,8 +68,7 @@ class Bands:
         """
         # a total is above hi or below lo, never both: the larger gap, when positive
         over = np.maximum(totals - self._hi, self._lo - totals)  # type: ignore[attr-defined]
-        np.maximum(over, 0.0, out=over)
-        over /= self._scale  # type: ignore[attr-defined]
+        over = np.maximum(over, 0.0) / self._scale  # type: ignore[attr-defined]
         return (over + QUAD * over**2).sum(axis=-1)  # type: ignore[no-any-return]
 
 
