@@ -66,9 +66,10 @@ class Bands:
         slightly outside its band to one far outside it an improvement. It is 0 exactly when
         every total is inside its band.
         """
-        lo, hi, scale = self.lo, self.hi, self.scale
-        over = (np.maximum(totals - hi, 0.0) + np.maximum(lo - totals, 0.0)) / scale
-        return (over + QUAD * over**2).sum(axis=-1)
+        # a total is above hi or below lo, never both: the larger gap, when positive
+        over = np.maximum(totals - self._hi, self._lo - totals)  # type: ignore[attr-defined]
+        over = np.maximum(over, 0.0) / self._scale  # type: ignore[attr-defined]
+        return (over + QUAD * over**2).sum(axis=-1)  # type: ignore[no-any-return]
 
 
 def deviations(totals: NDArray[np.float64], mean: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -50,6 +50,8 @@ STALL = 150
 TRIO_SHARE = 0.3
 #: Spanning trees per cut of a three-territory recombination.
 TRIO_TREES = 8
+#: Best moves checked for connectivity per iteration.
+SELECT_CHECKS = 40
 #: Iterations without any balanced partition before a new start.
 RESTART_ITERS = 2500
 RESTART_PER_UNIT = 25
@@ -294,8 +296,8 @@ class TabuSearch:
         st.tot[t] += self.w[a]
         st.size[s] -= 1
         st.size[t] += 1
-        st.ex[s] = self.bands.excess(st.tot[s])
-        st.ex[t] = self.bands.excess(st.tot[t])
+        both = [s, t]
+        st.ex[both] = self.bands.excess(st.tot[both])
         return s
 
     def _random_moves(self, st: _State, count: int, on_move) -> None:  # type: ignore[no-untyped-def]
@@ -344,8 +346,13 @@ class TabuSearch:
         idx = np.flatnonzero(ok)
         if len(idx) == 0:
             return -1
-        order = idx[np.argsort(delta[idx] + noise[idx], kind="stable")]
-        for j in order[:40]:
+        val = delta[idx] + noise[idx]
+        if len(idx) > SELECT_CHECKS:
+            # only the best few are checked: their order, not the whole one
+            top = np.argpartition(val, SELECT_CHECKS - 1)[:SELECT_CHECKS]
+            idx, val = idx[top], val[top]
+        order = idx[np.argsort(val, kind="stable")]
+        for j in order:
             if _connected_without(self.nbrs, st.lab, int(a[j]), int(s[j])):
                 return int(j)
         return -1
@@ -599,8 +606,11 @@ class TabuSearch:
             if len(a) == 0:
                 break
             dconf = cmat[a, t] - cmat[a, s]
-            tot_s = st.tot[s] - self.w[a]
-            tot_t = st.tot[t] + self.w[a]
+            wa = self.w[a]
+            tot_s = st.tot[s]
+            tot_s -= wa
+            tot_t = st.tot[t]
+            tot_t += wa
             dex = self.bands.excess(tot_s) + self.bands.excess(tot_t) - st.ex[s] - st.ex[t]
             delta = dconf + lam * dex
             if self.disruption and cur is not None:

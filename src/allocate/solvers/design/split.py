@@ -25,18 +25,19 @@ from allocate.solvers.design.balance import Bands
 def _random_tree(s: int, eu: list[int], ev: list[int], order: list[int]) -> list[list[int]] | None:
     """Tree adjacency of a spanning tree (Kruskal over edges in ``order``), or None."""
     parent = list(range(s))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     adj: list[list[int]] = [[] for _ in range(s)]
     joined = 0
     for e in order:
         a, b = eu[e], ev[e]
-        ra, rb = find(a), find(b)
+        # the roots of a and b (union-find with path halving, inline: the hot loop)
+        ra = a
+        while parent[ra] != ra:
+            parent[ra] = parent[parent[ra]]
+            ra = parent[ra]
+        rb = b
+        while parent[rb] != rb:
+            parent[rb] = parent[parent[rb]]
+            rb = parent[rb]
         if ra != rb:
             parent[ra] = rb
             adj[a].append(b)
