@@ -66,8 +66,13 @@ log = logging.getLogger(__name__)
 #: after; above the exact size the rest goes to a second border annealing from the first's
 #: alignment, what lowers the objective most: on fr-pme (1,237 units) at 20 s the pipeline's
 #: last seconds gain about 1 of 462 on the split alignment, where more annealing moves gain
-#: several on the contiguous one (on the stage's deterministic budgets, seeds 1-2: 492.25 and
-#: 490.95 against 502.78 and 499.87 with half). The exact model keeps half (its CP-SAT
+#: several on the contiguous one. Measured with shares 0.5 / 0.625 / 0.75 (geography, quiet
+#: machine, mean objective over seeds): fr-pme at 20 s (seeds 0-2) 498.8 / 493.1 / 491.1; a
+#: generated 2k x 12 at 20 s (seeds 0-1) 545.0 / 541.2 / 535.3; a generated 20k x 100 at 30 s
+#: (seed 0) 3,273 / 3,221 / 3,249 (the last with the pipeline's LNS stopped by the clock: its
+#: window is short there); fr-national at 60 s (seed 1) 3,304 / 3,311 / 3,337. 0.625 left two
+#: territories split on a 300-account instance in tests/align/test_contiguity.py, so 0.75
+#: stays until the pipeline's window is sized better. The exact model keeps half (its CP-SAT
 #: search starts from the pipeline's alignment).
 STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
 #: Share of the search seconds that sizes the repair, the bound and the searches after it.
