@@ -44,7 +44,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -80,7 +80,7 @@ from allocate.solvers.movecap import (
     floor_det,
     move_floor,
 )
-from allocate.solvers.problem import AssignmentProblem, evaluate
+from allocate.solvers.problem import AssignmentProblem, Evaluation, evaluate
 from allocate.solvers.scaling import scales_for, snap
 
 log = logging.getLogger(__name__)
@@ -561,14 +561,12 @@ def _proven_by_enumeration(raw: AssignmentProblem, sol: AssignmentSolution) -> A
     # the count of assignments as a sum of logs (their product overflows on real models)
     if np.any(widths < 1) or float(np.log(widths).sum()) > np.log(ENUMERATION_MAX):
         return sol
-    best, best_ev = sol.choice, evaluate(raw, sol.choice)
-    if not best_ev.feasible:
+    if not evaluate(raw, sol.choice).feasible:
         return sol
-    for combo in itertools.product(*(range(a, b) for a, b in zip(raw.indptr[:-1], raw.indptr[1:], strict=True))):
-        choice = np.asarray(combo, dtype=np.int64)
-        ev = evaluate(raw, choice)
-        if ev.feasible and ev.objective < best_ev.objective - 1e-9:
-            best, best_ev = choice, ev
+    every = itertools.product(*(range(a, b) for a, b in zip(raw.indptr[:-1], raw.indptr[1:], strict=True)))
+    found = _best_feasible(raw, itertools.chain([sol.choice], (np.asarray(c, dtype=np.int64) for c in every)))
+    assert found is not None  # sol.choice is feasible
+    best, best_ev = found
     return replace(
         sol, status=SolveStatus.OPTIMAL, choice=best, objective=best_ev.objective,
         best_bound=best_ev.objective, solver_objective=best_ev.objective,
@@ -585,19 +583,29 @@ def _on_real_data(
     and the witness (among ``others``) stands when none of them fits. The objective is the
     real data's; the bound, the real LP's, is kept (no proof of optimality is claimed).
     """
-    best, best_ev = None, None
-    for choice in [sol.choice, *others]:
-        ev = evaluate(raw, choice)
-        if ev.feasible and (best_ev is None or ev.objective < best_ev.objective - 1e-9):
-            best, best_ev = choice, ev
-    if best is None or best_ev is None:
+    found = _best_feasible(raw, [sol.choice, *others])
+    if found is None:
         return replace(sol, status=SolveStatus.UNKNOWN)
+    best, best_ev = found
     if best is not sol.choice:
         log.info("the searches' alignment breaks a hard rule on the real data or is worse: %.4f kept", best_ev.objective)
     return replace(
         sol, status=SolveStatus.FEASIBLE, choice=best, objective=best_ev.objective,
         best_bound=sol.best_bound, solver_objective=best_ev.objective,
     )
+
+
+def _best_feasible(
+    raw: AssignmentProblem, choices: Iterable[NDArray[np.int64]]
+) -> tuple[NDArray[np.int64], Evaluation] | None:
+    """The first of ``choices`` with the lowest objective among those meeting every hard rule
+    of ``raw`` (the real data), with its evaluation; None when none does."""
+    best: tuple[NDArray[np.int64], Evaluation] | None = None
+    for choice in choices:
+        ev = evaluate(raw, choice)
+        if ev.feasible and (best is None or ev.objective < best[1].objective - 1e-9):
+            best = (choice, ev)
+    return best
 
 
 def _same_data(raw: AssignmentProblem, snapped: AssignmentProblem) -> bool:
