@@ -55,6 +55,7 @@ from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
 from allocate.solvers import swaps, tabu
 from allocate.solvers.blocks import independent_blocks, solve_blocks
+from allocate.solvers.breach import least_breaching
 from allocate.solvers.budget import (
     CPSAT_DET_PER_S,
     Clock,
@@ -72,6 +73,7 @@ from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent, polish
 from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation
 from allocate.solvers.movecap import (
+    MoveFloor,
     admit,
     cap_error,
     capped_start,
@@ -429,7 +431,9 @@ def solve_assignment(
             status, start, ev.objective, lp_bound, lp_bound, time.perf_counter() - t0,
             False, ev.objective, interrupted=STOP.is_set(),
         )
-        return _on_real_data(raw, early, [admitted]) if admitted is not None else early
+        if admitted is not None:
+            early = _on_real_data(raw, early, [admitted])
+        return _least_breaching(raw, early, [first, *_witnesses(floor)])
     # the whole model only when building it fits in a share of the search seconds (a
     # deterministic rule: the same limit and size always take the same path)
     full = (
@@ -515,6 +519,7 @@ def solve_assignment(
         sol = _on_real_data(raw, sol, [start, admitted])
     elif not exact and sol.status is SolveStatus.FEASIBLE:
         sol = _proven_by_enumeration(raw, sol)
+    sol = _least_breaching(raw, sol, [start, first, *_witnesses(floor)])
     return AssignmentSolution(
         status=sol.status,
         choice=sol.choice,
@@ -592,6 +597,32 @@ def _on_real_data(
     return replace(
         sol, status=SolveStatus.FEASIBLE, choice=best, objective=best_ev.objective,
         best_bound=sol.best_bound, solver_objective=best_ev.objective,
+    )
+
+
+def _witnesses(floor: MoveFloor | None) -> list[NDArray[np.int64]]:
+    """The alignments of fewest moves known (they meet every hard rule but, maybe, the cap)."""
+    if floor is None:
+        return []
+    return [c for c in (floor.choice, floor.real) if c is not None]
+
+
+def _least_breaching(
+    raw: AssignmentProblem, sol: AssignmentSolution, others: list[NDArray[np.int64]]
+) -> AssignmentSolution:
+    """``sol``, or when it breaks a hard rule of the real data, the one of ``sol`` and ``others``
+    that breaks them least (:mod:`allocate.solvers.breach`: locks, then capacity, account
+    limits, hard bands, and the move cap last), its status unknown unless it breaks none."""
+    if sol.status is not SolveStatus.UNKNOWN:
+        return sol
+    choice, broken = least_breaching(raw, [sol.choice, *others])
+    if choice is not sol.choice:
+        log.info("no alignment meets every hard rule: the one that breaks them least kept (%s)",
+                 ", ".join(broken.rules()) or "none on the real data")
+    ev = evaluate(raw, choice)
+    return replace(
+        sol, status=SolveStatus.FEASIBLE if broken.none else SolveStatus.UNKNOWN, choice=choice,
+        objective=ev.objective, solver_objective=sol.solver_objective if choice is sol.choice else ev.objective,
     )
 
 
