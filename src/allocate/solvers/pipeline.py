@@ -79,8 +79,13 @@ from allocate.solvers.movecap import (
     capped_start,
     closer_floor,
     exact_floor,
+    fewer_det,
+    fewest_moves_problem,
+    fine_scales,
     floor_det,
     move_floor,
+    within_cap,
+    witnessed,
 )
 from allocate.solvers.problem import AssignmentProblem, Evaluation, evaluate
 from allocate.solvers.scaling import scales_for, snap
@@ -322,7 +327,13 @@ def solve_assignment(
         # enough for it (the rule of the full CP-SAT phase below)
         small = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
         det = cpsat_det(secs) if prm.deterministic else None
-        if small and not 0 <= floor.moves <= cap:
+        if floor.choice is not None and floor.moves > cap >= floor.bound:
+            # a cap the LP does not refuse: the witness brought within it by LNS first, a
+            # search far cheaper than CP-SAT's proof of the floor; without an alignment within
+            # the cap there is no valid answer, so it may run into the grace of the
+            # feasibility-first stage (the contiguity stage's time, worth nothing without one)
+            floor = _fewer_moves(problem, raw, floor, prm, Clock(clock.deadline + grace, clock.stopped), fewer_det(secs))
+        if small and not within_cap(floor, cap):
             # CP-SAT on the real data: the real floor, and a witness for the real data
             floor = exact_floor(problem, raw, floor, clock, floor_det(secs), prm.seed)
         if floor.bound > cap:  # the searches' time goes to naming a cap that is enough
@@ -343,9 +354,10 @@ def solve_assignment(
             if small:
                 floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
             if not 0 <= floor.moves <= cap:
+                enough = min(k for k in (floor.moves, floor.real_moves, 1 << 62) if k >= 0)
                 log.warning("no alignment within the move cap of %d found yet (the floor is %s; %s)",
                             cap, f"{floor.bound:,} moves" if floor.bound > 0 else "not known",
-                            f"{floor.moves:,} moves are known to be enough" if floor.moves >= 0
+                            f"{enough:,} moves are known to be enough" if enough < 1 << 62
                             else "no alignment meeting the other hard rules was found to count them")
         if not lp.feasible:
             # infeasible with the cap on the rounded data only: no proof, no LP bound
@@ -600,6 +612,28 @@ def _on_real_data(
     )
 
 
+def _fewer_moves(
+    problem: AssignmentProblem, raw: AssignmentProblem, floor: MoveFloor, prm: SolveParams, clock: Clock, det: float
+) -> MoveFloor:
+    """The floor's witness brought within the cap by :func:`_solve_lns` on the fewest moves.
+
+    Neighbourhoods of the witness are re-optimized for fewest moves on the real data, their
+    loads on the fine scale of the fewest-moves proof (:func:`~allocate.solvers.movecap.fine_scales`:
+    every step's alignment fits the real hours, and alignments that only the real hours admit,
+    which the searches' 0.001 h rounding shuts out, stay within reach); the search stops at
+    the first alignment within the cap, or on its deterministic budget ``det``. Its
+    alignment is a witness (:func:`~allocate.solvers.movecap.witnessed`); it proves nothing.
+    """
+    assert floor.choice is not None and problem.max_moves is not None
+    q = fewest_moves_problem(raw)
+    out = _solve_lns(
+        q, fine_scales(q), floor.choice, replace(prm, on_solution=None), clock, det, float(floor.bound),
+        target=float(problem.max_moves),
+    )
+    log.info("LNS on the fewest moves: %d -> %d (budget %.2f)", floor.moves, evaluate(q, out.choice).moves, det)
+    return witnessed(problem, raw, floor, out.choice)
+
+
 def _witnesses(floor: MoveFloor | None) -> list[NDArray[np.int64]]:
     """The alignments of fewest moves known (they meet every hard rule but, maybe, the cap)."""
     if floor is None:
@@ -768,7 +802,7 @@ def _neighbour_sellers(
     return out
 
 
-def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> AssignmentSolution:
+def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound, target: float | None = None) -> AssignmentSolution:
     """Large-neighbourhood search: re-optimize the items of a few related sellers at a time.
 
     A neighbourhood is a seed seller (taken in a seeded random order) plus sellers drawn from
@@ -809,6 +843,8 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
             break
         if det_used >= det_budget:
             break
+        if target is not None and cur_ev.feasible and cur_ev.objective <= target + 1e-9:
+            break  # good enough for the caller (a stop at a solution: reproducible)
         s_of = p.seller[current]
         used = np.zeros(p.n_sellers, dtype=bool)
         groups: list[NDArray[np.int64]] = []
@@ -920,6 +956,7 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
             ev = evaluate(p, merged)
             if ev.feasible >= cur_ev.feasible and ev.objective < cur_ev.objective - 1e-9:
                 current, cur_ev = merged, ev
+        log.debug("lns step %d: objective %.4f, det %.2f", step, cur_ev.objective, det_used)
         if prm.on_solution is not None and cur_ev.feasible:
             prm.on_solution(0.0, cur_ev.objective)
     status = SolveStatus.FEASIBLE if cur_ev.feasible else SolveStatus.UNKNOWN
