@@ -2,7 +2,7 @@
 
 The start heuristics (LP rounding, capacity repair, shift moves) price moves but do not count
 them against ``max_moves``; CP-SAT then starts from a hint that breaks the cap, and may find
-nothing within it in time. Three tools serve a cap:
+nothing within it in time. These tools serve a cap:
 
 * :func:`restore_moves` returns items to the candidate seller that keeps most of their
   accounts (their entry with the most ``stays``), cheapest first per account kept, as long as
@@ -13,7 +13,11 @@ nothing within it in time. Three tools serve a cap:
   floor on the real data, and its rounding, repaired for capacity, is a witness alignment
   with few moves. A cap below the floor is impossible: :func:`cap_error` says so, naming
   the floor and its causes (whole bundles, sellers over capacity today).
-* :func:`exact_floor` runs when the witness breaks the cap: CP-SAT on the same problem, on
+* When the witness breaks a cap the LP floor does not refuse, the pipeline's LNS re-optimizes
+  its neighbourhoods for fewest moves first, on the real data with loads on a fine scale
+  (:func:`fine_scales`), until the cap holds (:func:`witnessed` files what it finds): a
+  search, far cheaper than the proof below, which then runs only if the cap still fails.
+* :func:`exact_floor` runs when the witness still breaks the cap: CP-SAT on the same problem, on
   the real data rounded so as to relax it (:mod:`allocate.solvers.cpsat.fewest`), raises the
   floor to the fewest moves of any alignment (the LP's is often a few below), and its
   alignment, checked on the real data, is a witness for them (:attr:`MoveFloor.real`), one
