@@ -421,9 +421,10 @@ def within_cap(floor: MoveFloor, cap: int) -> bool:
 
 #: Seconds of LNS on the fewest moves from the witness (:func:`fewer_det`) per second of the
 #: searches' seconds. On ``fr-pme`` geography (LP witness 526 moves, fewest 523 on the real
-#: hours, 524 on the searches' rounded ones) it reaches 523 in three steps, 0.28 units
-#: charged (2.5 s at load 6.4), where CP-SAT's proof of the floor needs 1.0-1.3 units.
-FEWER_SHARE = 0.3
+#: hours, 524 on the searches' rounded ones; about 4 search seconds at 20 s, so 0.5 units) it
+#: reaches 523 or 524 in a few steps (seed 0: 523 in three, 0.28 units charged, 2.5 s at load
+#: 6.4), where CP-SAT's proof of the floor needs 1.0-1.3 units.
+FEWER_SHARE = 0.6
 
 
 def fewer_det(seconds: float) -> float:

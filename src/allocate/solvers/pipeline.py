@@ -143,6 +143,14 @@ FULL_SHARE = 0.25
 FULL_AGAIN_SHARE = 0.15
 #: The tabu search runs only when the first full run ends further than this above its bound.
 TABU_MIN_GAP = 0.005
+#: Seconds of one step of the LNS on the fewest moves (:func:`_fewer_moves`), whose sub-models
+#: (a knapsack on the fine scale of loads) the searches' 0.25 s often leave unsolved: on
+#: ``fr-pme`` geography, cap 523, budget 0.6 units, seeds 0-3 reached 523, 525, 524, 525 moves
+#: from 526 with 0.25 s steps, 523, 524, 523, 524 with 1 s steps and a budget of 1.0.
+FEWER_STEP_S = 1.0
+#: ... which stops after this many steps without fewer moves (the proof of the floor may need
+#: the time that is left: a cap below it is never reached).
+FEWER_PATIENCE = 6
 
 
 @dataclass(frozen=True)
@@ -626,9 +634,16 @@ def _fewer_moves(
     """
     assert floor.choice is not None and problem.max_moves is not None
     q = fewest_moves_problem(raw)
+    cap = problem.max_moves
+    since = [floor.moves, 0]  # fewest moves so far, steps since they were found
+
+    def enough(ev: Evaluation) -> bool:  # within the cap, or no fewer moves for a while
+        since[:] = [ev.moves, 0] if ev.moves < since[0] else [since[0], since[1] + 1]
+        return ev.moves <= cap or since[1] > FEWER_PATIENCE
+
     out = _solve_lns(
-        q, fine_scales(q), floor.choice, replace(prm, on_solution=None), clock, det, float(floor.bound),
-        target=float(problem.max_moves),
+        q, fine_scales(q), floor.choice, replace(prm, on_solution=None, lns_step_s=FEWER_STEP_S), clock, det,
+        float(floor.bound), enough=enough,
     )
     log.info("LNS on the fewest moves: %d -> %d (budget %.2f)", floor.moves, evaluate(q, out.choice).moves, det)
     return witnessed(problem, raw, floor, out.choice)
@@ -802,7 +817,9 @@ def _neighbour_sellers(
     return out
 
 
-def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound, target: float | None = None) -> AssignmentSolution:
+def _solve_lns(
+    problem, scales, start, prm, clock, det_left, lp_bound, enough: Callable[[Evaluation], bool] | None = None
+) -> AssignmentSolution:
     """Large-neighbourhood search: re-optimize the items of a few related sellers at a time.
 
     A neighbourhood is a seed seller (taken in a seeded random order) plus sellers drawn from
@@ -843,7 +860,7 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound, target: f
             break
         if det_used >= det_budget:
             break
-        if target is not None and cur_ev.feasible and cur_ev.objective <= target + 1e-9:
+        if enough is not None and cur_ev.feasible and enough(cur_ev):
             break  # good enough for the caller (a stop at a solution: reproducible)
         s_of = p.seller[current]
         used = np.zeros(p.n_sellers, dtype=bool)
