@@ -361,7 +361,9 @@ def exact_floor(
 
     # below the cap the search stops at the first witness; a cap it proves impossible gets the
     # rest of its budget, for the fewest moves the refusal names
-    out = fewest_moves(q_raw, det, FLOOR_WALL_SHARE * clock.left(), seed, floor.choice, within)
+    # the hint: the witness of fewest moves, the real data's when it has fewer (the LNS's)
+    hint = floor.real if floor.real is not None and (floor.choice is None or floor.real_moves < floor.moves) else floor.choice
+    out = fewest_moves(q_raw, det, FLOOR_WALL_SHARE * clock.left(), seed, hint, within)
     if out.clock_stopped:
         clock.fired("CP-SAT on the fewest moves")
     if out.bound == np.inf:
