@@ -149,9 +149,10 @@ TABU_MIN_GAP = 0.005
 #: from 526 with 0.25 s steps, 523, 524, 523, 524 with 1 s steps and a budget of 1.0.
 FEWER_STEP_S = 1.0
 #: ... which stops after this many steps without fewer moves (the proof of the floor may need
-#: the time that is left: a cap below it is never reached). At 60 s, seed 1, cap 523 (load 5):
-#: 6 such steps left CP-SAT's proof 7.4 s of wall, where it proved 523 and found 524 only,
-#: as on the main before (13 s, 1.98 units), whose result broke the cap by 756 moves.
+#: the time that is left: a cap below it is never reached). At 60 s, seed 1, cap 523 (load 5)
+#: the LNS stops at 524; CP-SAT's proof then had 8.5 s of wall with 6, 7.4 s with 4 (the load
+#: moved more than the patience saved), and proved 523 but found 524 only either way, as on
+#: the main before (13 s, 1.98 units; its result broke the cap by 756 moves).
 FEWER_PATIENCE = 4
 
 
