@@ -16,6 +16,7 @@ from allocate.solvers import SolveParams, solve_assignment
 from allocate.solvers.budget import Clock
 from allocate.solvers.cpsat.fewest import fewest_moves
 from allocate.solvers.movecap import (
+    MoveFloor,
     capped_start,
     exact_floor,
     fewest_moves_problem,
@@ -23,8 +24,11 @@ from allocate.solvers.movecap import (
     move_floor,
     restore_moves,
     spend_moves,
+    within_cap,
 )
+from allocate.solvers.pipeline import _fewer_moves
 from allocate.solvers.problem import AssignmentProblem, Balance, evaluate
+from allocate.solvers.scaling import scales_for, snap
 
 
 def _problem(max_moves: int | None, capacity: float = 10.0) -> AssignmentProblem:
@@ -263,3 +267,25 @@ def test_returns_count_the_balance_bands() -> None:
     out = restore_moves(p, np.array([1, 3, 4, 6]))
     assert out.tolist() == [0, 3, 4, 6]
     assert evaluate(p, out).imbalance == pytest.approx(0.8)
+
+
+def test_the_lns_on_the_fewest_moves_reaches_a_cap_that_only_the_real_hours_allow() -> None:
+    # three items of 0.3333 h on seller 1 (1.0 h) today, seller 0 empty: today fits the real
+    # hours (0.9999 h, no move) but not the loads rounded up to 0.001 h (1.002 h: one move)
+    raw = AssignmentProblem(
+        capacity=np.array([10.0, 1.0]),
+        indptr=np.arange(0, 7, 2),
+        seller=np.tile(np.arange(2), 3),
+        cost=np.ones(6),
+        load=np.full(6, 0.3333),
+        current=np.ones(3, dtype=np.int64),
+        max_moves=0,
+    )
+    problem = snap(raw, scales_for(raw))
+    one_move = np.array([0, 3, 5])  # item 0 on seller 0
+    assert evaluate(problem, one_move).moves == 1 and not evaluate(problem, np.array([1, 3, 5])).feasible
+    floor = MoveFloor(0, one_move, 1, 0, ())
+    out = _fewer_moves(problem, raw, floor, SolveParams(workers=1), Clock.after(30), 1.0)
+    assert out.real is not None and out.real.tolist() == [1, 3, 5] and out.real_moves == 0
+    assert evaluate(raw, out.real).feasible and within_cap(out, 0)
+    assert out.choice is one_move and out.moves == 1  # the searches' data still need one move

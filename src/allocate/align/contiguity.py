@@ -48,6 +48,7 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
+from allocate.solvers.breach import breach
 from allocate.solvers.budget import Clock, anneal_trials, cut_rounds, repair_trials, search_seconds
 from allocate.solvers.contiguity.anneal import anneal_contiguous
 from allocate.solvers.contiguity.cuts import contiguity_bound
@@ -174,13 +175,14 @@ class ContiguityStage:
         return cls(instance, scenario, mp, "exact", b_unit)
 
     def _keeps_rules(self, before: NDArray[np.int64], after: NDArray[np.int64]) -> bool:
-        """False when ``after`` breaks a hard rule (capacity, a hard band, the move cap, a
-        lock) that ``before`` met: contiguity never costs a hard rule; the split territories
-        are reported instead (KPI ``non_contiguous_territories``)."""
+        """False when ``after`` breaks the hard rules (capacity, a hard band, the move cap, a
+        lock) more than ``before`` does (:mod:`allocate.solvers.breach`): contiguity never
+        costs a hard rule, nor makes a breach the pipeline could not avoid worse; the split
+        territories are reported instead (KPI ``non_contiguous_territories``)."""
         p = self.mp.problem
-        ev = evaluate(p, after)
-        if not evaluate(p, before).feasible or ev.feasible:
+        if breach(p, after) <= breach(p, before):
             return True
+        ev = evaluate(p, after)
         if p.max_moves is not None and ev.moves > p.max_moves:
             rule = f"the move cap ({ev.moves:,} moves for a cap of {p.max_moves:,})"
         elif ev.overload > 1e-9:

@@ -55,6 +55,7 @@ from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
 from allocate.solvers import swaps, tabu
 from allocate.solvers.blocks import independent_blocks, solve_blocks
+from allocate.solvers.breach import least_breaching
 from allocate.solvers.budget import (
     CPSAT_DET_PER_S,
     Clock,
@@ -72,13 +73,19 @@ from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent, polish
 from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation
 from allocate.solvers.movecap import (
+    MoveFloor,
     admit,
     cap_error,
     capped_start,
     closer_floor,
     exact_floor,
+    fewer_det,
+    fewest_moves_problem,
+    fine_scales,
     floor_det,
     move_floor,
+    within_cap,
+    witnessed,
 )
 from allocate.solvers.problem import AssignmentProblem, Evaluation, evaluate
 from allocate.solvers.scaling import scales_for, snap
@@ -136,6 +143,17 @@ FULL_SHARE = 0.25
 FULL_AGAIN_SHARE = 0.15
 #: The tabu search runs only when the first full run ends further than this above its bound.
 TABU_MIN_GAP = 0.005
+#: Seconds of one step of the LNS on the fewest moves (:func:`_fewer_moves`), whose sub-models
+#: (a knapsack on the fine scale of loads) the searches' 0.25 s often leave unsolved: on
+#: ``fr-pme`` geography, cap 523, budget 0.6 units, seeds 0-3 reached 523, 525, 524, 525 moves
+#: from 526 with 0.25 s steps, 523, 524, 523, 524 with 1 s steps and a budget of 1.0.
+FEWER_STEP_S = 1.0
+#: ... which stops after this many steps without fewer moves (the proof of the floor may need
+#: the time that is left: a cap below it is never reached). At 60 s, seed 1, cap 523 (load 5)
+#: the LNS stops at 524; CP-SAT's proof then had 8.5 s of wall with 6, 7.4 s with 4 (the load
+#: moved more than the patience saved), and proved 523 but found 524 only either way, as on
+#: the main before (13 s, 1.98 units; its result broke the cap by 756 moves).
+FEWER_PATIENCE = 4
 
 
 @dataclass(frozen=True)
@@ -320,7 +338,13 @@ def solve_assignment(
         # enough for it (the rule of the full CP-SAT phase below)
         small = cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
         det = cpsat_det(secs) if prm.deterministic else None
-        if small and not 0 <= floor.moves <= cap:
+        if floor.choice is not None and floor.moves > cap >= floor.bound:
+            # a cap the LP does not refuse: the witness brought within it by LNS first, a
+            # search far cheaper than CP-SAT's proof of the floor; without an alignment within
+            # the cap there is no valid answer, so it may run into the grace of the
+            # feasibility-first stage (the contiguity stage's time, worth nothing without one)
+            floor = _fewer_moves(problem, raw, floor, prm, Clock(clock.deadline + grace, clock.stopped), fewer_det(secs))
+        if small and not within_cap(floor, cap):
             # CP-SAT on the real data: the real floor, and a witness for the real data
             floor = exact_floor(problem, raw, floor, clock, floor_det(secs), prm.seed)
         if floor.bound > cap:  # the searches' time goes to naming a cap that is enough
@@ -341,9 +365,10 @@ def solve_assignment(
             if small:
                 floor = closer_floor(problem, scales, floor, clock, prm.workers, prm.seed, det)
             if not 0 <= floor.moves <= cap:
+                enough = min(k for k in (floor.moves, floor.real_moves, 1 << 62) if k >= 0)
                 log.warning("no alignment within the move cap of %d found yet (the floor is %s; %s)",
                             cap, f"{floor.bound:,} moves" if floor.bound > 0 else "not known",
-                            f"{floor.moves:,} moves are known to be enough" if floor.moves >= 0
+                            f"{enough:,} moves are known to be enough" if enough < 1 << 62
                             else "no alignment meeting the other hard rules was found to count them")
         if not lp.feasible:
             # infeasible with the cap on the rounded data only: no proof, no LP bound
@@ -429,7 +454,9 @@ def solve_assignment(
             status, start, ev.objective, lp_bound, lp_bound, time.perf_counter() - t0,
             False, ev.objective, interrupted=STOP.is_set(),
         )
-        return _on_real_data(raw, early, [admitted]) if admitted is not None else early
+        if admitted is not None:
+            early = _on_real_data(raw, early, [admitted])
+        return _least_breaching(raw, early, [first, *_witnesses(floor)])
     # the whole model only when building it fits in a share of the search seconds (a
     # deterministic rule: the same limit and size always take the same path)
     full = (
@@ -515,6 +542,7 @@ def solve_assignment(
         sol = _on_real_data(raw, sol, [start, admitted])
     elif not exact and sol.status is SolveStatus.FEASIBLE:
         sol = _proven_by_enumeration(raw, sol)
+    sol = _least_breaching(raw, sol, [start, first, *_witnesses(floor)])
     return AssignmentSolution(
         status=sol.status,
         choice=sol.choice,
@@ -592,6 +620,61 @@ def _on_real_data(
     return replace(
         sol, status=SolveStatus.FEASIBLE, choice=best, objective=best_ev.objective,
         best_bound=sol.best_bound, solver_objective=best_ev.objective,
+    )
+
+
+def _fewer_moves(
+    problem: AssignmentProblem, raw: AssignmentProblem, floor: MoveFloor, prm: SolveParams, clock: Clock, det: float
+) -> MoveFloor:
+    """The floor's witness brought within the cap by :func:`_solve_lns` on the fewest moves.
+
+    Neighbourhoods of the witness are re-optimized for fewest moves on the real data, their
+    loads on the fine scale of the fewest-moves proof (:func:`~allocate.solvers.movecap.fine_scales`:
+    every step's alignment fits the real hours, and alignments that only the real hours admit,
+    which the searches' 0.001 h rounding shuts out, stay within reach); the search stops at
+    the first alignment within the cap, or on its deterministic budget ``det``. Its
+    alignment is a witness (:func:`~allocate.solvers.movecap.witnessed`); it proves nothing.
+    """
+    assert floor.choice is not None and problem.max_moves is not None
+    q = fewest_moves_problem(raw)
+    cap = problem.max_moves
+    since = [floor.moves, 0]  # fewest moves so far, steps since they were found
+
+    def enough(ev: Evaluation) -> bool:  # within the cap, or no fewer moves for a while
+        since[:] = [ev.moves, 0] if ev.moves < since[0] else [since[0], since[1] + 1]
+        return ev.moves <= cap or since[1] > FEWER_PATIENCE
+
+    out = _solve_lns(
+        q, fine_scales(q), floor.choice, replace(prm, on_solution=None, lns_step_s=FEWER_STEP_S), clock, det,
+        float(floor.bound), enough=enough,
+    )
+    log.info("LNS on the fewest moves: %d -> %d (budget %.2f)", floor.moves, evaluate(q, out.choice).moves, det)
+    return witnessed(problem, raw, floor, out.choice)
+
+
+def _witnesses(floor: MoveFloor | None) -> list[NDArray[np.int64]]:
+    """The alignments of fewest moves known (they meet every hard rule but, maybe, the cap)."""
+    if floor is None:
+        return []
+    return [c for c in (floor.choice, floor.real) if c is not None]
+
+
+def _least_breaching(
+    raw: AssignmentProblem, sol: AssignmentSolution, others: list[NDArray[np.int64]]
+) -> AssignmentSolution:
+    """``sol``, or when it breaks a hard rule of the real data, the one of ``sol`` and ``others``
+    that breaks them least (:mod:`allocate.solvers.breach`: locks, then capacity, account
+    limits, hard bands, and the move cap last), its status unknown unless it breaks none."""
+    if sol.status is not SolveStatus.UNKNOWN:
+        return sol
+    choice, broken = least_breaching(raw, [sol.choice, *others])
+    if choice is not sol.choice:
+        log.info("no alignment meets every hard rule: the one that breaks them least kept (%s)",
+                 ", ".join(broken.rules()) or "none on the real data")
+    ev = evaluate(raw, choice)
+    return replace(
+        sol, status=SolveStatus.FEASIBLE if broken.none else SolveStatus.UNKNOWN, choice=choice,
+        objective=ev.objective, solver_objective=sol.solver_objective if choice is sol.choice else ev.objective,
     )
 
 
@@ -737,7 +820,9 @@ def _neighbour_sellers(
     return out
 
 
-def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> AssignmentSolution:
+def _solve_lns(
+    problem, scales, start, prm, clock, det_left, lp_bound, enough: Callable[[Evaluation], bool] | None = None
+) -> AssignmentSolution:
     """Large-neighbourhood search: re-optimize the items of a few related sellers at a time.
 
     A neighbourhood is a seed seller (taken in a seeded random order) plus sellers drawn from
@@ -778,6 +863,8 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
             break
         if det_used >= det_budget:
             break
+        if enough is not None and cur_ev.feasible and enough(cur_ev):
+            break  # good enough for the caller (a stop at a solution: reproducible)
         s_of = p.seller[current]
         used = np.zeros(p.n_sellers, dtype=bool)
         groups: list[NDArray[np.int64]] = []
@@ -889,6 +976,7 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
             ev = evaluate(p, merged)
             if ev.feasible >= cur_ev.feasible and ev.objective < cur_ev.objective - 1e-9:
                 current, cur_ev = merged, ev
+        log.debug("lns step %d: objective %.4f, det %.2f", step, cur_ev.objective, det_used)
         if prm.on_solution is not None and cur_ev.feasible:
             prm.on_solution(0.0, cur_ev.objective)
     status = SolveStatus.FEASIBLE if cur_ev.feasible else SolveStatus.UNKNOWN

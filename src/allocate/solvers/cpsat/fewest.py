@@ -93,10 +93,7 @@ def fewest_moves(
         The bound proven for the real data and the best alignment of the relaxed data.
     """
     n = p.nnz
-    scale = FLOOR_LOAD_SCALE
-    top = float(np.max(p.capacity, initial=0.0)) + float(np.abs(p.load).sum())
-    if top * scale > MAX_UNITS:
-        scale = float(10.0 ** np.floor(np.log10(MAX_UNITS / max(top, 1.0))))
+    scale = load_scale(p)
     load = np.floor(np.asarray(p.load) * scale).astype(np.int64)  # down: a relaxation
     cap = np.ceil(np.asarray(p.capacity) * scale).astype(np.int64)  # up: a relaxation
     item_of = p.item_of
@@ -144,6 +141,15 @@ def fewest_moves(
         return FewestMoves(bound, None, False, clock_stopped)
     choice = _choice(p, np.array([solver.boolean_value(v) for v in x], dtype=bool))
     return FewestMoves(bound, choice, status == cp_model.OPTIMAL, clock_stopped)
+
+
+def load_scale(p: AssignmentProblem) -> float:
+    """Units per hour of a fine integer model of ``p``'s loads: :data:`FLOOR_LOAD_SCALE`, or
+    the largest power of ten that keeps every sum of scaled loads within :data:`MAX_UNITS`."""
+    top = float(np.max(p.capacity, initial=0.0)) + float(np.abs(p.load).sum())
+    if top * FLOOR_LOAD_SCALE <= MAX_UNITS:
+        return FLOOR_LOAD_SCALE
+    return float(10.0 ** np.floor(np.log10(MAX_UNITS / max(top, 1.0))))
 
 
 def _choice(p: AssignmentProblem, value: NDArray[np.bool_]) -> NDArray[np.int64]:
