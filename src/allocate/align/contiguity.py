@@ -48,7 +48,15 @@ from allocate.core.scenario import Scenario
 from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
-from allocate.solvers.budget import Clock, anneal_trials, cut_rounds, repair_trials, search_seconds
+from allocate.solvers.budget import (
+    ANNEAL_TRIALS_PER_S,
+    Clock,
+    anneal_trials,
+    cut_rounds,
+    finish_s,
+    repair_trials,
+    search_seconds,
+)
 from allocate.solvers.contiguity.anneal import anneal_contiguous
 from allocate.solvers.contiguity.cuts import contiguity_bound
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
@@ -56,25 +64,45 @@ from allocate.solvers.contiguity.graph import UnitGraph, split_sellers
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.lp import GLOP_MAX_ENTRIES
-from allocate.solvers.pipeline import AssignmentSolution
+from allocate.solvers.pipeline import AssignmentSolution, SolveParams, lns_pass_seconds
 from allocate.solvers.problem import AssignmentProblem, evaluate
 
 log = logging.getLogger(__name__)
 
-#: Share of the search seconds kept from the pipeline for the stage, per mode. Half of them
-#: (:data:`CORE_SHARE`) size the repair, the first border annealing, the bound and the searches
-#: after; above the exact size the rest goes to a second border annealing from the first's
-#: alignment, what lowers the objective most: on fr-pme (1,237 units) at 20 s the pipeline's
-#: last seconds gain about 1 of 462 on the split alignment, where more annealing moves gain
-#: several on the contiguous one. Measured with shares 0.5 / 0.625 / 0.75 (geography, quiet
-#: machine, mean objective over seeds): fr-pme at 20 s (seeds 0-2) 498.8 / 493.1 / 491.1; a
-#: generated 2k x 12 at 20 s (seeds 0-1) 545.0 / 541.2 / 535.3; a generated 20k x 100 at 30 s
-#: (seed 0) 3,273 / 3,221 / 3,249 (the last with the pipeline's LNS stopped by the clock: its
-#: window is short there); fr-national at 60 s (seed 1) 3,304 / 3,311 / 3,337. 0.625 left two
-#: territories split on a 300-account instance in tests/align/test_contiguity.py, so 0.75
-#: stays until the pipeline's window is sized better. The exact model keeps half (its CP-SAT
-#: search starts from the pipeline's alignment).
+#: Largest share of the search seconds kept from the pipeline for the stage, per mode. Half of
+#: them (:data:`CORE_SHARE`) size the repair, the first border annealing, the bound and the
+#: searches after; above the exact size the stage keeps more when its border annealing needs
+#: it (:meth:`ContiguityStage.time_s`), for a second annealing from the first's alignment.
+#: Measured with fixed shares 0.5 / 0.625 / 0.75 (geography, quiet machine, mean objective
+#: over seeds): fr-pme at 20 s (seeds 0-2) 498.8 / 493.1 / 491.1; a generated 2k x 12 at 20 s
+#: (seeds 0-1) 545.0 / 541.2 / 535.3; a generated 20k x 100 at 30 s (seed 0) 3,273 / 3,221 /
+#: 3,249 (the last with the pipeline's LNS stopped by the clock: its window was short);
+#: fr-national at 60 s (seed 1) 3,304 / 3,311 / 3,337, where the annealing of the core share
+#: had already made about 40 priced moves per unit and the second one gained nothing. The
+#: exact model keeps half (its CP-SAT search starts from the pipeline's alignment).
 STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
+#: Priced border moves per unit holding accounts after which the annealing stops gaining: on
+#: fr-national at 60 s (2,043 units) the second and third runs gained nothing after a first
+#: of 75,000-92,000 moves; on a generated 20k x 100 at 30 s (2,047 units) a second of 43,862
+#: after a first of 8,000-20,000 gained 10-90 of 3,300 and a third of 21,931 after it 2-8.
+ANNEAL_MOVES_PER_UNIT = 40
+#: Priced moves the enclave repair spends per unit holding accounts (it prices each unit of a
+#: piece it dissolves): 9.6 on fr-pme (1,237 units), 10-16 on fr-national and a generated
+#: 20k x 100 (about 2,045 units each); the border annealing gets what the repair leaves.
+REPAIR_MOVES_PER_UNIT = 12
+#: Passes of the pipeline's LNS over every seller
+#: (:func:`~allocate.solvers.pipeline.lns_pass_seconds`) that the stage always leaves it:
+#: with a hundred sellers a pass is about 9.4 search seconds, and at 30 s a stage keeping
+#: three quarters left the pipeline about 0.7 of a pass (its LNS then stopped by the clock).
+LNS_MIN_PASSES = 1.0
+#: Share of the stage's seconds (:meth:`ContiguityStage.time_s`) its budgets take on the
+#: wall clock, which the pipeline's safety net leaves it (the rest the pipeline may run into
+#: on a loaded machine or when its LNS steps take longer than they are charged): on a
+#: generated 20k x 100 at 30 s the stage took 0.66 of its seconds under a load of 2, 0.74
+#: under a load of 5 (fr-national at 60 s: 0.83), while the pipeline's LNS, at 0.6-1 s a step
+#: there, was stopped by the clock 3-5 s before its budget ended. The exact model keeps all of
+#: its seconds (a CP-SAT search whose deterministic time runs closer to the wall's).
+STAGE_WALL_SHARE = {"lns": 0.8, "exact": 1.0}
 #: Share of the search seconds that sizes the repair, the bound and the searches after it.
 CORE_SHARE = 0.5
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
@@ -219,19 +247,49 @@ class ContiguityStage:
         return annealed if self._keeps_rules(before, annealed) else choice
 
     def time_s(self) -> float:
-        """The stage's share of the search seconds: max(5 s, :data:`STAGE_SHARE` of them),
-        at most 80 %.
+        """The stage's share of the search seconds: max(5 s, its share of them), at most 80 %.
 
-        The search seconds are what the limit leaves once the fixed costs estimated from
-        the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
-        deterministic quantity, so the stage's budgets are too.
+        The exact model keeps :data:`STAGE_SHARE`. Above the exact size the stage keeps
+        :data:`CORE_SHARE` of them and, for a second border annealing, the seconds of the
+        priced moves its annealing lacks to reach :data:`ANNEAL_MOVES_PER_UNIT` per unit
+        (what the core gives it estimated with :data:`REPAIR_MOVES_PER_UNIT`), at most
+        :data:`STAGE_SHARE` of them and never so many that the pipeline's LNS is left less
+        than :data:`LNS_MIN_PASSES` passes over the sellers
+        (:func:`~allocate.solvers.pipeline.lns_pass_seconds`). The search seconds are what
+        the limit leaves once the fixed costs estimated from the model size are paid
+        (:func:`~allocate.solvers.budget.search_seconds`): every term is a deterministic
+        quantity from the limit and the model's size, so the stage's budgets and the
+        pipeline's are too.
 
         Returns
         -------
         float
             Seconds kept from the pipeline for this stage.
         """
-        return self._share_s(STAGE_SHARE[self.mode])
+        if self.mode == "exact":
+            return self._share_s(STAGE_SHARE["exact"])
+        sc, p = self.scenario, self.mp.problem
+        limit = search_seconds(sc.time_limit_s, p.nnz)
+        core = self.core_s()
+        # the border annealing's moves within the core: what the repair is expected to leave
+        # of its budget, and the seconds after it that the bound does not take
+        repair_s = REPAIR_SHARE * core
+        trials = repair_trials(repair_s)
+        units = len(set(self.b_unit[self.b_unit >= 0].tolist()))
+        left = max(0, trials - REPAIR_MOVES_PER_UNIT * units)
+        made = anneal_trials(repair_s * left / trials) + anneal_trials(core - repair_s - self.bound_plan()[0])
+        extra = max(0, ANNEAL_MOVES_PER_UNIT * units - made) / ANNEAL_TRIALS_PER_S
+        # the pipeline keeps its LNS passes: its search seconds are the limit's, less the
+        # stage's and the seconds kept for the KPIs and the files (allocate.align.solve)
+        lns_s = LNS_MIN_PASSES * lns_pass_seconds(p, SolveParams(workers=sc.workers))
+        most = limit - min(finish_s(p.nnz), 0.25 * sc.time_limit_s) - lns_s
+        share = max(CORE_SHARE, min(core + extra, most, STAGE_SHARE["lns"] * limit) / limit)
+        return self._share_s(share)
+
+    def wall_s(self) -> float:
+        """Wall seconds the pipeline's safety net leaves the stage: :data:`STAGE_WALL_SHARE`
+        of :meth:`time_s` (its budgets, and so the alignment of a run they end, unchanged)."""
+        return STAGE_WALL_SHARE[self.mode] * self.time_s()
 
     def core_s(self) -> float:
         """The seconds of :meth:`time_s` that size the repair, the first border annealing, the
