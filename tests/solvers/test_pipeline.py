@@ -346,26 +346,3 @@ def test_the_lagrangian_bound_holds_for_the_real_data(monkeypatch):
     assert sol.objective == pytest.approx(best)
     assert sol.lp_bound <= best + 1e-9
     assert sol.best_bound <= best + 1e-9
-
-
-def test_an_lns_pass_is_priced_from_the_sellers_and_the_free_items():
-    from dataclasses import replace
-
-    from allocate.solvers.budget import lns_step_det
-    from allocate.solvers.pipeline import lns_pass_seconds
-
-    p = random_problem(0, n=120, m=12)
-    # two neighbourhoods of four sellers a step: 1.5 steps a pass, 80 free items a step, each
-    # step charged its CP-SAT step (0.25 s at 0.2 units a second) and its own work; the LNS
-    # gets half of the search seconds
-    per_step = 0.25 * 0.2 + lns_step_det(80)
-    assert lns_pass_seconds(p, SolveParams(workers=2)) == pytest.approx(1.5 * per_step / (0.2 * 0.5))
-    # locked items are not searched
-    fixed = np.full(120, -1)
-    fixed[:60] = p.seller[p.indptr[:60]]
-    locked = replace(p, fixed=fixed)
-    per_step = 0.25 * 0.2 + lns_step_det(40)
-    assert lns_pass_seconds(locked, SolveParams(workers=2)) == pytest.approx(1.5 * per_step / (0.2 * 0.5))
-    # one worker: one neighbourhood of four sellers a step, three steps a pass
-    per_step = 0.25 * 0.2 + lns_step_det(40)
-    assert lns_pass_seconds(p, SolveParams(workers=1)) == pytest.approx(3 * per_step / (0.2 * 0.5))

@@ -53,7 +53,6 @@ from allocate.solvers.budget import (
     Clock,
     anneal_trials,
     cut_rounds,
-    finish_s,
     repair_trials,
     search_seconds,
 )
@@ -64,7 +63,7 @@ from allocate.solvers.contiguity.graph import UnitGraph, split_sellers
 from allocate.solvers.contiguity.lns import contiguous_lns
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.lp import GLOP_MAX_ENTRIES
-from allocate.solvers.pipeline import AssignmentSolution, SolveParams, lns_pass_seconds
+from allocate.solvers.pipeline import AssignmentSolution
 from allocate.solvers.problem import AssignmentProblem, evaluate
 
 log = logging.getLogger(__name__)
@@ -90,11 +89,6 @@ ANNEAL_MOVES_PER_UNIT = 40
 #: piece it dissolves): 9.6 on fr-pme (1,237 units), 10-16 on fr-national and a generated
 #: 20k x 100 (about 2,045 units each); the border annealing gets what the repair leaves.
 REPAIR_MOVES_PER_UNIT = 12
-#: Passes of the pipeline's LNS over every seller
-#: (:func:`~allocate.solvers.pipeline.lns_pass_seconds`) that the stage always leaves it:
-#: with a hundred sellers a pass is about 9.4 search seconds, and at 30 s a stage keeping
-#: three quarters left the pipeline about 0.7 of a pass (its LNS then stopped by the clock).
-LNS_MIN_PASSES = 1.0
 #: Share of the stage's seconds (:meth:`ContiguityStage.time_s`) its budgets take on the
 #: wall clock, which the pipeline's safety net leaves it (the rest the pipeline may run into
 #: on a loaded machine or when its LNS steps take longer than they are charged): on a
@@ -253,9 +247,7 @@ class ContiguityStage:
         :data:`CORE_SHARE` of them and, for a second border annealing, the seconds of the
         priced moves its annealing lacks to reach :data:`ANNEAL_MOVES_PER_UNIT` per unit
         (what the core gives it estimated with :data:`REPAIR_MOVES_PER_UNIT`), at most
-        :data:`STAGE_SHARE` of them and never so many that the pipeline's LNS is left less
-        than :data:`LNS_MIN_PASSES` passes over the sellers
-        (:func:`~allocate.solvers.pipeline.lns_pass_seconds`). The search seconds are what
+        :data:`STAGE_SHARE` of them; the pipeline gets the rest. The search seconds are what
         the limit leaves once the fixed costs estimated from the model size are paid
         (:func:`~allocate.solvers.budget.search_seconds`): every term is a deterministic
         quantity from the limit and the model's size, so the stage's budgets and the
@@ -279,12 +271,8 @@ class ContiguityStage:
         left = max(0, trials - REPAIR_MOVES_PER_UNIT * units)
         made = anneal_trials(repair_s * left / trials) + anneal_trials(core - repair_s - self.bound_plan()[0])
         extra = max(0, ANNEAL_MOVES_PER_UNIT * units - made) / ANNEAL_TRIALS_PER_S
-        # the pipeline keeps its LNS passes: its search seconds are the limit's, less the
-        # stage's and the seconds kept for the KPIs and the files (allocate.align.solve)
-        lns_s = LNS_MIN_PASSES * lns_pass_seconds(p, SolveParams(workers=sc.workers))
-        most = limit - min(finish_s(p.nnz), 0.25 * sc.time_limit_s) - lns_s
-        share = max(CORE_SHARE, min(core + extra, most, STAGE_SHARE["lns"] * limit) / limit)
-        return self._share_s(share)
+        kept = max(CORE_SHARE * limit, min(core + extra, STAGE_SHARE["lns"] * limit))
+        return min(max(5.0, kept), 0.8 * limit)
 
     def wall_s(self) -> float:
         """Wall seconds the pipeline's safety net leaves the stage: :data:`STAGE_WALL_SHARE`

@@ -737,44 +737,6 @@ def _neighbour_sellers(
     return out
 
 
-def _lns_shape(n_sellers: int, workers: int, lns_sellers: int) -> tuple[int, int]:
-    """Neighbourhoods solved side by side in one LNS step, and their first size in sellers."""
-    lanes = max(1, min(workers, n_sellers // 2))
-    return lanes, max(2, min(lns_sellers, n_sellers // lanes))
-
-
-def lns_pass_seconds(problem: AssignmentProblem, params: SolveParams | None = None) -> float:
-    """Search seconds whose LNS budget pays for one pass of its neighbourhoods over every seller.
-
-    A step of :func:`_solve_lns` frees the items of ``lanes x size`` sellers and is charged
-    its CP-SAT step (``lns_step_s``, what a neighbourhood not solved to optimality takes) plus
-    its own work (:func:`~allocate.solvers.budget.lns_step_det` of the items it frees); a pass
-    over the sellers takes ``n_sellers / (lanes x size)`` steps. The LNS gets ``CP_SHARE`` of
-    the search seconds. A deterministic estimate from the model's size (few sellers holding
-    many items: a cheap pass of large steps; many sellers: many steps), so that a caller
-    that shares the limit with the pipeline can leave it the passes it needs.
-
-    Parameters
-    ----------
-    problem
-        The assignment problem.
-    params
-        Workers and LNS options (default :class:`SolveParams`).
-
-    Returns
-    -------
-    float
-        Search seconds (see :func:`~allocate.solvers.budget.search_seconds`).
-    """
-    prm = params or SolveParams()
-    n_sellers = max(1, problem.n_sellers)
-    lanes, size = _lns_shape(n_sellers, prm.workers, prm.lns_sellers)
-    freed = min(n_sellers, lanes * size)
-    n_free = (problem.n_items - int((problem.fixed >= 0).sum())) * freed / n_sellers
-    step = prm.lns_step_s * DET_PER_SECOND + lns_step_det(int(n_free))
-    return (n_sellers / freed) * step / (DET_PER_SECOND * CP_SHARE)
-
-
 def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> AssignmentSolution:
     """Large-neighbourhood search: re-optimize the items of a few related sellers at a time.
 
@@ -795,7 +757,8 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
     cur_ev = evaluate(p, current)
     det_used = 0.0
     det_budget = det_left if det_left is not None else float("inf")
-    lanes, size = _lns_shape(p.n_sellers, prm.workers, prm.lns_sellers)
+    lanes = max(1, min(prm.workers, p.n_sellers // 2))
+    size = max(2, min(prm.lns_sellers, p.n_sellers // lanes))
     deterministic = True
     order = rng.permutation(p.n_sellers)
     cursor = 0
@@ -838,7 +801,7 @@ def _solve_lns(problem, scales, start, prm, clock, det_left, lp_bound) -> Assign
             near = neighbours[seed_seller]
             g_size = max(size, prm.lns_sellers + step % 4) if repairing else size
             pool = near[~used[near]][: 2 * g_size]
-            pick: NDArray[np.int64] | list[int] = (
+            pick = (
                 rng.choice(len(pool), size=min(g_size - 1, len(pool)), replace=False)
                 if len(pool)
                 else []
