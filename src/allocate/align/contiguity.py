@@ -92,8 +92,9 @@ STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
 #: stage keeps half, 5.98 % above the bound against 6.91 % when it kept three quarters).
 ANNEAL_MOVES_PER_UNIT = 45
 #: Priced moves the enclave repair spends per unit holding accounts (it prices each unit of a
-#: piece it dissolves): 9.6 on fr-pme (1,237 units), 10-16 on fr-national and a generated
-#: 20k x 100 (about 2,045 units each); the border annealing gets what the repair leaves.
+#: piece it dissolves): 4.8-9.6 on fr-pme (1,237 units), 10-16 on fr-national and a
+#: generated 20k x 100 (about 2,045 units each); the border annealing gets what the repair
+#: leaves. An estimate: the split is decided before the pipeline's alignment is known.
 REPAIR_MOVES_PER_UNIT = 12
 #: Share of the stage's seconds (:meth:`ContiguityStage.time_s`) its budgets take on the
 #: wall clock, which the pipeline's safety net leaves it (the rest the pipeline may run into
