@@ -73,14 +73,17 @@ log = logging.getLogger(__name__)
 #: Largest share of the search seconds kept from the pipeline for the stage, per mode. Half of
 #: them (:data:`CORE_SHARE`) size the repair, the first border annealing, the bound and the
 #: searches after; above the exact size the stage keeps more when its border annealing needs
-#: it (:meth:`ContiguityStage.time_s`), for a second annealing from the first's alignment.
-#: Measured with fixed shares 0.5 / 0.625 / 0.75 (geography, quiet machine, mean objective
+#: it (:meth:`ContiguityStage.time_s`), for a second annealing from the first's alignment:
+#: on fr-pme (1,237 units) at 20 s the pipeline's last seconds gain about 1 of 462 on the split
+#: alignment, where more annealing moves gain several on the contiguous one. Measured with
+#: fixed shares 0.5 / 0.625 / 0.75 (geography, quiet machine, mean objective
 #: over seeds): fr-pme at 20 s (seeds 0-2) 498.8 / 493.1 / 491.1; a generated 2k x 12 at 20 s
 #: (seeds 0-1) 545.0 / 541.2 / 535.3; a generated 20k x 100 at 30 s (seed 0) 3,273 / 3,221 /
 #: 3,249 (the last with the pipeline's LNS stopped by the clock: its window was short);
 #: fr-national at 60 s (seed 1) 3,304 / 3,311 / 3,337, where the annealing of the core share
 #: had already made 37-45 priced moves per unit and the second one gained nothing. The exact
-#: model keeps half (its CP-SAT search starts from the pipeline's alignment).
+#: model keeps half (its CP-SAT search starts from the pipeline's alignment). A fixed 0.625
+#: left two territories split on a 300-account instance in tests/align/test_contiguity.py.
 STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
 #: Priced border moves per unit holding accounts after which the annealing stops gaining: on
 #: fr-national at 60 s (2,043 units) the second and third runs gained nothing after a first
