@@ -92,7 +92,12 @@ STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
 #: after them (37-42 a unit in all) still 2-8. Fewer moves than this in the core: the stage
 #: keeps the seconds of the rest, up to :data:`STAGE_SHARE` (fr-pme and the 20k x 100 at 20
 #: and 30 s, fr-national at 30 s); more: the pipeline gets them (fr-national at 60 s: the
-#: stage keeps half, 5.98 % above the bound against 6.91 % when it kept three quarters).
+#: stage keeps half, 5.98 % above the bound against 6.91 % when it kept three quarters; seed
+#: 0: 3,305.43 against 3,318.11). Not everywhere a gain: a generated 20k x 100 (seed 5) at
+#: 60 s, seeds 0-2 on deterministic budgets, 3,306.61 / 3,237.03 / 3,355.27 against 3,255.87 /
+#: 3,229.65 / 3,235.47 with three quarters, where two of those kept one territory split that
+#: these joined; the third's repair left two split, and without a second annealing to join
+#: them the neighbourhood search restarted from grown starts (3,448.9 against 3,317.7).
 ANNEAL_MOVES_PER_UNIT = 45
 #: Priced moves the enclave repair spends per unit holding accounts (it prices each unit of a
 #: piece it dissolves): 4.8-9.6 on fr-pme (1,237 units), 10-16 on fr-national and a
