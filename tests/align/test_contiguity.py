@@ -17,7 +17,13 @@ from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.presets import build_model
 from allocate.organize.units import bundle_units
-from allocate.solvers.budget import Clock, search_seconds
+from allocate.solvers.budget import (
+    ANNEAL_TRIALS_PER_S,
+    Clock,
+    anneal_trials,
+    finish_s,
+    search_seconds,
+)
 from allocate.solvers.contiguity.graph import UnitGraph, count_enclaves
 from allocate.solvers.contiguity.repair import repair_contiguity
 from allocate.solvers.pipeline import AssignmentSolution
@@ -60,18 +66,69 @@ def test_time_share(grid, limit, share) -> None:
     assert stage.bound_plan() == (0.0, 0)
 
 
-@pytest.mark.parametrize(("limit", "share"), [(4.0, 0.8), (20.0, 0.75), (100.0, 0.75)])
-def test_time_share_above_the_exact_size(grid, monkeypatch, limit, share) -> None:
-    # neighbourhoods: the stage keeps three quarters of the search seconds, half of them (at
-    # least 5 s, at most 80 %) for the repair, the first annealing and the bound, the rest
-    # for a second annealing
+@pytest.mark.parametrize("limit", [4.0, 20.0, 100.0])
+def test_time_share_above_the_exact_size(grid, monkeypatch, limit) -> None:
+    # neighbourhoods: half of the search seconds (at least 5 s, at most 80 %) for the repair,
+    # the first annealing and the bound; the grid's 9 units get their annealing moves there,
+    # so nothing more is kept from the pipeline
     monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
     stage = _plan(grid, grid_scenario(time_limit_s=limit))
     assert stage.mode == "lns"
     secs = search_seconds(limit, stage.mp.problem.nnz)
-    assert stage.time_s() == pytest.approx(share * secs)
-    assert stage.core_s() == pytest.approx(min(max(5.0, 0.5 * secs), 0.8 * secs))
-    assert stage.core_s() <= stage.time_s()
+    core = min(max(5.0, 0.5 * secs), 0.8 * secs)
+    assert stage.core_s() == pytest.approx(core)
+    assert stage.time_s() == pytest.approx(core)
+    # the stage keeps less of the wall clock than of the budgets: the pipeline may run into it
+    assert stage.wall_s() == pytest.approx(stage_module.STAGE_WALL_SHARE["lns"] * stage.time_s())
+    assert stage_module.STAGE_WALL_SHARE["lns"] < 1.0
+
+
+def test_an_annealing_short_of_moves_keeps_seconds_from_the_pipeline(grid, monkeypatch) -> None:
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    stage = _plan(grid, grid_scenario(time_limit_s=100.0))
+    secs = search_seconds(100.0, stage.mp.problem.nnz)
+    # moves the core's annealing cannot make: the second annealing's seconds, up to the cap
+    monkeypatch.setattr(stage_module, "ANNEAL_MOVES_PER_UNIT", 10**7)
+    assert stage.time_s() == pytest.approx(stage_module.STAGE_SHARE["lns"] * secs)
+    # a few more moves than the core gives (its repair left nothing, its last annealing made
+    # 0.25 x 0.5 x secs seconds of moves): exactly those seconds more
+    monkeypatch.setattr(stage_module, "REPAIR_MOVES_PER_UNIT", 10**7)
+    last = anneal_trials(0.25 * 0.5 * secs - stage.bound_plan()[0])
+    monkeypatch.setattr(stage_module, "ANNEAL_MOVES_PER_UNIT", (last + 9 * 6_000) / 9)  # 9 units
+    assert stage.time_s() == pytest.approx(0.5 * secs + 9 * 6_000 / ANNEAL_TRIALS_PER_S)
+    # the moves of the repair's budget that it leaves go to the annealing: with a repair
+    # that spends none, they are enough and the stage keeps the core alone
+    first = anneal_trials(0.75 * 0.5 * secs)
+    monkeypatch.setattr(stage_module, "ANNEAL_MOVES_PER_UNIT", (last + first) / 9)
+    assert stage.time_s() > 0.5 * secs + 1.0
+    monkeypatch.setattr(stage_module, "REPAIR_MOVES_PER_UNIT", 0)
+    assert stage.time_s() == pytest.approx(0.5 * secs)
+
+
+def test_the_pipeline_may_run_into_the_stage_s_wall_seconds_not_its_budgets(grid, monkeypatch) -> None:
+    from allocate.align import solve as solve_module
+
+    monkeypatch.setattr(stage_module, "EXACT_MAX_UNITS", 1)
+    scenario = grid_scenario(time_limit_s=30.0)
+    stage = _plan(grid, scenario)
+    seen = {}
+    real = solve_module.solve_assignment
+
+    def spy(problem, params):
+        seen["params"] = params
+        return real(problem, params)
+
+    def run(self, sol, clock):
+        seen["stage"] = clock.deadline
+        return stage_module.StageOutcome(sol.choice, sol.status, sol.best_bound)
+
+    monkeypatch.setattr(solve_module, "solve_assignment", spy)
+    monkeypatch.setattr(stage_module.ContiguityStage, "run", run)
+    solve(grid, scenario)
+    prm = seen["params"]
+    reserve = min(finish_s(stage.mp.problem.nnz), 0.25 * 30.0)
+    assert prm.time_limit_s == pytest.approx(30.0 - stage.time_s() - reserve)  # its budgets
+    assert prm.clock.deadline == pytest.approx(seen["stage"] - stage.wall_s())  # its clock
 
 
 def test_the_annealing_leaves_the_bound_its_seconds(grid, monkeypatch) -> None:

@@ -8,7 +8,9 @@ contiguous over the units of ``units.geojson``:
   accounts) and how: ``"exact"`` (the flow model over every seller, up to
   :data:`~allocate.solvers.contiguity.exact.EXACT_MAX_UNITS` units holding accounts) or
   ``"lns"`` (the flow model a few sellers at a time, above);
-* :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline;
+* :meth:`ContiguityStage.time_s` is its share of the time limit, kept from the pipeline
+  (above the exact size, what its border annealing needs: :data:`ANNEAL_MOVES_PER_UNIT`),
+  and :meth:`ContiguityStage.wall_s` the part of it that the pipeline's safety net leaves it;
 * :meth:`ContiguityStage.run` repairs the pipeline's alignment
   (:func:`~allocate.solvers.contiguity.repair.repair_contiguity`, on a budget of priced moves:
   :data:`REPAIR_SHARE` of :meth:`ContiguityStage.core_s`), improves it by border moves that keep every
@@ -49,7 +51,14 @@ from allocate.core.status import SolveStatus
 from allocate.organize.items import ModelProblem
 from allocate.organize.units import bundle_units, unit_graph
 from allocate.solvers.breach import breach
-from allocate.solvers.budget import Clock, anneal_trials, cut_rounds, repair_trials, search_seconds
+from allocate.solvers.budget import (
+    ANNEAL_TRIALS_PER_S,
+    Clock,
+    anneal_trials,
+    cut_rounds,
+    repair_trials,
+    search_seconds,
+)
 from allocate.solvers.contiguity.anneal import anneal_contiguous
 from allocate.solvers.contiguity.cuts import contiguity_bound
 from allocate.solvers.contiguity.exact import EXACT_MAX_UNITS, solve_contiguous
@@ -62,20 +71,48 @@ from allocate.solvers.problem import AssignmentProblem, evaluate
 
 log = logging.getLogger(__name__)
 
-#: Share of the search seconds kept from the pipeline for the stage, per mode. Half of them
-#: (:data:`CORE_SHARE`) size the repair, the first border annealing, the bound and the searches
-#: after; above the exact size the rest goes to a second border annealing from the first's
-#: alignment, what lowers the objective most: on fr-pme (1,237 units) at 20 s the pipeline's
-#: last seconds gain about 1 of 462 on the split alignment, where more annealing moves gain
-#: several on the contiguous one. Measured with shares 0.5 / 0.625 / 0.75 (geography, quiet
-#: machine, mean objective over seeds): fr-pme at 20 s (seeds 0-2) 498.8 / 493.1 / 491.1; a
-#: generated 2k x 12 at 20 s (seeds 0-1) 545.0 / 541.2 / 535.3; a generated 20k x 100 at 30 s
-#: (seed 0) 3,273 / 3,221 / 3,249 (the last with the pipeline's LNS stopped by the clock: its
-#: window is short there); fr-national at 60 s (seed 1) 3,304 / 3,311 / 3,337. 0.625 left two
-#: territories split on a 300-account instance in tests/align/test_contiguity.py, so 0.75
-#: stays until the pipeline's window is sized better. The exact model keeps half (its CP-SAT
-#: search starts from the pipeline's alignment).
+#: Largest share of the search seconds kept from the pipeline for the stage, per mode. Half of
+#: them (:data:`CORE_SHARE`) size the repair, the first border annealing, the bound and the
+#: searches after; above the exact size the stage keeps more when its border annealing needs
+#: it (:meth:`ContiguityStage.time_s`), for a second annealing from the first's alignment:
+#: on fr-pme (1,237 units) at 20 s the pipeline's last seconds gain about 1 of 462 on the split
+#: alignment, where more annealing moves gain several on the contiguous one. Measured with
+#: fixed shares 0.5 / 0.625 / 0.75 (geography, quiet machine, mean objective
+#: over seeds): fr-pme at 20 s (seeds 0-2) 498.8 / 493.1 / 491.1; a generated 2k x 12 at 20 s
+#: (seeds 0-1) 545.0 / 541.2 / 535.3; a generated 20k x 100 at 30 s (seed 0) 3,273 / 3,221 /
+#: 3,249 (the last with the pipeline's LNS stopped by the clock: its window was short);
+#: fr-national at 60 s (seed 1) 3,304 / 3,311 / 3,337, where the annealing of the core share
+#: had already made 37-45 priced moves per unit and the second one gained nothing. The exact
+#: model keeps half (its CP-SAT search starts from the pipeline's alignment). A fixed 0.625
+#: left two territories split on a 300-account instance in tests/align/test_contiguity.py.
 STAGE_SHARE = {"lns": 0.75, "exact": 0.5}
+#: Priced border moves per unit holding accounts after which the annealing stops gaining: on
+#: fr-national at 60 s (2,043 units) the second and third runs gained nothing after a first
+#: of 75,000-92,000 moves (37-45 a unit); on a generated 20k x 100 at 30 s (2,047 units) a
+#: second of 43,862 after a first of 8,000-20,000 gained 10-90 of 3,300, a third of 21,931
+#: after them (37-42 a unit in all) still 2-8. Fewer moves than this in the core: the stage
+#: keeps the seconds of the rest, up to :data:`STAGE_SHARE` (fr-pme and the 20k x 100 at 20
+#: and 30 s, fr-national at 30 s); more: the pipeline gets them (fr-national at 60 s: the
+#: stage keeps half, 5.98 % above the bound against 6.91 % when it kept three quarters; seed
+#: 0: 3,305.43 against 3,318.11). Not everywhere a gain: a generated 20k x 100 (seed 5) at
+#: 60 s, seeds 0-2 on deterministic budgets, 3,306.61 / 3,237.03 / 3,355.27 against 3,255.87 /
+#: 3,229.65 / 3,235.47 with three quarters, where two of those kept one territory split that
+#: these joined; the third's repair left two split, and without a second annealing to join
+#: them the neighbourhood search restarted from grown starts (3,448.9 against 3,317.7).
+ANNEAL_MOVES_PER_UNIT = 45
+#: Priced moves the enclave repair spends per unit holding accounts (it prices each unit of a
+#: piece it dissolves): 4.8-9.6 on fr-pme (1,237 units), 10-16 on fr-national and a
+#: generated 20k x 100 (about 2,045 units each); the border annealing gets what the repair
+#: leaves. An estimate: the split is decided before the pipeline's alignment is known.
+REPAIR_MOVES_PER_UNIT = 12
+#: Share of the stage's seconds (:meth:`ContiguityStage.time_s`) its budgets take on the
+#: wall clock, which the pipeline's safety net leaves it (the rest the pipeline may run into
+#: on a loaded machine or when its LNS steps take longer than they are charged): on a
+#: generated 20k x 100 at 30 s the stage took 0.66 of its seconds under a load of 2, 0.74
+#: under a load of 5 (fr-national at 60 s: 0.83), while the pipeline's LNS, at 0.6-1 s a step
+#: there, was stopped by the clock 3-5 s before its budget ended. The exact model keeps all of
+#: its seconds (a CP-SAT search whose deterministic time runs closer to the wall's).
+STAGE_WALL_SHARE = {"lns": 0.8, "exact": 1.0}
 #: Share of the search seconds that sizes the repair, the bound and the searches after it.
 CORE_SHARE = 0.5
 #: Share of the stage's seconds that sizes the enclave repair's budget (priced unit moves);
@@ -221,19 +258,43 @@ class ContiguityStage:
         return annealed if self._keeps_rules(before, annealed) else choice
 
     def time_s(self) -> float:
-        """The stage's share of the search seconds: max(5 s, :data:`STAGE_SHARE` of them),
-        at most 80 %.
+        """The stage's share of the search seconds: max(5 s, its share of them), at most 80 %.
 
-        The search seconds are what the limit leaves once the fixed costs estimated from
-        the model size are paid (:func:`~allocate.solvers.budget.search_seconds`): a
-        deterministic quantity, so the stage's budgets are too.
+        The exact model keeps :data:`STAGE_SHARE`. Above the exact size the stage keeps
+        :data:`CORE_SHARE` of them and, for a second border annealing, the seconds of the
+        priced moves its annealing lacks to reach :data:`ANNEAL_MOVES_PER_UNIT` per unit
+        (what the core gives it estimated with :data:`REPAIR_MOVES_PER_UNIT`), at most
+        :data:`STAGE_SHARE` of them; the pipeline gets the rest. The search seconds are what
+        the limit leaves once the fixed costs estimated from the model size are paid
+        (:func:`~allocate.solvers.budget.search_seconds`): every term is a deterministic
+        quantity from the limit and the model's size, so the stage's budgets and the
+        pipeline's are too.
 
         Returns
         -------
         float
             Seconds kept from the pipeline for this stage.
         """
-        return self._share_s(STAGE_SHARE[self.mode])
+        if self.mode == "exact":
+            return self._share_s(STAGE_SHARE["exact"])
+        sc, p = self.scenario, self.mp.problem
+        limit = search_seconds(sc.time_limit_s, p.nnz)
+        core = self.core_s()
+        # the border annealing's moves within the core: what the repair is expected to leave
+        # of its budget, and the seconds after it that the bound does not take
+        repair_s = REPAIR_SHARE * core
+        trials = repair_trials(repair_s)
+        units = len(set(self.b_unit[self.b_unit >= 0].tolist()))
+        left = max(0, trials - REPAIR_MOVES_PER_UNIT * units)
+        made = anneal_trials(repair_s * left / trials) + anneal_trials(core - repair_s - self.bound_plan()[0])
+        extra = max(0, ANNEAL_MOVES_PER_UNIT * units - made) / ANNEAL_TRIALS_PER_S
+        kept = max(CORE_SHARE * limit, min(core + extra, STAGE_SHARE["lns"] * limit))
+        return min(max(5.0, kept), 0.8 * limit)
+
+    def wall_s(self) -> float:
+        """Wall seconds the pipeline's safety net leaves the stage: :data:`STAGE_WALL_SHARE`
+        of :meth:`time_s` (its budgets, and so the alignment of a run they end, unchanged)."""
+        return STAGE_WALL_SHARE[self.mode] * self.time_s()
 
     def core_s(self) -> float:
         """The seconds of :meth:`time_s` that size the repair, the first border annealing, the

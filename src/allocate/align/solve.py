@@ -79,9 +79,11 @@ def solve(
     reserve = min(finish_s(mp.problem.nnz), 0.25 * scenario.time_limit_s)
     work = Clock(clock.deadline - reserve, clock.stopped)
     stage = ContiguityStage.plan(instance, scenario, mp)
-    # the contiguity stage gets its share of the time limit after the pipeline, in budgets
-    # and on the safety net's clock
+    # the contiguity stage gets its share of the time limit after the pipeline in budgets,
+    # and the wall seconds those take on the safety net's clock (the pipeline's may run into
+    # the rest)
     stage_s = stage.time_s() if stage else 0.0
+    stage_wall_s = stage.wall_s() if stage else 0.0
     params = SolveParams(
         # the budgets are sized from what the clock gives: less the contiguity stage and the
         # seconds kept for the KPIs and the files (both deterministic estimates)
@@ -89,11 +91,11 @@ def solve(
         workers=scenario.workers,
         seed=scenario.seed,
         deterministic=scenario.deterministic,
-        clock=Clock(work.deadline - stage_s, work.stopped),
+        clock=Clock(work.deadline - stage_wall_s, work.stopped),
         # feasibility first: its budget is sized from the whole limit, and it may run into
         # the contiguity stage's time (which is worth nothing without a valid start)
         feasible_s=FEASIBLE_SHARE * search_seconds(scenario.time_limit_s, mp.problem.nnz),
-        feasible_grace_s=stage_s + FEASIBLE_GRACE * scenario.time_limit_s,
+        feasible_grace_s=stage_wall_s + FEASIBLE_GRACE * scenario.time_limit_s,
     )
     sol = solve_assignment(mp.problem, params)
     choice, status, best_bound = sol.choice, sol.status, sol.best_bound
