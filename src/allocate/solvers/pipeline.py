@@ -53,7 +53,7 @@ from ortools.sat.python import cp_model
 
 from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
-from allocate.solvers import swaps, tabu
+from allocate.solvers import chains, swaps, tabu
 from allocate.solvers.blocks import independent_blocks, solve_blocks
 from allocate.solvers.budget import (
     CPSAT_DET_PER_S,
@@ -110,6 +110,9 @@ HEURISTIC_SHARE = 0.1
 FEASIBLE_SHARE = 0.4
 FEASIBLE_GRACE = 0.05
 CP_SHARE = 0.5
+#: Share of the search seconds for the ejection chains (:mod:`allocate.solvers.chains`) after
+#: the balance swaps, on models too large for CP-SAT whole, taken from the LNS's.
+CHAIN_SHARE = 0.15
 #: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
 #: optimality in its full-model phase.
 TABU_SHARE = 0.35
@@ -402,6 +405,12 @@ def solve_assignment(
     ev = evaluate(problem, start)
     cp_secs = CP_SHARE * secs
     run_swaps = prm.swaps if prm.swaps is not None else ev.imbalance > swaps.MIN_IMBALANCE_SHARE * ev.objective
+    # the whole model only when building it fits in a share of the search seconds (a
+    # deterministic rule: the same limit and size always take the same path)
+    full = (
+        problem.nnz <= min(prm.full_model_max_entries, max(FULL_MIN_ENTRIES, FULL_ENTRIES_PER_S * secs))
+        and cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
+    )
     if run_swaps and swaps.applies(problem):
         # the soft bands carry much of the cost (or a block asked for them): swaps between
         # neighbouring sellers, on a share of the searches' seconds taken from CP-SAT's
@@ -409,6 +418,13 @@ def solve_assignment(
         cp_secs = (CP_SHARE - swaps.SHARE) * secs
         ev = evaluate(problem, start)
         log.info("balance swaps: objective %.4f (bands %.4f)", ev.objective, ev.imbalance)
+        if not full and ev.feasible:
+            # too large for CP-SAT whole, whose neighbourhoods move items among a few
+            # sellers: ejection chains through many, on the LNS's share (size, 20k x 100)
+            start = chains.chains(problem, start, chains.work(CHAIN_SHARE * secs), clock)
+            cp_secs -= CHAIN_SHARE * secs
+            ev = evaluate(problem, start)
+            log.info("ejection chains: objective %.4f (bands %.4f, %d moves)", ev.objective, ev.imbalance, ev.moves)
     log.info("heuristic start: objective %.4f (bands %.4f), feasible %s", ev.objective, ev.imbalance, ev.feasible)
     if prm.on_solution is not None:
         user_cb = prm.on_solution
@@ -430,12 +446,6 @@ def solve_assignment(
             False, ev.objective, interrupted=STOP.is_set(),
         )
         return _on_real_data(raw, early, [admitted]) if admitted is not None else early
-    # the whole model only when building it fits in a share of the search seconds (a
-    # deterministic rule: the same limit and size always take the same path)
-    full = (
-        problem.nnz <= min(prm.full_model_max_entries, max(FULL_MIN_ENTRIES, FULL_ENTRIES_PER_S * secs))
-        and cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
-    )
     if full:
         # The whole model first (it may prove optimality and gives a bound). When it does not
         # and the objective is linear (tabu.applies), the tabu search looks for a better
