@@ -18,6 +18,11 @@ labels per seller. A label ends where its seller can take the item in. Each roun
 improving chains that share no seller, best first, and stands when the objective recomputed by
 :func:`~allocate.solvers.problem.evaluate` went down. Work is counted in (label, entry) pairs
 priced: the budget is deterministic, the clock only the safety net.
+
+Size, 20k x 100 (seed 11), after the swaps: 2,192.9 -> 2,159.8 (5,125 -> 5,019 moves) on
+3.8 s of budget from the start of the base's guide, 2,015.4 -> 1,999.7 from the start of
+the longer ascent's (:data:`~allocate.solvers.pipeline.UNUSED_LP_SHARE`); twice the budget
+gains 1.4 more there (the chains stall: the LP's optimum is 1,909.8).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@
    bands priced) gives the bound and, from its reduced costs, the guide.
 4. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint (the
    start of step 2 when the rounding is worse). When the soft bands carry much of its cost,
-   swaps between neighbouring sellers (:mod:`allocate.solvers.swaps`) take it further.
+   swaps between neighbouring sellers (:mod:`allocate.solvers.swaps`) take it further, and
+   on models too large for CP-SAT whole, ejection chains (:mod:`allocate.solvers.chains`).
 5. Small models (``nnz <= full_model_max_entries`` and ``FULL_ENTRIES_PER_S`` per search
    second, and a build that fits in ``FULL_BUILD_SHARE`` of the search seconds) go to CP-SAT whole, with that hint, for
    ``FULL_SHARE`` of the time. If that does not prove optimality, the objective is linear
@@ -102,7 +103,8 @@ LAGRANGE_SHARE = 0.05
 #: top of the LP's: more steps give a better bound and a better guide (the relaxed solutions
 #: averaged). Size, 20k x 100, 30 s, deterministic budgets (seeds 11 and 12 of the generator):
 #: 0 gave 13.5 % and 8.6 % above the bound (bounds 1,868.0, 1,880.9), 0.25 5.4 % and 4.4 %
-#: (1,892.0, 1,888.8; the LP's optimum, HiGHS offline: 1,909.8 and 1,902.7).
+#: (1,892.0, 1,888.8; the LP's optimum, HiGHS offline: 1,909.8 and 1,902.7); 0.1-0.2 and
+#: 0.35-0.45 gave 5.6-8.7 % and 4.5-7.0 % (the start moves by a few % with the guide).
 UNUSED_LP_SHARE = 0.25
 #: Steps of the Lagrangian ascent on the real data from the multipliers found on the rounded
 #: data (:func:`~allocate.solvers.lagrange.polish`), as a share of the ascent's.
