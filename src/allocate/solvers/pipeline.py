@@ -431,13 +431,15 @@ def solve_assignment(
         cp_secs = (CP_SHARE - swaps.SHARE) * secs
         ev = evaluate(problem, start)
         log.info("balance swaps: objective %.4f (bands %.4f)", ev.objective, ev.imbalance)
-        if not full and ev.feasible:
-            # too large for CP-SAT whole, whose neighbourhoods move items among a few
-            # sellers: ejection chains through many, on the LNS's share (size, 20k x 100)
-            start = chains.chains(problem, start, chains.work(CHAIN_SHARE * secs), clock)
-            cp_secs = max(0.0, cp_secs - CHAIN_SHARE * secs)  # the LNS's budget then skips it
-            ev = evaluate(problem, start)
-            log.info("ejection chains: objective %.4f (bands %.4f, %d moves)", ev.objective, ev.imbalance, ev.moves)
+    if not full and ev.feasible and CHAIN_SHARE > 0:
+        # too large for CP-SAT whole, whose neighbourhoods move items among a few sellers:
+        # ejection chains through many, on the LNS's share (size, 20k x 100: the LNS gained
+        # 2.8 in 10 s; at 300 s, where the start's bands were under the swaps' threshold,
+        # the LNS took 250 s from 2,228 to 2,100, the 30 s solve ends at 2,000)
+        start = chains.chains(problem, start, chains.work(CHAIN_SHARE * secs), clock)
+        cp_secs = max(0.0, cp_secs - CHAIN_SHARE * secs)  # when nothing is left, no LNS
+        ev = evaluate(problem, start)
+        log.info("ejection chains: objective %.4f (bands %.4f, %d moves)", ev.objective, ev.imbalance, ev.moves)
     log.info("heuristic start: objective %.4f (bands %.4f), feasible %s", ev.objective, ev.imbalance, ev.feasible)
     if prm.on_solution is not None:
         user_cb = prm.on_solution
