@@ -10,7 +10,8 @@
    bands priced) gives the bound and, from its reduced costs, the guide.
 4. The LP is rounded, repaired for capacity and improved by shift moves: a feasible hint (the
    start of step 2 when the rounding is worse). When the soft bands carry much of its cost,
-   swaps between neighbouring sellers (:mod:`allocate.solvers.swaps`) take it further.
+   swaps between neighbouring sellers (:mod:`allocate.solvers.swaps`) take it further, and
+   on models too large for CP-SAT whole, ejection chains (:mod:`allocate.solvers.chains`).
 5. Small models (``nnz <= full_model_max_entries`` and ``FULL_ENTRIES_PER_S`` per search
    second, and a build that fits in ``FULL_BUILD_SHARE`` of the search seconds) go to CP-SAT whole, with that hint, for
    ``FULL_SHARE`` of the time. If that does not prove optimality, the objective is linear
@@ -53,7 +54,7 @@ from ortools.sat.python import cp_model
 
 from allocate.core.errors import InfeasibleError
 from allocate.core.status import SolveStatus, relative_gap
-from allocate.solvers import swaps, tabu
+from allocate.solvers import chains, swaps, tabu
 from allocate.solvers.blocks import independent_blocks, solve_blocks
 from allocate.solvers.breach import least_breaching
 from allocate.solvers.budget import (
@@ -71,7 +72,7 @@ from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent, polish
-from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation
+from allocate.solvers.lp import GLOP_MAX_ENTRIES, PDLP_MIN_S, LpResult, lp_relaxation
 from allocate.solvers.movecap import (
     MoveFloor,
     admit,
@@ -104,9 +105,19 @@ TABU_WORK_PER_SECOND = 6e6
 #: CP-SAT phases share what is left (``CP_SHARE``).
 LP_SHARE = 0.3
 LAGRANGE_SHARE = 0.05
+#: ... and when PDLP was skipped (its budget below ``PDLP_MIN_S``: a large model at a short
+#: limit), the share of the search seconds its skipping leaves to the Lagrangian ascent on
+#: top of the LP's: more steps give a better bound and a better guide (the relaxed solutions
+#: averaged). Size, 20k x 100, 30 s, deterministic budgets (seeds 11 and 12 of the generator):
+#: 0 gave 13.5 % and 8.6 % above the bound (bounds 1,868.0, 1,880.9), 0.25 5.4 % and 4.4 %
+#: (1,892.0, 1,888.8; the LP's optimum, HiGHS offline: 1,909.8 and 1,902.7); 0.1-0.2 and
+#: 0.35-0.45 gave 5.6-8.7 % and 4.5-7.0 % (the start moves by a few % with the guide).
+UNUSED_LP_SHARE = 0.25
 #: Steps of the Lagrangian ascent on the real data from the multipliers found on the rounded
-#: data (:func:`~allocate.solvers.lagrange.polish`), as a share of the ascent's.
-POLISH_SHARE = 0.2
+#: data (:func:`~allocate.solvers.lagrange.polish`), as a share of the ascent's. Size, 20k x
+#: 100, 30 s (seeds 11 and 12): 0.2 gave 1,892.0 and 1,888.8, 0.5 1,896.7 and 1,889.3, 1.0
+#: 1,897.2 and 1,889.6 (the LP: 1,909.8 and 1,902.7; the rounded data's 1,895.3 and 1,900.2).
+POLISH_SHARE = 0.5
 #: Share of the wall time left when the LP starts that its safety net lets it take (its
 #: deterministic budget normally ends it well before, see :mod:`allocate.solvers.budget`).
 LP_WALL_SHARE = 0.7
@@ -117,6 +128,9 @@ HEURISTIC_SHARE = 0.1
 FEASIBLE_SHARE = 0.4
 FEASIBLE_GRACE = 0.05
 CP_SHARE = 0.5
+#: Share of the search seconds for the ejection chains (:mod:`allocate.solvers.chains`) after
+#: the balance swaps, on models too large for CP-SAT whole, taken from the LNS's.
+CHAIN_SHARE = 0.15
 #: Share of the time limit given to the tabu search when it applies and CP-SAT has not proved
 #: optimality in its full-model phase.
 TABU_SHARE = 0.35
@@ -387,6 +401,10 @@ def solve_assignment(
         # no bound leaves its share to it: on 100k x 500 PDLP stops on its iteration count
         # without one; the better of the two bounds stands)
         share = LAGRANGE_SHARE + (LP_SHARE if not lp.optimal else 0.0)
+        if problem.nnz > GLOP_MAX_ENTRIES and LP_SHARE * secs < PDLP_MIN_S:
+            # PDLP was skipped (lp_relaxation's rule): its seconds were not spent, and the
+            # ascent's steps are worth them (size, 20k x 100, 30 s: see UNUSED_LP_SHARE)
+            share += UNUSED_LP_SHARE
         steps = numpy_passes(share * secs, PASSES_PER_ITERATION * problem.nnz, least=20)
         upper = first_ev.objective if first_ev.feasible else None
         # on the rounded data, whose values its steps were tuned on: on the real data the
@@ -427,6 +445,12 @@ def solve_assignment(
     ev = evaluate(problem, start)
     cp_secs = CP_SHARE * secs
     run_swaps = prm.swaps if prm.swaps is not None else ev.imbalance > swaps.MIN_IMBALANCE_SHARE * ev.objective
+    # the whole model only when building it fits in a share of the search seconds (a
+    # deterministic rule: the same limit and size always take the same path)
+    full = (
+        problem.nnz <= min(prm.full_model_max_entries, max(FULL_MIN_ENTRIES, FULL_ENTRIES_PER_S * secs))
+        and cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
+    )
     if run_swaps and swaps.applies(problem):
         # the soft bands carry much of the cost (or a block asked for them): swaps between
         # neighbouring sellers, on a share of the searches' seconds taken from CP-SAT's
@@ -434,6 +458,15 @@ def solve_assignment(
         cp_secs = (CP_SHARE - swaps.SHARE) * secs
         ev = evaluate(problem, start)
         log.info("balance swaps: objective %.4f (bands %.4f)", ev.objective, ev.imbalance)
+    if not full and ev.feasible and CHAIN_SHARE > 0:
+        # too large for CP-SAT whole, whose neighbourhoods move items among a few sellers:
+        # ejection chains through many, on the LNS's share (size, 20k x 100: the LNS gained
+        # 2.8 in 10 s; at 300 s, where the start's bands were under the swaps' threshold,
+        # the LNS took 250 s from 2,228 to 2,100, the 30 s solve ends at 2,000)
+        start = chains.chains(problem, start, chains.work(CHAIN_SHARE * secs), clock)
+        cp_secs = max(0.0, cp_secs - CHAIN_SHARE * secs)  # when nothing is left, no LNS
+        ev = evaluate(problem, start)
+        log.info("ejection chains: objective %.4f (bands %.4f, %d moves)", ev.objective, ev.imbalance, ev.moves)
     log.info("heuristic start: objective %.4f (bands %.4f), feasible %s", ev.objective, ev.imbalance, ev.feasible)
     if prm.on_solution is not None:
         user_cb = prm.on_solution
@@ -457,12 +490,6 @@ def solve_assignment(
         if admitted is not None:
             early = _on_real_data(raw, early, [admitted])
         return _least_breaching(raw, early, [first, *_witnesses(floor)])
-    # the whole model only when building it fits in a share of the search seconds (a
-    # deterministic rule: the same limit and size always take the same path)
-    full = (
-        problem.nnz <= min(prm.full_model_max_entries, max(FULL_MIN_ENTRIES, FULL_ENTRIES_PER_S * secs))
-        and cpsat_build_s(problem.nnz) <= FULL_BUILD_SHARE * secs
-    )
     if full:
         # The whole model first (it may prove optimality and gives a bound). When it does not
         # and the objective is linear (tabu.applies), the tabu search looks for a better
