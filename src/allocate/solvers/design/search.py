@@ -12,6 +12,9 @@ Two compactness objectives:
   one territory, maximised over the territories. The search works on the decision version:
   at a target ``T`` every pair of units of one territory at distance ``>= T`` is a *conflict*;
   a balanced partition without conflicts is a new best, and the target drops to its value.
+  Conflicts that last are weighed more (breakout): every :data:`WEIGHT_PERIOD` iterations
+  each pair in conflict weighs one more, so that a pair no single move separates becomes
+  worth breaking a band or a few other pairs for; the weights go back to 1 at a new target.
 * ``median``: the sum over units of ``mass x distance`` to the centre of their territory, the
   centre being the unit of the territory that minimises that sum (a free centre).
 
@@ -80,7 +83,11 @@ REPAIR_ITERS = 10
 REPAIR_GAP = 300
 #: Conflict weighting (breakout): every ``WEIGHT_PERIOD`` iterations with conflicts, each
 #: pair in conflict weighs ``WEIGHT_STEP`` more (up to ``WEIGHT_MAX``); the weights go back
-#: to 1 at every new target. 0: no weighting.
+#: to 1 at every new target. 0: no weighting. Measured on 25 CPU-seconds per search (so the
+#: same on any load): 5 DTDP instances x 2 seeds, mean gap 4.75 % -> 3.36 % (every instance's
+#: best of the two seeds lower or equal); 5 variants of dtdp_variants.py (seed 1), mean -1.6 %.
+#: A stronger setting (every 25 iterations, up to 50) was lower on the 4 planar variants but
+#: 259 -> 283 on the Center726 variant.
 WEIGHT_PERIOD = 50
 WEIGHT_STEP = 1.0
 WEIGHT_MAX = 20.0
