@@ -94,3 +94,27 @@ def test_new_descents_keep_the_best_and_are_deterministic(monkeypatch) -> None: 
         assert connected(g.neighbours, np.flatnonzero(lab == t).tolist())
     assert stats.last_improved <= stats.iterations
     assert len(calls) >= 2  # both runs started new descents
+
+
+def test_weigh_raises_only_the_pairs_in_conflict_and_keeps_the_sums() -> None:
+    g, w, b, d, start = _case()
+    ts = TabuSearch(g, d, w, b, 4, seed=0)
+    conf_mat = (d >= 5).astype(np.float32)
+    onehot = np.zeros((g.n, 4), dtype=np.float32)
+    onehot[np.arange(g.n), start] = 1.0
+    cmat = conf_mat @ onehot
+    before = conf_mat.copy()
+    same = start[:, None] == start[None, :]
+    pairs = int(np.sum(same & (before > 0))) // 2
+    assert pairs > 0
+    added = ts._weigh(start, conf_mat, cmat)
+    assert added == pairs * search_mod.WEIGHT_STEP
+    # the pairs in conflict inside a territory weigh more, every other entry is unchanged
+    assert np.array_equal(conf_mat[same & (before > 0)], before[same & (before > 0)] + 1)
+    assert np.array_equal(conf_mat[~(same & (before > 0))], before[~(same & (before > 0))])
+    assert np.allclose(cmat, conf_mat @ onehot)
+    # the weights stop at WEIGHT_MAX
+    for _ in range(int(search_mod.WEIGHT_MAX) + 3):
+        ts._weigh(start, conf_mat, cmat)
+    assert conf_mat.max() == search_mod.WEIGHT_MAX
+    assert np.allclose(cmat, conf_mat @ onehot)
