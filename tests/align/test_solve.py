@@ -248,3 +248,21 @@ def test_the_search_budgets_leave_the_seconds_kept_for_the_files(tiny, monkeypat
     (nnz, budget_s, _deadline) = seen[0]
     reserve = min(finish_s(nnz), 0.25 * 8)
     assert budget_s == pytest.approx(8 - reserve)
+
+
+def test_the_pipeline_keeps_its_lns_seconds_when_the_contiguity_stage_follows(fr300, monkeypatch) -> None:
+    # the ejection chains cost geography's contiguous result (measured in align.solve's
+    # comment); models without the stage keep the pipeline's default
+    import allocate.align.solve as align_solve
+
+    seen = []
+    real = align_solve.solve_assignment
+
+    def spy(problem, params):
+        seen.append(params.chains)
+        return real(problem, params)
+
+    monkeypatch.setattr(align_solve, "solve_assignment", spy)
+    solve(fr300, Scenario(model="geography", time_limit_s=4, seed=1))
+    solve(fr300, Scenario(model="size", time_limit_s=4, seed=1))
+    assert seen == [False, None]

@@ -346,3 +346,28 @@ def test_the_lagrangian_bound_holds_for_the_real_data(monkeypatch):
     assert sol.objective == pytest.approx(best)
     assert sol.lp_bound <= best + 1e-9
     assert sol.best_bound <= best + 1e-9
+
+
+@pytest.mark.parametrize("flag, runs", [(None, True), (False, False), (True, True)])
+def test_the_chains_flag_decides_whether_the_ejection_chains_run(monkeypatch, flag, runs):
+    # above CP-SAT's whole-model size the chains run unless the caller keeps the LNS's seconds
+    import allocate.solvers.chains as chains_mod
+
+    calls = []
+    real = chains_mod.chains
+
+    def spy(problem, choice, work, clock):
+        calls.append(work)
+        return real(problem, choice, work, clock)
+
+    monkeypatch.setattr(chains_mod, "chains", spy)
+    rng = np.random.default_rng(1)
+    n, m, k = 400, 8, 3
+    seller = np.concatenate([np.sort(rng.choice(m, k, replace=False)) for _ in range(n)])
+    p = AssignmentProblem(
+        capacity=np.full(m, 2.4 * n / m), indptr=np.arange(0, (n + 1) * k, k), seller=seller,
+        cost=rng.uniform(0, 10, size=n * k), load=rng.uniform(1, 3, size=n * k),
+    )
+    sol = solve_assignment(p, SolveParams(time_limit_s=2, workers=1, full_model_max_entries=10, chains=flag))
+    assert evaluate(p, sol.choice).feasible
+    assert bool(calls) is runs

@@ -201,6 +201,11 @@ class SolveParams:
         Run the balance swaps of :mod:`allocate.solvers.swaps` before CP-SAT: True, False, or
         None (when the soft bands carry more than ``swaps.MIN_IMBALANCE_SHARE`` of the start's
         objective; the blocks of :mod:`allocate.solvers.blocks` always run them).
+    chains
+        Run the ejection chains of :mod:`allocate.solvers.chains` before the LNS: True,
+        False, or None (on models too large for CP-SAT whole). A caller whose own search
+        follows the solve may keep the LNS's seconds instead (the contiguity stage: see
+        :func:`allocate.align.solve.solve`).
     feasible_s, feasible_grace_s
         Seconds the feasibility-first budget is sized from (default: ``FEASIBLE_SHARE`` of
         the search seconds), and how long it may run past ``clock``'s deadline (default:
@@ -221,6 +226,7 @@ class SolveParams:
     feasible_s: float | None = None
     feasible_grace_s: float | None = None
     swaps: bool | None = None
+    chains: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -458,7 +464,8 @@ def solve_assignment(
         cp_secs = (CP_SHARE - swaps.SHARE) * secs
         ev = evaluate(problem, start)
         log.info("balance swaps: objective %.4f (bands %.4f)", ev.objective, ev.imbalance)
-    if not full and ev.feasible and CHAIN_SHARE > 0:
+    run_chains = prm.chains if prm.chains is not None else not full
+    if run_chains and ev.feasible and CHAIN_SHARE > 0:
         # too large for CP-SAT whole, whose neighbourhoods move items among a few sellers:
         # ejection chains through many, on the LNS's share (size, 20k x 100: the LNS gained
         # 2.8 in 10 s; at 300 s, where the start's bands were under the swaps' threshold,
