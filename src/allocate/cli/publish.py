@@ -158,5 +158,5 @@ def _gallery_note(index: Path | None, folder: Path) -> str:
     from allocate.publish.report import INDEX_PAGE
 
     if index is not None:
-        return f" and {index}"
+        return f" (listed in the gallery {index})"
     return f"; {folder / INDEX_PAGE} is not a gallery written by allocate: left as it was"
