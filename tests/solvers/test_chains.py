@@ -71,6 +71,8 @@ def test_chains_never_worsen_and_keep_the_hard_rules(seed: int) -> None:
     assert after.objective <= before.objective + 1e-9
     if before.feasible:
         assert after.feasible  # capacity kept on every seller a chain touches
+        # and they do something: today's alignment of these draws is far from the best one
+        assert after.objective < before.objective - 1e-6
     # budget 0: nothing moves
     assert chains(p, start, max_work=0).tolist() == start.tolist()
 

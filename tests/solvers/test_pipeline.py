@@ -371,3 +371,21 @@ def test_the_chains_flag_decides_whether_the_ejection_chains_run(monkeypatch, fl
     sol = solve_assignment(p, SolveParams(time_limit_s=2, workers=1, full_model_max_entries=10, chains=flag))
     assert evaluate(p, sol.choice).feasible
     assert bool(calls) is runs
+
+
+def test_no_chains_and_no_seconds_taken_for_them_under_a_move_cap(monkeypatch):
+    # a chain counts no moves against a cap, so none runs under one; the LNS keeps its seconds
+    import allocate.solvers.chains as chains_mod
+
+    calls = []
+    monkeypatch.setattr(chains_mod, "chains", lambda *a, **k: calls.append(1) or a[1])
+    rng = np.random.default_rng(1)
+    n, m, k = 400, 8, 3
+    seller = np.concatenate([np.sort(rng.choice(m, k, replace=False)) for _ in range(n)])
+    p = AssignmentProblem(
+        capacity=np.full(m, 2.4 * n / m), indptr=np.arange(0, (n + 1) * k, k), seller=seller,
+        cost=rng.uniform(0, 10, size=n * k), load=rng.uniform(1, 3, size=n * k), max_moves=300,
+    )
+    sol = solve_assignment(p, SolveParams(time_limit_s=2, workers=1, full_model_max_entries=10, chains=True))
+    assert evaluate(p, sol.choice).moves <= 300
+    assert calls == []

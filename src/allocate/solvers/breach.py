@@ -26,17 +26,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from allocate.solvers.problem import (
+    BAND_TOL,
+    LOAD_TOL,
     AssignmentProblem,
     band_deviation,
     evaluate,
     measure_per_seller,
     seller_totals,
 )
-
-#: Capacity excess (objective units, summed) below which capacity holds, as in ``evaluate``.
-LOAD_TOL = 1e-9
-#: Deviation outside a hard band, relative to the group's total, below which the band holds.
-BAND_TOL = 1e-6
 
 
 @dataclass(frozen=True, order=True)

@@ -57,6 +57,12 @@ def work(seconds: float) -> float:
     return PAIRS_PER_SECOND * max(0.0, seconds)
 
 
+def applies(problem: AssignmentProblem) -> bool:
+    """Whether :func:`chains` may change anything: items to move and no move cap (a chain
+    counts no moves against a cap, so none is made under one)."""
+    return problem.n_items > 0 and problem.max_moves is None
+
+
 def chains(
     problem: AssignmentProblem,
     choice: NDArray[np.int64],
@@ -88,7 +94,7 @@ def chains(
     """
     p = problem
     best = np.asarray(choice, dtype=np.int64).copy()
-    if p.n_items == 0 or p.max_moves is not None:
+    if not applies(p):
         return best
     best_ev = evaluate(p, best)
     if not best_ev.feasible:

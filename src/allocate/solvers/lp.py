@@ -130,6 +130,12 @@ class _Builder:
         return h
 
 
+def pdlp_skipped(nnz: int, seconds: float) -> bool:
+    """Whether :func:`lp_relaxation` skips the LP: a model above :data:`GLOP_MAX_ENTRIES`
+    entries (PDLP's) given less than :data:`PDLP_MIN_S` seconds."""
+    return nnz > GLOP_MAX_ENTRIES and seconds < PDLP_MIN_S
+
+
 def lp_relaxation(
     problem: AssignmentProblem, seconds: float = 60.0, clock: Clock | None = None
 ) -> LpResult:
@@ -161,7 +167,7 @@ def lp_relaxation(
     p = problem
     t0 = time.perf_counter()
     clock = clock or Clock.after(4 * seconds + 1)
-    if p.nnz > GLOP_MAX_ENTRIES and seconds < PDLP_MIN_S:
+    if pdlp_skipped(p.nnz, seconds):
         log.info("LP budget %.1fs below %.0fs on %d entries: PDLP skipped", seconds, PDLP_MIN_S, p.nnz)
         return LpResult(True, False, float("-inf"), np.zeros(p.nnz), np.zeros(p.n_sellers), 0.0)
     relax = relaxation(p)

@@ -72,7 +72,7 @@ from allocate.solvers.cpsat import STOP, AssignmentModel, solve_model
 from allocate.solvers.feasibility import area_shortfalls, capacity_shortfalls
 from allocate.solvers.heuristics import improve, repair, round_lp
 from allocate.solvers.lagrange import PASSES_PER_ITERATION, dual_ascent, polish
-from allocate.solvers.lp import GLOP_MAX_ENTRIES, PDLP_MIN_S, LpResult, lp_relaxation
+from allocate.solvers.lp import GLOP_MAX_ENTRIES, LpResult, lp_relaxation, pdlp_skipped
 from allocate.solvers.movecap import (
     MoveFloor,
     admit,
@@ -407,7 +407,7 @@ def solve_assignment(
         # no bound leaves its share to it: on 100k x 500 PDLP stops on its iteration count
         # without one; the better of the two bounds stands)
         share = LAGRANGE_SHARE + (LP_SHARE if not lp.optimal else 0.0)
-        if problem.nnz > GLOP_MAX_ENTRIES and LP_SHARE * secs < PDLP_MIN_S:
+        if pdlp_skipped(problem.nnz, LP_SHARE * secs):
             # PDLP was skipped (lp_relaxation's rule): its seconds were not spent, and the
             # ascent's steps are worth them (size, 20k x 100, 30 s: see UNUSED_LP_SHARE)
             share += UNUSED_LP_SHARE
@@ -465,7 +465,7 @@ def solve_assignment(
         ev = evaluate(problem, start)
         log.info("balance swaps: objective %.4f (bands %.4f)", ev.objective, ev.imbalance)
     run_chains = prm.chains if prm.chains is not None else not full
-    if run_chains and ev.feasible and CHAIN_SHARE > 0:
+    if run_chains and ev.feasible and CHAIN_SHARE > 0 and chains.applies(problem):
         # too large for CP-SAT whole, whose neighbourhoods move items among a few sellers:
         # ejection chains through many, on the LNS's share (size, 20k x 100: the LNS gained
         # 2.8 in 10 s; at 300 s, where the start's bands were under the swaps' threshold,
@@ -889,6 +889,8 @@ def _solve_lns(
         if STOP.is_set():
             deterministic = False
             break
+        if enough is not None and cur_ev.feasible and enough(cur_ev):
+            break  # good enough for the caller (a stop at a solution: reproducible)
         # a step that cannot end before the deadline is not started (its cost: the last one's)
         if time.perf_counter() >= deadline - max(0.2, last_step_s):
             if det_left is not None:
@@ -897,8 +899,6 @@ def _solve_lns(
             break
         if det_used >= det_budget:
             break
-        if enough is not None and cur_ev.feasible and enough(cur_ev):
-            break  # good enough for the caller (a stop at a solution: reproducible)
         s_of = p.seller[current]
         used = np.zeros(p.n_sellers, dtype=bool)
         groups: list[NDArray[np.int64]] = []

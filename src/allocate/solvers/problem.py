@@ -172,6 +172,13 @@ class AssignmentProblem:
         return lo + int(hits[0]) if len(hits) else -1
 
 
+#: Capacity and account-limit excess (summed) below which they hold: the tolerance of
+#: :func:`evaluate` (and :mod:`allocate.solvers.breach`, which must agree with it).
+LOAD_TOL = 1e-9
+#: Deviation outside a hard band, relative to the group's total, below which the band holds.
+BAND_TOL = 1e-6
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Objective terms of an assignment (``choice[i]`` = candidate entry chosen for item ``i``)."""
@@ -211,7 +218,7 @@ def evaluate(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Evaluatio
     over_count = p.max_items >= 0
     overload += float(np.maximum(counts - p.max_items, 0)[over_count].sum())
     moves = int(p.movable.sum() - p.stays[choice].sum())
-    feasible = overload <= 1e-9 and bool(np.all((p.fixed < 0) | (s_of == p.fixed)))
+    feasible = overload <= LOAD_TOL and bool(np.all((p.fixed < 0) | (s_of == p.fixed)))
     if p.max_moves is not None and moves > p.max_moves:
         feasible = False
     imbalance = 0.0
@@ -219,7 +226,7 @@ def evaluate(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Evaluatio
         q = measure_per_seller(p, b.measure, s_of, choice)
         for g in p.balance_groups:
             dev = band_deviation(q[g], p.capacity[g], b.tolerance)
-            if b.hard and dev > 1e-6 * max(1.0, float(q[g].sum())):
+            if b.hard and dev > BAND_TOL * max(1.0, float(q[g].sum())):
                 feasible = False
             if not b.hard:
                 imbalance += b.weight * dev
