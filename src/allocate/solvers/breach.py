@@ -8,7 +8,8 @@ at; the objective decides last):
 1. **locks** (accounts off the seller they are locked to): a decision the user wrote down;
 2. **capacity** (hours over the sellers' capacities, summed): work no seller can do;
 3. **account limits** (accounts over the sellers' limits, summed);
-4. **hard balance bands** (amount outside the bands, summed over sellers and measures);
+4. **hard balance bands** (amount outside the bands as a share of the group's total, summed
+   over groups and measures: hours, euros and counts on one scale);
 5. **the move cap** (accounts moved beyond it): a policy on change, which the other rules
    may force past (an alignment 3 moves over the cap that overloads no one serves better
    than one within it, or far over it, that overloads sellers).
@@ -51,7 +52,8 @@ class Breach:
     accounts
         Accounts over the sellers' account limits, summed.
     bands
-        Amount outside the hard balance bands, summed over sellers and measures.
+        Amount outside the hard balance bands, each as a share of its group's total, summed
+        over groups and measures.
     moves
         Accounts moved beyond the move cap.
     """
@@ -104,7 +106,7 @@ def breach(problem: AssignmentProblem, choice: NDArray[np.int64]) -> Breach:
         for g in p.balance_groups:
             dev = band_deviation(q[g], p.capacity[g], b.tolerance)
             if dev > BAND_TOL * max(1.0, float(q[g].sum())):
-                bands += dev
+                bands += dev / max(1.0, float(q[g].sum()))
     moves = int(p.movable.sum() - p.stays[choice].sum())
     over_cap = max(0, moves - p.max_moves) if p.max_moves is not None else 0
     # evaluate() judges capacity on the load and account excess together
