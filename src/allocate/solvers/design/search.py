@@ -145,6 +145,51 @@ def _connected_without(nbrs: list[list[int]], lab: NDArray[np.int64], a: int, t:
     return False
 
 
+def _cut_units(nbrs: list[list[int]], members: NDArray[np.int64], lab: list[int], t: int):  # type: ignore[no-untyped-def]
+    """The cut vertices of territory ``t`` (its units ``members``, labels ``lab``): the units
+    whose removal disconnects it, as a set; ``None`` when ``t`` is not connected.
+
+    One depth-first search (Tarjan's low points), iterative: a unit ``a`` of a connected
+    territory of two or more units can leave it without disconnecting it exactly when it is
+    not in this set, so one search answers every move out of ``t`` until ``t`` changes.
+    """
+    root = int(members[0])
+    disc = {root: 0}
+    low = {root: 0}
+    cuts: set[int] = set()
+    root_children = 0
+    stack: list[tuple[int, int, int]] = [(root, -1, 0)]
+    while stack:
+        x, parent, i = stack[-1]
+        nx = nbrs[x]
+        if i < len(nx):
+            stack[-1] = (x, parent, i + 1)
+            y = nx[i]
+            if lab[y] != t or y == parent:
+                continue
+            if y in disc:
+                if disc[y] < low[x]:
+                    low[x] = disc[y]
+                continue
+            disc[y] = low[y] = len(disc)
+            stack.append((y, x, 0))
+            continue
+        stack.pop()
+        if parent < 0:
+            continue
+        if low[x] < low[parent]:
+            low[parent] = low[x]
+        if parent == root:
+            root_children += 1
+        elif low[x] >= disc[parent]:
+            cuts.add(parent)
+    if len(disc) != len(members):
+        return None
+    if root_children > 1:
+        cuts.add(root)
+    return cuts
+
+
 def _whole(nbrs: list[list[int]], lab: NDArray[np.int64], t: int, start: int) -> bool:
     """True when territory ``t`` (which holds ``start``) is connected."""
     size = int(np.sum(lab == t))
@@ -236,6 +281,8 @@ class TabuSearch:
         finite = dist[np.isfinite(dist) & (dist > 0)]
         #: Scale of the median objective: one average distance costs 1.
         self.unit = float(finite.mean()) if len(finite) else 1.0
+        #: Cut vertices of each territory, with the units they were found for (a cache).
+        self._cuts: dict[int, tuple[bytes, set[int] | None]] = {}
 
     # -- state -----------------------------------------------------------------------------
     def _state(self, lab: NDArray[np.int64]) -> _State:
@@ -365,8 +412,21 @@ class TabuSearch:
             top = np.argpartition(val, SELECT_CHECKS - 1)[:SELECT_CHECKS]
             idx, val = idx[top], val[top]
         order = idx[np.argsort(val, kind="stable")]
+        labels: list[int] | None = None
         for j in order:
-            if _connected_without(self.nbrs, st.lab, int(a[j]), int(s[j])):
+            aj, sj = int(a[j]), int(s[j])
+            members = np.flatnonzero(st.lab == sj)
+            key = members.tobytes()
+            hit = self._cuts.get(sj)
+            if hit is None or hit[0] != key:
+                if labels is None:
+                    labels = st.lab.tolist()
+                hit = (key, _cut_units(self.nbrs, members, labels, sj))
+                self._cuts[sj] = hit
+            if hit[1] is None:
+                if _connected_without(self.nbrs, st.lab, aj, sj):
+                    return int(j)
+            elif aj not in hit[1]:
                 return int(j)
         return -1
 
@@ -779,7 +839,10 @@ class TabuSearch:
             it += 1
             ex_total = float(st.ex.sum())
             if ex_total <= 0:
-                total = self.score(st.lab)
+                # ``cent`` holds the free centres of ``st`` here (kept by every change of
+                # ``st``): the same sum as :meth:`score`, without finding them again
+                total = float(np.sum(self.mass * dist[np.arange(n), cent[st.lab]]))
+                total += self.disruption * self._moved(st.lab)
                 if total < best_score - 1e-9:
                     best_score, best_lab = total, st.lab.copy()
                     improvements += 1
