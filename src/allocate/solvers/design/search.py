@@ -413,21 +413,25 @@ class TabuSearch:
             idx, val = idx[top], val[top]
         order = idx[np.argsort(val, kind="stable")]
         labels: list[int] | None = None
-        for j in order:
+        cuts: dict[int, set[int] | None] = {}  # of the territories met in this call
+        for j in order.tolist():
             aj, sj = int(a[j]), int(s[j])
-            members = np.flatnonzero(st.lab == sj)
-            key = members.tobytes()
-            hit = self._cuts.get(sj)
-            if hit is None or hit[0] != key:
-                if labels is None:
-                    labels = st.lab.tolist()
-                hit = (key, _cut_units(self.nbrs, members, labels, sj))
-                self._cuts[sj] = hit
-            if hit[1] is None:
+            if sj not in cuts:
+                members = np.flatnonzero(st.lab == sj)
+                key = members.tobytes()
+                hit = self._cuts.get(sj)
+                if hit is None or hit[0] != key:
+                    if labels is None:
+                        labels = st.lab.tolist()
+                    hit = (key, _cut_units(self.nbrs, members, labels, sj))
+                    self._cuts[sj] = hit
+                cuts[sj] = hit[1]
+            cut = cuts[sj]
+            if cut is None:
                 if _connected_without(self.nbrs, st.lab, aj, sj):
-                    return int(j)
-            elif aj not in hit[1]:
-                return int(j)
+                    return j
+            elif aj not in cut:
+                return j
         return -1
 
     def _pair(self, st: _State, bad: NDArray[np.float64]) -> tuple[int, int] | None:
