@@ -829,8 +829,8 @@ class TabuSearch:
         def cost_now() -> float:
             return float(np.sum(self.mass * dist[np.arange(n), cent[st.lab]])) / scale
 
-        def on_move(a: int, s: int, t: int) -> None:
-            for x in (s, t):
+        def on_move(a: int, *changed: int) -> None:
+            for x in changed:
                 m = np.flatnonzero(st.lab == x)
                 c = self.mass[m] @ dist[np.ix_(m, m)]
                 cent[x] = m[int(np.argmin(c))]
@@ -857,6 +857,7 @@ class TabuSearch:
                 elif outside == 0:
                     lam = max(lam / 2.0, LAM_MIN)
                 outside = 0
+            before = st.lab.copy()  # the partition ``cent`` is of
             if best_lab is None and it - restarted >= min(RESTART_ITERS, RESTART_PER_UNIT * n):
                 restarted = it
                 lam = LAM0
@@ -885,7 +886,9 @@ class TabuSearch:
                     self._recombine(
                         st, pair[0], pair[1], lam, medmat, "median", only_better=not kick
                     )
-                cent[:] = centres_of(dist, st.lab, k, self.mass)
+                # the centres of the territories whose units changed (the others keep theirs)
+                moved = before != st.lab
+                on_move(-1, *np.unique(np.concatenate([before[moved], st.lab[moved]])).tolist())
                 if kick:
                     best_pen, since = np.inf, 0
             a, s, t = self._candidates(st)
