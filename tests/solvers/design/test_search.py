@@ -10,7 +10,13 @@ import allocate.solvers.design.search as search_mod
 from allocate.solvers.design.balance import Bands
 from allocate.solvers.design.construct import spread_seeds, voronoi
 from allocate.solvers.design.graph import DesignGraph
-from allocate.solvers.design.search import TabuSearch, _connected_without, centres_of, dispersion_of
+from allocate.solvers.design.search import (
+    TabuSearch,
+    _connected_without,
+    _cut_units,
+    centres_of,
+    dispersion_of,
+)
 from tests.solvers.design.brute import connected
 
 
@@ -25,6 +31,47 @@ def test_connected_without() -> None:
     lab = np.zeros(4, dtype=np.int64)
     assert not _connected_without(g.neighbours, lab, 1, 0)
     assert _connected_without(g.neighbours, lab, 0, 0)
+
+
+def test_cut_units_agree_with_connected_without() -> None:
+    # grids with a few diagonals, cut into 3 connected regions grown from random seeds: a
+    # unit is a cut vertex of its territory exactly when leaving disconnects it
+    rng = np.random.default_rng(5)
+    seen_cut = seen_free = 0
+    for _ in range(30):
+        r, c = (int(x) for x in rng.integers(2, 8, size=2))
+        e = [(i * c + j, i * c + j + 1) for i in range(r) for j in range(c - 1)]
+        e += [(i * c + j, (i + 1) * c + j) for i in range(r - 1) for j in range(c)]
+        e += [(i * c + j, (i + 1) * c + j + 1) for i in range(r - 1) for j in range(c - 1)]
+        e = [x for x in e if rng.random() < 0.8 or abs(x[0] - x[1]) == 1]
+        g = DesignGraph.from_edges(r * c, e)
+        lab = np.full(g.n, -1, dtype=np.int64)
+        seeds = rng.choice(g.n, min(3, g.n), replace=False)
+        lab[seeds] = np.arange(len(seeds))
+        front = seeds.tolist()
+        while front:
+            x = front.pop(int(rng.integers(len(front))))
+            for y in g.neighbours[x]:
+                if lab[y] < 0:
+                    lab[y] = lab[x]
+                    front.append(y)
+        for t in range(len(seeds)):
+            m = np.flatnonzero(lab == t)
+            cut = _cut_units(g.neighbours, m, lab.tolist(), t)
+            if not connected(g.neighbours, m.tolist()):
+                assert cut is None
+                continue
+            assert cut is not None
+            for a in m.tolist() if len(m) > 1 else []:
+                free = _connected_without(g.neighbours, lab, a, t)
+                assert free == (a not in cut)
+                seen_free += free
+                seen_cut += not free
+    assert seen_cut > 0 and seen_free > 0
+    # a territory in two pieces has no cut vertices to give
+    g = DesignGraph.from_edges(4, [(0, 1), (1, 2), (2, 3)])
+    lab = np.array([0, 1, 0, 0], dtype=np.int64)
+    assert _cut_units(g.neighbours, np.array([0, 2, 3]), lab.tolist(), 0) is None
 
 
 def _case():  # type: ignore[no-untyped-def]

@@ -145,6 +145,51 @@ def _connected_without(nbrs: list[list[int]], lab: NDArray[np.int64], a: int, t:
     return False
 
 
+def _cut_units(nbrs: list[list[int]], members: NDArray[np.int64], lab: list[int], t: int):  # type: ignore[no-untyped-def]
+    """The cut vertices of territory ``t`` (its units ``members``, labels ``lab``): the units
+    whose removal disconnects it, as a set; ``None`` when ``t`` is not connected.
+
+    One depth-first search (Tarjan's low points), iterative: a unit ``a`` of a connected
+    territory of two or more units can leave it without disconnecting it exactly when it is
+    not in this set, so one search answers every move out of ``t`` until ``t`` changes.
+    """
+    root = int(members[0])
+    disc = {root: 0}
+    low = {root: 0}
+    cuts: set[int] = set()
+    root_children = 0
+    stack: list[tuple[int, int, int]] = [(root, -1, 0)]
+    while stack:
+        x, parent, i = stack[-1]
+        nx = nbrs[x]
+        if i < len(nx):
+            stack[-1] = (x, parent, i + 1)
+            y = nx[i]
+            if lab[y] != t or y == parent:
+                continue
+            if y in disc:
+                if disc[y] < low[x]:
+                    low[x] = disc[y]
+                continue
+            disc[y] = low[y] = len(disc)
+            stack.append((y, x, 0))
+            continue
+        stack.pop()
+        if parent < 0:
+            continue
+        if low[x] < low[parent]:
+            low[parent] = low[x]
+        if parent == root:
+            root_children += 1
+        elif low[x] >= disc[parent]:
+            cuts.add(parent)
+    if len(disc) != len(members):
+        return None
+    if root_children > 1:
+        cuts.add(root)
+    return cuts
+
+
 def _whole(nbrs: list[list[int]], lab: NDArray[np.int64], t: int, start: int) -> bool:
     """True when territory ``t`` (which holds ``start``) is connected."""
     size = int(np.sum(lab == t))
@@ -236,6 +281,8 @@ class TabuSearch:
         finite = dist[np.isfinite(dist) & (dist > 0)]
         #: Scale of the median objective: one average distance costs 1.
         self.unit = float(finite.mean()) if len(finite) else 1.0
+        #: Cut vertices of each territory, with the units they were found for (a cache).
+        self._cuts: dict[int, tuple[bytes, set[int] | None]] = {}
 
     # -- state -----------------------------------------------------------------------------
     def _state(self, lab: NDArray[np.int64]) -> _State:
@@ -365,9 +412,26 @@ class TabuSearch:
             top = np.argpartition(val, SELECT_CHECKS - 1)[:SELECT_CHECKS]
             idx, val = idx[top], val[top]
         order = idx[np.argsort(val, kind="stable")]
-        for j in order:
-            if _connected_without(self.nbrs, st.lab, int(a[j]), int(s[j])):
-                return int(j)
+        labels: list[int] | None = None
+        cuts: dict[int, set[int] | None] = {}  # of the territories met in this call
+        for j in order.tolist():
+            aj, sj = int(a[j]), int(s[j])
+            if sj not in cuts:
+                members = np.flatnonzero(st.lab == sj)
+                key = members.tobytes()
+                hit = self._cuts.get(sj)
+                if hit is None or hit[0] != key:
+                    if labels is None:
+                        labels = st.lab.tolist()
+                    hit = (key, _cut_units(self.nbrs, members, labels, sj))
+                    self._cuts[sj] = hit
+                cuts[sj] = hit[1]
+            cut = cuts[sj]
+            if cut is None:
+                if _connected_without(self.nbrs, st.lab, aj, sj):
+                    return j
+            elif aj not in cut:
+                return j
         return -1
 
     def _pair(self, st: _State, bad: NDArray[np.float64]) -> tuple[int, int] | None:
@@ -765,8 +829,8 @@ class TabuSearch:
         def cost_now() -> float:
             return float(np.sum(self.mass * dist[np.arange(n), cent[st.lab]])) / scale
 
-        def on_move(a: int, s: int, t: int) -> None:
-            for x in (s, t):
+        def on_move(a: int, *changed: int) -> None:
+            for x in changed:
                 m = np.flatnonzero(st.lab == x)
                 c = self.mass[m] @ dist[np.ix_(m, m)]
                 cent[x] = m[int(np.argmin(c))]
@@ -779,7 +843,10 @@ class TabuSearch:
             it += 1
             ex_total = float(st.ex.sum())
             if ex_total <= 0:
-                total = self.score(st.lab)
+                # ``cent`` holds the free centres of ``st`` here (kept by every change of
+                # ``st``): the same sum as :meth:`score`, without finding them again
+                total = float(np.sum(self.mass * dist[np.arange(n), cent[st.lab]]))
+                total += self.disruption * self._moved(st.lab)
                 if total < best_score - 1e-9:
                     best_score, best_lab = total, st.lab.copy()
                     improvements += 1
@@ -790,6 +857,7 @@ class TabuSearch:
                 elif outside == 0:
                     lam = max(lam / 2.0, LAM_MIN)
                 outside = 0
+            before = st.lab.copy()  # the partition ``cent`` is of
             if best_lab is None and it - restarted >= min(RESTART_ITERS, RESTART_PER_UNIT * n):
                 restarted = it
                 lam = LAM0
@@ -818,7 +886,9 @@ class TabuSearch:
                     self._recombine(
                         st, pair[0], pair[1], lam, medmat, "median", only_better=not kick
                     )
-                cent[:] = centres_of(dist, st.lab, k, self.mass)
+                # the centres of the territories whose units changed (the others keep theirs)
+                moved = before != st.lab
+                on_move(-1, *np.unique(np.concatenate([before[moved], st.lab[moved]])).tolist())
                 if kick:
                     best_pen, since = np.inf, 0
             a, s, t = self._candidates(st)
