@@ -33,7 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from allocate.solvers.budget import Clock
-from allocate.solvers.problem import AssignmentProblem, evaluate, measure_per_seller, seller_totals
+from allocate.solvers.problem import AssignmentProblem, evaluate, seller_totals
+from allocate.solvers.swaps import band_bounds
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,6 @@ MAX_OUT = 64
 MAX_WIDE = 8
 #: (label, entry) pairs priced per second of budget (about 25 numpy passes each).
 PAIRS_PER_SECOND = 2.5e5
-#: Weight of a hard band's deviation (as in the swaps: never left once inside).
-HARD_WEIGHT = 1e6
 
 
 def work(seconds: float) -> float:
@@ -90,7 +89,7 @@ def chains(
     ndarray of int
         A choice whose objective is at most that of ``choice``, meeting every hard rule that
         ``choice`` met (capacity and account limits checked on every seller a chain touches,
-        hard bands priced at :data:`HARD_WEIGHT`, no chain when a move cap is set).
+        hard bands priced at :data:`~allocate.solvers.swaps.HARD_WEIGHT`, no chain when a move cap is set).
     """
     p = problem
     best = np.asarray(choice, dtype=np.int64).copy()
@@ -133,18 +132,7 @@ class _State:
         self.loads, self.counts = seller_totals(p, choice)
         self.cap = p.capacity.astype(float)
         self.limit = np.where(p.max_items >= 0, p.max_items, np.iinfo(np.int64).max).astype(float)
-        self.weights = np.array([HARD_WEIGHT if b.hard else b.weight for b in p.balances])
-        self.q = np.zeros((len(p.balances), m))
-        self.hi = np.full((len(p.balances), m), np.inf)
-        self.lo = np.full((len(p.balances), m), -np.inf)
-        for k, b in enumerate(p.balances):
-            self.q[k] = measure_per_seller(p, b.measure, s_of, choice)
-            for g in p.balance_groups:
-                if len(g) < 2:
-                    continue
-                share = p.capacity[g] / p.capacity[g].sum()
-                self.hi[k, g] = (1 + b.tolerance) * share * self.q[k, g].sum()
-                self.lo[k, g] = (1 - b.tolerance) * share * self.q[k, g].sum()
+        self.weights, self.q, self.hi, self.lo = band_bounds(p, choice)
         unit = p.cost_weight * p.cost + p.move_weight * p.entry_moves
         src_all = s_of[item_of]
         ok = (p.fixed[item_of] < 0) & (p.seller != src_all)

@@ -60,6 +60,35 @@ def work(seconds: float) -> float:
     return CELLS_PER_SECOND * max(0.0, seconds)
 
 
+def band_bounds(
+    p: AssignmentProblem, choice: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The balance bands as the local searches price them, frozen at ``choice``.
+
+    Returns
+    -------
+    tuple
+        ``weights`` (one per balance: its weight, :data:`HARD_WEIGHT` when hard), and the
+        (balances x sellers) arrays ``q`` (each seller's amount), ``hi`` and ``lo`` (its band,
+        infinite for a seller alone in its group).
+    """
+    m = p.n_sellers
+    s_of = p.seller[choice]
+    weights = np.array([HARD_WEIGHT if b.hard else b.weight for b in p.balances])
+    q = np.zeros((len(p.balances), m))
+    hi = np.full((len(p.balances), m), np.inf)
+    lo = np.full((len(p.balances), m), -np.inf)
+    for k, b in enumerate(p.balances):
+        q[k] = measure_per_seller(p, b.measure, s_of, choice)
+        for g in p.balance_groups:
+            if len(g) < 2:
+                continue
+            share = p.capacity[g] / p.capacity[g].sum()
+            hi[k, g] = (1 + b.tolerance) * share * q[k, g].sum()
+            lo[k, g] = (1 - b.tolerance) * share * q[k, g].sum()
+    return weights, q, hi, lo
+
+
 def balance_swaps(
     problem: AssignmentProblem,
     choice: NDArray[np.int64],
@@ -128,23 +157,7 @@ def _pass(p: AssignmentProblem, choice: NDArray[np.int64], work: float, max_work
     moves = int(em[choice].sum())
     cap_moves = p.max_moves if p.max_moves is not None else np.iinfo(np.int64).max
     measures = [b.measure for b in p.balances]
-    weights = np.array([HARD_WEIGHT if b.hard else b.weight for b in p.balances])
-    q = []
-    hi = []
-    lo = []
-    for b in p.balances:
-        qb = measure_per_seller(p, b.measure, s_of, choice)
-        h = np.full(m, np.inf)
-        low = np.full(m, -np.inf)
-        for g in p.balance_groups:
-            if len(g) < 2:
-                continue
-            share = p.capacity[g] / p.capacity[g].sum()
-            h[g] = (1 + b.tolerance) * share * qb[g].sum()
-            low[g] = (1 - b.tolerance) * share * qb[g].sum()
-        q.append(qb)
-        hi.append(h)
-        lo.append(low)
+    weights, q, hi, lo = band_bounds(p, choice)
     pen = np.zeros(m)
     for k in range(len(measures)):
         pen += weights[k] * (np.maximum(q[k] - hi[k], 0) + np.maximum(lo[k] - q[k], 0))
