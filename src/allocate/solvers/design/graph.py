@@ -92,3 +92,58 @@ class DesignGraph:
         """All-pairs shortest-path distances (``inf`` between components), exactly symmetric."""
         d = np.asarray(dijkstra(self.csr(), directed=False))
         return np.minimum(d, d.T)
+
+
+def cut_vertices(
+    nbrs: list[list[int]], root: int, lab: list[int] | None = None, t: int = 0
+) -> tuple[set[int], int]:
+    """The cut vertices of the component of ``root`` (iterative Tarjan's low points).
+
+    Parameters
+    ----------
+    nbrs
+        Neighbours of each unit.
+    root
+        A unit of the component searched.
+    lab, t
+        When given, only the units ``y`` with ``lab[y] == t`` belong to the graph (a
+        territory); else every unit.
+
+    Returns
+    -------
+    tuple
+        The units whose removal disconnects the component, and the number of units reached
+        (the component's size: compare it with a territory's to know whether it is connected).
+    """
+    disc = {root: 0}
+    low = {root: 0}
+    cuts: set[int] = set()
+    root_children = 0
+    stack: list[tuple[int, int, int]] = [(root, -1, 0)]
+    while stack:
+        x, parent, i = stack[-1]
+        nx = nbrs[x]
+        if i < len(nx):
+            stack[-1] = (x, parent, i + 1)
+            y = nx[i]
+            if y == parent or (lab is not None and lab[y] != t):
+                continue
+            if y in disc:
+                if disc[y] < low[x]:
+                    low[x] = disc[y]
+                continue
+            disc[y] = low[y] = len(disc)
+            stack.append((y, x, 0))
+            continue
+        stack.pop()
+        if parent < 0:
+            continue
+        if low[x] < low[parent]:
+            low[parent] = low[x]
+        if parent == root:
+            root_children += 1
+        elif low[x] >= disc[parent]:
+            cuts.add(parent)
+    if root_children > 1:
+        cuts.add(root)
+    return cuts, len(disc)

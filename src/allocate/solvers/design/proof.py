@@ -43,7 +43,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from allocate.solvers.design.balance import Bands
-from allocate.solvers.design.graph import DesignGraph
+from allocate.solvers.design.graph import DesignGraph, cut_vertices
 
 #: Most (cut vertices x units) examined: a deterministic bound on the work of a proof.
 MAX_WORK = 1_000_000
@@ -85,40 +85,8 @@ def _components(graph: DesignGraph, inside: NDArray[np.bool_]) -> list[NDArray[n
 
 
 def _cut_vertices(nbrs: list[list[int]], n: int) -> list[int]:
-    """The cut vertices of a connected graph (iterative Tarjan)."""
-    if n < 3:
-        return []
-    disc = [-1] * n
-    low = [0] * n
-    out: set[int] = set()
-    disc[0] = 0
-    counter = 1
-    children = 0
-    stack: list[tuple[int, int, int]] = [(0, -1, 0)]
-    while stack:
-        x, parent, i = stack[-1]
-        if i < len(nbrs[x]):
-            stack[-1] = (x, parent, i + 1)
-            y = nbrs[x][i]
-            if y == parent:
-                continue
-            if disc[y] >= 0:
-                low[x] = min(low[x], disc[y])
-            else:
-                disc[y] = low[y] = counter
-                counter += 1
-                stack.append((y, x, 0))
-        else:
-            stack.pop()
-            if parent >= 0:
-                low[parent] = min(low[parent], low[x])
-                if parent == 0:
-                    children += 1
-                elif low[x] >= disc[parent]:
-                    out.add(parent)
-    if children > 1:
-        out.add(0)
-    return sorted(out)
+    """The cut vertices of a connected graph, sorted."""
+    return sorted(cut_vertices(nbrs, 0)[0]) if n >= 3 else []
 
 
 def forced_group(

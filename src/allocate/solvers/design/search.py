@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from allocate.solvers.design.balance import Bands
 from allocate.solvers.design.construct import tree_cuts
-from allocate.solvers.design.graph import DesignGraph
+from allocate.solvers.design.graph import DesignGraph, cut_vertices
 from allocate.solvers.design.repair import repair_balance
 from allocate.solvers.design.split import best_split
 
@@ -153,41 +153,8 @@ def _cut_units(nbrs: list[list[int]], members: NDArray[np.int64], lab: list[int]
     territory of two or more units can leave it without disconnecting it exactly when it is
     not in this set, so one search answers every move out of ``t`` until ``t`` changes.
     """
-    root = int(members[0])
-    disc = {root: 0}
-    low = {root: 0}
-    cuts: set[int] = set()
-    root_children = 0
-    stack: list[tuple[int, int, int]] = [(root, -1, 0)]
-    while stack:
-        x, parent, i = stack[-1]
-        nx = nbrs[x]
-        if i < len(nx):
-            stack[-1] = (x, parent, i + 1)
-            y = nx[i]
-            if lab[y] != t or y == parent:
-                continue
-            if y in disc:
-                if disc[y] < low[x]:
-                    low[x] = disc[y]
-                continue
-            disc[y] = low[y] = len(disc)
-            stack.append((y, x, 0))
-            continue
-        stack.pop()
-        if parent < 0:
-            continue
-        if low[x] < low[parent]:
-            low[parent] = low[x]
-        if parent == root:
-            root_children += 1
-        elif low[x] >= disc[parent]:
-            cuts.add(parent)
-    if len(disc) != len(members):
-        return None
-    if root_children > 1:
-        cuts.add(root)
-    return cuts
+    cuts, reached = cut_vertices(nbrs, int(members[0]), lab, t)
+    return cuts if reached == len(members) else None
 
 
 def _whole(nbrs: list[list[int]], lab: NDArray[np.int64], t: int, start: int) -> bool:
