@@ -716,13 +716,10 @@ def _best_feasible(
     raw: AssignmentProblem, choices: Iterable[NDArray[np.int64]]
 ) -> tuple[NDArray[np.int64], Evaluation] | None:
     """The first of ``choices`` with the lowest objective among those meeting every hard rule
-    of ``raw`` (the real data), with its evaluation; None when none does."""
-    best: tuple[NDArray[np.int64], Evaluation] | None = None
-    for choice in choices:
-        ev = evaluate(raw, choice)
-        if ev.feasible and (best is None or ev.objective < best[1].objective - 1e-9):
-            best = (choice, ev)
-    return best
+    of ``raw`` (the real data), with its evaluation; None when none does (the choice of
+    :func:`~allocate.solvers.breach.least_breaching` when it breaks nothing)."""
+    choice, broken = least_breaching(raw, choices)
+    return (choice, evaluate(raw, choice)) if broken.none else None
 
 
 def _same_data(raw: AssignmentProblem, snapped: AssignmentProblem) -> bool:
